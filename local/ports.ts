@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * A service served by the local HTTP gateway, selected by the SigV4 credential
+ * scope's service name (`iot`, `iotdata`, `timestream`, `bedrock`, `sagemaker`).
+ * The gateway has already verified the signature when `handle` runs.
+ */
+export interface GatewayService {
+  /** SigV4 signing names this service answers (e.g. ['iot'] or ['iotdata']). */
+  readonly signingNames: readonly string[];
+  handle(req: GatewayRequest): Promise<GatewayResponse>;
+}
+
+export interface GatewayRequest {
+  method: string;
+  /** path without the query string, percent-decoded per segment by the service */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** the SigV4 signing name in the credential scope */
+  service: string;
+  region: string;
+  accessKeyId: string;
+  requestId: string;
+}
+
+export interface GatewayResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: Buffer | string | object;
+}
+
+/** What a publishing principal is, as rules (`clientid()`, `principal()`) and shadows need it. */
+export interface PublishOrigin {
+  /** MQTT client id; undefined for cloud principals (HTTP Publish, rules, shadow service) */
+  clientId?: string;
+  /** certificate id for device connections; access key id for HTTP principals */
+  principal?: string;
+  thingName?: string;
+}
+
+export type InternalPublishHandler = (msg: {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
+  origin: PublishOrigin;
+}) => void | Promise<void>;
+
+/**
+ * The broker's in-process face for cloud-side components (shadow service, rules
+ * runtime, iotdata Publish). Like IoT Core's internal services these bypass device
+ * policies; devices still only see what their policies allow them to receive.
+ */
+export interface BrokerBus {
+  /** Publish as the cloud (not subject to device policy). Resolves once routed. */
+  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Observe messages published by devices or the cloud on topics matching the MQTT
+   * filter (`+`/`#`). Returns an unsubscribe function.
+   */
+  onPublish(filter: string, handler: InternalPublishHandler): () => void;
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './shadows';
+export * from './telemetry';
+export * from './topics';
