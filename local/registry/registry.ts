@@ -1,0 +1,516 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../common/logger';
+import { DurableMap } from '../../common/journal';
+import { iotArn, LOCAL_ACCOUNT_ID } from '../aws-identity';
+import { AttachmentIndex } from './attachments';
+import { iotError } from './errors';
+import type {
+  CaCertificateRecord,
+  CaStatus,
+  CertificateRecord,
+  CertificateStatus,
+  PolicyRecord,
+  RegistryEvents,
+  ThingRecord,
+} from './types';
+
+/** RegistryEvents as the tuple map node's typed EventEmitter wants. */
+export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };
+
+/** Thing names: IoT API reference, CreateThing `thingName` pattern and length. */
+export const THING_NAME_RE = /^[a-zA-Z0-9:_-]{1,128}$/;
+/** Policy names: IoT API reference, CreatePolicy `policyName` pattern and length. */
+export const POLICY_NAME_RE = /^[\w+=,.@-]{1,128}$/;
+/** Certificate ids are 64 lowercase hex chars (SHA-256 of the DER). */
+export const CERTIFICATE_ID_RE = /^[0-9a-f]{64}$/;
+
+export interface RegistryOptions {
+  region: string;
+  logger: Logger;
+  /** Owner account written into `ownedBy`; defaults to the local account id. */
+  accountId?: string;
+}
+
+export interface NewCertificate {
+  certificateId: string;
+  certificatePem: string;
+  status: CertificateStatus;
+  caCertificateId?: string;
+  subjectCommonName?: string;
+  validity: { notBefore: number; notAfter: number };
+}
+
+export interface NewCaCertificate {
+  certificateId: string;
+  certificatePem: string;
+  status: CaStatus;
+  autoRegistrationStatus: 'ENABLE' | 'DISABLE';
+  awsManaged?: boolean;
+}
+
+/** How a principal is attached to a thing (AttachThingPrincipal `thingPrincipalType`). */
+export type ThingPrincipalType = 'EXCLUSIVE_THING' | 'NON_EXCLUSIVE_THING';
+
+interface PolicyAttachment {
+  policyName: string;
+  target: string;
+}
+interface ThingAttachment {
+  thingName: string;
+  principal: string;
+  type: ThingPrincipalType;
+}
+
+/**
+ * The local IoT registry: things, certificates, CA certificates, policies and the
+ * attachments between them. Every write is durable (fsync'd journal) before its
+ * promise resolves, so acknowledged changes survive kill -9; reads are synchronous.
+ * Emits {@link RegistryEvents} so the broker can drop sessions of certificates that
+ * stop being ACTIVE and re-evaluate policies.
+ *
+ * @example
+ * const registry = Registry.open(join(dataDir, 'registry'), { region: 'us-east-1', logger });
+ * registry.on('certificate-status', ({ certificateId, status }) => ...);
+ */
+export class Registry extends EventEmitter<RegistryEventMap> {
+  readonly region: string;
+  readonly accountId: string;
+  private readonly log: Logger;
+  private readonly things: DurableMap<ThingRecord>;
+  private readonly certs: DurableMap<CertificateRecord>;
+  private readonly cas: DurableMap<CaCertificateRecord>;
+  private readonly policies: DurableMap<PolicyRecord>;
+  private readonly policyLinks: DurableMap<PolicyAttachment>;
+  private readonly thingLinks: DurableMap<ThingAttachment>;
+  /** policy name ⇄ target (principal ARN) */
+  private readonly policyIndex = new AttachmentIndex();
+  /** thing name ⇄ principal ARN */
+  private readonly thingIndex = new AttachmentIndex();
+  private readonly thingTypes = new Map<string, ThingPrincipalType>();
+
+  private constructor(dir: string, opts: RegistryOptions) {
+    super();
+    this.region = opts.region;
+    this.accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
+    this.log = opts.logger.child({ component: 'registry' });
+    this.things = DurableMap.open(dir, 'things');
+    this.certs = DurableMap.open(dir, 'certificates');
+    this.cas = DurableMap.open(dir, 'ca-certificates');
+    this.policies = DurableMap.open(dir, 'policies');
+    this.policyLinks = DurableMap.open(dir, 'policy-attachments');
+    this.thingLinks = DurableMap.open(dir, 'thing-principals');
+    for (const a of this.policyLinks.values()) this.policyIndex.add(a.policyName, a.target);
+    for (const a of this.thingLinks.values()) {
+      this.thingIndex.add(a.thingName, a.principal);
+      this.thingTypes.set(linkKey(a.thingName, a.principal), a.type);
+    }
+    this.log.debug(
+      { things: this.things.size, certificates: this.certs.size, policies: this.policies.size },
+      'registry opened',
+    );
+  }
+
+  /** Opens (or creates) the registry stored in `dir`. */
+  static open(dir: string, opts: RegistryOptions): Registry {
+    return new Registry(dir, opts);
+  }
+
+  thingArn(thingName: string): string {
+    return iotArn(this.region, `thing/${thingName}`);
+  }
+  certificateArn(certificateId: string): string {
+    return iotArn(this.region, `cert/${certificateId}`);
+  }
+  caCertificateArn(certificateId: string): string {
+    return iotArn(this.region, `cacert/${certificateId}`);
+  }
+  policyArn(policyName: string): string {
+    return iotArn(this.region, `policy/${policyName}`);
+  }
+
+  // ---- things ------------------------------------------------------------
+
+  /**
+   * CreateThing semantics: the same name with the same configuration returns the
+   * existing thing (`created: false`); a different configuration is a conflict.
+   */
+  async createThing(input: {
+    thingName: string;
+    thingTypeName?: string;
+    attributes?: Record<string, string>;
+  }): Promise<{ thing: ThingRecord; created: boolean }> {
+    const { thingName } = input;
+    if (!THING_NAME_RE.test(thingName)) throw iotError('InvalidRequestException', `invalid thing name '${thingName}'`);
+    const attributes = { ...(input.attributes ?? {}) };
+    const existing = this.things.get(thingName);
+    if (existing) {
+      if (existing.thingTypeName === input.thingTypeName && sameRecord(existing.attributes, attributes)) {
+        return { thing: existing, created: false };
+      }
+      throw iotError('ResourceAlreadyExistsException', `Thing ${thingName} already exists with a different configuration`, {
+        resourceId: existing.thingId,
+        resourceArn: existing.thingArn,
+      });
+    }
+    const thing: ThingRecord = {
+      thingName,
+      thingId: randomUUID(),
+      thingArn: this.thingArn(thingName),
+      attributes,
+      version: 1,
+      creationDate: Date.now(),
+    };
+    if (input.thingTypeName !== undefined) thing.thingTypeName = input.thingTypeName;
+    await this.things.set(thingName, thing);
+    return { thing, created: true };
+  }
+
+  getThing(thingName: string): ThingRecord | undefined {
+    return this.things.get(thingName);
+  }
+
+  /** All things, sorted by name. */
+  listThings(): ThingRecord[] {
+    return [...this.things.values()].sort((a, b) => cmp(a.thingName, b.thingName));
+  }
+
+  /**
+   * DeleteThing: a missing thing is not an error (API reference, DeleteThing); a
+   * thing with attached principals is rejected until they are detached.
+   */
+  async deleteThing(thingName: string, expectedVersion?: number): Promise<void> {
+    const thing = this.things.get(thingName);
+    if (!thing) return;
+    if (expectedVersion !== undefined && expectedVersion !== thing.version) {
+      throw iotError('VersionConflictException', `expected version ${expectedVersion} but thing is at ${thing.version}`);
+    }
+    if (this.thingIndex.rightsOf(thingName).length > 0) {
+      throw iotError(
+        'InvalidRequestException',
+        `Cannot delete. Thing ${thingName} is still attached to one or more principals`,
+      );
+    }
+    await this.things.delete(thingName);
+  }
+
+  // ---- certificates ------------------------------------------------------
+
+  /** Stores a new device certificate; the same certificate twice is a conflict. */
+  async addCertificate(input: NewCertificate): Promise<CertificateRecord> {
+    if (this.certs.has(input.certificateId)) {
+      throw iotError('ResourceAlreadyExistsException', 'The certificate is already provisioned or registered', {
+        resourceId: input.certificateId,
+        resourceArn: this.certificateArn(input.certificateId),
+      });
+    }
+    const now = Date.now();
+    const rec: CertificateRecord = {
+      certificateId: input.certificateId,
+      certificateArn: this.certificateArn(input.certificateId),
+      certificatePem: input.certificatePem,
+      status: input.status,
+      ownedBy: this.accountId,
+      creationDate: now,
+      lastModifiedDate: now,
+      customerVersion: 1,
+      generationId: randomUUID(),
+      validity: input.validity,
+    };
+    if (input.caCertificateId !== undefined) rec.caCertificateId = input.caCertificateId;
+    if (input.subjectCommonName !== undefined) rec.subjectCommonName = input.subjectCommonName;
+    await this.certs.set(rec.certificateId, rec);
+    this.emit('certificate-status', { certificateId: rec.certificateId, status: rec.status });
+    return rec;
+  }
+
+  getCertificate(certificateId: string): CertificateRecord | undefined {
+    return this.certs.get(certificateId);
+  }
+
+  /** The certificate a principal ARN (`arn:aws:iot:…:cert/{id}`) names, if any. */
+  certificateForPrincipal(principalArn: string): CertificateRecord | undefined {
+    const m = /:cert\/([0-9a-f]{64})$/.exec(principalArn);
+    return m?.[1] === undefined ? undefined : this.certs.get(m[1]);
+  }
+
+  /** All certificates, oldest first (ListCertificates order). */
+  listCertificates(): CertificateRecord[] {
+    return [...this.certs.values()].sort(
+      (a, b) => a.creationDate - b.creationDate || cmp(a.certificateId, b.certificateId),
+    );
+  }
+
+  /**
+   * UpdateCertificate: PENDING_* states are IoT-internal and cannot be requested;
+   * a REVOKED certificate stays revoked (it cannot be reactivated).
+   */
+  async updateCertificateStatus(certificateId: string, status: CertificateStatus): Promise<CertificateRecord> {
+    const cert = this.requireCertificate(certificateId);
+    if (status === 'PENDING_TRANSFER' || status === 'PENDING_ACTIVATION') {
+      throw iotError('InvalidRequestException', `newStatus ${status} cannot be set by UpdateCertificate`);
+    }
+    if (cert.status === 'PENDING_TRANSFER') {
+      throw iotError('CertificateStateException', `Certificate ${certificateId} is pending transfer`);
+    }
+    if (cert.status === 'REVOKED' && status !== 'REVOKED') {
+      throw iotError('CertificateStateException', `Certificate ${certificateId} is revoked and cannot be changed`);
+    }
+    if (cert.status === status) return cert;
+    const next: CertificateRecord = {
+      ...cert,
+      status,
+      lastModifiedDate: Date.now(),
+      customerVersion: cert.customerVersion + 1,
+      generationId: randomUUID(),
+    };
+    await this.certs.set(certificateId, next);
+    this.log.info({ certificateId, status }, 'certificate status changed');
+    this.emit('certificate-status', { certificateId, status });
+    return next;
+  }
+
+  /**
+   * DeleteCertificate (API reference): an ACTIVE certificate →
+   * CertificateStateException; attached things → DeleteConflictException; attached
+   * policies → DeleteConflictException unless `forceDelete`, which detaches them.
+   */
+  async deleteCertificate(certificateId: string, opts: { forceDelete?: boolean } = {}): Promise<void> {
+    const cert = this.requireCertificate(certificateId);
+    if (cert.status === 'ACTIVE') {
+      throw iotError(
+        'CertificateStateException',
+        `Certificate must be deactivated (not ACTIVE) before deletion. Id: ${certificateId}`,
+      );
+    }
+    const arn = cert.certificateArn;
+    if (this.thingIndex.leftsOf(arn).length > 0) {
+      throw iotError('DeleteConflictException', `Things must be detached before deletion (arn: ${arn})`);
+    }
+    const policies = this.policyIndex.leftsOf(arn);
+    if (policies.length > 0 && !opts.forceDelete) {
+      throw iotError('DeleteConflictException', `Certificate policies must be detached before deletion (arn: ${arn})`);
+    }
+    for (const p of policies) await this.detachPolicy(p, arn);
+    await this.certs.delete(certificateId);
+    this.emit('certificate-deleted', { certificateId });
+  }
+
+  // ---- CA certificates -----------------------------------------------------
+
+  /** RegisterCACertificate; the same CA twice is a conflict. */
+  async registerCaCertificate(input: NewCaCertificate): Promise<CaCertificateRecord> {
+    if (this.cas.has(input.certificateId)) {
+      throw iotError('ResourceAlreadyExistsException', 'The CA certificate is already registered', {
+        resourceId: input.certificateId,
+        resourceArn: this.caCertificateArn(input.certificateId),
+      });
+    }
+    const now = Date.now();
+    const rec: CaCertificateRecord = {
+      certificateId: input.certificateId,
+      certificateArn: this.caCertificateArn(input.certificateId),
+      certificatePem: input.certificatePem,
+      status: input.status,
+      autoRegistrationStatus: input.autoRegistrationStatus,
+      ownedBy: this.accountId,
+      creationDate: now,
+      lastModifiedDate: now,
+      customerVersion: 1,
+      generationId: randomUUID(),
+    };
+    if (input.awsManaged) rec.awsManaged = true;
+    await this.cas.set(rec.certificateId, rec);
+    this.emit('ca-status', { certificateId: rec.certificateId, status: rec.status });
+    return rec;
+  }
+
+  /** Registers the local stand-in of the AWS-managed CA once (idempotent). */
+  async ensureAwsManagedCa(certificateId: string, certificatePem: string): Promise<CaCertificateRecord> {
+    const existing = this.cas.get(certificateId);
+    if (existing) return existing;
+    return this.registerCaCertificate({
+      certificateId,
+      certificatePem,
+      status: 'ACTIVE',
+      autoRegistrationStatus: 'DISABLE',
+      awsManaged: true,
+    });
+  }
+
+  getCaCertificate(certificateId: string): CaCertificateRecord | undefined {
+    return this.cas.get(certificateId);
+  }
+
+  listCaCertificates(): CaCertificateRecord[] {
+    return [...this.cas.values()].sort((a, b) => a.creationDate - b.creationDate);
+  }
+
+  async updateCaCertificate(
+    certificateId: string,
+    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
+  ): Promise<CaCertificateRecord> {
+    const ca = this.cas.get(certificateId);
+    if (!ca) throw iotError('ResourceNotFoundException', `CA certificate ${certificateId} not found`);
+    const next: CaCertificateRecord = { ...ca, ...change, lastModifiedDate: Date.now(), generationId: randomUUID() };
+    await this.cas.set(certificateId, next);
+    if (change.status !== undefined && change.status !== ca.status) {
+      this.emit('ca-status', { certificateId, status: change.status });
+    }
+    return next;
+  }
+
+  // ---- policies ------------------------------------------------------------
+
+  /** CreatePolicy; validation of the document is the caller's job (MalformedPolicyException). */
+  async createPolicy(policyName: string, policyDocument: string): Promise<PolicyRecord> {
+    if (!POLICY_NAME_RE.test(policyName)) throw iotError('InvalidRequestException', `invalid policy name '${policyName}'`);
+    if (this.policies.has(policyName)) {
+      throw iotError('ResourceAlreadyExistsException', `Policy ${policyName} already exists`, {
+        resourceId: policyName,
+        resourceArn: this.policyArn(policyName),
+      });
+    }
+    const now = Date.now();
+    const rec: PolicyRecord = {
+      policyName,
+      policyArn: this.policyArn(policyName),
+      policyDocument,
+      defaultVersionId: '1',
+      creationDate: now,
+      lastModifiedDate: now,
+      generationId: randomUUID(),
+    };
+    await this.policies.set(policyName, rec);
+    this.emit('policy-changed', { policyName });
+    return rec;
+  }
+
+  getPolicy(policyName: string): PolicyRecord | undefined {
+    return this.policies.get(policyName);
+  }
+
+  /** All policies, sorted by name. */
+  listPolicies(): PolicyRecord[] {
+    return [...this.policies.values()].sort((a, b) => cmp(a.policyName, b.policyName));
+  }
+
+  /** DeletePolicy: a policy attached to any principal → DeleteConflictException. */
+  async deletePolicy(policyName: string): Promise<void> {
+    this.requirePolicy(policyName);
+    if (this.policyIndex.rightsOf(policyName).length > 0) {
+      throw iotError(
+        'DeleteConflictException',
+        `The policy cannot be deleted as the policy is attached to one or more principals (name=${policyName})`,
+      );
+    }
+    await this.policies.delete(policyName);
+    this.emit('policy-changed', { policyName });
+  }
+
+  /** AttachPolicy (idempotent). The caller checks that the target exists. */
+  async attachPolicy(policyName: string, target: string): Promise<void> {
+    this.requirePolicy(policyName);
+    if (this.policyIndex.has(policyName, target)) return;
+    this.policyIndex.add(policyName, target);
+    await this.policyLinks.set(linkKey(policyName, target), { policyName, target });
+    this.emit('attachments-changed', { target });
+  }
+
+  /** DetachPolicy (a missing attachment is not an error, as in IoT). */
+  async detachPolicy(policyName: string, target: string): Promise<void> {
+    this.requirePolicy(policyName);
+    if (!this.policyIndex.remove(policyName, target)) return;
+    await this.policyLinks.delete(linkKey(policyName, target));
+    this.emit('attachments-changed', { target });
+  }
+
+  /** Policies attached to a principal (certificate ARN), sorted by name. */
+  policiesForPrincipal(principalArn: string): PolicyRecord[] {
+    return this.policyIndex
+      .leftsOf(principalArn)
+      .map((n) => this.policies.get(n))
+      .filter((p): p is PolicyRecord => p !== undefined);
+  }
+
+  /** Principals a policy is attached to (ListTargetsForPolicy). */
+  targetsForPolicy(policyName: string): string[] {
+    return this.policyIndex.rightsOf(policyName);
+  }
+
+  // ---- thing ⇄ principal -------------------------------------------------------
+
+  async attachThingPrincipal(
+    thingName: string,
+    principal: string,
+    type: ThingPrincipalType = 'NON_EXCLUSIVE_THING',
+  ): Promise<void> {
+    if (!this.things.has(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
+    const others = this.thingIndex.leftsOf(principal).filter((t) => t !== thingName);
+    const exclusiveElsewhere = others.some((t) => this.thingTypes.get(linkKey(t, principal)) === 'EXCLUSIVE_THING');
+    if ((type === 'EXCLUSIVE_THING' && others.length > 0) || exclusiveElsewhere) {
+      throw iotError('InvalidRequestException', `Principal ${principal} is exclusively attached to another thing`);
+    }
+    if (this.thingIndex.has(thingName, principal) && this.thingTypes.get(linkKey(thingName, principal)) === type) return;
+    this.thingIndex.add(thingName, principal);
+    this.thingTypes.set(linkKey(thingName, principal), type);
+    await this.thingLinks.set(linkKey(thingName, principal), { thingName, principal, type });
+    this.emit('attachments-changed', { target: principal });
+  }
+
+  async detachThingPrincipal(thingName: string, principal: string): Promise<void> {
+    if (!this.things.has(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
+    if (!this.thingIndex.remove(thingName, principal)) return;
+    this.thingTypes.delete(linkKey(thingName, principal));
+    await this.thingLinks.delete(linkKey(thingName, principal));
+    this.emit('attachments-changed', { target: principal });
+  }
+
+  /** Principals attached to a thing, sorted. */
+  principalsForThing(thingName: string): string[] {
+    return this.thingIndex.rightsOf(thingName);
+  }
+
+  /** Thing names attached to a principal (certificate ARN), sorted. */
+  thingsForPrincipal(principalArn: string): string[] {
+    return this.thingIndex.leftsOf(principalArn);
+  }
+
+  /** Resolves when every write made so far is durable. */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [this.things, this.certs, this.cas, this.policies, this.policyLinks, this.thingLinks].map((m) => m.flush()),
+    );
+  }
+
+  close(): void {
+    for (const m of [this.things, this.certs, this.cas, this.policies, this.policyLinks, this.thingLinks]) m.close();
+    this.removeAllListeners();
+  }
+
+  private requireCertificate(certificateId: string): CertificateRecord {
+    const cert = this.certs.get(certificateId);
+    if (!cert) throw iotError('ResourceNotFoundException', `Certificate ${certificateId} not found`);
+    return cert;
+  }
+
+  private requirePolicy(policyName: string): PolicyRecord {
+    const p = this.policies.get(policyName);
+    if (!p) throw iotError('ResourceNotFoundException', `Policy ${policyName} not found`);
+    return p;
+  }
+}
+
+function linkKey(left: string, right: string): string {
+  // Names never contain '|' (thing and policy name patterns), so the key is unambiguous.
+  return `${left}|${right}`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
