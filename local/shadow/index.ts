@@ -1,0 +1,83 @@
+/**
+ * Device shadows on the local IoT Core: MQTT reserved topics plus the `iotdata`
+ * HTTP data plane, persisted under the data dir.
+ */
+import type { Logger } from '../../common/logger';
+import type { BrokerBus, GatewayService } from '../ports';
+import { createIotDataService } from './iotdata-service';
+import { ShadowService, type ShadowServiceLimits } from './shadow-service';
+import { ShadowStore } from './shadow-store';
+
+export { createIotDataService, type IotDataServiceOptions } from './iotdata-service';
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits';
+export {
+  applyUpdate,
+  DEFAULT_SHADOW_LIMITS,
+  getDocument,
+  MAX_DOCUMENT_BYTES_CEILING,
+  type ShadowLimits,
+  type StoredShadow,
+  type UpdateOutcome,
+} from './shadow-document';
+export {
+  type ListNamedShadowsResult,
+  resolveLimits,
+  SHADOW_NAME_RE,
+  type ShadowCaller,
+  type ShadowOpResult,
+  ShadowService,
+  type ShadowServiceLimits,
+} from './shadow-service';
+export { ShadowStore } from './shadow-store';
+
+export interface CreateShadowServiceOptions {
+  bus: BrokerBus;
+  /** the stack's data dir; shadows live in `{dataDir}/shadows/` */
+  dataDir: string;
+  logger: Logger;
+  limits?: Partial<ShadowServiceLimits>;
+  /** clock in epoch ms (tests) */
+  now?: () => number;
+}
+
+export interface ShadowServiceHandle {
+  service: ShadowService;
+  /** register on the gateway: `gateway.addService(handle.iotdata)` */
+  iotdata: GatewayService;
+  store: ShadowStore;
+  /** stops answering MQTT requests, flushes and closes the store */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, starts answering `$aws/things/+/shadow/#` on the bus and
+ * builds the `iotdata` gateway service.
+ *
+ * @example
+ * const shadows = createShadowService({ bus: broker, dataDir, logger });
+ * gateway.addService(shadows.iotdata);
+ * // ...
+ * await shadows.close();
+ */
+export function createShadowService(opts: CreateShadowServiceOptions): ShadowServiceHandle {
+  const store = ShadowStore.open(opts.dataDir);
+  const svcOpts: ConstructorParameters<typeof ShadowService>[0] = { bus: opts.bus, store, logger: opts.logger };
+  if (opts.limits) svcOpts.limits = opts.limits;
+  if (opts.now) svcOpts.now = opts.now;
+  const service = new ShadowService(svcOpts);
+  service.start();
+  const iotdata = createIotDataService({ shadows: service, bus: opts.bus, logger: opts.logger });
+  let closed = false;
+  return {
+    service,
+    iotdata,
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      service.stop();
+      await store.flush();
+      store.close();
+    },
+  };
+}

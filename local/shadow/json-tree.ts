@@ -1,0 +1,180 @@
+/**
+ * JSON tree helpers for shadow documents: merge with null deletion, per-leaf
+ * metadata, delta computation. Pure functions over plain JSON values.
+ *
+ * Semantics follow "Device Shadow service documents"
+ * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html
+ */
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** A metadata leaf as AWS writes it: `{ "timestamp": epochSeconds }`. */
+export interface MetadataLeaf {
+  timestamp: number;
+}
+
+export function isPlainObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Structural equality; object key order does not matter, arrays compare element-wise. */
+export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const ka = Object.keys(a);
+    if (ka.length !== Object.keys(b).length) return false;
+    for (const k of ka) {
+      if (!Object.hasOwn(b, k) || !deepEqual(a[k], b[k])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Nesting depth: a scalar is 0, an object or array is 1 + its deepest child. */
+export function depthOf(v: JsonValue): number {
+  if (Array.isArray(v)) {
+    let d = 0;
+    for (const x of v) d = Math.max(d, depthOf(x));
+    return d + 1;
+  }
+  if (isPlainObject(v)) {
+    let d = 0;
+    for (const x of Object.values(v)) d = Math.max(d, depthOf(x));
+    return d + 1;
+  }
+  return 0;
+}
+
+/** True when a `null` appears anywhere inside an array (AWS rejects those). */
+export function hasNullInArray(v: JsonValue, insideArray = false): boolean {
+  if (v === null) return insideArray;
+  if (Array.isArray(v)) return v.some((x) => hasNullInArray(x, true));
+  if (isPlainObject(v)) return Object.values(v).some((x) => hasNullInArray(x, insideArray));
+  return false;
+}
+
+/**
+ * Metadata mirroring a value: every leaf becomes `{timestamp}`; objects recurse;
+ * arrays become an array with one metadata entry per element (AWS "Array values
+ * in shadow documents": arrays are values, but metadata is kept per element).
+ */
+export function metadataFor(v: JsonValue, ts: number): JsonValue {
+  if (Array.isArray(v)) return v.map((x) => metadataFor(x, ts));
+  if (isPlainObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = metadataFor(x, ts);
+    return out;
+  }
+  return { timestamp: ts };
+}
+
+/** Removes `null` members from a fresh object (nothing to delete under a new key). */
+function stripNulls(v: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null) continue;
+    out[k] = isPlainObject(x) ? stripNulls(x) : x;
+  }
+  return out;
+}
+
+function cloneJson<T extends JsonValue>(v: T): T {
+  return structuredClone(v);
+}
+
+/**
+ * Merges `patch` into `target` (both mutated copies owned by the caller) and the
+ * parallel metadata tree. AWS: "Updates affect only the fields specified"; a
+ * `null` value deletes the key; arrays and scalars replace whole values; objects
+ * merge key by key. An object emptied by deletions in this patch is removed, while
+ * an explicitly sent `{}` is stored as a value (moto's AWS-verified cases).
+ */
+export function mergeInto(target: JsonObject, meta: JsonObject, patch: JsonObject, ts: number): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) {
+      delete target[k];
+      delete meta[k];
+      continue;
+    }
+    const cur = target[k];
+    if (isPlainObject(v) && isPlainObject(cur)) {
+      let m = meta[k];
+      if (!isPlainObject(m)) {
+        m = metadataFor(cur, ts) as JsonObject;
+        meta[k] = m;
+      }
+      mergeInto(cur, m, v, ts);
+      if (Object.keys(cur).length === 0 && Object.keys(v).length > 0) {
+        delete target[k];
+        delete meta[k];
+      }
+      continue;
+    }
+    if (isPlainObject(v)) {
+      const fresh = stripNulls(v);
+      // only deletions under a key that holds no object: nothing to change
+      if (Object.keys(fresh).length === 0 && Object.keys(v).length > 0) continue;
+      target[k] = fresh;
+      meta[k] = metadataFor(fresh, ts);
+      continue;
+    }
+    target[k] = cloneJson(v);
+    meta[k] = metadataFor(v, ts);
+  }
+}
+
+/**
+ * The delta: every desired key whose value differs from reported (or is missing
+ * there), nested paths kept from the root, arrays compared as whole values
+ * (AWS "Delta state"). Keys only in reported never appear.
+ */
+export function computeDelta(desired: JsonObject | undefined, reported: JsonObject | undefined): JsonObject {
+  const out: JsonObject = {};
+  if (!desired) return out;
+  for (const [k, d] of Object.entries(desired)) {
+    const r = reported?.[k];
+    if (isPlainObject(d) && isPlainObject(r)) {
+      const sub = computeDelta(d, r);
+      if (Object.keys(sub).length > 0) out[k] = sub;
+    } else if (!deepEqual(d, r)) {
+      out[k] = cloneJson(d);
+    }
+  }
+  return out;
+}
+
+/** Metadata for a delta: the desired metadata at exactly the delta's paths. */
+export function selectMetadata(delta: JsonObject, meta: JsonObject | undefined): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(delta)) {
+    const m = meta?.[k];
+    if (m === undefined) continue;
+    out[k] = isPlainObject(v) && isPlainObject(m) && !isMetadataLeaf(m) ? selectMetadata(v, m) : cloneJson(m);
+  }
+  return out;
+}
+
+function isMetadataLeaf(m: JsonObject): boolean {
+  const keys = Object.keys(m);
+  return keys.length === 1 && keys[0] === 'timestamp' && typeof m.timestamp === 'number';
+}
+
+/** Metadata for the fields of an update request as sent (nulls included). */
+export function requestMetadata(patch: JsonObject, ts: number): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(patch)) {
+    out[k] = isPlainObject(v) ? requestMetadata(v, ts) : metadataFor(v, ts);
+  }
+  return out;
+}

@@ -1,0 +1,256 @@
+/**
+ * The Device Shadow service bound to the broker. It answers requests published
+ * on the reserved topics and exposes the same operations to the HTTP data plane,
+ * so that an update over either path publishes the same accepted/delta/documents.
+ *
+ * Topics: https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html
+ * REST:   https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-rest-api.html
+ */
+import type { Logger } from '../../common/logger';
+import { parseShadowTopic, type ShadowOp, shadowTopic, THING_NAME_RE } from '../../protocol/topics';
+import type { BrokerBus, PublishOrigin } from '../ports';
+import { DEFAULT_REQUEST_LIMITS, InFlight, RateLimiter, type RequestLimits } from './request-limits';
+import {
+  applyUpdate,
+  clientTokenOf,
+  DEFAULT_SHADOW_LIMITS,
+  decodePayload,
+  deleteDocument,
+  getDocument,
+  type JsonObject,
+  MAX_DOCUMENT_BYTES_CEILING,
+  notFound,
+  parseSimpleRequest,
+  type Rejected,
+  rejectionDocument,
+  type ShadowLimits,
+  type ShadowRejection,
+} from './shadow-document';
+import type { ShadowStore } from './shadow-store';
+
+/** Named shadow names: https://docs.aws.amazon.com/iot/latest/developerguide/iot-device-shadows.html */
+export const SHADOW_NAME_RE = /^[a-zA-Z0-9:_-]{1,64}$/;
+
+/** All shadow quotas, AWS defaults unless overridden. */
+export type ShadowServiceLimits = ShadowLimits & RequestLimits;
+
+export interface ShadowServiceOptions {
+  bus: BrokerBus;
+  store: ShadowStore;
+  logger: Logger;
+  limits?: Partial<ShadowServiceLimits>;
+  /** clock in epoch ms; injectable for rate-limit tests */
+  now?: () => number;
+}
+
+/** Outcome of one operation: the response body or an AWS rejection. */
+export type ShadowOpResult = { ok: true; body: JsonObject } | Rejected;
+
+/** Who is asking: the in-flight quota is per connection (MQTT client id). */
+export interface ShadowCaller {
+  /** connection key for the in-flight quota; defaults to the thing name */
+  connection?: string;
+  /** 'mqtt' answers on the reserved topics (incl. rejections); 'http' only returns */
+  via: 'mqtt' | 'http';
+}
+
+export interface ListNamedShadowsResult {
+  results: string[];
+  nextToken?: string;
+  timestamp: number;
+}
+
+const RESPONSE_QOS = 1;
+
+/** Validates and merges limit overrides; the document size may be raised to 30 KB at most. */
+export function resolveLimits(overrides: Partial<ShadowServiceLimits> = {}): ShadowServiceLimits {
+  const l = { ...DEFAULT_SHADOW_LIMITS, ...DEFAULT_REQUEST_LIMITS, ...overrides };
+  if (!Number.isInteger(l.maxDocumentBytes) || l.maxDocumentBytes < 1 || l.maxDocumentBytes > MAX_DOCUMENT_BYTES_CEILING) {
+    throw new RangeError(`maxDocumentBytes must be 1..${MAX_DOCUMENT_BYTES_CEILING}`);
+  }
+  if (!Number.isInteger(l.maxDepth) || l.maxDepth < 1) throw new RangeError('maxDepth must be a positive integer');
+  return Object.freeze(l);
+}
+
+/**
+ * @example
+ * const svc = new ShadowService({ bus, store: ShadowStore.open(dir), logger });
+ * svc.start(); // now answers $aws/things/+/shadow/# requests
+ * const r = await svc.update('pet-1', 'pet', '{"state":{"desired":{"mood":"calm"}}}', { via: 'http' });
+ */
+export class ShadowService {
+  readonly limits: ShadowServiceLimits;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly rate: RateLimiter;
+  private readonly inFlight: InFlight;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: ShadowServiceOptions) {
+    this.limits = resolveLimits(opts.limits);
+    this.log = opts.logger.child({ component: 'shadow' });
+    this.now = opts.now ?? Date.now;
+    this.rate = new RateLimiter(this.limits.requestsPerSecondPerThing, this.now);
+    this.inFlight = new InFlight(this.limits.maxInFlight);
+  }
+
+  /** Starts answering requests on `$aws/things/+/shadow/#`. */
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.opts.bus.onPublish('$aws/things/+/shadow/#', (msg) => this.onRequest(msg.topic, msg.payload, msg.origin));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** UpdateThingShadow / `update`: merges, persists, then publishes accepted, delta, documents. */
+  update(thing: string, name: string | undefined, payload: Buffer | string, caller: ShadowCaller): Promise<ShadowOpResult> {
+    return this.run('update', thing, name, payload, caller);
+  }
+
+  /** GetThingShadow / `get`. */
+  get(thing: string, name: string | undefined, payload: Buffer | string, caller: ShadowCaller): Promise<ShadowOpResult> {
+    return this.run('get', thing, name, payload, caller);
+  }
+
+  /** DeleteThingShadow / `delete`: keeps the version for a later re-creation. */
+  delete(thing: string, name: string | undefined, payload: Buffer | string, caller: ShadowCaller): Promise<ShadowOpResult> {
+    return this.run('delete', thing, name, payload, caller);
+  }
+
+  /** ListNamedShadowsForThing: names sorted, paged with an opaque token. */
+  listNamedShadows(thing: string, page: { pageSize?: number; nextToken?: string } = {}): ListNamedShadowsResult {
+    const all = this.opts.store.namedShadows(thing);
+    let start = 0;
+    if (page.nextToken !== undefined) {
+      const after = Buffer.from(page.nextToken, 'base64url').toString('utf8');
+      start = all.findIndex((n) => n > after);
+      if (start < 0) start = all.length;
+    }
+    const size = page.pageSize ?? all.length;
+    const results = all.slice(start, start + size);
+    const out: ListNamedShadowsResult = { results, timestamp: Math.floor(this.now() / 1000) };
+    const last = results[results.length - 1];
+    if (start + size < all.length && last !== undefined) out.nextToken = Buffer.from(last, 'utf8').toString('base64url');
+    return out;
+  }
+
+  private onRequest(topic: string, payload: Buffer, origin: PublishOrigin): void {
+    const t = parseShadowTopic(topic);
+    // Responses we publish ourselves (accepted/rejected/delta/documents) are not requests.
+    if (!t || t.suffix !== undefined) return;
+    const connection = origin.clientId ?? `cloud:${t.thing}`;
+    this.run(t.op, t.thing, t.name, payload, { via: 'mqtt', connection }).catch((e: unknown) => {
+      this.log.error({ err: e, topic }, 'shadow request failed');
+    });
+  }
+
+  private async run(
+    op: ShadowOp,
+    thing: string,
+    name: string | undefined,
+    payload: Buffer | string,
+    caller: ShadowCaller,
+  ): Promise<ShadowOpResult> {
+    const connection = caller.connection ?? thing;
+    if (!THING_NAME_RE.test(thing) || (name !== undefined && !SHADOW_NAME_RE.test(name))) {
+      return this.answer(op, thing, name, caller, { ok: false, code: 400, message: 'Invalid thing or shadow name' });
+    }
+    if (!this.rate.tryAcquire(thing)) {
+      return this.answer(op, thing, name, caller, { ok: false, code: 429, message: 'Rate exceeded', ...tokenOf(payload) });
+    }
+    if (!this.inFlight.tryEnter(connection)) {
+      return this.answer(op, thing, name, caller, {
+        ok: false,
+        code: 429,
+        message: `Too many in-flight requests (maximum ${this.limits.maxInFlight})`,
+        ...tokenOf(payload),
+      });
+    }
+    try {
+      const result = await this.execute(op, thing, name, payload);
+      return await this.answer(op, thing, name, caller, result.response, result.extra);
+    } catch (e) {
+      this.log.error({ err: e, thing, shadow: name, op }, 'shadow operation failed');
+      return this.answer(op, thing, name, caller, { ok: false, code: 500, message: 'Internal service failure' });
+    } finally {
+      this.inFlight.leave(connection);
+    }
+  }
+
+  private async execute(
+    op: ShadowOp,
+    thing: string,
+    name: string | undefined,
+    payload: Buffer | string,
+  ): Promise<{ response: ShadowOpResult; extra?: { delta?: JsonObject; documents?: JsonObject } }> {
+    const decoded = decodePayload(payload);
+    if (!decoded.ok) return { response: decoded };
+    const store = this.opts.store;
+    const nowMs = this.now();
+    if (op === 'update') {
+      // Read, merge and write happen in one synchronous step so concurrent updates
+      // to the same shadow are serialized; the answer waits for the fsync.
+      const r = applyUpdate(store.get(thing, name), decoded.value, nowMs, {
+        limits: this.limits,
+        baseVersion: store.baseVersion(thing, name, nowMs),
+      });
+      if (!r.ok) return { response: r };
+      await store.put(thing, name, r.next);
+      const extra: { delta?: JsonObject; documents?: JsonObject } = { documents: r.documents };
+      if (r.delta) extra.delta = r.delta;
+      return { response: { ok: true, body: r.accepted }, extra };
+    }
+    const req = parseSimpleRequest(decoded.value);
+    if (!req.ok) return { response: req };
+    const current = store.get(thing, name);
+    if (!current) return { response: notFound(thing, name, req.clientToken) };
+    if (op === 'get') return { response: { ok: true, body: getDocument(current, nowMs, req.clientToken) } };
+    await store.remove(thing, name, current.version, nowMs);
+    return { response: { ok: true, body: deleteDocument(current.version, nowMs, req.clientToken) } };
+  }
+
+  /**
+   * Publishes the outcome. MQTT callers get accepted or rejected; update and delete
+   * publish their accepted documents for HTTP callers too (AWS does, so devices see
+   * cloud-side changes), but HTTP errors are only returned, never published
+   * (device-shadow-error-messages).
+   */
+  private async answer(
+    op: ShadowOp,
+    thing: string,
+    name: string | undefined,
+    caller: ShadowCaller,
+    result: ShadowOpResult,
+    extra: { delta?: JsonObject; documents?: JsonObject } = {},
+  ): Promise<ShadowOpResult> {
+    if (!result.ok) {
+      if (caller.via === 'mqtt' && THING_NAME_RE.test(thing)) {
+        const rej: ShadowRejection = { code: result.code, message: result.message };
+        if (result.clientToken !== undefined) rej.clientToken = result.clientToken;
+        await this.publish(shadowTopic(thing, name, op, 'rejected'), rejectionDocument(rej, this.now()));
+      }
+      return result;
+    }
+    if (caller.via === 'mqtt' || op !== 'get') await this.publish(shadowTopic(thing, name, op, 'accepted'), result.body);
+    if (extra.delta) await this.publish(shadowTopic(thing, name, 'update', 'delta'), extra.delta);
+    if (extra.documents) await this.publish(shadowTopic(thing, name, 'update', 'documents'), extra.documents);
+    return result;
+  }
+
+  private async publish(topic: string, body: JsonObject): Promise<void> {
+    try {
+      await this.opts.bus.publish(topic, JSON.stringify(body), { qos: RESPONSE_QOS });
+    } catch (e) {
+      this.log.warn({ err: e, topic }, 'shadow response publish failed');
+    }
+  }
+}
+
+function tokenOf(payload: Buffer | string): { clientToken?: string } {
+  const d = decodePayload(payload);
+  const t = d.ok ? clientTokenOf(d.value) : undefined;
+  return t === undefined ? {} : { clientToken: t };
+}
