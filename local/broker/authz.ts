@@ -1,0 +1,133 @@
+import type { Logger } from '../../common/logger';
+import { iotArn, LOCAL_ACCOUNT_ID } from '../aws-identity';
+import {
+  type AuthzContext,
+  type ConnectionAuthorizer,
+  connectionThingName,
+  type IotAction,
+  type PolicyDocument,
+  PolicyEvaluator,
+  parsePolicyDocument,
+} from '../policy/index';
+import type { Registry } from '../registry/registry';
+
+/** Who is on the other end of a connection. */
+export type BrokerPrincipal =
+  | {
+      kind: 'certificate';
+      certificateId: string;
+      certificateArn: string;
+      caCertificateId: string;
+      subjectCommonName?: string;
+    }
+  /** A SigV4-authenticated WebSocket client: an IAM principal with the local credentials' rights. */
+  | { kind: 'iam'; accessKeyId: string };
+
+/** Per-connection authorization state; the compiled policy check is cached. */
+export interface AuthzSubject {
+  principal: BrokerPrincipal;
+  clientId?: string;
+  /** set once `${iot:Connection.Thing.ThingName}` is resolved */
+  thingName?: string;
+  /** internal: the connection's compiled check and the generation it was built in */
+  check?: ConnectionAuthorizer;
+  checkGeneration?: number;
+}
+
+/**
+ * Authorizes MQTT operations of device connections against the IoT policies
+ * attached to their certificate, as IoT Core does:
+ * https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html
+ * Evaluators are cached per certificate and compiled checks per connection; both
+ * are dropped when the registry reports a policy or attachment change.
+ */
+export class BrokerAuthorizer {
+  private generation = 0;
+  private readonly evaluators = new Map<string, PolicyEvaluator>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly region: string,
+    logger: Logger,
+  ) {
+    this.log = logger;
+  }
+
+  /** Forgets every cached evaluator and check (policy or attachment changed). */
+  invalidate(): void {
+    this.generation++;
+    this.evaluators.clear();
+  }
+
+  clientArn(clientId: string): string {
+    return iotArn(this.region, `client/${clientId}`);
+  }
+  topicArn(topic: string): string {
+    return iotArn(this.region, `topic/${topic}`);
+  }
+  topicFilterArn(filter: string): string {
+    return iotArn(this.region, `topicfilter/${filter}`);
+  }
+
+  /**
+   * IoT Core semantics for `${iot:Connection.Thing.ThingName}`: the client id when a
+   * thing of that name is attached to the certificate (or the only attached thing).
+   * https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html
+   */
+  resolveThingName(subject: AuthzSubject): string | undefined {
+    const p = subject.principal;
+    if (p.kind !== 'certificate' || subject.clientId === undefined) return undefined;
+    return connectionThingName(subject.clientId, this.registry.thingsForPrincipal(p.certificateArn));
+  }
+
+  /** True when the action on the resource is allowed (explicit Deny wins, default deny). */
+  allowed(subject: AuthzSubject, action: IotAction, resourceArn: string): boolean {
+    const p = subject.principal;
+    if (p.kind === 'iam') return true;
+    if (subject.check === undefined || subject.checkGeneration !== this.generation) {
+      // attachments may have changed the thing the client id names
+      subject.thingName = this.resolveThingName(subject);
+      const ctx: AuthzContext = {
+        region: this.region,
+        accountId: LOCAL_ACCOUNT_ID,
+        clientId: subject.clientId ?? '',
+        certificateId: p.certificateId,
+      };
+      if (p.subjectCommonName !== undefined) ctx.subjectCommonName = p.subjectCommonName;
+      if (subject.thingName !== undefined) {
+        ctx.thingName = subject.thingName;
+        const thing = this.registry.getThing(subject.thingName);
+        if (thing?.thingTypeName !== undefined) ctx.thingTypeName = thing.thingTypeName;
+        if (thing) ctx.thingAttributes = thing.attributes;
+      }
+      subject.check = this.evaluatorFor(p.certificateArn).forConnection(ctx);
+      subject.checkGeneration = this.generation;
+    }
+    const result = subject.check(action, resourceArn);
+    if (!result.allowed) {
+      this.log.info(
+        { clientId: subject.clientId, principal: p.certificateId, action, resource: resourceArn, decision: result.decision },
+        'authorization denied',
+      );
+    }
+    return result.allowed;
+  }
+
+  private evaluatorFor(certificateArn: string): PolicyEvaluator {
+    let ev = this.evaluators.get(certificateArn);
+    if (ev) return ev;
+    const docs: PolicyDocument[] = [];
+    for (const policy of this.registry.policiesForPrincipal(certificateArn)) {
+      try {
+        docs.push(parsePolicyDocument(policy.policyDocument));
+      } catch (e) {
+        // a stored document that no longer parses grants nothing
+        this.log.warn({ policyName: policy.policyName, err: e }, 'attached policy document does not parse; ignored');
+      }
+    }
+    ev = new PolicyEvaluator(docs);
+    this.evaluators.set(certificateArn, ev);
+    return ev;
+  }
+}

@@ -1,0 +1,181 @@
+import type { EventEmitter } from 'node:events';
+import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from '../../common/logger';
+import type { BrokerAuthorizer } from './authz';
+import { type BrokerLimits, effectiveKeepAlive, TokenBucket, topicViolation } from './limits';
+import { markReason, type Session } from './session';
+
+/** Everything the aedes hooks need; filled in by startBroker. */
+export interface HookDeps {
+  limits: Readonly<BrokerLimits>;
+  authorizer: BrokerAuthorizer;
+  log: Logger;
+  sessionOf(client: Client | null | undefined): Session | undefined;
+  /** the aedes instance, once created (duplicate client-id takeover lookup) */
+  aedes(): Aedes | undefined;
+  /** publishes the broker must acknowledge but not route (throttled) */
+  throttled: WeakSet<object>;
+}
+
+const THROTTLE_LOG_INTERVAL_MS = 1000;
+
+function refuse(message: string, returnCode: 5): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+/**
+ * The aedes authorization hooks implementing IoT Core's policy checks and
+ * per-connection limits. Each denial path names what IoT Core does
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html,
+ * https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits).
+ */
+export function createHooks(
+  deps: HookDeps,
+): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
+  const { limits, authorizer, log } = deps;
+
+  return {
+    preConnect(client, packet, callback) {
+      const s = deps.sessionOf(client);
+      if (!s) return callback(new Error('connection has no authenticated session'), false);
+      // Keep-alive is clamped to IoT Core's range, 0 meaning its maximum
+      // (message-broker limits: "Keep-alive duration"); aedes arms its 1.5× timer from this.
+      packet.keepalive = effectiveKeepAlive(packet.keepalive ?? 0, limits);
+      callback(null, true);
+    },
+
+    authenticate(client, _username, _password, done) {
+      const s = deps.sessionOf(client);
+      if (!s) return done(refuse('no session', 5), false);
+      s.clientId = client.id;
+      s.thingName = authorizer.resolveThingName(s);
+      if (!authorizer.allowed(s, 'iot:Connect', authorizer.clientArn(client.id))) {
+        s.reason = 'AUTH_ERROR';
+        log.warn({ clientId: client.id, principal: principalOf(s) }, 'CONNECT refused by policy');
+        return done(refuse('not authorized', 5), false);
+      }
+      // [MQTT-3.1.4-2] aedes closes the older connection with this client id; IoT Core
+      // reports that one as DUPLICATE_CLIENTID.
+      const registered = (deps.aedes() as unknown as { clients?: Record<string, Client> } | undefined)?.clients;
+      const previous = registered?.[client.id];
+      if (previous && previous !== client) {
+        const ps = deps.sessionOf(previous);
+        if (ps) markReason(ps, 'DUPLICATE_CLIENTID');
+      }
+      done(null, true);
+    },
+
+    authorizePublish(client, packet, callback) {
+      // client is null for wills of a vanished broker: published as the cloud
+      if (!client) return callback(null);
+      const s = deps.sessionOf(client);
+      if (!s) return callback(new Error('no session'));
+      // a will checked while the connection closes: refuse quietly, do not change the reason
+      const closing = client.closed;
+      const fail = (reason: 'CLIENT_ERROR' | 'AUTH_ERROR', message: string) => {
+        if (!closing) {
+          markReason(s, reason);
+          log.warn({ clientId: client.id, topic: packet.topic.slice(0, 300), reason }, message);
+        }
+        callback(new Error(message));
+      };
+      // IoT Core does not support QoS 2 and closes the connection.
+      if (packet.qos === 2) return fail('CLIENT_ERROR', 'QoS 2 is not supported');
+      const payloadBytes = Buffer.isBuffer(packet.payload) ? packet.payload.length : Buffer.byteLength(packet.payload);
+      // message-broker limits, "Message size": 128 KB; larger publishes are rejected.
+      if (payloadBytes > limits.maxPayloadBytes) return fail('CLIENT_ERROR', `payload exceeds ${limits.maxPayloadBytes} bytes`);
+      // message-broker limits, "Topic size" and "Maximum number of slashes in topic".
+      const bad = topicViolation(packet.topic, limits);
+      if (bad) return fail('CLIENT_ERROR', bad);
+      if (packet.topic.startsWith('$SYS')) return fail('AUTH_ERROR', '$SYS topics are reserved');
+      // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
+      if (!authorizer.allowed(s, 'iot:Publish', authorizer.topicArn(packet.topic))) {
+        return fail('AUTH_ERROR', 'PUBLISH not authorized');
+      }
+      // message-broker limits, "Publish requests per second per connection" (100):
+      // over it IoT Core throttles; locally the excess publish is acknowledged and dropped.
+      if (!closing) {
+        s.bucket ??= new TokenBucket(limits.publishesPerSecond);
+        if (!s.bucket.take()) {
+          deps.throttled.add(packet);
+          logThrottle(s, client.id, log);
+        }
+      }
+      callback(null);
+    },
+
+    authorizeSubscribe(client, sub, callback) {
+      const s = deps.sessionOf(client);
+      if (!s) return callback(new Error('no session'));
+      // message-broker limits, "Topic size" / slashes: the filter is refused (SUBACK 0x80).
+      const bad = topicViolation(sub.topic, limits);
+      if (bad) {
+        log.info({ clientId: client.id, topicFilter: sub.topic.slice(0, 300) }, `subscription refused: ${bad}`);
+        return callback(null, null);
+      }
+      if (!authorizer.allowed(s, 'iot:Subscribe', authorizer.topicFilterArn(sub.topic))) return callback(null, null);
+      // message-broker limits, "Subscriptions per connection" (50): beyond it the filter is refused.
+      if (!s.subscriptions.has(sub.topic) && s.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
+        log.info({ clientId: client.id, topicFilter: sub.topic }, 'subscription refused: per-connection limit');
+        return callback(null, null);
+      }
+      s.subscriptions.add(sub.topic);
+      // IoT Core grants at most QoS 1.
+      const granted: Subscription = sub.qos > 1 ? { ...sub, qos: 1 } : sub;
+      callback(null, granted);
+    },
+
+    authorizeForward(client, packet) {
+      const s = deps.sessionOf(client);
+      if (!s) return null;
+      // iot:Receive is checked on every delivery; a denied message is silently not delivered.
+      if (!authorizer.allowed(s, 'iot:Receive', authorizer.topicArn(packet.topic))) return null;
+      return packet;
+    },
+  };
+}
+
+function principalOf(s: Session): string {
+  return s.principal.kind === 'certificate' ? s.principal.certificateId : s.principal.accessKeyId;
+}
+
+function logThrottle(s: Session, clientId: string, log: Logger): void {
+  s.throttledSinceLog = (s.throttledSinceLog ?? 0) + 1;
+  const now = Date.now();
+  if (s.lastThrottleLogAt === undefined || now - s.lastThrottleLogAt >= THROTTLE_LOG_INTERVAL_MS) {
+    log.warn({ clientId, dropped: s.throttledSinceLog }, 'publish rate limit exceeded; publishes dropped');
+    s.lastThrottleLogAt = now;
+    s.throttledSinceLog = 0;
+  }
+}
+
+interface PacketLike {
+  cmd: string;
+  subscriptions?: unknown[];
+}
+
+/**
+ * Inspects packets as they leave the parser, before aedes handles them: a SUBSCRIBE
+ * with more filters than IoT Core accepts closes the connection (message-broker
+ * limits, "Subscriptions per subscribe request": 8), and a DISCONNECT marks the
+ * close as client-initiated. Relies on aedes 1.x's `client._parser` (pinned).
+ */
+export function inspectPackets(client: Client, s: Session, limits: Readonly<BrokerLimits>, log: Logger): void {
+  const parser = (client as unknown as { _parser?: EventEmitter })._parser;
+  if (!parser) throw new Error('aedes client has no _parser; the aedes version is not supported');
+  parser.prependListener('packet', (packet: PacketLike) => {
+    if (packet.cmd === 'disconnect') {
+      markReason(s, 'CLIENT_INITIATED_DISCONNECT');
+    } else if (packet.cmd === 'subscribe' && (packet.subscriptions?.length ?? 0) > limits.maxFiltersPerSubscribe) {
+      markReason(s, 'CLIENT_ERROR');
+      log.warn(
+        { clientId: client.id, filters: packet.subscriptions?.length },
+        `SUBSCRIBE with more than ${limits.maxFiltersPerSubscribe} topic filters; connection closed`,
+      );
+      // an unknown command makes aedes destroy the connection without acting on it
+      packet.cmd = 'refused-subscribe';
+    }
+  });
+}
+
+export type { PublishPacket };

@@ -1,0 +1,72 @@
+/**
+ * A trie of MQTT topic filters for in-process observers (BrokerBus.onPublish):
+ * matching a topic costs O(levels), independent of the number of filters.
+ * Wildcards follow MQTT 3.1.1 §4.7: `+` matches one level, `#` the rest (and the
+ * parent level), and a filter starting with a wildcard does not match topics
+ * beginning with `$` [MQTT-4.7.2-1].
+ */
+export class TopicTrie<V> {
+  private readonly root = new TrieNode<V>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a value under a filter; returns a function that removes exactly that entry. */
+  add(filter: string, value: V): () => void {
+    let node = this.root;
+    for (const level of filter.split('/')) {
+      let child = node.children.get(level);
+      if (!child) {
+        child = new TrieNode<V>();
+        node.children.set(level, child);
+      }
+      node = child;
+    }
+    const entry = { value };
+    node.values.add(entry);
+    this.count++;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      node.values.delete(entry);
+      this.count--;
+    };
+  }
+
+  /** Every value whose filter matches `topic` (a value added twice appears twice). */
+  match(topic: string): V[] {
+    const out: V[] = [];
+    if (this.count === 0) return out;
+    const levels = topic.split('/');
+    const dollar = topic.charCodeAt(0) === 36;
+    this.walk(this.root, levels, 0, dollar, out);
+    return out;
+  }
+
+  private walk(node: TrieNode<V>, levels: string[], i: number, dollar: boolean, out: V[]): void {
+    const wildOk = !(dollar && i === 0);
+    if (wildOk) {
+      const hash = node.children.get('#');
+      if (hash) for (const e of hash.values) out.push(e.value);
+    }
+    if (i === levels.length) {
+      for (const e of node.values) out.push(e.value);
+      return;
+    }
+    const level = levels[i] as string;
+    const exact = node.children.get(level);
+    if (exact) this.walk(exact, levels, i + 1, dollar, out);
+    if (wildOk) {
+      const plus = node.children.get('+');
+      if (plus) this.walk(plus, levels, i + 1, dollar, out);
+    }
+  }
+}
+
+class TrieNode<V> {
+  readonly children = new Map<string, TrieNode<V>>();
+  readonly values = new Set<{ value: V }>();
+}

@@ -1,0 +1,133 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** Service name in the credential scope of AWS IoT WebSocket URLs. */
+export const IOT_WS_SERVICE = 'iotdevicegateway';
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+/** Clock skew SigV4 tolerates when the URL carries no X-Amz-Expires. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
+export type PresignCheck = { ok: true; accessKeyId: string } | { ok: false; reason: string };
+
+/**
+ * Verifies an AWS IoT WebSocket URL presigned with SigV4 query parameters
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#mqtt-ws and
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+ * AWS IoT's own clients append `X-Amz-Security-Token` after signing, while generic
+ * SigV4 presigners sign it, so both canonical forms are accepted; likewise the
+ * payload hash may be the empty-body hash or `UNSIGNED-PAYLOAD`.
+ */
+export function verifyPresignedUrl(
+  input: { method: string; path: string; query: URLSearchParams; host: string | undefined },
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  expected: { region: string },
+  now = Date.now(),
+): PresignCheck {
+  const q = input.query;
+  const algorithm = q.get('X-Amz-Algorithm');
+  const credential = q.get('X-Amz-Credential');
+  const amzDate = q.get('X-Amz-Date');
+  const signedHeaders = q.get('X-Amz-SignedHeaders') ?? 'host';
+  const signature = q.get('X-Amz-Signature');
+  if (algorithm !== 'AWS4-HMAC-SHA256' || !credential || !amzDate || !signature) {
+    return { ok: false, reason: 'missing SigV4 query parameters' };
+  }
+  const [accessKeyId, date, region, service, terminator, ...rest] = credential.split('/');
+  if (rest.length > 0 || terminator !== 'aws4_request' || !date || !region || !service) {
+    return { ok: false, reason: 'malformed X-Amz-Credential' };
+  }
+  if (accessKeyId !== credentials.accessKeyId) return { ok: false, reason: 'unknown access key' };
+  if (service !== IOT_WS_SERVICE) return { ok: false, reason: `credential scope service must be ${IOT_WS_SERVICE}` };
+  if (region !== expected.region) return { ok: false, reason: 'credential scope region mismatch' };
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined || !amzDate.startsWith(date)) return { ok: false, reason: 'malformed X-Amz-Date' };
+  const expires = q.get('X-Amz-Expires');
+  if (expires !== null) {
+    const secs = Number(expires);
+    if (!Number.isInteger(secs) || secs < 1 || secs > 604_800) return { ok: false, reason: 'malformed X-Amz-Expires' };
+    if (now > signedAt + secs * 1000 || now < signedAt - MAX_SKEW_MS) return { ok: false, reason: 'presigned URL expired' };
+  } else if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
+    return { ok: false, reason: 'signature date outside the allowed clock skew' };
+  }
+
+  const headerNames = signedHeaders.split(';');
+  const canonicalHeaders = headerNames
+    .map((h) => {
+      const v = h === 'host' ? input.host : undefined;
+      return `${h}:${(v ?? '').trim()}\n`;
+    })
+    .join('');
+  if (headerNames.some((h) => h !== 'host')) return { ok: false, reason: 'only the host header may be signed' };
+
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const key = signingKey(credentials.secretAccessKey, date, region, service);
+  const given = Buffer.from(signature, 'utf8');
+  for (const withToken of [true, false]) {
+    const canonicalQuery = canonicalQueryString(q, withToken);
+    for (const payloadHash of [EMPTY_SHA256, 'UNSIGNED-PAYLOAD']) {
+      const canonicalRequest = [
+        input.method.toUpperCase(),
+        canonicalUri(input.path),
+        canonicalQuery,
+        canonicalHeaders,
+        signedHeaders,
+        payloadHash,
+      ].join('\n');
+      const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+      const expectedSig = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'), 'utf8');
+      if (expectedSig.length === given.length && timingSafeEqual(expectedSig, given)) {
+        return { ok: true, accessKeyId };
+      }
+    }
+  }
+  return { ok: false, reason: 'signature does not match' };
+}
+
+function canonicalQueryString(q: URLSearchParams, withToken: boolean): string {
+  const pairs: Array<[string, string]> = [];
+  for (const [k, v] of q) {
+    if (k === 'X-Amz-Signature') continue;
+    if (!withToken && k === 'X-Amz-Security-Token') continue;
+    pairs.push([rfc3986(k), rfc3986(v)]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
+}
+
+function canonicalUri(path: string): string {
+  return path
+    .split('/')
+    .map((seg) => rfc3986(safeDecode(seg)))
+    .join('/');
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** SigV4 URI encoding: RFC 3986 unreserved characters stay, everything else is %XX. */
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function sha256Hex(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
+  const kRegion = createHmac('sha256', kDate).update(region).digest();
+  const kService = createHmac('sha256', kRegion).update(service).digest();
+  return createHmac('sha256', kService).update('aws4_request').digest();
+}
+
+/** `YYYYMMDDTHHMMSSZ` → epoch ms. */
+function parseAmzDate(s: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return undefined;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return Number.isNaN(t) ? undefined : t;
+}
