@@ -1,0 +1,6 @@
+/** The local AWS-compatible HTTP gateway (SigV4, routing by signing name) and its `iot` service. */
+export { awsError } from './aws-error';
+export { createIotService, type IotService, type IotServiceOptions } from './iot/service';
+export { type RestRoute, RestRouter } from './rest-router';
+export { type GatewayHandle, type GatewayOptions, MAX_BODY_BYTES, startGateway } from './server';
+export { verifySigV4 } from './sigv4';

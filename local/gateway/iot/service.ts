@@ -1,0 +1,87 @@
+import type { CaMaterial } from '../../../certs/index';
+import { type Logger, silentLogger } from '../../../common/logger';
+import type { GatewayRequest, GatewayResponse, GatewayService } from '../../ports';
+import { IOT_ERROR_STATUS, iotErrorTypeOf } from '../../registry/errors';
+import type { Registry } from '../../registry/registry';
+import { awsError } from '../aws-error';
+import { type RestRoute, RestRouter } from '../rest-router';
+import { certificateRoutes } from './certificates';
+import type { IotContext } from './common';
+import { policyRoutes } from './policies';
+import { thingRoutes } from './things';
+
+export interface IotServiceOptions {
+  registry: Registry;
+  region: string;
+  /** the local stand-in of the AWS-managed CA: issues CreateKeysAndCertificate / CSR certificates */
+  ca: CaMaterial;
+  /** `host:port` DescribeEndpoint answers; a function because the broker port is known late */
+  mqttAddress?: () => string;
+  /** more restJson1 routes on the same signing name (topic rules from the rules runtime) */
+  extraRoutes?: RestRoute[];
+  logger?: Logger;
+}
+
+export interface IotService extends GatewayService {
+  /** resolves once the AWS-managed CA is registered in the registry */
+  readonly ready: Promise<void>;
+  /** adds a route later (e.g. when the rules runtime starts after the gateway) */
+  addRoute(route: RestRoute): void;
+}
+
+/**
+ * The `iot` control plane (restJson1) over the local registry: things, certificates,
+ * CA certificates, policies, attachments, DescribeEndpoint. Registry errors carry
+ * the IoT exception name and are answered with the status AWS documents for it.
+ *
+ * @example
+ * const iot = createIotService({ registry, region, ca, mqttAddress: () => `localhost:${broker.port}` });
+ * gateway.addService(iot);
+ */
+export function createIotService(opts: IotServiceOptions): IotService {
+  const logger = (opts.logger ?? silentLogger()).child({ component: 'iot-service' });
+  const ready = opts.registry.ensureAwsManagedCa(opts.ca.certificateId, opts.ca.certificatePem).then(() => undefined);
+  ready.catch((e: unknown) => logger.error({ err: e }, 'cannot register the AWS-managed CA'));
+  const ctx: IotContext = {
+    registry: opts.registry,
+    region: opts.region,
+    ca: opts.ca,
+    mqttAddress: opts.mqttAddress ?? (() => 'localhost:8883'),
+    logger,
+    ready,
+  };
+  const router = new RestRouter([
+    ...thingRoutes(ctx),
+    ...certificateRoutes(ctx),
+    ...policyRoutes(ctx),
+    ...(opts.extraRoutes ?? []),
+  ]);
+
+  async function handle(req: GatewayRequest): Promise<GatewayResponse> {
+    const m = router.match(req.method, req.path);
+    if (m === undefined) return awsError(404, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
+    if ('methodNotAllowed' in m) {
+      return awsError(405, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
+    }
+    const log = logger.child({ requestId: req.requestId, operation: m.route.operation });
+    try {
+      const out = await m.route.handle(m.params, req);
+      log.debug({ status: out.status }, 'iot operation');
+      return out;
+    } catch (e) {
+      const type = iotErrorTypeOf(e);
+      if (type === 'InternalFailureException') {
+        log.error({ err: e }, 'iot operation failed');
+        return awsError(500, type, 'An unexpected error has occurred.');
+      }
+      const err = e as { message: string; details?: Record<string, unknown> };
+      const extra: Record<string, unknown> = {};
+      if (err.details?.resourceId !== undefined) extra.resourceId = err.details.resourceId;
+      if (err.details?.resourceArn !== undefined) extra.resourceArn = err.details.resourceArn;
+      log.info({ errorType: type, msg: err.message }, 'iot operation rejected');
+      return awsError(IOT_ERROR_STATUS[type], type, err.message, extra);
+    }
+  }
+
+  return { signingNames: ['iot'], ready, handle, addRoute: (r) => router.add(r) };
+}
