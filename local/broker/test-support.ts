@@ -1,0 +1,175 @@
+/**
+ * Test fixtures for the broker suites and benchmarks: a real CA, a real Registry in
+ * a temp dir, the pulsepet-device policy, and a broker on port 0. Not product code.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../certs/index';
+import { type Logger, silentLogger } from '../../common/logger';
+import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
+import { Registry } from '../registry/registry';
+import { type BrokerHandle, type BrokerOptions, startBroker } from './broker';
+
+export const TEST_REGION = 'us-east-1';
+
+export interface Device {
+  thingName: string;
+  certificateId: string;
+  certificateArn: string;
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export interface Fixture {
+  dir: string;
+  registry: Registry;
+  ca: CaMaterial;
+  server: { certificatePem: string; privateKeyPem: string };
+  broker: BrokerHandle;
+  logger: Logger;
+  /** creates a thing + ACTIVE certificate from `issuer` (default: the registered CA) with the device policy */
+  device(thingName: string, opts?: { issuer?: CaMaterial; register?: boolean; policy?: boolean }): Promise<Device>;
+  restart(overrides?: Partial<BrokerOptions>): Promise<BrokerHandle>;
+  close(): Promise<void>;
+}
+
+/** Starts a registry + broker in a fresh temp dir; `brokerOptions` are passed through. */
+export async function startFixture(brokerOptions: Partial<BrokerOptions> = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'pulsepet-broker-'));
+  const logger = brokerOptions.logger ?? silentLogger();
+  const registry = Registry.open(join(dir, 'registry'), { region: TEST_REGION, logger });
+  const ca = await createCa({ commonName: 'pulsepet local test CA' });
+  await registry.ensureAwsManagedCa(ca.certificateId, ca.certificatePem);
+  await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
+  const server = await createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
+  const base: BrokerOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    tls: { key: server.privateKeyPem, cert: server.certificatePem, ca: ca.certificatePem },
+    registry,
+    region: TEST_REGION,
+    logger,
+  };
+  let current = await startBroker({ ...base, ...brokerOptions });
+  const fx: Fixture = {
+    dir,
+    registry,
+    ca,
+    server,
+    logger,
+    get broker() {
+      return current;
+    },
+    async device(thingName, opts = {}) {
+      const issuer = opts.issuer ?? ca;
+      const issued = await createKeysAndCertificate(issuer, { commonName: thingName });
+      const info = inspectCertificate(issued.certificatePem);
+      const certificateArn = registry.certificateArn(issued.certificateId);
+      if (opts.register !== false) {
+        const rec = {
+          certificateId: issued.certificateId,
+          certificatePem: issued.certificatePem,
+          status: 'ACTIVE' as const,
+          caCertificateId: issuer.certificateId,
+          validity: { notBefore: info.notBefore, notAfter: info.notAfter },
+          ...(info.subjectCommonName ? { subjectCommonName: info.subjectCommonName } : {}),
+        };
+        await registry.addCertificate(rec);
+        await registry.createThing({ thingName });
+        await registry.attachThingPrincipal(thingName, certificateArn);
+        if (opts.policy !== false) await registry.attachPolicy(DEVICE_POLICY_NAME, certificateArn);
+      }
+      return {
+        thingName,
+        certificateId: issued.certificateId,
+        certificateArn,
+        certificatePem: issued.certificatePem,
+        privateKeyPem: issued.keyPair.PrivateKey,
+      };
+    },
+    async restart(overrides = {}) {
+      await current.close();
+      current = await startBroker({ ...base, ...brokerOptions, ...overrides, port: current.port });
+      return current;
+    },
+    async close() {
+      await current.close();
+      registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fx;
+}
+
+export type ConnectOutcome = { ok: true; client: MqttClient; sessionPresent: boolean } | { ok: false; error: string };
+
+/**
+ * Connects with MQTT.js 3.1.1 over mTLS; resolves with the client on CONNACK 0, or
+ * with the reason the connection was refused (CONNACK error, TLS close).
+ */
+export function connectDevice(
+  fx: Pick<Fixture, 'broker' | 'ca'>,
+  device: Pick<Device, 'certificatePem' | 'privateKeyPem'>,
+  clientId: string,
+  opts: Partial<IClientOptions> = {},
+): Promise<ConnectOutcome> {
+  return new Promise((resolve) => {
+    const client = mqtt.connect(`mqtts://127.0.0.1:${fx.broker.port}`, {
+      protocolVersion: 4,
+      clientId,
+      key: device.privateKeyPem,
+      cert: device.certificatePem,
+      ca: fx.ca.certificatePem,
+      servername: 'localhost',
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...opts,
+    });
+    let settled = false;
+    const settle = (o: ConnectOutcome) => {
+      if (settled) return;
+      settled = true;
+      if (!o.ok) client.end(true);
+      resolve(o);
+    };
+    client.once('connect', (connack) => settle({ ok: true, client, sessionPresent: connack.sessionPresent }));
+    client.once('error', (err) => settle({ ok: false, error: err.message }));
+    client.once('close', () => settle({ ok: false, error: 'connection closed before CONNACK' }));
+  });
+}
+
+/** Resolves when `emitter` emits `event` or rejects after `ms` with a clear message. */
+export function waitFor<T>(register: (resolve: (v: T) => void) => void, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    register((v) => {
+      clearTimeout(t);
+      resolve(v);
+    });
+  });
+}
+
+/** Polls `cond` until true or the deadline passes. */
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * SUBSCRIBE and return the SUBACK return codes in request order (MQTT.js rejects
+ * the whole call when any code is 0x80, so read them from the packet).
+ */
+export function subscribeCodes(client: MqttClient, filters: Record<string, { qos: 0 | 1 | 2 }>): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(filters, (err, _granted, packet) => {
+      const codes = (packet as { granted?: number[] } | undefined)?.granted;
+      if (codes) resolve(codes);
+      else reject(err ?? new Error('no SUBACK'));
+    });
+  });
+}
