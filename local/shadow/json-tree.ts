@@ -84,7 +84,12 @@ function stripNulls(v: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === null) continue;
-    out[k] = isPlainObject(x) ? stripNulls(x) : x;
+    if (isPlainObject(x)) {
+      const c = stripNulls(x);
+      // an object made only of deletions stores nothing; an explicit {} is kept
+      if (Object.keys(c).length === 0 && Object.keys(x).length > 0) continue;
+      out[k] = c;
+    } else out[k] = x;
   }
   return out;
 }

@@ -37,6 +37,7 @@ export class RateLimiter {
   tryAcquire(key: string): boolean {
     if (this.perSecond <= 0) return true;
     const t = this.now();
+    this.maybeSweep(t);
     let b = this.buckets.get(key);
     if (!b) {
       b = { tokens: this.perSecond, at: t };
@@ -45,7 +46,6 @@ export class RateLimiter {
       b.tokens = Math.min(this.perSecond, b.tokens + ((t - b.at) * this.perSecond) / 1000);
       b.at = t;
     }
-    this.maybeSweep(t);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
