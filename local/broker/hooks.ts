@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket } from 'aedes';
 import type { Logger } from '../../common/logger';
 import type { BrokerAuthorizer } from './authz';
 import { type BrokerLimits, effectiveKeepAlive, TokenBucket, topicViolation } from './limits';
@@ -120,9 +120,7 @@ export function createHooks(
         return callback(null, null);
       }
       s.subscriptions.add(sub.topic);
-      // IoT Core grants at most QoS 1.
-      const granted: Subscription = sub.qos > 1 ? { ...sub, qos: 1 } : sub;
-      callback(null, granted);
+      callback(null, sub);
     },
 
     authorizeForward(client, packet) {
@@ -151,14 +149,14 @@ function logThrottle(s: Session, clientId: string, log: Logger): void {
 
 interface PacketLike {
   cmd: string;
-  subscriptions?: unknown[];
+  subscriptions?: Array<{ qos: number }>;
 }
 
 /**
  * Inspects packets as they leave the parser, before aedes handles them: a SUBSCRIBE
  * with more filters than IoT Core accepts closes the connection (message-broker
- * limits, "Subscriptions per subscribe request": 8), and a DISCONNECT marks the
- * close as client-initiated. Relies on aedes 1.x's `client._parser` (pinned).
+ * limits, "Subscriptions per subscribe request": 8), a requested QoS 2 is granted
+ * as QoS 1, and a DISCONNECT marks the close as client-initiated. Relies on aedes 1.x's `client._parser` (pinned).
  */
 export function inspectPackets(client: Client, s: Session, limits: Readonly<BrokerLimits>, log: Logger): void {
   const parser = (client as unknown as { _parser?: EventEmitter })._parser;
@@ -174,6 +172,9 @@ export function inspectPackets(client: Client, s: Session, limits: Readonly<Brok
       );
       // an unknown command makes aedes destroy the connection without acting on it
       packet.cmd = 'refused-subscribe';
+    } else if (packet.cmd === 'subscribe' && packet.subscriptions) {
+      // IoT Core grants at most QoS 1; aedes takes the SUBACK code from the request.
+      for (const sub of packet.subscriptions) if (sub.qos > 1) sub.qos = 1;
     }
   });
 }
