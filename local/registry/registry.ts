@@ -236,9 +236,8 @@ export class Registry extends EventEmitter<RegistryEventMap> {
 
   /** All certificates, oldest first (ListCertificates order). */
   listCertificates(): CertificateRecord[] {
-    return [...this.certs.values()].sort(
-      (a, b) => a.creationDate - b.creationDate || cmp(a.certificateId, b.certificateId),
-    );
+    // Stable sort: same-millisecond certificates keep insertion order.
+    return [...this.certs.values()].sort((a, b) => a.creationDate - b.creationDate);
   }
 
   /**
