@@ -1,0 +1,204 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { TimestreamError } from './errors';
+import type { ScalarType } from './records';
+
+/**
+ * The Timestream catalog (databases, tables, and each table's auto-detected schema),
+ * persisted in DuckDB beside the data. Timestream tables are schemaless on write: a
+ * new dimension or measure name becomes a column the first time it is written, and
+ * its type is fixed from then on
+ * (https://docs.aws.amazon.com/timestream/latest/developerguide/writes.html#writes.data-types).
+ */
+
+export type ColumnKind = 'dimension' | 'measure';
+
+export interface ColumnMeta {
+  /** the Timestream column name (`hr`, `thing`, `measure_value::double`) */
+  name: string;
+  kind: ColumnKind;
+  type: ScalarType;
+  /** the DuckDB column (`d_0`, `m_3`) — names are mapped so case and quoting never collide */
+  internal: string;
+}
+
+export interface RetentionProperties {
+  MemoryStoreRetentionPeriodInHours: number;
+  MagneticStoreRetentionPeriodInDays: number;
+}
+
+export interface TableMeta {
+  database: string;
+  name: string;
+  /** DuckDB table name */
+  internal: string;
+  retention: RetentionProperties;
+  magneticStoreWrites: boolean;
+  createdMs: number;
+  columns: Map<string, ColumnMeta>;
+  /** columns in DuckDB order (fixed ones first), for the appender */
+  order: ColumnMeta[];
+  /** true once any row may exist on disk that the in-memory index has not seen */
+  hadRowsAtOpen: boolean;
+}
+
+export interface DatabaseMeta {
+  name: string;
+  createdMs: number;
+}
+
+/** The fixed leading columns of every data table, in appender order. */
+export const FIXED_COLUMNS = ['series', 'measure_name', 'time', 'version', 'fp'] as const;
+
+const DDL = [
+  'CREATE TABLE IF NOT EXISTS _pp_databases (name VARCHAR PRIMARY KEY, created_ms BIGINT)',
+  `CREATE TABLE IF NOT EXISTS _pp_tables (db VARCHAR, name VARCHAR, internal VARCHAR, memory_hours BIGINT,
+     magnetic_days BIGINT, magnetic_writes BOOLEAN, created_ms BIGINT, PRIMARY KEY (db, name))`,
+  `CREATE TABLE IF NOT EXISTS _pp_columns (internal_table VARCHAR, name VARCHAR, kind VARCHAR, type VARCHAR,
+     internal VARCHAR, PRIMARY KEY (internal_table, name))`,
+];
+
+const DUCK_TYPE: Record<ScalarType, string> = {
+  DOUBLE: 'DOUBLE',
+  BIGINT: 'BIGINT',
+  VARCHAR: 'VARCHAR',
+  BOOLEAN: 'BOOLEAN',
+  // stored as epoch nanoseconds, like `time`
+  TIMESTAMP: 'BIGINT',
+};
+
+const tableKey = (db: string, table: string): string => `${db}\u0001${table}`;
+
+/** In-memory catalog mirrored to DuckDB; every mutation is written through before it is used. */
+export class Catalog {
+  private readonly databases = new Map<string, DatabaseMeta>();
+  private readonly tables = new Map<string, TableMeta>();
+  private nextTable = 0;
+
+  private constructor(private readonly conn: DuckDBConnection) {}
+
+  static async load(conn: DuckDBConnection): Promise<Catalog> {
+    for (const sql of DDL) await conn.run(sql);
+    const c = new Catalog(conn);
+    for (const [name, created] of (await conn.runAndReadAll('SELECT name, created_ms FROM _pp_databases')).getRows()) {
+      c.databases.set(String(name), { name: String(name), createdMs: Number(created) });
+    }
+    const tables = (
+      await conn.runAndReadAll(
+        'SELECT db, name, internal, memory_hours, magnetic_days, magnetic_writes, created_ms FROM _pp_tables',
+      )
+    ).getRows();
+    for (const [db, name, internal, mem, mag, magWrites, created] of tables) {
+      const meta: TableMeta = {
+        database: String(db),
+        name: String(name),
+        internal: String(internal),
+        retention: { MemoryStoreRetentionPeriodInHours: Number(mem), MagneticStoreRetentionPeriodInDays: Number(mag) },
+        magneticStoreWrites: magWrites === true,
+        createdMs: Number(created),
+        columns: new Map(),
+        order: [],
+        hadRowsAtOpen: false,
+      };
+      const n = Number(String(internal).slice(2));
+      if (n >= c.nextTable) c.nextTable = n + 1;
+      // DuckDB column order is the physical order the appender must follow.
+      const cols = (
+        await conn.runAndReadAll(
+          `SELECT c.name, c.kind, c.type, c.internal FROM _pp_columns c
+           JOIN duckdb_columns() d ON d.table_name = c.internal_table AND d.column_name = c.internal
+           WHERE c.internal_table = $1 ORDER BY d.column_index`,
+          [meta.internal],
+        )
+      ).getRows();
+      for (const [cn, kind, type, ci] of cols) {
+        const col: ColumnMeta = { name: String(cn), kind: kind as ColumnKind, type: type as ScalarType, internal: String(ci) };
+        meta.columns.set(col.name, col);
+        meta.order.push(col);
+      }
+      const count = (await conn.runAndReadAll(`SELECT count(*) FROM ${meta.internal}`)).getRows()[0]?.[0];
+      meta.hadRowsAtOpen = Number(count ?? 0) > 0;
+      c.tables.set(tableKey(meta.database, meta.name), meta);
+    }
+    return c;
+  }
+
+  database(name: string): DatabaseMeta | undefined {
+    return this.databases.get(name);
+  }
+
+  listDatabases(): DatabaseMeta[] {
+    return [...this.databases.values()];
+  }
+
+  table(db: string, name: string): TableMeta | undefined {
+    return this.tables.get(tableKey(db, name));
+  }
+
+  listTables(db?: string): TableMeta[] {
+    return [...this.tables.values()].filter((t) => db === undefined || t.database === db);
+  }
+
+  /** The table, or ResourceNotFoundException worded like Timestream's. */
+  requireTable(db: string, name: string): TableMeta {
+    if (!this.databases.has(db)) throw new TimestreamError('ResourceNotFoundException', `The database ${db} does not exist.`);
+    const t = this.table(db, name);
+    if (!t) throw new TimestreamError('ResourceNotFoundException', `The table ${name} does not exist.`);
+    return t;
+  }
+
+  async createDatabase(name: string, now = Date.now()): Promise<DatabaseMeta> {
+    if (this.databases.has(name)) throw new TimestreamError('ConflictException', `The database ${name} already exists.`);
+    await this.conn.run('INSERT INTO _pp_databases VALUES ($1, $2)', [name, BigInt(now)]);
+    const meta = { name, createdMs: now };
+    this.databases.set(name, meta);
+    return meta;
+  }
+
+  async createTable(
+    db: string,
+    name: string,
+    retention: RetentionProperties,
+    magneticStoreWrites: boolean,
+    now = Date.now(),
+  ): Promise<TableMeta> {
+    if (!this.databases.has(db)) throw new TimestreamError('ResourceNotFoundException', `The database ${db} does not exist.`);
+    if (this.table(db, name)) throw new TimestreamError('ConflictException', `The table ${name} already exists.`);
+    const internal = `t_${this.nextTable++}`;
+    await this.conn.run(
+      `CREATE TABLE ${internal} (series VARCHAR, measure_name VARCHAR, time BIGINT, version BIGINT, fp DOUBLE)`,
+    );
+    await this.conn.run('INSERT INTO _pp_tables VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      db,
+      name,
+      internal,
+      BigInt(retention.MemoryStoreRetentionPeriodInHours),
+      BigInt(retention.MagneticStoreRetentionPeriodInDays),
+      magneticStoreWrites,
+      BigInt(now),
+    ]);
+    const meta: TableMeta = {
+      database: db,
+      name,
+      internal,
+      retention,
+      magneticStoreWrites,
+      createdMs: now,
+      columns: new Map(),
+      order: [],
+      hadRowsAtOpen: false,
+    };
+    this.tables.set(tableKey(db, name), meta);
+    return meta;
+  }
+
+  /** Adds a column to a table's schema (caller must have closed any appender on it). */
+  async addColumn(table: TableMeta, name: string, kind: ColumnKind, type: ScalarType): Promise<ColumnMeta> {
+    const internal = `${kind === 'dimension' ? 'd' : 'm'}_${table.order.length}`;
+    await this.conn.run(`ALTER TABLE ${table.internal} ADD COLUMN ${internal} ${DUCK_TYPE[type]}`);
+    await this.conn.run('INSERT INTO _pp_columns VALUES ($1, $2, $3, $4, $5)', [table.internal, name, kind, type, internal]);
+    const col: ColumnMeta = { name, kind, type, internal };
+    table.columns.set(name, col);
+    table.order.push(col);
+    return col;
+  }
+}

@@ -1,0 +1,464 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { TableMeta } from './catalog';
+import { unsupportedSql, validationError } from './errors';
+import { type Expr, parseTimestreamSql, type SelectStatement } from './query-parser';
+
+/**
+ * Translates the supported Timestream SQL subset into DuckDB SQL over the store's wide
+ * tables, with static types so ColumnInfo is right even for an empty result.
+ * Timestamps are epoch nanoseconds (BIGINT) in DuckDB; `now()` is fixed once per query,
+ * as Timestream evaluates it at query start
+ * (https://docs.aws.amazon.com/timestream/latest/developerguide/date-time-functions.html).
+ */
+
+export type SqlType = 'TIMESTAMP' | 'DOUBLE' | 'BIGINT' | 'VARCHAR' | 'BOOLEAN' | 'INTERVAL' | 'UNKNOWN';
+
+export interface TranslatedQuery {
+  sql: string;
+  params: DuckDBValue[];
+  columns: Array<{ name: string; type: SqlType }>;
+}
+
+interface Typed {
+  sql: string;
+  type: SqlType;
+  agg: boolean;
+}
+
+const AGGREGATES = new Set([
+  'avg', 'sum', 'min', 'max', 'count', 'approx_percentile', 'approx_distinct', 'stddev', 'stddev_samp',
+  'stddev_pop', 'variance', 'var_samp', 'var_pop',
+]); // prettier-ignore
+const DOUBLE_MATH: Record<string, string> = { ln: 'ln', log10: 'log10', exp: 'exp', sqrt: 'sqrt' };
+const SAME_TYPE_MATH: Record<string, string> = { abs: 'abs', floor: 'floor', ceil: 'ceil', ceiling: 'ceil' };
+const TRUNC_UNITS: Record<string, bigint> = {
+  second: 1_000_000_000n,
+  minute: 60_000_000_000n,
+  hour: 3_600_000_000_000n,
+  day: 86_400_000_000_000n,
+};
+const NUMERIC = (t: SqlType): boolean => t === 'DOUBLE' || t === 'BIGINT' || t === 'UNKNOWN';
+const DUCK_CAST: Partial<Record<SqlType, string>> = {
+  TIMESTAMP: 'BIGINT',
+  DOUBLE: 'DOUBLE',
+  BIGINT: 'BIGINT',
+  VARCHAR: 'VARCHAR',
+  BOOLEAN: 'BOOLEAN',
+};
+
+/** Parses `'2024-01-02 03:04:05[.fff…]'` (UTC) into epoch ns, for comparisons with `time`. */
+function timestampLiteral(s: string): bigint | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?)?Z?$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[3] ?? '').padEnd(9, '0') || '0');
+}
+
+class Translator {
+  readonly params: DuckDBValue[] = [];
+  private readonly aliases = new Map<string, Expr>();
+
+  constructor(
+    private readonly table: TableMeta,
+    private readonly stmt: SelectStatement,
+    private readonly nowNs: bigint,
+  ) {}
+
+  private param(v: string): string {
+    this.params.push(v);
+    return `$${this.params.length}`;
+  }
+
+  private column(name: string, qualifier: string | undefined): Typed {
+    if (qualifier !== undefined && qualifier !== this.stmt.from.alias && qualifier !== this.table.name) {
+      throw validationError(`Column '${qualifier}.${name}' cannot be resolved.`);
+    }
+    if (name === 'time') return { sql: 'time', type: 'TIMESTAMP', agg: false };
+    if (name === 'measure_name') return { sql: 'measure_name', type: 'VARCHAR', agg: false };
+    let col = this.table.columns.get(name);
+    if (!col) {
+      // unquoted identifiers are case-insensitive in Timestream's SQL engine
+      const matches = [...this.table.columns.values()].filter((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (matches.length === 1) col = matches[0];
+    }
+    if (!col) throw validationError(`Column '${name}' does not exist in table ${this.table.database}.${this.table.name}.`);
+    return { sql: col.internal, type: col.type, agg: false };
+  }
+
+  expr(e: Expr, ctx: { aggAllowed: boolean }): Typed {
+    switch (e.k) {
+      case 'col': {
+        const alias = e.qualifier === undefined ? this.aliases.get(e.name) : undefined;
+        if (alias && !this.hasColumn(e.name)) return this.expr(alias, ctx);
+        return this.column(e.name, e.qualifier);
+      }
+      case 'str':
+        return { sql: this.param(e.v), type: 'VARCHAR', agg: false };
+      case 'num':
+        return { sql: e.raw, type: e.int ? 'BIGINT' : 'DOUBLE', agg: false };
+      case 'dur':
+        return { sql: e.ns.toString(), type: 'INTERVAL', agg: false };
+      case 'bool':
+        return { sql: e.v ? 'TRUE' : 'FALSE', type: 'BOOLEAN', agg: false };
+      case 'null':
+        return { sql: 'NULL', type: 'UNKNOWN', agg: false };
+      case 'star':
+        throw validationError("'*' is only allowed alone in the select list.");
+      case 'neg': {
+        const x = this.expr(e.e, ctx);
+        if (!NUMERIC(x.type)) throw validationError(`Cannot negate ${x.type.toLowerCase()}.`);
+        return { sql: `(-${x.sql})`, type: x.type, agg: x.agg };
+      }
+      case 'not': {
+        const x = this.bool(e.e, ctx);
+        return { sql: `(NOT ${x.sql})`, type: 'BOOLEAN', agg: x.agg };
+      }
+      case 'isnull': {
+        const x = this.expr(e.e, ctx);
+        return { sql: `(${x.sql} IS ${e.not ? 'NOT ' : ''}NULL)`, type: 'BOOLEAN', agg: x.agg };
+      }
+      case 'like': {
+        const x = this.expr(e.e, ctx);
+        const p = this.expr(e.pattern, ctx);
+        if (x.type !== 'VARCHAR' || p.type !== 'VARCHAR') throw validationError('LIKE applies to varchar only.');
+        return { sql: `(${x.sql} ${e.not ? 'NOT ' : ''}LIKE ${p.sql})`, type: 'BOOLEAN', agg: x.agg || p.agg };
+      }
+      case 'between': {
+        const x = this.expr(e.e, ctx);
+        const lo = this.comparable(x, e.lo, ctx, 'BETWEEN');
+        const hi = this.comparable(x, e.hi, ctx, 'BETWEEN');
+        return {
+          sql: `(${x.sql} ${e.not ? 'NOT ' : ''}BETWEEN ${lo.sql} AND ${hi.sql})`,
+          type: 'BOOLEAN',
+          agg: x.agg || lo.agg || hi.agg,
+        };
+      }
+      case 'in': {
+        const x = this.expr(e.e, ctx);
+        const list = e.list.map((v) => this.comparable(x, v, ctx, 'IN'));
+        return {
+          sql: `(${x.sql} ${e.not ? 'NOT ' : ''}IN (${list.map((v) => v.sql).join(', ')}))`,
+          type: 'BOOLEAN',
+          agg: x.agg || list.some((v) => v.agg),
+        };
+      }
+      case 'bin':
+        return this.binary(e.op, e.l, e.r, ctx);
+      case 'call':
+        return this.call(e, ctx);
+    }
+  }
+
+  private hasColumn(name: string): boolean {
+    return name === 'time' || name === 'measure_name' || this.table.columns.has(name);
+  }
+
+  private bool(e: Expr, ctx: { aggAllowed: boolean }): Typed {
+    const x = this.expr(e, ctx);
+    if (x.type !== 'BOOLEAN' && x.type !== 'UNKNOWN') throw validationError(`Expected a boolean expression, got ${x.type.toLowerCase()}.`);
+    return x;
+  }
+
+  /** Right side of a comparison with `left`; a string literal compared with a timestamp is parsed as one. */
+  private comparable(left: Typed, e: Expr, ctx: { aggAllowed: boolean }, op: string): Typed {
+    if (left.type === 'TIMESTAMP' && e.k === 'str') {
+      const ns = timestampLiteral(e.v);
+      if (ns === undefined) throw validationError(`'${e.v}' is not a valid timestamp literal.`);
+      return { sql: ns.toString(), type: 'TIMESTAMP', agg: false };
+    }
+    const r = this.expr(e, ctx);
+    const ok =
+      left.type === r.type ||
+      left.type === 'UNKNOWN' ||
+      r.type === 'UNKNOWN' ||
+      (NUMERIC(left.type) && NUMERIC(r.type));
+    if (!ok || r.type === 'INTERVAL') {
+      throw validationError(`'${op}' cannot be applied to ${left.type.toLowerCase()}, ${r.type.toLowerCase()}.`);
+    }
+    return r;
+  }
+
+  private binary(op: string, le: Expr, re: Expr, ctx: { aggAllowed: boolean }): Typed {
+    if (op === 'AND' || op === 'OR') {
+      const l = this.bool(le, ctx);
+      const r = this.bool(re, ctx);
+      return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'BOOLEAN', agg: l.agg || r.agg };
+    }
+    if (['=', '<>', '<', '<=', '>', '>='].includes(op)) {
+      let l = this.expr(le, ctx);
+      let r: Typed;
+      if (le.k === 'str' && re.k !== 'str') {
+        r = this.expr(re, ctx);
+        l = this.comparable(r, le, ctx, op);
+      } else r = this.comparable(l, re, ctx, op);
+      return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'BOOLEAN', agg: l.agg || r.agg };
+    }
+    const l = this.expr(le, ctx);
+    const r = this.expr(re, ctx);
+    const agg = l.agg || r.agg;
+    if ((op === '+' || op === '-') && l.type === 'TIMESTAMP' && r.type === 'INTERVAL') {
+      return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'TIMESTAMP', agg };
+    }
+    if (op === '+' && l.type === 'INTERVAL' && r.type === 'TIMESTAMP') return { sql: `(${l.sql} + ${r.sql})`, type: 'TIMESTAMP', agg };
+    if (!NUMERIC(l.type) || !NUMERIC(r.type)) {
+      throw validationError(`'${op}' cannot be applied to ${l.type.toLowerCase()}, ${r.type.toLowerCase()}.`);
+    }
+    const type: SqlType = l.type === 'DOUBLE' || r.type === 'DOUBLE' ? 'DOUBLE' : 'BIGINT';
+    // integer division stays integral, as in Timestream (Presto semantics)
+    const duckOp = op === '/' && type === 'BIGINT' ? '//' : op;
+    return { sql: `(${l.sql} ${duckOp} ${r.sql})`, type, agg };
+  }
+
+  private arity(e: Extract<Expr, { k: 'call' }>, min: number, max = min): void {
+    if (e.args.length < min || e.args.length > max) {
+      throw validationError(`Function ${e.name} expects ${min === max ? min : `${min}..${max}`} argument(s), got ${e.args.length}.`);
+    }
+  }
+
+  private call(e: Extract<Expr, { k: 'call' }>, ctx: { aggAllowed: boolean }): Typed {
+    const name = e.name;
+    if (AGGREGATES.has(name)) {
+      if (!ctx.aggAllowed) throw validationError(`Aggregate function ${name} is not allowed here (WHERE, GROUP BY or nested aggregate).`);
+      const inner = { aggAllowed: false };
+      if (name === 'count') {
+        if (e.star) return { sql: 'count(*)', type: 'BIGINT', agg: true };
+        this.arity(e, 1);
+        const x = this.expr(e.args[0]!, inner);
+        return { sql: `count(${e.distinct ? 'DISTINCT ' : ''}${x.sql})`, type: 'BIGINT', agg: true };
+      }
+      if (name === 'approx_percentile') {
+        this.arity(e, 2);
+        const x = this.expr(e.args[0]!, inner);
+        const p = e.args[1]!;
+        if (p.k !== 'num' || Number(p.raw) < 0 || Number(p.raw) > 1) {
+          throw validationError('approx_percentile expects a percentage literal between 0 and 1.');
+        }
+        if (!NUMERIC(x.type) && x.type !== 'TIMESTAMP') throw validationError(`approx_percentile cannot be applied to ${x.type.toLowerCase()}.`);
+        // an actual sample value, like Presto's approx_percentile (exact here)
+        return { sql: `quantile_disc(${x.sql}, ${p.raw})`, type: x.type, agg: true };
+      }
+      if (name === 'approx_distinct') {
+        this.arity(e, 1);
+        return { sql: `count(DISTINCT ${this.expr(e.args[0]!, inner).sql})`, type: 'BIGINT', agg: true };
+      }
+      this.arity(e, 1);
+      const x = this.expr(e.args[0]!, inner);
+      const d = e.distinct ? 'DISTINCT ' : '';
+      if (name === 'min' || name === 'max') return { sql: `${name}(${d}${x.sql})`, type: x.type, agg: true };
+      if (!NUMERIC(x.type)) throw validationError(`Function ${name} cannot be applied to ${x.type.toLowerCase()}.`);
+      if (name === 'sum') return { sql: `sum(${d}${x.sql})`, type: x.type === 'BIGINT' ? 'BIGINT' : 'DOUBLE', agg: true };
+      const fn = name === 'stddev' ? 'stddev_samp' : name === 'variance' ? 'var_samp' : name;
+      return { sql: `${fn}(${d}${x.sql})`, type: 'DOUBLE', agg: true };
+    }
+    if (e.star || e.distinct) throw validationError(`Function ${name} does not take '*' or DISTINCT.`);
+    const args = (): Typed[] => e.args.map((a) => this.expr(a, ctx));
+    const anyAgg = (xs: Typed[]): boolean => xs.some((x) => x.agg);
+    switch (name) {
+      case 'now':
+        this.arity(e, 0);
+        return { sql: this.nowNs.toString(), type: 'TIMESTAMP', agg: false };
+      case 'ago': {
+        this.arity(e, 1);
+        const [d] = args();
+        if (d!.type !== 'INTERVAL') throw validationError('ago() expects a duration literal such as 15m.');
+        return { sql: (this.nowNs - BigInt(d!.sql)).toString(), type: 'TIMESTAMP', agg: false };
+      }
+      case 'bin': {
+        this.arity(e, 2);
+        const [x, d] = args();
+        if (x!.type !== 'TIMESTAMP' || d!.type !== 'INTERVAL') throw validationError('bin() expects (timestamp, duration literal).');
+        if (BigInt(d!.sql) <= 0n) throw validationError('bin() needs a positive duration.');
+        return { sql: `(${x!.sql} - ((${x!.sql} % ${d!.sql}) + ${d!.sql}) % ${d!.sql})`, type: 'TIMESTAMP', agg: x!.agg };
+      }
+      case 'date_trunc': {
+        this.arity(e, 2);
+        const unit = e.args[0]!;
+        const size = unit.k === 'str' ? TRUNC_UNITS[unit.v.toLowerCase()] : undefined;
+        if (size === undefined) throw unsupportedSql(`date_trunc unit ${unit.k === 'str' ? `'${unit.v}'` : '(non-literal)'}`);
+        const x = this.expr(e.args[1]!, ctx);
+        if (x.type !== 'TIMESTAMP') throw validationError('date_trunc() expects a timestamp.');
+        return { sql: `(${x.sql} - ((${x.sql} % ${size}) + ${size}) % ${size})`, type: 'TIMESTAMP', agg: x.agg };
+      }
+      case 'to_milliseconds': {
+        this.arity(e, 1);
+        const [x] = args();
+        if (x!.type !== 'TIMESTAMP') throw validationError('to_milliseconds() expects a timestamp.');
+        return { sql: `(${x!.sql} // 1000000)`, type: 'BIGINT', agg: x!.agg };
+      }
+      case 'to_unixtime': {
+        this.arity(e, 1);
+        const [x] = args();
+        if (x!.type !== 'TIMESTAMP') throw validationError('to_unixtime() expects a timestamp.');
+        return { sql: `(${x!.sql} / 1e9)`, type: 'DOUBLE', agg: x!.agg };
+      }
+      case 'from_milliseconds': {
+        this.arity(e, 1);
+        const [x] = args();
+        if (x!.type !== 'BIGINT') throw validationError('from_milliseconds() expects a bigint.');
+        return { sql: `(${x!.sql} * 1000000)`, type: 'TIMESTAMP', agg: x!.agg };
+      }
+      case 'round': {
+        this.arity(e, 1, 2);
+        const xs = args();
+        if (!NUMERIC(xs[0]!.type) || (xs[1] && xs[1].type !== 'BIGINT')) throw validationError('round() expects (number[, integer]).');
+        return { sql: `round(${xs.map((x) => x.sql).join(', ')})`, type: xs[0]!.type, agg: anyAgg(xs) };
+      }
+      case 'power':
+      case 'pow': {
+        this.arity(e, 2);
+        const xs = args();
+        if (!xs.every((x) => NUMERIC(x.type))) throw validationError(`${name}() expects numbers.`);
+        return { sql: `pow(CAST(${xs[0]!.sql} AS DOUBLE), ${xs[1]!.sql})`, type: 'DOUBLE', agg: anyAgg(xs) };
+      }
+      case 'coalesce':
+      case 'greatest':
+      case 'least': {
+        if (e.args.length < 1) throw validationError(`${name}() expects at least one argument.`);
+        const xs = args();
+        const known = xs.filter((x) => x.type !== 'UNKNOWN');
+        const type = known.some((x) => x.type === 'DOUBLE') && known.every((x) => NUMERIC(x.type)) ? 'DOUBLE' : (known[0]?.type ?? 'UNKNOWN');
+        if (!known.every((x) => x.type === type || (NUMERIC(x.type) && NUMERIC(type)))) throw validationError(`${name}() arguments must share a type.`);
+        return { sql: `${name}(${xs.map((x) => x.sql).join(', ')})`, type, agg: anyAgg(xs) };
+      }
+      case 'lower':
+      case 'upper':
+      case 'length': {
+        this.arity(e, 1);
+        const [x] = args();
+        if (x!.type !== 'VARCHAR') throw validationError(`${name}() expects varchar.`);
+        return { sql: `${name}(${x!.sql})`, type: name === 'length' ? 'BIGINT' : 'VARCHAR', agg: x!.agg };
+      }
+      default:
+        break;
+    }
+    const dm = DOUBLE_MATH[name] ?? SAME_TYPE_MATH[name];
+    if (dm !== undefined) {
+      this.arity(e, 1);
+      const [x] = args();
+      if (!NUMERIC(x!.type)) throw validationError(`${name}() expects a number.`);
+      const type: SqlType = DOUBLE_MATH[name] !== undefined ? 'DOUBLE' : x!.type;
+      return { sql: `${dm}(${x!.sql})`, type, agg: x!.agg };
+    }
+    throw unsupportedSql(`Function '${name}'`);
+  }
+
+  /** Presto's rule: outside aggregates, only GROUP BY expressions (or things built from them). */
+  checkGrouped(e: Expr, groups: Set<string>, where: string): void {
+    const t = this.expr(e, { aggAllowed: true });
+    if (groups.has(t.sql)) return;
+    switch (e.k) {
+      case 'col':
+        throw validationError(`'${e.name}' must be an aggregate expression or appear in GROUP BY clause (${where}).`);
+      case 'call':
+        if (AGGREGATES.has(e.name)) return;
+        for (const a of e.args) this.checkGrouped(a, groups, where);
+        return;
+      case 'bin':
+        this.checkGrouped(e.l, groups, where);
+        this.checkGrouped(e.r, groups, where);
+        return;
+      case 'not':
+      case 'neg':
+      case 'isnull':
+        this.checkGrouped(e.e, groups, where);
+        return;
+      case 'between':
+        for (const x of [e.e, e.lo, e.hi]) this.checkGrouped(x, groups, where);
+        return;
+      case 'in':
+        for (const x of [e.e, ...e.list]) this.checkGrouped(x, groups, where);
+        return;
+      case 'like':
+        this.checkGrouped(e.e, groups, where);
+        this.checkGrouped(e.pattern, groups, where);
+        return;
+      default:
+        return;
+    }
+  }
+
+  translate(): TranslatedQuery {
+    const s = this.stmt;
+    // `SELECT *`: dimensions, measure_name, time, then measures (Timestream's column order)
+    const items: Array<{ expr: Expr; alias?: string }> = s.items.flatMap((it) => {
+      if (it.expr.k !== 'star') return [it];
+      if (s.groupBy.length > 0) throw validationError("'SELECT *' cannot be combined with GROUP BY.");
+      const dims = this.table.order.filter((c) => c.kind === 'dimension').map((c) => c.name);
+      const meas = this.table.order.filter((c) => c.kind === 'measure').map((c) => c.name);
+      return [...dims, 'measure_name', 'time', ...meas].map((name) => ({ expr: { k: 'col', name, pos: 0 } as Expr }));
+    });
+    const selected: Typed[] = [];
+    const columns: TranslatedQuery['columns'] = [];
+    items.forEach((it, i) => {
+      const t = this.expr(it.expr, { aggAllowed: true });
+      if (t.type === 'INTERVAL') throw unsupportedSql('Returning a duration value');
+      selected.push(t);
+      const name = it.alias ?? (it.expr.k === 'col' ? it.expr.name : `_col${i}`);
+      columns.push({ name, type: t.type });
+      if (it.alias !== undefined) this.aliases.set(it.alias, it.expr);
+    });
+    const where = s.where ? this.bool(s.where, { aggAllowed: false }) : undefined;
+    const groupExprs = s.groupBy.map((g) => {
+      if (g.k === 'num' && g.int) {
+        const sel = items[Number(g.raw) - 1];
+        if (!sel) throw validationError(`GROUP BY position ${g.raw} is not in the select list.`);
+        return sel.expr;
+      }
+      return g;
+    });
+    const groupSql = groupExprs.map((g) => this.expr(g, { aggAllowed: false }).sql);
+    const having = s.having ? this.bool(s.having, { aggAllowed: true }) : undefined;
+    const grouped = groupSql.length > 0 || selected.some((x) => x.agg) || having !== undefined;
+    const order = s.orderBy.map((o) => {
+      let sql: string;
+      if (o.expr.k === 'num' && o.expr.int) {
+        const n = Number(o.expr.raw);
+        if (n < 1 || n > items.length) throw validationError(`ORDER BY position ${n} is not in the select list.`);
+        sql = `"c${n - 1}"`;
+      } else if (o.expr.k === 'col' && o.expr.qualifier === undefined && columns.some((c) => c.name === (o.expr as { name: string }).name)) {
+        const name = o.expr.name;
+        sql = `"c${columns.findIndex((c) => c.name === name)}"`;
+      } else {
+        if (grouped) this.checkGrouped(o.expr, new Set(groupSql), 'ORDER BY');
+        sql = this.expr(o.expr, { aggAllowed: grouped }).sql;
+      }
+      const nulls = o.nullsFirst === undefined ? (o.desc ? ' NULLS FIRST' : ' NULLS LAST') : o.nullsFirst ? ' NULLS FIRST' : ' NULLS LAST';
+      return `${sql}${o.desc ? ' DESC' : ' ASC'}${nulls}`;
+    });
+    if (grouped) {
+      const groups = new Set(groupSql);
+      for (const it of items) this.checkGrouped(it.expr, groups, 'SELECT');
+      if (s.having) this.checkGrouped(s.having, groups, 'HAVING');
+    }
+    const selectSql = selected.map((t, i) => {
+      const cast = DUCK_CAST[t.type];
+      return `${cast ? `CAST(${t.sql} AS ${cast})` : t.sql} AS "c${i}"`;
+    });
+    let sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${selectSql.join(', ')} FROM ${this.table.internal}`;
+    if (where) sql += ` WHERE ${where.sql}`;
+    if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(', ')}`;
+    if (having) sql += ` HAVING ${having.sql}`;
+    if (order.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
+    if (s.limit !== undefined) sql += ` LIMIT ${s.limit}`;
+    if (s.offset !== undefined) sql += ` OFFSET ${s.offset}`;
+    return { sql, params: this.params, columns };
+  }
+}
+
+/**
+ * Parses and translates one Timestream query.
+ * @param lookup resolves `"db"."table"` to the store's table, or undefined
+ * @param nowMs the query's `now()`
+ * @example translateQuery(`SELECT avg(hr) FROM "pulsepet"."telemetry" WHERE time > ago(15m)`, lookup, Date.now())
+ */
+export function translateQuery(
+  sql: string,
+  lookup: (db: string, table: string) => TableMeta | undefined,
+  nowMs: number,
+): TranslatedQuery {
+  const stmt = parseTimestreamSql(sql);
+  const table = lookup(stmt.from.database, stmt.from.table);
+  if (!table) throw validationError(`Table ${stmt.from.database}.${stmt.from.table} does not exist.`);
+  return new Translator(table, stmt, BigInt(Math.trunc(nowMs)) * 1_000_000n).translate();
+}

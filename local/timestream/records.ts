@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import { type RejectedRecord, validationError } from './errors';
+
+/**
+ * WriteRecords request validation and normalization, following
+ * https://docs.aws.amazon.com/timestream/latest/APIReference/API_WriteRecords.html and the
+ * naming/size quotas in https://docs.aws.amazon.com/timestream/latest/developerguide/ts-limits.html.
+ * Shape problems fail the whole call (ValidationException); per-record semantic problems
+ * reject only that record (RejectedRecordsException), as Timestream does.
+ */
+
+export const MAX_RECORDS_PER_WRITE = 100;
+const MAX_DIMENSION_NAME_BYTES = 60;
+const MAX_DIMENSION_VALUE_BYTES = 2048;
+const MAX_MEASURE_NAME_BYTES = 256;
+const MAX_MEASURES_PER_RECORD = 256;
+const MAX_VARCHAR_BYTES = 2048;
+
+export const SCALAR_TYPES = ['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP'] as const;
+export type ScalarType = (typeof SCALAR_TYPES)[number];
+const TIME_UNITS = ['MILLISECONDS', 'SECONDS', 'MICROSECONDS', 'NANOSECONDS'] as const;
+type TimeUnit = (typeof TIME_UNITS)[number];
+const UNIT_NS: Record<TimeUnit, bigint> = {
+  SECONDS: 1_000_000_000n,
+  MILLISECONDS: 1_000_000n,
+  MICROSECONDS: 1_000n,
+  NANOSECONDS: 1n,
+};
+
+const DimensionSchema = z.object({
+  Name: z.string(),
+  Value: z.string(),
+  DimensionValueType: z.literal('VARCHAR').optional(),
+});
+const MeasureValueSchema = z.object({ Name: z.string(), Value: z.string(), Type: z.string() });
+const RecordSchema = z.object({
+  Dimensions: z.array(DimensionSchema).optional(),
+  MeasureName: z.string().optional(),
+  MeasureValue: z.string().optional(),
+  MeasureValueType: z.string().optional(),
+  Time: z.string().optional(),
+  TimeUnit: z.enum(TIME_UNITS).optional(),
+  Version: z.number().int().optional(),
+  MeasureValues: z.array(MeasureValueSchema).optional(),
+});
+export type WireRecord = z.infer<typeof RecordSchema>;
+
+const NAME = z
+  .string()
+  .min(3)
+  .max(256)
+  .regex(/^[a-zA-Z0-9_.-]+$/);
+
+export const WriteRecordsRequestSchema = z.object({
+  DatabaseName: NAME,
+  TableName: NAME,
+  CommonAttributes: RecordSchema.optional(),
+  Records: z.array(RecordSchema).min(1).max(MAX_RECORDS_PER_WRITE),
+});
+export type WriteRecordsRequest = z.infer<typeof WriteRecordsRequestSchema>;
+
+/** A typed measure value: DOUBLE → number, BIGINT/TIMESTAMP → bigint (TIMESTAMP in ns). */
+export type MeasureScalar = number | bigint | string | boolean;
+
+export interface NormalizedMeasure {
+  /** column name: the multi-measure attribute name, or `measure_value::<type>` for single measures */
+  name: string;
+  type: ScalarType;
+  value: MeasureScalar;
+}
+
+export interface NormalizedRecord {
+  index: number;
+  /** sorted by name */
+  dimensions: Array<[string, string]>;
+  seriesKey: string;
+  measureName: string;
+  multi: boolean;
+  measures: NormalizedMeasure[];
+  timeNs: bigint;
+  version: number;
+  fingerprint: number;
+}
+
+/** Parses the request body; any shape problem fails the whole call like the real API. */
+export function parseWriteRecordsRequest(body: unknown): WriteRecordsRequest {
+  const r = WriteRecordsRequestSchema.safeParse(body);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `Value at '${i.path.join('.') || 'body'}' failed: ${i.message}`);
+    throw validationError(`${issues.length} validation error(s) detected: ${issues.join('; ')}`);
+  }
+  for (const rec of [r.data.CommonAttributes, ...r.data.Records]) {
+    // Version must be >= 1 (API_Record.html: "Version must be 1 or greater, or you will receive a ValidationException").
+    if (rec?.Version !== undefined && rec.Version < 1) {
+      throw validationError(`Version must be 1 or greater, got ${rec.Version}.`);
+    }
+  }
+  return r.data;
+}
+
+class RecordRejection extends Error {}
+
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** Reserved column names / prefixes (developerguide ts-limits: naming constraints). */
+function checkName(kind: string, name: string, maxBytes: number): void {
+  if (name.length === 0) throw new RecordRejection(`${kind} name cannot be empty.`);
+  if (bytes(name) > maxBytes) throw new RecordRejection(`${kind} name '${name}' exceeds ${maxBytes} bytes.`);
+  const lower = name.toLowerCase();
+  if (lower === 'time' || lower === 'measure_name' || lower.startsWith('measure_value') || lower.startsWith('ts_')) {
+    throw new RecordRejection(`${kind} name '${name}' is reserved.`);
+  }
+  if (name.includes(':')) throw new RecordRejection(`${kind} name '${name}' cannot contain ':'.`);
+}
+
+function parseScalar(type: ScalarType, raw: string, what: string, unitNs: bigint): MeasureScalar {
+  switch (type) {
+    case 'DOUBLE': {
+      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      if (!Number.isFinite(n)) throw new RecordRejection(`${what}: '${raw}' is not a valid DOUBLE.`);
+      return n;
+    }
+    case 'BIGINT':
+    case 'TIMESTAMP': {
+      if (!/^-?\d{1,19}$/.test(raw)) throw new RecordRejection(`${what}: '${raw}' is not a valid ${type}.`);
+      const v = BigInt(raw);
+      if (v > 9_223_372_036_854_775_807n || v < -9_223_372_036_854_775_808n) {
+        throw new RecordRejection(`${what}: '${raw}' is out of range for ${type}.`);
+      }
+      return type === 'TIMESTAMP' ? v * unitNs : v;
+    }
+    case 'BOOLEAN': {
+      const l = raw.toLowerCase();
+      if (l !== 'true' && l !== 'false') throw new RecordRejection(`${what}: '${raw}' is not a valid BOOLEAN.`);
+      return l === 'true';
+    }
+    case 'VARCHAR':
+      if (bytes(raw) > MAX_VARCHAR_BYTES) throw new RecordRejection(`${what} exceeds ${MAX_VARCHAR_BYTES} bytes.`);
+      return raw;
+  }
+}
+
+function asScalarType(t: string | undefined, what: string): ScalarType {
+  const v = t ?? 'DOUBLE';
+  if ((SCALAR_TYPES as readonly string[]).includes(v)) return v as ScalarType;
+  throw new RecordRejection(`${what}: unsupported MeasureValueType '${v}'.`);
+}
+
+/** Canonical text of a value, so "72" and "72.0" (both DOUBLE 72) compare equal. */
+function canonical(v: MeasureScalar): string {
+  return typeof v === 'number' ? String(v) : typeof v === 'bigint' ? v.toString() : String(v);
+}
+
+/** cyrb53-style 53-bit string hash: a compact fingerprint of a record's measure values. */
+export function hash53(s: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** The fingerprint of a set of measures, independent of their order. */
+export function fingerprintOf(measures: ReadonlyArray<{ name: string; type: ScalarType; value: MeasureScalar }>): number {
+  const parts = measures.map((m) => `${m.name}\u0001${m.type}\u0001${canonical(m.value)}`);
+  parts.sort();
+  return hash53(parts.join('\u0002'));
+}
+
+/** Series identity: the sorted dimension set. */
+export function seriesKeyOf(dimensions: ReadonlyArray<[string, string]>): string {
+  let s = '';
+  for (const [n, v] of dimensions) s += `${n}\u0001${v}\u0002`;
+  return s;
+}
+
+function normalizeOne(rec: WireRecord, common: WireRecord | undefined, index: number): NormalizedRecord {
+  const dims = [...(common?.Dimensions ?? []), ...(rec.Dimensions ?? [])];
+  const seen = new Set<string>();
+  const dimensions: Array<[string, string]> = [];
+  for (const d of dims) {
+    checkName('Dimension', d.Name, MAX_DIMENSION_NAME_BYTES);
+    if (seen.has(d.Name)) throw new RecordRejection(`Duplicate dimension name '${d.Name}'.`);
+    seen.add(d.Name);
+    if (d.Value.length === 0) throw new RecordRejection(`Dimension '${d.Name}' has an empty value.`);
+    if (bytes(d.Value) > MAX_DIMENSION_VALUE_BYTES) {
+      throw new RecordRejection(`Dimension '${d.Name}' value exceeds ${MAX_DIMENSION_VALUE_BYTES} bytes.`);
+    }
+    dimensions.push([d.Name, d.Value]);
+  }
+  dimensions.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  const measureName = rec.MeasureName ?? common?.MeasureName;
+  if (measureName === undefined) throw new RecordRejection('MeasureName is required.');
+  checkName('Measure', measureName, MAX_MEASURE_NAME_BYTES);
+
+  const time = rec.Time ?? common?.Time;
+  if (time === undefined) throw new RecordRejection('Time is required.');
+  const unit = rec.TimeUnit ?? common?.TimeUnit ?? 'MILLISECONDS';
+  if (!/^\d{1,19}$/.test(time)) throw new RecordRejection(`Time '${time}' is not a valid ${unit} epoch value.`);
+  const unitNs = UNIT_NS[unit];
+  const timeNs = BigInt(time) * unitNs;
+
+  const typeRaw = rec.MeasureValueType ?? common?.MeasureValueType;
+  const measureValues = rec.MeasureValues ?? common?.MeasureValues;
+  const measureValue = rec.MeasureValue ?? common?.MeasureValue;
+  const measures: NormalizedMeasure[] = [];
+  const multi = typeRaw === 'MULTI';
+  if (multi) {
+    if (measureValue !== undefined) throw new RecordRejection('MeasureValue must not be set when MeasureValueType is MULTI.');
+    if (measureValues === undefined || measureValues.length === 0) {
+      throw new RecordRejection('MeasureValues is required when MeasureValueType is MULTI.');
+    }
+    if (measureValues.length > MAX_MEASURES_PER_RECORD) {
+      throw new RecordRejection(`A multi-measure record has at most ${MAX_MEASURES_PER_RECORD} measures.`);
+    }
+    const names = new Set<string>();
+    for (const mv of measureValues) {
+      checkName('Measure', mv.Name, MAX_MEASURE_NAME_BYTES);
+      if (names.has(mv.Name)) throw new RecordRejection(`Duplicate measure name '${mv.Name}' in MeasureValues.`);
+      if (seen.has(mv.Name)) throw new RecordRejection(`Measure '${mv.Name}' has the same name as a dimension.`);
+      names.add(mv.Name);
+      const type = asScalarType(mv.Type, `Measure '${mv.Name}'`);
+      measures.push({ name: mv.Name, type, value: parseScalar(type, mv.Value, `Measure '${mv.Name}'`, unitNs) });
+    }
+  } else {
+    if (measureValues !== undefined) throw new RecordRejection('MeasureValues requires MeasureValueType MULTI.');
+    if (measureValue === undefined) throw new RecordRejection('MeasureValue is required.');
+    if (seen.has(measureName)) throw new RecordRejection(`Measure '${measureName}' has the same name as a dimension.`);
+    const type = asScalarType(typeRaw, `Measure '${measureName}'`);
+    measures.push({
+      name: `measure_value::${type.toLowerCase()}`,
+      type,
+      value: parseScalar(type, measureValue, `Measure '${measureName}'`, unitNs),
+    });
+  }
+  return {
+    index,
+    dimensions,
+    seriesKey: seriesKeyOf(dimensions),
+    measureName,
+    multi,
+    measures,
+    timeNs,
+    version: rec.Version ?? common?.Version ?? 1,
+    fingerprint: fingerprintOf(measures),
+  };
+}
+
+/** Normalizes every record; semantic problems become rejections, the rest are returned. */
+export function normalizeRecords(req: WriteRecordsRequest): { records: NormalizedRecord[]; rejected: RejectedRecord[] } {
+  const records: NormalizedRecord[] = [];
+  const rejected: RejectedRecord[] = [];
+  req.Records.forEach((rec, i) => {
+    try {
+      records.push(normalizeOne(rec, req.CommonAttributes, i));
+    } catch (e) {
+      if (!(e instanceof RecordRejection)) throw e;
+      rejected.push({ RecordIndex: i, Reason: e.message });
+    }
+  });
+  return { records, rejected };
+}
