@@ -1,5 +1,89 @@
-/** `pulsepet agent` — being built; see the open issues. */
-export async function agent(_argv: string[]): Promise<number> {
-  process.stderr.write('pulsepet agent: not implemented yet\n');
-  return 1;
+import { readFileSync } from 'node:fs';
+import { createLogger } from '../common/logger';
+import { Agent } from '../device-agent/agent';
+import { AGENT_USAGE, type AgentConfig, parseAgentConfig } from '../device-agent/config';
+import { parseMqttEndpoint } from '../device-agent/endpoint';
+import { HttpInput } from '../device-agent/inputs/http-input';
+import { SimInput } from '../device-agent/inputs/sim-input';
+import { JsonLinesInput } from '../device-agent/inputs/stdin-input';
+import { Outbox } from '../device-agent/outbox';
+import type { SampleSource } from '../device-agent/ports';
+import { startStatusServer } from '../device-agent/status-server';
+import { mqtt5Transport } from '../device-agent/transport-mqtt5';
+import { mqtt311Transport } from '../device-agent/transport-mqtt311';
+import { watchOutputFromSpec } from '../device-agent/watch-output';
+import { isWatchScenario } from '../simulators/watch';
+
+/**
+ * `pulsepet agent` — the gateway device agent. Runs until SIGTERM/SIGINT, then
+ * stops the inputs, disconnects and closes the outbox (everything accepted stays on
+ * disk for the next run). Exit codes: 0 after a clean stop, 2 for bad configuration.
+ */
+export async function agent(argv: string[]): Promise<number> {
+  const cfg = parseAgentConfig(argv);
+  if (cfg === 'help') {
+    process.stdout.write(`${AGENT_USAGE}\n`);
+    return 0;
+  }
+  const logger = createLogger('agent', { level: cfg.logLevel });
+  const { host, port } = parseMqttEndpoint(cfg.endpoint);
+  const tls = {
+    host,
+    port,
+    clientId: cfg.thing,
+    certPem: readFileSync(cfg.cert, 'utf8'),
+    keyPem: readFileSync(cfg.key, 'utf8'),
+    caPem: readFileSync(cfg.ca, 'utf8'),
+    logger,
+  };
+  const transport = cfg.mqtt === '5' ? mqtt5Transport(tls) : mqtt311Transport(tls);
+  const outbox = Outbox.open({ dir: cfg.outbox, fsync: cfg.fsync, maxBytes: cfg.outboxMaxBytes, policy: cfg.outboxPolicy, logger });
+  const sims: SimInput[] = [];
+  const sources = cfg.input.map((spec) => makeSource(spec, cfg, logger, sims));
+  const a = new Agent({
+    thing: cfg.thing,
+    transport,
+    outbox,
+    batch: { maxSamples: cfg.batchMaxSamples, maxBytes: cfg.batchMaxBytes, intervalMs: cfg.batchInterval },
+    output: watchOutputFromSpec(cfg.watchOutput, process.stdout),
+    logger,
+    maxPublishesPerSecond: cfg.maxPublishRate,
+    dutyCycleMs: cfg.dutyCycle,
+    initialConfig: { sampleIntervalMs: cfg.sampleInterval },
+    onConfig: (c) => {
+      if (c.sampleIntervalMs !== undefined) for (const s of sims) s.setIntervalMs(c.sampleIntervalMs);
+    },
+  });
+  a.on('error', () => undefined);
+  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
+  logger.info(
+    { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
+    'agent starting',
+  );
+  for (const s of sources) await s.start(a);
+  a.start();
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'agent stopping');
+  for (const s of sources) await s.stop();
+  await a.stop();
+  await status?.close();
+  logger.info({ depth: outbox.depth }, 'agent stopped');
+  logger.flush();
+  // The MQTT5 client (and CRT native handles) can keep the loop alive after close
+  // (aws-crt-nodejs #600): exit explicitly once the logs are out.
+  setTimeout(() => process.exit(0), 100).unref();
+  return 0;
+}
+
+function makeSource(spec: string, cfg: AgentConfig, logger: ReturnType<typeof createLogger>, sims: SimInput[]): SampleSource {
+  if (spec === 'stdin') return new JsonLinesInput(process.stdin, logger);
+  if (spec.startsWith('http:')) return new HttpInput({ port: Number(spec.slice(5)), logger });
+  const scenario = spec.slice(4);
+  if (!isWatchScenario(scenario)) throw new RangeError(`unknown scenario ${scenario}`);
+  const sim = new SimInput({ scenario, intervalMs: cfg.sampleInterval, logger });
+  sims.push(sim);
+  return sim;
 }

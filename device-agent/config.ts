@@ -1,0 +1,174 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { UsageError } from '../common/cli-config';
+import { MAX_PAYLOAD_BYTES, MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
+import { THING_NAME_RE } from '../protocol/topics';
+import { WATCH_SCENARIOS } from '../simulators/watch';
+import type { FsyncPolicy } from './outbox';
+
+/** `500ms`, `60s`, `2m`, `1h`, or a bare number of milliseconds. */
+export function parseDurationMs(v: string | number): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return Math.round(n * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+const duration = (min: number, max: number) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration between ${min} ms and ${max} ms (e.g. 500ms, 60s, 2m), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const intLike = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const required = (what: string) => ({
+  error: (iss: { input?: unknown }) => (iss.input === undefined ? 'required (as a flag or in the --config file)' : `expected ${what}`),
+});
+
+const readableFile = z.string(required('a file path')).min(1).superRefine((p, ctx) => {
+  try {
+    accessSync(p, constants.R_OK);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `cannot read file ${p}` });
+  }
+});
+
+export const InputSpecSchema = z
+  .string()
+  .regex(
+    new RegExp(`^(stdin|http:\\d{1,5}|sim:(${WATCH_SCENARIOS.join('|')}))$`),
+    `expected stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')}`,
+  );
+
+const FsyncSchema = z.string().transform((v, ctx): FsyncPolicy => {
+  if (v === 'always' || v === 'never') return { kind: v };
+  const m = /^interval:(\d+)$/.exec(v);
+  if (m) return { kind: 'interval', ms: Number(m[1]) };
+  ctx.addIssue({ code: 'custom', message: `expected always | interval:MS | never, got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
+const WatchOutputSchema = z.string().regex(/^(stdout|https?:\/\/.+|http:.+|file:.+)$/, 'expected stdout | http://URL | file:PATH');
+
+/** The validated agent configuration (flags override the `--config` file). */
+export const AgentConfigSchema = z
+  .object({
+    thing: z.string(required('a thing name')).regex(THING_NAME_RE, `expected a thing name matching ${THING_NAME_RE}`),
+    endpoint: z.string(required('mqtts://host:port')).regex(/^mqtts:\/\/[^/:]+(:\d{1,5})?\/?$/, 'expected mqtts://host:port'),
+    cert: readableFile,
+    key: readableFile,
+    ca: readableFile,
+    mqtt: z.enum(['3.1.1', '5']).default('3.1.1'),
+    input: z.array(InputSpecSchema).min(1).default(['stdin']),
+    outbox: z.string().min(1).optional(),
+    outboxMaxBytes: intLike(1_024, 2 ** 40).default(32 * 1024 * 1024),
+    outboxPolicy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
+    fsync: FsyncSchema.default({ kind: 'always' }),
+    batchMaxSamples: intLike(1, MAX_SAMPLES_PER_BATCH).default(120),
+    batchMaxBytes: intLike(1_024, MAX_PAYLOAD_BYTES).default(32 * 1024),
+    batchInterval: duration(0, 3_600_000).default(10_000),
+    sampleInterval: duration(100, 3_600_000).default(1_000),
+    dutyCycle: duration(1_000, 86_400_000).optional(),
+    statusPort: intLike(0, 65_535).optional(),
+    watchOutput: WatchOutputSchema.default('stdout'),
+    maxPublishRate: intLike(1, 100).default(90),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    certificateId: z.string().optional(),
+    region: z.string().optional(),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfigSchema> & { outbox: string };
+
+const FLAGS = {
+  config: { type: 'string' },
+  thing: { type: 'string' },
+  endpoint: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  ca: { type: 'string' },
+  mqtt: { type: 'string' },
+  input: { type: 'string', multiple: true },
+  outbox: { type: 'string' },
+  'outbox-max-bytes': { type: 'string' },
+  'outbox-policy': { type: 'string' },
+  fsync: { type: 'string' },
+  'batch-max-samples': { type: 'string' },
+  'batch-max-bytes': { type: 'string' },
+  'batch-interval': { type: 'string' },
+  'sample-interval': { type: 'string' },
+  'duty-cycle': { type: 'string' },
+  'status-port': { type: 'string' },
+  'watch-output': { type: 'string' },
+  'max-publish-rate': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const AGENT_USAGE = `usage: pulsepet agent [--config FILE] [flags]
+
+  --config FILE            JSON written by 'pulsepet fleet provision' (flags override it)
+  --thing NAME  --endpoint mqtts://host:port  --cert PATH  --key PATH  --ca PATH
+  --mqtt 3.1.1|5           protocol (default 3.1.1)
+  --input SPEC             stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')} (repeatable; default stdin)
+  --outbox DIR             durable outbox (default .pulsepet/agent/THING/outbox)
+  --outbox-max-bytes N     bound on unacknowledged data (default 33554432)
+  --outbox-policy P        drop-oldest | reject-new when full (default drop-oldest)
+  --fsync P                always | interval:MS | never (default always, group commit)
+  --batch-max-samples N    (default 120)   --batch-max-bytes N (default 32768)
+  --batch-interval DUR     send a batch when its oldest sample is this old (default 10s)
+  --sample-interval DUR    simulator sampling interval (default 1s)
+  --duty-cycle DUR         connect, flush, sync shadows, disconnect once per period
+  --status-port PORT       GET /healthz and /metrics on 127.0.0.1
+  --watch-output SPEC      stdout | http://URL | file:PATH for pet states (default stdout)
+  --max-publish-rate N     publishes/s per connection (default 90, IoT Core allows 100)
+  --log-level LEVEL        (default info; logs go to stderr)`;
+
+const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Parses `pulsepet agent` flags and the optional `--config` file, validates the
+ * merged result once and returns it frozen. Every problem is reported together
+ * (UsageError → exit 2). Returns `'help'` for --help.
+ */
+export function parseAgentConfig(argv: string[], cwd = process.cwd()): Readonly<AgentConfig> | 'help' {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError([(e as Error).message]);
+  }
+  if (values.help) return 'help';
+  const problems: string[] = [];
+  let fromFile: Record<string, unknown> = {};
+  if (typeof values.config === 'string') {
+    try {
+      const parsed = JSON.parse(readFileSync(values.config, 'utf8')) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`--config: ${values.config} is not a JSON object`);
+      else fromFile = parsed as Record<string, unknown>;
+    } catch (e) {
+      problems.push(`--config: cannot read ${values.config}: ${(e as Error).message}`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [k, v] of Object.entries(values)) if (k !== 'config' && k !== 'help' && v !== undefined) merged[camel(k)] = v;
+  if (typeof merged.input === 'string') merged.input = [merged.input];
+  const r = AgentConfigSchema.safeParse(merged);
+  if (!r.success) {
+    const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    for (const i of r.error.issues) {
+      problems.push(i.path.length > 0 ? `--${kebab(String(i.path[0]))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}` : i.message);
+    }
+  }
+  if (problems.length > 0 || !r.success) throw new UsageError(problems);
+  const cfg = { ...r.data, outbox: r.data.outbox ?? join(cwd, '.pulsepet', 'agent', r.data.thing, 'outbox') };
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,274 @@
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import type { Logger } from '../common/logger';
+import { type DeviceConfig, DeviceConfigSchema, PetStateSchema } from '../protocol/shadows';
+import { CONFIG_SHADOW, PET_SHADOW, parseShadowTopic, shadowTopic } from '../protocol/topics';
+import type { AgentMetrics } from './metrics';
+import type { WatchOutput } from './watch-output';
+
+// Response documents as AWS documents them:
+// https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html#device-shadow-example-response-json
+const StateDocSchema = z.object({
+  state: z
+    .object({
+      desired: z.record(z.string(), z.unknown()).nullish(),
+      reported: z.record(z.string(), z.unknown()).nullish(),
+      delta: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .passthrough()
+    .optional(),
+  version: z.number().int().optional(),
+  clientToken: z.string().optional(),
+});
+const DeltaSchema = z.object({ state: z.record(z.string(), z.unknown()), version: z.number().int(), clientToken: z.string().optional() });
+const ErrorDocSchema = z.object({ code: z.number().int(), message: z.string().optional(), clientToken: z.string().optional() });
+
+type Doc = Record<string, unknown>;
+
+interface ShadowState {
+  /** highest shadow version seen on any response */
+  version: number;
+  desired: Doc;
+  reported: Doc | undefined;
+  synced: boolean;
+}
+
+export interface ShadowSyncOptions {
+  thing: string;
+  output: WatchOutput;
+  /** applies a validated `config` desired state; returns the effective config to report */
+  applyConfig: (desired: DeviceConfig) => DeviceConfig;
+  /** the config currently in force, reported when the shadow does not exist yet */
+  currentConfig: () => DeviceConfig;
+  metrics: AgentMetrics;
+  logger: Logger;
+}
+
+type Publish = (topic: string, payload: Buffer) => Promise<void>;
+
+/**
+ * Keeps the `pet` and `config` named shadows in step over MQTT
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html).
+ *
+ * - On every (re)connect both shadows are fetched with `get`, so changes made while
+ *   offline are not missed even if a delta was never delivered.
+ * - `pet`: desired → the watch output → `reported` = what is shown.
+ * - `config`: desired → applied → `reported` = the effective settings.
+ * - Reports carry the version they were computed from; a 409 (version conflict)
+ *   triggers a fresh `get` and a new reconciliation.
+ * - A delta is processed when its version is ≥ the last seen one, not only > it:
+ *   `update/accepted` and `update/delta` for one change carry the same version and
+ *   may arrive in either order (aws-iot-device-sdk-embedded-C issue #32).
+ */
+export class ShadowSync {
+  private readonly shadows = new Map<string, ShadowState>();
+  private publish: Publish | undefined;
+  private token = 0;
+  private readonly log: Logger;
+  private syncWaiters: Array<() => void> = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: ShadowSyncOptions) {
+    this.log = opts.logger.child({ component: 'shadow-sync', thing: opts.thing });
+    for (const name of [PET_SHADOW, CONFIG_SHADOW]) {
+      this.shadows.set(name, { version: 0, desired: {}, reported: undefined, synced: false });
+    }
+  }
+
+  /** Topic filters to subscribe to before calling `onConnected`. */
+  topics(): string[] {
+    const t = this.opts.thing;
+    return [PET_SHADOW, CONFIG_SHADOW].flatMap((n) => [
+      shadowTopic(t, n, 'get', 'accepted'),
+      shadowTopic(t, n, 'get', 'rejected'),
+      shadowTopic(t, n, 'update', 'accepted'),
+      shadowTopic(t, n, 'update', 'rejected'),
+      shadowTopic(t, n, 'update', 'delta'),
+    ]);
+  }
+
+  /** Call after the subscriptions are in place: requests both shadows. */
+  async onConnected(publish: Publish): Promise<void> {
+    this.publish = publish;
+    for (const s of this.shadows.values()) s.synced = false;
+    await Promise.all([this.requestGet(PET_SHADOW), this.requestGet(CONFIG_SHADOW)]);
+  }
+
+  onDisconnected(): void {
+    this.publish = undefined;
+  }
+
+  /** True once both shadows have answered the last `get` and been reconciled. */
+  isSynced(): boolean {
+    return [...this.shadows.values()].every((s) => s.synced);
+  }
+
+  /** Resolves true when synced, false after `timeoutMs`. */
+  waitSynced(timeoutMs: number): Promise<boolean> {
+    if (this.isSynced()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.syncWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Handles an inbound message; returns false when the topic is not ours. */
+  handleMessage(topic: string, payload: Buffer): boolean {
+    const p = parseShadowTopic(topic);
+    if (!p || p.thing !== this.opts.thing || p.name === undefined) return false;
+    const state = this.shadows.get(p.name);
+    if (!state) return false;
+    const name = p.name;
+    // Serialize handling so a reconciliation finishes before the next message is applied.
+    this.chain = this.chain
+      .then(() => this.dispatch(name, state, `${p.op}/${p.suffix ?? ''}`, payload))
+      .catch((err: unknown) => {
+        this.opts.metrics.shadowErrors++;
+        this.log.error({ err, topic }, 'shadow message handling failed');
+      });
+    return true;
+  }
+
+  private async dispatch(name: string, s: ShadowState, kind: string, payload: Buffer): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.opts.metrics.shadowErrors++;
+      this.log.warn({ shadow: name, kind, raw: payload.toString('utf8').slice(0, 512) }, 'shadow message is not JSON');
+      return;
+    }
+    if (kind === 'get/accepted' || kind === 'update/accepted') {
+      const doc = StateDocSchema.safeParse(body);
+      if (!doc.success) return this.refuse(name, kind, doc.error.message);
+      const v = doc.data.version ?? s.version;
+      if (v < s.version) return; // older than what we already know
+      s.version = v;
+      if (kind === 'get/accepted') {
+        s.desired = { ...(doc.data.state?.desired ?? {}) };
+        s.reported = { ...(doc.data.state?.reported ?? {}) };
+      } else {
+        if (doc.data.state?.desired) s.desired = mergeState(s.desired, doc.data.state.desired);
+        if (doc.data.state?.reported) s.reported = mergeState(s.reported ?? {}, doc.data.state.reported);
+        if (doc.data.clientToken?.startsWith(this.tokenPrefix())) this.opts.metrics.shadowUpdates++;
+      }
+      await this.reconcile(name, s);
+      if (kind === 'get/accepted') this.markSynced(s);
+      return;
+    }
+    if (kind === 'update/delta') {
+      const d = DeltaSchema.safeParse(body);
+      if (!d.success) return this.refuse(name, kind, d.error.message);
+      if (d.data.version < s.version) return;
+      s.version = d.data.version;
+      s.desired = mergeState(s.desired, d.data.state);
+      await this.reconcile(name, s);
+      return;
+    }
+    if (kind === 'get/rejected' || kind === 'update/rejected') {
+      const e = ErrorDocSchema.safeParse(body);
+      const code = e.success ? e.data.code : 0;
+      if (kind === 'get/rejected' && code === 404) {
+        // No shadow yet: nothing desired. For config, report what is in force so it exists.
+        s.desired = {};
+        s.reported = undefined;
+        await this.reconcile(name, s);
+        this.markSynced(s);
+        return;
+      }
+      this.opts.metrics.shadowErrors++;
+      this.log.warn({ shadow: name, kind, code, message: e.success ? e.data.message : undefined }, 'shadow request rejected');
+      if (code === 409) await this.requestGet(name); // version conflict: re-read, then reconcile
+      else if (kind === 'get/rejected') this.markSynced(s);
+    }
+  }
+
+  private async reconcile(name: string, s: ShadowState): Promise<void> {
+    if (name === PET_SHADOW) {
+      if (Object.keys(s.desired).length === 0) return;
+      const pet = PetStateSchema.safeParse(s.desired);
+      if (!pet.success) return this.refuse(name, 'desired', pet.error.message);
+      if (s.reported !== undefined && isDeepStrictEqual(s.reported, pet.data)) return;
+      await this.opts.output.show({ type: 'pet', version: s.version, state: pet.data });
+      this.log.info({ shadow: name, version: s.version, mood: pet.data.mood }, 'pet state shown on the watch');
+      await this.report(name, s, pet.data, diffNulls(s.reported, pet.data));
+      return;
+    }
+    let effective: DeviceConfig;
+    if (Object.keys(s.desired).length === 0) {
+      effective = this.opts.currentConfig();
+    } else {
+      const cfg = DeviceConfigSchema.safeParse(s.desired);
+      if (!cfg.success) return this.refuse(name, 'desired', cfg.error.message);
+      effective = this.opts.applyConfig(cfg.data);
+      this.log.info({ shadow: name, version: s.version, config: effective }, 'config applied');
+    }
+    if (s.reported !== undefined && isDeepStrictEqual(pick(s.reported, Object.keys(effective)), effective)) return;
+    await this.report(name, s, effective, {});
+  }
+
+  private async report(name: string, s: ShadowState, reported: object, nulls: Doc): Promise<void> {
+    const publish = this.publish;
+    if (!publish) return; // offline: the next connect's get reconciles again
+    const clientToken = `${this.tokenPrefix()}${++this.token}`;
+    const doc = { state: { reported: { ...nulls, ...reported } }, version: s.version, clientToken };
+    s.reported = { ...reported };
+    await publish(shadowTopic(this.opts.thing, name, 'update'), Buffer.from(JSON.stringify(doc)));
+  }
+
+  private async requestGet(name: string): Promise<void> {
+    const publish = this.publish;
+    if (!publish) return;
+    const clientToken = `${this.tokenPrefix()}${++this.token}`;
+    await publish(shadowTopic(this.opts.thing, name, 'get'), Buffer.from(JSON.stringify({ clientToken })));
+  }
+
+  private tokenPrefix(): string {
+    // clientToken ≤ 64 bytes: https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html
+    return `${this.opts.thing.slice(0, 40)}-agent-`;
+  }
+
+  private refuse(name: string, kind: string, reason: string): void {
+    this.opts.metrics.shadowErrors++;
+    this.log.warn({ shadow: name, kind, reason }, 'shadow document refused');
+  }
+
+  private markSynced(s: ShadowState): void {
+    s.synced = true;
+    if (!this.isSynced()) return;
+    const w = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const f of w) f();
+  }
+}
+
+/** Shadow merge semantics: objects merge per key, `null` deletes, anything else replaces. */
+function mergeState(base: Doc, patch: Record<string, unknown>): Doc {
+  const out: Doc = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else if (isObject(v) && isObject(out[k])) out[k] = mergeState(out[k] as Doc, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Keys reported before but absent now are sent as null so the shadow drops them. */
+function diffNulls(before: Doc | undefined, now: object): Doc {
+  const out: Doc = {};
+  for (const k of Object.keys(before ?? {})) if (!(k in now)) out[k] = null;
+  return out;
+}
+
+function pick(d: Doc, keys: string[]): Doc {
+  const out: Doc = {};
+  for (const k of keys) if (k in d) out[k] = d[k];
+  return out;
+}
+
+function isObject(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
