@@ -114,6 +114,7 @@ export function connectDevice(
   device: Pick<Device, 'certificatePem' | 'privateKeyPem'>,
   clientId: string,
   opts: Partial<IClientOptions> = {},
+  onMessage?: (topic: string, payload: Buffer) => void,
 ): Promise<ConnectOutcome> {
   return new Promise((resolve) => {
     const client = mqtt.connect(`mqtts://127.0.0.1:${fx.broker.port}`, {
@@ -127,6 +128,7 @@ export function connectDevice(
       connectTimeout: 5000,
       ...opts,
     });
+    if (onMessage) client.on('message', onMessage);
     let settled = false;
     const settle = (o: ConnectOutcome) => {
       if (settled) return;
