@@ -205,9 +205,17 @@ describe('Function: createDurablePersistence (with aedes and MQTT.js)', () => {
     };
   }
 
+  /** MqttClient's typed emitter does not fit events.once; resolves with the event's arguments. */
+  function next<T extends unknown[]>(c: mqtt.MqttClient, event: 'connect' | 'message'): Promise<T> {
+    return new Promise((resolve, reject) => {
+      c.once(event, (...args: unknown[]) => resolve(args as T));
+      c.once('error', reject);
+    });
+  }
+
   async function connect(port: number, clientId: string, clean: boolean): Promise<mqtt.MqttClient> {
     const c = mqtt.connect({ host: '127.0.0.1', port, clientId, clean, reconnectPeriod: 0, protocolVersion: 4 });
-    await once(c, 'connect');
+    await next(c, 'connect');
     return c;
   }
 
@@ -236,10 +244,10 @@ describe('Function: createDurablePersistence (with aedes and MQTT.js)', () => {
         protocolVersion: 4,
       });
       // listen first: the queued PUBLISH may arrive in the same TCP chunk as the CONNACK
-      const message = once(again, 'message');
-      const [connack] = (await once(again, 'connect')) as [{ sessionPresent: boolean }];
+      const message = next<[string, Buffer]>(again, 'message');
+      const [connack] = await next<[{ sessionPresent: boolean }]>(again, 'connect');
       expect(connack.sessionPresent).toBe(true);
-      const [topic, payload] = (await message) as [string, Buffer];
+      const [topic, payload] = await message;
       expect(topic).toBe('dt/pulsepet/pet-1/telemetry');
       expect(payload.toString()).toBe('batch-1');
       await again.endAsync();
