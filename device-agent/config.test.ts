@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../common/cli-config';
+import { parseAgentConfig, parseDurationMs } from './config';
+
+function files(): { dir: string; cert: string; key: string; ca: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-agent-cfg-'));
+  const f = (n: string): string => {
+    writeFileSync(join(dir, n), 'x');
+    return join(dir, n);
+  };
+  return { dir, cert: f('c.pem'), key: f('k.pem'), ca: f('ca.pem') };
+}
+
+const problemsOf = (argv: string[]): string[] => {
+  try {
+    parseAgentConfig(argv);
+  } catch (e) {
+    if (e instanceof UsageError) return e.problems;
+    throw e;
+  }
+  return [];
+};
+
+describe('Function: parseAgentConfig', () => {
+  it('reads the file fleet provision writes and lets flags override it', () => {
+    const f = files();
+    const cfgFile = join(f.dir, 'agent.json');
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({ thing: 'pet-1', endpoint: 'mqtts://localhost:8883', cert: f.cert, key: f.key, ca: f.ca, certificateId: 'abc', region: 'us-east-1' }),
+    );
+    const cfg = parseAgentConfig(['--config', cfgFile, '--mqtt', '5', '--batch-interval', '2s', '--input', 'sim:run', '--input', 'http:0'], f.dir);
+    expect(cfg).toMatchObject({ thing: 'pet-1', mqtt: '5', batchInterval: 2_000, input: ['sim:run', 'http:0'], fsync: { kind: 'always' } });
+    expect(cfg !== 'help' && cfg.outbox).toBe(join(f.dir, '.pulsepet', 'agent', 'pet-1', 'outbox'));
+    expect(Object.isFrozen(cfg)).toBe(true);
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf(['--thing', 'bad thing', '--endpoint', 'http://x', '--mqtt', '4', '--fsync', 'sometimes', '--input', 'sim:dance']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['--thing', '--endpoint', '--cert', '--key', '--ca', '--mqtt', '--fsync', '--input[0]']),
+    );
+  });
+
+  it('names a certificate file it cannot read', () => {
+    const f = files();
+    const problems = problemsOf(['--thing', 'p', '--endpoint', 'mqtts://h:1', '--cert', join(f.dir, 'missing.pem'), '--key', f.key, '--ca', f.ca]);
+    expect(problems).toEqual([`--cert: cannot read file ${join(f.dir, 'missing.pem')}`]);
+  });
+
+  it('reports a config file that is not JSON', () => {
+    const f = files();
+    writeFileSync(join(f.dir, 'bad.json'), '{');
+    expect(problemsOf(['--config', join(f.dir, 'bad.json')])[0]).toMatch(/^--config: cannot read/);
+  });
+
+  it('rejects unknown flags', () => {
+    expect(problemsOf(['--frobnicate'])[0]).toMatch(/frobnicate/);
+  });
+});
+
+describe('Function: parseDurationMs', () => {
+  it.each([
+    ['500ms', 500],
+    ['60s', 60_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['250', 250],
+    ['1.5s', 1_500],
+  ])('reads %s as %d ms', (s, ms) => expect(parseDurationMs(s)).toBe(ms));
+
+  it('refuses garbage', () => expect(parseDurationMs('soon')).toBeUndefined());
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../common/logger';
+import type { DeviceConfig, PetState } from '../protocol/shadows';
+import { AgentMetrics } from './metrics';
+import { ShadowSync } from './shadow-sync';
+import type { WatchFrame } from './watch-output';
+
+const THING = 'pet-7';
+const pre = `$aws/things/${THING}/shadow/name`;
+const calm: PetState = { mood: 'calm', energy: 0.6, message: 'steady' };
+const happy: PetState = { mood: 'happy', energy: 0.8, message: 'nice walk' };
+
+function setup() {
+  const shown: WatchFrame[] = [];
+  const sent: Array<{ topic: string; body: Record<string, unknown> }> = [];
+  const applied: DeviceConfig[] = [];
+  let config: DeviceConfig = { batchIntervalMs: 10_000 };
+  const metrics = new AgentMetrics();
+  const sync = new ShadowSync({
+    thing: THING,
+    output: { show: async (f) => void shown.push(f) },
+    applyConfig: (c) => {
+      applied.push(c);
+      config = { ...config, ...c };
+      return config;
+    },
+    currentConfig: () => config,
+    metrics,
+    logger: silentLogger(),
+  });
+  const deliver = async (topic: string, body: unknown): Promise<void> => {
+    expect(sync.handleMessage(topic, Buffer.from(JSON.stringify(body)))).toBe(true);
+    // handling is serialized on an internal chain; let it run
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
+  const publish = async (topic: string, payload: Buffer): Promise<void> => {
+    sent.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> });
+  };
+  return { sync, shown, sent, applied, metrics, deliver, publish };
+}
+
+describe('Class: ShadowSync', () => {
+  it('gets both named shadows on connect', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    expect(s.sent.map((m) => m.topic).sort()).toEqual([`${pre}/config/get`, `${pre}/pet/get`]);
+    expect(s.sync.topics()).toContain(`${pre}/pet/update/delta`);
+  });
+
+  it('shows the desired pet state on the watch, then reports it with the version it saw', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm }, version: 3 });
+    expect(s.shown).toEqual([{ type: 'pet', version: 3, state: calm }]);
+    expect(s.sent).toEqual([{ topic: `${pre}/pet/update`, body: expect.objectContaining({ state: { reported: calm }, version: 3 }) }]);
+  });
+
+  it('does not re-show a state the shadow already reports', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm, reported: calm }, version: 3 });
+    expect(s.shown).toEqual([]);
+    expect(s.sent).toEqual([]);
+  });
+
+  it('applies a delta that carries the same version as an update/accepted already seen (embedded-C #32)', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm, reported: calm }, version: 4 });
+    // Someone else's report is accepted at version 5 …
+    await s.deliver(`${pre}/pet/update/accepted`, { state: { reported: { energy: 0.6 } }, version: 5 });
+    // … and the delta for the cloud's change arrives with that same version.
+    await s.deliver(`${pre}/pet/update/delta`, { state: { mood: 'happy', energy: 0.8, message: 'nice walk' }, version: 5 });
+    expect(s.shown.map((f) => f.state)).toEqual([happy]);
+  });
+
+  it('ignores a delta older than what it already has', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm, reported: calm }, version: 9 });
+    await s.deliver(`${pre}/pet/update/delta`, { state: { mood: 'tired' }, version: 8 });
+    expect(s.shown).toEqual([]);
+  });
+
+  it('re-reads the shadow after a 409 version conflict', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/pet/update/rejected`, { code: 409, message: 'Version conflict' });
+    expect(s.sent.map((m) => m.topic)).toEqual([`${pre}/pet/get`]);
+  });
+
+  it('refuses an invalid pet state without showing it and counts the error', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: { mood: 'furious' } }, version: 2 });
+    expect(s.shown).toEqual([]);
+    expect(s.metrics.shadowErrors).toBe(1);
+  });
+
+  it('applies a config change and reports the effective settings', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/config/update/delta`, { state: { batchIntervalMs: 2_000, persona: 'strict' }, version: 7 });
+    expect(s.applied).toEqual([{ batchIntervalMs: 2_000, persona: 'strict' }]);
+    expect(s.sent).toEqual([
+      { topic: `${pre}/config/update`, body: expect.objectContaining({ state: { reported: { batchIntervalMs: 2_000, persona: 'strict' } }, version: 7 }) },
+    ]);
+  });
+
+  it('creates the config shadow with the settings in force when it does not exist', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/config/get/rejected`, { code: 404, message: 'No shadow exists with name: config' });
+    await s.deliver(`${pre}/pet/get/rejected`, { code: 404, message: 'No shadow exists with name: pet' });
+    expect(s.sent).toEqual([{ topic: `${pre}/config/update`, body: expect.objectContaining({ state: { reported: { batchIntervalMs: 10_000 } } }) }]);
+    expect(s.sync.isSynced()).toBe(true);
+  });
+});
