@@ -1,0 +1,97 @@
+import { UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ShadowHarness, startShadowHarness } from './testing/harness';
+
+/** Collects messages on a client; `next(topic)` waits (with a deadline) for the next one. */
+function inbox(client: MqttClient) {
+  const queue: Array<{ topic: string; body: Record<string, unknown> }> = [];
+  const waiters: Array<{ topic: string; resolve: (b: Record<string, unknown>) => void }> = [];
+  client.on('message', (topic, buf) => {
+    const body = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+    const i = waiters.findIndex((w) => w.topic === topic);
+    const w = i >= 0 ? waiters.splice(i, 1)[0] : undefined;
+    if (w) w.resolve(body);
+    else queue.push({ topic, body });
+  });
+  return {
+    topics: () => queue.map((m) => m.topic),
+    next(topic: string, ms = 5000): Promise<Record<string, unknown>> {
+      const i = queue.findIndex((m) => m.topic === topic);
+      const queued = i >= 0 ? queue.splice(i, 1)[0] : undefined;
+      if (queued) return Promise.resolve(queued.body);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`nothing on ${topic} within ${ms} ms`)), ms);
+        waiters.push({
+          topic,
+          resolve: (b) => {
+            clearTimeout(t);
+            resolve(b);
+          },
+        });
+      });
+    },
+  };
+}
+
+describe('Shadow data flow through the real broker', () => {
+  let h: ShadowHarness;
+  beforeAll(async () => {
+    h = await startShadowHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('publishes the same accepted, delta and documents on MQTT for an HTTP update as the HTTP response', async () => {
+    const device = await h.connect('flow-1');
+    const box = inbox(device);
+    await device.subscribeAsync('$aws/things/flow-1/shadow/name/pet/update/#', { qos: 1 });
+    const res = await h.iotdata.send(
+      new UpdateThingShadowCommand({
+        thingName: 'flow-1',
+        shadowName: 'pet',
+        payload: Buffer.from(JSON.stringify({ state: { desired: { mood: 'happy', energy: 0.8 } }, clientToken: 'cloud-1' })),
+      }),
+    );
+    const httpBody = JSON.parse(Buffer.from(res.payload ?? new Uint8Array()).toString('utf8'));
+    const accepted = await box.next('$aws/things/flow-1/shadow/name/pet/update/accepted');
+    expect(accepted).toEqual(httpBody);
+    const delta = await box.next('$aws/things/flow-1/shadow/name/pet/update/delta');
+    expect(delta).toMatchObject({ state: { mood: 'happy', energy: 0.8 }, version: 1, clientToken: 'cloud-1' });
+    expect(delta.metadata).toEqual({ mood: { timestamp: delta.timestamp }, energy: { timestamp: delta.timestamp } });
+    const docs = await box.next('$aws/things/flow-1/shadow/name/pet/update/documents');
+    expect(docs).toMatchObject({ previous: null, current: { state: { desired: { mood: 'happy', energy: 0.8 } }, version: 1 } });
+  });
+
+  it('gives the device previous and current documents and a delta that shrinks as it reports', async () => {
+    const device = await h.connect('flow-2');
+    const box = inbox(device);
+    await device.subscribeAsync('$aws/things/flow-2/shadow/#', { qos: 1 });
+    await device.publishAsync('$aws/things/flow-2/shadow/update', JSON.stringify({ state: { desired: { a: 1, b: 2 } } }), { qos: 1 });
+    expect((await box.next('$aws/things/flow-2/shadow/update/delta')).state).toEqual({ a: 1, b: 2 });
+    await box.next('$aws/things/flow-2/shadow/update/documents');
+    await device.publishAsync('$aws/things/flow-2/shadow/update', JSON.stringify({ state: { reported: { a: 1 } } }), { qos: 1 });
+    const delta = await box.next('$aws/things/flow-2/shadow/update/delta');
+    expect(delta).toMatchObject({ state: { b: 2 }, version: 2 });
+    const docs = await box.next('$aws/things/flow-2/shadow/update/documents');
+    expect(docs).toMatchObject({
+      previous: { state: { desired: { a: 1, b: 2 } }, version: 1 },
+      current: { state: { desired: { a: 1, b: 2 }, reported: { a: 1 } }, version: 2 },
+    });
+    await device.publishAsync('$aws/things/flow-2/shadow/update', JSON.stringify({ state: { reported: { b: 2 } } }), { qos: 1 });
+    expect((await box.next('$aws/things/flow-2/shadow/update/documents')).current).toMatchObject({ version: 3 });
+    expect(box.topics()).not.toContain('$aws/things/flow-2/shadow/update/delta');
+  });
+
+  it('answers a request storm on one thing with 429 rejections beyond 20 requests per second', async () => {
+    const device = await h.connect('flow-3');
+    const box = inbox(device);
+    await device.subscribeAsync('$aws/things/flow-3/shadow/get/#', { qos: 1 });
+    for (let i = 0; i < 25; i++) device.publish('$aws/things/flow-3/shadow/get', JSON.stringify({ clientToken: `g${i}` }), { qos: 0 });
+    const codes: number[] = [];
+    for (let i = 0; i < 25; i++) codes.push(Number((await box.next('$aws/things/flow-3/shadow/get/rejected')).code));
+    expect(codes.filter((c) => c === 404).length).toBeLessThanOrEqual(20);
+    expect(codes).toContain(429);
+  });
+});
