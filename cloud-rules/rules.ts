@@ -1,0 +1,180 @@
+/**
+ * pulsepet's IoT rules as plain data, shaped exactly like the IoT API's
+ * TopicRulePayload so the local rules runtime and `infra/` read the same thing.
+ * https://docs.aws.amazon.com/iot/latest/apireference/API_TopicRulePayload.html
+ */
+import { z } from 'zod';
+import { TOPICS } from '../protocol/topics';
+
+/** The SQL dialect every pulsepet rule uses. */
+export const AWS_IOT_SQL_VERSION = '2016-03-23';
+
+/** https://docs.aws.amazon.com/iot/latest/apireference/API_CreateTopicRule.html (ruleName pattern). */
+export const RULE_NAME_RE = /^[a-zA-Z0-9_]{1,128}$/;
+
+export const LambdaActionSchema = z.object({ functionArn: z.string().min(1).max(2048) }).strict();
+
+export const RepublishActionSchema = z
+  .object({
+    roleArn: z.string().min(1),
+    topic: z.string().min(1),
+    qos: z.union([z.literal(0), z.literal(1)]).optional(),
+    headers: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const TimestreamDimensionSchema = z.object({ name: z.string().min(1).max(60), value: z.string() }).strict();
+
+export const TimestreamActionSchema = z
+  .object({
+    roleArn: z.string().min(1),
+    databaseName: z.string().min(1),
+    tableName: z.string().min(1),
+    dimensions: z.array(TimestreamDimensionSchema).min(1).max(128),
+    timestamp: z
+      .object({ value: z.string().min(1), unit: z.enum(['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS']) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    // timestream-rule-action: reserved dimension names and prefixes.
+    for (const [i, d] of a.dimensions.entries()) {
+      if (['measure_name', 'measure_value', 'time'].includes(d.name) || /^(ts_|measure_value)/.test(d.name) || d.name.includes(':')) {
+        ctx.addIssue({ code: 'custom', path: ['dimensions', i, 'name'], message: `dimension name ${JSON.stringify(d.name)} is reserved` });
+      }
+    }
+  });
+
+/** Action types the local rules runtime executes; others are stored and fail at run time with an error action. */
+export const LOCAL_ACTION_TYPES = ['lambda', 'republish', 'timestream'] as const;
+
+/** One rule action: an object with exactly one action-type key (API_Action). */
+export const ActionSchema = z
+  .object({
+    lambda: LambdaActionSchema.optional(),
+    republish: RepublishActionSchema.optional(),
+    timestream: TimestreamActionSchema.optional(),
+  })
+  .catchall(z.record(z.string(), z.unknown()))
+  .refine((a) => Object.keys(a).length === 1, { message: 'an action must name exactly one action type' });
+export type Action = z.infer<typeof ActionSchema>;
+
+export const TopicRulePayloadSchema = z
+  .object({
+    sql: z.string().min(1),
+    description: z.string().max(2028).optional(),
+    actions: z.array(ActionSchema).max(10),
+    ruleDisabled: z.boolean().optional(),
+    awsIotSqlVersion: z.string().optional(),
+    errorAction: ActionSchema.optional(),
+  })
+  .strict();
+export type TopicRulePayload = z.infer<typeof TopicRulePayloadSchema>;
+
+export interface RuleDefinition {
+  ruleName: string;
+  topicRulePayload: TopicRulePayload;
+}
+
+export interface RuleEnvironment {
+  region: string;
+  accountId: string;
+}
+
+/** Lambda function names the rules invoke (the local runtime looks handlers up by these names). */
+export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning' } as const;
+
+/** Timestream layout (ARCHITECTURE.md, Contracts). */
+export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence' } as const;
+
+/** IAM role the rules engine assumes for republish/Timestream (deployed by infra). */
+export const RULES_ROLE_NAME = 'pulsepet-iot-rules';
+
+/**
+ * Thresholds of the edge summary that make a batch worth reasoning about
+ * (reason_on_signal WHERE clause): a high peak heart rate, a low HRV, or an
+ * elevated mean heart rate without movement (stress rather than exercise).
+ */
+export const SIGNALS = { hrMaxAtLeast: 160, hrvBelow: 25, restingHrMeanAtLeast: 100, restingStepsPerSampleBelow: 10 } as const;
+
+export function lambdaArn(env: RuleEnvironment, functionName: string): string {
+  return `arn:aws:lambda:${env.region}:${env.accountId}:function:${functionName}`;
+}
+
+export function roleArn(env: RuleEnvironment, name = RULES_ROLE_NAME): string {
+  return `arn:aws:iam::${env.accountId}:role/${name}`;
+}
+
+/** Every rule's errorAction: republish AWS's error-action message to the operators' error topic. */
+export function errorAction(env: RuleEnvironment): Action {
+  return { republish: { topic: TOPICS.errors.pattern, qos: 1, roleArn: roleArn(env) } };
+}
+
+/** Writes a substitution template `${expr}` (iot-substitution-templates). */
+export function substitution(expr: string): string {
+  return `\${${expr}}`;
+}
+
+const TELEMETRY_FILTER = "'dt/pulsepet/+/telemetry'";
+
+/**
+ * The pulsepet rules for one region/account.
+ *
+ * - `ingest_telemetry`: every telemetry batch (plus `thing` = topic level 3) → ingest function.
+ * - `reason_on_signal`: batches whose summary crosses a signal → reasoning function.
+ *   `nanvl()` keeps a missing hrvRmssd from making the whole WHERE Undefined.
+ * - `presence_to_timestream`: lifecycle events → Timestream table `presence`, one record per attribute.
+ */
+export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
+  const s = SIGNALS;
+  return [
+    {
+      ruleName: 'ingest_telemetry',
+      topicRulePayload: {
+        sql: `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER}`,
+        description: 'All telemetry batches to the ingest function (Timestream WriteRecords).',
+        awsIotSqlVersion: AWS_IOT_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [{ lambda: { functionArn: lambdaArn(env, FUNCTION_NAMES.ingest) } }],
+        errorAction: errorAction(env),
+      },
+    },
+    {
+      ruleName: 'reason_on_signal',
+      topicRulePayload: {
+        sql:
+          `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER} WHERE summary.hrMax >= ${s.hrMaxAtLeast}` +
+          ` OR nanvl(summary.hrvRmssd, 1000) < ${s.hrvBelow}` +
+          ` OR (summary.hrMean >= ${s.restingHrMeanAtLeast} AND summary.stepsSum < ${s.restingStepsPerSampleBelow} * summary.n)`,
+        description: 'Telemetry whose edge summary crosses a signal to the reasoning function.',
+        awsIotSqlVersion: AWS_IOT_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [{ lambda: { functionArn: lambdaArn(env, FUNCTION_NAMES.reasoning) } }],
+        errorAction: errorAction(env),
+      },
+    },
+    {
+      ruleName: 'presence_to_timestream',
+      topicRulePayload: {
+        sql: "SELECT eventType, eventType = 'connected' AS connected, disconnectReason FROM '$aws/events/presence/+/+'",
+        description: 'Connect/disconnect lifecycle events to Timestream (table presence).',
+        awsIotSqlVersion: AWS_IOT_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [
+          {
+            timestream: {
+              roleArn: roleArn(env),
+              databaseName: TIMESTREAM.database,
+              tableName: TIMESTREAM.presenceTable,
+              // Presence topics are $aws/events/presence/{kind}/{clientId}; client id = thing name.
+              dimensions: [{ name: 'thing', value: substitution('topic(5)') }],
+              timestamp: { value: substitution('timestamp'), unit: 'MILLISECONDS' },
+            },
+          },
+        ],
+        errorAction: errorAction(env),
+      },
+    },
+  ];
+}

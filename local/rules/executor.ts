@@ -1,0 +1,238 @@
+/**
+ * Runs one rule against one message: SQL, then every action, then the error
+ * action with AWS's error-action message when any action failed.
+ * https://docs.aws.amazon.com/iot/latest/developerguide/rule-error-handling.html
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../common/logger';
+import { evaluateStatement, type JsonValue, type MessageEnv, messageEnv, outputBytes, type RuleOutput } from '../../cloud-rules/sql/index';
+import type { BrokerBus, PublishOrigin } from '../ports';
+import { buildTimestreamRequest, failedActionName, functionNameOf, lambdaEvent, runRepublish, type TimestreamWriter } from './actions';
+import type { CompiledAction, CompiledTopicRule } from './compile';
+import type { DeadLetter, DeadLetterQueue } from './dead-letters';
+import type { LambdaInvoker } from './lambda-invoker';
+
+/** One entry of the error-action message's `failures[]`. */
+export interface ActionFailure {
+  failedAction: string;
+  failedResource: string;
+  errorMessage: string;
+}
+
+/** The message an errorAction receives (rule-error-handling, "Error action message format"). */
+export interface ErrorActionMessage {
+  ruleName: string;
+  topic: string;
+  cloudwatchTraceId: string;
+  clientId?: string;
+  base64OriginalPayload: string;
+  failures: ActionFailure[];
+}
+
+export interface ExecutorDeps {
+  bus: BrokerBus;
+  invoker: LambdaInvoker;
+  dlq: DeadLetterQueue;
+  timestream: TimestreamWriter | undefined;
+  logger: Logger;
+  accountId: string;
+  now: () => number;
+  emit: {
+    fired(e: { ruleName: string; topic: string; output: RuleOutput }): void;
+    actionFailed(e: { ruleName: string; actionType: string; errorMessage: string }): void;
+    deadLetter(d: DeadLetter): void;
+    errorAction(e: { ruleName: string; message: ErrorActionMessage }): void;
+  };
+}
+
+/** The message facts the error path needs again later (lambda final failures). */
+export interface MessageFacts {
+  topic: string;
+  clientId?: string;
+  principal?: string;
+  raw: Buffer;
+}
+
+class ActionError extends Error {
+  constructor(
+    message: string,
+    readonly failedResource: string,
+    readonly request?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Environment for templates and SQL: the rules engine's view of one message. */
+export function envFor(rule: CompiledTopicRule, m: MessageFacts, deps: Pick<ExecutorDeps, 'accountId' | 'now'>): MessageEnv {
+  return messageEnv(m.raw, {
+    topic: m.topic,
+    clientId: m.clientId,
+    principal: m.principal,
+    timestamp: deps.now(),
+    accountId: deps.accountId,
+    sqlVersion: rule.payload.awsIotSqlVersion,
+  });
+}
+
+/** Evaluates the rule for one published message and runs its actions. Never throws. */
+export async function executeRule(
+  rule: CompiledTopicRule,
+  msg: { topic: string; payload: Buffer; origin: PublishOrigin },
+  deps: ExecutorDeps,
+): Promise<void> {
+  const facts: MessageFacts = { topic: msg.topic, clientId: msg.origin.clientId, principal: msg.origin.principal, raw: msg.payload };
+  const log = deps.logger.child({ rule: rule.ruleName, topic: msg.topic });
+  try {
+    const env = envFor(rule, facts, deps);
+    const out = evaluateStatement(rule.query.statement, env);
+    if (out === undefined) return;
+    deps.emit.fired({ ruleName: rule.ruleName, topic: msg.topic, output: out });
+    const failures: ActionFailure[] = [];
+    for (const a of rule.actions) {
+      try {
+        await runAction(rule, a, out, env, facts, deps, false);
+      } catch (e) {
+        const failure = await recordFailure(rule, a, e, out, facts, deps, 1);
+        failures.push(failure);
+      }
+    }
+    if (failures.length > 0) await runErrorAction(rule, facts, failures, deps);
+  } catch (e) {
+    log.error({ err: e }, 'rule execution failed');
+  }
+}
+
+async function runAction(
+  rule: CompiledTopicRule,
+  a: CompiledAction,
+  out: RuleOutput,
+  env: MessageEnv,
+  facts: MessageFacts,
+  deps: ExecutorDeps,
+  isErrorAction: boolean,
+): Promise<void> {
+  switch (a.type) {
+    case 'republish': {
+      const target = a.action.republish?.topic ?? '';
+      try {
+        await runRepublish(deps.bus, a, outputBytes(out), env);
+      } catch (e) {
+        throw new ActionError(messageOf(e), target);
+      }
+      return;
+    }
+    case 'timestream': {
+      const table = a.action.timestream?.tableName ?? '';
+      if (deps.timestream === undefined) throw new ActionError('no Timestream endpoint is configured for the local rules runtime', table);
+      let req: ReturnType<typeof buildTimestreamRequest>;
+      try {
+        req = buildTimestreamRequest(a, out, env, deps.now());
+      } catch (e) {
+        throw new ActionError(messageOf(e), table);
+      }
+      try {
+        await deps.timestream(req);
+      } catch (e) {
+        throw new ActionError(`Failed to write records to Timestream table ${req.DatabaseName}.${req.TableName}: ${messageOf(e)}`, `${req.TableName}`, req);
+      }
+      return;
+    }
+    case 'lambda': {
+      const arn = a.templates.get('functionArn')?.render(env) ?? '';
+      const name = functionNameOf(arn);
+      if (name === undefined) throw new ActionError(`invalid Lambda function ARN ${JSON.stringify(arn)}`, arn);
+      // Lambda rejects an async invoke of a function that does not exist; the rule action fails at once.
+      if (!deps.invoker.has(name)) throw new ActionError(`Function not found: ${arn}`, arn);
+      let event: unknown;
+      try {
+        event = lambdaEvent(out);
+      } catch (e) {
+        throw new ActionError(messageOf(e), arn);
+      }
+      deps.invoker.enqueue({
+        functionName: name,
+        functionArn: arn,
+        event,
+        ruleName: rule.ruleName,
+        origin: {
+          topic: facts.topic,
+          clientId: facts.clientId,
+          principal: facts.principal,
+          base64OriginalPayload: facts.raw.toString('base64'),
+          action: a.action as Record<string, unknown>,
+          errorAction: isErrorAction,
+        },
+      });
+      return;
+    }
+    default:
+      throw new ActionError(`the ${a.type} action is not supported by the local rules runtime`, a.type);
+  }
+}
+
+async function recordFailure(
+  rule: CompiledTopicRule,
+  a: CompiledAction,
+  e: unknown,
+  out: RuleOutput,
+  facts: MessageFacts,
+  deps: ExecutorDeps,
+  attempts: number,
+): Promise<ActionFailure> {
+  const failure: ActionFailure = {
+    failedAction: failedActionName(a.type),
+    failedResource: e instanceof ActionError ? e.failedResource : '',
+    errorMessage: `${messageOf(e)}. Message arrived on: ${facts.topic}, Action: ${a.type}`,
+  };
+  deps.emit.actionFailed({ ruleName: rule.ruleName, actionType: a.type, errorMessage: failure.errorMessage });
+  deps.logger.warn({ rule: rule.ruleName, topic: facts.topic, action: a.type, error: failure.errorMessage }, 'rule action failed');
+  const letter = await deps.dlq.add(
+    {
+      ruleName: rule.ruleName,
+      actionType: a.type,
+      action: a.action as Record<string, unknown>,
+      failedResource: failure.failedResource,
+      topic: facts.topic,
+      clientId: facts.clientId,
+      base64OriginalPayload: facts.raw.toString('base64'),
+      base64ActionPayload: outputBytes(out).toString('base64'),
+      request: e instanceof ActionError ? e.request : undefined,
+      attempts,
+      errorMessage: failure.errorMessage,
+    },
+    deps.now(),
+  );
+  deps.emit.deadLetter(letter);
+  return failure;
+}
+
+/** Sends AWS's error-action message through the rule's errorAction (one message per rule and message). */
+export async function runErrorAction(rule: CompiledTopicRule, facts: MessageFacts, failures: ActionFailure[], deps: ExecutorDeps): Promise<void> {
+  const message: ErrorActionMessage = {
+    ruleName: rule.ruleName,
+    topic: facts.topic,
+    cloudwatchTraceId: randomUUID(),
+    ...(facts.clientId === undefined ? {} : { clientId: facts.clientId }),
+    base64OriginalPayload: facts.raw.toString('base64'),
+    failures,
+  };
+  deps.emit.errorAction({ ruleName: rule.ruleName, message });
+  const ea = rule.errorAction;
+  if (ea === undefined) return;
+  const out: RuleOutput = { kind: 'json', value: message as unknown as JsonValue };
+  try {
+    // Templates in the error action see the original message (rule-error-handling example uses topic()).
+    await runAction(rule, ea, out, envFor(rule, facts, deps), facts, deps, true);
+  } catch (e) {
+    // An error action that fails is dead-lettered and logged, never reported again (no loops).
+    deps.logger.error({ rule: rule.ruleName, err: e }, 'error action failed');
+    await recordFailure(rule, ea, e, out, facts, deps, 1).catch((err: unknown) =>
+      deps.logger.error({ err, rule: rule.ruleName }, 'could not dead-letter a failed error action'),
+    );
+  }
+}

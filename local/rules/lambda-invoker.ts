@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../common/logger';
+
+/** What a local Lambda handler receives besides its event (a subset of the Lambda context object). */
+export interface LambdaContext {
+  functionName: string;
+  invokedFunctionArn: string;
+  awsRequestId: string;
+  /** 1 for the first attempt, 2 and 3 for Lambda's async retries */
+  attempt: number;
+  /** the rule whose action invoked the function */
+  ruleName: string;
+}
+
+export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown>;
+
+/** Where an invocation came from, kept so a final failure can be dead-lettered and reported. */
+export interface LambdaJobOrigin {
+  topic: string;
+  clientId?: string;
+  principal?: string;
+  base64OriginalPayload: string;
+  action: Record<string, unknown>;
+  /** true for a rule's errorAction: its failure is dead-lettered but not reported again */
+  errorAction: boolean;
+}
+
+export interface LambdaJob {
+  functionName: string;
+  functionArn: string;
+  event: unknown;
+  ruleName: string;
+  requestId: string;
+  attempts: number;
+  origin: LambdaJobOrigin;
+}
+
+/**
+ * AWS Lambda's asynchronous invocation retry schedule: after a failed attempt it
+ * tries two more times, waiting 1 minute and then 2 minutes.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ * Locally the same two retries run after 1 s and 2 s (configurable).
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1000, 2000];
+
+/** Tracks in-flight work so callers can wait for quiescence without sleeping. */
+export class Inflight {
+  private n = 0;
+  private waiters: Array<() => void> = [];
+
+  begin(): void {
+    this.n++;
+  }
+
+  end(): void {
+    this.n--;
+    if (this.n === 0) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.n === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+/**
+ * Invokes local Lambda handlers asynchronously ("Event" invocation type): the
+ * caller gets control back at once; failures are retried on the async schedule
+ * and, when every attempt failed, handed to `onFinalFailure` (the dead-letter queue).
+ */
+export class LambdaInvoker {
+  private readonly handlers = new Map<string, LambdaHandler>();
+  private readonly timers = new Map<NodeJS.Timeout, LambdaJob>();
+  private closed = false;
+
+  constructor(
+    private readonly opts: {
+      delaysMs: readonly number[];
+      logger: Logger;
+      inflight: Inflight;
+      onAttempt?: (job: LambdaJob, ok: boolean, error?: string) => void;
+      onFinalFailure: (job: LambdaJob, error: string) => Promise<void>;
+    },
+  ) {}
+
+  register(name: string, handler: LambdaHandler): void {
+    this.handlers.set(name, handler);
+  }
+
+  has(name: string): boolean {
+    return this.handlers.has(name);
+  }
+
+  /** Queues an invocation (the rule action succeeds once it is queued, as with Lambda's async invoke). */
+  enqueue(job: Omit<LambdaJob, 'requestId' | 'attempts'>): LambdaJob {
+    const full: LambdaJob = { ...job, requestId: randomUUID(), attempts: 0 };
+    this.opts.inflight.begin();
+    setImmediate(() => void this.attempt(full));
+    return full;
+  }
+
+  /** Runs one invocation now, without retries (dead-letter replay). */
+  async invokeOnce(job: LambdaJob): Promise<void> {
+    const handler = this.handlers.get(job.functionName);
+    if (handler === undefined) throw new Error(`Function not found: ${job.functionArn}`);
+    job.attempts++;
+    await handler(job.event, this.contextOf(job));
+  }
+
+  private contextOf(job: LambdaJob): LambdaContext {
+    return {
+      functionName: job.functionName,
+      invokedFunctionArn: job.functionArn,
+      awsRequestId: job.requestId,
+      attempt: job.attempts,
+      ruleName: job.ruleName,
+    };
+  }
+
+  private async attempt(job: LambdaJob): Promise<void> {
+    if (this.closed) {
+      this.opts.inflight.end();
+      return;
+    }
+    let error: string | undefined;
+    try {
+      await this.invokeOnce(job);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    this.opts.onAttempt?.(job, error === undefined, error);
+    if (error === undefined) {
+      this.opts.inflight.end();
+      return;
+    }
+    const delay = this.opts.delaysMs[job.attempts - 1];
+    if (delay === undefined || this.closed) {
+      this.opts.logger.warn({ function: job.functionName, rule: job.ruleName, attempts: job.attempts, error }, 'lambda invocation failed for good');
+      try {
+        await this.opts.onFinalFailure(job, error);
+      } catch (e) {
+        this.opts.logger.error({ err: e, function: job.functionName, rule: job.ruleName }, 'could not dead-letter a failed invocation');
+      } finally {
+        this.opts.inflight.end();
+      }
+      return;
+    }
+    this.opts.logger.info({ function: job.functionName, attempt: job.attempts, delay, error }, 'lambda invocation failed; will retry');
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.attempt(job);
+    }, delay);
+    this.timers.set(t, job);
+  }
+
+  /** Stops retrying; returns the jobs that were waiting for a retry (not delivered). */
+  close(): LambdaJob[] {
+    this.closed = true;
+    const pending = [...this.timers.values()];
+    for (const t of this.timers.keys()) clearTimeout(t);
+    this.timers.clear();
+    for (let i = 0; i < pending.length; i++) this.opts.inflight.end();
+    return pending;
+  }
+}
