@@ -27,6 +27,8 @@ export type CompiledPattern =
   | { kind: 'any' }
   | { kind: 'exact'; text: string }
   | { kind: 'prefix'; text: string }
+  /** `first*m1*m2*...*last` without `?`: matched with native indexOf, leftmost-first (correct for `*`-only globs) */
+  | { kind: 'segments'; first: string; middle: string[]; last: string; minLength: number }
   | { kind: 'glob'; chars: string; types: Uint8Array };
 
 /** Resolves a variable name (without `${}`) to its value, or undefined if unknown/unresolvable. */
@@ -83,6 +85,19 @@ export function compilePattern(template: string, resolver: VariableResolver): Co
   if (firstWild < 0) return { kind: 'exact', text: chars };
   if (firstWild === 0 && types.length === 1 && types[0] === STAR) return { kind: 'any' };
   if (firstWild === types.length - 1 && types[firstWild] === STAR) return { kind: 'prefix', text: chars.slice(0, -1) };
+  if (!types.includes(ONE)) {
+    // e.g. arn:aws:iot:*:*:topic/dt/pulsepet/pet-1/* (region/account wildcards)
+    const parts: string[] = [''];
+    for (let i = 0; i < types.length; i++) {
+      if (types[i] === STAR) parts.push('');
+      else parts[parts.length - 1] += chars[i];
+    }
+    const first = parts.shift() as string;
+    const last = parts.pop() as string;
+    const middle = parts.filter((m) => m !== '');
+    const minLength = first.length + last.length + middle.reduce((n, m) => n + m.length, 0);
+    return { kind: 'segments', first, middle, last, minLength };
+  }
   return { kind: 'glob', chars, types: Uint8Array.from(types) };
 }
 
@@ -142,6 +157,18 @@ function globMatch(chars: string, types: Uint8Array, s: string): boolean {
   return pi === n;
 }
 
+function segmentsMatch(p: { first: string; middle: string[]; last: string; minLength: number }, s: string): boolean {
+  if (s.length < p.minLength || !s.startsWith(p.first) || !s.endsWith(p.last)) return false;
+  let pos = p.first.length;
+  const end = s.length - p.last.length;
+  for (const m of p.middle) {
+    const at = s.indexOf(m, pos);
+    if (at < 0 || at + m.length > end) return false;
+    pos = at + m.length;
+  }
+  return true;
+}
+
 /** True if `s` matches the compiled pattern. */
 export function matchPattern(p: CompiledPattern, s: string): boolean {
   switch (p.kind) {
@@ -151,6 +178,8 @@ export function matchPattern(p: CompiledPattern, s: string): boolean {
       return s === p.text;
     case 'prefix':
       return s.startsWith(p.text);
+    case 'segments':
+      return segmentsMatch(p, s);
     case 'glob':
       return globMatch(p.chars, p.types, s);
   }
