@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDevice, type Fixture, startFixture, TEST_REGION, until } from './test-support';
+import { IOT_WS_SERVICE } from './ws-auth';
+
+const creds = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'local-test-secret-key-0000000000000000000' };
+let fx: Fixture;
+let http: Server;
+let httpPort: number;
+
+beforeAll(async () => {
+  fx = await startFixture({ wsCredentials: creds });
+  http = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  httpPort = (http.address() as AddressInfo).port;
+  fx.broker.attachWebSocket(http, '/mqtt');
+});
+afterAll(async () => {
+  await fx?.close();
+  await new Promise<void>((r) => http.close(() => r()));
+});
+
+async function presignedUrl(credentials = creds): Promise<string> {
+  const signer = new SignatureV4({ service: IOT_WS_SERVICE, region: TEST_REGION, credentials, sha256: Sha256 });
+  const host = `127.0.0.1:${httpPort}`;
+  const signed = await signer.presign(
+    { method: 'GET', protocol: 'ws:', hostname: '127.0.0.1', port: httpPort, path: '/mqtt', headers: { host }, query: {} },
+    { expiresIn: 300 },
+  );
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === 'string') q.set(k, v);
+  return `ws://${host}/mqtt?${q.toString()}`;
+}
+
+function wsConnect(url: string, clientId: string): Promise<{ ok: true; client: MqttClient } | { ok: false; error: string }> {
+  return new Promise((resolve) => {
+    const client = mqtt.connect(url, { protocolVersion: 4, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
+    let done = false;
+    const settle = (v: { ok: true; client: MqttClient } | { ok: false; error: string }) => {
+      if (done) return;
+      done = true;
+      if (!v.ok) client.end(true);
+      resolve(v);
+    };
+    client.once('connect', () => settle({ ok: true, client }));
+    client.once('error', (e) => settle({ ok: false, error: e.message }));
+    client.once('close', () => settle({ ok: false, error: 'closed' }));
+  });
+}
+
+describe('Method: attachWebSocket', () => {
+  it('admits a SigV4-presigned connection as a cloud principal that may watch every device', async () => {
+    const out = await wsConnect(await presignedUrl(), 'pet-display-1');
+    if (!out.ok) throw new Error(out.error);
+    const got: string[] = [];
+    out.client.on('message', (topic) => got.push(topic));
+    await out.client.subscribeAsync('dt/pulsepet/+/telemetry', { qos: 1 });
+    const dev = await fx.device('ws-pet');
+    const devConn = await connectDevice(fx, dev, 'ws-pet');
+    if (!devConn.ok) throw new Error(devConn.error);
+    await devConn.client.publishAsync('dt/pulsepet/ws-pet/telemetry', '{}', { qos: 1 });
+    await until(() => got.length === 1, 5000, 'telemetry over WebSocket');
+    expect(got).toEqual(['dt/pulsepet/ws-pet/telemetry']);
+    await devConn.client.endAsync();
+    await out.client.endAsync();
+  });
+
+  it('refuses a URL signed with the wrong secret', async () => {
+    const url = await presignedUrl({ ...creds, secretAccessKey: 'not-the-secret' });
+    const out = await wsConnect(url, 'pet-display-2');
+    expect(out.ok).toBe(false);
+  });
+
+  it('refuses an unsigned URL', async () => {
+    const out = await wsConnect(`ws://127.0.0.1:${httpPort}/mqtt`, 'pet-display-3');
+    expect(out.ok).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TopicTrie } from './topic-trie';
+
+/** Reference matcher straight from MQTT 3.1.1 §4.7, level by level. */
+function matches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+const level = fc.constantFrom('a', 'b', '$aws', 'things', '');
+const topicArb = fc.array(level, { minLength: 1, maxLength: 5 }).map((l) => l.join('/'));
+const filterArb = fc
+  .tuple(fc.array(fc.constantFrom('a', 'b', '$aws', '+', ''), { minLength: 1, maxLength: 5 }), fc.boolean())
+  .map(([l, hash]) => (hash ? [...l, '#'] : l).join('/'));
+
+describe('Class: TopicTrie', () => {
+  describe('Method: match', () => {
+    it('returns exactly the values whose filter matches the topic, as MQTT 3.1.1 §4.7 defines', () => {
+      fc.assert(
+        fc.property(fc.array(filterArb, { maxLength: 12 }), topicArb, (filters, topic) => {
+          const trie = new TopicTrie<number>();
+          filters.forEach((f, i) => trie.add(f, i));
+          const expected = filters.flatMap((f, i) => (matches(f, topic) ? [i] : [])).sort((x, y) => x - y);
+          expect(trie.match(topic).sort((x, y) => x - y)).toEqual(expected);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('stops matching a value once its remover ran, leaving other entries of the same filter', () => {
+      const trie = new TopicTrie<string>();
+      const off = trie.add('dt/+/telemetry', 'x');
+      trie.add('dt/+/telemetry', 'y');
+      off();
+      off();
+      expect(trie.match('dt/pet/telemetry')).toEqual(['y']);
+      expect(trie.size).toBe(1);
+    });
+
+    it('does not let a leading wildcard match $-topics, but an explicit $aws filter does', () => {
+      const trie = new TopicTrie<string>();
+      trie.add('#', 'all');
+      trie.add('+/events/#', 'plus');
+      trie.add('$aws/events/presence/+/+', 'presence');
+      expect(trie.match('$aws/events/presence/connected/pet-1')).toEqual(['presence']);
+    });
+  });
+});

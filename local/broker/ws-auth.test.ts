@@ -1,0 +1,56 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { IOT_WS_SERVICE, verifyPresignedUrl } from './ws-auth';
+
+const creds = { accessKeyId: 'AKIAWSAUTHTEST000001', secretAccessKey: 'ws-auth-test-secret' };
+const host = 'localhost:4566';
+const signedAt = new Date('2026-11-22T03:00:00Z');
+
+async function presign(opts: { service?: string; token?: string; expiresIn?: number } = {}): Promise<URLSearchParams> {
+  const signer = new SignatureV4({
+    service: opts.service ?? IOT_WS_SERVICE,
+    region: 'us-east-1',
+    credentials: { ...creds, ...(opts.token ? { sessionToken: opts.token } : {}) },
+    sha256: Sha256,
+  });
+  const signed = await signer.presign(
+    { method: 'GET', protocol: 'wss:', hostname: 'localhost', port: 4566, path: '/mqtt', headers: { host }, query: {} },
+    { signingDate: signedAt, ...(opts.expiresIn ? { expiresIn: opts.expiresIn } : {}) },
+  );
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === 'string') q.set(k, v);
+  return q;
+}
+
+const at = (secondsAfter: number) => signedAt.getTime() + secondsAfter * 1000;
+const check = (query: URLSearchParams, now: number, path = '/mqtt') =>
+  verifyPresignedUrl({ method: 'GET', path, query, host }, creds, { region: 'us-east-1' }, now);
+
+describe('Function: verifyPresignedUrl', () => {
+  it('accepts a URL presigned by the AWS SDK signer for iotdevicegateway', async () => {
+    expect(check(await presign({ expiresIn: 300 }), at(10))).toEqual({ ok: true, accessKeyId: creds.accessKeyId });
+  });
+
+  it('accepts a signed session token and one appended after signing, as AWS IoT clients do', async () => {
+    expect(check(await presign({ token: 'tok', expiresIn: 300 }), at(1)).ok).toBe(true);
+    const q = await presign({ expiresIn: 300 });
+    q.set('X-Amz-Security-Token', 'appended/after+signing');
+    expect(check(q, at(1)).ok).toBe(true);
+  });
+
+  it('refuses an expired URL, another service, another path and a tampered signature', async () => {
+    expect(check(await presign({ expiresIn: 60 }), at(61))).toEqual({ ok: false, reason: 'presigned URL expired' });
+    expect(check(await presign({ service: 'iotdata', expiresIn: 60 }), at(1)).ok).toBe(false);
+    expect(check(await presign({ expiresIn: 60 }), at(1), '/other').ok).toBe(false);
+    const q = await presign({ expiresIn: 60 });
+    q.set('X-Amz-Signature', '0'.repeat(64));
+    expect(check(q, at(1))).toEqual({ ok: false, reason: 'signature does not match' });
+  });
+
+  it('refuses an unknown access key before computing anything', async () => {
+    const q = await presign({ expiresIn: 60 });
+    const r = verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: q, host }, { ...creds, accessKeyId: 'AKIAOTHER' }, { region: 'us-east-1' }, at(1));
+    expect(r).toEqual({ ok: false, reason: 'unknown access key' });
+  });
+});
