@@ -27,7 +27,7 @@ describe('Class: TopicTrie', () => {
       fc.assert(
         fc.property(fc.array(filterArb, { maxLength: 12 }), topicArb, (filters, topic) => {
           const trie = new TopicTrie<number>();
-          filters.forEach((f, i) => trie.add(f, i));
+          for (const [i, f] of filters.entries()) trie.add(f, i);
           const expected = filters.flatMap((f, i) => (matches(f, topic) ? [i] : [])).sort((x, y) => x - y);
           expect(trie.match(topic).sort((x, y) => x - y)).toEqual(expected);
         }),
