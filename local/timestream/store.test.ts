@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../common/logger';
+import type { WireRecord } from './records';
+import { TelemetryStore } from './store';
+
+const dirs: string[] = [];
+const stores: TelemetryStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pp-ts-store-'));
+  dirs.push(d);
+  return d;
+}
+async function open(dataDir: string | undefined, now?: () => number): Promise<TelemetryStore> {
+  const s = await TelemetryStore.open({ logger: silentLogger(), ...(dataDir ? { dataDir } : {}), ...(now ? { now } : {}) });
+  stores.push(s);
+  return s;
+}
+
+const NOW = 1_790_000_000_000;
+function rec(thing: string, t: number, hr: number, version?: number): WireRecord {
+  return {
+    Dimensions: [{ Name: 'thing', Value: thing }],
+    MeasureName: 'vitals',
+    MeasureValueType: 'MULTI',
+    MeasureValues: [{ Name: 'hr', Value: String(hr), Type: 'DOUBLE' }],
+    Time: String(t),
+    ...(version === undefined ? {} : { Version: version }),
+  };
+}
+const write = (s: TelemetryStore, Records: WireRecord[]) => s.write({ DatabaseName: 'pulsepet', TableName: 'telemetry', Records });
+async function hrs(s: TelemetryStore, thing: string): Promise<number[]> {
+  const t = s.catalog.table('pulsepet', 'telemetry');
+  const hr = t?.columns.get('hr')?.internal;
+  const dim = t?.columns.get('thing')?.internal;
+  const rows = await s.query(`SELECT ${hr} FROM ${t?.internal} WHERE ${dim} = $1 ORDER BY time`, [thing]);
+  return rows.map((r) => Number(r[0]));
+}
+
+describe('Class: TelemetryStore', () => {
+  describe('Method: write', () => {
+    it('treats "72" and "72.0" as the same DOUBLE, so the replay is accepted without a second row', async () => {
+      const s = await open(undefined, () => NOW);
+      await write(s, [rec('a', NOW - 1, 72)]);
+      const again = await write(s, [{ ...rec('a', NOW - 1, 72), MeasureValues: [{ Name: 'hr', Value: '72.0', Type: 'DOUBLE' }] }]);
+      expect(again.rejected).toEqual([]);
+      expect(await hrs(s, 'a')).toEqual([72]);
+    });
+
+    it('rejects a lower version with a different value and keeps the stored one', async () => {
+      const s = await open(undefined, () => NOW);
+      await write(s, [rec('a', NOW - 1, 70, 5)]);
+      const out = await write(s, [rec('a', NOW - 1, 71, 4)]);
+      expect(out.rejected).toEqual([expect.objectContaining({ RecordIndex: 0, ExistingVersion: 5 })]);
+      expect(await hrs(s, 'a')).toEqual([70]);
+    });
+
+    it('applies duplicates inside one request in order, like successive writes', async () => {
+      const s = await open(undefined, () => NOW);
+      const out = await write(s, [rec('a', NOW - 1, 70, 1), rec('a', NOW - 1, 75, 2), rec('a', NOW - 1, 79, 2)]);
+      expect(out.rejected.map((r) => r.RecordIndex)).toEqual([2]);
+      expect(await hrs(s, 'a')).toEqual([75]);
+    });
+
+    it('rejects a measure whose type differs from the table schema', async () => {
+      const s = await open(undefined, () => NOW);
+      await write(s, [rec('a', NOW - 1, 70)]);
+      const out = await write(s, [{ ...rec('a', NOW - 2, 0), MeasureValues: [{ Name: 'hr', Value: '70', Type: 'BIGINT' }] }]);
+      expect(out.rejected[0]?.Reason).toMatch(/type DOUBLE/);
+    });
+
+    it('makes every concurrently written record queryable once its write resolves (group commit)', async () => {
+      const s = await open(undefined, () => NOW);
+      const writes = Array.from({ length: 20 }, (_, b) =>
+        write(s, Array.from({ length: 50 }, (_, i) => rec(`dev-${b % 4}`, NOW - 100_000 + b * 50 + i, 60 + (i % 30)))),
+      );
+      const results = await Promise.all(writes);
+      expect(results.reduce((n, r) => n + r.ingested.Total, 0)).toBe(1000);
+      const t = s.catalog.table('pulsepet', 'telemetry');
+      const rows = await s.query(`SELECT count(*) FROM ${t?.internal}`, []);
+      expect(Number(rows[0]?.[0])).toBe(1000);
+    });
+
+    it('counts records older than the memory store but inside the magnetic window as MagneticStore', async () => {
+      const s = await open(undefined, () => NOW);
+      const out = await write(s, [rec('a', NOW - 3 * 86_400_000, 70), rec('a', NOW - 1000, 71)]);
+      expect(out.ingested).toEqual({ Total: 2, MemoryStore: 1, MagneticStore: 1 });
+    });
+  });
+
+  describe('Method: open', () => {
+    it('keeps data, schema and versions across a restart, so a replay after restart is still idempotent', async () => {
+      const dir = tempDir();
+      const first = await open(dir, () => NOW);
+      await write(first, [rec('a', NOW - 1, 70, 2), rec('a', NOW - 2, 71, 2)]);
+      await first.close();
+      stores.splice(stores.indexOf(first), 1);
+
+      const second = await open(dir, () => NOW);
+      const replay = await write(second, [rec('a', NOW - 1, 70, 2)]);
+      expect(replay.rejected).toEqual([]);
+      const conflict = await write(second, [rec('a', NOW - 2, 99, 2)]);
+      expect(conflict.rejected[0]?.ExistingVersion).toBe(2);
+      const upsert = await write(second, [rec('a', NOW - 2, 98, 3)]);
+      expect(upsert.rejected).toEqual([]);
+      expect(await hrs(second, 'a')).toEqual([98, 70]);
+    });
+
+    it('seeds pulsepet.telemetry and pulsepet.presence', async () => {
+      const s = await open(undefined);
+      expect(s.catalog.listTables('pulsepet').map((t) => t.name).sort()).toEqual(['presence', 'telemetry']);
+    });
+  });
+});
