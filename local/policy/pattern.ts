@@ -87,11 +87,17 @@ export function compilePattern(template: string, resolver: VariableResolver): Co
   if (firstWild === types.length - 1 && types[firstWild] === STAR) return { kind: 'prefix', text: chars.slice(0, -1) };
   if (!types.includes(ONE)) {
     // e.g. arn:aws:iot:*:*:topic/dt/pulsepet/pet-1/* (region/account wildcards)
-    const parts: string[] = [''];
+    const parts: string[] = [];
+    let current = '';
     for (let i = 0; i < types.length; i++) {
-      if (types[i] === STAR) parts.push('');
-      else parts[parts.length - 1] += chars[i];
+      if (types[i] === STAR) {
+        parts.push(current);
+        current = '';
+      } else {
+        current += chars[i];
+      }
     }
+    parts.push(current);
     const first = parts.shift() as string;
     const last = parts.pop() as string;
     const middle = parts.filter((m) => m !== '');
