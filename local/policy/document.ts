@@ -88,7 +88,8 @@ const conditionSchema = z
   });
 
 const statementSchema = z.strictObject({
-  Sid: z.string().regex(/^[A-Za-z0-9]*$/, 'must be alphanumeric').optional(),
+  // IAM documents Sid as alphanumeric but IoT does not enforce it; rejecting more than AWS would break deploys.
+  Sid: z.string().optional(),
   Effect: z.enum(['Allow', 'Deny'], { error: 'must be "Allow" or "Deny"' }),
   Action: oneOrMany(actionSchema),
   Resource: oneOrMany(resourceSchema),
