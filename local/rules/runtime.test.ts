@@ -1,0 +1,269 @@
+import { rmSync } from 'node:fs';
+import { substitution } from '../../cloud-rules/rules';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Fixture, startFixture } from '../broker/test-support';
+import type { TimestreamWriteRequest } from './actions';
+import type { LambdaContext, LambdaHandler } from './lambda-invoker';
+import { RulesRuntime, type RulesRuntimeOptions } from './runtime';
+import { collect, nextMessage, tempDir } from './test-support';
+
+const ROLE = 'arn:aws:iam::000000000000:role/test';
+const errorAction = { republish: { topic: 'pulsepet/errors', qos: 1 as const, roleArn: ROLE } };
+const fnArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
+let fx: Fixture;
+const runtimes: RulesRuntime[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  fx = await startFixture();
+});
+afterAll(async () => {
+  await fx.close();
+});
+afterEach(async () => {
+  for (const r of runtimes.splice(0)) await r.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function start(opts: Partial<RulesRuntimeOptions> = {}, dataDir = tempDir()): Promise<RulesRuntime> {
+  dirs.push(dataDir);
+  const rt = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [], lambdaRetryDelaysMs: [20, 40], ...opts });
+  runtimes.push(rt);
+  return rt;
+}
+
+describe('Class: RulesRuntime', () => {
+  describe('Method: republish action', () => {
+    it('republishes the SQL output to a substituted topic with the action QoS', async () => {
+      const rt = await start();
+      await rt.createRule('rp', {
+        sql: "SELECT temp * 2 AS doubled, topic(2) AS dev FROM 'in/+' WHERE temp > 10",
+        awsIotSqlVersion: '2016-03-23',
+        actions: [{ republish: { topic: `out/${substitution('topic(2)')}`, qos: 1, roleArn: ROLE } }],
+      });
+      const got = nextMessage(fx.broker, 'out/+');
+      await fx.broker.publish('in/cold', JSON.stringify({ temp: 5 }));
+      await fx.broker.publish('in/dev7', JSON.stringify({ temp: 21 }));
+      const m = await got;
+      expect(m.topic).toBe('out/dev7');
+      expect(m.qos).toBe(1);
+      expect(JSON.parse(m.payload.toString())).toEqual({ doubled: 42, dev: 'dev7' });
+    });
+
+    it('turns $$ into $ to republish on a reserved topic', async () => {
+      const rt = await start();
+      await rt.createRule('reserved', {
+        sql: "SELECT state FROM 'cmd/+'",
+        actions: [{ republish: { topic: `$$aws/things/${substitution('topic(2)')}/shadow/update`, roleArn: ROLE } }],
+      });
+      const got = nextMessage(fx.broker, '$aws/things/+/shadow/update');
+      await fx.broker.publish('cmd/pet-1', JSON.stringify({ state: { desired: { on: true } } }));
+      const m = await got;
+      expect(m.topic).toBe('$aws/things/pet-1/shadow/update');
+      expect(JSON.parse(m.payload.toString())).toEqual({ state: { desired: { on: true } } });
+    });
+
+    it('does nothing for a disabled rule and resumes when it is enabled', async () => {
+      const rt = await start();
+      await rt.createRule('toggle', { sql: "SELECT n FROM 'tg/in'", ruleDisabled: true, actions: [{ republish: { topic: 'tg/out', roleArn: ROLE } }] });
+      const seen = collect(fx.broker, 'tg/out');
+      await fx.broker.publish('tg/in', '{"n":1}');
+      await rt.idle();
+      expect(seen.messages).toHaveLength(0);
+      await rt.setRuleEnabled('toggle', true);
+      const got = nextMessage(fx.broker, 'tg/out');
+      await fx.broker.publish('tg/in', '{"n":2}');
+      expect(JSON.parse((await got).payload.toString())).toEqual({ n: 2 });
+      seen.stop();
+    });
+  });
+
+  describe('Method: lambda action', () => {
+    it('invokes the registered handler asynchronously with the SQL output and a Lambda-like context', async () => {
+      const calls: Array<{ event: unknown; ctx: LambdaContext }> = [];
+      let resolveCall: () => void = () => {};
+      const called = new Promise<void>((r) => {
+        resolveCall = r;
+      });
+      const handler: LambdaHandler = async (event, ctx) => {
+        calls.push({ event, ctx });
+        resolveCall();
+        return undefined;
+      };
+      const rt = await start({ functions: new Map([['ingest', handler]]) });
+      await rt.createRule('lam', { sql: "SELECT *, clientid() AS c FROM 'lam/in'", actions: [{ lambda: { functionArn: fnArn('ingest') } }], errorAction });
+      await fx.broker.publish('lam/in', '{"v":1}');
+      await called;
+      expect(calls[0]?.event).toEqual({ v: 1, c: 'n/a' });
+      expect(calls[0]?.ctx).toMatchObject({ functionName: 'ingest', invokedFunctionArn: fnArn('ingest'), attempt: 1, ruleName: 'lam' });
+    });
+
+    it('retries a failing invocation twice with growing waits and succeeds on the third attempt without a dead letter', async () => {
+      const times: number[] = [];
+      const handler: LambdaHandler = async () => {
+        times.push(Date.now());
+        if (times.length < 3) throw new Error(`boom ${times.length}`);
+      };
+      const rt = await start({ functions: new Map([['flaky', handler]]), lambdaRetryDelaysMs: [30, 60] });
+      await rt.createRule('flaky_rule', { sql: "SELECT * FROM 'fl/in'", actions: [{ lambda: { functionArn: fnArn('flaky') } }], errorAction });
+      await fx.broker.publish('fl/in', '{"x":1}');
+      await rt.idle();
+      expect(times).toHaveLength(3);
+      expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(25);
+      expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(55);
+      expect(rt.listDeadLetters()).toHaveLength(0);
+    });
+
+    it('dead-letters a batch the function rejects three times and reports it on pulsepet/errors in the error-action format', async () => {
+      let attempts = 0;
+      const rt = await start({
+        functions: new Map<string, LambdaHandler>([
+          [
+            'reject',
+            async () => {
+              attempts++;
+              throw new Error('batch rejected: bad sample');
+            },
+          ],
+        ]),
+      });
+      await rt.createRule('rej', { sql: "SELECT * FROM 'rej/+'", actions: [{ lambda: { functionArn: fnArn('reject') } }], errorAction });
+      const err = nextMessage(fx.broker, 'pulsepet/errors', (m) => JSON.parse(m.payload.toString()).ruleName === 'rej');
+      const original = '{"batchId":"b1"}';
+      await fx.broker.publish('rej/dev1', original);
+      const msg = JSON.parse((await err).payload.toString());
+      expect(attempts).toBe(3);
+      expect(msg).toMatchObject({ ruleName: 'rej', topic: 'rej/dev1', base64OriginalPayload: Buffer.from(original).toString('base64') });
+      expect(msg.cloudwatchTraceId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(msg.failures).toEqual([{ failedAction: 'LambdaAction', failedResource: fnArn('reject'), errorMessage: expect.stringContaining('batch rejected: bad sample') }]);
+      await rt.idle();
+      const dl = rt.listDeadLetters();
+      expect(dl).toHaveLength(1);
+      expect(dl[0]).toMatchObject({ ruleName: 'rej', actionType: 'lambda', attempts: 3, topic: 'rej/dev1' });
+    });
+
+    it('replays dead letters to the fixed function and removes them; they survive a restart before that', async () => {
+      let fail = true;
+      const seen: unknown[] = [];
+      const handler: LambdaHandler = async (event) => {
+        if (fail) throw new Error('down');
+        seen.push(event);
+      };
+      const dataDir = tempDir();
+      const rt1 = await start({ functions: new Map([['f', handler]]) }, dataDir);
+      await rt1.createRule('dl', { sql: "SELECT n FROM 'dl/in'", actions: [{ lambda: { functionArn: fnArn('f') } }] });
+      await fx.broker.publish('dl/in', '{"n":7}');
+      await rt1.idle();
+      await rt1.close();
+      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [], functions: new Map([['f', handler]]) });
+      runtimes.push(rt2);
+      expect(rt2.listDeadLetters()).toHaveLength(1);
+      fail = false;
+      const res = await rt2.replayDeadLetters();
+      expect(res.failed).toEqual([]);
+      expect(res.replayed).toHaveLength(1);
+      expect(seen).toEqual([{ n: 7 }]);
+      expect(rt2.listDeadLetters()).toHaveLength(0);
+    });
+
+    it('fails the action at once when no function of that name exists', async () => {
+      const rt = await start();
+      await rt.createRule('nofn', { sql: "SELECT * FROM 'nofn/in'", actions: [{ lambda: { functionArn: fnArn('missing') } }], errorAction });
+      const err = nextMessage(fx.broker, 'pulsepet/errors', (m) => JSON.parse(m.payload.toString()).ruleName === 'nofn');
+      await fx.broker.publish('nofn/in', '{}');
+      const msg = JSON.parse((await err).payload.toString());
+      expect(msg.failures[0]).toMatchObject({ failedAction: 'LambdaAction', failedResource: fnArn('missing') });
+      expect(msg.failures[0].errorMessage).toContain('Function not found');
+    });
+  });
+
+  describe('Method: timestream action', () => {
+    it('writes one record per selected attribute with substituted dimensions and the timestamp template', async () => {
+      const writes: TimestreamWriteRequest[] = [];
+      const rt = await start({ timestream: async (req) => void writes.push(req) });
+      await rt.createRule('ts', {
+        sql: "SELECT hr, ok, note, tags FROM 'ts/+'",
+        actions: [
+          {
+            timestream: {
+              roleArn: ROLE,
+              databaseName: 'pulsepet',
+              tableName: 'presence',
+              dimensions: [
+                { name: 'thing', value: substitution('topic(2)') },
+                { name: 'fw', value: 'v1' },
+              ],
+              timestamp: { value: substitution('t'), unit: 'MILLISECONDS' },
+            },
+          },
+        ],
+      });
+      await fx.broker.publish('ts/pet-9', JSON.stringify({ hr: 61.5, ok: true, note: 'fine', tags: [1, 2], t: 1700000000123 }));
+      await rt.idle();
+      expect(writes).toHaveLength(1);
+      const req = writes[0]!;
+      expect(req.DatabaseName).toBe('pulsepet');
+      expect(req.TableName).toBe('presence');
+      expect(req.Records).toEqual([
+        { Dimensions: [{ Name: 'thing', Value: 'pet-9', DimensionValueType: 'VARCHAR' }, { Name: 'fw', Value: 'v1', DimensionValueType: 'VARCHAR' }], MeasureName: 'hr', MeasureValue: '61.5', MeasureValueType: 'DOUBLE', Time: '1700000000123', TimeUnit: 'MILLISECONDS' },
+        expect.objectContaining({ MeasureName: 'ok', MeasureValue: 'true', MeasureValueType: 'BOOLEAN' }),
+        expect.objectContaining({ MeasureName: 'note', MeasureValue: 'fine', MeasureValueType: 'VARCHAR' }),
+        expect.objectContaining({ MeasureName: 'tags', MeasureValue: '[1,2]', MeasureValueType: 'VARCHAR' }),
+      ]);
+    });
+
+    it('reports a failed write through errorAction, dead-letters the request, and replays it', async () => {
+      let down = true;
+      const writes: TimestreamWriteRequest[] = [];
+      const rt = await start({
+        timestream: async (req) => {
+          if (down) throw new Error('ThrottlingException');
+          writes.push(req);
+        },
+      });
+      await rt.createRule('tsf', {
+        sql: "SELECT n FROM 'tsf/in'",
+        actions: [{ timestream: { roleArn: ROLE, databaseName: 'pulsepet', tableName: 'presence', dimensions: [{ name: 'd', value: 'x' }] } }],
+        errorAction,
+      });
+      const err = nextMessage(fx.broker, 'pulsepet/errors', (m) => JSON.parse(m.payload.toString()).ruleName === 'tsf');
+      await fx.broker.publish('tsf/in', '{"n":3}');
+      const msg = JSON.parse((await err).payload.toString());
+      expect(msg.failures[0]).toMatchObject({ failedAction: 'TimestreamAction', failedResource: 'presence' });
+      expect(msg.failures[0].errorMessage).toContain('ThrottlingException');
+      await rt.idle();
+      expect(rt.listDeadLetters()).toHaveLength(1);
+      down = false;
+      expect((await rt.replayDeadLetters()).replayed).toHaveLength(1);
+      expect(writes[0]?.Records?.[0]).toMatchObject({ MeasureName: 'n', MeasureValue: '3', MeasureValueType: 'BIGINT' });
+    });
+  });
+
+  describe('Method: start', () => {
+    it('seeds the cloud-rules definitions once and keeps a seeded rule deleted through the API deleted', async () => {
+      const dataDir = tempDir();
+      dirs.push(dataDir);
+      const rt1 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1' });
+      expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_signal']);
+      await rt1.deleteRule('presence_to_timestream');
+      await rt1.close();
+      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1' });
+      runtimes.push(rt2);
+      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_signal']);
+    });
+
+    it('keeps a rule created through the API across a restart, still active', async () => {
+      const dataDir = tempDir();
+      const rt1 = await start({}, dataDir);
+      await rt1.createRule('persist', { sql: "SELECT VALUE n FROM 'ps/in'", actions: [{ republish: { topic: 'ps/out', roleArn: ROLE } }] });
+      await rt1.close();
+      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [] });
+      runtimes.push(rt2);
+      expect(rt2.getRule('persist').topicRulePayload.sql).toBe("SELECT VALUE n FROM 'ps/in'");
+      const got = nextMessage(fx.broker, 'ps/out');
+      await fx.broker.publish('ps/in', '{"n":5}');
+      expect((await got).payload.toString()).toBe('5');
+    });
+  });
+});
