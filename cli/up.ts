@@ -1,5 +1,96 @@
-/** `pulsepet up` — being built; see the open issues. */
-export async function up(_argv: string[]): Promise<number> {
-  process.stderr.write('pulsepet up: not implemented yet\n');
-  return 1;
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseFlags } from '../common/cli-config';
+import { createLogger } from '../common/logger';
+import { DEFAULT_REGION } from '../local/aws-identity';
+import { startLocalStack } from '../local/stack';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const UpFlags = z.object({
+  'data-dir': z.string().min(1).default('.pulsepet'),
+  'mqtt-port': port.default(8883),
+  'http-port': port.default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
+  json: z.boolean().default(false),
+  'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  help: z.boolean().default(false),
+});
+
+const FLAGS = {
+  'data-dir': { type: 'string' },
+  'mqtt-port': { type: 'string' },
+  'http-port': { type: 'string' },
+  host: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R] [--json] [--log-level L]
+
+Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
+the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
+  --data-dir DIR    state, CA, credentials (default .pulsepet)
+  --mqtt-port N     MQTT over TLS port (default 8883; 0 = any free port)
+  --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt (default 8080; 0 = any free port)
+  --json            print the ready line as one JSON object on stdout
+`;
+
+/** `pulsepet up`: starts the stack, prints one ready line, runs until SIGINT/SIGTERM. */
+export async function up(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, FLAGS, UpFlags);
+  if (flags.help) {
+    process.stdout.write(UP_USAGE);
+    return 0;
+  }
+  const logger = createLogger('pulsepet-up', { level: flags['log-level'] });
+  const stack = await startLocalStack({
+    dataDir: resolve(flags['data-dir']),
+    mqttPort: flags['mqtt-port'],
+    httpPort: flags['http-port'],
+    host: flags.host,
+    region: flags.region,
+    logger,
+  });
+  const ready = {
+    event: 'ready',
+    mqttEndpoint: stack.mqttEndpoint,
+    httpEndpoint: stack.httpEndpoint,
+    caFile: stack.caFile,
+    region: stack.region,
+    accessKeyId: stack.credentials.accessKeyId,
+    secretAccessKey: stack.credentials.secretAccessKey,
+    envFile: stack.envFile,
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else {
+    process.stdout.write(
+      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint} — run: source ${stack.envFile}\n`,
+    );
+  }
+  return await new Promise<number>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      stack.close().then(
+        () => {
+          logger.flush();
+          done(0);
+        },
+        (e: unknown) => {
+          logger.error({ err: e }, 'shutdown failed');
+          logger.flush();
+          done(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
