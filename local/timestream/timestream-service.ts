@@ -102,9 +102,12 @@ export async function createTimestreamService(opts: TimestreamServiceOptions): P
 
   const operations: Record<string, (body: unknown, req: GatewayRequest) => Promise<GatewayResponse>> = {
     async DescribeEndpoints(_body, req) {
-      // Endpoint discovery: answer with the gateway itself.
+      // Endpoint discovery: answer with the gateway itself. Like Timestream's cell
+      // endpoints, Address is a bare host name: the SDK swaps only the request hostname,
+      // keeping scheme and port (used when the endpoint comes from AWS_ENDPOINT_URL).
       const host = String(req.headers.host ?? 'localhost');
-      return ok({ Endpoints: [{ Address: host, CachePeriodInMinutes: 1440 }] });
+      const address = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+      return ok({ Endpoints: [{ Address: address, CachePeriodInMinutes: 1440 }] });
     },
     async WriteRecords(body) {
       const request = parseWriteRecordsRequest(body);

@@ -1,0 +1,43 @@
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestTimestream, type TestTimestream } from '../../local/timestream/test-support';
+import { loadIngestConfig } from './config';
+import { handler } from './handler';
+import { batchEvent, samplesAt } from './test-support';
+
+let ts: TestTimestream;
+beforeAll(async () => {
+  ts = await startTestTimestream();
+  // The Lambda environment in local mode: standard SDK variables only.
+  process.env.AWS_ENDPOINT_URL = ts.clientConfig.endpoint;
+  process.env.AWS_REGION = ts.clientConfig.region;
+  process.env.AWS_ACCESS_KEY_ID = ts.clientConfig.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = ts.clientConfig.credentials.secretAccessKey;
+  process.env.LOG_LEVEL = 'silent';
+});
+afterAll(async () => {
+  await ts.close();
+});
+
+describe('Function: handler', () => {
+  it('reaches the store from the standard environment alone (AWS_ENDPOINT_URL, no endpoint discovery)', async () => {
+    const out = await handler(batchEvent('env-a', samplesAt(Date.now(), 5)), {});
+    expect(out.records).toBe(5);
+    const q = await ts.query.send(new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE thing = 'env-a'` }));
+    expect(q.Rows?.[0]?.Data?.[0]?.ScalarValue).toBe('5');
+  });
+});
+
+describe('Function: loadIngestConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const c = loadIngestConfig({});
+    expect(c).toEqual({ region: 'us-east-1', database: 'pulsepet', table: 'telemetry', logLevel: 'info' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every problem at once as PP_ERR_CONFIG', () => {
+    expect(() => loadIngestConfig({ PULSEPET_TIMESTREAM_TABLE: 'x', LOG_LEVEL: 'loud' })).toThrow(
+      /PULSEPET_TIMESTREAM_TABLE.*LOG_LEVEL|LOG_LEVEL.*PULSEPET_TIMESTREAM_TABLE/,
+    );
+  });
+});
