@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
+import { describe, expect, it } from 'vitest';
+import { runCli, startUp } from './testing';
+
+describe('pulsepet up', () => {
+  it('prints exactly one JSON ready object, writes the env file, serves signed requests and exits 0 on SIGTERM', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'pp-up-')), 'state');
+    const up = await startUp(dataDir);
+    try {
+      expect(Object.keys(up.ready).sort()).toEqual(
+        ['accessKeyId', 'caFile', 'envFile', 'event', 'httpEndpoint', 'mqttEndpoint', 'region', 'secretAccessKey'].sort(),
+      );
+      expect(up.ready.event).toBe('ready');
+      expect(up.ready.mqttEndpoint).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+      expect(up.ready.httpEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(readFileSync(up.ready.caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
+      const env = readFileSync(up.ready.envFile, 'utf8');
+      expect(env).toContain(`AWS_ENDPOINT_URL=${up.ready.httpEndpoint}`);
+      expect(env).toContain(`AWS_REGION=${up.ready.region}`);
+      expect(env).toContain(`AWS_ACCESS_KEY_ID=${up.ready.accessKeyId}`);
+      expect(env).toContain(`AWS_SECRET_ACCESS_KEY=${up.ready.secretAccessKey}`);
+      expect(statSync(up.ready.envFile).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'ca', 'root-ca.private.key')).mode & 0o777).toBe(0o600);
+
+      const iot = new IoTClient({
+        endpoint: up.ready.httpEndpoint,
+        region: up.ready.region,
+        credentials: { accessKeyId: up.ready.accessKeyId, secretAccessKey: up.ready.secretAccessKey },
+      });
+      const ep = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+      expect(`mqtts://${ep.endpointAddress}`).toBe(up.ready.mqttEndpoint);
+      iot.destroy();
+      // Secrets never reach the logs.
+      expect(up.stderr()).not.toContain(up.ready.secretAccessKey);
+    } finally {
+      expect(await up.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('exits 2 with the reason on bad flags', async () => {
+    const r = await runCli(['up', '--mqtt-port', '70000', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bogus/);
+    const r2 = await runCli(['up', '--mqtt-port', '70000']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/mqtt-port/);
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
