@@ -92,6 +92,14 @@ describe('Function: startBroker (MQTT.js, pulsepet-device policy)', () => {
       client.end(true);
     });
 
+    it('closes the connection of a retained publish when the policy grants no iot:RetainPublish', async () => {
+      const client = await mustConnect(petA);
+      const gone = closed(client);
+      client.publish('dt/pulsepet/pet-a/telemetry', '{"v":1}', { qos: 0, retain: true });
+      await gone;
+      client.end(true);
+    });
+
     it("closes the connection of a device updating another thing's shadow", async () => {
       const client = await mustConnect(petA);
       const gone = closed(client);

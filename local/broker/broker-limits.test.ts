@@ -114,6 +114,20 @@ describe('Function: startBroker (IoT Core limits, defaults)', () => {
     await client.endAsync();
   });
 
+  it('admits a 128-byte client id and refuses a 129-byte one at CONNECT', async () => {
+    await fx.registry.createPolicy(
+      'connect-any',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }] }),
+    );
+    const anyId = await fx.device('pet-anyid', { policy: false });
+    await fx.registry.attachPolicy('connect-any', anyId.certificateArn);
+    const ok = await connectDevice(fx, anyId, 'p'.repeat(128));
+    expect(ok.ok).toBe(true);
+    if (ok.ok) await ok.client.endAsync();
+    const refused = await connectDevice(fx, anyId, 'p'.repeat(129));
+    expect(refused).toEqual({ ok: false, error: expect.stringMatching(/Identifier rejected/i) });
+  });
+
   it('closes the connection of a QoS 2 publish (IoT Core supports QoS 0 and 1)', async () => {
     const client = await connect();
     client.publish('dt/pulsepet/pet-lim/q', 'x', { qos: 2 });

@@ -18,6 +18,7 @@ export interface HookDeps {
 }
 
 const THROTTLE_LOG_INTERVAL_MS = 1000;
+const MAX_CLIENT_ID_BYTES = 128;
 
 function refuse(message: string, returnCode: 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode });
@@ -47,6 +48,11 @@ export function createHooks(
     authenticate(client, _username, _password, done) {
       const s = deps.sessionOf(client);
       if (!s) return done(refuse('no session', 5), false);
+      // message-broker limits, "Client ID size": 128 bytes.
+      if (Buffer.byteLength(client.id, 'utf8') > MAX_CLIENT_ID_BYTES) {
+        log.warn({ clientIdBytes: Buffer.byteLength(client.id, 'utf8') }, 'CONNECT refused: client id too long');
+        return done(Object.assign(new Error('identifier rejected'), { returnCode: 2 as const }), false);
+      }
       s.clientId = client.id;
       s.thingName = authorizer.resolveThingName(s);
       if (!authorizer.allowed(s, 'iot:Connect', authorizer.clientArn(client.id))) {
@@ -89,8 +95,11 @@ export function createHooks(
       if (bad) return fail('CLIENT_ERROR', bad);
       if (packet.topic.startsWith('$SYS')) return fail('AUTH_ERROR', '$SYS topics are reserved');
       // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
-      if (!authorizer.allowed(s, 'iot:Publish', authorizer.topicArn(packet.topic))) {
-        return fail('AUTH_ERROR', 'PUBLISH not authorized');
+      const topicArn = authorizer.topicArn(packet.topic);
+      if (!authorizer.allowed(s, 'iot:Publish', topicArn)) return fail('AUTH_ERROR', 'PUBLISH not authorized');
+      // A retained publish also needs iot:RetainPublish (IoT Core retained messages).
+      if (packet.retain && !authorizer.allowed(s, 'iot:RetainPublish', topicArn)) {
+        return fail('AUTH_ERROR', 'retained PUBLISH not authorized');
       }
       // message-broker limits, "Publish requests per second per connection" (100):
       // over it IoT Core throttles; locally the excess publish is acknowledged and dropped.
