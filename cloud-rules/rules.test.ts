@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../protocol/telemetry';
+import { TOPICS } from '../protocol/topics';
+import { AWS_IOT_SQL_VERSION, FUNCTION_NAMES, pulsepetRules, SIGNALS, TopicRulePayloadSchema } from './rules';
+import { compileRule, outputBytes, topicMatches } from './sql/index';
+import { compileTemplate } from './substitution';
+
+const env = { region: 'eu-west-1', accountId: '123456789012' };
+const rules = pulsepetRules(env);
+const byName = (n: string) => {
+  const r = rules.find((x) => x.ruleName === n);
+  if (!r) throw new Error(`no rule ${n}`);
+  return r;
+};
+
+function batch(samples: Array<{ hr: number; hrvRmssd?: number; steps?: number }>) {
+  const s = samples.map((x, i) => ({ t: 1_700_000_000_000 + i * 1000, ...x }));
+  return { v: 1, batchId: 'b-1', seq: 1, samples: s, summary: summarize(s) };
+}
+
+function fire(ruleName: string, topic: string, payload: unknown): unknown {
+  const rule = compileRule(byName(ruleName).topicRulePayload.sql);
+  if (!topicMatches(rule.topicFilter, topic)) return undefined;
+  const out = rule.evaluate(Buffer.from(JSON.stringify(payload)), { topic, clientId: 'pet-1', timestamp: 1 });
+  return out === undefined ? undefined : JSON.parse(outputBytes(out).toString());
+}
+
+describe('Function: pulsepetRules', () => {
+  it('defines ingest_telemetry, reason_on_signal and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
+    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_signal']);
+    for (const r of rules) {
+      expect(TopicRulePayloadSchema.parse(r.topicRulePayload)).toEqual(r.topicRulePayload);
+      expect(r.topicRulePayload.awsIotSqlVersion).toBe(AWS_IOT_SQL_VERSION);
+      expect(() => compileRule(r.topicRulePayload.sql)).not.toThrow();
+    }
+  });
+
+  it('gives every rule an errorAction republishing to pulsepet/errors', () => {
+    for (const r of rules) {
+      expect(r.topicRulePayload.errorAction?.republish).toEqual({ topic: TOPICS.errors.pattern, qos: 1, roleArn: 'arn:aws:iam::123456789012:role/pulsepet-iot-rules' });
+    }
+  });
+
+  it('builds ARNs from the region and account it is given', () => {
+    expect(byName('ingest_telemetry').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.ingest}`);
+    expect(byName('reason_on_signal').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.reasoning}`);
+  });
+
+  it('sends every telemetry batch to ingest with the thing name from the topic', () => {
+    const b = batch([{ hr: 70 }]);
+    expect(fire('ingest_telemetry', 'dt/pulsepet/pet-1/telemetry', b)).toEqual({ ...b, thing: 'pet-1' });
+    expect(fire('ingest_telemetry', 'dt/pulsepet/pet-1/other', b)).toBeUndefined();
+  });
+
+  it('sends a batch to reasoning only when its summary crosses a signal, even without hrvRmssd', () => {
+    const calm = batch([{ hr: 70, hrvRmssd: 60, steps: 30 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', calm)).toBeUndefined();
+    const calmNoHrv = batch([{ hr: 70, steps: 30 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', calmNoHrv)).toBeUndefined();
+    const peakNoHrv = batch([{ hr: SIGNALS.hrMaxAtLeast, steps: 100 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', peakNoHrv)).toMatchObject({ thing: 'pet-1' });
+    const lowHrv = batch([{ hr: 70, hrvRmssd: SIGNALS.hrvBelow - 1, steps: 30 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', lowHrv)).toMatchObject({ thing: 'pet-1' });
+    const stressedStill = batch([{ hr: SIGNALS.restingHrMeanAtLeast + 5, hrvRmssd: 50, steps: 0 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', stressedStill)).toMatchObject({ thing: 'pet-1' });
+    const exercising = batch([{ hr: SIGNALS.restingHrMeanAtLeast + 5, hrvRmssd: 50, steps: 200 }]);
+    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', exercising)).toBeUndefined();
+  });
+
+  it('maps presence events to measures with the thing dimension and event timestamp', () => {
+    const event = { clientId: 'pet-1', timestamp: 1_573_002_230_757, eventType: 'disconnected', disconnectReason: 'CONNECTION_LOST', versionNumber: 1 };
+    const topic = '$aws/events/presence/disconnected/pet-1';
+    expect(fire('presence_to_timestream', topic, event)).toEqual({ eventType: 'disconnected', connected: false, disconnectReason: 'CONNECTION_LOST' });
+    const ts = byName('presence_to_timestream').topicRulePayload.actions[0]?.timestream;
+    expect(ts).toMatchObject({ databaseName: 'pulsepet', tableName: 'presence' });
+    const messageEnvFor = { payload: event, raw: Buffer.from(JSON.stringify(event)), ctx: { topic, timestamp: 0 } };
+    expect(compileTemplate(ts?.dimensions[0]?.value ?? '').render(messageEnvFor)).toBe('pet-1');
+    expect(compileTemplate(ts?.timestamp?.value ?? '').render(messageEnvFor)).toBe('1573002230757');
+  });
+});
