@@ -234,9 +234,13 @@ export class ShadowService {
       }
       return result;
     }
-    if (caller.via === 'mqtt' || op !== 'get') await this.publish(shadowTopic(thing, name, op, 'accepted'), result.body);
-    if (extra.delta) await this.publish(shadowTopic(thing, name, 'update', 'delta'), extra.delta);
-    if (extra.documents) await this.publish(shadowTopic(thing, name, 'update', 'documents'), extra.documents);
+    // Issued back to back in AWS's order (accepted, delta, documents); the broker
+    // routes them in call order, so there is no need to wait for each in turn.
+    const sends: Array<Promise<void>> = [];
+    if (caller.via === 'mqtt' || op !== 'get') sends.push(this.publish(shadowTopic(thing, name, op, 'accepted'), result.body));
+    if (extra.delta) sends.push(this.publish(shadowTopic(thing, name, 'update', 'delta'), extra.delta));
+    if (extra.documents) sends.push(this.publish(shadowTopic(thing, name, 'update', 'documents'), extra.documents));
+    await Promise.all(sends);
     return result;
   }
 

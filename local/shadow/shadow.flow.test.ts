@@ -84,6 +84,22 @@ describe('Shadow data flow through the real broker', () => {
     expect(box.topics()).not.toContain('$aws/things/flow-2/shadow/update/delta');
   });
 
+  it('delivers accepted, delta and documents to the device in that order', async () => {
+    const device = await h.connect('flow-4');
+    const order: string[] = [];
+    device.on('message', (topic) => {
+      const last = topic.split('/').slice(-1)[0] ?? '';
+      if (last !== 'update') order.push(last); // its own requests echo back too
+    });
+    await device.subscribeAsync('$aws/things/flow-4/shadow/update/#', { qos: 1 });
+    for (let i = 0; i < 5; i++) {
+      await device.publishAsync('$aws/things/flow-4/shadow/update', JSON.stringify({ state: { desired: { i } } }), { qos: 1 });
+    }
+    const deadline = Date.now() + 5000;
+    while (order.length < 15 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(Array.from({ length: 5 }, () => ['accepted', 'delta', 'documents']).flat());
+  });
+
   it('answers a request storm on one thing with 429 rejections beyond 20 requests per second', async () => {
     const device = await h.connect('flow-3');
     const box = inbox(device);

@@ -21,6 +21,14 @@ export interface ShadowHarness {
   iotdata: IoTDataPlaneClient;
   /** registers the thing + certificate + device policy on first use and connects as it */
   connect(thingName: string): Promise<MqttClient>;
+  /** registers the thing + certificate + device policy (idempotent) and returns its key material */
+  provision(thingName: string): Promise<{ certificatePem: string; privateKeyPem: string }>;
+  /** `mqtts://127.0.0.1:port` of the broker */
+  mqttUrl: string;
+  /** PEM of the CA that signed the broker's server certificate */
+  caPem: string;
+  gatewayUrl: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
   close(): Promise<void>;
 }
 
@@ -43,16 +51,25 @@ export async function startShadowHarness(
   const iotdata = new IoTDataPlaneClient({ endpoint: gateway.url, region: 'us-east-1', credentials, maxAttempts: 1 });
   const devices = new Map<string, Awaited<ReturnType<Fixture['device']>>>();
   const clients: MqttClient[] = [];
+  const provision = async (thingName: string) => {
+    let d = devices.get(thingName);
+    if (!d) {
+      d = await fx.device(thingName);
+      devices.set(thingName, d);
+    }
+    return d;
+  };
   return {
     bus: fx.broker,
     shadows,
     iotdata,
+    provision,
+    mqttUrl: `mqtts://127.0.0.1:${fx.broker.port}`,
+    caPem: fx.ca.certificatePem,
+    gatewayUrl: gateway.url,
+    credentials,
     async connect(thingName) {
-      let d = devices.get(thingName);
-      if (!d) {
-        d = await fx.device(thingName);
-        devices.set(thingName, d);
-      }
+      const d = await provision(thingName);
       const r = await connectDevice(fx, d, thingName);
       if (!r.ok) throw new Error(`device ${thingName} could not connect: ${r.error}`);
       clients.push(r.client);

@@ -1,0 +1,201 @@
+/**
+ * Load generator for bench/shadow-throughput.ts, run as a child process so the
+ * clients do not share an event loop (or a core) with the broker and the shadow
+ * service. Reads the device file given as argv[2]; prints one JSON object.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import mqtt, { type MqttClient } from 'mqtt';
+import { z } from 'zod';
+
+const InputSchema = z.object({
+  mqttUrl: z.string(),
+  caPem: z.string(),
+  gatewayUrl: z.string(),
+  credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+  seconds: z.number().positive(),
+  httpConcurrency: z.number().int().positive(),
+  latencyRatePerThing: z.number().positive(),
+  devices: z.array(z.object({ thing: z.string(), certificatePem: z.string(), privateKeyPem: z.string() })).min(1),
+});
+type Input = z.infer<typeof InputSchema>;
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: shadow-load <input.json>');
+const input: Input = InputSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+/** AWS: 20 shadow requests per second per thing, so one thing sends at most every 50 ms. */
+const MIN_GAP_MS = 50;
+
+function pct(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const v = sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return v === undefined ? null : Math.round(v * 100) / 100;
+}
+
+function summary(lat: number[]) {
+  const s = [...lat].sort((a, b) => a - b);
+  return { n: s.length, p50Ms: pct(s, 50), p99Ms: pct(s, 99), maxMs: pct(s, 100) };
+}
+
+async function connectAll(): Promise<MqttClient[]> {
+  const out: MqttClient[] = [];
+  for (let i = 0; i < input.devices.length; i += 50) {
+    const batch = input.devices.slice(i, i + 50).map(
+      (d) =>
+        new Promise<MqttClient>((resolve, reject) => {
+          const c = mqtt.connect(input.mqttUrl, {
+            protocolVersion: 4,
+            clientId: d.thing,
+            key: d.privateKeyPem,
+            cert: d.certificatePem,
+            ca: input.caPem,
+            servername: 'localhost',
+            reconnectPeriod: 0,
+            connectTimeout: 30_000,
+          });
+          c.once('connect', () => resolve(c));
+          c.once('error', reject);
+        }),
+    );
+    out.push(...(await Promise.all(batch)));
+  }
+  return out;
+}
+
+/** Baseline: QoS 1 publishes on each device's own topic, closed loop, same pacing rule off. */
+async function brokerBaseline(clients: MqttClient[], seconds: number) {
+  let acked = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (c, i) => {
+      const topic = `dt/pulsepet/${input.devices[i]?.thing}/bench`;
+      // a few in flight per connection, under IoT Core's 100 publishes/s per connection
+      while (performance.now() < end) {
+        const t = performance.now();
+        await c.publishAsync(topic, '{"bench":true}', { qos: 1 });
+        acked++;
+        const gap = 10 - (performance.now() - t);
+        if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      }
+    }),
+  );
+  return { publishesPerSec: Math.round(acked / ((performance.now() - started) / 1000)), publishes: acked };
+}
+
+interface ShadowRun {
+  updatesPerSec: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  deltaLatency: ReturnType<typeof summary>;
+  acceptedLatency: ReturnType<typeof summary>;
+}
+
+/**
+ * Each device updates its own shadow's desired state; the same device is subscribed
+ * to update/accepted, update/delta and update/rejected. `gapMs` paces each thing.
+ */
+async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number): Promise<ShadowRun> {
+  const deltaLat: number[] = [];
+  const accLat: number[] = [];
+  const rejected: Record<string, number> = {};
+  let accepted = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (c, i) => {
+      const thing = input.devices[i]?.thing ?? '';
+      const base = `$aws/things/${thing}/shadow/update`;
+      const sentAt = new Map<string, number>();
+      let answer: (() => void) | undefined;
+      c.removeAllListeners('message');
+      c.on('message', (topic, buf) => {
+        const body = JSON.parse(buf.toString('utf8')) as { clientToken?: string; code?: number };
+        const t0 = body.clientToken ? sentAt.get(body.clientToken) : undefined;
+        if (t0 === undefined) return;
+        const now = performance.now();
+        if (topic.endsWith('/delta')) {
+          deltaLat.push(now - t0);
+          sentAt.delete(body.clientToken as string);
+          return;
+        }
+        if (topic.endsWith('/accepted')) {
+          accepted++;
+          accLat.push(now - t0);
+        } else {
+          rejected[String(body.code)] = (rejected[String(body.code)] ?? 0) + 1;
+          sentAt.delete(body.clientToken as string);
+        }
+        answer?.();
+      });
+      await c.subscribeAsync(`${base}/+`, { qos: 0 });
+      let seq = 0;
+      while (performance.now() < end) {
+        const t = performance.now();
+        const token = `${thing}-${seq}`;
+        sentAt.set(token, t);
+        const answered = new Promise<void>((r) => {
+          answer = r;
+        });
+        c.publish(base, JSON.stringify({ state: { desired: { seq: seq++, mood: 'calm' } }, clientToken: token }), { qos: 0 });
+        await Promise.race([answered, new Promise((r) => setTimeout(r, 5000))]);
+        const gap = gapMs - (performance.now() - t);
+        if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+      }
+      await c.unsubscribeAsync(`${base}/+`);
+    }),
+  );
+  const secs = (performance.now() - started) / 1000;
+  return { updatesPerSec: Math.round(accepted / secs), accepted, rejected, deltaLatency: summary(deltaLat), acceptedLatency: summary(accLat) };
+}
+
+async function httpShadow(seconds: number) {
+  const client = new IoTDataPlaneClient({
+    endpoint: input.gatewayUrl,
+    region: 'us-east-1',
+    credentials: input.credentials,
+    maxAttempts: 1,
+  });
+  const lat: number[] = [];
+  const errors: Record<string, number> = {};
+  let ok = 0;
+  let next = 0;
+  const end = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: input.httpConcurrency }, async () => {
+      while (performance.now() < end) {
+        const d = input.devices[next++ % input.devices.length];
+        if (!d) break;
+        const t = performance.now();
+        try {
+          await client.send(
+            new UpdateThingShadowCommand({
+              thingName: d.thing,
+              shadowName: 'config',
+              payload: Buffer.from(JSON.stringify({ state: { desired: { batchIntervalMs: 1000 + (next % 1000) } } })),
+            }),
+          );
+          ok++;
+          lat.push(performance.now() - t);
+        } catch (e) {
+          const name = (e as { name?: string }).name ?? 'Error';
+          errors[name] = (errors[name] ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  client.destroy();
+  return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, errors, latency: summary(lat) };
+}
+
+const clients = await connectAll();
+const result = {
+  broker: await brokerBaseline(clients, input.seconds),
+  mqttSaturated: await mqttShadow(clients, input.seconds, MIN_GAP_MS),
+  http: await httpShadow(input.seconds),
+  mqttPaced: await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing),
+};
+for (const c of clients) c.end(true);
+process.stdout.write(`${JSON.stringify(result)}\n`);

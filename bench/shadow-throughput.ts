@@ -1,0 +1,102 @@
+/**
+ * Shadow benchmark: updates/s across N things (default 1,000) over MQTT (device
+ * certificates, reserved topics) and over HTTP (real data-plane client), and the
+ * update → delta latency a subscribed device sees, against the broker-only QoS 1
+ * publish rate measured in the same run as the baseline. AWS quotas stay on (20
+ * requests/s per thing, 10 in flight), so each thing is paced at ≤ 20 updates/s.
+ *
+ *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
+ *
+ * Prints one JSON object on stdout. Not a test: nothing is asserted.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { startShadowHarness } from '../local/shadow/testing/harness';
+
+const Flags = z.object({
+  things: z.coerce.number().int().min(1).max(5000).default(1000),
+  seconds: z.coerce.number().positive().max(120).default(8),
+  'http-concurrency': z.coerce.number().int().min(1).max(512).default(32),
+  'latency-rate': z.coerce.number().positive().max(20).default(1),
+});
+
+function parseArgs(argv: string[]): z.infer<typeof Flags> {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    if (!k?.startsWith('--') || v === undefined) throw new Error(`bad flag near ${k ?? ''}`);
+    raw[k.slice(2)] = v;
+  }
+  const r = Flags.safeParse(raw);
+  if (!r.success) {
+    process.stderr.write(`${z.prettifyError(r.error)}\n`);
+    process.exit(2);
+  }
+  return r.data;
+}
+
+const flags = parseArgs(process.argv.slice(2));
+const h = await startShadowHarness();
+const work = mkdtempSync(join(tmpdir(), 'pp-shadow-bench-'));
+try {
+  const t0 = Date.now();
+  const devices: Array<{ thing: string; certificatePem: string; privateKeyPem: string }> = [];
+  for (let i = 0; i < flags.things; i += 50) {
+    const batch = Array.from({ length: Math.min(50, flags.things - i) }, (_, j) => `bench-${String(i + j).padStart(5, '0')}`);
+    const made = await Promise.all(batch.map(async (thing) => ({ thing, ...(await h.provision(thing)) })));
+    devices.push(...made.map((d) => ({ thing: d.thing, certificatePem: d.certificatePem, privateKeyPem: d.privateKeyPem })));
+  }
+  const provisionMs = Date.now() - t0;
+  // Key material for the load process: a private temp dir, file mode 0600, removed after.
+  const inputFile = join(work, 'devices.json');
+  writeFileSync(
+    inputFile,
+    JSON.stringify({
+      mqttUrl: h.mqttUrl,
+      caPem: h.caPem,
+      gatewayUrl: h.gatewayUrl,
+      credentials: h.credentials,
+      seconds: flags.seconds,
+      httpConcurrency: flags['http-concurrency'],
+      latencyRatePerThing: flags['latency-rate'],
+      devices,
+    }),
+    { mode: 0o600 },
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  const load = JSON.parse(out.trim()) as {
+    broker: { publishesPerSec: number };
+    mqttSaturated: { updatesPerSec: number };
+    http: { updatesPerSec: number };
+  };
+  const result = {
+    bench: 'shadow-throughput',
+    things: flags.things,
+    secondsPerPhase: flags.seconds,
+    cores: availableParallelism(),
+    provisionMs,
+    limits: h.shadows.service.limits,
+    baseline: { brokerQos1PublishesPerSec: load.broker.publishesPerSec },
+    ...load,
+    ratios: {
+      mqttShadowVsBroker: Math.round((load.mqttSaturated.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
+      httpShadowVsBroker: Math.round((load.http.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  await h.close();
+}
