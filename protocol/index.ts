@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './policies';
 export * from './shadows';
 export * from './telemetry';
 export * from './topics';
