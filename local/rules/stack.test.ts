@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreatePolicyCommand, CreateTopicRuleCommand, DeleteTopicRuleCommand, GetTopicRuleCommand, IoTClient } from '@aws-sdk/client-iot';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFORMANCE_CASES, type ConformanceCase } from '../../cloud-rules/sql/conformance-cases';
@@ -150,6 +151,32 @@ describe('pulsepet rules on the real stack', () => {
       expect(reasoned[0]).toMatchObject({ thing: 'pet-signal', batchId: 'peak' });
     } finally {
       await client.endAsync();
+    }
+  });
+
+  it('writes presence events to Timestream table presence, one record per attribute, read back with client-timestream-query', async () => {
+    const device = await provisionTestDevice(stack, 'pet-presence');
+    const client = await connectMqtt(stack, device);
+    await client.endAsync();
+    const q = new TimestreamQueryClient(awsClientConfig(stack));
+    try {
+      const sql = `SELECT measure_name, measure_value::varchar, measure_value::boolean FROM "pulsepet"."presence" WHERE thing = 'pet-presence' ORDER BY time, measure_name`;
+      let rows: string[][] = [];
+      const deadline = Date.now() + 5000;
+      while (rows.length < 5 && Date.now() < deadline) {
+        await stack.rules.idle();
+        const r = await q.send(new QueryCommand({ QueryString: sql }));
+        rows = (r.Rows ?? []).map((row) => (row.Data ?? []).map((d) => d.ScalarValue ?? '-'));
+      }
+      expect(rows).toEqual([
+        ['connected', '-', 'true'],
+        ['eventType', 'connected', '-'],
+        ['connected', '-', 'false'],
+        ['disconnectReason', 'CLIENT_INITIATED_DISCONNECT', '-'],
+        ['eventType', 'disconnected', '-'],
+      ]);
+    } finally {
+      q.destroy();
     }
   });
 
