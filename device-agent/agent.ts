@@ -56,7 +56,6 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
   private readonly wake = new Wakeup();
   private batch: BatchSettings;
   private config: DeviceConfig;
-  private unassignedSince: number | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private transport: Transport | undefined;
@@ -83,8 +82,6 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       metrics: this.metricsRegistry,
       logger: opts.logger,
     });
-    // A backlog from before a restart is due at once.
-    if (opts.outbox.unassignedCount() > 0) this.unassignedSince = 0;
   }
 
   /** Starts the connection loop (inputs are started by the caller). */
@@ -115,7 +112,6 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     try {
       const index = await this.opts.outbox.append(toOutboxRecord(v.record));
       this.metricsRegistry.samplesAccepted++;
-      this.unassignedSince ??= Date.now();
       this.wake.notify();
       return { ok: true, index };
     } catch (e) {
@@ -265,7 +261,6 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       const dueIn = this.batchDueInMs(flushAndLeave);
       if (!batch && dueIn === 0) {
         batch = await ob.formBatch({ maxSamples: this.batch.maxSamples, maxBytes: this.batch.maxBytes });
-        this.unassignedSince = ob.unassignedCount() > 0 ? Date.now() : undefined;
       }
       if (!batch || inFlight >= maxInFlight) {
         await this.wake.wait(batch ? 1_000 : Math.min(dueIn, 60_000), () => !alive || this.stopping);
@@ -320,7 +315,8 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     if (n === 0) return Number.POSITIVE_INFINITY;
     if (flush || n >= this.batch.maxSamples) return 0;
     if (ob.unassignedBytes(this.batch.maxBytes) >= this.batch.maxBytes - 400) return 0;
-    const since = this.unassignedSince ?? Date.now();
+    // Age of the oldest waiting sample (a backlog recovered from disk is due at once).
+    const since = ob.oldestUnassignedAt() ?? Date.now();
     return Math.max(0, since + this.batch.intervalMs - Date.now());
   }
 }

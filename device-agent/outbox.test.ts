@@ -115,6 +115,22 @@ describe('Class: Outbox', () => {
     });
   });
 
+  describe('Method: oldestUnassignedAt', () => {
+    it('tracks when the oldest waiting sample arrived and treats a recovered backlog as due', async () => {
+      const dir = tmp();
+      const ob = open(dir);
+      expect(ob.oldestUnassignedAt()).toBeUndefined();
+      const before = Date.now();
+      await ob.append(rec(1));
+      await ob.append(rec(2));
+      expect(ob.oldestUnassignedAt()).toBeGreaterThanOrEqual(before);
+      await ob.formBatch({ maxSamples: 1, maxBytes: 32_768 });
+      expect(ob.oldestUnassignedAt()).toBeGreaterThanOrEqual(before);
+      await ob.close();
+      expect(open(dir).oldestUnassignedAt()).toBe(0);
+    });
+  });
+
   describe('Method: ack', () => {
     it('moves the cursor only over a contiguous prefix of acknowledged batches', async () => {
       const dir = tmp();

@@ -78,6 +78,8 @@ export class Outbox {
   private fd = -1;
   /** serialized records of live entries; lines[k] is entry `base + k` */
   private lines: string[] = [];
+  /** arrival time (ms) of each live entry; 0 for entries recovered from disk */
+  private times: number[] = [];
   private linesOffset = 0;
   private base: number;
   /** index of the next appended entry */
@@ -170,6 +172,7 @@ export class Outbox {
     }
     const index = this.nextIndex++;
     this.lines.push(line);
+    this.times.push(Date.now());
     this.liveBytes += size;
     this.pending.push(`${index}\t${line}`);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -189,6 +192,15 @@ export class Outbox {
   /** Committed entries not yet in a batch, and the age basis for time-based batching. */
   unassignedCount(): number {
     return this.committedIndex - this.nextUnassigned;
+  }
+
+  /**
+   * When the oldest committed, unassigned entry arrived (0 if it was recovered from
+   * disk after a restart); undefined when there is none. Drives time-based batching.
+   */
+  oldestUnassignedAt(): number | undefined {
+    if (this.nextUnassigned >= this.committedIndex) return undefined;
+    return this.times[this.linesOffset + (this.nextUnassigned - this.base)] ?? 0;
   }
 
   /** Bytes of committed entries not yet in a batch. */
@@ -354,6 +366,7 @@ export class Outbox {
     if (this.committedIndex < head) this.committedIndex = head;
     if (this.linesOffset > 4096 && this.linesOffset * 2 > this.lines.length) {
       this.lines = this.lines.slice(this.linesOffset);
+      this.times = this.times.slice(this.linesOffset);
       this.linesOffset = 0;
     }
   }
@@ -475,6 +488,7 @@ export class Outbox {
           throw new PulsepetError('PP_ERR_STORE', `outbox gap in ${path}: expected entry ${this.nextIndex}, found ${index}`);
         }
         this.lines.push(body);
+        this.times.push(0);
         this.liveBytes += Buffer.byteLength(body, 'utf8') + 1;
         this.nextIndex++;
       }
