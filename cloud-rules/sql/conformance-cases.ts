@@ -1,6 +1,7 @@
 /**
  * IoT SQL conformance table, written from the examples on AWS's IoT SQL
- * reference pages. Each case names the page (and anchor) it comes from; cases
+ * reference pages (plus a few scenarios the AWS IoT builder team validated
+ * against IoT Core). Each case names the page (and anchor) it comes from; cases
  * marked `derived` apply a rule stated in the page's table rather than a
  * printed example. Used by the pure evaluator test and by the real-stack test
  * (rules created with @aws-sdk/client-iot, republish, MQTT subscriber).
@@ -39,6 +40,7 @@ const WHERE = `${DOCS}iot-sql-where.html`;
 const TYPES = `${DOCS}iot-sql-data-types.html`;
 const OPS = `${DOCS}iot-sql-operators.html`;
 const FNS = `${DOCS}iot-sql-functions.html`;
+const VALIDATED = 'https://github.com/aws-iot-builder-tools/validation-tool-for-aws-iot-rules/blob/main/validation/validation-data/';
 
 /** One function example from iot-sql-functions: `SELECT VALUE <expr> FROM 'a/b'` republishes the value. */
 function fn(anchor: string, expr: string, value: JsonValue): ConformanceCase {
@@ -243,6 +245,47 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     topic: 'topic/subtopic',
     payload: { lat: 47.696, long: -122.332 },
     expect: { json: { lat_long: [47.696, -122.332] } },
+  },
+  {
+    page: `${WHERE}`,
+    title: 'WHERE on a non-JSON payload through decode(encode(*))',
+    sql: "SELECT decode(encode(*, 'base64'), 'base64') AS value FROM 'topic/subtopic' WHERE decode(encode(*, 'base64'), 'base64') > 50",
+    topic: 'topic/subtopic',
+    payload: { raw: '80' },
+    expect: { json: { value: 80 } },
+  },
+  // --- Scenarios validated against AWS IoT Core by the AWS IoT builder team's validation tool ---
+  {
+    page: `${VALIDATED}casting-sensor-payload.json`,
+    title: 'cast(5.0 as double) is the Int 5 under SQL 2016-03-23',
+    sql: "SELECT temperature, humidity, cast(light as double) as newLight FROM 'test/test4'",
+    topic: 'test/test4',
+    payload: { raw: '{"temperature":23.07,"humidity":49.9397,"light":5.0}' },
+    expect: { json: { temperature: 23.07, humidity: 49.9397, newLight: 5 } },
+  },
+  {
+    page: `${VALIDATED}undefined-function-check-payload.json`,
+    title: 'isUndefined() in WHERE and dotted aliases building a nested output',
+    sql: "SELECT state.debug AS state.debug, state.command AS state.command, version FROM 'test/test6' WHERE IsUndefined(state.debug) = False OR IsUndefined(state.command) = False",
+    topic: 'test/test6',
+    payload: { state: { command: 'DOOR_OPEN', debug: 'FALSE' }, version: '3.1' },
+    expect: { json: { state: { debug: 'FALSE', command: 'DOOR_OPEN' }, version: '3.1' } },
+  },
+  {
+    page: `${VALIDATED}payload-enrichment-with-functions.json`,
+    title: 'topic(n) with a +/+/+ filter enriches the payload',
+    sql: "SELECT *, topic(1) as deviceId, topic(2) as actuatorId, topic(3) as cmd FROM '+/+/+/req'",
+    topic: '123/ACT_123/slider/req',
+    payload: { values: [50, 100] },
+    expect: { json: { values: [50, 100], deviceId: '123', actuatorId: 'ACT_123', cmd: 'slider' } },
+  },
+  {
+    page: `${VALIDATED}select-value-test-data.json`,
+    title: 'SELECT VALUE *.messages outputs a top-level array',
+    sql: "SELECT VALUE *.messages FROM 'test/test2'",
+    topic: 'test/test2',
+    payload: { messages: [{ message: 'a' }, { message: 'b' }] },
+    expect: { json: [{ message: 'a' }, { message: 'b' }] },
   },
   // --- JSON extensions ---
   {

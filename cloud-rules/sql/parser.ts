@@ -256,6 +256,11 @@ class Parser {
           return e;
         }
         if (t.value === '{') return this.objectLiteral();
+        // In operand position `*` is the whole payload, e.g. `SELECT VALUE *.messages`.
+        if (t.value === '*') {
+          this.next();
+          return { type: 'star', pos: t.pos };
+        }
         if (t.value === '[') return this.arrayLiteral();
         return this.fail(`expected an expression but found "${t.value}"`);
       default:
