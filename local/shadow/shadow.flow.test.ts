@@ -1,4 +1,4 @@
-import { UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { PublishCommand, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShadowHarness, startShadowHarness } from './testing/harness';
@@ -98,6 +98,24 @@ describe('Shadow data flow through the real broker', () => {
     const deadline = Date.now() + 5000;
     while (order.length < 15 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(order).toEqual(Array.from({ length: 5 }, () => ['accepted', 'delta', 'documents']).flat());
+  });
+
+  it('treats a data-plane Publish to the reserved update topic as a shadow update', async () => {
+    const device = await h.connect('flow-5');
+    const box = inbox(device);
+    await device.subscribeAsync('$aws/things/flow-5/shadow/update/accepted', { qos: 1 });
+    await h.iotdata.send(
+      new PublishCommand({
+        topic: '$aws/things/flow-5/shadow/update',
+        qos: 1,
+        payload: Buffer.from('{"state":{"desired":{"sampleIntervalMs":500}},"clientToken":"via-publish"}'),
+      }),
+    );
+    expect(await box.next('$aws/things/flow-5/shadow/update/accepted')).toMatchObject({
+      state: { desired: { sampleIntervalMs: 500 } },
+      version: 1,
+      clientToken: 'via-publish',
+    });
   });
 
   it('answers a request storm on one thing with 429 rejections beyond 20 requests per second', async () => {
