@@ -53,6 +53,15 @@ export interface MessageFacts {
   raw: Buffer;
 }
 
+/**
+ * Local safety net against rule loops (a rule republishing onto a topic its own
+ * FROM matches would otherwise spin the stack): payloads a rule republishes are
+ * tagged with their hop count, and a message that has already gone through
+ * {@link MAX_REPUBLISH_HOPS} republish actions does not trigger rules again.
+ */
+export const MAX_REPUBLISH_HOPS = 16;
+const hops = new WeakMap<Buffer, number>();
+
 class ActionError extends Error {
   constructor(
     message: string,
@@ -87,6 +96,11 @@ export async function executeRule(
 ): Promise<void> {
   const facts: MessageFacts = { topic: msg.topic, clientId: msg.origin.clientId, principal: msg.origin.principal, raw: msg.payload };
   const log = deps.logger.child({ rule: rule.ruleName, topic: msg.topic });
+  const hop = hops.get(msg.payload) ?? 0;
+  if (hop >= MAX_REPUBLISH_HOPS) {
+    log.warn({ hops: hop }, 'message already republished by rules too many times; not evaluated (rule loop?)');
+    return;
+  }
   try {
     const env = envFor(rule, facts, deps);
     const out = evaluateStatement(rule.query.statement, env);
@@ -120,7 +134,9 @@ async function runAction(
     case 'republish': {
       const target = a.action.republish?.topic ?? '';
       try {
-        await runRepublish(deps.bus, a, outputBytes(out), env);
+        const bytes = outputBytes(out);
+        hops.set(bytes, (hops.get(facts.raw) ?? 0) + 1);
+        await runRepublish(deps.bus, a, bytes, env);
       } catch (e) {
         throw new ActionError(messageOf(e), target);
       }

@@ -3,6 +3,7 @@ import { substitution } from '../../cloud-rules/rules';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, startFixture } from '../broker/test-support';
 import type { TimestreamWriteRequest } from './actions';
+import { MAX_REPUBLISH_HOPS } from './executor';
 import type { LambdaContext, LambdaHandler } from './lambda-invoker';
 import { RulesRuntime, type RulesRuntimeOptions } from './runtime';
 import { collect, nextMessage, tempDir } from './test-support';
@@ -62,6 +63,19 @@ describe('Class: RulesRuntime', () => {
       const m = await got;
       expect(m.topic).toBe('$aws/things/pet-1/shadow/update');
       expect(JSON.parse(m.payload.toString())).toEqual({ state: { desired: { on: true } } });
+    });
+
+    it('stops a rule that republishes onto its own FROM topic after a bounded number of hops', async () => {
+      const rt = await start();
+      const seen = collect(fx.broker, 'loop/#');
+      await rt.createRule('loop', { sql: "SELECT n + 1 AS n FROM 'loop/#'", actions: [{ republish: { topic: 'loop/again', roleArn: ROLE } }] });
+      await fx.broker.publish('loop/start', '{"n":0}');
+      const deadline = Date.now() + 5000;
+      while (seen.messages.length <= MAX_REPUBLISH_HOPS && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      await rt.idle();
+      seen.stop();
+      expect(seen.messages).toHaveLength(MAX_REPUBLISH_HOPS + 1);
+      expect(JSON.parse(seen.messages.at(-1)!.payload.toString())).toEqual({ n: MAX_REPUBLISH_HOPS });
     });
 
     it('does nothing for a disabled rule and resumes when it is enabled', async () => {
