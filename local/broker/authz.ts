@@ -106,7 +106,8 @@ export class BrokerAuthorizer {
     }
     const result = subject.check(action, resourceArn);
     if (!result.allowed) {
-      this.log.info(
+      // receive denials can repeat per message: keep them out of the default log level
+      this.log[action === 'iot:Receive' ? 'debug' : 'info'](
         { clientId: subject.clientId, principal: p.certificateId, action, resource: resourceArn, decision: result.decision },
         'authorization denied',
       );
