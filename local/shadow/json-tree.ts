@@ -56,12 +56,34 @@ export function depthOf(v: JsonValue): number {
   return 0;
 }
 
-/** True when a `null` appears anywhere inside an array (AWS rejects those). */
-export function hasNullInArray(v: JsonValue, insideArray = false): boolean {
-  if (v === null) return insideArray;
-  if (Array.isArray(v)) return v.some((x) => hasNullInArray(x, true));
-  if (isPlainObject(v)) return Object.values(v).some((x) => hasNullInArray(x, insideArray));
-  return false;
+/**
+ * The first node AWS would not store, or undefined: `null` inside an array
+ * (rejected by AWS), a non-finite number (JSON.stringify would turn it into null),
+ * or a `__proto__` key (it would reach Object.prototype through a merge).
+ */
+export function invalidNode(v: JsonValue, insideArray = false): string | undefined {
+  if (v === null) return insideArray ? 'null inside an array' : undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'a number out of range';
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = invalidNode(x, true);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '__proto__') return "the key '__proto__'";
+      const bad = invalidNode(x, insideArray);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+/** Own property only: never an inherited member such as `constructor`. */
+export function own(o: JsonObject | undefined, k: string): JsonValue | undefined {
+  return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;
 }
 
 /**
@@ -112,9 +134,9 @@ export function mergeInto(target: JsonObject, meta: JsonObject, patch: JsonObjec
       delete meta[k];
       continue;
     }
-    const cur = target[k];
+    const cur = own(target, k);
     if (isPlainObject(v) && isPlainObject(cur)) {
-      let m = meta[k];
+      let m = own(meta, k);
       if (!isPlainObject(m)) {
         m = metadataFor(cur, ts) as JsonObject;
         meta[k] = m;
@@ -148,7 +170,7 @@ export function computeDelta(desired: JsonObject | undefined, reported: JsonObje
   const out: JsonObject = {};
   if (!desired) return out;
   for (const [k, d] of Object.entries(desired)) {
-    const r = reported?.[k];
+    const r = own(reported, k);
     if (isPlainObject(d) && isPlainObject(r)) {
       const sub = computeDelta(d, r);
       if (Object.keys(sub).length > 0) out[k] = sub;
@@ -163,7 +185,7 @@ export function computeDelta(desired: JsonObject | undefined, reported: JsonObje
 export function selectMetadata(delta: JsonObject, meta: JsonObject | undefined): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(delta)) {
-    const m = meta?.[k];
+    const m = own(meta, k);
     if (m === undefined) continue;
     out[k] = isPlainObject(v) && isPlainObject(m) && !isMetadataLeaf(m) ? selectMetadata(v, m) : cloneJson(m);
   }

@@ -198,6 +198,24 @@ describe('Function: applyUpdate', () => {
       });
     }
 
+    it('rejects a __proto__ key without touching Object.prototype', () => {
+      const req = JSON.parse('{"state":{"desired":{"__proto__":{"polluted":1}}}}') as unknown;
+      expect(applyUpdate(undefined, req, T0)).toMatchObject({ ok: false, code: 400 });
+      const s = run({ state: { desired: { a: 1 } } });
+      expect(applyUpdate(s, req, T0)).toMatchObject({ ok: false, code: 400 });
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('rejects a number JSON cannot round-trip', () => {
+      const req = JSON.parse('{"state":{"reported":{"big":1e400}}}') as unknown;
+      expect(applyUpdate(undefined, req, T0)).toMatchObject({ ok: false, code: 400 });
+    });
+
+    it('treats keys named like Object members as ordinary keys', () => {
+      const s = run({ state: { desired: { constructor: 1, toString: 'x' }, reported: { toString: 'x' } } });
+      expect(getDocument(s, T0).state).toMatchObject({ delta: { constructor: 1 } });
+    });
+
     it('rejects nesting deeper than 6 levels and accepts exactly 6', () => {
       const six = { a: { b: { c: { d: { e: { f: 1 } } } } } };
       expect(applyUpdate(undefined, { state: { desired: six } }, T0).ok).toBe(true);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import {
   computeDelta,
   depthOf,
-  hasNullInArray,
+  invalidNode,
   isPlainObject,
   type JsonObject,
   mergeInto,
@@ -176,7 +176,8 @@ function parseUpdate(request: unknown, limits: ShadowLimits): { ok: true; value:
       return reject(400, section === 'desired' ? MESSAGES.desiredNotObject : MESSAGES.reportedNotObject, token);
     }
     if (v !== null) {
-      if (hasNullInArray(v)) return reject(400, `State contains an invalid node: null inside an array in ${section}`, token);
+      const bad = invalidNode(v);
+      if (bad) return reject(400, `State contains an invalid node: ${bad} in ${section}`, token);
       if (depthOf(v) > limits.maxDepth) {
         return reject(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`, token);
       }
