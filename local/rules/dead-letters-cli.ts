@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseFlags, UsageError } from '../../common/cli-config';
+import { type DeadLetter, DeadLetterSchema } from './dead-letters';
+
+/**
+ * Reads the dead-letter queue of a data dir without opening it for writing, so it
+ * is safe while `pulsepet up` runs: the snapshot, then the journal replayed (a
+ * torn last line, from a crash mid-write, is skipped).
+ */
+export function readDeadLetters(dataDir: string): DeadLetter[] {
+  const dir = join(dataDir, 'rules');
+  const letters = new Map<string, DeadLetter>();
+  const snapshot = join(dir, 'dead-letters.snapshot.json');
+  if (existsSync(snapshot)) {
+    for (const [k, v] of Object.entries(JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, unknown>)) {
+      const d = DeadLetterSchema.safeParse(v);
+      if (d.success) letters.set(k, d.data);
+    }
+  }
+  const journal = join(dir, 'dead-letters.journal');
+  if (existsSync(journal)) {
+    for (const line of readFileSync(journal, 'utf8').split('\n')) {
+      if (line === '') continue;
+      let rec: { k?: unknown; v?: unknown; d?: unknown };
+      try {
+        rec = JSON.parse(line) as typeof rec;
+      } catch {
+        continue;
+      }
+      if (typeof rec.k !== 'string') continue;
+      if (rec.d === 1) letters.delete(rec.k);
+      else {
+        const d = DeadLetterSchema.safeParse(rec.v);
+        if (d.success) letters.set(rec.k, d.data);
+      }
+    }
+  }
+  return [...letters.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Decodes a base64 payload for display: the UTF-8 text, or `base64:…` when it is not text. */
+function decodePayload(b64: string): string {
+  const buf = Buffer.from(b64, 'base64');
+  const text = buf.toString('utf8');
+  const control = [...text].some((c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 && c !== '\n' && c !== '\r' && c !== '\t';
+  });
+  return Buffer.from(text, 'utf8').equals(buf) && !control ? text : `base64:${b64}`;
+}
+
+const Flags = z.object({
+  'data-dir': z.string().min(1).default('.pulsepet'),
+  help: z.boolean().default(false),
+  command: z.enum(['list', 'show']).optional(),
+  id: z.string().optional(),
+});
+
+export const DEAD_LETTERS_USAGE = `usage: pulsepet dead-letters list [--data-dir DIR]
+       pulsepet dead-letters show ID [--data-dir DIR]
+
+Inspects the rules runtime's dead-letter queue: rule actions and Lambda invocations
+that failed for good (after Lambda's two async retries). 'list' prints one JSON line
+per letter; 'show' prints one letter with its payloads decoded. Replay happens in the
+running stack (RulesRuntime.replayDeadLetters).
+`;
+
+/** `pulsepet dead-letters …`: returns the exit code (2 for usage errors, 1 for an unknown id). */
+export async function deadLetters(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const flags = parseFlags(argv, { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, Flags, (v, p) => ({
+    ...v,
+    command: p[0],
+    id: p[1],
+  }));
+  if (flags.help) {
+    out.write(DEAD_LETTERS_USAGE);
+    return 0;
+  }
+  if (flags.command === undefined) throw new UsageError(['a command is required: list or show']);
+  const letters = readDeadLetters(resolve(flags['data-dir']));
+  if (flags.command === 'list') {
+    for (const d of letters) {
+      const { base64OriginalPayload: _o, base64ActionPayload: _a, request: _r, ...summary } = d;
+      out.write(`${JSON.stringify({ ...summary, createdAt: new Date(d.createdAt).toISOString() })}\n`);
+    }
+    return 0;
+  }
+  if (flags.id === undefined) throw new UsageError(['show needs the id of a dead letter']);
+  const d = letters.find((x) => x.id === flags.id);
+  if (d === undefined) {
+    out.write(`no dead letter ${flags.id}\n`);
+    return 1;
+  }
+  const shown = { ...d, createdAt: new Date(d.createdAt).toISOString(), originalPayload: decodePayload(d.base64OriginalPayload), actionPayload: decodePayload(d.base64ActionPayload) };
+  out.write(`${JSON.stringify(shown, null, 2)}\n`);
+  return 0;
+}
