@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDurablePersistence } from './durable-persistence';
 import {
   type ConnectedEvent,
+  type ConnectFailedEvent,
   connectedEventSchema,
+  connectFailedEventSchema,
   type DisconnectedEvent,
   disconnectedEventSchema,
 } from './presence';
@@ -16,12 +18,14 @@ describe('Function: startBroker (lifecycle events)', () => {
   let fx: Fixture;
   let dev: Device;
   const events: Presence[] = [];
+  const failures: ConnectFailedEvent[] = [];
 
   beforeAll(async () => {
     fx = await startFixture();
     dev = await fx.device('pet-life');
     fx.broker.onPublish('$aws/events/presence/+/+', (m) => {
       const body = JSON.parse(m.payload.toString());
+      if (body.eventType === 'connect_failed') return void failures.push(connectFailedEventSchema.parse(body));
       events.push(body.eventType === 'connected' ? connectedEventSchema.parse(body) : disconnectedEventSchema.parse(body));
     });
   });
@@ -114,6 +118,18 @@ describe('Function: startBroker (lifecycle events)', () => {
     const d = events.slice(start).find((e) => e.clientId === 'pet-life-revoked' && e.eventType === 'disconnected') as DisconnectedEvent;
     expect(d.disconnectReason).toBe('AUTH_ERROR');
     out.client.end(true);
+  });
+
+  it('publishes a connect_failed event with AUTHORIZATION_FAILURE when the policy refuses CONNECT', async () => {
+    const out = await connectDevice(fx, dev, 'not-pet-life');
+    expect(out.ok).toBe(false);
+    await until(() => failures.length === 1, 5000, 'connect_failed event');
+    expect(failures[0]).toMatchObject({
+      clientId: 'not-pet-life',
+      eventType: 'connect_failed',
+      connectFailureReason: 'AUTHORIZATION_FAILURE',
+      principalIdentifier: dev.certificateId,
+    });
   });
 
   it('refuses a device subscription to lifecycle topics its policy does not cover', async () => {

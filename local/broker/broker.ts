@@ -14,7 +14,7 @@ import { BrokerAuthorizer, type BrokerPrincipal } from './authz';
 import { CertificateAuthenticator } from './cert-auth';
 import { createHooks, inspectPackets } from './hooks';
 import { type BrokerLimits, type BrokerLimitsInput, resolveLimits } from './limits';
-import { connectedEvent, type DisconnectReason, disconnectedEvent, hasLifecycleEvents } from './presence';
+import { connectedEvent, connectFailedEvent, type DisconnectReason, disconnectedEvent, hasLifecycleEvents } from './presence';
 import { markReason, normalizeIp, type Session, sessionFacts, sessionOrigin } from './session';
 import { TopicTrie } from './topic-trie';
 import { verifyPresignedUrl } from './ws-auth';
@@ -94,6 +94,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     sessionOf: (client) => (client ? sessionsByClient.get(client) : undefined),
     aedes: () => aedes,
     throttled,
+    connectRefused(s) {
+      if (s.clientId === undefined || !hasLifecycleEvents(s.clientId)) return;
+      const ev = connectFailedEvent(sessionFacts(s));
+      publishLifecycle(ev.topic, ev.payload);
+    },
   });
 
   aedes = await Aedes.createBroker({

@@ -13,6 +13,8 @@ export interface HookDeps {
   sessionOf(client: Client | null | undefined): Session | undefined;
   /** the aedes instance, once created (duplicate client-id takeover lookup) */
   aedes(): Aedes | undefined;
+  /** a CONNECT was refused by policy (lifecycle `connect_failed` event) */
+  connectRefused(s: Session): void;
   /** publishes the broker must acknowledge but not route (throttled) */
   throttled: WeakSet<object>;
 }
@@ -58,6 +60,7 @@ export function createHooks(
       if (!authorizer.allowed(s, 'iot:Connect', authorizer.clientArn(client.id))) {
         s.reason = 'AUTH_ERROR';
         log.warn({ clientId: client.id, principal: principalOf(s) }, 'CONNECT refused by policy');
+        deps.connectRefused(s);
         return done(refuse('not authorized', 5), false);
       }
       // [MQTT-3.1.4-2] aedes closes the older connection with this client id; IoT Core

@@ -12,6 +12,8 @@ export {
 } from './limits';
 export {
   type ConnectedEvent,
+  type ConnectFailedEvent,
+  connectFailedEventSchema,
   connectedEventSchema,
   DISCONNECT_REASONS,
   type DisconnectedEvent,

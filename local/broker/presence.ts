@@ -38,6 +38,19 @@ export const disconnectedEventSchema = z.object({
   clientInitiatedDisconnect: z.boolean(),
   disconnectReason: z.enum(DISCONNECT_REASONS),
 });
+/**
+ * `$aws/events/presence/connect_failed/{clientId}` payload: a CONNECT refused by
+ * policy ("Connect failure events" on the lifecycle-events page).
+ */
+export const connectFailedEventSchema = z.object({
+  clientId: z.string(),
+  timestamp: z.number().int(),
+  eventType: z.literal('connect_failed'),
+  connectFailureReason: z.literal('AUTHORIZATION_FAILURE'),
+  principalIdentifier: z.string(),
+  ipAddress: z.string().optional(),
+});
+export type ConnectFailedEvent = z.infer<typeof connectFailedEventSchema>;
 export type ConnectedEvent = z.infer<typeof connectedEventSchema>;
 export type DisconnectedEvent = z.infer<typeof disconnectedEventSchema>;
 
@@ -88,4 +101,19 @@ export function disconnectedEvent(
  */
 export function hasLifecycleEvents(clientId: string): boolean {
   return !clientId.includes('#') && !clientId.includes('+');
+}
+
+export function connectFailedEvent(
+  s: Pick<SessionFacts, 'clientId' | 'principalIdentifier' | 'ipAddress'>,
+  now = Date.now(),
+): { topic: string; payload: ConnectFailedEvent } {
+  const payload: ConnectFailedEvent = {
+    clientId: s.clientId,
+    timestamp: now,
+    eventType: 'connect_failed',
+    connectFailureReason: 'AUTHORIZATION_FAILURE',
+    principalIdentifier: s.principalIdentifier,
+  };
+  if (s.ipAddress !== undefined) payload.ipAddress = s.ipAddress;
+  return { topic: `$aws/events/presence/connect_failed/${s.clientId}`, payload };
 }
