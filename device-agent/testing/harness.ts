@@ -1,56 +1,64 @@
 /**
- * Test support (not product code): the cloud side the agent tests run against —
- * the real local broker (registry + pulsepet-device policy + mTLS), a way to
- * provision a device with certificate files, observe telemetry, and restart the broker.
+ * Test support (not product code): the cloud side the agent tests run against — the
+ * local IoT Core stack (registry, policy-enforcing mTLS broker, shadows, gateway).
+ * Devices are provisioned through the real @aws-sdk/client-iot; telemetry is
+ * observed cloud-side on the broker bus; "restart" closes the whole stack and starts
+ * it again on the same data dir and ports.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePrivateKeyFile } from '../../certs/index';
 import type { InternalPublishHandler } from '../../local/ports';
-import { type Fixture, startFixture } from '../../local/broker/test-support';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { awsClientConfig, provisionTestDevice } from '../../local/testing';
 import type { DeviceFiles } from './mosquitto';
 
 export interface CloudHarness {
   readonly port: number;
+  readonly stack: LocalStack;
   endpoint(): string;
   device(thing: string): Promise<DeviceFiles>;
-  /** observes cloud-side publishes; survives broker restarts */
+  /** observes cloud-side publishes; survives restarts */
   observe(filter: string, handler: InternalPublishHandler): void;
   restartBroker(): Promise<void>;
+  clientConfig(): ReturnType<typeof awsClientConfig>;
   close(): Promise<void>;
 }
 
-export async function startBrokerHarness(): Promise<CloudHarness> {
-  const fx: Fixture = await startFixture();
-  const dir = mkdtempSync(join(tmpdir(), 'pp-agent-devices-'));
+export async function startStackHarness(): Promise<CloudHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pp-agent-stack-'));
+  const devDir = mkdtempSync(join(tmpdir(), 'pp-agent-devices-'));
+  let stack = await startLocalStack({ dataDir });
   const observers: Array<[string, InternalPublishHandler]> = [];
-  const attach = (): void => {
-    for (const [f, h] of observers) fx.broker.onPublish(f, h);
-  };
   return {
     get port() {
-      return fx.broker.port;
+      return stack.mqttPort;
     },
-    endpoint: () => `mqtts://localhost:${fx.broker.port}`,
+    get stack() {
+      return stack;
+    },
+    // The broker's certificate names localhost and 127.0.0.1; the agent uses the name.
+    endpoint: () => `mqtts://localhost:${stack.mqttPort}`,
     async device(thing) {
-      const d = await fx.device(thing);
-      const certFile = join(dir, `${thing}.cert.pem`);
-      const keyFile = join(dir, `${thing}.private.key`);
-      const caFile = join(dir, 'ca.pem');
+      const d = await provisionTestDevice(stack, thing);
+      const certFile = join(devDir, `${thing}.cert.pem`);
+      const keyFile = join(devDir, `${thing}.private.key`);
       writeFileSync(certFile, d.certificatePem);
       writePrivateKeyFile(keyFile, d.privateKeyPem);
-      writeFileSync(caFile, fx.ca.certificatePem);
-      return { thing, certFile, keyFile, caFile, certPem: d.certificatePem, keyPem: d.privateKeyPem, caPem: fx.ca.certificatePem };
+      return { thing, certFile, keyFile, caFile: stack.caFile, certPem: d.certificatePem, keyPem: d.privateKeyPem, caPem: d.caPem };
     },
     observe(filter, handler) {
       observers.push([filter, handler]);
-      fx.broker.onPublish(filter, handler);
+      stack.bus.onPublish(filter, handler);
     },
     async restartBroker() {
-      await fx.restart();
-      attach();
+      const { mqttPort, httpPort } = stack;
+      await stack.close();
+      stack = await startLocalStack({ dataDir, mqttPort, httpPort });
+      for (const [f, h] of observers) stack.bus.onPublish(f, h);
     },
-    close: () => fx.close(),
+    clientConfig: () => awsClientConfig(stack),
+    close: () => stack.close(),
   };
 }
