@@ -57,10 +57,10 @@ export function evaluateStatement(stmt: SelectStatement, env: MessageEnv): RuleO
   if (stmt.value) {
     return { kind: 'json', value: only?.kind === 'expr' ? evaluate(only.expr, env) : UNDEFINED };
   }
-  const out: { [key: string]: JsonValue } = {};
+  const out: JsonObject = {};
   for (const item of stmt.items) {
     if (item.kind === 'star') {
-      if (isObject(env.payload)) Object.assign(out, env.payload);
+      if (isObject(env.payload)) for (const [k, v] of Object.entries(env.payload)) safeSet(out, k, v);
       continue;
     }
     const v = evaluate(item.expr, env);
@@ -70,15 +70,24 @@ export function evaluateStatement(stmt: SelectStatement, env: MessageEnv): RuleO
   return { kind: 'json', value: out };
 }
 
-function setPath(target: { [key: string]: JsonValue }, path: string[], v: JsonValue): void {
+type JsonObject = { [key: string]: JsonValue };
+
+/** Defines an own enumerable key, so a payload key such as `__proto__` stays data. */
+function safeSet(o: JsonObject, k: string, v: JsonValue): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+function setPath(target: JsonObject, path: string[], v: JsonValue): void {
   let o = target;
   for (let i = 0; i < path.length - 1; i++) {
     const k = path[i] as string;
-    const cur = o[k];
-    if (!isObject(cur ?? UNDEFINED)) o[k] = {};
-    o = o[k] as { [key: string]: JsonValue };
+    const cur = Object.hasOwn(o, k) ? o[k] : undefined;
+    // Copy on write: objects reached here may be shared with the payload (SELECT *).
+    const next: JsonObject = cur !== undefined && isObject(cur) ? { ...cur } : {};
+    safeSet(o, k, next);
+    o = next;
   }
-  o[path[path.length - 1] as string] = v;
+  safeSet(o, path[path.length - 1] as string, v);
 }
 
 /** Evaluates one expression; never throws on type errors (they yield Undefined). */
@@ -130,10 +139,10 @@ export function evaluate(e: Expr, env: MessageEnv): SqlValue {
       return e.otherwise === undefined ? UNDEFINED : evaluate(e.otherwise, env);
     }
     case 'object': {
-      const o: { [key: string]: JsonValue } = {};
+      const o: JsonObject = {};
       for (const { key, value } of e.entries) {
         const v = evaluate(value, env);
-        if (v !== UNDEFINED) o[key] = v;
+        if (v !== UNDEFINED) safeSet(o, key, v);
       }
       return o;
     }

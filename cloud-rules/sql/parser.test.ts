@@ -61,6 +61,18 @@ describe('Function: compileRule', () => {
     expect(out).toEqual({ kind: 'json', value: { bar: { baz: 1 } } });
   });
 
+  it('does not change the payload when an alias writes into an object that SELECT * copied', () => {
+    const rule = compileRule("SELECT *, 1 AS a.y, a.x AS later FROM 't'");
+    const out = rule.evaluate(Buffer.from('{"a":{"x":1}}'), { topic: 't', timestamp: 0 });
+    expect(out).toEqual({ kind: 'json', value: { a: { x: 1, y: 1 }, later: 1 } });
+  });
+
+  it('keeps a __proto__ payload key as data', () => {
+    const out = compileRule("SELECT *, 2 AS z FROM 't'").evaluate(Buffer.from('{"__proto__":{"polluted":true},"k":1}'), { topic: 't', timestamp: 0 });
+    expect(out?.kind === 'json' && JSON.stringify(out.value)).toBe('{"__proto__":{"polluted":true},"k":1,"z":2}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('gives principal() the publisher principal and clientid() n/a for non-MQTT messages', () => {
     const out = compileRule("SELECT principal() AS p, clientid() AS c FROM 'a'").evaluate(Buffer.from('{}'), { topic: 'a', timestamp: 0, principal: 'abc123' });
     expect(out).toEqual({ kind: 'json', value: { p: 'abc123', c: 'n/a' } });
