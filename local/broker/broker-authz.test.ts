@@ -198,6 +198,26 @@ describe('Function: startBroker (MQTT.js, pulsepet-device policy)', () => {
     });
   });
 
+  describe('policy changes', () => {
+    it('applies a newly attached Deny to a live connection whose earlier publish was allowed', async () => {
+      const dev = await fx.device('pet-policy-change');
+      const client = await mustConnect(dev);
+      await client.publishAsync('dt/pulsepet/pet-policy-change/telemetry', '{}', { qos: 1 });
+      await fx.registry.createPolicy(
+        'deny-telemetry',
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 'iot:Publish', Resource: 'arn:aws:iot:*:*:topic/dt/pulsepet/*/telemetry' }],
+        }),
+      );
+      await fx.registry.attachPolicy('deny-telemetry', dev.certificateArn);
+      const gone = closed(client);
+      client.publish('dt/pulsepet/pet-policy-change/telemetry', '{}', { qos: 0 });
+      await gone;
+      client.end(true);
+    });
+  });
+
   describe('duplicate client id', () => {
     it('closes the first connection when a second connects with the same client id', async () => {
       const first = await mustConnect(petB);
