@@ -4,7 +4,9 @@ import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { iotArn, LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
+import { CaStore, type NewCaCertificate } from './ca-store';
 import { iotError } from './errors';
+import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
   CaStatus,
@@ -15,11 +17,12 @@ import type {
   ThingRecord,
 } from './types';
 
+export type { NewCaCertificate } from './ca-store';
+export { THING_NAME_RE, type ThingConfig, type ThingUpdate } from './thing-store';
+
 /** RegistryEvents as the tuple map node's typed EventEmitter wants. */
 export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };
 
-/** Thing names: IoT API reference, CreateThing `thingName` pattern and length. */
-export const THING_NAME_RE = /^[a-zA-Z0-9:_-]{1,128}$/;
 /** Policy names: IoT API reference, CreatePolicy `policyName` pattern and length. */
 export const POLICY_NAME_RE = /^[\w+=,.@-]{1,128}$/;
 /** Certificate ids are 64 lowercase hex chars (SHA-256 of the DER). */
@@ -39,14 +42,6 @@ export interface NewCertificate {
   caCertificateId?: string;
   subjectCommonName?: string;
   validity: { notBefore: number; notAfter: number };
-}
-
-export interface NewCaCertificate {
-  certificateId: string;
-  certificatePem: string;
-  status: CaStatus;
-  autoRegistrationStatus: 'ENABLE' | 'DISABLE';
-  awsManaged?: boolean;
 }
 
 /** How a principal is attached to a thing (AttachThingPrincipal `thingPrincipalType`). */
@@ -77,9 +72,9 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   readonly region: string;
   readonly accountId: string;
   private readonly log: Logger;
-  private readonly things: DurableMap<ThingRecord>;
+  private readonly thingStore: ThingStore;
   private readonly certs: DurableMap<CertificateRecord>;
-  private readonly cas: DurableMap<CaCertificateRecord>;
+  private readonly caStore: CaStore;
   private readonly policies: DurableMap<PolicyRecord>;
   private readonly policyLinks: DurableMap<PolicyAttachment>;
   private readonly thingLinks: DurableMap<ThingAttachment>;
@@ -87,26 +82,26 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   private readonly policyIndex = new AttachmentIndex();
   /** thing name ⇄ principal ARN */
   private readonly thingIndex = new AttachmentIndex();
-  private readonly thingTypes = new Map<string, ThingPrincipalType>();
+  private readonly principalTypes = new Map<string, ThingPrincipalType>();
 
   private constructor(dir: string, opts: RegistryOptions) {
     super();
     this.region = opts.region;
     this.accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
     this.log = opts.logger.child({ component: 'registry' });
-    this.things = DurableMap.open(dir, 'things');
+    this.thingStore = new ThingStore(dir, opts.region);
     this.certs = DurableMap.open(dir, 'certificates');
-    this.cas = DurableMap.open(dir, 'ca-certificates');
+    this.caStore = new CaStore(dir, opts.region, this.accountId, (e) => this.emit('ca-status', e));
     this.policies = DurableMap.open(dir, 'policies');
     this.policyLinks = DurableMap.open(dir, 'policy-attachments');
     this.thingLinks = DurableMap.open(dir, 'thing-principals');
     for (const a of this.policyLinks.values()) this.policyIndex.add(a.policyName, a.target);
     for (const a of this.thingLinks.values()) {
       this.thingIndex.add(a.thingName, a.principal);
-      this.thingTypes.set(linkKey(a.thingName, a.principal), a.type);
+      this.principalTypes.set(linkKey(a.thingName, a.principal), a.type);
     }
     this.log.debug(
-      { things: this.things.size, certificates: this.certs.size, policies: this.policies.size },
+      { things: this.thingStore.size, certificates: this.certs.size, policies: this.policies.size },
       'registry opened',
     );
   }
@@ -117,81 +112,53 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   }
 
   thingArn(thingName: string): string {
-    return iotArn(this.region, `thing/${thingName}`);
+    return this.thingStore.thingArn(thingName);
   }
   certificateArn(certificateId: string): string {
     return iotArn(this.region, `cert/${certificateId}`);
   }
   caCertificateArn(certificateId: string): string {
-    return iotArn(this.region, `cacert/${certificateId}`);
+    return this.caStore.arn(certificateId);
   }
   policyArn(policyName: string): string {
     return iotArn(this.region, `policy/${policyName}`);
   }
 
-  // ---- things ------------------------------------------------------------
+  // ---- things and thing types (ThingStore) ---------------------------------
 
   /**
    * CreateThing semantics: the same name with the same configuration returns the
    * existing thing (`created: false`); a different configuration is a conflict.
    */
-  async createThing(input: {
-    thingName: string;
-    thingTypeName?: string;
-    attributes?: Record<string, string>;
-  }): Promise<{ thing: ThingRecord; created: boolean }> {
-    const { thingName } = input;
-    if (!THING_NAME_RE.test(thingName)) throw iotError('InvalidRequestException', `invalid thing name '${thingName}'`);
-    const attributes = { ...(input.attributes ?? {}) };
-    const existing = this.things.get(thingName);
-    if (existing) {
-      if (existing.thingTypeName === input.thingTypeName && sameRecord(existing.attributes, attributes)) {
-        return { thing: existing, created: false };
-      }
-      throw iotError('ResourceAlreadyExistsException', `Thing ${thingName} already exists with a different configuration`, {
-        resourceId: existing.thingId,
-        resourceArn: existing.thingArn,
-      });
-    }
-    const thing: ThingRecord = {
-      thingName,
-      thingId: randomUUID(),
-      thingArn: this.thingArn(thingName),
-      attributes,
-      version: 1,
-      creationDate: Date.now(),
-    };
-    if (input.thingTypeName !== undefined) thing.thingTypeName = input.thingTypeName;
-    await this.things.set(thingName, thing);
-    return { thing, created: true };
+  createThing(input: ThingConfig): Promise<{ thing: ThingRecord; created: boolean }> {
+    return this.thingStore.create(input);
   }
 
   getThing(thingName: string): ThingRecord | undefined {
-    return this.things.get(thingName);
+    return this.thingStore.get(thingName);
   }
 
   /** All things, sorted by name. */
   listThings(): ThingRecord[] {
-    return [...this.things.values()].sort((a, b) => cmp(a.thingName, b.thingName));
+    return this.thingStore.list();
+  }
+
+  /** UpdateThing: type and attributes, `version` + 1. */
+  updateThing(thingName: string, update: ThingUpdate): Promise<ThingRecord> {
+    return this.thingStore.update(thingName, update);
   }
 
   /**
    * DeleteThing: a missing thing is not an error (API reference, DeleteThing); a
    * thing with attached principals is rejected until they are detached.
    */
-  async deleteThing(thingName: string, expectedVersion?: number): Promise<void> {
-    const thing = this.things.get(thingName);
-    if (!thing) return;
-    if (expectedVersion !== undefined && expectedVersion !== thing.version) {
-      throw iotError('VersionConflictException', `expected version ${expectedVersion} but thing is at ${thing.version}`);
-    }
-    if (this.thingIndex.rightsOf(thingName).length > 0) {
-      throw iotError(
-        'InvalidRequestException',
-        `Cannot delete. Thing ${thingName} is still attached to one or more principals`,
-      );
-    }
-    await this.things.delete(thingName);
+  deleteThing(thingName: string, expectedVersion?: number): Promise<void> {
+    return this.thingStore.delete(thingName, expectedVersion, this.thingIndex.rightsOf(thingName).length > 0);
+  }
+
+  /** Thing types: create / describe / list / deprecate / delete. */
+  get thingTypes(): Pick<ThingStore, 'createType' | 'getType' | 'listTypes' | 'deprecateType' | 'deleteType'> {
+    return this.thingStore;
   }
 
   // ---- certificates ------------------------------------------------------
@@ -295,68 +262,32 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     this.emit('certificate-deleted', { certificateId });
   }
 
-  // ---- CA certificates -----------------------------------------------------
+  // ---- CA certificates (CaStore) ---------------------------------------------
 
   /** RegisterCACertificate; the same CA twice is a conflict. */
-  async registerCaCertificate(input: NewCaCertificate): Promise<CaCertificateRecord> {
-    if (this.cas.has(input.certificateId)) {
-      throw iotError('ResourceAlreadyExistsException', 'The CA certificate is already registered', {
-        resourceId: input.certificateId,
-        resourceArn: this.caCertificateArn(input.certificateId),
-      });
-    }
-    const now = Date.now();
-    const rec: CaCertificateRecord = {
-      certificateId: input.certificateId,
-      certificateArn: this.caCertificateArn(input.certificateId),
-      certificatePem: input.certificatePem,
-      status: input.status,
-      autoRegistrationStatus: input.autoRegistrationStatus,
-      ownedBy: this.accountId,
-      creationDate: now,
-      lastModifiedDate: now,
-      customerVersion: 1,
-      generationId: randomUUID(),
-    };
-    if (input.awsManaged) rec.awsManaged = true;
-    await this.cas.set(rec.certificateId, rec);
-    this.emit('ca-status', { certificateId: rec.certificateId, status: rec.status });
-    return rec;
+  registerCaCertificate(input: NewCaCertificate): Promise<CaCertificateRecord> {
+    return this.caStore.register(input);
   }
 
   /** Registers the local stand-in of the AWS-managed CA once (idempotent). */
-  async ensureAwsManagedCa(certificateId: string, certificatePem: string): Promise<CaCertificateRecord> {
-    const existing = this.cas.get(certificateId);
-    if (existing) return existing;
-    return this.registerCaCertificate({
-      certificateId,
-      certificatePem,
-      status: 'ACTIVE',
-      autoRegistrationStatus: 'DISABLE',
-      awsManaged: true,
-    });
+  ensureAwsManagedCa(certificateId: string, certificatePem: string): Promise<CaCertificateRecord> {
+    return this.caStore.ensureAwsManaged(certificateId, certificatePem);
   }
 
   getCaCertificate(certificateId: string): CaCertificateRecord | undefined {
-    return this.cas.get(certificateId);
+    return this.caStore.get(certificateId);
   }
 
   listCaCertificates(): CaCertificateRecord[] {
-    return [...this.cas.values()].sort((a, b) => a.creationDate - b.creationDate);
+    return this.caStore.list();
   }
 
-  async updateCaCertificate(
+  /** UpdateCACertificate; emits `ca-status` when the status changes. */
+  updateCaCertificate(
     certificateId: string,
     change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
   ): Promise<CaCertificateRecord> {
-    const ca = this.cas.get(certificateId);
-    if (!ca) throw iotError('ResourceNotFoundException', `CA certificate ${certificateId} not found`);
-    const next: CaCertificateRecord = { ...ca, ...change, lastModifiedDate: Date.now(), generationId: randomUUID() };
-    await this.cas.set(certificateId, next);
-    if (change.status !== undefined && change.status !== ca.status) {
-      this.emit('ca-status', { certificateId, status: change.status });
-    }
-    return next;
+    return this.caStore.update(certificateId, change);
   }
 
   // ---- policies ------------------------------------------------------------
@@ -444,23 +375,23 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     principal: string,
     type: ThingPrincipalType = 'NON_EXCLUSIVE_THING',
   ): Promise<void> {
-    if (!this.things.has(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
+    if (!this.thingStore.get(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
     const others = this.thingIndex.leftsOf(principal).filter((t) => t !== thingName);
-    const exclusiveElsewhere = others.some((t) => this.thingTypes.get(linkKey(t, principal)) === 'EXCLUSIVE_THING');
+    const exclusiveElsewhere = others.some((t) => this.principalTypes.get(linkKey(t, principal)) === 'EXCLUSIVE_THING');
     if ((type === 'EXCLUSIVE_THING' && others.length > 0) || exclusiveElsewhere) {
       throw iotError('InvalidRequestException', `Principal ${principal} is exclusively attached to another thing`);
     }
-    if (this.thingIndex.has(thingName, principal) && this.thingTypes.get(linkKey(thingName, principal)) === type) return;
+    if (this.thingIndex.has(thingName, principal) && this.principalTypes.get(linkKey(thingName, principal)) === type) return;
     this.thingIndex.add(thingName, principal);
-    this.thingTypes.set(linkKey(thingName, principal), type);
+    this.principalTypes.set(linkKey(thingName, principal), type);
     await this.thingLinks.set(linkKey(thingName, principal), { thingName, principal, type });
     this.emit('attachments-changed', { target: principal });
   }
 
   async detachThingPrincipal(thingName: string, principal: string): Promise<void> {
-    if (!this.things.has(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
+    if (!this.thingStore.get(thingName)) throw iotError('ResourceNotFoundException', `Thing ${thingName} not found`);
     if (!this.thingIndex.remove(thingName, principal)) return;
-    this.thingTypes.delete(linkKey(thingName, principal));
+    this.principalTypes.delete(linkKey(thingName, principal));
     await this.thingLinks.delete(linkKey(thingName, principal));
     this.emit('attachments-changed', { target: principal });
   }
@@ -477,13 +408,17 @@ export class Registry extends EventEmitter<RegistryEventMap> {
 
   /** Resolves when every write made so far is durable. */
   async flush(): Promise<void> {
-    await Promise.all(
-      [this.things, this.certs, this.cas, this.policies, this.policyLinks, this.thingLinks].map((m) => m.flush()),
-    );
+    await Promise.all([
+      this.thingStore.flush(),
+      this.caStore.flush(),
+      ...[this.certs, this.policies, this.policyLinks, this.thingLinks].map((m) => m.flush()),
+    ]);
   }
 
   close(): void {
-    for (const m of [this.things, this.certs, this.cas, this.policies, this.policyLinks, this.thingLinks]) m.close();
+    this.thingStore.close();
+    this.caStore.close();
+    for (const m of [this.certs, this.policies, this.policyLinks, this.thingLinks]) m.close();
     this.removeAllListeners();
   }
 
@@ -509,7 +444,3 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}

@@ -76,3 +76,15 @@ export interface RegistryEvents {
   'policy-changed': (e: { policyName: string }) => void;
   'attachments-changed': (e: { target: string }) => void;
 }
+
+/** A thing type (CreateThingType); deprecated types cannot be given to new things. */
+export interface ThingTypeRecord {
+  thingTypeName: string;
+  thingTypeId: string;
+  thingTypeArn: string;
+  properties: { thingTypeDescription?: string; searchableAttributes?: string[] };
+  deprecated: boolean;
+  /** epoch ms */
+  deprecationDate?: number;
+  creationDate: number;
+}

@@ -12,6 +12,7 @@ import {
   RegisterCertificateCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
+  UpdateCACertificateCommand,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,15 @@ describe('iot service: certificates', () => {
       await expect(
         iot.send(new RegisterCertificateCommand({ certificatePem: device.certificatePem })),
       ).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+
+      const statuses: string[] = [];
+      t.registry.on('ca-status', (e) => statuses.push(e.status));
+      await iot.send(
+        new UpdateCACertificateCommand({ certificateId: myCa.certificateId, newStatus: 'INACTIVE', newAutoRegistrationStatus: 'DISABLE' }),
+      );
+      expect(statuses).toEqual(['INACTIVE']);
+      const after = await iot.send(new DescribeCACertificateCommand({ certificateId: myCa.certificateId }));
+      expect(after.certificateDescription).toMatchObject({ status: 'INACTIVE', autoRegistrationStatus: 'DISABLE' });
     });
 
     it('rejects a certificate from an unregistered CA with CertificateValidationException', async () => {

@@ -178,6 +178,27 @@ export function certificateRoutes(ctx: IotContext): RestRoute[] {
       },
     },
     {
+      method: 'PUT',
+      path: '/cacertificate/{certificateId}',
+      operation: 'UpdateCACertificate',
+      async handle(params, req) {
+        const id = certificateId(params);
+        const status = req.query.get('newStatus');
+        const autoReg = req.query.get('newAutoRegistrationStatus');
+        if (status !== null && status !== 'ACTIVE' && status !== 'INACTIVE') {
+          throw iotError('InvalidRequestException', 'newStatus must be ACTIVE or INACTIVE');
+        }
+        if (autoReg !== null && autoReg !== 'ENABLE' && autoReg !== 'DISABLE') {
+          throw iotError('InvalidRequestException', 'newAutoRegistrationStatus must be ENABLE or DISABLE');
+        }
+        await registry.updateCaCertificate(id, {
+          ...(status !== null ? { status } : {}),
+          ...(autoReg !== null ? { autoRegistrationStatus: autoReg } : {}),
+        });
+        return ok();
+      },
+    },
+    {
       method: 'GET',
       path: '/cacertificates',
       operation: 'ListCACertificates',

@@ -8,6 +8,7 @@ import { type RestRoute, RestRouter } from '../rest-router';
 import { certificateRoutes } from './certificates';
 import type { IotContext } from './common';
 import { policyRoutes } from './policies';
+import { thingTypeRoutes } from './thing-types';
 import { thingRoutes } from './things';
 
 export interface IotServiceOptions {
@@ -30,7 +31,7 @@ export interface IotService extends GatewayService {
 }
 
 /**
- * The `iot` control plane (restJson1) over the local registry: things, certificates,
+ * The `iot` control plane (restJson1) over the local registry: things, thing types, certificates,
  * CA certificates, policies, attachments, DescribeEndpoint. Registry errors carry
  * the IoT exception name and are answered with the status AWS documents for it.
  *
@@ -52,6 +53,7 @@ export function createIotService(opts: IotServiceOptions): IotService {
   };
   const router = new RestRouter([
     ...thingRoutes(ctx),
+    ...thingTypeRoutes(ctx),
     ...certificateRoutes(ctx),
     ...policyRoutes(ctx),
     ...(opts.extraRoutes ?? []),

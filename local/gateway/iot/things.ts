@@ -17,6 +17,16 @@ const createThingBody = z.object({
   billingGroupName: z.string().optional(),
 });
 
+/** UpdateThing body (IoT API reference, UpdateThing request syntax). */
+const updateThingBody = z.object({
+  thingTypeName: z.string().min(1).max(128).optional(),
+  removeThingType: z.boolean().optional(),
+  expectedVersion: z.number().int().nonnegative().optional(),
+  attributePayload: z
+    .object({ attributes: z.record(attributeKey, z.string().max(800)).optional(), merge: z.boolean().optional() })
+    .optional(),
+});
+
 function thingName(params: Record<string, string>): string {
   const name = params.thingName ?? '';
   if (!THING_NAME_RE.test(name)) {
@@ -59,15 +69,13 @@ export function thingRoutes(ctx: IotContext): RestRoute[] {
       async handle(params, req) {
         const name = thingName(params);
         const body = jsonBody(req, createThingBody);
-        if (body.thingTypeName !== undefined) {
-          throw iotError('ResourceNotFoundException', `Thing type ${body.thingTypeName} is not found`);
-        }
         if (body.billingGroupName !== undefined) {
           throw iotError('ResourceNotFoundException', `Billing group ${body.billingGroupName} is not found`);
         }
         const { thing } = await registry.createThing({
           thingName: name,
           attributes: body.attributePayload?.attributes ?? {},
+          ...(body.thingTypeName !== undefined ? { thingTypeName: body.thingTypeName } : {}),
         });
         return ok({ thingName: thing.thingName, thingArn: thing.thingArn, thingId: thing.thingId });
       },
@@ -121,6 +129,23 @@ export function thingRoutes(ctx: IotContext): RestRoute[] {
           })),
           nextToken: next,
         });
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/things/{thingName}',
+      operation: 'UpdateThing',
+      async handle(params, req) {
+        const name = thingName(params);
+        const body = jsonBody(req, updateThingBody);
+        await registry.updateThing(name, {
+          ...(body.thingTypeName !== undefined ? { thingTypeName: body.thingTypeName } : {}),
+          ...(body.removeThingType !== undefined ? { removeThingType: body.removeThingType } : {}),
+          ...(body.attributePayload?.attributes !== undefined ? { attributes: body.attributePayload.attributes } : {}),
+          ...(body.attributePayload?.merge !== undefined ? { merge: body.attributePayload.merge } : {}),
+          ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
+        });
+        return ok();
       },
     },
     {

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { DurableMap } from '../../common/journal';
+import { iotArn } from '../aws-identity';
+import { iotError } from './errors';
+import type { CaCertificateRecord, CaStatus } from './types';
+
+export interface NewCaCertificate {
+  certificateId: string;
+  certificatePem: string;
+  status: CaStatus;
+  autoRegistrationStatus: 'ENABLE' | 'DISABLE';
+  awsManaged?: boolean;
+}
+
+/** Registered CA certificates (RegisterCACertificate / UpdateCACertificate), durable. */
+export class CaStore {
+  private readonly cas: DurableMap<CaCertificateRecord>;
+
+  constructor(
+    dir: string,
+    private readonly region: string,
+    private readonly accountId: string,
+    private readonly onStatus: (e: { certificateId: string; status: CaStatus }) => void,
+  ) {
+    this.cas = DurableMap.open(dir, 'ca-certificates');
+  }
+
+  arn(certificateId: string): string {
+    return iotArn(this.region, `cacert/${certificateId}`);
+  }
+
+  /** RegisterCACertificate; the same CA twice is ResourceAlreadyExistsException. */
+  async register(input: NewCaCertificate): Promise<CaCertificateRecord> {
+    if (this.cas.has(input.certificateId)) {
+      throw iotError('ResourceAlreadyExistsException', 'The CA certificate is already registered', {
+        resourceId: input.certificateId,
+        resourceArn: this.arn(input.certificateId),
+      });
+    }
+    const now = Date.now();
+    const rec: CaCertificateRecord = {
+      certificateId: input.certificateId,
+      certificateArn: this.arn(input.certificateId),
+      certificatePem: input.certificatePem,
+      status: input.status,
+      autoRegistrationStatus: input.autoRegistrationStatus,
+      ownedBy: this.accountId,
+      creationDate: now,
+      lastModifiedDate: now,
+      customerVersion: 1,
+      generationId: randomUUID(),
+    };
+    if (input.awsManaged) rec.awsManaged = true;
+    await this.cas.set(rec.certificateId, rec);
+    this.onStatus({ certificateId: rec.certificateId, status: rec.status });
+    return rec;
+  }
+
+  /** Registers the local stand-in of the AWS-managed CA once (idempotent). */
+  async ensureAwsManaged(certificateId: string, certificatePem: string): Promise<CaCertificateRecord> {
+    const existing = this.cas.get(certificateId);
+    if (existing) return existing;
+    return this.register({
+      certificateId,
+      certificatePem,
+      status: 'ACTIVE',
+      autoRegistrationStatus: 'DISABLE',
+      awsManaged: true,
+    });
+  }
+
+  get(certificateId: string): CaCertificateRecord | undefined {
+    return this.cas.get(certificateId);
+  }
+
+  /** Oldest first; a stable sort keeps same-millisecond registrations in order. */
+  list(): CaCertificateRecord[] {
+    return [...this.cas.values()].sort((a, b) => a.creationDate - b.creationDate);
+  }
+
+  /** UpdateCACertificate: status and auto-registration; a status change is announced. */
+  async update(
+    certificateId: string,
+    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
+  ): Promise<CaCertificateRecord> {
+    const ca = this.cas.get(certificateId);
+    if (!ca) throw iotError('ResourceNotFoundException', `CA certificate ${certificateId} not found`);
+    const next: CaCertificateRecord = {
+      ...ca,
+      ...change,
+      lastModifiedDate: Date.now(),
+      customerVersion: ca.customerVersion + 1,
+      generationId: randomUUID(),
+    };
+    await this.cas.set(certificateId, next);
+    if (change.status !== undefined && change.status !== ca.status) {
+      this.onStatus({ certificateId, status: change.status });
+    }
+    return next;
+  }
+
+  flush(): Promise<void> {
+    return this.cas.flush();
+  }
+
+  close(): void {
+    this.cas.close();
+  }
+}
