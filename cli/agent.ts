@@ -68,7 +68,9 @@ export async function agent(argv: string[]): Promise<number> {
   });
   logger.info({ signal }, 'agent stopping');
   for (const s of sources) await s.stop();
-  await a.stop();
+  // Accepted samples are already durable; do not let a hung CONNECT delay the exit.
+  const stopped = await Promise.race([a.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
+  if (!stopped) logger.warn('agent did not stop within 10 s; exiting anyway');
   await status?.close();
   logger.info({ depth: outbox.depth }, 'agent stopped');
   logger.flush();

@@ -168,6 +168,10 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       if (t) {
         await this.session(t.transport, t.lost, t.drop, true);
         await this.endSession(t.transport);
+        this.log.info(
+          { burstMs: Date.now() - cycleStart, outboxDepth: this.opts.outbox.depth, shadowsSynced: this.shadow.isSynced() },
+          'duty cycle: burst done',
+        );
       }
       if (!this.stopping) {
         const wait = t ? cycleStart + periodMs - Date.now() : this.backoff.nextDelayMs();
