@@ -128,6 +128,15 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   // --- Operators (each from the operator's table) ---
   { page: `${OPS}#iot-sql-operators-plus`, title: 'String + Int concatenates', sql: "SELECT 'a' + 1 AS s FROM 'a/b'", topic: 'a/b', payload: {}, expect: { json: { s: 'a1' } }, derived: true },
   { page: `${OPS}#iot-sql-operators-plus`, title: 'Int + Int is Int, Decimal + Int is Decimal', sql: "SELECT 3 + 4 AS i, 1.5 + 1 AS d FROM 'a/b'", topic: 'a/b', payload: {}, expect: { json: { i: 7, d: 2.5 } }, derived: true },
+  {
+    page: `${TYPES}`,
+    title: 'Decimal arithmetic is decimal, not binary floating point (34-digit Decimal)',
+    sql: "SELECT 0.1 + 0.2 AS s, 1.1 * 1.1 AS p, t - 32 AS d FROM 'a/b'",
+    topic: 'a/b',
+    payload: { t: 54.98 },
+    expect: { json: { s: 0.3, p: 1.21, d: 22.98 } },
+    derived: true,
+  },
   { page: `${OPS}#iot-sql-operators-greater`, title: 'numeric Strings compare as Decimals', sql: "SELECT '10' > '9' AS g FROM 'a/b'", topic: 'a/b', payload: {}, expect: { json: { g: true } }, derived: true },
   { page: `${OPS}#iot-sql-operators-greater`, title: 'a non-numeric String comparison is Undefined', sql: "SELECT 'abc' > 1 AS g FROM 'a/b'", topic: 'a/b', payload: {}, expect: { json: {} }, derived: true },
   { page: `${OPS}#iot-sql-operators-eq`, title: 'mismatched types are not equal', sql: "SELECT 5 = '5' AS e FROM 'a/b'", topic: 'a/b', payload: {}, expect: { json: { e: false } }, derived: true },

@@ -6,6 +6,7 @@
 import type { BinaryOp, CastTarget, Expr, SelectStatement } from './ast';
 import { callFunction, type EvalContext, sqlRemainder } from './functions';
 import {
+  decimalExact,
   isObject,
   type JsonValue,
   type SqlValue,
@@ -192,7 +193,7 @@ export function binary(op: BinaryOp, l: SqlValue, r: SqlValue): SqlValue {
         const b = toSqlString(r);
         return a === UNDEFINED || b === UNDEFINED ? UNDEFINED : a + b;
       }
-      if (typeof l === 'number' && typeof r === 'number') return finite(l + r);
+      if (typeof l === 'number' && typeof r === 'number') return finite(decimalExact(l + r, l, r, '+'));
       return UNDEFINED;
     }
     case '-':
@@ -201,8 +202,8 @@ export function binary(op: BinaryOp, l: SqlValue, r: SqlValue): SqlValue {
       const a = toNumberOperand(l);
       const b = toNumberOperand(r);
       if (a === UNDEFINED || b === UNDEFINED) return UNDEFINED;
-      if (op === '-') return finite(a - b);
-      if (op === '*') return finite(a * b);
+      if (op === '-') return finite(decimalExact(a - b, a, b, '-'));
+      if (op === '*') return finite(decimalExact(a * b, a, b, '*'));
       if (b === 0) return UNDEFINED;
       // Int / Int is Int, truncated toward zero.
       return Number.isInteger(a) && Number.isInteger(b) && typeof l === 'number' && typeof r === 'number'

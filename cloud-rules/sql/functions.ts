@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  decimalExact,
   isNumber,
   isObject,
   type JsonValue,
@@ -73,7 +74,7 @@ export function sqlRemainder(a: SqlValue, b: SqlValue): SqlValue {
   const x = toNumberOperand(a);
   const y = toNumberOperand(b);
   if (x === UNDEFINED || y === UNDEFINED || y === 0) return UNDEFINED;
-  return x % y;
+  return decimalExact(x % y, x, y, '%');
 }
 
 function topicOf(ctx: EvalContext): string {

@@ -52,6 +52,24 @@ describe('IoT SQL properties', () => {
     );
   });
 
+  it('Decimal +, - and * give the exact decimal result, as the 34-digit Decimals of AWS do (0.1 + 0.2 = 0.3)', () => {
+    const scaled = fc.integer({ min: -99_999, max: 99_999 });
+    fc.assert(
+      fc.property(scaled, scaled, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), (ai, bi, ka, kb) => {
+        const a = ai / 10 ** ka;
+        const b = bi / 10 ** kb;
+        const k = Math.max(ka, kb);
+        const exactSum = (ai * 10 ** (k - ka) + bi * 10 ** (k - kb)) / 10 ** k;
+        const exactDiff = (ai * 10 ** (k - ka) - bi * 10 ** (k - kb)) / 10 ** k;
+        const exactProduct = (ai * bi) / 10 ** (ka + kb);
+        const out = run("SELECT a + b AS s, a - b AS d, a * b AS p FROM 't/x'", { a, b }) as Record<string, number>;
+        expect(out.s).toBe(exactSum || 0);
+        expect(out.d).toBe(exactDiff || 0);
+        expect(out.p).toBe(exactProduct || 0);
+      }),
+    );
+  });
+
   it('SELECT * returns any JSON object payload unchanged', () => {
     fc.assert(
       fc.property(fc.dictionary(key, json), (obj) => {

@@ -131,3 +131,27 @@ export function serializeSqlValue(v: SqlValue): string {
 export function fromJson(v: unknown): SqlValue {
   return v as JsonValue;
 }
+
+/** Digits after the decimal point in a number's shortest representation; undefined in exponent form. */
+function decimalPlaces(n: number): number | undefined {
+  const t = String(n);
+  if (t.includes('e')) return undefined;
+  const dot = t.indexOf('.');
+  return dot < 0 ? 0 : t.length - dot - 1;
+}
+
+/**
+ * AWS evaluates Decimal arithmetic in decimal (34 digits), so `0.1 + 0.2` is `0.3`.
+ * For `+`, `-`, `%` (places = max of the operands') and `*` (sum of the operands')
+ * the exact decimal result has a known number of places; rounding the double result
+ * to it removes binary artifacts whenever that result fits in a double's precision.
+ */
+export function decimalExact(result: number, a: number, b: number, op: '+' | '-' | '*' | '%'): number {
+  if (!Number.isFinite(result) || (Number.isInteger(a) && Number.isInteger(b))) return result;
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  if (da === undefined || db === undefined) return result;
+  const places = op === '*' ? da + db : Math.max(da, db);
+  if (places > 15) return result;
+  return Number(result.toFixed(places));
+}
