@@ -171,6 +171,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   }
 
   function publishLifecycle(topic: string, payload: object): void {
+    // while shutting down the persistence is going away; nobody local is listening
+    if (closing) return;
     cloudPublish(topic, JSON.stringify(payload), { qos: 1 }).catch((err) => {
       if (!closing) log.warn({ err, topic }, 'lifecycle event not published');
     });
@@ -200,6 +202,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       publishLifecycle(ev.topic, ev.payload);
     }
   });
+  // aedes reports persistence failures as 'error'; an unhandled 'error' would throw
+  (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
+  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   broker.on('keepaliveTimeout', (client) => {
     const s = sessionsByClient.get(client);
     if (s) markReason(s, 'MQTT_KEEP_ALIVE_TIMEOUT');
