@@ -116,10 +116,6 @@ function stripNulls(v: JsonObject): JsonObject {
   return out;
 }
 
-function cloneJson<T extends JsonValue>(v: T): T {
-  return structuredClone(v);
-}
-
 /**
  * Merges `patch` into `target` (both mutated copies owned by the caller) and the
  * parallel metadata tree. AWS: "Updates affect only the fields specified"; a
@@ -156,7 +152,8 @@ export function mergeInto(target: JsonObject, meta: JsonObject, patch: JsonObjec
       meta[k] = metadataFor(fresh, ts);
       continue;
     }
-    target[k] = cloneJson(v);
+    // request values are freshly parsed and never mutated later: no copy needed
+    target[k] = v;
     meta[k] = metadataFor(v, ts);
   }
 }
@@ -175,7 +172,7 @@ export function computeDelta(desired: JsonObject | undefined, reported: JsonObje
       const sub = computeDelta(d, r);
       if (Object.keys(sub).length > 0) out[k] = sub;
     } else if (!deepEqual(d, r)) {
-      out[k] = cloneJson(d);
+      out[k] = d;
     }
   }
   return out;
@@ -187,7 +184,7 @@ export function selectMetadata(delta: JsonObject, meta: JsonObject | undefined):
   for (const [k, v] of Object.entries(delta)) {
     const m = own(meta, k);
     if (m === undefined) continue;
-    out[k] = isPlainObject(v) && isPlainObject(m) && !isMetadataLeaf(m) ? selectMetadata(v, m) : cloneJson(m);
+    out[k] = isPlainObject(v) && isPlainObject(m) && !isMetadataLeaf(m) ? selectMetadata(v, m) : m;
   }
   return out;
 }

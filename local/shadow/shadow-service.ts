@@ -138,6 +138,8 @@ export class ShadowService {
   }
 
   private onRequest(topic: string, payload: Buffer, origin: PublishOrigin): void {
+    // Cheap pre-filter: most traffic here is our own accepted/delta/documents.
+    if (!(topic.endsWith('/update') || topic.endsWith('/get') || topic.endsWith('/delete'))) return;
     const t = parseShadowTopic(topic);
     // Responses we publish ourselves (accepted/rejected/delta/documents) are not requests.
     if (!t || t.suffix !== undefined) return;
