@@ -5,4 +5,12 @@ export { TOPIC_RULE_ERROR_STATUS, type TopicRuleErrorType } from './errors';
 export type { ActionFailure, ErrorActionMessage } from './executor';
 export { DEFAULT_RETRY_DELAYS_MS, type LambdaContext, type LambdaHandler } from './lambda-invoker';
 export { topicRuleRoutes } from './routes';
-export { type ReplayResult, RulesRuntime, type RulesRuntimeEventMap, type RulesRuntimeOptions, type StoredRule } from './runtime';
+export {
+  createRulesRuntime,
+  type ReplayResult,
+  RulesRuntime,
+  type RulesRuntimeEventMap,
+  type RulesRuntimeOptions,
+  type StoredRule,
+} from './runtime';
+export { DEAD_LETTERS_USAGE, deadLetters, readDeadLetters } from './dead-letters-cli';

@@ -73,7 +73,8 @@ export class Inflight {
  */
 export class LambdaInvoker {
   private readonly handlers = new Map<string, LambdaHandler>();
-  private readonly timers = new Map<NodeJS.Timeout, LambdaJob>();
+  /** jobs waiting for their next attempt (queued, or between retries), with the timer that will run it */
+  private readonly waiting = new Map<LambdaJob, () => void>();
   private closed = false;
 
   constructor(
@@ -98,7 +99,7 @@ export class LambdaInvoker {
   enqueue(job: Omit<LambdaJob, 'requestId' | 'attempts'>): LambdaJob {
     const full: LambdaJob = { ...job, requestId: randomUUID(), attempts: 0 };
     this.opts.inflight.begin();
-    setImmediate(() => void this.attempt(full));
+    this.schedule(full, 0);
     return full;
   }
 
@@ -120,11 +121,21 @@ export class LambdaInvoker {
     };
   }
 
-  private async attempt(job: LambdaJob): Promise<void> {
-    if (this.closed) {
-      this.opts.inflight.end();
-      return;
+  private schedule(job: LambdaJob, delayMs: number): void {
+    const run = () => {
+      this.waiting.delete(job);
+      void this.attempt(job);
+    };
+    if (delayMs === 0) {
+      const h = setImmediate(run);
+      this.waiting.set(job, () => clearImmediate(h));
+    } else {
+      const h = setTimeout(run, delayMs);
+      this.waiting.set(job, () => clearTimeout(h));
     }
+  }
+
+  private async attempt(job: LambdaJob): Promise<void> {
     let error: string | undefined;
     try {
       await this.invokeOnce(job);
@@ -149,19 +160,19 @@ export class LambdaInvoker {
       return;
     }
     this.opts.logger.info({ function: job.functionName, attempt: job.attempts, delay, error }, 'lambda invocation failed; will retry');
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      void this.attempt(job);
-    }, delay);
-    this.timers.set(t, job);
+    this.schedule(job, delay);
   }
 
-  /** Stops retrying; returns the jobs that were waiting for a retry (not delivered). */
+  /**
+   * Stops scheduling attempts; returns the jobs that were queued or waiting for a
+   * retry (not delivered). Attempts already running finish on their own; a failure
+   * then goes straight to `onFinalFailure`.
+   */
   close(): LambdaJob[] {
     this.closed = true;
-    const pending = [...this.timers.values()];
-    for (const t of this.timers.keys()) clearTimeout(t);
-    this.timers.clear();
+    const pending = [...this.waiting.keys()];
+    for (const cancel of this.waiting.values()) cancel();
+    this.waiting.clear();
     for (let i = 0; i < pending.length; i++) this.opts.inflight.end();
     return pending;
   }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { substitution } from '../../cloud-rules/rules';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +180,26 @@ describe('Class: RulesRuntime', () => {
       expect(res.replayed).toHaveLength(1);
       expect(seen).toEqual([{ n: 7 }]);
       expect(rt2.listDeadLetters()).toHaveLength(0);
+    });
+
+    it('dead-letters an invocation still waiting for its retry when the runtime stops, so it is not lost', async () => {
+      const dataDir = tempDir();
+      const failing: LambdaHandler = async () => {
+        throw new Error('not yet');
+      };
+      const rt1 = await start({ functions: new Map([['slow', failing]]), lambdaRetryDelaysMs: [60_000, 60_000] }, dataDir);
+      await rt1.createRule('stop', { sql: "SELECT n FROM 'stop/in'", actions: [{ lambda: { functionArn: fnArn('slow') } }] });
+      const firstAttempt = once(rt1, 'lambda-attempt');
+      await fx.broker.publish('stop/in', '{"n":4}');
+      expect((await firstAttempt)[0]).toMatchObject({ functionName: 'slow', attempt: 1, ok: false });
+      await rt1.close();
+      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [] });
+      runtimes.push(rt2);
+      const dl = rt2.listDeadLetters();
+      expect(dl).toHaveLength(1);
+      expect(dl[0]).toMatchObject({ ruleName: 'stop', actionType: 'lambda', attempts: 1 });
+      expect(dl[0]?.errorMessage).toContain('stopped before Lambda retried');
+      expect(JSON.parse(Buffer.from(dl[0]!.base64ActionPayload, 'base64').toString())).toEqual({ n: 4 });
     });
 
     it('fails the action at once when no function of that name exists', async () => {

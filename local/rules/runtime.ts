@@ -14,6 +14,9 @@ import { topicRuleError } from './errors';
 import { type ErrorActionMessage, type ExecutorDeps, executeRule, runErrorAction } from './executor';
 import { DEFAULT_RETRY_DELAYS_MS, Inflight, type LambdaHandler, LambdaInvoker, type LambdaJob } from './lambda-invoker';
 
+/** How long close() waits for Lambda attempts that are already running. */
+const CLOSE_GRACE_MS = 5000;
+
 /** A topic rule as stored (and returned by GetTopicRule). */
 export interface StoredRule {
   ruleName: string;
@@ -292,6 +295,8 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       );
     }
     await this.messages.idle();
+    // Attempts that were already running get a bounded time to finish (and be dead-lettered if they fail).
+    await Promise.race([this.lambdas.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
     this.store.close();
     this.seeded.close();
     this.dlq.close();
@@ -350,4 +355,9 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       this.deps,
     );
   }
+}
+
+/** Starts the rules runtime (same as {@link RulesRuntime.start}; the name the contract uses). */
+export function createRulesRuntime(opts: RulesRuntimeOptions): Promise<RulesRuntime> {
+  return RulesRuntime.start(opts);
 }
