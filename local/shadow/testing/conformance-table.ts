@@ -190,6 +190,29 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     ],
   },
   {
+    name: "merges a partial desired color into the delta of the data-flow page's example",
+    source: 'FLOW Updating a shadow (color r,g,b / engine)',
+    steps: [
+      up({ reported: { color: { r: 255, g: 255, b: 0 } } }, OK),
+      up({ desired: { color: { r: 10 }, engine: 'ON' } }, { ok: true, state: { desired: { color: { r: 10 }, engine: 'ON' } }, version: 2 }),
+      get({
+        ok: true,
+        state: {
+          desired: { color: { r: 10 }, engine: 'ON' },
+          reported: { color: { r: 255, g: 255, b: 0 } },
+          delta: { color: { r: 10 }, engine: 'ON' },
+        },
+        match: { metadata: { desired: { color: { r: {} }, engine: {} }, reported: { color: { r: {}, g: {}, b: {} } } } },
+      }),
+      up({ reported: { color: { r: 10 }, engine: 'ON' } }, OK),
+      get({
+        ok: true,
+        state: { desired: { color: { r: 10 }, engine: 'ON' }, reported: { color: { r: 10, g: 255, b: 0 }, engine: 'ON' } },
+        version: 3,
+      }),
+    ],
+  },
+  {
     name: 'removes the whole desired section when desired is null',
     source: 'FLOW Deleting shadow data',
     steps: [
