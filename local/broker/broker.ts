@@ -43,6 +43,11 @@ export interface BrokerOptions {
 }
 
 export interface BrokerHandle extends BrokerBus {
+  /**
+   * {@link BrokerBus.publish}, plus an optional `origin` observers see (e.g. the
+   * access key id of an iotdata Publish caller); without it the origin is `{}`.
+   */
+  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin }): Promise<void>;
   port: number;
   readonly limits: Readonly<BrokerLimits>;
   /** number of open MQTT connections (TLS + WebSocket) */
