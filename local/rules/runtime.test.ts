@@ -288,6 +288,29 @@ describe('Class: RulesRuntime', () => {
       expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_signal']);
     });
 
+    it('updates a seeded rule whose definition changed, unless it was changed through the API', async () => {
+      const dataDir = tempDir();
+      dirs.push(dataDir);
+      const def = (sql: string) => ({ ruleName: 'seeded', topicRulePayload: { sql, awsIotSqlVersion: '2016-03-23', actions: [] } });
+      const other = (sql: string) => ({ ruleName: 'edited', topicRulePayload: { sql, awsIotSqlVersion: '2016-03-23', actions: [] } });
+      const boot = (v: string) => RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [def(`SELECT ${v} FROM 'a'`), other(`SELECT ${v} FROM 'b'`)] });
+      const rt1 = await boot('v1');
+      await rt1.replaceRule('edited', { sql: "SELECT mine FROM 'b'", actions: [] });
+      await rt1.close();
+      const rt2 = await boot('v2');
+      runtimes.push(rt2);
+      expect(rt2.getRule('seeded').topicRulePayload.sql).toBe("SELECT v2 FROM 'a'");
+      expect(rt2.getRule('edited').topicRulePayload.sql).toBe("SELECT mine FROM 'b'");
+    });
+
+    it('refuses to start with a rule definition that does not compile, naming the problem', async () => {
+      const dataDir = tempDir();
+      dirs.push(dataDir);
+      await expect(
+        RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [{ ruleName: 'bad', topicRulePayload: { sql: "SELECT FROM 'a'", actions: [] } }] }),
+      ).rejects.toMatchObject({ code: 'PP_ERR_SQL' });
+    });
+
     it('keeps a rule created through the API across a restart, still active', async () => {
       const dataDir = tempDir();
       const rt1 = await start({}, dataDir);

@@ -131,7 +131,12 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
         rt.log.error({ err: e, rule: stored.ruleName }, 'stored rule no longer compiles; left inactive');
       }
     }
-    await rt.seed(opts.rules ?? pulsepetRules({ region: opts.region, accountId: rt.accountId }));
+    try {
+      await rt.seed(opts.rules ?? pulsepetRules({ region: opts.region, accountId: rt.accountId }));
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
     return rt;
   }
 
