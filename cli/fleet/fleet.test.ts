@@ -181,6 +181,21 @@ describe('Command: fleet provision --count', () => {
   });
 });
 
+describe('Command: fleet provision --count on a TTY', () => {
+  it('draws a progress bar and still ends with the summary line', async () => {
+    const stdout = Object.assign(sink(), { isTTY: true, columns: 80, cursorTo: () => true, clearLine: () => true });
+    const stderr = sink();
+    const code = await runFleet(['provision', '--count', '2', '--prefix', 'tty', '--out', join(work, 'tty')], {
+      env: env(),
+      stdout,
+      stderr,
+    });
+    expect(code).toBe(0);
+    expect(stdout.text()).toMatch(/provisioning \[/);
+    expect(stdout.text()).toMatch(/provisioned 2 things in \d+\.\d s \(\d+\.\d\/s\), 0 failed\n$/);
+  });
+});
+
 describe('Command: fleet list / describe / revoke', () => {
   it('lists things with their certificate status, describes one, and revokes its certificates', async () => {
     await run(['provision', 'pet-life', '--out', join(work, 'pet-life')]);

@@ -207,6 +207,18 @@ describe('Function: startGateway', () => {
       expect(res.headers.get('x-amzn-errortype')).toBe('UnknownOperationException');
     });
 
+    it('answers a CORS preflight without a signature so browsers can send signed calls', async () => {
+      const res = await fetch(`${t.gateway.url}/things`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,x-amz-date' },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('access-control-allow-headers')).toBe('authorization,x-amz-date');
+      const unsigned = await fetch(`${t.gateway.url}/things`, { method: 'OPTIONS' });
+      expect(unsigned.status).toBe(403);
+    });
+
     it('serves services added after start', async () => {
       t.gateway.addService({
         signingNames: ['echo'],

@@ -63,6 +63,18 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   });
 
   async function handle(req: IncomingMessage, requestId: string): Promise<GatewayResponse> {
+    // CORS preflight carries no signature; browsers (the display page) send it before signed calls.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      req.resume();
+      return {
+        status: 204,
+        headers: {
+          'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, HEAD',
+          'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? '*'),
+          'access-control-max-age': '600',
+        },
+      };
+    }
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -149,7 +161,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, requestId: string, out: GatewayResponse): void {
   if (res.headersSent) return;
-  const headers: Record<string, string> = { 'x-amzn-requestid': requestId, ...(out.headers ?? {}) };
+  const headers: Record<string, string> = {
+    'x-amzn-requestid': requestId,
+    // Signed requests only: a page without the secret cannot use this.
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, date',
+    ...(out.headers ?? {}),
+  };
   let payload: Buffer | string = '';
   if (Buffer.isBuffer(out.body) || typeof out.body === 'string') payload = out.body;
   else if (out.body !== undefined) {
