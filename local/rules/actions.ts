@@ -30,8 +30,8 @@ export function failedActionName(type: string): string {
   return `${type.charAt(0).toUpperCase()}${type.slice(1)}Action`;
 }
 
-function actionFailure(message: string, cause?: unknown): PulsepetError {
-  return new PulsepetError('PP_ERR_RULE_ACTION', message, { cause });
+function actionFailure(message: string, cause?: unknown, resource?: string): PulsepetError {
+  return new PulsepetError('PP_ERR_RULE_ACTION', message, { cause, details: resource === undefined ? undefined : { resource } });
 }
 
 function render(a: CompiledAction, field: string, env: MessageEnv): string {
@@ -56,13 +56,13 @@ export async function runRepublish(bus: BrokerBus, a: CompiledAction, bytes: Buf
   if (!spec) throw new PulsepetError('PP_ERR_INTERNAL', 'not a republish action');
   let topic = render(a, 'topic', env);
   if (topic.startsWith('$$')) topic = topic.slice(1);
-  if (topic === '' || topic.includes('+') || topic.includes('#')) throw actionFailure(`cannot republish to topic ${JSON.stringify(topic)}`);
+  if (topic === '' || topic.includes('+') || topic.includes('#')) throw actionFailure(`cannot republish to topic ${JSON.stringify(topic)}`, undefined, topic);
   const limit = topicLimitViolation(topic);
-  if (limit !== undefined) throw actionFailure(`cannot republish to ${JSON.stringify(topic)}: ${limit}`);
+  if (limit !== undefined) throw actionFailure(`cannot republish to ${JSON.stringify(topic)}: ${limit}`, undefined, topic);
   try {
     await bus.publish(topic, bytes, { qos: spec.qos ?? 0 });
   } catch (e) {
-    throw actionFailure(`republish to ${topic} failed: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw actionFailure(`republish to ${topic} failed: ${e instanceof Error ? e.message : String(e)}`, e, topic);
   }
   return topic;
 }

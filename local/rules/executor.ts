@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger';
+import { PulsepetError } from '../../protocol/errors';
 import { evaluateStatement, type JsonValue, type MessageEnv, messageEnv, outputBytes, type RuleOutput } from '../../cloud-rules/sql/index';
 import type { BrokerBus, PublishOrigin } from '../ports';
 import { buildTimestreamRequest, failedActionName, functionNameOf, lambdaEvent, runRepublish, type TimestreamWriter } from './actions';
@@ -138,7 +139,9 @@ async function runAction(
         hops.set(bytes, (hops.get(facts.raw) ?? 0) + 1);
         await runRepublish(deps.bus, a, bytes, env);
       } catch (e) {
-        throw new ActionError(messageOf(e), target);
+        // The resolved topic when the template rendered, so a dead letter can be replayed as is.
+        const resolved = e instanceof PulsepetError && typeof e.details?.resource === 'string' ? e.details.resource : target;
+        throw new ActionError(messageOf(e), resolved);
       }
       return;
     }

@@ -79,6 +79,17 @@ describe('Class: RulesRuntime', () => {
       expect(JSON.parse(seen.messages.at(-1)!.payload.toString())).toEqual({ n: MAX_REPUBLISH_HOPS });
     });
 
+    it('reports a republish to an invalid resolved topic through errorAction, naming that topic', async () => {
+      const rt = await start();
+      await rt.createRule('badtopic', { sql: "SELECT * FROM 'bt/in'", actions: [{ republish: { topic: `bt/${substitution('level')}`, roleArn: ROLE } }], errorAction });
+      const err = nextMessage(fx.broker, 'pulsepet/errors', (m) => JSON.parse(m.payload.toString()).ruleName === 'badtopic');
+      await fx.broker.publish('bt/in', '{"level":"+"}');
+      const msg = JSON.parse((await err).payload.toString());
+      expect(msg.failures).toEqual([{ failedAction: 'RepublishAction', failedResource: 'bt/+', errorMessage: expect.stringContaining('cannot republish') }]);
+      await rt.idle();
+      expect(rt.listDeadLetters()[0]).toMatchObject({ actionType: 'republish', failedResource: 'bt/+' });
+    });
+
     it('does nothing for a disabled rule and resumes when it is enabled', async () => {
       const rt = await start();
       await rt.createRule('toggle', { sql: "SELECT n FROM 'tg/in'", ruleDisabled: true, actions: [{ republish: { topic: 'tg/out', roleArn: ROLE } }] });
