@@ -61,7 +61,11 @@ export function createHooks(
         s.reason = 'AUTH_ERROR';
         log.warn({ clientId: client.id, principal: principalOf(s) }, 'CONNECT refused by policy');
         deps.connectRefused(s);
-        return done(refuse('not authorized', 5), false);
+        // IoT Core hangs up without a CONNACK when iot:Connect is denied (clients see
+        // e.g. AWS_ERROR_MQTT_UNEXPECTED_HANGUP); aedes skips its CONNACK once closed.
+        client.conn.destroy();
+        setImmediate(() => done(refuse('not authorized', 5), false));
+        return;
       }
       // [MQTT-3.1.4-2] aedes closes the older connection with this client id; IoT Core
       // reports that one as DUPLICATE_CLIENTID.
