@@ -238,7 +238,10 @@ describe('Function: startGateway', () => {
           ws.once('error', () => resolve(false));
         });
         expect(opened).toBe(true);
-        ws.close();
+        // close() must not hang on an upgraded connection that is still open
+        const wsClosed = new Promise<void>((r) => ws.once('close', () => r()));
+        await t.gateway.close();
+        await wsClosed;
       } finally {
         wss.close();
       }

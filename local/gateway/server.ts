@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
@@ -117,6 +117,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     return out;
   }
 
+  // Track every socket (upgraded WebSocket ones included, which closeAllConnections
+  // does not see) so close() cannot hang on a client that stays connected.
+  const sockets = new Set<Socket>();
+  server.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    sock.once('close', () => sockets.delete(sock));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
@@ -137,6 +144,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const sock of sockets) sock.destroy();
       }),
   };
 }
