@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { ShadowService, type ShadowServiceLimits } from './shadow-service';
@@ -168,6 +170,29 @@ describe('Class: ShadowService', () => {
 
     it('refuses a document limit above 30 KB', () => {
       expect(() => make({ maxDocumentBytes: 31 * 1024 })).toThrow(RangeError);
+    });
+  });
+
+  describe('Method: logging and counters', () => {
+    it('logs a malformed request with its raw payload and counts it', async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      });
+      svc.stop();
+      svc = new ShadowService({ bus, store, logger: pino({ level: 'info' }, sink), now: () => clock });
+      svc.start();
+      const rej = bus.next(`${P}/update/rejected`);
+      await bus.inject(`${P}/update`, '{"state": oops}', { clientId: 'pet-1' });
+      await rej;
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 40, component: 'shadow', thing: 'pet-1', op: 'update', code: 400, payload: '{"state": oops}' }),
+      );
+      await svc.update('pet-1', undefined, '{"state":{}}', { via: 'http' });
+      expect(svc.stats()).toEqual({ 'rejected.400': 1, 'accepted.update': 1 });
     });
   });
 

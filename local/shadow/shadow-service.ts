@@ -85,6 +85,9 @@ export class ShadowService {
   private readonly rate: RateLimiter;
   private readonly inFlight: InFlight;
   private unsubscribe: (() => void) | undefined;
+  private readonly counters = new Map<string, number>();
+  /** raw payload excerpts of rejected requests, for the warn log only */
+  private readonly rawOf = new WeakMap<object, string>();
 
   constructor(private readonly opts: ShadowServiceOptions) {
     this.limits = resolveLimits(opts.limits);
@@ -189,7 +192,7 @@ export class ShadowService {
     payload: Buffer | string,
   ): Promise<{ response: ShadowOpResult; extra?: { delta?: JsonObject; documents?: JsonObject } }> {
     const decoded = decodePayload(payload);
-    if (!decoded.ok) return { response: decoded };
+    if (!decoded.ok) return { response: this.withRaw(decoded, payload) };
     const store = this.opts.store;
     const nowMs = this.now();
     if (op === 'update') {
@@ -199,14 +202,14 @@ export class ShadowService {
         limits: this.limits,
         baseVersion: store.baseVersion(thing, name, nowMs),
       });
-      if (!r.ok) return { response: r };
+      if (!r.ok) return { response: this.withRaw(r, payload) };
       await store.put(thing, name, r.next);
       const extra: { delta?: JsonObject; documents?: JsonObject } = { documents: r.documents };
       if (r.delta) extra.delta = r.delta;
       return { response: { ok: true, body: r.accepted }, extra };
     }
     const req = parseSimpleRequest(decoded.value);
-    if (!req.ok) return { response: req };
+    if (!req.ok) return { response: this.withRaw(req, payload) };
     const current = store.get(thing, name);
     if (!current) return { response: notFound(thing, name, req.clientToken) };
     if (op === 'get') return { response: { ok: true, body: getDocument(current, nowMs, req.clientToken) } };
@@ -229,6 +232,8 @@ export class ShadowService {
     extra: { delta?: JsonObject; documents?: JsonObject } = {},
   ): Promise<ShadowOpResult> {
     if (!result.ok) {
+      this.count(`rejected.${result.code}`);
+      this.logRejection(op, thing, name, caller, result);
       if (caller.via === 'mqtt' && THING_NAME_RE.test(thing)) {
         const rej: ShadowRejection = { code: result.code, message: result.message };
         if (result.clientToken !== undefined) rej.clientToken = result.clientToken;
@@ -236,6 +241,7 @@ export class ShadowService {
       }
       return result;
     }
+    this.count(`accepted.${op}`);
     // Issued back to back in AWS's order (accepted, delta, documents); the broker
     // routes them in call order, so there is no need to wait for each in turn.
     const sends: Array<Promise<void>> = [];
@@ -244,6 +250,34 @@ export class ShadowService {
     if (extra.documents) sends.push(this.publish(shadowTopic(thing, name, 'update', 'documents'), extra.documents));
     await Promise.all(sends);
     return result;
+  }
+
+  private withRaw(r: Rejected, payload: Buffer | string): Rejected {
+    const text = typeof payload === 'string' ? payload : payload.subarray(0, 512).toString('utf8');
+    this.rawOf.set(r, text.slice(0, 512));
+    return r;
+  }
+
+  /** Counters of accepted operations and rejections by code (`accepted.update`, `rejected.409`, ...). */
+  stats(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
+  private count(key: string): void {
+    this.counters.set(key, (this.counters.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Malformed requests (400/413/415) are logged with their raw payload (truncated)
+   * at warn; the normal-flow rejections (404, 409, 429) only at debug.
+   */
+  private logRejection(op: ShadowOp, thing: string, name: string | undefined, caller: ShadowCaller, r: Rejected): void {
+    const fields = { thing, shadow: name, op, via: caller.via, code: r.code, reason: r.message, correlationId: r.clientToken };
+    if (r.code === 400 || r.code === 413 || r.code === 415) {
+      const raw = this.rawOf.get(r);
+      this.log.warn({ ...fields, payload: raw }, 'shadow request rejected');
+    } else if (r.code >= 500) this.log.error(fields, 'shadow request failed');
+    else this.log.debug(fields, 'shadow request rejected');
   }
 
   private async publish(topic: string, body: JsonObject): Promise<void> {
