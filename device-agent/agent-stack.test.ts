@@ -1,11 +1,16 @@
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceConfigSchema, type PetState, PetStateSchema } from '../protocol/shadows';
-import { agentArgs, connectedCount, httpInputPort, newOutboxDir } from './testing/agent-args';
+import { agentArgs, connectedCount, httpInputPort, metric, newOutboxDir, statusPort } from './testing/agent-args';
 import { AgentProcess } from './testing/agent-process';
+import { freePort } from './testing/mosquitto';
 import { type CloudHarness, startStackHarness } from './testing/harness';
 import { TelemetryObserver } from './testing/observer';
 import { SampleWriter } from './testing/writer';
+
+function report(counts: Record<string, number | string>): void {
+  console.info(JSON.stringify(counts));
+}
 
 // The agent as users run it (a child process) against the local IoT Core stack;
 // shadows are changed through the real @aws-sdk/client-iot-data-plane.
@@ -133,6 +138,41 @@ describe('pulsepet agent against the local stack', () => {
       agent = new AgentProcess(args);
       await agent.waitFor(() => frames(agent).find((f) => f.state.mood === 'tired'), 20_000, 'pet frame after restart');
       await until(async () => (await shadow(dev.thing, 'pet')).state.reported?.mood === 'tired', 'pet reported after restart');
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
+
+  it('replays a backlog in order and within 100 publishes/s per connection', async () => {
+    const dev = await cloud.device('watch-backlog');
+    const arrivals: number[] = [];
+    cloud.observe(`dt/pulsepet/${dev.thing}/telemetry`, () => void arrivals.push(Date.now()));
+    const outbox = newOutboxDir();
+    // First run: nobody listens at the endpoint, so everything stays in the outbox.
+    const offline = new AgentProcess(agentArgs(dev, `mqtts://localhost:${await freePort()}`, ['--input', 'stdin', '--status-port', '0', '--batch-max-samples', '4'], outbox));
+    const N = 1_600;
+    const t0 = 1_700_000_000_000;
+    try {
+      const sp = await statusPort(offline);
+      offline.writeStdin(`${Array.from({ length: N }, (_, i) => JSON.stringify({ t: t0 + i, hr: 60 })).join('\n')}\n`);
+      await until(async () => (await metric(sp, 'pulsepet_agent_outbox_depth')) === N, 'backlog in the outbox');
+      expect(await offline.stop()).toBe(0);
+    } finally {
+      await offline.stop('SIGKILL');
+    }
+    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'stdin', '--batch-max-samples', '4'], outbox));
+    try {
+      await obs.waitForSamples(N, 30_000, dev.thing);
+      expect(obs.samples(dev.thing).map((s) => s.t)).toEqual(Array.from({ length: N }, (_, i) => t0 + i));
+      // No more than 100 arrivals in any one-second window (IoT Core's per-connection limit).
+      let maxPerSecond = 0;
+      for (let i = 0, j = 0; i < arrivals.length; i++) {
+        while (arrivals[i]! - arrivals[j]! >= 1_000) j++;
+        maxPerSecond = Math.max(maxPerSecond, i - j + 1);
+      }
+      report({ scenario: 'backlog-replay', batches: arrivals.length, seconds: (arrivals[arrivals.length - 1]! - arrivals[0]!) / 1000, maxPerSecond });
+      expect(arrivals.length).toBe(N / 4);
+      expect(maxPerSecond).toBeLessThanOrEqual(100);
     } finally {
       await agent.stop();
     }

@@ -264,7 +264,13 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       let batch = ob.pendingBatches().find((b) => !sent.has(b.seq));
       const dueIn = this.batchDueInMs(flushAndLeave);
       if (!batch && dueIn === 0) {
-        batch = await ob.formBatch({ maxSamples: this.batch.maxSamples, maxBytes: this.batch.maxBytes });
+        // Assign several full batches at once when a backlog allows: their assignments
+        // share one group commit instead of paying an fsync each.
+        const limits = { maxSamples: this.batch.maxSamples, maxBytes: this.batch.maxBytes };
+        const forming = [ob.formBatch(limits)];
+        const extra = Math.min(maxInFlight - inFlight - 1, Math.floor((ob.unassignedCount() - 1) / this.batch.maxSamples));
+        for (let k = 0; k < extra; k++) forming.push(ob.formBatch(limits));
+        batch = (await Promise.all(forming))[0];
       }
       if (!batch || inFlight >= maxInFlight) {
         await this.wake.wait(batch ? 1_000 : Math.min(dueIn, 60_000), () => !alive || this.stopping);

@@ -70,7 +70,9 @@ export class ReconnectBackoff {
 
 /**
  * A token bucket bounding publishes per second on one connection (IoT Core allows
- * 100 publishes/s per connection; the default 90 leaves a margin).
+ * 100 publishes/s per connection; the default 90 leaves a margin). The default burst
+ * is one token, so any one-second window holds at most rate + 1 publishes even after
+ * network jitter bunches them up on the broker side.
  */
 export class RateLimiter {
   private tokens: number;
@@ -78,7 +80,7 @@ export class RateLimiter {
 
   constructor(
     private readonly perSecond: number,
-    private readonly burst = Math.max(1, Math.floor(perSecond / 10)),
+    private readonly burst = 1,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = burst;
