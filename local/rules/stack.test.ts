@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreatePolicyCommand, CreateTopicRuleCommand, DeleteTopicRuleCommand, GetTopicRuleCommand, IoTClient } from '@aws-sdk/client-iot';
+import {
+  CreatePolicyCommand,
+  CreateTopicRuleCommand,
+  DeleteTopicRuleCommand,
+  GetTopicRuleCommand,
+  IoTClient,
+} from '@aws-sdk/client-iot';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +184,38 @@ describe('pulsepet rules on the real stack', () => {
       ]);
     } finally {
       q.destroy();
+    }
+  });
+
+  it('republishes onto a reserved shadow topic with $$, which the shadow service applies', async () => {
+    await provisionTestDevice(stack, 'pet-shadow');
+    await iot.send(
+      new CreateTopicRuleCommand({
+        ruleName: 'to_shadow',
+        topicRulePayload: {
+          sql: "SELECT VALUE {'state': {'desired': {'mood': mood}}} FROM 'conformance/mood/+'",
+          awsIotSqlVersion: '2016-03-23',
+          actions: [{ republish: { topic: `$$aws/things/${substitution('topic(3)')}/shadow/name/pet/update`, qos: 1, roleArn: ROLE } }],
+        },
+      }),
+    );
+    await publisher.publishAsync('conformance/mood/pet-shadow', '{"mood":"happy"}', { qos: 1 });
+    const data = new IoTDataPlaneClient(awsClientConfig(stack));
+    try {
+      let desired: unknown;
+      const deadline = Date.now() + 5000;
+      while (desired === undefined && Date.now() < deadline) {
+        await stack.rules.idle();
+        try {
+          const got = await data.send(new GetThingShadowCommand({ thingName: 'pet-shadow', shadowName: 'pet' }));
+          desired = JSON.parse(Buffer.from(got.payload ?? new Uint8Array()).toString()).state?.desired;
+        } catch (e) {
+          if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+        }
+      }
+      expect(desired).toEqual({ mood: 'happy' });
+    } finally {
+      data.destroy();
     }
   });
 
