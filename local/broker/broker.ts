@@ -331,7 +331,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       let principal: BrokerPrincipal;
       if (opts.wsCredentials) {
         const check = verifyPresignedUrl(
-          { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, host: req.headers.host },
+          { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers },
           opts.wsCredentials,
           { region: cfg.region },
         );

@@ -25,7 +25,7 @@ async function presign(opts: { service?: string; token?: string; expiresIn?: num
 
 const at = (secondsAfter: number) => signedAt.getTime() + secondsAfter * 1000;
 const check = (query: URLSearchParams, now: number, path = '/mqtt') =>
-  verifyPresignedUrl({ method: 'GET', path, query, host }, creds, { region: 'us-east-1' }, now);
+  verifyPresignedUrl({ method: 'GET', path, query, headers: { host } }, creds, { region: 'us-east-1' }, now);
 
 describe('Function: verifyPresignedUrl', () => {
   it('accepts a URL presigned by the AWS SDK signer for iotdevicegateway', async () => {
@@ -48,9 +48,25 @@ describe('Function: verifyPresignedUrl', () => {
     expect(check(q, at(1))).toEqual({ ok: false, reason: 'signature does not match' });
   });
 
+  it('verifies extra signed headers (AWS CRT signs the WebSocket handshake headers) and refuses when one differs', async () => {
+    const signer = new SignatureV4({ service: IOT_WS_SERVICE, region: 'us-east-1', credentials: creds, sha256: Sha256 });
+    const headers = { host, 'sec-websocket-protocol': 'mqtt', 'sec-websocket-version': '13' };
+    const signed = await signer.presign(
+      { method: 'GET', protocol: 'wss:', hostname: 'localhost', port: 4566, path: '/mqtt', headers, query: {} },
+      { signingDate: signedAt, expiresIn: 60, signableHeaders: new Set(['sec-websocket-protocol', 'sec-websocket-version']) },
+    );
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === 'string') q.set(k, v);
+    expect(q.get('X-Amz-SignedHeaders')).toContain('sec-websocket-protocol');
+    const verify = (h: Record<string, string>) =>
+      verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: q, headers: h }, creds, { region: 'us-east-1' }, at(1));
+    expect(verify(headers).ok).toBe(true);
+    expect(verify({ ...headers, 'sec-websocket-protocol': 'other' }).ok).toBe(false);
+  });
+
   it('refuses an unknown access key before computing anything', async () => {
     const q = await presign({ expiresIn: 60 });
-    const r = verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: q, host }, { ...creds, accessKeyId: 'AKIAOTHER' }, { region: 'us-east-1' }, at(1));
+    const r = verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: q, headers: { host } }, { ...creds, accessKeyId: 'AKIAOTHER' }, { region: 'us-east-1' }, at(1));
     expect(r).toEqual({ ok: false, reason: 'unknown access key' });
   });
 });

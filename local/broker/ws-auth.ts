@@ -17,7 +17,7 @@ export type PresignCheck = { ok: true; accessKeyId: string } | { ok: false; reas
  * payload hash may be the empty-body hash or `UNSIGNED-PAYLOAD`.
  */
 export function verifyPresignedUrl(
-  input: { method: string; path: string; query: URLSearchParams; host: string | undefined },
+  input: { method: string; path: string; query: URLSearchParams; headers: Readonly<Record<string, string | string[] | undefined>> },
   credentials: { accessKeyId: string; secretAccessKey: string },
   expected: { region: string },
   now = Date.now(),
@@ -49,14 +49,17 @@ export function verifyPresignedUrl(
     return { ok: false, reason: 'signature date outside the allowed clock skew' };
   }
 
+  // Any request header may be signed (AWS CRT clients sign the WebSocket handshake
+  // headers too); `host` must be among them.
   const headerNames = signedHeaders.split(';');
-  const canonicalHeaders = headerNames
-    .map((h) => {
-      const v = h === 'host' ? input.host : undefined;
-      return `${h}:${(v ?? '').trim()}\n`;
-    })
-    .join('');
-  if (headerNames.some((h) => h !== 'host')) return { ok: false, reason: 'only the host header may be signed' };
+  if (!headerNames.includes('host')) return { ok: false, reason: 'the host header must be signed' };
+  let canonicalHeaders = '';
+  for (const h of headerNames) {
+    const raw = input.headers[h];
+    if (raw === undefined) return { ok: false, reason: `signed header ${h} is missing` };
+    const value = (Array.isArray(raw) ? raw.join(',') : raw).trim().replace(/\s+/g, ' ');
+    canonicalHeaders += `${h}:${value}\n`;
+  }
 
   const scope = `${date}/${region}/${service}/aws4_request`;
   const key = signingKey(credentials.secretAccessKey, date, region, service);
