@@ -57,7 +57,8 @@ const DDL = [
      internal VARCHAR, PRIMARY KEY (internal_table, name))`,
 ];
 
-const DUCK_TYPE: Record<ScalarType, string> = {
+/** The DuckDB column type that stores a Timestream scalar type. */
+export const DUCK_TYPE: Record<ScalarType, string> = {
   DOUBLE: 'DOUBLE',
   BIGINT: 'BIGINT',
   VARCHAR: 'VARCHAR',

@@ -88,6 +88,22 @@ describe('Class: TelemetryStore', () => {
       expect(Number(rows[0]?.[0])).toBe(1000);
     });
 
+    it('commits staged rows even when a later write in the same commit changes the schema and appends nothing', async () => {
+      const s = await open(undefined, () => NOW);
+      await write(s, [rec('a', NOW - 1, 70, 5)]);
+      const withNewMeasure: WireRecord = {
+        ...rec('a', NOW - 1, 71, 1),
+        MeasureValues: [
+          { Name: 'hr', Value: '71', Type: 'DOUBLE' },
+          { Name: 'spo2', Value: '97', Type: 'DOUBLE' },
+        ],
+      };
+      const [first, second] = await Promise.all([write(s, [rec('a', NOW - 2, 72)]), write(s, [withNewMeasure])]);
+      expect(first.rejected).toEqual([]);
+      expect(second.rejected[0]?.ExistingVersion).toBe(5);
+      expect(await hrs(s, 'a')).toEqual([72, 70]);
+    });
+
     it('counts records older than the memory store but inside the magnetic window as MagneticStore', async () => {
       const s = await open(undefined, () => NOW);
       const out = await write(s, [rec('a', NOW - 3 * 86_400_000, 70), rec('a', NOW - 1000, 71)]);

@@ -2,15 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger';
-import { Catalog, type ColumnMeta, type RetentionProperties, type TableMeta } from './catalog';
+import { Catalog, type ColumnMeta, DUCK_TYPE, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
 import { type NormalizedRecord, normalizeRecords, type WriteRecordsRequest } from './records';
 
 /**
  * The local Timestream store: one DuckDB table per Timestream table, in wide form
  * (one row per record; each dimension and each measure is a column, as Timestream's
- * own query model shows them). Writes are group-committed: concurrent WriteRecords
- * calls are appended through one DuckDB appender and flushed together, then answered.
+ * own query model shows them). Writes are group-committed: WriteRecords calls that
+ * arrive while a commit runs are appended (DuckDB appender) to an in-memory staging
+ * table and moved into the durable table by one `INSERT … SELECT`, which runs (and
+ * fsyncs the WAL) on DuckDB's threads rather than blocking the event loop; each call is
+ * answered once its records are committed and queryable.
  * Upsert by version follows https://docs.aws.amazon.com/timestream/latest/developerguide/API_WriteRecords.html
  * ("Upserts"): same dimensions + measure name + time → a higher Version replaces the
  * record, an identical value is accepted, anything else is rejected with ExistingVersion.
@@ -61,6 +64,10 @@ export class TelemetryStore {
   /** per table internal name → series\u0003measure → time → entry */
   private readonly index = new Map<string, Map<string, Map<TimeKey, IndexEntry>>>();
   private readonly appenders = new Map<string, DuckDBAppender>();
+  /** tables that have a staging twin in `stage` */
+  private readonly staged = new Set<string>();
+  /** tables with staged rows not yet committed */
+  private readonly dirty = new Set<string>();
   private queue: PendingWrite[] = [];
   private draining = false;
   private closed = false;
@@ -84,6 +91,8 @@ export class TelemetryStore {
     const instance = await DuckDBInstance.create(file);
     const writer = await instance.connect();
     const reader = await instance.connect();
+    // the staging area of the group commit: in memory, so flushing appends costs no fsync
+    await writer.run(`ATTACH ':memory:' AS stage`);
     const catalog = await Catalog.load(writer);
     const store = new TelemetryStore(
       instance,
@@ -146,13 +155,7 @@ export class TelemetryStore {
         const deletes: Array<[TableMeta, NormalizedRecord, number]> = [];
         try {
           for (const w of batch) results.push(await this.apply(w, deletes));
-          for (const a of this.appenders.values()) a.flushSync();
-          for (const [t, r, oldVersion] of deletes) {
-            await this.writer.run(
-              `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
-              [r.seriesKey, r.measureName, r.timeNs, BigInt(oldVersion)],
-            );
-          }
+          await this.commit(deletes);
         } catch (e) {
           this.logger.error({ err: e }, 'telemetry store write failed');
           // The index may now disagree with disk; rebuild it lazily from DuckDB.
@@ -165,6 +168,8 @@ export class TelemetryStore {
             }
           }
           this.appenders.clear();
+          this.dirty.clear();
+          for (const internal of this.staged) await this.writer.run(`DELETE FROM stage.main.${internal}`).catch(() => {});
           for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
           const err = new TimestreamError('InternalServerException', 'The telemetry store failed to write.', {
             cause: e,
@@ -178,6 +183,22 @@ export class TelemetryStore {
       }
     } finally {
       this.draining = false;
+    }
+  }
+
+  /** Moves staged rows into the durable tables (one transaction each), then applies upsert deletes. */
+  private async commit(deletes: Array<[TableMeta, NormalizedRecord, number]>): Promise<void> {
+    for (const internal of this.dirty) {
+      this.appenders.get(internal)?.flushSync(); // in-memory: cheap
+      await this.writer.run(`INSERT INTO ${internal} SELECT * FROM stage.main.${internal}`);
+      await this.writer.run(`DELETE FROM stage.main.${internal}`);
+    }
+    this.dirty.clear();
+    for (const [t, r, oldVersion] of deletes) {
+      await this.writer.run(
+        `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
+        [r.seriesKey, r.measureName, r.timeNs, BigInt(oldVersion)],
+      );
     }
   }
 
@@ -232,6 +253,7 @@ export class TelemetryStore {
       }
       appender ??= await this.appenderFor(table);
       this.appendRow(appender, table, r);
+      this.dirty.add(table.internal);
       idx.set(key, { v: r.version, fp: r.fingerprint });
       if (Number(r.timeNs / 1_000_000n) >= memLow) memory++;
       else magnetic++;
@@ -275,13 +297,22 @@ export class TelemetryStore {
       a.closeSync();
       this.appenders.delete(table.internal);
     }
-    for (const [name, c] of missing) await this.catalog.addColumn(table, name, c.kind, c.type);
+    for (const [name, c] of missing) {
+      const col = await this.catalog.addColumn(table, name, c.kind, c.type);
+      if (this.staged.has(table.internal)) {
+        await this.writer.run(`ALTER TABLE stage.main.${table.internal} ADD COLUMN ${col.internal} ${DUCK_TYPE[col.type]}`);
+      }
+    }
   }
 
   private async appenderFor(table: TableMeta): Promise<DuckDBAppender> {
     let a = this.appenders.get(table.internal);
     if (!a) {
-      a = await this.writer.createAppender(table.internal);
+      if (!this.staged.has(table.internal)) {
+        await this.writer.run(`CREATE TABLE stage.main.${table.internal} AS SELECT * FROM ${table.internal} LIMIT 0`);
+        this.staged.add(table.internal);
+      }
+      a = await this.writer.createAppender(table.internal, 'main', 'stage');
       this.appenders.set(table.internal, a);
     }
     return a;
@@ -322,8 +353,6 @@ export class TelemetryStore {
     if (idx) return idx;
     idx = new Map();
     if (table.hadRowsAtOpen) {
-      const a = this.appenders.get(table.internal);
-      a?.flushSync();
       const rows = (
         await this.writer.runAndReadAll(
           `SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2`,

@@ -1,0 +1,178 @@
+/**
+ * Ingest benchmark: N devices publish paced telemetry v1 batches over mTLS to the local
+ * stack; the `ingest_telemetry` rule invokes the ingest function, which writes through
+ * client-timestream-write; the bench polls client-timestream-query until every sample
+ * is queryable. Reports queryable samples/s and publish → queryable latency p50/p99, and
+ * the broker-only rate of the same fleet in the same run (a topic no rule matches,
+ * observed on the broker bus), so rules + function + store overhead reads as a ratio.
+ *
+ *   npx tsx bench/ingest-throughput.ts [--devices 20] [--rate 50] [--samples 100] [--seconds 4]
+ *
+ * Batch k of a device counts as queryable at the first poll whose per-thing count covers
+ * batches 0..k (poll interval in the output). Prints one JSON object. Not a test.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { z } from 'zod';
+import { startLocalStack } from '../local/stack';
+import { awsClientConfig, provisionTestDevice, type TestDevice } from '../local/testing';
+import { benchFlags, round } from './broker-support';
+
+const flags = benchFlags(
+  { devices: { type: 'string' }, rate: { type: 'string' }, samples: { type: 'string' }, seconds: { type: 'string' }, poll: { type: 'string' } },
+  z.object({
+    devices: z.coerce.number().int().min(1).max(200).default(20),
+    /** batches per second per device (IoT Core allows 100 publishes/s per connection) */
+    rate: z.coerce.number().positive().max(95).default(50),
+    samples: z.coerce.number().int().min(1).max(600).default(100),
+    seconds: z.coerce.number().positive().max(60).default(4),
+    poll: z.coerce.number().int().min(10).max(1000).default(50),
+  }),
+);
+const batchesPerDevice = Math.max(1, Math.round(flags.rate * flags.seconds));
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
+const stack = await startLocalStack({ dataDir: dir });
+const devices: TestDevice[] = [];
+for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-ingest-${i}`));
+const query = new TimestreamQueryClient(awsClientConfig(stack));
+
+const child = fork(join(import.meta.dirname, 'ingest-publishers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function request<T>(msg: object, expect: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: { kind: string; message?: string }) => {
+      if (m.kind === expect) {
+        child.off('message', on);
+        resolve(m as T);
+      } else if (m.kind === 'error') {
+        child.off('message', on);
+        reject(new Error(m.message));
+      }
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+await request(
+  {
+    kind: 'init',
+    mqttEndpoint: stack.mqttEndpoint,
+    caPem: readFileSync(stack.caFile, 'utf8'),
+    devices: devices.map((d) => ({ thing: d.thingName, certificatePem: d.certificatePem, privateKeyPem: d.privateKeyPem })),
+  },
+  'ready',
+);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+};
+type Sent = { sent: Record<string, number[]> };
+const total = flags.devices * batchesPerDevice * flags.samples;
+
+/** Broker only: deliveries observed on the bus for a topic no rule matches. */
+async function brokerOnly(baseT: number) {
+  const delivered = new Map<string, number[]>();
+  const off = stack.bus.onPublish('dt/pulsepet/+/bench', (m) => {
+    const thing = m.topic.split('/')[2] ?? '';
+    const list = delivered.get(thing) ?? [];
+    list.push(Date.now());
+    delivered.set(thing, list);
+  });
+  const { sent } = await request<Sent>(
+    { kind: 'run', topicLeaf: 'bench', batchesPerDevice, samplesPerBatch: flags.samples, ratePerDevice: flags.rate, baseT, seqBase: 0 },
+    'done',
+  );
+  const deadline = Date.now() + 30_000;
+  while ([...delivered.values()].reduce((n, l) => n + l.length, 0) < flags.devices * batchesPerDevice && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  off();
+  return summarize(sent, delivered);
+}
+
+/** End to end: polls Query until each thing's count covers all its batches. */
+async function endToEnd(baseT: number) {
+  const queryable = new Map<string, number[]>();
+  const counts = new Map<string, number>();
+  const run = request<Sent>(
+    { kind: 'run', topicLeaf: 'telemetry', batchesPerDevice, samplesPerBatch: flags.samples, ratePerDevice: flags.rate, baseT, seqBase: 0 },
+    'done',
+  );
+  let sent: Sent | undefined;
+  void run.then((s) => {
+    sent = s;
+  });
+  let polls = 0;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const q = await query
+      .send(
+        new QueryCommand({
+          QueryString: `SELECT thing, count(*) FROM "pulsepet"."telemetry" WHERE time >= from_milliseconds(${baseT}) GROUP BY thing`,
+        }),
+      )
+      .catch(() => undefined); // no `thing` column before the first write
+    polls++;
+    const now = Date.now();
+    for (const r of q?.Rows ?? []) {
+      const thing = r.Data?.[0]?.ScalarValue ?? '';
+      const n = Number(r.Data?.[1]?.ScalarValue ?? 0);
+      counts.set(thing, n);
+      const list = queryable.get(thing) ?? [];
+      while (list.length < Math.floor(n / flags.samples)) list.push(now);
+      queryable.set(thing, list);
+    }
+    if ([...counts.values()].reduce((a, b) => a + b, 0) >= total && sent) break;
+    await new Promise((r) => setTimeout(r, flags.poll));
+  }
+  return { ...summarize((await run).sent, queryable), polls, stored: [...counts.values()].reduce((a, b) => a + b, 0) };
+}
+
+function summarize(sent: Record<string, number[]>, seen: Map<string, number[]>) {
+  const lat: number[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  let samples = 0;
+  for (const [thing, times] of Object.entries(sent)) {
+    const got = seen.get(thing) ?? [];
+    times.forEach((t, k) => {
+      first = Math.min(first, t);
+      const at = got[k];
+      if (at === undefined) return;
+      lat.push(at - t);
+      last = Math.max(last, at);
+      samples += flags.samples;
+    });
+  }
+  return {
+    samples,
+    samplesPerSec: round(samples / ((last - first) / 1000)),
+    latencyMs: { p50: pct(lat, 50), p99: pct(lat, 99), max: pct(lat, 100) },
+  };
+}
+
+const now = Date.now();
+const broker = await brokerOnly(now - 3_600_000);
+const e2e = await endToEnd(now - 2 * 3_600_000);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'ingest-throughput',
+    devices: flags.devices,
+    batchesPerDevice,
+    samplesPerBatch: flags.samples,
+    offeredSamplesPerSec: flags.devices * flags.rate * flags.samples,
+    pollIntervalMs: flags.poll,
+    endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query' },
+    brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
+    ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
+    target: { endToEndSamplesPerSec: 100_000 },
+  })}\n`,
+);
+child.send({ kind: 'exit' });
+query.destroy();
+await stack.close();
+rmSync(dir, { recursive: true, force: true });
