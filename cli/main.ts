@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   up: { summary: 'start the local IoT Core (broker, shadows, rules, gateway)', load: async () => (await import('./up')).up },
   fleet: { summary: 'provision and manage things and certificates', load: async () => (await import('./fleet')).fleet },
   agent: { summary: 'run the gateway device agent', load: async () => (await import('./agent')).agent },
+  bench: { summary: 'run a benchmark (prints JSON)', load: async () => (await import('./bench')).bench },
 };
 
 export function usage(): string {

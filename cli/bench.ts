@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { UsageError } from '../common/cli-config';
+
+/** The runnable benchmarks in bench/ (helpers such as *-support.ts are not listed). Each prints one JSON object. */
+export const BENCHMARKS: Record<string, string> = {
+  'broker-connect-rate': 'mTLS CONNECT rate with registry + policy checks vs plain aedes (target ratio ≥ 0.8)',
+  'broker-rss': 'broker RSS per idle mTLS connection (target 10,000 connections < 1 GiB)',
+  'broker-throughput': 'policy-checked QoS 1 throughput vs plain aedes (target ratio ≥ 0.7)',
+  'shadow-throughput': 'shadow updates/s across 1,000 things (MQTT, HTTP) and update → delta latency',
+  'agent-footprint': 'agent RSS/CPU at 1 Hz vs a bare aws-iot-device-sdk-v2 client (targets 1.25× / 2×)',
+  'outbox-append': 'durable outbox appends/s with group commit vs fsync per sample (target ≥ 20,000/s)',
+  'outbox-drain': 'time to drain a 100,000-sample backlog vs the 100 publishes/s floor',
+  'ingest-throughput': 'telemetry → rules → ingest → queryable samples/s and latency vs broker-only rate',
+};
+
+const USAGE = `usage: pulsepet bench NAME [flags passed to the benchmark]
+       pulsepet bench --list
+
+${Object.entries(BENCHMARKS)
+  .map(([n, d]) => `  ${n.padEnd(20)} ${d}`)
+  .join('\n')}
+`;
+
+/** `pulsepet bench`: runs one benchmark in a child process; its JSON goes to stdout. */
+export async function bench(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--list' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (!(name in BENCHMARKS)) throw new UsageError([`unknown benchmark '${name}' (pulsepet bench --list)`]);
+  const file = join(import.meta.dirname, '..', 'bench', `${name}.ts`);
+  return await new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
