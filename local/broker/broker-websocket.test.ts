@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { auth, iot, mqtt as crt } from 'aws-iot-device-sdk-v2';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, type Fixture, startFixture, TEST_REGION, until } from './test-support';
@@ -67,6 +68,28 @@ describe('Method: attachWebSocket', () => {
     expect(got).toEqual(['dt/pulsepet/ws-pet/telemetry']);
     await devConn.client.endAsync();
     await out.client.endAsync();
+  });
+
+  it('admits aws-iot-device-sdk-v2 over WebSocket, whose CRT signer also signs the Connection header', async () => {
+    const config = iot.AwsIotMqttConnectionConfigBuilder.new_with_websockets({
+      region: TEST_REGION,
+      credentials_provider: auth.AwsCredentialsProvider.newStatic(creds.accessKeyId, creds.secretAccessKey),
+    })
+      .with_endpoint('127.0.0.1')
+      .with_port(httpPort)
+      .with_client_id('pet-display-crt')
+      .with_clean_session(true)
+      .build();
+    // the local gateway serves plain HTTP (wss:// on AWS): drop the TLS context
+    (config as { tls_ctx?: unknown }).tls_ctx = undefined;
+    const conn = new crt.MqttClient().new_connection(config);
+    try {
+      expect(await conn.connect()).toBe(false);
+      const sub = await conn.subscribe('dt/pulsepet/+/telemetry', crt.QoS.AtLeastOnce);
+      expect(sub.qos).toBe(crt.QoS.AtLeastOnce);
+    } finally {
+      await Promise.race([conn.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
   });
 
   it('refuses a URL signed with the wrong secret', async () => {
