@@ -1,19 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { ulid } from 'ulid';
 import { DurableMap } from '../common/journal';
 import type { Logger } from '../common/logger';
 import { PulsepetError } from '../protocol/errors';
 import { MAX_PAYLOAD_BYTES, summarize, type TelemetryV1 } from '../protocol/telemetry';
 import type { OutboxRecord } from './outbox-record';
+import { type FsyncPolicy, SegmentLog } from './segment-log';
 
-/**
- * When appended data reaches the disk. `always`: the append resolves after fsync
- * (appends made in the same tick share one fsync — group commit); `interval`: after
- * write(2), fsync every `ms`; `never`: after write(2) only. Data written with
- * write(2) survives kill -9 (it is in the page cache); only fsync survives power loss.
- */
-export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; ms: number } | { kind: 'never' };
+export type { FsyncPolicy } from './segment-log';
 
 /** What to do when the outbox is full — the two policies Greengrass stream manager offers. */
 export type FullPolicy = 'drop-oldest' | 'reject-new';
@@ -50,12 +44,6 @@ export interface OutboxStats {
 
 type Meta = number | BatchAssignment;
 
-interface Segment {
-  first: number;
-  path: string;
-  bytes: number;
-}
-
 /** Fixed envelope overhead of a telemetry v1 message without samples/context (generous). */
 const ENVELOPE_BYTES = 400;
 
@@ -74,8 +62,7 @@ const ENVELOPE_BYTES = 400;
  */
 export class Outbox {
   private readonly meta: DurableMap<Meta>;
-  private readonly segments: Segment[] = [];
-  private fd = -1;
+  private readonly segments: SegmentLog;
   /** serialized records of live entries; lines[k] is entry `base + k` */
   private lines: string[] = [];
   /** arrival time (ms) of each live entry; 0 for entries recovered from disk */
@@ -94,14 +81,12 @@ export class Outbox {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
   private closed = false;
-  private dirty = false;
   private interval: NodeJS.Timeout | undefined;
   private droppedTotal: number;
   private readonly fsyncPolicy: FsyncPolicy;
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly policy: FullPolicy;
-  private readonly segmentBytes: number;
   private readonly log: Logger;
   /** called with the number of entries dropped by `drop-oldest` */
   onDrop: ((count: number) => void) | undefined;
@@ -111,21 +96,24 @@ export class Outbox {
     this.maxBytes = opts.maxBytes ?? 32 * 1024 * 1024;
     this.maxEntries = opts.maxEntries ?? 1_000_000;
     this.policy = opts.policy ?? 'drop-oldest';
-    this.segmentBytes = opts.segmentBytes ?? 4 * 1024 * 1024;
     this.log = opts.logger.child({ component: 'outbox' });
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     this.meta = DurableMap.open<Meta>(opts.dir, 'meta', { compactEvery: 2_000 });
     const head = this.metaNumber('head', 0);
     this.droppedTotal = this.metaNumber('dropped', 0);
     this.base = head;
-    this.nextIndex = head;
-    this.loadSegments(head);
+    this.segments = new SegmentLog(opts.dir, this.fsyncPolicy, opts.segmentBytes ?? 4 * 1024 * 1024, this.log);
+    this.nextIndex = this.segments.load(head, (body) => {
+      this.lines.push(body);
+      this.times.push(0);
+      this.liveBytes += Buffer.byteLength(body, 'utf8') + 1;
+    });
     this.committedIndex = this.nextIndex;
     this.loadBatches(head);
-    this.deleteSegmentsBelow(head);
+    this.segments.deleteBelow(head);
     this.nextUnassigned = this.batches.length > 0 ? this.batches[this.batches.length - 1]!.last + 1 : head;
     if (this.fsyncPolicy.kind === 'interval') {
-      this.interval = setInterval(() => this.syncNow(), this.fsyncPolicy.ms);
+      this.interval = setInterval(() => this.segments.syncIfDirty(), this.fsyncPolicy.ms);
       this.interval.unref();
     }
   }
@@ -286,7 +274,7 @@ export class Outbox {
     this.advanceBase(head);
     writes.push(this.meta.set('head', head));
     await Promise.all(writes);
-    this.deleteSegmentsBelow(head);
+    this.segments.deleteBelow(head);
   }
 
   /** Flushes and closes; safe to call twice. */
@@ -295,11 +283,7 @@ export class Outbox {
     await this.flush();
     this.closed = true;
     if (this.interval) clearInterval(this.interval);
-    if (this.fd >= 0) {
-      if (this.fsyncPolicy.kind !== 'never') fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = -1;
-    }
+    this.segments.close();
     await this.meta.flush();
     this.meta.close();
   }
@@ -313,8 +297,7 @@ export class Outbox {
     this.pending = [];
     this.waiters = [];
     if (this.interval) clearInterval(this.interval);
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.segments.close(false);
     this.meta.close();
   }
 
@@ -350,7 +333,7 @@ export class Outbox {
     this.droppedTotal += dropped;
     this.background(this.meta.set('dropped', this.droppedTotal));
     const head = this.base;
-    this.background(this.meta.set('head', head).then(() => this.deleteSegmentsBelow(head)));
+    this.background(this.meta.set('head', head).then(() => this.segments.deleteBelow(head)));
     this.log.warn({ dropped, droppedTotal: this.droppedTotal, policy: this.policy }, 'outbox full: dropped oldest samples');
     this.onDrop?.(dropped);
   }
@@ -383,56 +366,13 @@ export class Outbox {
     }
     try {
       const first = Number(lines[0]!.slice(0, lines[0]!.indexOf('\t')));
-      this.ensureSegment(first);
-      const text = `${lines.join('\n')}\n`;
-      writeSync(this.fd, text);
-      this.segments[this.segments.length - 1]!.bytes += Buffer.byteLength(text, 'utf8');
-      if (this.fsyncPolicy.kind === 'always') fsyncSync(this.fd);
-      else this.dirty = true;
+      this.segments.write(first, lines);
       this.committedIndex = first + lines.length;
       for (const w of waiters) w.resolve();
     } catch (e) {
       const err = new PulsepetError('PP_ERR_STORE', `cannot write outbox in ${this.opts.dir}`, { cause: e });
       this.log.error({ err }, 'outbox write failed');
       for (const w of waiters) w.reject(err);
-    }
-  }
-
-  private syncNow(): void {
-    if (this.dirty && this.fd >= 0) {
-      this.dirty = false;
-      fsyncSync(this.fd);
-    }
-  }
-
-  private ensureSegment(first: number): void {
-    const active = this.segments[this.segments.length - 1];
-    if (this.fd >= 0 && active !== undefined && active.bytes < this.segmentBytes) return;
-    if (this.fd >= 0) {
-      if (this.fsyncPolicy.kind !== 'never') fsyncSync(this.fd);
-      closeSync(this.fd);
-    }
-    const path = join(this.opts.dir, `seg-${String(first).padStart(16, '0')}.jsonl`);
-    this.fd = openSync(path, 'a', 0o600);
-    this.segments.push({ first, path, bytes: 0 });
-    // A new file's directory entry must be durable too (fsync(2): "fsync on the file
-    // does not ensure that the entry in the directory has reached disk").
-    if (this.fsyncPolicy.kind === 'always') {
-      const dfd = openSync(this.opts.dir, 'r');
-      fsyncSync(dfd);
-      closeSync(dfd);
-    }
-  }
-
-  private deleteSegmentsBelow(head: number): void {
-    // A segment may go when the next one starts at or below the cursor; never the active one.
-    while (this.segments.length > 1 && this.segments[1]!.first <= head) {
-      const s = this.segments.shift()!;
-      try {
-        unlinkSync(s.path);
-      } catch (e) {
-        this.log.warn({ err: e, path: s.path }, 'cannot delete acknowledged outbox segment');
-      }
     }
   }
 
@@ -444,59 +384,6 @@ export class Outbox {
   private metaNumber(key: string, dflt: number): number {
     const v = this.meta.get(key);
     return typeof v === 'number' ? v : dflt;
-  }
-
-  private loadSegments(head: number): void {
-    const files = readdirSync(this.opts.dir)
-      .filter((f) => /^seg-\d{16}\.jsonl$/.test(f))
-      .sort();
-    for (let f = 0; f < files.length; f++) {
-      const name = files[f]!;
-      const path = join(this.opts.dir, name);
-      const first = Number(name.slice(4, 20));
-      const text = readFileSync(path, 'utf8');
-      const isLast = f === files.length - 1;
-      let good = 0;
-      const rows = text.split('\n');
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!;
-        if (row === '') continue;
-        const tab = row.indexOf('\t');
-        const index = Number(row.slice(0, tab));
-        const body = row.slice(tab + 1);
-        let valid = tab > 0 && Number.isInteger(index);
-        if (valid) {
-          try {
-            JSON.parse(body);
-          } catch {
-            valid = false;
-          }
-        }
-        const torn = !valid || (r === rows.length - 1 && !text.endsWith('\n'));
-        if (torn) {
-          // Only the tail of the newest segment can be torn (its append never resolved).
-          if (isLast && r >= rows.length - 2) {
-            truncateSync(path, good);
-            this.log.warn({ path, keptBytes: good }, 'outbox: cut a torn last entry left by a crash');
-            break;
-          }
-          throw new PulsepetError('PP_ERR_STORE', `corrupt outbox segment ${path} at line ${r + 1}`);
-        }
-        good += Buffer.byteLength(row, 'utf8') + 1;
-        if (index < head) continue;
-        if (index !== this.nextIndex) {
-          throw new PulsepetError('PP_ERR_STORE', `outbox gap in ${path}: expected entry ${this.nextIndex}, found ${index}`);
-        }
-        this.lines.push(body);
-        this.times.push(0);
-        this.liveBytes += Buffer.byteLength(body, 'utf8') + 1;
-        this.nextIndex++;
-      }
-      this.segments.push({ first, path, bytes: good });
-    }
-    // Reopen the newest segment for appends unless it is already full.
-    const active = this.segments[this.segments.length - 1];
-    if (active !== undefined && active.bytes < this.segmentBytes) this.fd = openSync(active.path, 'a', 0o600);
   }
 
   private loadBatches(head: number): void {
