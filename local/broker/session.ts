@@ -42,7 +42,8 @@ export function sessionFacts(s: Session): SessionFacts {
 
 /** The origin rules and shadows see for messages this session publishes. */
 export function sessionOrigin(s: Session): PublishOrigin {
-  if (s.origin) return s.origin;
+  // rebuilt when an attachment change re-resolved the thing name
+  if (s.origin && s.origin.thingName === s.thingName) return s.origin;
   const o: PublishOrigin = { principal: principalIdentifier(s) };
   if (s.clientId !== undefined) o.clientId = s.clientId;
   if (s.thingName !== undefined) o.thingName = s.thingName;
