@@ -38,6 +38,14 @@ describe('Function: parseAgentConfig', () => {
     expect(Object.isFrozen(cfg)).toBe(true);
   });
 
+  it('resolves relative paths in the config file against the file’s directory', () => {
+    const f = files();
+    const cfgFile = join(f.dir, 'rel.json');
+    writeFileSync(cfgFile, JSON.stringify({ thing: 'pet-2', endpoint: 'mqtts://h:1', cert: 'c.pem', key: 'k.pem', ca: 'ca.pem' }));
+    const cfg = parseAgentConfig(['--config', cfgFile], '/');
+    expect(cfg !== 'help' && cfg.cert).toBe(f.cert);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf(['--thing', 'bad thing', '--endpoint', 'http://x', '--mqtt', '4', '--fsync', 'sometimes', '--input', 'sim:dance']);
     expect(problems.map((p) => p.split(':')[0])).toEqual(

@@ -1,5 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { UsageError } from '../common/cli-config';
@@ -153,7 +153,14 @@ export function parseAgentConfig(argv: string[], cwd = process.cwd()): Readonly<
     try {
       const parsed = JSON.parse(readFileSync(values.config, 'utf8')) as unknown;
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`--config: ${values.config} is not a JSON object`);
-      else fromFile = parsed as Record<string, unknown>;
+      else {
+        fromFile = parsed as Record<string, unknown>;
+        // Paths in the file are relative to the file, not to the working directory.
+        for (const k of ['cert', 'key', 'ca', 'outbox']) {
+          const v = fromFile[k];
+          if (typeof v === 'string' && !isAbsolute(v)) fromFile[k] = resolve(dirname(values.config), v);
+        }
+      }
     } catch (e) {
       problems.push(`--config: cannot read ${values.config}: ${(e as Error).message}`);
     }
