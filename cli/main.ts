@@ -6,6 +6,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   up: { summary: 'start the local IoT Core (broker, shadows, rules, gateway)', load: async () => (await import('./up')).up },
   fleet: { summary: 'provision and manage things and certificates', load: async () => (await import('./fleet')).fleet },
   agent: { summary: 'run the gateway device agent', load: async () => (await import('./agent')).agent },
+  'dead-letters': {
+    summary: 'inspect rule actions that failed all retries (list | show ID)',
+    load: async () => (await import('../local/rules/dead-letters-cli')).deadLetters,
+  },
   bench: { summary: 'run a benchmark (prints JSON)', load: async () => (await import('./bench')).bench },
 };
 
