@@ -17,6 +17,7 @@ export const IOT_ERROR_STATUS = {
   MalformedPolicyException: 400,
   UnauthorizedException: 401,
   LimitExceededException: 410,
+  VersionsLimitExceededException: 409,
   InternalFailureException: 500,
 } as const;
 
@@ -34,6 +35,7 @@ const CODE_FOR_TYPE: Record<IotErrorType, ErrorCode> = {
   MalformedPolicyException: 'PP_ERR_VALIDATION',
   UnauthorizedException: 'PP_ERR_UNAUTHORIZED',
   LimitExceededException: 'PP_ERR_LIMIT',
+  VersionsLimitExceededException: 'PP_ERR_LIMIT',
   InternalFailureException: 'PP_ERR_INTERNAL',
 };
 

@@ -6,6 +6,7 @@ import { iotArn, LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
 import { CaStore, type NewCaCertificate } from './ca-store';
 import { iotError } from './errors';
+import { PolicyStore } from './policy-store';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
@@ -18,13 +19,12 @@ import type {
 } from './types';
 
 export type { NewCaCertificate } from './ca-store';
+export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
 export { THING_NAME_RE, type ThingConfig, type ThingUpdate } from './thing-store';
 
 /** RegistryEvents as the tuple map node's typed EventEmitter wants. */
 export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };
 
-/** Policy names: IoT API reference, CreatePolicy `policyName` pattern and length. */
-export const POLICY_NAME_RE = /^[\w+=,.@-]{1,128}$/;
 /** Certificate ids are 64 lowercase hex chars (SHA-256 of the DER). */
 export const CERTIFICATE_ID_RE = /^[0-9a-f]{64}$/;
 
@@ -75,7 +75,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   private readonly thingStore: ThingStore;
   private readonly certs: DurableMap<CertificateRecord>;
   private readonly caStore: CaStore;
-  private readonly policies: DurableMap<PolicyRecord>;
+  private readonly policyStore: PolicyStore;
   private readonly policyLinks: DurableMap<PolicyAttachment>;
   private readonly thingLinks: DurableMap<ThingAttachment>;
   /** policy name ⇄ target (principal ARN) */
@@ -92,7 +92,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     this.thingStore = new ThingStore(dir, opts.region);
     this.certs = DurableMap.open(dir, 'certificates');
     this.caStore = new CaStore(dir, opts.region, this.accountId, (e) => this.emit('ca-status', e));
-    this.policies = DurableMap.open(dir, 'policies');
+    this.policyStore = new PolicyStore(dir, opts.region, (policyName) => this.emit('policy-changed', { policyName }));
     this.policyLinks = DurableMap.open(dir, 'policy-attachments');
     this.thingLinks = DurableMap.open(dir, 'thing-principals');
     for (const a of this.policyLinks.values()) this.policyIndex.add(a.policyName, a.target);
@@ -101,7 +101,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
       this.principalTypes.set(linkKey(a.thingName, a.principal), a.type);
     }
     this.log.debug(
-      { things: this.thingStore.size, certificates: this.certs.size, policies: this.policies.size },
+      { things: this.thingStore.size, certificates: this.certs.size, policies: this.policyStore.size },
       'registry opened',
     );
   }
@@ -121,7 +121,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return this.caStore.arn(certificateId);
   }
   policyArn(policyName: string): string {
-    return iotArn(this.region, `policy/${policyName}`);
+    return this.policyStore.arn(policyName);
   }
 
   // ---- things and thing types (ThingStore) ---------------------------------
@@ -290,57 +290,35 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return this.caStore.update(certificateId, change);
   }
 
-  // ---- policies ------------------------------------------------------------
+  // ---- policies (PolicyStore) -----------------------------------------------------
 
   /** CreatePolicy; validation of the document is the caller's job (MalformedPolicyException). */
-  async createPolicy(policyName: string, policyDocument: string): Promise<PolicyRecord> {
-    if (!POLICY_NAME_RE.test(policyName)) throw iotError('InvalidRequestException', `invalid policy name '${policyName}'`);
-    if (this.policies.has(policyName)) {
-      throw iotError('ResourceAlreadyExistsException', `Policy ${policyName} already exists`, {
-        resourceId: policyName,
-        resourceArn: this.policyArn(policyName),
-      });
-    }
-    const now = Date.now();
-    const rec: PolicyRecord = {
-      policyName,
-      policyArn: this.policyArn(policyName),
-      policyDocument,
-      defaultVersionId: '1',
-      creationDate: now,
-      lastModifiedDate: now,
-      generationId: randomUUID(),
-    };
-    await this.policies.set(policyName, rec);
-    this.emit('policy-changed', { policyName });
-    return rec;
+  createPolicy(policyName: string, policyDocument: string): Promise<PolicyRecord> {
+    return this.policyStore.create(policyName, policyDocument);
   }
 
   getPolicy(policyName: string): PolicyRecord | undefined {
-    return this.policies.get(policyName);
+    return this.policyStore.get(policyName);
   }
 
   /** All policies, sorted by name. */
   listPolicies(): PolicyRecord[] {
-    return [...this.policies.values()].sort((a, b) => cmp(a.policyName, b.policyName));
+    return this.policyStore.list();
   }
 
-  /** DeletePolicy: a policy attached to any principal → DeleteConflictException. */
-  async deletePolicy(policyName: string): Promise<void> {
-    this.requirePolicy(policyName);
-    if (this.policyIndex.rightsOf(policyName).length > 0) {
-      throw iotError(
-        'DeleteConflictException',
-        `The policy cannot be deleted as the policy is attached to one or more principals (name=${policyName})`,
-      );
-    }
-    await this.policies.delete(policyName);
-    this.emit('policy-changed', { policyName });
+  /** DeletePolicy: attached, or with non-default versions → DeleteConflictException. */
+  deletePolicy(policyName: string): Promise<void> {
+    return this.policyStore.delete(policyName, this.policyIndex.rightsOf(policyName).length > 0);
+  }
+
+  /** Policy versions: create (optionally as default) / get / list / set default / delete. */
+  get policyVersions(): Pick<PolicyStore, 'createVersion' | 'version' | 'versions' | 'setDefault' | 'deleteVersion'> {
+    return this.policyStore;
   }
 
   /** AttachPolicy (idempotent). The caller checks that the target exists. */
   async attachPolicy(policyName: string, target: string): Promise<void> {
-    this.requirePolicy(policyName);
+    this.policyStore.require(policyName);
     if (this.policyIndex.has(policyName, target)) return;
     this.policyIndex.add(policyName, target);
     await this.policyLinks.set(linkKey(policyName, target), { policyName, target });
@@ -349,7 +327,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
 
   /** DetachPolicy (a missing attachment is not an error, as in IoT). */
   async detachPolicy(policyName: string, target: string): Promise<void> {
-    this.requirePolicy(policyName);
+    this.policyStore.require(policyName);
     if (!this.policyIndex.remove(policyName, target)) return;
     await this.policyLinks.delete(linkKey(policyName, target));
     this.emit('attachments-changed', { target });
@@ -359,7 +337,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   policiesForPrincipal(principalArn: string): PolicyRecord[] {
     return this.policyIndex
       .leftsOf(principalArn)
-      .map((n) => this.policies.get(n))
+      .map((n) => this.policyStore.get(n))
       .filter((p): p is PolicyRecord => p !== undefined);
   }
 
@@ -411,14 +389,16 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     await Promise.all([
       this.thingStore.flush(),
       this.caStore.flush(),
-      ...[this.certs, this.policies, this.policyLinks, this.thingLinks].map((m) => m.flush()),
+      this.policyStore.flush(),
+      ...[this.certs, this.policyLinks, this.thingLinks].map((m) => m.flush()),
     ]);
   }
 
   close(): void {
     this.thingStore.close();
     this.caStore.close();
-    for (const m of [this.certs, this.policies, this.policyLinks, this.thingLinks]) m.close();
+    this.policyStore.close();
+    for (const m of [this.certs, this.policyLinks, this.thingLinks]) m.close();
     this.removeAllListeners();
   }
 
@@ -428,19 +408,10 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return cert;
   }
 
-  private requirePolicy(policyName: string): PolicyRecord {
-    const p = this.policies.get(policyName);
-    if (!p) throw iotError('ResourceNotFoundException', `Policy ${policyName} not found`);
-    return p;
-  }
 }
 
 function linkKey(left: string, right: string): string {
   // Names never contain '|' (thing and policy name patterns), so the key is unambiguous.
   return `${left}|${right}`;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -66,6 +66,10 @@ export interface PolicyRecord {
   creationDate: number;
   lastModifiedDate: number;
   generationId: string;
+  /** every version, oldest first (absent in records written before versions existed) */
+  versions?: PolicyVersionRecord[];
+  /** highest version id ever issued; ids are never reused */
+  lastVersionId?: number;
 }
 
 /** Registry events the broker reacts to (e.g. closing sessions of a revoked certificate). */
@@ -87,4 +91,12 @@ export interface ThingTypeRecord {
   /** epoch ms */
   deprecationDate?: number;
   creationDate: number;
+}
+
+/** One version of a policy (CreatePolicyVersion); AWS keeps at most five. */
+export interface PolicyVersionRecord {
+  versionId: string;
+  policyDocument: string;
+  /** epoch ms */
+  createDate: number;
 }

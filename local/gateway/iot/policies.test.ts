@@ -3,20 +3,26 @@ import {
   AttachThingPrincipalCommand,
   CreateKeysAndCertificateCommand,
   CreatePolicyCommand,
+  CreatePolicyVersionCommand,
   CreateThingCommand,
   DeleteCertificateCommand,
   DeleteConflictException,
   DeletePolicyCommand,
+  DeletePolicyVersionCommand,
   DetachPolicyCommand,
   GetPolicyCommand,
+  GetPolicyVersionCommand,
   InvalidRequestException,
   ListAttachedPoliciesCommand,
   ListPoliciesCommand,
+  ListPolicyVersionsCommand,
   ListTargetsForPolicyCommand,
   MalformedPolicyException,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
+  SetDefaultPolicyVersionCommand,
   UpdateCertificateCommand,
+  VersionsLimitExceededException,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../test-harness';
@@ -149,6 +155,67 @@ describe('iot service: policies', () => {
       await expect(iot.send(new DeletePolicyCommand({ policyName: 'ghost' }))).rejects.toBeInstanceOf(
         ResourceNotFoundException,
       );
+    });
+  });
+
+  describe('Operation: CreatePolicyVersion / SetDefaultPolicyVersion / DeletePolicyVersion', () => {
+    it('switches the document the broker evaluates, keeps at most five versions, and guards deletes', async () => {
+      const iot = t.iot();
+      await iot.send(new CreatePolicyCommand({ policyName: 'pol-ver', policyDocument: DOC }));
+      const cert = await iot.send(new CreateKeysAndCertificateCommand({}));
+      await iot.send(new AttachPolicyCommand({ policyName: 'pol-ver', target: cert.certificateArn! }));
+      const changed: string[] = [];
+      t.registry.on('policy-changed', (e) => changed.push(e.policyName));
+
+      const v2doc = DOC.replace('iot:Connect', 'iot:Publish');
+      const v2 = await iot.send(
+        new CreatePolicyVersionCommand({ policyName: 'pol-ver', policyDocument: v2doc, setAsDefault: true }),
+      );
+      expect(v2).toMatchObject({ policyVersionId: '2', isDefaultVersion: true });
+      expect(changed).toEqual(['pol-ver']);
+      expect(t.registry.policiesForPrincipal(cert.certificateArn!)[0]?.policyDocument).toBe(v2doc);
+      expect((await iot.send(new GetPolicyCommand({ policyName: 'pol-ver' }))).defaultVersionId).toBe('2');
+
+      for (let i = 0; i < 3; i++) {
+        await iot.send(new CreatePolicyVersionCommand({ policyName: 'pol-ver', policyDocument: DOC }));
+      }
+      await expect(
+        iot.send(new CreatePolicyVersionCommand({ policyName: 'pol-ver', policyDocument: DOC })),
+      ).rejects.toBeInstanceOf(VersionsLimitExceededException);
+      const listed = await iot.send(new ListPolicyVersionsCommand({ policyName: 'pol-ver' }));
+      expect(listed.policyVersions?.map((v) => `${v.versionId}${v.isDefaultVersion ? '*' : ''}`)).toEqual([
+        '5',
+        '4',
+        '3',
+        '2*',
+        '1',
+      ]);
+
+      await iot.send(new SetDefaultPolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: '1' }));
+      expect(t.registry.policiesForPrincipal(cert.certificateArn!)[0]?.policyDocument).toBe(DOC);
+      const got = await iot.send(new GetPolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: '2' }));
+      expect(got).toMatchObject({ policyDocument: v2doc, isDefaultVersion: false });
+      await expect(
+        iot.send(new DeletePolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: '1' })),
+      ).rejects.toBeInstanceOf(DeleteConflictException);
+
+      await iot.send(new DetachPolicyCommand({ policyName: 'pol-ver', target: cert.certificateArn! }));
+      await expect(iot.send(new DeletePolicyCommand({ policyName: 'pol-ver' }))).rejects.toBeInstanceOf(
+        DeleteConflictException,
+      );
+      for (const id of ['2', '3', '4', '5']) {
+        await iot.send(new DeletePolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: id }));
+      }
+      await expect(
+        iot.send(new GetPolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: '3' })),
+      ).rejects.toBeInstanceOf(ResourceNotFoundException);
+      await expect(
+        iot.send(new CreatePolicyVersionCommand({ policyName: 'pol-ver', policyDocument: '{"nope":' })),
+      ).rejects.toBeInstanceOf(MalformedPolicyException);
+      const v6 = await iot.send(new CreatePolicyVersionCommand({ policyName: 'pol-ver', policyDocument: DOC }));
+      expect(v6.policyVersionId).toBe('6');
+      await iot.send(new DeletePolicyVersionCommand({ policyName: 'pol-ver', policyVersionId: '6' }));
+      await iot.send(new DeletePolicyCommand({ policyName: 'pol-ver' }));
     });
   });
 });

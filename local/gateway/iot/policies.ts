@@ -20,6 +20,16 @@ function policyName(params: Record<string, string>): string {
   return name;
 }
 
+/** The policy engine's parser decides what is malformed (→ MalformedPolicyException). */
+function validateDocument(doc: string): void {
+  try {
+    parsePolicyDocument(doc);
+  } catch (e) {
+    if (isPulsepetError(e, 'PP_ERR_VALIDATION')) throw iotError('MalformedPolicyException', e.message, { cause: e });
+    throw e;
+  }
+}
+
 /** Targets are certificate ARNs locally; they must exist (AWS: ResourceNotFoundException otherwise). */
 function requireTarget(ctx: IotContext, target: string): void {
   if (!/^arn:aws[a-z-]*:iot:[^:]*:[^:]*:cert\/[0-9a-f]{64}$/.test(target)) {
@@ -53,12 +63,7 @@ export function policyRoutes(ctx: IotContext): RestRoute[] {
             resourceArn: registry.policyArn(name),
           });
         }
-        try {
-          parsePolicyDocument(body.policyDocument);
-        } catch (e) {
-          if (isPulsepetError(e, 'PP_ERR_VALIDATION')) throw iotError('MalformedPolicyException', e.message, { cause: e });
-          throw e;
-        }
+        validateDocument(body.policyDocument);
         const p = await registry.createPolicy(name, body.policyDocument);
         return ok({
           policyName: p.policyName,
@@ -144,6 +149,81 @@ export function policyRoutes(ctx: IotContext): RestRoute[] {
           registry.policiesForPrincipal(target).map((p) => p.policyName),
           req,
         );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/policies/{policyName}/version',
+      operation: 'CreatePolicyVersion',
+      async handle(params, req) {
+        const name = policyName(params);
+        const body = jsonBody(req, z.object({ policyDocument: z.string() }));
+        const setAsDefault = boolQuery(req, 'setAsDefault') ?? false;
+        registry.policyVersions.versions(name);
+        validateDocument(body.policyDocument);
+        const p = await registry.policyVersions.createVersion(name, body.policyDocument, setAsDefault);
+        const v = p.versions?.[p.versions.length - 1];
+        return ok({
+          policyArn: p.policyArn,
+          policyDocument: v?.policyDocument,
+          policyVersionId: v?.versionId,
+          isDefaultVersion: v?.versionId === p.defaultVersionId,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policies/{policyName}/version',
+      operation: 'ListPolicyVersions',
+      async handle(params) {
+        const name = policyName(params);
+        const def = registry.getPolicy(name)?.defaultVersionId;
+        const versions = [...registry.policyVersions.versions(name)].reverse();
+        return ok({
+          policyVersions: versions.map((v) => ({
+            versionId: v.versionId,
+            isDefaultVersion: v.versionId === def,
+            createDate: epochSeconds(v.createDate),
+          })),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policies/{policyName}/version/{policyVersionId}',
+      operation: 'GetPolicyVersion',
+      async handle(params) {
+        const name = policyName(params);
+        const v = registry.policyVersions.version(name, params.policyVersionId ?? '');
+        const p = registry.getPolicy(name)!;
+        return ok({
+          policyArn: p.policyArn,
+          policyName: p.policyName,
+          policyDocument: v.policyDocument,
+          policyVersionId: v.versionId,
+          isDefaultVersion: v.versionId === p.defaultVersionId,
+          creationDate: epochSeconds(v.createDate),
+          lastModifiedDate: epochSeconds(v.createDate),
+          generationId: p.generationId,
+        });
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/policies/{policyName}/version/{policyVersionId}',
+      operation: 'SetDefaultPolicyVersion',
+      async handle(params) {
+        await registry.policyVersions.setDefault(policyName(params), params.policyVersionId ?? '');
+        return ok();
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/policies/{policyName}/version/{policyVersionId}',
+      operation: 'DeletePolicyVersion',
+      async handle(params) {
+        await registry.policyVersions.deleteVersion(policyName(params), params.policyVersionId ?? '');
+        return ok();
       },
     },
     {
