@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceConfigSchema, type PetState, PetStateSchema } from '../protocol/shadows';
@@ -67,9 +69,12 @@ describe('pulsepet agent against the local stack', () => {
 
   it('delivers samples posted to the local HTTP input and answers 400 with the reason for a bad one', async () => {
     const dev = await cloud.device('watch-http');
-    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'http:0', ...fast]));
+    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'http:0', '--status-port', '0', ...fast]));
     try {
       const port = await httpInputPort(agent);
+      await agent.waitForLog((l) => l.msg === 'connected');
+      const health = await fetch(`http://127.0.0.1:${await statusPort(agent)}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok', connected: true, outboxDepth: 0 });
       const writer = new SampleWriter(port, { perPost: 7 });
       for (let i = 0; i < 3; i++) expect(await writer.postOnce()).toBe(202);
       const bad = await fetch(`http://127.0.0.1:${port}/samples`, { method: 'POST', body: JSON.stringify({ t: 1, hr: 300 }) });
@@ -175,6 +180,46 @@ describe('pulsepet agent against the local stack', () => {
       expect(maxPerSecond).toBeLessThanOrEqual(100);
     } finally {
       await agent.stop();
+    }
+  }, 60_000);
+
+  it('recovers from a shadow version conflict: a report computed from a stale version is refused (409), re-read and redone', async () => {
+    const dev = await cloud.device('watch-conflict');
+    const frames: PetState[] = [];
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // The watch (an HTTP callback) is slow to show the first state; meanwhile the cloud changes it again.
+    const watch = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on('end', () => {
+        frames.push((JSON.parse(body) as { state: PetState }).state);
+        void (frames.length === 1 ? gate : Promise.resolve()).then(() => res.end('ok'));
+      });
+    });
+    await new Promise<void>((r) => watch.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(watch.address() as AddressInfo).port}/frame`;
+    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'http:0', '--watch-output', url]));
+    try {
+      await agent.waitForLog((l) => l.msg === 'connected');
+      await desire(dev.thing, 'pet', { mood: 'happy', energy: 0.9, message: 'one' });
+      await until(async () => frames.length === 1, 'first frame');
+      await desire(dev.thing, 'pet', { mood: 'tired', energy: 0.1, message: 'two' });
+      release?.();
+      await until(async () => (await shadow(dev.thing, 'pet')).state.reported?.mood === 'tired', 'final report');
+      expect(frames.map((f) => f.mood)).toEqual(['happy', 'tired']);
+      expect(agent.logs.some((l) => l.msg === 'shadow request rejected' && l.code === 409)).toBe(true);
+      const doc = await shadow(dev.thing, 'pet');
+      expect(doc.state.delta).toBeUndefined();
+      expect(doc.state.reported).toMatchObject({ mood: 'tired', message: 'two' });
+    } finally {
+      await agent.stop();
+      watch.closeAllConnections();
+      watch.close();
     }
   }, 60_000);
 
