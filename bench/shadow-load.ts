@@ -185,6 +185,9 @@ async function httpShadow(seconds: number) {
 }
 
 const clients = await connectAll();
+// Let the stack drain the connect burst (lifecycle events flow through the rules
+// runtime into the telemetry store) before measuring.
+await new Promise((r) => setTimeout(r, 3000));
 const result = {
   broker: await brokerBaseline(clients, input.seconds),
   mqttSaturated: await mqttShadow(clients, input.seconds, MIN_GAP_MS),
