@@ -169,7 +169,7 @@ describe('Class: ShadowService', () => {
     });
 
     it('refuses a document limit above 30 KB', () => {
-      expect(() => make({ maxDocumentBytes: 31 * 1024 })).toThrow(RangeError);
+      expect(() => make({ maxDocumentBytes: 31 * 1024 })).toThrow(expect.objectContaining({ code: 'PP_ERR_CONFIG' }));
     });
   });
 

@@ -6,7 +6,9 @@
  * Topics: https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-mqtt.html
  * REST:   https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-rest-api.html
  */
+import { z } from 'zod';
 import type { Logger } from '../../common/logger';
+import { PulsepetError } from '../../protocol/errors';
 import { parseShadowTopic, type ShadowOp, shadowTopic, THING_NAME_RE } from '../../protocol/topics';
 import type { BrokerBus, PublishOrigin } from '../ports';
 import { DEFAULT_REQUEST_LIMITS, InFlight, RateLimiter, type RequestLimits } from './request-limits';
@@ -62,14 +64,19 @@ export interface ListNamedShadowsResult {
 
 const RESPONSE_QOS = 1;
 
+const LimitsSchema = z.object({
+  maxDocumentBytes: z.number().int().min(1).max(MAX_DOCUMENT_BYTES_CEILING),
+  maxDepth: z.number().int().min(1),
+  requestsPerSecondPerThing: z.number().min(0),
+  maxInFlight: z.number().int().min(0),
+});
+
 /** Validates and merges limit overrides; the document size may be raised to 30 KB at most. */
 export function resolveLimits(overrides: Partial<ShadowServiceLimits> = {}): ShadowServiceLimits {
   const l = { ...DEFAULT_SHADOW_LIMITS, ...DEFAULT_REQUEST_LIMITS, ...overrides };
-  if (!Number.isInteger(l.maxDocumentBytes) || l.maxDocumentBytes < 1 || l.maxDocumentBytes > MAX_DOCUMENT_BYTES_CEILING) {
-    throw new RangeError(`maxDocumentBytes must be 1..${MAX_DOCUMENT_BYTES_CEILING}`);
-  }
-  if (!Number.isInteger(l.maxDepth) || l.maxDepth < 1) throw new RangeError('maxDepth must be a positive integer');
-  return Object.freeze(l);
+  const r = LimitsSchema.safeParse(l);
+  if (!r.success) throw new PulsepetError('PP_ERR_CONFIG', `invalid shadow limits: ${z.prettifyError(r.error)}`);
+  return Object.freeze(r.data);
 }
 
 /**
