@@ -9,6 +9,7 @@ import { createCsr, verifyIssuedBy } from '../../certs/index';
 import { startTestGateway, type TestGateway } from '../../local/gateway/test-harness';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
 import { runFleet } from '../fleet';
+import { provisionThing } from './provision';
 import { DeviceConfigSchema } from './files';
 
 let t: TestGateway;
@@ -124,6 +125,49 @@ describe('Command: fleet provision', () => {
     expect(t.registry.getThing('pet-rollback')).toBeUndefined();
     expect(t.registry.listCertificates()).toHaveLength(certsBefore);
     expect(existsSync(join(work, 'pet-rollback'))).toBe(false);
+  });
+
+  it('rolls back every AWS step when writing the files fails', async () => {
+    const blocker = join(work, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const certsBefore = t.registry.listCertificates().length;
+    const r = await run(['provision', 'pet-nofiles', '--out', join(blocker, 'sub')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot write device files/);
+    expect(r.err).toMatch(/rolled back everything it created/);
+    expect(t.registry.getThing('pet-nofiles')).toBeUndefined();
+    expect(t.registry.listCertificates()).toHaveLength(certsBefore);
+  });
+
+  it('says exactly what was left behind when the rollback itself fails', async () => {
+    // Fault injection on the real client: DescribeEndpoint and DeleteCertificate fail.
+    const iot = t.iot();
+    iot.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DescribeEndpointCommand' || context.commandName === 'DeleteCertificateCommand') {
+          throw Object.assign(new Error(`injected ${context.commandName} failure`), { name: 'ServiceUnavailableException' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'faultInjection' },
+    );
+    const ctx = { iot, region: t.region, stdout: sink(), stderr: sink(), sleep: async () => {} };
+    const err = await provisionThing(ctx, {
+      thing: 'pet-leftover',
+      outDir: join(work, 'pet-leftover'),
+      policy: DEVICE_POLICY_NAME,
+      rootCaPath: caFile,
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/DescribeEndpoint failed: ServiceUnavailableException: injected/);
+    expect(msg).toMatch(/\(rollback incomplete, left behind: certificate [0-9a-f]{64} \(INACTIVE, not deleted\)\)$/);
+    const id = /certificate ([0-9a-f]{64}) \(INACTIVE/.exec(msg)?.[1] ?? '';
+    // the rest was undone: thing gone, cert detached from thing and policy (and deactivated)
+    expect(t.registry.getThing('pet-leftover')).toBeUndefined();
+    const cert = t.registry.getCertificate(id);
+    expect(cert?.status).toBe('INACTIVE');
+    expect(t.registry.policiesForPrincipal(cert!.certificateArn)).toEqual([]);
   });
 
   it('refuses to start without a root CA, before creating anything', async () => {

@@ -1,7 +1,6 @@
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
-  DeleteCertificateCommand,
   DescribeCertificateCommand,
   DescribeEndpointCommand,
   DescribeThingCommand,
@@ -15,7 +14,7 @@ import {
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { call, type FleetContext, FleetError } from './context';
 import { mqttsEndpoint, writeDeviceFiles } from './files';
-import { createCertificate, rollBack } from './provision';
+import { createCertificate, retireCertificate, rollBack } from './provision';
 
 const CERT_ARN_RE = /:cert\/([0-9a-f]{64})$/;
 
@@ -171,13 +170,7 @@ export async function rotate(ctx: FleetContext, opts: RotateOptions): Promise<Ro
   try {
     const cert = await createCertificate(ctx, opts.csrPem);
     const { certificateId, certificateArn } = cert;
-    undos.push({
-      what: `certificate ${certificateId} (ACTIVE)`,
-      run: async () => {
-        await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
-        await iot.send(new DeleteCertificateCommand({ certificateId }));
-      },
-    });
+    undos.push({ what: `certificate ${certificateId} (ACTIVE)`, run: () => retireCertificate(ctx, certificateId) });
     for (const policyName of policies) {
       await call(ctx, 'AttachPolicy', () => iot.send(new AttachPolicyCommand({ policyName, target: certificateArn })));
       undos.push({

@@ -77,14 +77,27 @@ async function withSettleRetry(ctx: FleetContext, fn: () => Promise<void>): Prom
   }
 }
 
+/** Deactivates then deletes a certificate; on failure says which state it was left in. */
+export async function retireCertificate(ctx: FleetContext, certificateId: string): Promise<void> {
+  await call(ctx, 'UpdateCertificate', () =>
+    ctx.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })),
+  );
+  try {
+    await call(ctx, 'DeleteCertificate', () => ctx.iot.send(new DeleteCertificateCommand({ certificateId })));
+  } catch (e) {
+    throw Object.assign(e as Error, { leftBehind: `certificate ${certificateId} (INACTIVE, not deleted)` });
+  }
+}
+
 /** Runs undo steps newest first; returns what could not be undone. */
 export async function rollBack(undos: Undo[]): Promise<string[]> {
   const left: string[] = [];
   for (const u of [...undos].reverse()) {
     try {
       await u.run();
-    } catch {
-      left.push(u.what);
+    } catch (e) {
+      const precise = (e as { leftBehind?: unknown }).leftBehind;
+      left.push(typeof precise === 'string' ? precise : u.what);
     }
   }
   return left;
@@ -143,15 +156,7 @@ export async function provisionThing(ctx: FleetContext, opts: ProvisionOptions):
 
     const cert = await createCertificate(ctx, opts.csrPem);
     const { certificateId, certificateArn, privateKey } = cert;
-    undos.push({
-      what: `certificate ${certificateId} (ACTIVE)`,
-      run: async () => {
-        await call(ctx, 'UpdateCertificate', () =>
-          iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })),
-        );
-        await call(ctx, 'DeleteCertificate', () => iot.send(new DeleteCertificateCommand({ certificateId })));
-      },
-    });
+    undos.push({ what: `certificate ${certificateId} (ACTIVE)`, run: () => retireCertificate(ctx, certificateId) });
 
     await call(ctx, 'AttachPolicy', () =>
       iot.send(new AttachPolicyCommand({ policyName: opts.policy, target: certificateArn })),
