@@ -99,6 +99,17 @@ export class CaStore {
     return next;
   }
 
+  /** DeleteCACertificate: only an INACTIVE CA (CertificateStateException), never the AWS-managed one. */
+  async delete(certificateId: string): Promise<void> {
+    const ca = this.cas.get(certificateId);
+    if (!ca) throw iotError('ResourceNotFoundException', `CA certificate ${certificateId} not found`);
+    if (ca.awsManaged) throw iotError('InvalidRequestException', 'The AWS-managed CA certificate cannot be deleted');
+    if (ca.status !== 'INACTIVE') {
+      throw iotError('CertificateStateException', `CA certificate ${certificateId} must be INACTIVE before deletion`);
+    }
+    await this.cas.delete(certificateId);
+  }
+
   flush(): Promise<void> {
     return this.cas.flush();
   }

@@ -290,6 +290,11 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return this.caStore.update(certificateId, change);
   }
 
+  /** DeleteCACertificate: the CA must be INACTIVE (its `ca-status` event has gone out already). */
+  deleteCaCertificate(certificateId: string): Promise<void> {
+    return this.caStore.delete(certificateId);
+  }
+
   // ---- policies (PolicyStore) -----------------------------------------------------
 
   /** CreatePolicy; validation of the document is the caller's job (MalformedPolicyException). */

@@ -3,10 +3,12 @@ import {
   CertificateValidationException,
   CreateCertificateFromCsrCommand,
   CreateKeysAndCertificateCommand,
+  DeleteCACertificateCommand,
   DeleteCertificateCommand,
   DescribeCACertificateCommand,
   DescribeCertificateCommand,
   InvalidRequestException,
+  ListCertificatesByCACommand,
   ListCertificatesCommand,
   RegisterCACertificateCommand,
   RegisterCertificateCommand,
@@ -112,6 +114,25 @@ describe('iot service: certificates', () => {
       expect(statuses).toEqual(['INACTIVE']);
       const after = await iot.send(new DescribeCACertificateCommand({ certificateId: myCa.certificateId }));
       expect(after.certificateDescription).toMatchObject({ status: 'INACTIVE', autoRegistrationStatus: 'DISABLE' });
+
+      const byCa = await iot.send(new ListCertificatesByCACommand({ caCertificateId: myCa.certificateId }));
+      expect(byCa.certificates?.map((c) => c.certificateId)).toEqual([device.certificateId]);
+      await iot.send(new DeleteCACertificateCommand({ certificateId: myCa.certificateId }));
+      await expect(
+        iot.send(new DescribeCACertificateCommand({ certificateId: myCa.certificateId })),
+      ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    });
+
+    it('refuses to delete an ACTIVE CA (CertificateStateException) or the AWS-managed one', async () => {
+      const iot = t.iot();
+      const active = await createCa({ commonName: 'active CA' });
+      await iot.send(new RegisterCACertificateCommand({ caCertificate: active.certificatePem, setAsActive: true }));
+      await expect(
+        iot.send(new DeleteCACertificateCommand({ certificateId: active.certificateId })),
+      ).rejects.toBeInstanceOf(CertificateStateException);
+      await expect(
+        iot.send(new DeleteCACertificateCommand({ certificateId: t.ca.certificateId })),
+      ).rejects.toBeInstanceOf(InvalidRequestException);
     });
 
     it('rejects a certificate from an unregistered CA with CertificateValidationException', async () => {

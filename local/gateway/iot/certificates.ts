@@ -59,6 +59,17 @@ function describe(c: CertificateRecord): object {
   };
 }
 
+/** The `Certificate` list shape (ListCertificates, ListCertificatesByCA). */
+function summary(c: CertificateRecord): object {
+  return {
+    certificateArn: c.certificateArn,
+    certificateId: c.certificateId,
+    status: c.status,
+    certificateMode: 'DEFAULT',
+    creationDate: epochSeconds(c.creationDate),
+  };
+}
+
 function describeCa(c: CaCertificateRecord): object {
   const info = inspectCertificate(c.certificatePem);
   return {
@@ -199,6 +210,29 @@ export function certificateRoutes(ctx: IotContext): RestRoute[] {
       },
     },
     {
+      method: 'DELETE',
+      path: '/cacertificate/{certificateId}',
+      operation: 'DeleteCACertificate',
+      async handle(params) {
+        await registry.deleteCaCertificate(certificateId(params));
+        return ok();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/certificates-by-ca/{caCertificateId}',
+      operation: 'ListCertificatesByCA',
+      async handle(params, req) {
+        const caId = params.caCertificateId ?? '';
+        if (!registry.getCaCertificate(caId)) throw iotError('ResourceNotFoundException', `CA certificate ${caId} not found`);
+        const limit = intQuery(req, 'pageSize', 1, 250) ?? 25;
+        const all = registry.listCertificates().filter((c) => c.caCertificateId === caId);
+        if (boolQuery(req, 'isAscendingOrder') !== true) all.reverse();
+        const { page, next } = paginate(all, (c) => c.certificateId, req.query.get('marker'), limit);
+        return ok({ certificates: page.map(summary), nextMarker: next });
+      },
+    },
+    {
       method: 'GET',
       path: '/cacertificates',
       operation: 'ListCACertificates',
@@ -294,16 +328,7 @@ export function certificateRoutes(ctx: IotContext): RestRoute[] {
         const all = registry.listCertificates();
         if (boolQuery(req, 'isAscendingOrder') !== true) all.reverse();
         const { page, next } = paginate(all, (c) => c.certificateId, req.query.get('marker'), limit);
-        return ok({
-          certificates: page.map((c) => ({
-            certificateArn: c.certificateArn,
-            certificateId: c.certificateId,
-            status: c.status,
-            certificateMode: 'DEFAULT',
-            creationDate: epochSeconds(c.creationDate),
-          })),
-          nextMarker: next,
-        });
+        return ok({ certificates: page.map(summary), nextMarker: next });
       },
     },
     {
