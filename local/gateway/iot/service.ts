@@ -80,7 +80,7 @@ export function createIotService(opts: IotServiceOptions): IotService {
       const extra: Record<string, unknown> = {};
       if (err.details?.resourceId !== undefined) extra.resourceId = err.details.resourceId;
       if (err.details?.resourceArn !== undefined) extra.resourceArn = err.details.resourceArn;
-      log.info({ errorType: type, msg: err.message }, 'iot operation rejected');
+      log.info({ errorType: type, reason: err.message }, 'iot operation rejected');
       return awsError(IOT_ERROR_STATUS[type], type, err.message, extra);
     }
   }
