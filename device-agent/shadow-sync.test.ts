@@ -10,15 +10,22 @@ const pre = `$aws/things/${THING}/shadow/name`;
 const calm: PetState = { mood: 'calm', energy: 0.6, message: 'steady' };
 const happy: PetState = { mood: 'happy', energy: 0.8, message: 'nice walk' };
 
-function setup() {
+function setup(failFirst = 0) {
   const shown: WatchFrame[] = [];
+  let failures = failFirst;
   const sent: Array<{ topic: string; body: Record<string, unknown> }> = [];
   const applied: DeviceConfig[] = [];
   let config: DeviceConfig = { batchIntervalMs: 10_000 };
   const metrics = new AgentMetrics();
   const sync = new ShadowSync({
     thing: THING,
-    output: { show: async (f) => void shown.push(f) },
+    output: {
+      show: async (f) => {
+        if (failures-- > 0) throw new Error('watch unreachable');
+        shown.push(f);
+      },
+    },
+    outputRetryMs: 20,
     applyConfig: (c) => {
       applied.push(c);
       config = { ...config, ...c };
@@ -54,6 +61,19 @@ describe('Class: ShadowSync', () => {
     await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm }, version: 3 });
     expect(s.shown).toEqual([{ type: 'pet', version: 3, state: calm }]);
     expect(s.sent).toEqual([{ topic: `${pre}/pet/update`, body: expect.objectContaining({ state: { reported: calm }, version: 3 }) }]);
+  });
+
+  it('retries the watch output after a failure and reports only once it was shown', async () => {
+    const s = setup(1);
+    await s.sync.onConnected(s.publish);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm }, version: 3 });
+    expect(s.sent).toEqual([]);
+    expect(s.metrics.shadowErrors).toBe(1);
+    const deadline = Date.now() + 5_000;
+    while (s.sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(s.shown.map((f) => f.state)).toEqual([calm]);
+    expect(s.sent.map((m) => m.topic)).toEqual([`${pre}/pet/update`]);
   });
 
   it('does not re-show a state the shadow already reports', async () => {

@@ -42,6 +42,8 @@ export interface ShadowSyncOptions {
   currentConfig: () => DeviceConfig;
   metrics: AgentMetrics;
   logger: Logger;
+  /** wait before showing a pet state again after the watch output failed (default 5 s) */
+  outputRetryMs?: number;
 }
 
 type Publish = (topic: string, payload: Buffer) => Promise<void>;
@@ -67,9 +69,12 @@ export class ShadowSync {
   private readonly log: Logger;
   private syncWaiters: Array<() => void> = [];
   private chain: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly outputRetryMs: number;
 
   constructor(private readonly opts: ShadowSyncOptions) {
     this.log = opts.logger.child({ component: 'shadow-sync', thing: opts.thing });
+    this.outputRetryMs = opts.outputRetryMs ?? 5_000;
     for (const name of [PET_SHADOW, CONFIG_SHADOW]) {
       this.shadows.set(name, { version: 0, desired: {}, reported: undefined, synced: false });
     }
@@ -192,7 +197,15 @@ export class ShadowSync {
       const pet = PetStateSchema.safeParse(s.desired);
       if (!pet.success) return this.refuse(name, 'desired', pet.error.message);
       if (s.reported !== undefined && isDeepStrictEqual(s.reported, pet.data)) return;
-      await this.opts.output.show({ type: 'pet', version: s.version, state: pet.data });
+      try {
+        await this.opts.output.show({ type: 'pet', version: s.version, state: pet.data });
+      } catch (err) {
+        // The watch did not take it: nothing is reported (reported = what is shown); try again later.
+        this.opts.metrics.shadowErrors++;
+        this.log.warn({ err, shadow: name, retryInMs: this.outputRetryMs }, 'watch output failed');
+        this.retryLater(name, s);
+        return;
+      }
       this.log.info({ shadow: name, version: s.version, mood: pet.data.mood }, 'pet state shown on the watch');
       await this.report(name, s, pet.data, diffNulls(s.reported, pet.data));
       return;
@@ -224,6 +237,15 @@ export class ShadowSync {
     if (!publish) return;
     const clientToken = `${this.tokenPrefix()}${++this.token}`;
     await publish(shadowTopic(this.opts.thing, name, 'get'), Buffer.from(JSON.stringify({ clientToken })));
+  }
+
+  private retryLater(name: string, s: ShadowState): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.chain = this.chain.then(() => this.reconcile(name, s)).catch((err: unknown) => this.log.error({ err }, 'shadow retry failed'));
+    }, this.outputRetryMs);
+    this.retryTimer.unref();
   }
 
   private tokenPrefix(): string {
