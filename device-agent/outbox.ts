@@ -226,8 +226,10 @@ export class Outbox {
     const batch: BatchAssignment = { batchId: ulid(), seq, first, last };
     this.nextUnassigned = last + 1;
     this.batches.push(batch);
-    const a = this.meta.set(`b:${seq}`, batch);
-    const b = this.meta.set('nextSeq', seq + 1);
+    // nextSeq goes first: if only it reaches the disk, the batch was never published
+    // and its samples are simply batched again (a harmless gap in seq).
+    const a = this.meta.set('nextSeq', seq + 1);
+    const b = this.meta.set(`b:${seq}`, batch);
     await Promise.all([a, b]);
     return batch;
   }
@@ -262,17 +264,19 @@ export class Outbox {
   async ack(seq: number): Promise<void> {
     if (!this.batches.some((b) => b.seq === seq)) return;
     this.acked.add(seq);
-    const writes: Array<Promise<void>> = [];
+    const done: number[] = [];
     let head = this.base;
     while (this.batches.length > 0 && this.acked.has(this.batches[0]!.seq)) {
       const b = this.batches.shift()!;
       this.acked.delete(b.seq);
       head = b.last + 1;
-      writes.push(this.meta.delete(`b:${b.seq}`));
+      done.push(b.seq);
     }
     if (head === this.base) return;
     this.advanceBase(head);
-    writes.push(this.meta.set('head', head));
+    // The cursor goes first: a batch key without its cursor move would let its samples
+    // be re-batched under a new batchId, a duplicate the cloud could not recognise.
+    const writes = [this.meta.set('head', head), ...done.map((q) => this.meta.delete(`b:${q}`))];
     await Promise.all(writes);
     this.segments.deleteBelow(head);
   }
@@ -313,6 +317,7 @@ export class Outbox {
 
   private dropOldest(size: number): void {
     let dropped = 0;
+    const droppedBatches: number[] = [];
     while (this.depth > 0 && this.wouldOverflow(size)) {
       // Drop whole batches so a batchId never goes out with a subset of its samples.
       const oldest = this.batches[0];
@@ -320,7 +325,7 @@ export class Outbox {
       if (oldest !== undefined && oldest.first === this.base) {
         this.batches.shift();
         this.acked.delete(oldest.seq);
-        this.background(this.meta.delete(`b:${oldest.seq}`));
+        droppedBatches.push(oldest.seq);
         head = oldest.last + 1;
       } else {
         head = this.base + 1;
@@ -331,9 +336,10 @@ export class Outbox {
     }
     if (dropped === 0) return;
     this.droppedTotal += dropped;
-    this.background(this.meta.set('dropped', this.droppedTotal));
     const head = this.base;
     this.background(this.meta.set('head', head).then(() => this.segments.deleteBelow(head)));
+    this.background(this.meta.set('dropped', this.droppedTotal));
+    for (const q of droppedBatches) this.background(this.meta.delete(`b:${q}`));
     this.log.warn({ dropped, droppedTotal: this.droppedTotal, policy: this.policy }, 'outbox full: dropped oldest samples');
     this.onDrop?.(dropped);
   }
@@ -399,5 +405,7 @@ export class Outbox {
     }
     batches.sort((a, b) => a.seq - b.seq);
     this.batches = batches;
+    const last = batches[batches.length - 1];
+    if (last !== undefined && this.metaNumber('nextSeq', 0) <= last.seq) this.background(this.meta.set('nextSeq', last.seq + 1));
   }
 }
