@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration suites start brokers and child processes; two cores.
     maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -3,14 +3,8 @@
 import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every start that future releases will need Node 22; pulsepet
-// supports Node 20, so that one warning is noise for our users.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  const name = typeof warning === 'object' && warning !== null ? warning.name : undefined;
-  if (type === 'NodeVersionSupportWarning' || name === 'NodeVersionSupportWarning') return;
-  emitWarning(warning, ...rest);
-};
+// supports Node 20, so that notice is noise on every CLI error. The SDK's own switch:
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 register();
 const { main } = await import('../cli/main.ts');
