@@ -93,6 +93,18 @@ describe('Command: fleet provision', () => {
     expect(t.registry.policiesForPrincipal(cert!.certificateArn).map((p) => p.policyName)).toEqual([DEVICE_POLICY_NAME]);
   });
 
+  it('refuses to overwrite the files of a device that is already provisioned, creating nothing', async () => {
+    const out = join(work, 'pet-twice');
+    expect((await run(['provision', 'pet-twice', '--out', out])).code).toBe(0);
+    const key = readFileSync(join(out, 'pet-twice.private.key'), 'utf8');
+    const certsBefore = t.registry.listCertificates().length;
+    const r = await run(['provision', 'pet-twice', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/already has device files.*fleet rotate pet-twice/);
+    expect(readFileSync(join(out, 'pet-twice.private.key'), 'utf8')).toBe(key);
+    expect(t.registry.listCertificates()).toHaveLength(certsBefore);
+  });
+
   it('prints one JSON object with --json', async () => {
     const r = await run(['provision', 'pet-json', '--out', join(work, 'pet-json'), '--json']);
     expect(r.code).toBe(0);

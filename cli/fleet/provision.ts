@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -131,6 +132,16 @@ export async function createCertificate(
  */
 export async function provisionThing(ctx: FleetContext, opts: ProvisionOptions): Promise<ProvisionResult> {
   const { iot } = ctx;
+  // Never overwrite a device's key material: its certificate may be live in the field.
+  const existing = [`${opts.thing}.config.json`, `${opts.thing}.private.key`, `${opts.thing}.cert.pem`].filter((f) =>
+    existsSync(join(opts.outDir, f)),
+  );
+  if (existing.length > 0) {
+    throw new FleetError(
+      `${opts.thing} already has device files in ${opts.outDir} (${existing.join(', ')}); nothing was created. ` +
+        `Use 'pulsepet fleet rotate ${opts.thing}' for a new certificate, or choose another --out`,
+    );
+  }
   const undos: Undo[] = [];
   try {
     let createdThing = false;
