@@ -225,6 +225,8 @@ describe('pulsepet agent against the local stack', () => {
 
   it('in duty-cycle mode connects, flushes, syncs shadows and disconnects once per cycle', async () => {
     const dev = await cloud.device('watch-duty');
+    const disconnects: Array<{ clientInitiatedDisconnect?: boolean; disconnectReason?: string }> = [];
+    cloud.observe(`$aws/events/presence/disconnected/${dev.thing}`, ({ payload }) => void disconnects.push(JSON.parse(payload.toString())));
     const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'http:0', '--duty-cycle', '2s', '--batch-interval', '60s', '--watch-output', 'stdout']));
     try {
       const writer = new SampleWriter(await httpInputPort(agent), { perPost: 5 });
@@ -237,6 +239,9 @@ describe('pulsepet agent against the local stack', () => {
       await agent.waitFor(() => agent.stdoutLines.some((l) => l.includes('"calm"')), 20_000, 'pet frame');
       await agent.waitFor(() => connectedCount(agent) >= 2, 20_000, 'a second burst');
       expect(agent.logs.filter((l) => l.msg === 'duty cycle: burst done').length).toBeGreaterThanOrEqual(1);
+      // Between bursts the radio is off: the broker saw the agent disconnect on purpose.
+      expect(disconnects.length).toBeGreaterThanOrEqual(1);
+      expect(disconnects[0]).toMatchObject({ clientInitiatedDisconnect: true, disconnectReason: 'CLIENT_INITIATED_DISCONNECT' });
       expect(obs.samples(dev.thing).map((s) => s.t)).toEqual(writer.accepted);
     } finally {
       await agent.stop();
