@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger';
 import { Catalog, type ColumnMeta, DUCK_TYPE, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
@@ -9,11 +9,11 @@ import { type NormalizedRecord, normalizeRecords, type WriteRecordsRequest } fro
 /**
  * The local Timestream store: one DuckDB table per Timestream table, in wide form
  * (one row per record; each dimension and each measure is a column, as Timestream's
- * own query model shows them). Writes are group-committed: WriteRecords calls that
- * arrive while a commit runs are appended (DuckDB appender) to an in-memory staging
- * table and moved into the durable table by one `INSERT … SELECT`, which runs (and
- * fsyncs the WAL) on DuckDB's threads rather than blocking the event loop; each call is
- * answered once its records are committed and queryable.
+ * own query model shows them). Writes are group-committed: the records of every
+ * WriteRecords call that arrived while the previous commit ran are encoded as one JSON
+ * array and inserted by a single `INSERT … SELECT unnest(from_json(…))`, so parsing,
+ * inserting and the WAL fsync all run on DuckDB's threads, not on the event loop; each
+ * call is answered once its records are committed and queryable.
  * Upsert by version follows https://docs.aws.amazon.com/timestream/latest/developerguide/API_WriteRecords.html
  * ("Upserts"): same dimensions + measure name + time → a higher Version replaces the
  * record, an identical value is accepted, anything else is rejected with ExistingVersion.
@@ -42,6 +42,8 @@ export const DEFAULT_RETENTION: RetentionProperties = {
 };
 /** Timestream accepts timestamps at most 15 minutes in the future (developerguide ts-limits). */
 const FUTURE_WINDOW_MS = 15 * 60_000;
+/** rows per INSERT statement (bounds the JSON text DuckDB parses at once) */
+const COMMIT_CHUNK_ROWS = 20_000;
 
 interface IndexEntry {
   v: number;
@@ -57,18 +59,20 @@ interface PendingWrite {
   reject(e: unknown): void;
 }
 
-const timeKey = (ns: bigint): TimeKey => (ns % 1_000_000n === 0n ? Number(ns / 1_000_000n) : ns.toString());
+/** ms-precision times (the common case) key by number; finer ones by their ns digits. */
+const timeKeyOfNs = (ns: bigint): TimeKey => (ns % 1_000_000n === 0n ? Number(ns / 1_000_000n) : ns.toString());
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class TelemetryStore {
   /** per table internal name → series\u0003measure → time → entry */
   private readonly index = new Map<string, Map<string, Map<TimeKey, IndexEntry>>>();
-  private readonly appenders = new Map<string, DuckDBAppender>();
-  /** tables that have a staging twin in `stage` */
-  private readonly staged = new Set<string>();
-  /** tables with staged rows not yet committed */
-  private readonly dirty = new Set<string>();
+  /** per table internal name: JSON rows waiting for the next commit */
+  private readonly pending = new Map<string, string[]>();
+  /** per table internal name: the from_json structure and column list, rebuilt on schema change */
+  private readonly shapes = new Map<string, { struct: string; columns: string }>();
   private queue: PendingWrite[] = [];
+  /** group-commit counters (benchmarks report records per commit) */
+  readonly stats = { commits: 0, writes: 0, records: 0, commitMs: 0 };
   private draining = false;
   private closed = false;
 
@@ -91,8 +95,6 @@ export class TelemetryStore {
     const instance = await DuckDBInstance.create(file);
     const writer = await instance.connect();
     const reader = await instance.connect();
-    // the staging area of the group commit: in memory, so flushing appends costs no fsync
-    await writer.run(`ATTACH ':memory:' AS stage`);
     const catalog = await Catalog.load(writer);
     const store = new TelemetryStore(
       instance,
@@ -137,8 +139,6 @@ export class TelemetryStore {
     if (this.closed) return;
     this.closed = true;
     while (this.draining) await new Promise((r) => setImmediate(r));
-    for (const a of this.appenders.values()) a.closeSync();
-    this.appenders.clear();
     this.reader.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
@@ -155,21 +155,17 @@ export class TelemetryStore {
         const deletes: Array<[TableMeta, NormalizedRecord, number]> = [];
         try {
           for (const w of batch) results.push(await this.apply(w, deletes));
+          const t0 = performance.now();
           await this.commit(deletes);
+          this.stats.commitMs += performance.now() - t0;
+          this.stats.commits++;
+          this.stats.writes += batch.length;
+          for (const r of results) this.stats.records += r.ingested.Total;
         } catch (e) {
           this.logger.error({ err: e }, 'telemetry store write failed');
           // The index may now disagree with disk; rebuild it lazily from DuckDB.
           this.index.clear();
-          for (const a of this.appenders.values()) {
-            try {
-              a.closeSync();
-            } catch {
-              // already broken; dropped below
-            }
-          }
-          this.appenders.clear();
-          this.dirty.clear();
-          for (const internal of this.staged) await this.writer.run(`DELETE FROM stage.main.${internal}`).catch(() => {});
+          this.pending.clear();
           for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
           const err = new TimestreamError('InternalServerException', 'The telemetry store failed to write.', {
             cause: e,
@@ -186,14 +182,20 @@ export class TelemetryStore {
     }
   }
 
-  /** Moves staged rows into the durable tables (one transaction each), then applies upsert deletes. */
+  /** Inserts the pending rows (one statement per table and chunk), then applies upsert deletes. */
   private async commit(deletes: Array<[TableMeta, NormalizedRecord, number]>): Promise<void> {
-    for (const internal of this.dirty) {
-      this.appenders.get(internal)?.flushSync(); // in-memory: cheap
-      await this.writer.run(`INSERT INTO ${internal} SELECT * FROM stage.main.${internal}`);
-      await this.writer.run(`DELETE FROM stage.main.${internal}`);
+    for (const [internal, rows] of this.pending) {
+      const shape = this.shapes.get(internal);
+      if (!shape || rows.length === 0) continue;
+      for (let i = 0; i < rows.length; i += COMMIT_CHUNK_ROWS) {
+        const json = `[${rows.slice(i, i + COMMIT_CHUNK_ROWS).join(',')}]`;
+        await this.writer.run(
+          `INSERT INTO ${internal} (${shape.columns}) SELECT ${shape.columns} FROM (SELECT unnest(from_json($1::JSON, '[${shape.struct}]'), recursive := true))`,
+          [json],
+        );
+      }
     }
-    this.dirty.clear();
+    this.pending.clear();
     for (const [t, r, oldVersion] of deletes) {
       await this.writer.run(
         `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
@@ -211,7 +213,7 @@ export class TelemetryStore {
     const high = now + FUTURE_WINDOW_MS;
     const accepted: NormalizedRecord[] = [];
     for (const r of w.records) {
-      const ms = Number(r.timeNs / 1_000_000n);
+      const ms = r.timeMs;
       if (ms < low || ms >= high) {
         rejected.push({
           RecordIndex: r.index,
@@ -229,17 +231,16 @@ export class TelemetryStore {
     await this.ensureColumns(table, accepted);
     let memory = 0;
     let magnetic = 0;
-    let appender: DuckDBAppender | undefined;
     for (const r of accepted) {
       const idx = await this.seriesIndex(table, r);
-      const key = timeKey(r.timeNs);
+      const key = r.timeKey;
       const existing = idx.get(key);
       if (existing) {
         if (r.version > existing.v) {
           deletes.push([table, r, existing.v]);
         } else if (r.fingerprint === existing.fp) {
           // Identical record: accepted without a change (idempotent retry).
-          if (Number(r.timeNs / 1_000_000n) >= memLow) memory++;
+          if (r.timeMs >= memLow) memory++;
           else magnetic++;
           continue;
         } else {
@@ -251,11 +252,9 @@ export class TelemetryStore {
           continue;
         }
       }
-      appender ??= await this.appenderFor(table);
-      this.appendRow(appender, table, r);
-      this.dirty.add(table.internal);
+      this.appendRow(table, r);
       idx.set(key, { v: r.version, fp: r.fingerprint });
-      if (Number(r.timeNs / 1_000_000n) >= memLow) memory++;
+      if (r.timeMs >= memLow) memory++;
       else magnetic++;
     }
     rejected.sort((a, b) => a.RecordIndex - b.RecordIndex);
@@ -290,55 +289,49 @@ export class TelemetryStore {
       }
     }
     if (missing.size === 0) return;
-    // ALTER needs the appender closed; rows appended so far are flushed first.
-    const a = this.appenders.get(table.internal);
-    if (a) {
-      a.flushSync();
-      a.closeSync();
-      this.appenders.delete(table.internal);
-    }
-    for (const [name, c] of missing) {
-      const col = await this.catalog.addColumn(table, name, c.kind, c.type);
-      if (this.staged.has(table.internal)) {
-        await this.writer.run(`ALTER TABLE stage.main.${table.internal} ADD COLUMN ${col.internal} ${DUCK_TYPE[col.type]}`);
-      }
-    }
+    // Rows already buffered simply lack the new keys: from_json reads them as NULL.
+    for (const [name, c] of missing) await this.catalog.addColumn(table, name, c.kind, c.type);
+    this.shapes.delete(table.internal);
   }
 
-  private async appenderFor(table: TableMeta): Promise<DuckDBAppender> {
-    let a = this.appenders.get(table.internal);
-    if (!a) {
-      if (!this.staged.has(table.internal)) {
-        await this.writer.run(`CREATE TABLE stage.main.${table.internal} AS SELECT * FROM ${table.internal} LIMIT 0`);
-        this.staged.add(table.internal);
-      }
-      a = await this.writer.createAppender(table.internal, 'main', 'stage');
-      this.appenders.set(table.internal, a);
+  private shapeOf(table: TableMeta): { struct: string; columns: string } {
+    let shape = this.shapes.get(table.internal);
+    if (!shape) {
+      const cols: Array<[string, string]> = [
+        ['series', 'VARCHAR'],
+        ['measure_name', 'VARCHAR'],
+        ['time', 'BIGINT'],
+        ['version', 'BIGINT'],
+        ['fp', 'DOUBLE'],
+        ...table.order.map((c): [string, string] => [c.internal, DUCK_TYPE[c.type]]),
+      ];
+      // internal names are generated identifiers (d_N, m_N), safe inside the SQL text
+      shape = { struct: `{${cols.map(([n, t]) => `"${n}":"${t}"`).join(',')}}`, columns: cols.map(([n]) => n).join(', ') };
+      this.shapes.set(table.internal, shape);
     }
-    return a;
+    return shape;
   }
 
-  private appendRow(a: DuckDBAppender, table: TableMeta, r: NormalizedRecord): void {
-    a.appendVarchar(r.seriesKey);
-    a.appendVarchar(r.measureName);
-    a.appendBigInt(r.timeNs);
-    a.appendBigInt(BigInt(r.version));
-    a.appendDouble(r.fingerprint);
-    for (const col of table.order) {
-      if (col.kind === 'dimension') {
-        const d = r.dimensions.find((x) => x[0] === col.name);
-        if (d) a.appendVarchar(d[1]);
-        else a.appendNull();
-        continue;
-      }
-      const m = r.measures.find((x) => x.name === col.name);
-      if (!m) a.appendNull();
-      else if (typeof m.value === 'number') a.appendDouble(m.value);
-      else if (typeof m.value === 'bigint') a.appendBigInt(m.value);
-      else if (typeof m.value === 'boolean') a.appendBoolean(m.value);
-      else a.appendVarchar(m.value);
+  /** Buffers one row as JSON; numbers keep full precision (bigints are written as digits). */
+  private appendRow(table: TableMeta, r: NormalizedRecord): void {
+    this.shapeOf(table);
+    let row = `{"series":${JSON.stringify(r.seriesKey)},"measure_name":${JSON.stringify(r.measureName)},"time":${r.timeNs},"version":${r.version},"fp":${r.fingerprint}`;
+    for (const [name, value] of r.dimensions) {
+      const col = table.columns.get(name);
+      if (col) row += `,"${col.internal}":${JSON.stringify(value)}`;
     }
-    a.endRow();
+    for (const m of r.measures) {
+      const col = table.columns.get(m.name);
+      if (!col) continue;
+      const v = m.value;
+      row += `,"${col.internal}":${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
+    }
+    let rows = this.pending.get(table.internal);
+    if (!rows) {
+      rows = [];
+      this.pending.set(table.internal, rows);
+    }
+    rows.push(`${row}}`);
   }
 
   /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */
@@ -360,7 +353,7 @@ export class TelemetryStore {
         )
       ).getRows();
       for (const [t, v, fp] of rows) {
-        const key = timeKey(t as bigint);
+        const key = timeKeyOfNs(t as bigint);
         const prev = idx.get(key);
         if (!prev || Number(v) > prev.v) idx.set(key, { v: Number(v), fp: Number(fp) });
       }
