@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { startShadowHarness } from '../local/shadow/testing/harness';
 
@@ -100,6 +100,10 @@ try {
     }),
     { mode: 0o600 },
   );
+  // The server's event-loop delay while the clients run: separates server stalls
+  // from client-side and scheduling latency.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -108,7 +112,13 @@ try {
     out += c.toString('utf8');
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  loop.disable();
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  const serverEventLoopDelay = {
+    p50Ms: Math.round(loop.percentile(50) / 1e4) / 100,
+    p99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
+    maxMs: Math.round(loop.max / 1e4) / 100,
+  };
   const load = JSON.parse(out.trim()) as {
     broker: { publishesPerSec: number };
     mqttSaturated: { updatesPerSec: number };
@@ -125,6 +135,7 @@ try {
     baseline: { brokerQos1PublishesPerSec: load.broker.publishesPerSec },
     ...load,
     serviceInProcess: inProcess,
+    serverEventLoopDelay,
     ratios: {
       mqttShadowVsBroker: Math.round((load.mqttSaturated.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
       httpShadowVsBroker: Math.round((load.http.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
