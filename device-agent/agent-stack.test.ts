@@ -247,4 +247,17 @@ describe('pulsepet agent against the local stack', () => {
       await agent.stop();
     }
   }, 60_000);
+
+  it('ends each duty-cycle burst even while samples keep streaming in', async () => {
+    const dev = await cloud.device('watch-duty-stream');
+    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--input', 'sim:run', '--sample-interval', '100ms', '--duty-cycle', '2s']));
+    try {
+      await agent.waitFor(() => agent.logs.filter((l) => l.msg === 'duty cycle: burst done').length >= 2, 30_000, 'two bursts');
+      const bursts = agent.logs.filter((l) => l.msg === 'duty cycle: burst done');
+      expect(Math.max(...bursts.map((b) => b.burstMs as number))).toBeLessThan(10_000);
+      expect(obs.samples(dev.thing).length).toBeGreaterThan(0);
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
 });

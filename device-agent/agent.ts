@@ -233,11 +233,15 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     flushAndLeave: boolean,
   ): Promise<void> {
     let alive = true;
+    let leaving = false;
     const ended = lost.then((reason) => {
       alive = false;
       this.wake.notify();
-      if (!this.stopping) this.log.warn({ reason }, 'connection lost');
+      if (!this.stopping && !leaving) this.log.warn({ reason }, 'connection lost');
     });
+    // A duty-cycle burst flushes what was there when it began, so a steady stream of
+    // new samples cannot keep the radio on.
+    const flushTarget = this.opts.outbox.endIndex();
     const limiter = new RateLimiter(this.opts.maxPublishesPerSecond ?? 90);
     const publishLimited = async (topic: string, payload: Buffer): Promise<void> => {
       for (let w = limiter.take(); w > 0; w = limiter.take()) await this.wake.sleep(w, () => !alive);
@@ -256,7 +260,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     const maxInFlight = this.opts.maxInFlight ?? 10;
     while (alive && !this.stopping) {
       const ob = this.opts.outbox;
-      if (flushAndLeave && ob.depth === 0 && inFlight === 0) {
+      if (flushAndLeave && ob.headIndex() >= flushTarget && inFlight === 0) {
         await this.shadow.waitSynced(10_000);
         break;
       }
@@ -313,6 +317,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     }
     if (!alive) return;
     if (this.stopping || flushAndLeave) {
+      leaving = true;
       drop(this.stopping ? 'stopping' : 'duty cycle done');
       await ended;
     }

@@ -128,6 +128,16 @@ export class Outbox {
     return this.nextIndex - this.base;
   }
 
+  /** Index of the oldest unacknowledged entry (everything below it has left). */
+  headIndex(): number {
+    return this.base;
+  }
+
+  /** Index the next appended entry will get. */
+  endIndex(): number {
+    return this.nextIndex;
+  }
+
   stats(): OutboxStats {
     return {
       depth: this.depth,
