@@ -34,7 +34,7 @@ function batch(thing: string, k: number, run: z.infer<typeof RunSchema>, deviceI
   let hrMax = 0;
   let steps = 0;
   for (let i = 0; i < run.samplesPerBatch; i++) {
-    const hr = 60 + ((i + deviceIndex) % 90);
+    const hr = 60 + ((i + deviceIndex) % 40); // mean below the reason_on_signal thresholds
     hrSum += hr;
     hrMax = Math.max(hrMax, hr);
     steps += i % 5;

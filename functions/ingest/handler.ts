@@ -1,5 +1,5 @@
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { createLogger } from '../../common/logger';
+import { createTimestreamWriteClient } from './client';
 import { loadIngestConfig } from './config';
 import { type IngestDeps, type IngestResult, ingest } from './ingest';
 
@@ -16,7 +16,7 @@ function init(): IngestDeps {
   const logger = createLogger('ingest', { level: config.logLevel });
   // No endpoint here: AWS_ENDPOINT_URL (local mode) is read by the SDK itself, which
   // then skips Timestream endpoint discovery.
-  const client = new TimestreamWriteClient({ region: config.region });
+  const client = createTimestreamWriteClient({ region: config.region }, logger);
   return { client, database: config.database, table: config.table, logger };
 }
 
