@@ -188,11 +188,19 @@ const clients = await connectAll();
 // Let the stack drain the connect burst (lifecycle events flow through the rules
 // runtime into the telemetry store) before measuring.
 await new Promise((r) => setTimeout(r, 3000));
-const result = {
-  broker: await brokerBaseline(clients, input.seconds),
-  mqttSaturated: await mqttShadow(clients, input.seconds, MIN_GAP_MS),
-  http: await httpShadow(input.seconds),
-  mqttPaced: await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing),
-};
+/** Tells the parent a phase starts (it samples its event-loop delay per phase). */
+function phase(name: string): void {
+  process.stdout.write(`${JSON.stringify({ phase: name })}\n`);
+}
+phase('broker');
+const broker = await brokerBaseline(clients, input.seconds);
+phase('mqttSaturated');
+const mqttSaturated = await mqttShadow(clients, input.seconds, MIN_GAP_MS);
+phase('http');
+const http = await httpShadow(input.seconds);
+phase('mqttPaced');
+const mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
+phase('end');
+const result = { broker, mqttSaturated, http, mqttPaced };
 for (const c of clients) c.end(true);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -108,17 +108,27 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
+  let current: string | undefined;
+  const perPhase: Record<string, { p50Ms: number; p99Ms: number; maxMs: number }> = {};
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString('utf8');
+    let nl = out.indexOf('\n');
+    while (nl >= 0) {
+      const line = out.slice(0, nl);
+      const msg = JSON.parse(line) as { phase?: string };
+      if (msg.phase === undefined) break;
+      out = out.slice(nl + 1);
+      if (current) perPhase[current] = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) };
+      loop.reset();
+      current = msg.phase === 'end' ? undefined : msg.phase;
+      nl = out.indexOf('\n');
+    }
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   loop.disable();
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  const serverEventLoopDelay = {
-    p50Ms: Math.round(loop.percentile(50) / 1e4) / 100,
-    p99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
-    maxMs: Math.round(loop.max / 1e4) / 100,
-  };
+  const serverEventLoopDelay = perPhase;
   const load = JSON.parse(out.trim()) as {
     broker: { publishesPerSec: number };
     mqttSaturated: { updatesPerSec: number };
