@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { TableMeta } from './catalog';
 import { unsupportedSql, validationError } from './errors';
+import { arity, NUMERIC, type SqlType, translateScalarCall, type Typed } from './query-functions';
 import { type Expr, parseTimestreamSql, type SelectStatement } from './query-parser';
 
 /**
@@ -11,7 +12,7 @@ import { type Expr, parseTimestreamSql, type SelectStatement } from './query-par
  * (https://docs.aws.amazon.com/timestream/latest/developerguide/date-time-functions.html).
  */
 
-export type SqlType = 'TIMESTAMP' | 'DOUBLE' | 'BIGINT' | 'VARCHAR' | 'BOOLEAN' | 'INTERVAL' | 'UNKNOWN';
+export type { SqlType } from './query-functions';
 
 export interface TranslatedQuery {
   sql: string;
@@ -19,25 +20,10 @@ export interface TranslatedQuery {
   columns: Array<{ name: string; type: SqlType }>;
 }
 
-interface Typed {
-  sql: string;
-  type: SqlType;
-  agg: boolean;
-}
-
 const AGGREGATES = new Set([
   'avg', 'sum', 'min', 'max', 'count', 'approx_percentile', 'approx_distinct', 'stddev', 'stddev_samp',
   'stddev_pop', 'variance', 'var_samp', 'var_pop',
 ]); // prettier-ignore
-const DOUBLE_MATH: Record<string, string> = { ln: 'ln', log10: 'log10', exp: 'exp', sqrt: 'sqrt' };
-const SAME_TYPE_MATH: Record<string, string> = { abs: 'abs', floor: 'floor', ceil: 'ceil', ceiling: 'ceil' };
-const TRUNC_UNITS: Record<string, bigint> = {
-  second: 1_000_000_000n,
-  minute: 60_000_000_000n,
-  hour: 3_600_000_000_000n,
-  day: 86_400_000_000_000n,
-};
-const NUMERIC = (t: SqlType): boolean => t === 'DOUBLE' || t === 'BIGINT' || t === 'UNKNOWN';
 const DUCK_CAST: Partial<Record<SqlType, string>> = {
   TIMESTAMP: 'BIGINT',
   DOUBLE: 'DOUBLE',
@@ -210,12 +196,6 @@ class Translator {
     return { sql: `(${l.sql} ${duckOp} ${r.sql})`, type, agg };
   }
 
-  private arity(e: Extract<Expr, { k: 'call' }>, min: number, max = min): void {
-    if (e.args.length < min || e.args.length > max) {
-      throw validationError(`Function ${e.name} expects ${min === max ? min : `${min}..${max}`} argument(s), got ${e.args.length}.`);
-    }
-  }
-
   private call(e: Extract<Expr, { k: 'call' }>, ctx: { aggAllowed: boolean }): Typed {
     const name = e.name;
     if (AGGREGATES.has(name)) {
@@ -223,12 +203,12 @@ class Translator {
       const inner = { aggAllowed: false };
       if (name === 'count') {
         if (e.star) return { sql: 'count(*)', type: 'BIGINT', agg: true };
-        this.arity(e, 1);
+        arity(e, 1);
         const x = this.expr(e.args[0]!, inner);
         return { sql: `count(${e.distinct ? 'DISTINCT ' : ''}${x.sql})`, type: 'BIGINT', agg: true };
       }
       if (name === 'approx_percentile') {
-        this.arity(e, 2);
+        arity(e, 2);
         const x = this.expr(e.args[0]!, inner);
         const p = e.args[1]!;
         if (p.k !== 'num' || Number(p.raw) < 0 || Number(p.raw) > 1) {
@@ -239,10 +219,10 @@ class Translator {
         return { sql: `quantile_disc(${x.sql}, ${p.raw})`, type: x.type, agg: true };
       }
       if (name === 'approx_distinct') {
-        this.arity(e, 1);
+        arity(e, 1);
         return { sql: `count(DISTINCT ${this.expr(e.args[0]!, inner).sql})`, type: 'BIGINT', agg: true };
       }
-      this.arity(e, 1);
+      arity(e, 1);
       const x = this.expr(e.args[0]!, inner);
       const d = e.distinct ? 'DISTINCT ' : '';
       if (name === 'min' || name === 'max') return { sql: `${name}(${d}${x.sql})`, type: x.type, agg: true };
@@ -252,95 +232,7 @@ class Translator {
       return { sql: `${fn}(${d}${x.sql})`, type: 'DOUBLE', agg: true };
     }
     if (e.star || e.distinct) throw validationError(`Function ${name} does not take '*' or DISTINCT.`);
-    const args = (): Typed[] => e.args.map((a) => this.expr(a, ctx));
-    const anyAgg = (xs: Typed[]): boolean => xs.some((x) => x.agg);
-    switch (name) {
-      case 'now':
-        this.arity(e, 0);
-        return { sql: this.nowNs.toString(), type: 'TIMESTAMP', agg: false };
-      case 'ago': {
-        this.arity(e, 1);
-        const [d] = args();
-        if (d!.type !== 'INTERVAL') throw validationError('ago() expects a duration literal such as 15m.');
-        return { sql: (this.nowNs - BigInt(d!.sql)).toString(), type: 'TIMESTAMP', agg: false };
-      }
-      case 'bin': {
-        this.arity(e, 2);
-        const [x, d] = args();
-        if (x!.type !== 'TIMESTAMP' || d!.type !== 'INTERVAL') throw validationError('bin() expects (timestamp, duration literal).');
-        if (BigInt(d!.sql) <= 0n) throw validationError('bin() needs a positive duration.');
-        return { sql: `(${x!.sql} - ((${x!.sql} % ${d!.sql}) + ${d!.sql}) % ${d!.sql})`, type: 'TIMESTAMP', agg: x!.agg };
-      }
-      case 'date_trunc': {
-        this.arity(e, 2);
-        const unit = e.args[0]!;
-        const size = unit.k === 'str' ? TRUNC_UNITS[unit.v.toLowerCase()] : undefined;
-        if (size === undefined) throw unsupportedSql(`date_trunc unit ${unit.k === 'str' ? `'${unit.v}'` : '(non-literal)'}`);
-        const x = this.expr(e.args[1]!, ctx);
-        if (x.type !== 'TIMESTAMP') throw validationError('date_trunc() expects a timestamp.');
-        return { sql: `(${x.sql} - ((${x.sql} % ${size}) + ${size}) % ${size})`, type: 'TIMESTAMP', agg: x.agg };
-      }
-      case 'to_milliseconds': {
-        this.arity(e, 1);
-        const [x] = args();
-        if (x!.type !== 'TIMESTAMP') throw validationError('to_milliseconds() expects a timestamp.');
-        return { sql: `(${x!.sql} // 1000000)`, type: 'BIGINT', agg: x!.agg };
-      }
-      case 'to_unixtime': {
-        this.arity(e, 1);
-        const [x] = args();
-        if (x!.type !== 'TIMESTAMP') throw validationError('to_unixtime() expects a timestamp.');
-        return { sql: `(${x!.sql} / 1e9)`, type: 'DOUBLE', agg: x!.agg };
-      }
-      case 'from_milliseconds': {
-        this.arity(e, 1);
-        const [x] = args();
-        if (x!.type !== 'BIGINT') throw validationError('from_milliseconds() expects a bigint.');
-        return { sql: `(${x!.sql} * 1000000)`, type: 'TIMESTAMP', agg: x!.agg };
-      }
-      case 'round': {
-        this.arity(e, 1, 2);
-        const xs = args();
-        if (!NUMERIC(xs[0]!.type) || (xs[1] && xs[1].type !== 'BIGINT')) throw validationError('round() expects (number[, integer]).');
-        return { sql: `round(${xs.map((x) => x.sql).join(', ')})`, type: xs[0]!.type, agg: anyAgg(xs) };
-      }
-      case 'power':
-      case 'pow': {
-        this.arity(e, 2);
-        const xs = args();
-        if (!xs.every((x) => NUMERIC(x.type))) throw validationError(`${name}() expects numbers.`);
-        return { sql: `pow(CAST(${xs[0]!.sql} AS DOUBLE), ${xs[1]!.sql})`, type: 'DOUBLE', agg: anyAgg(xs) };
-      }
-      case 'coalesce':
-      case 'greatest':
-      case 'least': {
-        if (e.args.length < 1) throw validationError(`${name}() expects at least one argument.`);
-        const xs = args();
-        const known = xs.filter((x) => x.type !== 'UNKNOWN');
-        const type = known.some((x) => x.type === 'DOUBLE') && known.every((x) => NUMERIC(x.type)) ? 'DOUBLE' : (known[0]?.type ?? 'UNKNOWN');
-        if (!known.every((x) => x.type === type || (NUMERIC(x.type) && NUMERIC(type)))) throw validationError(`${name}() arguments must share a type.`);
-        return { sql: `${name}(${xs.map((x) => x.sql).join(', ')})`, type, agg: anyAgg(xs) };
-      }
-      case 'lower':
-      case 'upper':
-      case 'length': {
-        this.arity(e, 1);
-        const [x] = args();
-        if (x!.type !== 'VARCHAR') throw validationError(`${name}() expects varchar.`);
-        return { sql: `${name}(${x!.sql})`, type: name === 'length' ? 'BIGINT' : 'VARCHAR', agg: x!.agg };
-      }
-      default:
-        break;
-    }
-    const dm = DOUBLE_MATH[name] ?? SAME_TYPE_MATH[name];
-    if (dm !== undefined) {
-      this.arity(e, 1);
-      const [x] = args();
-      if (!NUMERIC(x!.type)) throw validationError(`${name}() expects a number.`);
-      const type: SqlType = DOUBLE_MATH[name] !== undefined ? 'DOUBLE' : x!.type;
-      return { sql: `${dm}(${x!.sql})`, type, agg: x!.agg };
-    }
-    throw unsupportedSql(`Function '${name}'`);
+    return translateScalarCall(e, (a) => this.expr(a, ctx), this.nowNs);
   }
 
   /** Presto's rule: outside aggregates, only GROUP BY expressions (or things built from them). */
