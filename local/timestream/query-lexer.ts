@@ -31,7 +31,6 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   EXCEPT: 'EXCEPT',
   CASE: 'CASE expressions',
   OVER: 'Window functions (OVER)',
-  CAST: 'CAST',
   TRY_CAST: 'TRY_CAST',
   INTERVAL: 'INTERVAL literals (use duration literals such as 15m)',
   EXISTS: 'EXISTS subqueries',
@@ -48,7 +47,7 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
 export const RESERVED = new Set([
   'SELECT', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'LIMIT', 'OFFSET', 'AND', 'OR', 'NOT', 'AS', 'ASC',
   'DESC', 'BETWEEN', 'IN', 'IS', 'NULL', 'LIKE', 'NULLS', 'FIRST', 'LAST', 'DISTINCT', 'ON', 'LEFT', 'RIGHT',
-  'INNER', 'OUTER', 'CROSS', 'FULL', ...Object.keys(UNSUPPORTED_KEYWORDS),
+  'INNER', 'OUTER', 'CROSS', 'FULL', 'CAST', ...Object.keys(UNSUPPORTED_KEYWORDS),
 ]); // prettier-ignore
 
 export function tokenize(sql: string): Token[] {

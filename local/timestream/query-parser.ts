@@ -24,7 +24,8 @@ export type Expr =
   | { k: 'between'; e: Expr; lo: Expr; hi: Expr; not: boolean }
   | { k: 'in'; e: Expr; list: Expr[]; not: boolean }
   | { k: 'isnull'; e: Expr; not: boolean }
-  | { k: 'like'; e: Expr; pattern: Expr; not: boolean };
+  | { k: 'like'; e: Expr; pattern: Expr; not: boolean }
+  | { k: 'cast'; e: Expr; to: string };
 
 export interface SelectItem {
   expr: Expr;
@@ -269,6 +270,15 @@ class Parser {
       case 'ident': {
         const up = t.text.toUpperCase();
         this.checkUnsupported(t);
+        if (up === 'CAST' && this.isOp('(')) {
+          this.i++;
+          const e = this.parseExpr();
+          this.expectKw('AS');
+          const to = this.next();
+          if (to.kind !== 'ident') this.fail('expected a type name');
+          this.expectOp(')');
+          return { k: 'cast', e, to: to.text.toLowerCase() };
+        }
         if (up === 'TRUE' || up === 'FALSE') return { k: 'bool', v: up === 'TRUE' };
         if (up === 'NULL') return { k: 'null' };
         if (this.isOp('(')) return this.call(t);

@@ -118,7 +118,8 @@ describe('Function: parseTimestreamSql', () => {
     ['SELECT hr FROM "pulsepet"."telemetry" UNION SELECT hr FROM "pulsepet"."telemetry"', /UNION|end of query/],
     ['SELECT hr FROM telemetry', /must be qualified/],
     ['DELETE FROM "pulsepet"."telemetry"', /DELETE is not supported/],
-    ['SELECT CAST(hr AS varchar) FROM "pulsepet"."telemetry"', /CAST is not supported/],
+    ['SELECT CAST(time AS varchar) FROM "pulsepet"."telemetry"', /CAST from timestamp is not supported/],
+    ['SELECT CAST(hr AS json) FROM "pulsepet"."telemetry"', /CAST to json is not supported/],
     ['SELECT hr FROM "pulsepet"."telemetry" WHERE time > now() - INTERVAL \'5\' MINUTE', /INTERVAL/],
   ])('rejects %s', (sql, message) => {
     expect(() => tr(sql)).toThrow(message);

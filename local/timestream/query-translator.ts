@@ -22,8 +22,17 @@ export interface TranslatedQuery {
 
 const AGGREGATES = new Set([
   'avg', 'sum', 'min', 'max', 'count', 'approx_percentile', 'approx_distinct', 'stddev', 'stddev_samp',
-  'stddev_pop', 'variance', 'var_samp', 'var_pop',
+  'stddev_pop', 'variance', 'var_samp', 'var_pop', 'max_by', 'min_by',
 ]); // prettier-ignore
+const CAST_TARGETS: Record<string, SqlType> = {
+  double: 'DOUBLE',
+  real: 'DOUBLE',
+  bigint: 'BIGINT',
+  integer: 'BIGINT',
+  int: 'BIGINT',
+  varchar: 'VARCHAR',
+  boolean: 'BOOLEAN',
+};
 const DUCK_CAST: Partial<Record<SqlType, string>> = {
   TIMESTAMP: 'BIGINT',
   DOUBLE: 'DOUBLE',
@@ -109,6 +118,14 @@ class Translator {
         const p = this.expr(e.pattern, ctx);
         if (x.type !== 'VARCHAR' || p.type !== 'VARCHAR') throw validationError('LIKE applies to varchar only.');
         return { sql: `(${x.sql} ${e.not ? 'NOT ' : ''}LIKE ${p.sql})`, type: 'BOOLEAN', agg: x.agg || p.agg };
+      }
+      case 'cast': {
+        // CAST between the scalar types the store keeps; timestamps only via the time functions
+        const to = CAST_TARGETS[e.to];
+        const x = this.expr(e.e, ctx);
+        if (to === undefined) throw unsupportedSql(`CAST to ${e.to}`);
+        if (x.type === 'TIMESTAMP' || x.type === 'INTERVAL') throw unsupportedSql(`CAST from ${x.type.toLowerCase()}`);
+        return { sql: `CAST(${x.sql} AS ${DUCK_CAST[to]})`, type: to, agg: x.agg };
       }
       case 'between': {
         const x = this.expr(e.e, ctx);
@@ -218,6 +235,13 @@ class Translator {
         // an actual sample value, like Presto's approx_percentile (exact here)
         return { sql: `quantile_disc(${x.sql}, ${p.raw})`, type: x.type, agg: true };
       }
+      if (name === 'max_by' || name === 'min_by') {
+        // value of x at the row where y is largest/smallest (Presto max_by/min_by)
+        arity(e, 2);
+        const x = this.expr(e.args[0]!, inner);
+        const y = this.expr(e.args[1]!, inner);
+        return { sql: `${name === 'max_by' ? 'arg_max' : 'arg_min'}(${x.sql}, ${y.sql})`, type: x.type, agg: true };
+      }
       if (name === 'approx_distinct') {
         arity(e, 1);
         return { sql: `count(DISTINCT ${this.expr(e.args[0]!, inner).sql})`, type: 'BIGINT', agg: true };
@@ -260,6 +284,9 @@ class Translator {
         return;
       case 'in':
         for (const x of [e.e, ...e.list]) this.checkGrouped(x, groups, where);
+        return;
+      case 'cast':
+        this.checkGrouped(e.e, groups, where);
         return;
       case 'like':
         this.checkGrouped(e.e, groups, where);

@@ -140,6 +140,17 @@ describe('Service: timestream (real SDK clients through the local gateway)', () 
       expect(q.NextToken).toBeUndefined();
     });
 
+    it('answers max_by, CAST and date_trunc as Timestream does', async () => {
+      const q = await query(
+        `SELECT max_by(hr, time) AS latest, CAST(avg(hr) AS bigint) AS mean, count(DISTINCT date_trunc('day', time)) AS days
+         FROM "pulsepet"."telemetry" WHERE thing = 'svc-q'`,
+      );
+      expect(q.ColumnInfo?.map((c) => c.Type?.ScalarType)).toEqual(['DOUBLE', 'BIGINT', 'BIGINT']);
+      const base = Math.floor((NOW - 10 * 60_000) / 300_000) * 300_000;
+      const days = new Set([0, 60_000, 120_000, 301_000].map((d) => new Date(base + d).toISOString().slice(0, 10))).size;
+      expect(scalars(q)).toEqual([['90.0', '75', String(days)]]);
+    });
+
     it('pages with NextToken: every row exactly once, and the same token answers the same page', async () => {
       await write(Array.from({ length: 25 }, (_, i) => vitals('svc-page', NOW - 100_000 + i, 100 + i)));
       const sql = `SELECT hr FROM "pulsepet"."telemetry" WHERE thing = 'svc-page' ORDER BY time`;
