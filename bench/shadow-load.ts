@@ -124,6 +124,8 @@ async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number)
         answer?.();
       });
       await c.subscribeAsync({ [`${base}/delta`]: { qos: 0 }, [`${base}/rejected`]: { qos: 0 } });
+      // Independent devices are not in lockstep: spread the first update over one period.
+      await new Promise((r) => setTimeout(r, Math.random() * gapMs));
       let seq = 0;
       while (performance.now() < end) {
         const t = performance.now();
