@@ -9,11 +9,14 @@
  *   npx tsx bench/ingest-throughput.ts [--devices 20] [--rate 50] [--samples 100] [--seconds 4]
  *
  * Batch k of a device counts as queryable at the first poll whose per-thing count covers
- * batches 0..k (poll interval in the output). Prints one JSON object. Not a test.
+ * batches 0..k (poll interval in the output). `stackCpuMicrosPerSample` is the stack
+ * process's CPU per sample in each phase (the fleet runs in a child process), which stays
+ * comparable on a shared machine; `cpuRatio` = broker-only / end-to-end CPU per sample.
+ * Prints one JSON object. Not a test.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
@@ -75,6 +78,7 @@ const total = flags.devices * batchesPerDevice * flags.samples;
 
 /** Broker only: deliveries observed on the bus for a topic no rule matches. */
 async function brokerOnly(baseT: number) {
+  const cpu0 = process.cpuUsage();
   const delivered = new Map<string, number[]>();
   const off = stack.bus.onPublish('dt/pulsepet/+/bench', (m) => {
     const thing = m.topic.split('/')[2] ?? '';
@@ -91,11 +95,12 @@ async function brokerOnly(baseT: number) {
     await new Promise((r) => setTimeout(r, 10));
   }
   off();
-  return summarize(sent, delivered);
+  return { ...summarize(sent, delivered), ...cpuPerSample(cpu0) };
 }
 
 /** End to end: polls Query until each thing's count covers all its batches. */
 async function endToEnd(baseT: number) {
+  const cpu0 = process.cpuUsage();
   const queryable = new Map<string, number[]>();
   const counts = new Map<string, number>();
   const run = request<Sent>(
@@ -129,7 +134,18 @@ async function endToEnd(baseT: number) {
     if ([...counts.values()].reduce((a, b) => a + b, 0) >= total && sent) break;
     await new Promise((r) => setTimeout(r, flags.poll));
   }
-  return { ...summarize((await run).sent, queryable), polls, stored: [...counts.values()].reduce((a, b) => a + b, 0) };
+  return {
+    ...summarize((await run).sent, queryable),
+    ...cpuPerSample(cpu0),
+    polls,
+    stored: [...counts.values()].reduce((a, b) => a + b, 0),
+  };
+}
+
+/** CPU of the stack's process per sample: comparable even when the machine is shared. */
+function cpuPerSample(since: NodeJS.CpuUsage): { stackCpuMicrosPerSample: number } {
+  const u = process.cpuUsage(since);
+  return { stackCpuMicrosPerSample: round((u.user + u.system) / total, 2) };
 }
 
 function summarize(sent: Record<string, number[]>, seen: Map<string, number[]>) {
@@ -169,6 +185,9 @@ process.stdout.write(
     endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query' },
     brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
     ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
+    cpuRatio: round(broker.stackCpuMicrosPerSample / e2e.stackCpuMicrosPerSample, 3),
+    loadAverage: os.loadavg().map((x) => round(x)),
+    cpus: os.cpus().length,
     target: { endToEndSamplesPerSec: 100_000 },
   })}\n`,
 );
