@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/client-timestream-query';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTimestream, type TestTimestream } from '../../local/timestream/test-support';
 import { loadIngestConfig } from './config';
@@ -25,6 +25,16 @@ describe('Function: handler', () => {
     expect(out.records).toBe(5);
     const q = await ts.query.send(new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE thing = 'env-a'` }));
     expect(q.Rows?.[0]?.Data?.[0]?.ScalarValue).toBe('5');
+  });
+
+  it('lets a query client built from the environment alone read what the handler wrote (endpoint discovery answered locally)', async () => {
+    const fromEnv = new TimestreamQueryClient({});
+    try {
+      const q = await fromEnv.send(new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE thing = 'env-a'` }));
+      expect(q.Rows?.[0]?.Data?.[0]?.ScalarValue).toBe('5');
+    } finally {
+      fromEnv.destroy();
+    }
   });
 });
 
