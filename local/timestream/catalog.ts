@@ -192,6 +192,38 @@ export class Catalog {
     return meta;
   }
 
+  /** DeleteTable: drops the data too (Timestream deletes a table's data with it). */
+  async deleteTable(db: string, name: string): Promise<TableMeta> {
+    const t = this.requireTable(db, name);
+    await this.conn.run(`DROP TABLE ${t.internal}`);
+    await this.conn.run('DELETE FROM _pp_columns WHERE internal_table = $1', [t.internal]);
+    await this.conn.run('DELETE FROM _pp_tables WHERE db = $1 AND name = $2', [db, name]);
+    this.tables.delete(tableKey(db, name));
+    return t;
+  }
+
+  /** DeleteDatabase: only an empty database can be deleted, as in Timestream. */
+  async deleteDatabase(name: string): Promise<void> {
+    if (!this.databases.has(name)) throw new TimestreamError('ResourceNotFoundException', `The database ${name} does not exist.`);
+    if (this.listTables(name).length > 0) {
+      throw new TimestreamError('ValidationException', `The database ${name} cannot be deleted because it contains tables.`);
+    }
+    await this.conn.run('DELETE FROM _pp_databases WHERE name = $1', [name]);
+    this.databases.delete(name);
+  }
+
+  /** UpdateTable: retention and magnetic-store writes. */
+  async updateTable(t: TableMeta, retention: RetentionProperties | undefined, magneticStoreWrites: boolean | undefined): Promise<void> {
+    const r = retention ?? t.retention;
+    const m = magneticStoreWrites ?? t.magneticStoreWrites;
+    await this.conn.run(
+      'UPDATE _pp_tables SET memory_hours = $1, magnetic_days = $2, magnetic_writes = $3 WHERE db = $4 AND name = $5',
+      [BigInt(r.MemoryStoreRetentionPeriodInHours), BigInt(r.MagneticStoreRetentionPeriodInDays), m, t.database, t.name],
+    );
+    t.retention = r;
+    t.magneticStoreWrites = m;
+  }
+
   /** Adds a column to a table's schema (caller must have closed any appender on it). */
   async addColumn(table: TableMeta, name: string, kind: ColumnKind, type: ScalarType): Promise<ColumnMeta> {
     const internal = `${kind === 'dimension' ? 'd' : 'm'}_${table.order.length}`;

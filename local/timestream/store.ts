@@ -128,6 +128,18 @@ export class TelemetryStore {
     });
   }
 
+  /**
+   * DeleteTable, serialized with writes so no commit targets a dropped table; the
+   * table's version index and pending rows go with it.
+   */
+  async deleteTable(db: string, name: string): Promise<void> {
+    while (this.draining) await new Promise((r) => setImmediate(r));
+    const t = await this.catalog.deleteTable(db, name);
+    this.index.delete(t.internal);
+    this.pending.delete(t.internal);
+    this.shapes.delete(t.internal);
+  }
+
   /** Runs translated SQL on the read connection. */
   async query(sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
     if (this.closed) throw new TimestreamError('InternalServerException', 'The store is closed.');

@@ -5,8 +5,12 @@ import {
 } from '@aws-sdk/client-timestream-query';
 import {
   ConflictException,
+  CreateDatabaseCommand,
   CreateTableCommand,
+  DeleteDatabaseCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
+  UpdateTableCommand,
   RejectedRecordsException,
   ResourceNotFoundException,
   type _Record,
@@ -111,6 +115,29 @@ describe('Service: timestream (real SDK clients through the local gateway)', () 
       ).rejects.toBeInstanceOf(ConflictException);
       // outside the 1-hour memory store, magnetic writes disabled → rejected
       await expect(write([vitals('svc-f', NOW - 2 * 3_600_000, 70)], 'scratch')).rejects.toBeInstanceOf(RejectedRecordsException);
+    });
+  });
+
+  describe('Method: UpdateTable / DeleteTable / DeleteDatabase', () => {
+    it('updates retention, deletes a table with its data, and deletes a database only when empty', async () => {
+      await ts.write.send(new CreateDatabaseCommand({ DatabaseName: 'lab' }));
+      await ts.write.send(new CreateTableCommand({ DatabaseName: 'lab', TableName: 'runs' }));
+      const up = await ts.write.send(
+        new UpdateTableCommand({
+          DatabaseName: 'lab',
+          TableName: 'runs',
+          RetentionProperties: { MemoryStoreRetentionPeriodInHours: 48, MagneticStoreRetentionPeriodInDays: 30 },
+        }),
+      );
+      expect(up.Table?.RetentionProperties?.MemoryStoreRetentionPeriodInHours).toBe(48);
+      await ts.write.send(new WriteRecordsCommand({ DatabaseName: 'lab', TableName: 'runs', Records: [vitals('lab-1', NOW - 30 * 3_600_000, 70)] }));
+      await expect(ts.write.send(new DeleteDatabaseCommand({ DatabaseName: 'lab' }))).rejects.toBeInstanceOf(ValidationException);
+      await ts.write.send(new DeleteTableCommand({ DatabaseName: 'lab', TableName: 'runs' }));
+      await expect(ts.write.send(new DescribeTableCommand({ DatabaseName: 'lab', TableName: 'runs' }))).rejects.toBeInstanceOf(
+        ResourceNotFoundException,
+      );
+      await expect(query('SELECT count(*) FROM "lab"."runs"')).rejects.toBeInstanceOf(QueryValidationException);
+      await ts.write.send(new DeleteDatabaseCommand({ DatabaseName: 'lab' }));
     });
   });
 

@@ -165,6 +165,22 @@ export async function createTimestreamService(opts: TimestreamServiceOptions): P
       );
       return ok({ Table: describeTable(t, req.region) });
     },
+    async UpdateTable(body, req) {
+      const r = parse(CreateTableSchema, body);
+      const t = store.catalog.requireTable(r.DatabaseName, r.TableName);
+      await store.catalog.updateTable(t, r.RetentionProperties, r.MagneticStoreWriteProperties?.EnableMagneticStoreWrites);
+      return ok({ Table: describeTable(t, req.region) });
+    },
+    async DeleteTable(body) {
+      const r = parse(TableRefSchema, body);
+      await store.deleteTable(r.DatabaseName, r.TableName);
+      return ok({});
+    },
+    async DeleteDatabase(body) {
+      const { DatabaseName } = parse(DatabaseRefSchema, body);
+      await store.catalog.deleteDatabase(DatabaseName);
+      return ok({});
+    },
     async DescribeTable(body, req) {
       const r = parse(TableRefSchema, body);
       return ok({ Table: describeTable(store.catalog.requireTable(r.DatabaseName, r.TableName), req.region) });
