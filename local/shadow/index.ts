@@ -30,6 +30,7 @@ export {
 } from './shadow-service';
 export { ShadowStore } from './shadow-store';
 
+/** Options of {@link createShadowService}. */
 export interface CreateShadowServiceOptions {
   bus: BrokerBus;
   /** the stack's data dir; shadows live in `{dataDir}/shadows/` */
@@ -40,6 +41,7 @@ export interface CreateShadowServiceOptions {
   now?: () => number;
 }
 
+/** What {@link createShadowService} returns: the service, its gateway face and its store. */
 export interface ShadowServiceHandle {
   service: ShadowService;
   /** register on the gateway: `gateway.addService(handle.iotdata)` */

@@ -28,6 +28,7 @@ const ERROR_TYPES: Record<number, string> = {
   503: 'ServiceUnavailableException',
 };
 
+/** Dependencies of the `iotdata` gateway service. */
 export interface IotDataServiceOptions {
   shadows: ShadowService;
   bus: BrokerBus;

@@ -6,7 +6,9 @@
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html
  */
 
+/** Any JSON value as JSON.parse produces it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+/** A JSON object. */
 export interface JsonObject {
   [key: string]: JsonValue;
 }
@@ -16,6 +18,7 @@ export interface MetadataLeaf {
   timestamp: number;
 }
 
+/** True for a JSON object (not null, not an array). */
 export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

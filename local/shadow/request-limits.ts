@@ -6,6 +6,7 @@
  * Quotas: https://docs.aws.amazon.com/general/latest/gr/iot-core.html#device-shadow-limits
  */
 
+/** Per-thing rate and per-connection in-flight quotas. */
 export interface RequestLimits {
   /** requests per second per thing; 0 disables the rate limit */
   requestsPerSecondPerThing: number;
@@ -13,6 +14,7 @@ export interface RequestLimits {
   maxInFlight: number;
 }
 
+/** AWS defaults: 20 requests/s per thing, 10 in flight. */
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   requestsPerSecondPerThing: 20,
   maxInFlight: 10,

@@ -37,6 +37,7 @@ export interface StoredShadow {
   timestamp: number;
 }
 
+/** Document limits (size without metadata, nesting depth). */
 export interface ShadowLimits {
   /** bytes of `{desired, reported}` (metadata excluded), AWS default 8 KB */
   maxDocumentBytes: number;
@@ -58,8 +59,10 @@ export interface ShadowRejection {
   clientToken?: string;
 }
 
+/** A failed operation: `ok: false` plus the rejection. */
 export type Rejected = { ok: false } & ShadowRejection;
 
+/** A successful update: the next stored shadow and the documents to publish. */
 export interface UpdateSuccess {
   ok: true;
   next: StoredShadow;
@@ -71,8 +74,10 @@ export interface UpdateSuccess {
   delta?: JsonObject;
 }
 
+/** Result of {@link applyUpdate}. */
 export type UpdateOutcome = UpdateSuccess | Rejected;
 
+/** AWS's error messages (device-shadow-error-messages), word for word. */
 export const MESSAGES = {
   invalidJson: 'Invalid JSON',
   missingState: 'Missing required node: state',
@@ -213,6 +218,7 @@ export function documentBytes(shadow: StoredShadow): number {
   return Buffer.byteLength(JSON.stringify(sections(shadow.state)), 'utf8');
 }
 
+/** Options of {@link applyUpdate}. */
 export interface ApplyOptions {
   limits?: ShadowLimits;
   /**

@@ -36,6 +36,7 @@ export const SHADOW_NAME_RE = /^[a-zA-Z0-9:_-]{1,64}$/;
 /** All shadow quotas, AWS defaults unless overridden. */
 export type ShadowServiceLimits = ShadowLimits & RequestLimits;
 
+/** Dependencies and quotas of a {@link ShadowService}. */
 export interface ShadowServiceOptions {
   bus: BrokerBus;
   store: ShadowStore;
@@ -56,6 +57,7 @@ export interface ShadowCaller {
   via: 'mqtt' | 'http';
 }
 
+/** ListNamedShadowsForThing's answer. */
 export interface ListNamedShadowsResult {
   results: string[];
   nextToken?: string;

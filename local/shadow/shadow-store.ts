@@ -29,6 +29,7 @@ function keyOf(thing: string, name: string | undefined): string {
   return `${thing}\u0000${name ?? ''}`;
 }
 
+/** Options of {@link ShadowStore.open}. */
 export interface ShadowStoreOptions {
   /** journal entries between snapshot compactions */
   compactEvery?: number;

@@ -12,11 +12,13 @@
  */
 import type { ShadowOp } from '../../../protocol/topics';
 
+/** What a step must answer. */
 export type Expectation =
   /** `state` is compared exactly; `match` is a subset match on the whole body */
   | { ok: true; state?: object; version?: number; match?: object }
   | { ok: false; code: number; message?: string };
 
+/** One request in a case. */
 export interface Step {
   op: ShadowOp;
   /** named shadow; classic when absent */
@@ -26,6 +28,7 @@ export interface Step {
   expect: Expectation;
 }
 
+/** A named sequence of steps with its source (doc page or moto case). */
 export interface ConformanceCase {
   name: string;
   source: string;
@@ -66,6 +69,7 @@ const DESIRED_ROWS: Array<[string, object, object]> = [
   ['replace a value with a full dict', { a: 1, b: { c: 3 } }, { a: 1, b: { c: { d: 3 } } }],
 ];
 
+/** The table, run through MQTT and HTTP by shadow.conformance.test.ts. */
 export const CONFORMANCE_CASES: ConformanceCase[] = [
   {
     name: 'creates, reads with delta, deletes, and answers 404 before and after',

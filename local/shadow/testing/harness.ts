@@ -17,6 +17,7 @@ import { type LocalStack, startLocalStack } from '../../stack';
 import { awsClientConfig, connectMqtt, provisionTestDevice, type TestDevice } from '../../testing';
 import type { ShadowServiceHandle, ShadowServiceLimits } from '../index';
 
+/** A running local stack with helpers for shadow tests. */
 export interface ShadowHarness {
   stack: LocalStack;
   bus: BrokerBus;
@@ -44,6 +45,7 @@ export interface ShadowHarness {
   close(): Promise<void>;
 }
 
+/** Starts the local stack in a temp data dir (removed on close). */
 export async function startShadowHarness(
   opts: { limits?: Partial<ShadowServiceLimits>; logger?: Logger } = {},
 ): Promise<ShadowHarness> {

@@ -12,6 +12,7 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
+/** A publish as MemoryBus recorded it. */
 export interface RecordedPublish {
   topic: string;
   payload: Buffer;

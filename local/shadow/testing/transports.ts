@@ -13,8 +13,10 @@ import type { MqttClient } from 'mqtt';
 import type { ShadowOp } from '../../../protocol/topics';
 import { shadowTopic, shadowTopicPrefix } from '../../../protocol/topics';
 
+/** A shadow operation's answer, transport-independent. */
 export type Outcome = { ok: true; body: Record<string, unknown> } | { ok: false; code: number; message: string };
 
+/** Drives get/update/delete over one transport. */
 export interface ShadowTransport {
   readonly name: 'mqtt' | 'http';
   call(op: ShadowOp, thing: string, shadow: string | undefined, payload?: string | object): Promise<Outcome>;
