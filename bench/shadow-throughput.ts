@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { startShadowHarness } from '../local/shadow/testing/harness';
 
@@ -104,12 +104,22 @@ try {
   // from client-side and scheduling latency.
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  // GC pauses per phase, to tell collector pauses from other stalls.
+  let gcMax = 0;
+  let gcTotal = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcTotal += e.duration;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   let current: string | undefined;
-  const perPhase: Record<string, { p50Ms: number; p99Ms: number; maxMs: number }> = {};
+  const perPhase: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; gcMaxMs: number; gcTotalMs: number }> = {};
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString('utf8');
@@ -119,14 +129,25 @@ try {
       const msg = JSON.parse(line) as { phase?: string };
       if (msg.phase === undefined) break;
       out = out.slice(nl + 1);
-      if (current) perPhase[current] = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) };
+      if (current) {
+        perPhase[current] = {
+          p50Ms: ms(loop.percentile(50)),
+          p99Ms: ms(loop.percentile(99)),
+          maxMs: ms(loop.max),
+          gcMaxMs: Math.round(gcMax * 100) / 100,
+          gcTotalMs: Math.round(gcTotal),
+        };
+      }
       loop.reset();
+      gcMax = 0;
+      gcTotal = 0;
       current = msg.phase === 'end' ? undefined : msg.phase;
       nl = out.indexOf('\n');
     }
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   loop.disable();
+  gcObserver.disconnect();
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   const serverEventLoopDelay = perPhase;
   const load = JSON.parse(out.trim()) as {
