@@ -41,22 +41,33 @@ describe('Function: toRecords', () => {
         { t: 1_790_000_001_000, hr: 71.5, hrvRmssd: 40, skinTempC: 33.1, accelG: 1.02 },
       ], 41),
     );
-    const records = toRecords(e);
-    expect(records).toHaveLength(2);
-    expect(records[0]).toEqual({
+    const { common, records } = toRecords(e);
+    expect(common).toEqual({
       Dimensions: [{ Name: 'thing', Value: 'pet-1', DimensionValueType: 'VARCHAR' }],
       MeasureName: 'vitals',
       MeasureValueType: 'MULTI',
-      MeasureValues: [
-        { Name: 'hr', Value: '70', Type: 'DOUBLE' },
-        { Name: 'steps', Value: '3', Type: 'BIGINT' },
-        { Name: 'spo2', Value: '98', Type: 'DOUBLE' },
-      ],
-      Time: '1790000000000',
       TimeUnit: 'MILLISECONDS',
       Version: 42,
     });
-    expect(records[1]?.MeasureValues?.map((m) => m.Name)).toEqual(['hr', 'hrvRmssd', 'skinTempC', 'accelG']);
+    expect(records).toEqual([
+      {
+        Time: '1790000000000',
+        MeasureValues: [
+          { Name: 'hr', Value: '70', Type: 'DOUBLE' },
+          { Name: 'steps', Value: '3', Type: 'BIGINT' },
+          { Name: 'spo2', Value: '98', Type: 'DOUBLE' },
+        ],
+      },
+      {
+        Time: '1790000001000',
+        MeasureValues: [
+          { Name: 'hr', Value: '71.5', Type: 'DOUBLE' },
+          { Name: 'hrvRmssd', Value: '40', Type: 'DOUBLE' },
+          { Name: 'skinTempC', Value: '33.1', Type: 'DOUBLE' },
+          { Name: 'accelG', Value: '1.02', Type: 'DOUBLE' },
+        ],
+      },
+    ]);
   });
 });
 

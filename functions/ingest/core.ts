@@ -58,30 +58,39 @@ export function parseIngestEvent(event: unknown): IngestEvent {
   return { thing: t.data, batch: b.data };
 }
 
+/** What one batch becomes: the attributes every record shares, and one record per sample. */
+export interface BatchRecords {
+  /** sent as WriteRecords `CommonAttributes` (Timestream merges them into every record) */
+  common: _Record;
+  records: _Record[];
+}
+
 /**
- * One multi-measure record per sample. `Version` is the batch `seq + 1` (Timestream
- * versions start at 1): the same batch delivered twice carries identical records with
- * the same version, which Timestream accepts as a no-op
+ * One multi-measure record per sample. The shared parts (dimension `thing`, measure
+ * name, MULTI, time unit, version) go once into `CommonAttributes`, which Timestream
+ * recommends to cut request size (API_WriteRecords.html, CommonAttributes); each record
+ * carries only its time and measures. `Version` is the batch `seq + 1` (versions start
+ * at 1): the same batch delivered twice carries identical records with the same version,
+ * which Timestream accepts as a no-op
  * (https://docs.aws.amazon.com/timestream/latest/developerguide/API_WriteRecords.html, "Upserts").
  */
-export function toRecords(e: IngestEvent): _Record[] {
-  const version = e.batch.seq + 1;
-  return e.batch.samples.map((s) => {
+export function toRecords(e: IngestEvent): BatchRecords {
+  const common: _Record = {
+    Dimensions: [{ Name: THING_DIMENSION, Value: e.thing, DimensionValueType: 'VARCHAR' }],
+    MeasureName: VITALS_MEASURE,
+    MeasureValueType: 'MULTI',
+    TimeUnit: 'MILLISECONDS',
+    Version: e.batch.seq + 1,
+  };
+  const records = e.batch.samples.map((s): _Record => {
     const values = [];
     for (const [name, type] of VITAL_MEASURES) {
       const v = s[name];
       if (v !== undefined) values.push({ Name: name, Value: String(v), Type: type });
     }
-    return {
-      Dimensions: [{ Name: THING_DIMENSION, Value: e.thing, DimensionValueType: 'VARCHAR' }],
-      MeasureName: VITALS_MEASURE,
-      MeasureValueType: 'MULTI',
-      MeasureValues: values,
-      Time: String(s.t),
-      TimeUnit: 'MILLISECONDS',
-      Version: version,
-    };
+    return { Time: String(s.t), MeasureValues: values };
   });
+  return { common, records };
 }
 
 /** Splits records into WriteRecords calls of at most `size`. */

@@ -45,11 +45,14 @@ export interface RejectedSample {
 export async function ingest(event: unknown, deps: IngestDeps): Promise<IngestResult> {
   const e = parseIngestEvent(event);
   const log = deps.logger.child({ thing: e.thing, batchId: e.batch.batchId, seq: e.batch.seq });
-  const calls = chunk(toRecords(e));
+  const { common, records } = toRecords(e);
+  const calls = chunk(records);
   // Chunks are independent records, so they are written concurrently; a retry of the
   // whole batch is harmless because identical records are accepted as no-ops.
   const settled = await Promise.allSettled(
-    calls.map((Records) => deps.client.send(new WriteRecordsCommand({ DatabaseName: deps.database, TableName: deps.table, Records }))),
+    calls.map((Records) => deps.client.send(
+        new WriteRecordsCommand({ DatabaseName: deps.database, TableName: deps.table, CommonAttributes: common, Records }),
+      )),
   );
   const rejected: RejectedSample[] = [];
   let storeFailure: unknown;
