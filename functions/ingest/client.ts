@@ -1,7 +1,19 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
 import type { Logger } from '../../common/logger';
 
 type SdkLogger = NonNullable<TimestreamWriteClientConfig['logger']>;
+
+export interface IngestClientOptions extends TimestreamWriteClientConfig {
+  /**
+   * Concurrent HTTP connections (SDK default 50). One process serving many rule
+   * invocations (the local stack) keeps more WriteRecords in flight than one Lambda
+   * instance does; each waits for the store's group commit, so more sockets means
+   * larger commits.
+   */
+  maxSockets?: number;
+}
 
 /**
  * A TimestreamWriteClient for the ingest path. Endpoint and credentials come from the
@@ -11,15 +23,25 @@ type SdkLogger = NonNullable<TimestreamWriteClientConfig['logger']>;
  * copy of every request and response whenever `logger.info` exists — even for its
  * default no-op logger — and then discards it. For WriteRecords (100 multi-measure
  * records a call) that is about a fifth of the function's CPU. A logger without `info`
- * skips the work; SDK warnings and errors still reach pino.
- * @example const client = createTimestreamWriteClient({ region: 'us-east-1' }, logger);
+ * skips the work; SDK warnings still reach pino.
+ * @example const client = createTimestreamWriteClient({ region: 'us-east-1', maxSockets: 200 }, logger);
  */
-export function createTimestreamWriteClient(config: TimestreamWriteClientConfig = {}, logger?: Logger): TimestreamWriteClient {
+export function createTimestreamWriteClient(options: IngestClientOptions = {}, logger?: Logger): TimestreamWriteClient {
+  const { maxSockets, ...config } = options;
   const quiet = {
     debug: (): void => {},
     warn: (...args: unknown[]): void => logger?.warn({ sdk: args.map(String) }, 'timestream-write SDK warning'),
     error: (): void => {}, // failures surface as thrown, typed errors
   };
+  const sockets =
+    maxSockets === undefined
+      ? {}
+      : {
+          requestHandler: {
+            httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+            httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+          },
+        };
   // The SDK's Logger type requires `info`; leaving it out is the point (see above).
-  return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, ...config });
+  return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, ...sockets, ...config });
 }

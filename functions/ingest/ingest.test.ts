@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { isPulsepetError, type PulsepetError } from '../../protocol/errors';
 import { startTestTimestream, type TestTimestream } from '../../local/timestream/test-support';
+import { createTimestreamWriteClient } from './client';
 import { createIngestHandler } from './handler';
 import type { IngestDeps } from './ingest';
 import { batchEvent, samplesAt } from './test-support';
@@ -54,10 +55,12 @@ describe('Function: ingest handler (real client-timestream-write through the loc
 
   it('is idempotent: the same batch delivered twice leaves every sample stored once', async () => {
     const event = batchEvent('ing-b', samplesAt(Date.now(), 120), 3);
-    const handle = createIngestHandler(deps);
+    const client = createTimestreamWriteClient({ ...ts.clientConfig, maxSockets: 4, maxAttempts: 1 });
+    const handle = createIngestHandler({ ...deps, client });
     await handle(event);
     await handle(event);
     await Promise.all([handle(event), handle(event)]);
+    client.destroy();
     expect(await rows('ing-b')).toHaveLength(120);
   });
 
