@@ -106,8 +106,18 @@ class RecordRejection extends Error {}
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
+/** Names already found valid, per kind (the same few names repeat in every request). */
+const validNames = new Set<string>();
+
 /** Reserved column names / prefixes (developerguide ts-limits: naming constraints). */
 function checkName(kind: string, name: string, maxBytes: number): void {
+  const key = `${kind}\u0001${name}`;
+  if (validNames.has(key)) return;
+  checkNameUncached(kind, name, maxBytes);
+  if (validNames.size < 10_000) validNames.add(key);
+}
+
+function checkNameUncached(kind: string, name: string, maxBytes: number): void {
   if (name.length === 0) throw new RecordRejection(`${kind} name cannot be empty.`);
   if (bytes(name) > maxBytes) throw new RecordRejection(`${kind} name '${name}' exceeds ${maxBytes} bytes.`);
   const lower = name.toLowerCase();

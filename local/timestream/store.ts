@@ -66,6 +66,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export class TelemetryStore {
   /** per table internal name → series\u0003measure → time → entry */
   private readonly index = new Map<string, Map<string, Map<TimeKey, IndexEntry>>>();
+  /** consecutive records of a request share a series: its JSON text is reused */
+  private lastSeries = '';
+  private lastSeriesJson = '""';
   /** per table internal name: JSON rows waiting for the next commit */
   private readonly pending = new Map<string, string[]>();
   /** per table internal name: the from_json structure and column list, rebuilt on schema change */
@@ -327,7 +330,11 @@ export class TelemetryStore {
   /** Buffers one row as JSON; numbers keep full precision (bigints are written as digits). */
   private appendRow(table: TableMeta, r: NormalizedRecord): void {
     this.shapeOf(table);
-    let row = `{"series":${JSON.stringify(r.seriesKey)},"measure_name":${JSON.stringify(r.measureName)},"time":${r.timeNs},"version":${r.version},"fp":${r.fingerprint}`;
+    if (r.seriesKey !== this.lastSeries) {
+      this.lastSeries = r.seriesKey;
+      this.lastSeriesJson = JSON.stringify(r.seriesKey);
+    }
+    let row = `{"series":${this.lastSeriesJson},"measure_name":${JSON.stringify(r.measureName)},"time":${r.timeNs},"version":${r.version},"fp":${r.fingerprint}`;
     for (const [name, value] of r.dimensions) {
       const col = table.columns.get(name);
       if (col) row += `,"${col.internal}":${JSON.stringify(value)}`;
