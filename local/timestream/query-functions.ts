@@ -80,6 +80,19 @@ export function translateScalarCall(e: CallExpr, expr: (x: Expr) => Typed, nowNs
       if (x!.type !== 'TIMESTAMP') throw validationError('to_unixtime() expects a timestamp.');
       return { sql: `(${x!.sql} / 1e9)`, type: 'DOUBLE', agg: x!.agg };
     }
+    case 'from_iso8601_timestamp': {
+      arity(e, 1);
+      const lit = e.args[0]!;
+      const ms = lit.k === 'str' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(lit.v) ? Date.parse(lit.v) : Number.NaN;
+      if (Number.isNaN(ms)) throw validationError('from_iso8601_timestamp() expects an ISO 8601 string literal.');
+      return { sql: (BigInt(ms) * 1_000_000n).toString(), type: 'TIMESTAMP', agg: false };
+    }
+    case 'to_iso8601': {
+      arity(e, 1);
+      const [x] = args();
+      if (x!.type !== 'TIMESTAMP') throw validationError('to_iso8601() expects a timestamp.');
+      return { sql: `strftime(make_timestamp(${x!.sql} // 1000), '%Y-%m-%dT%H:%M:%S.%gZ')`, type: 'VARCHAR', agg: x!.agg };
+    }
     case 'from_milliseconds': {
       arity(e, 1);
       const [x] = args();

@@ -176,6 +176,11 @@ describe('Service: timestream (real SDK clients through the local gateway)', () 
       const base = Math.floor((NOW - 10 * 60_000) / 300_000) * 300_000;
       const days = new Set([0, 60_000, 120_000, 301_000].map((d) => new Date(base + d).toISOString().slice(0, 10))).size;
       expect(scalars(q)).toEqual([['90.0', '75', String(days)]]);
+      const iso = new Date(base).toISOString();
+      const r = await query(
+        `SELECT to_iso8601(min(time)) FROM "pulsepet"."telemetry" WHERE thing = 'svc-q' AND time >= from_iso8601_timestamp('${iso}')`,
+      );
+      expect(scalars(r)).toEqual([[iso]]);
     });
 
     it('pages with NextToken: every row exactly once, and the same token answers the same page', async () => {
