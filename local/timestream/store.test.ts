@@ -18,8 +18,13 @@ function tempDir(): string {
   dirs.push(d);
   return d;
 }
-async function open(dataDir: string | undefined, now?: () => number): Promise<TelemetryStore> {
-  const s = await TelemetryStore.open({ logger: silentLogger(), ...(dataDir ? { dataDir } : {}), ...(now ? { now } : {}) });
+async function open(dataDir: string | undefined, now?: () => number, maxIndexEntries?: number): Promise<TelemetryStore> {
+  const s = await TelemetryStore.open({
+    logger: silentLogger(),
+    ...(dataDir ? { dataDir } : {}),
+    ...(now ? { now } : {}),
+    ...(maxIndexEntries ? { maxIndexEntries } : {}),
+  });
   stores.push(s);
   return s;
 }
@@ -102,6 +107,16 @@ describe('Class: TelemetryStore', () => {
       expect(first.rejected).toEqual([]);
       expect(second.rejected[0]?.ExistingVersion).toBe(5);
       expect(await hrs(s, 'a')).toEqual([72, 70]);
+    });
+
+    it('keeps upsert semantics after the bounded version index is dropped (reloaded from disk)', async () => {
+      const s = await open(undefined, () => NOW, 5);
+      await write(s, Array.from({ length: 10 }, (_, i) => rec('a', NOW - 1000 + i, 60 + i, 2)));
+      const replay = await write(s, [rec('a', NOW - 1000, 60, 2)]);
+      expect(replay.rejected).toEqual([]);
+      const conflict = await write(s, [rec('a', NOW - 999, 99, 1)]);
+      expect(conflict.rejected[0]?.ExistingVersion).toBe(2);
+      expect((await hrs(s, 'a')).length).toBe(10);
     });
 
     it('counts records older than the memory store but inside the magnetic window as MagneticStore', async () => {

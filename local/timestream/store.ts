@@ -33,6 +33,8 @@ export interface TelemetryStoreOptions {
   seedDefaults?: boolean;
   /** clock, for tests of the ingestion window */
   now?: () => number;
+  /** records kept in the in-memory version index before it is dropped and reloaded lazily (default 2M, ~200 MB) */
+  maxIndexEntries?: number;
 }
 
 /** Defaults for the local tables: a long magnetic window with magnetic writes on, so late device batches land. */
@@ -66,6 +68,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export class TelemetryStore {
   /** per table internal name → series\u0003measure → time → entry */
   private readonly index = new Map<string, Map<string, Map<TimeKey, IndexEntry>>>();
+  /** entries in `index`; bounded by `maxIndexEntries` */
+  private indexed = 0;
   /** consecutive records of a request share a series: its JSON text is reused */
   private lastSeries = '';
   private lastSeriesJson = '""';
@@ -86,6 +90,7 @@ export class TelemetryStore {
     readonly catalog: Catalog,
     private readonly logger: Logger,
     private readonly now: () => number,
+    private readonly maxIndexEntries: number,
   ) {}
 
   /** Opens (or creates) the store and seeds the pulsepet tables. */
@@ -106,6 +111,7 @@ export class TelemetryStore {
       catalog,
       opts.logger.child({ component: 'timestream-store' }),
       opts.now ?? Date.now,
+      opts.maxIndexEntries ?? 2_000_000,
     );
     if (opts.seedDefaults ?? true) {
       if (!catalog.database('pulsepet')) await catalog.createDatabase('pulsepet');
@@ -174,12 +180,14 @@ export class TelemetryStore {
           await this.commit(deletes);
           this.stats.commitMs += performance.now() - t0;
           this.stats.commits++;
+          this.boundIndex();
           this.stats.writes += batch.length;
           for (const r of results) this.stats.records += r.ingested.Total;
         } catch (e) {
           this.logger.error({ err: e }, 'telemetry store write failed');
           // The index may now disagree with disk; rebuild it lazily from DuckDB.
           this.index.clear();
+          this.indexed = 0;
           this.pending.clear();
           for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
           const err = new TimestreamError('InternalServerException', 'The telemetry store failed to write.', {
@@ -195,6 +203,18 @@ export class TelemetryStore {
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * Bounds the version index's memory: past the limit it is dropped after a commit
+   * (everything is on disk then) and series are reloaded from DuckDB when next written.
+   */
+  private boundIndex(): void {
+    if (this.indexed <= this.maxIndexEntries) return;
+    this.logger.info({ entries: this.indexed }, 'version index dropped; it reloads per series from disk');
+    this.index.clear();
+    this.indexed = 0;
+    for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
   }
 
   /** Inserts the pending rows (one statement per table and chunk), then applies upsert deletes. */
@@ -268,6 +288,7 @@ export class TelemetryStore {
         }
       }
       this.appendRow(table, r);
+      if (!existing) this.indexed++;
       idx.set(key, { v: r.version, fp: r.fingerprint });
       if (r.timeMs >= memLow) memory++;
       else magnetic++;
@@ -377,6 +398,7 @@ export class TelemetryStore {
         if (!prev || Number(v) > prev.v) idx.set(key, { v: Number(v), fp: Number(fp) });
       }
     }
+    this.indexed += idx.size;
     perTable.set(sk, idx);
     return idx;
   }
