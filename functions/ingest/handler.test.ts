@@ -6,6 +6,8 @@ import { handler } from './handler';
 import { batchEvent, samplesAt } from './test-support';
 
 let ts: TestTimestream;
+const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'LOG_LEVEL'] as const;
+const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 beforeAll(async () => {
   ts = await startTestTimestream();
   // The Lambda environment in local mode: standard SDK variables only.
@@ -16,6 +18,10 @@ beforeAll(async () => {
   process.env.LOG_LEVEL = 'silent';
 });
 afterAll(async () => {
+  for (const k of ENV_KEYS) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
   await ts.close();
 });
 
