@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { FUNCTION_NAMES, TIMESTREAM } from '../cloud-rules/rules';
 import { type Logger, silentLogger } from '../common/logger';
+import { createTimestreamWriteClient } from '../functions/ingest/client';
 import { createIngestHandler } from '../functions/ingest/handler';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
 import { DEFAULT_REGION } from './aws-identity';
@@ -137,7 +137,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
     // The local "Lambda environment": functions get real AWS clients pointed at this stack.
     const clientConfig = { endpoint: gateway.url, region, credentials: material.credentials };
-    const tsWrite = new TimestreamWriteClient(clientConfig);
+    const tsWrite = createTimestreamWriteClient({ ...clientConfig, maxSockets: 200 }, logger);
     cleanups.push(() => tsWrite.destroy());
     const functions = new Map<string, LambdaHandler>([
       [
