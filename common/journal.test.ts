@@ -76,3 +76,70 @@ describe('Class: DurableMap', () => {
     m.close();
   });
 });
+
+describe('Class: DurableMap (group commit with the fsync off the event loop)', () => {
+  it('commits writes made while an fsync is in flight as a later batch and keeps their order', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm');
+    const order: string[] = [];
+    const first = a.set('x', 1).then(() => order.push('first'));
+    // the first batch is written and its fsync submitted on the next tick
+    await new Promise((r) => setImmediate(r));
+    const second = a.set('x', 2).then(() => order.push('second'));
+    const third = a.set('y', 3).then(() => order.push('third'));
+    await Promise.all([first, second, third]);
+    expect(order).toEqual(['first', 'second', 'third']);
+    a.close();
+    const b = DurableMap.open<number>(dir, 'm');
+    expect([...b.entries()]).toEqual([
+      ['x', 2],
+      ['y', 3],
+    ]);
+    b.close();
+  });
+
+  it('resolves flush only after the fsync in flight completes', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm');
+    let written = false;
+    const w = a.set('x', 1).then(() => {
+      written = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    await a.flush();
+    expect(written).toBe(true);
+    await w;
+    a.close();
+  });
+
+  it('makes every write durable and resolves it when closed during an fsync', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm');
+    const inFlight = a.set('x', 1);
+    await new Promise((r) => setImmediate(r));
+    const queued = a.set('y', 2);
+    a.close();
+    await expect(Promise.all([inFlight, queued])).resolves.toBeDefined();
+    await expect(a.set('z', 3)).rejects.toMatchObject({ code: 'PP_ERR_STORE' });
+    const b = DurableMap.open<number>(dir, 'm');
+    expect(b.get('x')).toBe(1);
+    expect(b.get('y')).toBe(2);
+    b.close();
+  });
+
+  it('keeps compacting correctly while batches overlap their fsyncs', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm', { compactEvery: 7 });
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 200; i++) {
+      all.push(a.set(`k${i % 13}`, i));
+      if (i % 9 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    a.close();
+    const b = DurableMap.open<number>(dir, 'm');
+    expect(b.size).toBe(13);
+    expect(b.get('k5')).toBe(187);
+    b.close();
+  });
+});

@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -12,12 +13,21 @@ import {
 import { dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * A durable key-value map: every change is appended to a JSON-lines journal and
- * fsync'd before the returned promise resolves (group commit: changes made in the
- * same tick share one fsync). On open the snapshot is loaded and the journal
- * replayed; a torn last line (crash mid-write) is ignored. `compact()` rewrites the
- * snapshot atomically (write temp, fsync, rename) and truncates the journal.
+ * fsync'd before the returned promise resolves. Group commit: the changes of one
+ * tick are written together (a synchronous append to the page cache, which keeps
+ * their order) and fsync'd on the libuv thread pool, so the event loop never waits
+ * for the disk; while one fsync is in flight the next changes are queued and
+ * committed as one batch when it completes. On open the snapshot is loaded and the
+ * journal replayed; a torn last line (crash mid-write) is ignored. `compact()`
+ * rewrites the snapshot atomically (write temp, fsync, rename) and truncates the
+ * journal. fsync(2): data written before the call is durable when it returns.
  *
  * @example
  * const j = DurableMap.open<Thing>(join(dataDir, 'registry'), 'things');
@@ -26,8 +36,14 @@ import { PulsepetError } from '../protocol/errors';
 export class DurableMap<V> {
   private readonly map = new Map<string, V>();
   private fd: number;
+  /** lines not yet written, and who waits for them (or for a flush) */
   private pending: string[] = [];
-  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private waiters: Waiter[] = [];
+  /** written lines whose fsync is in flight */
+  private syncingWaiters: Waiter[] = [];
+  private syncing = false;
+  /** bumped when a synchronous drain supersedes the fsync in flight */
+  private syncEpoch = 0;
   private scheduled = false;
   private journalEntries = 0;
   private closed = false;
@@ -89,12 +105,15 @@ export class DurableMap<V> {
 
   /** Resolves when everything written so far is durable. */
   flush(): Promise<void> {
-    if (this.pending.length === 0 && !this.scheduled) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.pending.length === 0 && !this.scheduled && !this.syncing) return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule();
+    return p;
   }
 
+  /** Rewrites the snapshot and truncates the journal (synchronous; runs by itself every `compactEvery` entries). */
   compact(): void {
-    this.commit();
+    this.drainSync();
     const tmp = `${this.snapshotPath}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     writeSync(fd, JSON.stringify(Object.fromEntries(this.map)));
@@ -107,9 +126,10 @@ export class DurableMap<V> {
     this.journalEntries = 0;
   }
 
+  /** Makes everything durable (synchronously) and closes the journal. */
   close(): void {
     if (this.closed) return;
-    this.commit();
+    this.drainSync();
     this.closed = true;
     closeSync(this.fd);
   }
@@ -118,36 +138,77 @@ export class DurableMap<V> {
     if (this.closed) return Promise.reject(new PulsepetError('PP_ERR_STORE', `store ${this.journalPath} is closed`));
     this.pending.push(line);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.commit());
-    }
+    this.schedule();
     return p;
+  }
+
+  /** One commit per tick; while an fsync is in flight its completion starts the next. */
+  private schedule(): void {
+    if (this.scheduled || this.syncing) return;
+    this.scheduled = true;
+    setImmediate(() => this.commit());
   }
 
   private commit(): void {
     this.scheduled = false;
-    if (this.pending.length === 0) {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const x of w) x.resolve();
-      return;
-    }
+    if (this.syncing || this.closed) return;
     const lines = this.pending;
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
-    try {
-      writeSync(this.fd, `${lines.join('\n')}\n`);
-      fsyncSync(this.fd);
-      this.journalEntries += lines.length;
+    if (lines.length === 0) {
       for (const w of waiters) w.resolve();
-    } catch (e) {
-      const err = new PulsepetError('PP_ERR_STORE', `cannot write ${this.journalPath}`, { cause: e });
-      for (const w of waiters) w.reject(err);
       return;
     }
-    if (this.journalEntries >= this.compactEvery) this.compact();
+    try {
+      writeSync(this.fd, `${lines.join('\n')}\n`);
+    } catch (e) {
+      this.fail(waiters, e);
+      return;
+    }
+    this.journalEntries += lines.length;
+    this.syncing = true;
+    this.syncingWaiters = waiters;
+    const epoch = this.syncEpoch;
+    fsync(this.fd, (err) => {
+      // A synchronous drain (close/compact) already made these lines durable and answered.
+      if (epoch !== this.syncEpoch) return;
+      this.syncing = false;
+      const done = this.syncingWaiters;
+      this.syncingWaiters = [];
+      if (err) this.fail(done, err);
+      else for (const w of done) w.resolve();
+      if (this.journalEntries >= this.compactEvery) this.compact();
+      if (this.pending.length > 0 || this.waiters.length > 0) this.commit();
+    });
+  }
+
+  /**
+   * Writes what is pending and fsyncs on the event loop: one fsync covers the batch
+   * in flight too, so its waiters are answered here and its callback is ignored.
+   */
+  private drainSync(): void {
+    const waiters = [...this.syncingWaiters, ...this.waiters];
+    const lines = this.pending;
+    this.syncEpoch++;
+    this.syncing = false;
+    this.syncingWaiters = [];
+    this.pending = [];
+    this.waiters = [];
+    try {
+      if (lines.length > 0) writeSync(this.fd, `${lines.join('\n')}\n`);
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.fail(waiters, e);
+      return;
+    }
+    this.journalEntries += lines.length;
+    for (const w of waiters) w.resolve();
+  }
+
+  private fail(waiters: Waiter[], e: unknown): void {
+    const err = new PulsepetError('PP_ERR_STORE', `cannot write ${this.journalPath}`, { cause: e });
+    for (const w of waiters) w.reject(err);
   }
 
   private load(): void {
