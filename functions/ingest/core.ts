@@ -1,7 +1,7 @@
 import type { _Record } from '@aws-sdk/client-timestream-write';
 import { z } from 'zod';
 import { PulsepetError } from '../../protocol/errors';
-import { type Sample, type TelemetryV1, TelemetryV1Schema } from '../../protocol/telemetry';
+import { MAX_SAMPLES_PER_BATCH, type Sample, type TelemetryV1, TelemetryV1Schema } from '../../protocol/telemetry';
 import { THING_NAME_RE } from '../../protocol/topics';
 
 /**
@@ -42,6 +42,9 @@ export function parseIngestEvent(event: unknown): IngestEvent {
     throw new PulsepetError('PP_ERR_VALIDATION', 'ingest event must be a JSON object (telemetry v1 plus thing)');
   }
   const { thing, ...payload } = event as Record<string, unknown>;
+  // Fast path: a batch the hand-written check accepts is one the schema accepts
+  // unchanged (no defaults, no transforms), so it is used as is instead of rebuilt.
+  if (typeof thing === 'string' && THING_NAME_RE.test(thing) && isTelemetryV1(payload)) return { thing, batch: payload };
   const problems: string[] = [];
   const t = ThingSchema.safeParse(thing);
   if (!t.success) problems.push(`thing: ${t.error.issues[0]?.message ?? 'invalid'}`);
@@ -56,6 +59,47 @@ export function parseIngestEvent(event: unknown): IngestEvent {
     });
   }
   return { thing: t.data, batch: b.data };
+}
+
+const num = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+const optNum = (v: unknown, min: number, max: number): boolean => v === undefined || num(v, min, max);
+const int = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+const INF = Number.POSITIVE_INFINITY;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const BATCH_KEYS = new Set(['v', 'batchId', 'seq', 'samples', 'context', 'summary', 'battery']);
+const SAMPLE_KEYS = new Set(['t', 'hr', 'hrvRmssd', 'steps', 'spo2', 'skinTempC', 'accelG']);
+const SUMMARY_KEYS = new Set(['from', 'to', 'n', 'hrMean', 'hrMax', 'hrvRmssd', 'stepsSum']);
+const CONTEXT_KEYS = new Set(['altitudeM', 'ambientTempC', 'speedKmh', 'weather']);
+
+function onlyKeys(o: Record<string, unknown>, allowed: Set<string>): boolean {
+  for (const k in o) if (!allowed.has(k)) return false;
+  return true;
+}
+
+/**
+ * True only for batches TelemetryV1Schema (protocol/telemetry.ts) accepts as they are;
+ * it may say false for some valid ones, which then go through the schema. Mirrors the
+ * schema's bounds (strict objects, ranges, integers, summary.n = samples.length).
+ */
+function isTelemetryV1(b: Record<string, unknown>): b is TelemetryV1 & Record<string, unknown> {
+  if (!onlyKeys(b, BATCH_KEYS) || b.v !== 1 || !int(b.seq, 0) || !optNum(b.battery, 0, 1)) return false;
+  if (typeof b.batchId !== 'string' || b.batchId.length < 1 || b.batchId.length > 64) return false;
+  const s = b.summary;
+  if (!isObj(s) || !onlyKeys(s, SUMMARY_KEYS) || !int(s.from, -INF) || !int(s.to, -INF) || !int(s.n, 1) || !int(s.stepsSum, 0)) return false;
+  if (!num(s.hrMean, -INF, INF) || !num(s.hrMax, -INF, INF) || !optNum(s.hrvRmssd, -INF, INF)) return false;
+  const c = b.context;
+  if (c !== undefined) {
+    if (!isObj(c) || !onlyKeys(c, CONTEXT_KEYS) || !optNum(c.altitudeM, -INF, INF) || !optNum(c.ambientTempC, -INF, INF)) return false;
+    if (!optNum(c.speedKmh, 0, INF) || (c.weather !== undefined && (typeof c.weather !== 'string' || c.weather.length > 64))) return false;
+  }
+  const samples = b.samples;
+  if (!Array.isArray(samples) || samples.length < 1 || samples.length > MAX_SAMPLES_PER_BATCH || s.n !== samples.length) return false;
+  for (const x of samples as unknown[]) {
+    if (!isObj(x) || !onlyKeys(x, SAMPLE_KEYS) || !int(x.t, 1) || !num(x.hr, 20, 250)) return false;
+    if (!optNum(x.hrvRmssd, 0, 300) || (x.steps !== undefined && !int(x.steps, 0)) || !optNum(x.spo2, 50, 100)) return false;
+    if (!optNum(x.skinTempC, 20, 45) || !optNum(x.accelG, 0, 16)) return false;
+  }
+  return true;
 }
 
 /** What one batch becomes: the attributes every record shares, and one record per sample. */

@@ -174,6 +174,26 @@ function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** Derived signing keys by secret/date/region/service (few distinct ones; bounded anyway). */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 256;
+
+/**
+ * kSigning = HMAC chain over date, region, service and "aws4_request". It only changes
+ * with the scope, so it is derived once per scope, as the IAM guide suggests clients do
+ * ("you can reuse the signing key … for the date, Region and service", create-signed-request.html).
+ */
+function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\n${date}\n${region}\n${service}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 /**
  * Verifies a request's SigV4 signature against `lookup(accessKeyId)`. `region`,
  * when given, must match the credential scope (AWS: "Credential should be scoped
@@ -240,9 +260,7 @@ export function verifySigV4(
     scope,
     createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
   ].join('\n');
-  const kDate = hmac(`AWS4${creds.secretAccessKey}`, parsed.date);
-  const kSigning = hmac(hmac(hmac(kDate, parsed.region), parsed.service), 'aws4_request');
-  const expected = hmac(kSigning, stringToSign);
+  const expected = hmac(signingKey(creds.secretAccessKey, parsed.date, parsed.region, parsed.service), stringToSign);
   const given = /^[0-9a-f]{64}$/.test(parsed.signature) ? Buffer.from(parsed.signature, 'hex') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return bad(

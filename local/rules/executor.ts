@@ -182,7 +182,7 @@ async function runAction(
           topic: facts.topic,
           clientId: facts.clientId,
           principal: facts.principal,
-          base64OriginalPayload: facts.raw.toString('base64'),
+          originalPayload: facts.raw,
           action: a.action as Record<string, unknown>,
           errorAction: isErrorAction,
         },

@@ -19,7 +19,8 @@ export interface LambdaJobOrigin {
   topic: string;
   clientId?: string;
   principal?: string;
-  base64OriginalPayload: string;
+  /** the published payload; base64-encoded only if the invocation is dead-lettered */
+  originalPayload: Buffer;
   action: Record<string, unknown>;
   /** true for a rule's errorAction: its failure is dead-lettered but not reported again */
   errorAction: boolean;

@@ -265,7 +265,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
         ruleName: d.ruleName,
         requestId: d.id,
         attempts: d.attempts,
-        origin: { topic: d.topic, clientId: d.clientId, base64OriginalPayload: d.base64OriginalPayload, action: d.action, errorAction: false },
+        origin: { topic: d.topic, clientId: d.clientId, originalPayload: Buffer.from(d.base64OriginalPayload, 'base64'), action: d.action, errorAction: false },
       };
       await this.invoker.invokeOnce(job);
       return;
@@ -344,7 +344,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       failedResource: job.functionArn,
       topic: job.origin.topic,
       clientId: job.origin.clientId,
-      base64OriginalPayload: job.origin.base64OriginalPayload,
+      base64OriginalPayload: job.origin.originalPayload.toString('base64'),
       base64ActionPayload: Buffer.from(JSON.stringify(job.event)).toString('base64'),
       attempts: job.attempts,
       errorMessage: error,
@@ -352,7 +352,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     this.emit('dead-letter', letter);
     const rule = this.active.get(job.ruleName)?.compiled;
     if (!report || job.origin.errorAction || rule === undefined || this.closed) return;
-    const facts = { topic: job.origin.topic, clientId: job.origin.clientId, principal: job.origin.principal, raw: Buffer.from(job.origin.base64OriginalPayload, 'base64') };
+    const facts = { topic: job.origin.topic, clientId: job.origin.clientId, principal: job.origin.principal, raw: job.origin.originalPayload };
     await runErrorAction(
       rule,
       facts,
