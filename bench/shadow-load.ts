@@ -92,10 +92,28 @@ interface ShadowRun {
 }
 
 /**
+ * Like the agent after it connects, every device subscribes once to its shadow's
+ * update/delta and update/rejected (QoS 0). Done once, before the shadow phases and
+ * outside them: a thousand SUBSCRIBEs at once keep the broker busy for 100-200 ms
+ * (authorization, retained lookup, SUBACK writes over TLS), which used to fall
+ * inside the update → delta window and set its p99. Reported as its own figure.
+ */
+async function subscribeAll(clients: MqttClient[]) {
+  const started = performance.now();
+  await Promise.all(
+    clients.map((c, i) => {
+      const base = `$aws/things/${input.devices[i]?.thing}/shadow/update`;
+      return c.subscribeAsync({ [`${base}/delta`]: { qos: 0 }, [`${base}/rejected`]: { qos: 0 } });
+    }),
+  );
+  return { subscriptions: clients.length * 2, allSubackMs: Math.round(performance.now() - started) };
+}
+
+/**
  * Each device updates its own shadow's desired state (a new `seq` each time, so
  * every accepted update has a delta) and, like the agent, is subscribed to
- * update/delta and update/rejected only; the delta is the acknowledgement it waits
- * for. `gapMs` paces each thing.
+ * update/delta and update/rejected only ({@link subscribeAll}); the delta is the
+ * acknowledgement it waits for. `gapMs` paces each thing.
  */
 async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number): Promise<ShadowRun> {
   const deltaLat: number[] = [];
@@ -123,7 +141,6 @@ async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number)
         }
         answer?.();
       });
-      await c.subscribeAsync({ [`${base}/delta`]: { qos: 0 }, [`${base}/rejected`]: { qos: 0 } });
       // Independent devices are not in lockstep: spread the first update over one period.
       await new Promise((r) => setTimeout(r, Math.random() * gapMs));
       let seq = 0;
@@ -139,7 +156,6 @@ async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number)
         const gap = gapMs - (performance.now() - t);
         if (gap > 0) await new Promise((r) => setTimeout(r, gap));
       }
-      await c.unsubscribeAsync([`${base}/delta`, `${base}/rejected`]);
     }),
   );
   const secs = (performance.now() - started) / 1000;
@@ -186,23 +202,51 @@ async function httpShadow(seconds: number) {
   return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, errors, latency: summary(lat) };
 }
 
-const clients = await connectAll();
-// Let the stack drain the connect burst (lifecycle events flow through the rules
-// runtime into the telemetry store) before measuring.
-await new Promise((r) => setTimeout(r, 3000));
 /** Tells the parent a phase starts (it samples its event-loop delay per phase). */
 function phase(name: string): void {
   process.stdout.write(`${JSON.stringify({ phase: name })}\n`);
 }
+
+/**
+ * Asks the parent to wait until the server's event loop is quiet (the connect
+ * burst's presence events have gone through the rules runtime into the telemetry
+ * store, the subscriptions are stored) and resolves on its answer: each phase
+ * starts from a settled server, and the settling time is reported, not hidden.
+ */
+const settledLines: Array<(ms: number) => void> = [];
+let stdinBuf = '';
+process.stdin.on('data', (c: Buffer) => {
+  stdinBuf += c.toString('utf8');
+  let nl = stdinBuf.indexOf('\n');
+  while (nl >= 0) {
+    const line = stdinBuf.slice(0, nl);
+    stdinBuf = stdinBuf.slice(nl + 1);
+    settledLines.shift()?.(Number(line));
+    nl = stdinBuf.indexOf('\n');
+  }
+});
+function settle(after: string): Promise<number> {
+  const p = new Promise<number>((r) => settledLines.push(r));
+  process.stdout.write(`${JSON.stringify({ settle: after })}\n`);
+  return p;
+}
+
+const clients = await connectAll();
+const settleAfterConnectMs = await settle('connect');
 phase('broker');
 const broker = await brokerBaseline(clients, input.seconds);
+phase('subscribe');
+const subscribe = await subscribeAll(clients);
+const settleAfterSubscribeMs = await settle('subscribe');
 phase('mqttSaturated');
 const mqttSaturated = await mqttShadow(clients, input.seconds, MIN_GAP_MS);
 phase('http');
 const http = await httpShadow(input.seconds);
+const settleAfterHttpMs = await settle('http');
 phase('mqttPaced');
 const mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
 phase('end');
-const result = { broker, mqttSaturated, http, mqttPaced };
+process.stdin.destroy();
+const result = { settleMs: { afterConnect: settleAfterConnectMs, afterSubscribe: settleAfterSubscribeMs, afterHttp: settleAfterHttpMs }, broker, subscribe, mqttSaturated, http, mqttPaced };
 for (const c of clients) c.end(true);
 process.stdout.write(`${JSON.stringify(result)}\n`);
