@@ -23,6 +23,23 @@ export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Deep copy of a JSON value: a plain recursive walk, several times faster than
+ * `structuredClone` on shadow-sized documents (it runs on every update). An own
+ * `__proto__` key (JSON.parse creates one) is defined, not assigned, so it stays data.
+ */
+export function cloneJson<T extends JsonValue>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => cloneJson(x)) as T;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    const c = cloneJson((v as JsonObject)[k] as JsonValue);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+    else out[k] = c;
+  }
+  return out as T;
+}
+
 /** Structural equality; object key order does not matter, arrays compare element-wise. */
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cloneJson, type JsonObject, type JsonValue } from './json-tree';
 import {
   applyUpdate,
   decodePayload,
@@ -281,5 +282,24 @@ describe('Function: parseSimpleRequest', () => {
 
   it('rejects an oversized clientToken', () => {
     expect(parseSimpleRequest({ clientToken: 'é'.repeat(33) })).toMatchObject({ ok: false, code: 400 });
+  });
+});
+
+describe('Function: cloneJson', () => {
+  it('returns an equal copy that shares no object or array with the original', () => {
+    const src = JSON.parse('{"a":{"b":[1,{"c":"x"}],"n":null},"t":true}') as JsonObject;
+    const copy = cloneJson(src);
+    expect(copy).toEqual(src);
+    ((copy.a as JsonObject).b as JsonValue[]).push(2);
+    (((copy.a as JsonObject).b as JsonValue[])[1] as JsonObject).c = 'y';
+    expect(src).toEqual(JSON.parse('{"a":{"b":[1,{"c":"x"}],"n":null},"t":true}'));
+  });
+
+  it('keeps an own __proto__ key as data instead of changing the prototype', () => {
+    const src = JSON.parse('{"__proto__":{"polluted":1},"k":2}') as JsonObject;
+    const copy = cloneJson(src);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'k']);
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"polluted":1},"k":2}');
   });
 });

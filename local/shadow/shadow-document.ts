@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import {
+  cloneJson,
   computeDelta,
   depthOf,
   invalidNode,
@@ -208,6 +209,13 @@ function sections(s: ShadowSections): JsonObject {
   return out;
 }
 
+function cloneSections(s: ShadowSections): ShadowSections {
+  const out: ShadowSections = {};
+  if (s.desired !== undefined) out.desired = cloneJson(s.desired);
+  if (s.reported !== undefined) out.reported = cloneJson(s.reported);
+  return out;
+}
+
 /** `{state, metadata, version}` as carried in `/documents` previous/current. */
 export function snapshotOf(shadow: StoredShadow): JsonObject {
   return { state: sections(shadow.state), metadata: sections(shadow.metadata), version: shadow.version };
@@ -254,7 +262,7 @@ export function applyUpdate(
 
   const ts = epochSeconds(nowMs);
   const next: StoredShadow = current
-    ? { state: structuredClone(current.state), metadata: structuredClone(current.metadata), version: currentVersion + 1, timestamp: ts }
+    ? { state: cloneSections(current.state), metadata: cloneSections(current.metadata), version: currentVersion + 1, timestamp: ts }
     : { state: {}, metadata: {}, version: currentVersion + 1, timestamp: ts };
 
   const acceptedState: JsonObject = {};
