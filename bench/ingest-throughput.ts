@@ -15,7 +15,7 @@
  * Prints one JSON object. Not a test.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
@@ -82,7 +82,7 @@ const total = flags.devices * batchesPerDevice * flags.samples;
 
 /** Broker only: deliveries observed on the bus for a topic no rule matches. */
 async function brokerOnly(baseT: number) {
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMark();
   const delivered = new Map<string, number[]>();
   const off = stack.bus.onPublish('dt/pulsepet/+/bench', (m) => {
     const thing = m.topic.split('/')[2] ?? '';
@@ -104,7 +104,7 @@ async function brokerOnly(baseT: number) {
 
 /** End to end: polls Query until each thing's count covers all its batches. */
 async function endToEnd(baseT: number) {
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuMark();
   const queryable = new Map<string, number[]>();
   const counts = new Map<string, number>();
   const run = request<Sent>(
@@ -146,11 +146,45 @@ async function endToEnd(baseT: number) {
   };
 }
 
-/** CPU of the stack's process per sample: comparable even when the machine is shared. */
-function cpuPerSample(since: NodeJS.CpuUsage): { stackCpuMicrosPerSample: number } {
-  const u = process.cpuUsage(since);
-  return { stackCpuMicrosPerSample: round((u.user + u.system) / total, 2) };
+/**
+ * CPU of the stack's process per sample: comparable even when the machine is shared.
+ * On Linux also split into the event-loop thread and every other thread (DuckDB's,
+ * libuv's pool, V8's GC helpers), from /proc/self/task/<tid>/stat (utime + stime, in ticks).
+ */
+function cpuPerSample(since: { usage: NodeJS.CpuUsage; threads: ThreadCpu | undefined }): {
+  stackCpuMicrosPerSample: number;
+  eventLoopThreadCpuMicrosPerSample?: number;
+  otherThreadsCpuMicrosPerSample?: number;
+} {
+  const u = process.cpuUsage(since.usage);
+  const t = threadCpu();
+  const out = { stackCpuMicrosPerSample: round((u.user + u.system) / total, 2) };
+  if (!t || !since.threads) return out;
+  return {
+    ...out,
+    eventLoopThreadCpuMicrosPerSample: round((t.main - since.threads.main) / total, 2),
+    otherThreadsCpuMicrosPerSample: round((t.other - since.threads.other) / total, 2),
+  };
 }
+
+type ThreadCpu = { main: number; other: number };
+const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux
+function threadCpu(): ThreadCpu | undefined {
+  try {
+    const out = { main: 0, other: 0 };
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = (Number(f[11]) + Number(f[12])) * TICK_MICROS; // fields 14, 15: utime, stime
+      if (Number(tid) === process.pid) out.main += micros;
+      else out.other += micros;
+    }
+    return out;
+  } catch {
+    return undefined; // not Linux
+  }
+}
+const cpuMark = () => ({ usage: process.cpuUsage(), threads: threadCpu() });
 
 function summarize(sent: Record<string, number[]>, seen: Map<string, number[]>) {
   const lat: number[] = [];

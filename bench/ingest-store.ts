@@ -1,0 +1,89 @@
+/**
+ * Store-only micro-benchmark: WriteRecords requests shaped like the ingest function's
+ * (100 multi-measure records, shared attributes in CommonAttributes), written
+ * `--concurrency` at a time straight into TelemetryStore (no HTTP). Reports records/s and
+ * CPU per record on the event-loop thread and on every other thread (DuckDB's).
+ *
+ *   npx tsx bench/ingest-store.ts [--requests 2000] [--concurrency 40]
+ *
+ * Prints one JSON object. Not a test.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { silentLogger } from '../common/logger';
+import { parseWriteRecordsRequest } from '../local/timestream/records';
+import { TelemetryStore } from '../local/timestream/store';
+import { benchFlags, round } from './broker-support';
+
+const flags = benchFlags(
+  { requests: { type: 'string' }, concurrency: { type: 'string' } },
+  z.object({
+    requests: z.coerce.number().int().min(1).max(100_000).default(2000),
+    concurrency: z.coerce.number().int().min(1).max(500).default(40),
+  }),
+);
+
+function threadCpu(): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const micros = (Number(f[11]) + Number(f[12])) * 10_000;
+    if (Number(tid) === process.pid) out.main += micros;
+    else out.other += micros;
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-store-'));
+const store = await TelemetryStore.open({ dataDir: dir, logger: silentLogger() });
+const base = Date.now() - 3_600_000;
+const body = (k: number): string => {
+  const thing = `dev-${k % 40}`;
+  const seq = Math.floor(k / 40);
+  const Records = Array.from({ length: 100 }, (_, i) => ({
+    Time: String(base + seq * 100 + i),
+    MeasureValues: [
+      { Name: 'hr', Value: String(60 + (i % 40)), Type: 'DOUBLE' },
+      { Name: 'hrvRmssd', Value: String(30 + (i % 40)), Type: 'DOUBLE' },
+      { Name: 'steps', Value: String(i % 5), Type: 'BIGINT' },
+      { Name: 'spo2', Value: '97', Type: 'DOUBLE' },
+    ],
+  }));
+  return JSON.stringify({
+    DatabaseName: 'pulsepet',
+    TableName: 'telemetry',
+    CommonAttributes: { Dimensions: [{ Name: 'thing', Value: thing, DimensionValueType: 'VARCHAR' }], MeasureName: 'vitals', MeasureValueType: 'MULTI', TimeUnit: 'MILLISECONDS', Version: seq + 1 },
+    Records,
+  });
+};
+const bodies = Array.from({ length: flags.requests }, (_, k) => body(k));
+const t0 = performance.now();
+const c0 = threadCpu();
+let next = 0;
+await Promise.all(
+  Array.from({ length: flags.concurrency }, async () => {
+    while (next < bodies.length) {
+      const b = bodies[next++] ?? '';
+      await store.write(parseWriteRecordsRequest(JSON.parse(b)));
+    }
+  }),
+);
+const secs = (performance.now() - t0) / 1000;
+const c1 = threadCpu();
+const records = flags.requests * 100;
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'ingest-store',
+    requests: flags.requests,
+    concurrency: flags.concurrency,
+    recordsPerSec: round(records / secs),
+    eventLoopCpuMicrosPerRecord: round((c1.main - c0.main) / records, 2),
+    otherThreadsCpuMicrosPerRecord: round((c1.other - c0.other) / records, 2),
+    commits: store.stats.commits,
+  })}\n`,
+);
+await store.close();
+rmSync(dir, { recursive: true, force: true });
