@@ -66,6 +66,12 @@ export interface ListNamedShadowsResult {
 
 const RESPONSE_QOS = 1;
 
+/** Request topics (device-shadow-mqtt): classic and named shadow get, update, delete. */
+const REQUEST_FILTERS = (['get', 'update', 'delete'] as const).flatMap((op) => [
+  `$aws/things/+/shadow/${op}`,
+  `$aws/things/+/shadow/name/+/${op}`,
+]);
+
 const LimitsSchema = z.object({
   maxDocumentBytes: z.number().int().min(1).max(MAX_DOCUMENT_BYTES_CEILING),
   maxDepth: z.number().int().min(1),
@@ -106,10 +112,16 @@ export class ShadowService {
     this.inFlight = new InFlight(this.limits.maxInFlight);
   }
 
-  /** Starts answering requests on `$aws/things/+/shadow/#`. */
+  /** Starts answering requests on the classic and named shadows' get/update/delete topics. */
   start(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.opts.bus.onPublish('$aws/things/+/shadow/#', (msg) => this.onRequest(msg.topic, msg.payload, msg.origin));
+    // One filter per request topic rather than `$aws/things/+/shadow/#`: the
+    // accepted/delta/documents this service publishes (three per update) then match
+    // none of its subscriptions and are not handed back to it.
+    const offs = REQUEST_FILTERS.map((f) => this.opts.bus.onPublish(f, (msg) => this.onRequest(msg.topic, msg.payload, msg.origin)));
+    this.unsubscribe = () => {
+      for (const off of offs) off();
+    };
   }
 
   stop(): void {
