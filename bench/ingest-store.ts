@@ -38,7 +38,7 @@ function threadCpu(): { main: number; other: number } {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-store-'));
-const store = await TelemetryStore.open({ dataDir: dir, logger: silentLogger() });
+const store = await TelemetryStore.open({ ...(process.env.PP_BENCH_MEMORY ? {} : { dataDir: dir }), logger: silentLogger() });
 const base = Date.now() - 3_600_000;
 const body = (k: number): string => {
   const thing = `dev-${k % 40}`;

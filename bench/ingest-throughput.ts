@@ -105,6 +105,7 @@ async function brokerOnly(baseT: number) {
 /** End to end: polls Query until each thing's count covers all its batches. */
 async function endToEnd(baseT: number) {
   const cpu0 = cpuMark();
+  const stats0 = { ...stack.timestream.store.stats };
   const queryable = new Map<string, number[]>();
   const counts = new Map<string, number>();
   const run = request<Sent>(
@@ -143,6 +144,19 @@ async function endToEnd(baseT: number) {
     ...cpuPerSample(cpu0),
     polls,
     stored: [...counts.values()].reduce((a, b) => a + b, 0),
+    storeCommits: commitStats(stats0),
+  };
+}
+
+/** The store's group commits during the phase: how many, how large, how long. */
+function commitStats(since: typeof stack.timestream.store.stats) {
+  const s = stack.timestream.store.stats;
+  const commits = s.commits - since.commits;
+  return {
+    commits,
+    recordsPerCommit: round((s.records - since.records) / Math.max(1, commits)),
+    writesPerCommit: round((s.writes - since.writes) / Math.max(1, commits), 1),
+    msPerCommit: round((s.commitMs - since.commitMs) / Math.max(1, commits), 1),
   };
 }
 
