@@ -6,6 +6,7 @@ import { createIngestHandler } from '../functions/ingest/handler';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
 import { DEFAULT_REGION } from './aws-identity';
 import { type BrokerHandle, startBroker } from './broker/broker';
+import type { BrokerLimitsInput } from './broker/limits';
 import { createDurablePersistence } from './broker/durable-persistence';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
   shadowLimits?: Partial<ShadowServiceLimits>;
   /** extra Lambda targets for rule actions, by function name (e.g. the reasoning function) */
   functions?: Map<string, LambdaHandler>;
+  /** IoT Core per-connection limits; AWS's defaults unless a test or benchmark lifts one */
+  brokerLimits?: BrokerLimitsInput;
   /** waits before the rules runtime's Lambda retries (tests shorten them) */
   lambdaRetryDelaysMs?: readonly number[];
 }
@@ -120,6 +123,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       logger,
       persistence,
       wsCredentials: material.credentials,
+      ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}),
     });
     cleanups.push(() => broker.close());
     broker.attachWebSocket(gateway.server, '/mqtt');
