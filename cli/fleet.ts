@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type FlagSpec, parseFlags, UsageError } from '../common/cli-config';
 import { isPulsepetError } from '../protocol/errors';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
+import { THING_NAME_RE } from '../protocol/topics';
 import type { FleetContext } from './fleet/context';
 import { readRootCa } from './fleet/files';
 import { describeThing, listFleet, revoke, rotate } from './fleet/manage';
@@ -44,7 +45,7 @@ const FleetEnv = z.object({
   PULSEPET_ROOT_CA: z.string().min(1).optional(),
 });
 
-const thingName = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'thing names are [a-zA-Z0-9:_-], 1..128 chars');
+const thingName = z.string().regex(THING_NAME_RE, 'thing names are [a-zA-Z0-9:_-], 1..128 chars');
 const policyName = z.string().regex(/^[\w+=,.@-]{1,128}$/, 'not a valid IoT policy name');
 
 /** `30s`, `2m`, `500ms`, `1h`, `0` → milliseconds. */

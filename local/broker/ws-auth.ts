@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalQuery, signingKey, uriEncode } from '../gateway/sigv4';
 
 /** Service name in the credential scope of AWS IoT WebSocket URLs. */
 export const IOT_WS_SERVICE = 'iotdevicegateway';
@@ -65,12 +66,12 @@ export function verifyPresignedUrl(
   const key = signingKey(credentials.secretAccessKey, date, region, service);
   const given = Buffer.from(signature, 'utf8');
   for (const withToken of [true, false]) {
-    const canonicalQuery = canonicalQueryString(q, withToken);
+    const query = canonicalQuery([...q].filter(([k]) => withToken || k !== 'X-Amz-Security-Token'));
     for (const payloadHash of [EMPTY_SHA256, 'UNSIGNED-PAYLOAD']) {
       const canonicalRequest = [
         input.method.toUpperCase(),
         canonicalUri(input.path),
-        canonicalQuery,
+        query,
         canonicalHeaders,
         signedHeaders,
         payloadHash,
@@ -85,21 +86,10 @@ export function verifyPresignedUrl(
   return { ok: false, reason: 'signature does not match' };
 }
 
-function canonicalQueryString(q: URLSearchParams, withToken: boolean): string {
-  const pairs: Array<[string, string]> = [];
-  for (const [k, v] of q) {
-    if (k === 'X-Amz-Signature') continue;
-    if (!withToken && k === 'X-Amz-Security-Token') continue;
-    pairs.push([rfc3986(k), rfc3986(v)]);
-  }
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&');
-}
-
 function canonicalUri(path: string): string {
   return path
     .split('/')
-    .map((seg) => rfc3986(safeDecode(seg)))
+    .map((seg) => uriEncode(safeDecode(seg)))
     .join('/');
 }
 
@@ -111,20 +101,8 @@ function safeDecode(s: string): string {
   }
 }
 
-/** SigV4 URI encoding: RFC 3986 unreserved characters stay, everything else is %XX. */
-function rfc3986(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 function sha256Hex(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('hex');
-}
-
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
-  const kRegion = createHmac('sha256', kDate).update(region).digest();
-  const kService = createHmac('sha256', kRegion).update(service).digest();
-  return createHmac('sha256', kService).update('aws4_request').digest();
 }
 
 /** `YYYYMMDDTHHMMSSZ` → epoch ms. */

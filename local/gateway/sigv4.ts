@@ -183,7 +183,7 @@ const MAX_SIGNING_KEYS = 256;
  * with the scope, so it is derived once per scope, as the IAM guide suggests clients do
  * ("you can reuse the signing key … for the date, Region and service", create-signed-request.html).
  */
-function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
   const id = `${secret}\n${date}\n${region}\n${service}`;
   let key = signingKeys.get(id);
   if (key === undefined) {

@@ -19,6 +19,10 @@ export const IOT_ERROR_STATUS = {
   LimitExceededException: 410,
   VersionsLimitExceededException: 409,
   InternalFailureException: 500,
+  // The topic-rule operations (mounted on the same `iot` service) raise these too.
+  SqlParseException: 400,
+  ConflictingResourceUpdateException: 409,
+  InternalException: 500,
 } as const;
 
 export type IotErrorType = keyof typeof IOT_ERROR_STATUS;
@@ -37,6 +41,9 @@ const CODE_FOR_TYPE: Record<IotErrorType, ErrorCode> = {
   LimitExceededException: 'PP_ERR_LIMIT',
   VersionsLimitExceededException: 'PP_ERR_LIMIT',
   InternalFailureException: 'PP_ERR_INTERNAL',
+  SqlParseException: 'PP_ERR_SQL',
+  ConflictingResourceUpdateException: 'PP_ERR_CONFLICT',
+  InternalException: 'PP_ERR_INTERNAL',
 };
 
 /**

@@ -20,7 +20,8 @@ import type {
 
 export type { NewCaCertificate } from './ca-store';
 export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
-export { THING_NAME_RE, type ThingConfig, type ThingUpdate } from './thing-store';
+export { THING_NAME_RE } from '../../protocol/topics';
+export type { ThingConfig, ThingUpdate } from './thing-store';
 
 /** RegistryEvents as the tuple map node's typed EventEmitter wants. */
 export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DurableMap } from '../../common/journal';
+import { THING_NAME_RE } from '../../protocol/topics';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
 import type { ThingRecord, ThingTypeRecord } from './types';
-
-/** Thing names: IoT API reference, CreateThing `thingName` pattern and length. */
-export const THING_NAME_RE = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 export interface ThingConfig {
   thingName: string;

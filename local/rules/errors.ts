@@ -1,4 +1,5 @@
-import { type ErrorCode, PulsepetError } from '../../protocol/errors';
+import { PulsepetError } from '../../protocol/errors';
+import { IOT_ERROR_STATUS, type IotErrorType, iotError } from '../registry/errors';
 
 /**
  * Exceptions the topic-rule operations raise, with the HTTP status AWS uses.
@@ -6,29 +7,25 @@ import { type ErrorCode, PulsepetError } from '../../protocol/errors';
  * Enable/DisableTopicRule; a missing rule is answered with UnauthorizedException
  * (none of those operations declares ResourceNotFoundException).
  */
-export const TOPIC_RULE_ERROR_STATUS = {
-  InvalidRequestException: 400,
-  SqlParseException: 400,
-  ResourceAlreadyExistsException: 409,
-  ConflictingResourceUpdateException: 409,
-  UnauthorizedException: 401,
-  InternalException: 500,
-} as const;
+const TOPIC_RULE_ERROR_TYPES = [
+  'InvalidRequestException',
+  'SqlParseException',
+  'ResourceAlreadyExistsException',
+  'ConflictingResourceUpdateException',
+  'UnauthorizedException',
+  'InternalException',
+] as const satisfies readonly IotErrorType[];
 
-export type TopicRuleErrorType = keyof typeof TOPIC_RULE_ERROR_STATUS;
+export type TopicRuleErrorType = (typeof TOPIC_RULE_ERROR_TYPES)[number];
 
-const CODES: Record<TopicRuleErrorType, ErrorCode> = {
-  InvalidRequestException: 'PP_ERR_VALIDATION',
-  SqlParseException: 'PP_ERR_SQL',
-  ResourceAlreadyExistsException: 'PP_ERR_ALREADY_EXISTS',
-  ConflictingResourceUpdateException: 'PP_ERR_CONFLICT',
-  UnauthorizedException: 'PP_ERR_UNAUTHORIZED',
-  InternalException: 'PP_ERR_INTERNAL',
-};
+/** HTTP status per exception, from the one IoT error catalog (local/registry/errors.ts). */
+export const TOPIC_RULE_ERROR_STATUS = Object.fromEntries(
+  TOPIC_RULE_ERROR_TYPES.map((t) => [t, IOT_ERROR_STATUS[t]]),
+) as Record<TopicRuleErrorType, number>;
 
 /** A PulsepetError carrying the IoT exception name in `details.awsErrorType`. */
 export function topicRuleError(type: TopicRuleErrorType, message: string, cause?: unknown): PulsepetError {
-  return new PulsepetError(CODES[type], message, { details: { awsErrorType: type }, cause });
+  return iotError(type, message, { cause });
 }
 
 /** The IoT exception name for an error thrown by the rules runtime. */
