@@ -10,6 +10,7 @@ import { isPulsepetError } from '../../../protocol/errors';
 import { iotError } from '../../registry/errors';
 import { CERTIFICATE_ID_RE } from '../../registry/registry';
 import type { CaCertificateRecord, CertificateRecord, CertificateStatus } from '../../registry/types';
+import type { GatewayRequest, GatewayResponse } from '../../ports';
 import type { RestRoute } from '../rest-router';
 import { boolQuery, epochSeconds, type IotContext, intQuery, jsonBody, ok, paginate } from './common';
 
@@ -60,6 +61,18 @@ function describe(c: CertificateRecord): object {
 }
 
 /** The `Certificate` list shape (ListCertificates, ListCertificatesByCA). */
+/**
+ * One page of ListCertificates / ListCertificatesByCA: newest first unless
+ * `isAscendingOrder` ("If True, the results are returned in ascending order, based
+ * on the creation date"), `pageSize` 1..250 (default 25), `marker` paging.
+ */
+function certificatePage(req: GatewayRequest, all: CertificateRecord[]): GatewayResponse {
+  const limit = intQuery(req, 'pageSize', 1, 250) ?? 25;
+  if (boolQuery(req, 'isAscendingOrder') !== true) all.reverse();
+  const { page, next } = paginate(all, (c) => c.certificateId, req.query.get('marker'), limit);
+  return ok({ certificates: page.map(summary), nextMarker: next });
+}
+
 function summary(c: CertificateRecord): object {
   return {
     certificateArn: c.certificateArn,
@@ -225,11 +238,10 @@ export function certificateRoutes(ctx: IotContext): RestRoute[] {
       async handle(params, req) {
         const caId = params.caCertificateId ?? '';
         if (!registry.getCaCertificate(caId)) throw iotError('ResourceNotFoundException', `CA certificate ${caId} not found`);
-        const limit = intQuery(req, 'pageSize', 1, 250) ?? 25;
-        const all = registry.listCertificates().filter((c) => c.caCertificateId === caId);
-        if (boolQuery(req, 'isAscendingOrder') !== true) all.reverse();
-        const { page, next } = paginate(all, (c) => c.certificateId, req.query.get('marker'), limit);
-        return ok({ certificates: page.map(summary), nextMarker: next });
+        return certificatePage(
+          req,
+          registry.listCertificates().filter((c) => c.caCertificateId === caId),
+        );
       },
     },
     {
@@ -323,12 +335,7 @@ export function certificateRoutes(ctx: IotContext): RestRoute[] {
       path: '/certificates',
       operation: 'ListCertificates',
       async handle(_params, req) {
-        const limit = intQuery(req, 'pageSize', 1, 250) ?? 25;
-        // ListCertificates: "ascendingOrder … If True, the results are returned in ascending order, based on the creation date."
-        const all = registry.listCertificates();
-        if (boolQuery(req, 'isAscendingOrder') !== true) all.reverse();
-        const { page, next } = paginate(all, (c) => c.certificateId, req.query.get('marker'), limit);
-        return ok({ certificates: page.map(summary), nextMarker: next });
+        return certificatePage(req, registry.listCertificates());
       },
     },
     {
