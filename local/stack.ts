@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { FUNCTION_NAMES, TIMESTREAM } from '../cloud-rules/rules';
 import { type Logger, silentLogger } from '../common/logger';
 import { createTimestreamWriteClient } from '../functions/ingest/client';
-import { createIngestHandler } from '../functions/ingest/handler';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
 import { DEFAULT_REGION } from './aws-identity';
 import { type BrokerHandle, startBroker } from './broker/broker';
@@ -10,6 +9,7 @@ import type { BrokerLimitsInput } from './broker/limits';
 import { createDurablePersistence } from './broker/durable-persistence';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
+import { LocalFunction } from './lambda/runtime';
 import { type GatewayHandle, startGateway } from './gateway/server';
 import type { BrokerBus, GatewayService } from './ports';
 import { Registry } from './registry/registry';
@@ -139,20 +139,34 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     cleanups.push(() => shadows.close());
     gateway.addService(shadows.iotdata);
 
-    // The local "Lambda environment": functions get real AWS clients pointed at this stack.
+    // The rules engine's own Timestream action (an AWS service, so in-process) writes through the real client.
     const clientConfig = { endpoint: gateway.url, region, credentials: material.credentials };
     const tsWrite = createTimestreamWriteClient({ ...clientConfig, maxSockets: 200 }, logger);
     cleanups.push(() => tsWrite.destroy());
+    // The local Lambda service: each function runs in an execution environment of its own
+    // (a worker thread) and reaches this stack only as it reaches AWS — through the real
+    // SDK clients, configured by the standard environment variables.
+    const lambdaEnvironment = {
+      AWS_ENDPOINT_URL: gateway.url,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: material.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: material.credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      LOG_LEVEL: logger.level,
+    };
+    const ingestFunction = new LocalFunction({
+      name: FUNCTION_NAMES.ingest,
+      module: new URL('../functions/ingest/handler.ts', import.meta.url),
+      environment: {
+        ...lambdaEnvironment,
+        PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
+        PULSEPET_TIMESTREAM_TABLE: TIMESTREAM.telemetryTable,
+      },
+      logger,
+    });
+    cleanups.push(() => ingestFunction.close(0));
     const functions = new Map<string, LambdaHandler>([
-      [
-        FUNCTION_NAMES.ingest,
-        createIngestHandler({
-          client: tsWrite,
-          database: TIMESTREAM.database,
-          table: TIMESTREAM.telemetryTable,
-          logger: logger.child({ component: 'ingest' }),
-        }),
-      ],
+      [FUNCTION_NAMES.ingest, ingestFunction.handler],
       ...(opts.functions ?? new Map<string, LambdaHandler>()),
     ]);
     const rules = await RulesRuntime.start({
@@ -204,6 +218,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           await broker.close();
           await gateway.close();
           await rules.close();
+          await ingestFunction.close(0);
           tsWrite.destroy();
           await shadows.close();
           await timestream.close();

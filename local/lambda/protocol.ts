@@ -1,0 +1,25 @@
+import type { LambdaContext } from '../rules/lambda-invoker';
+
+/** What a local execution environment is started with. */
+export interface WorkerData {
+  /** file:// URL of the function module */
+  module: string;
+  /** name of the exported handler (Lambda's `file.handler`, the part after the dot) */
+  handler: string;
+}
+
+/** Parent → worker: one invocation; the event is JSON text. */
+export interface InvokeMessage {
+  id: number;
+  event: string;
+  context: LambdaContext;
+  /** epoch ms when the function times out (context.getRemainingTimeInMillis) */
+  deadlineMs: number;
+}
+
+/** Worker → parent. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'init-error'; errorType: string; errorMessage: string }
+  | { kind: 'result'; id: number; ok: true; payload: string }
+  | { kind: 'result'; id: number; ok: false; errorType: string; errorMessage: string };
