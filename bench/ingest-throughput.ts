@@ -11,7 +11,8 @@
  * Batch k of a device counts as queryable at the first poll whose per-thing count covers
  * batches 0..k (poll interval in the output). `stackCpuMicrosPerSample` is the stack
  * process's CPU per sample in each phase (the fleet runs in a child process), which stays
- * comparable on a shared machine; `cpuRatio` = broker-only / end-to-end CPU per sample.
+ * comparable on a shared machine, split into the event loop, the Lambda functions' execution
+ * environments (worker threads) and other threads (DuckDB, libuv, GC); `cpuRatio` = broker-only / end-to-end CPU per sample.
  * Prints one JSON object. Not a test.
  */
 import { fork } from 'node:child_process';
@@ -168,6 +169,7 @@ function commitStats(since: typeof stack.timestream.store.stats) {
 function cpuPerSample(since: { usage: NodeJS.CpuUsage; threads: ThreadCpu | undefined }): {
   stackCpuMicrosPerSample: number;
   eventLoopThreadCpuMicrosPerSample?: number;
+  functionThreadsCpuMicrosPerSample?: number;
   otherThreadsCpuMicrosPerSample?: number;
 } {
   const u = process.cpuUsage(since.usage);
@@ -177,20 +179,23 @@ function cpuPerSample(since: { usage: NodeJS.CpuUsage; threads: ThreadCpu | unde
   return {
     ...out,
     eventLoopThreadCpuMicrosPerSample: round((t.main - since.threads.main) / total, 2),
+    functionThreadsCpuMicrosPerSample: round((t.functions - since.threads.functions) / total, 2),
     otherThreadsCpuMicrosPerSample: round((t.other - since.threads.other) / total, 2),
   };
 }
 
-type ThreadCpu = { main: number; other: number };
+type ThreadCpu = { main: number; functions: number; other: number };
 const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux
 function threadCpu(): ThreadCpu | undefined {
   try {
-    const out = { main: 0, other: 0 };
+    const out = { main: 0, functions: 0, other: 0 };
+    const fnThreads = new Set([...stack.lambdas.values()].flatMap((f) => f.osThreadIds));
     for (const tid of readdirSync('/proc/self/task')) {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const micros = (Number(f[11]) + Number(f[12])) * TICK_MICROS; // fields 14, 15: utime, stime
       if (Number(tid) === process.pid) out.main += micros;
+      else if (fnThreads.has(Number(tid))) out.functions += micros;
       else out.other += micros;
     }
     return out;

@@ -55,6 +55,8 @@ export interface LocalStack {
   shadows: ShadowServiceHandle;
   rules: RulesRuntime;
   timestream: TimestreamServiceHandle;
+  /** the local Lambda functions that run in execution environments of their own, by name */
+  lambdas: ReadonlyMap<string, LocalFunction>;
   material: DataDirMaterial;
   addService(s: GatewayService): void;
   close(): Promise<void>;
@@ -210,6 +212,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       shadows,
       rules,
       timestream,
+      lambdas: new Map([[ingestFunction.name, ingestFunction]]),
       material,
       addService: (s) => gateway.addService(s),
       close() {

@@ -19,7 +19,8 @@ export interface InvokeMessage {
 
 /** Worker → parent. */
 export type WorkerReply =
-  | { kind: 'ready' }
+  /** osThreadId: the worker's Linux thread id (/proc/thread-self), for per-thread CPU figures */
+  | { kind: 'ready'; osThreadId?: number }
   | { kind: 'init-error'; errorType: string; errorMessage: string }
   | { kind: 'result'; id: number; ok: true; payload: string }
   | { kind: 'result'; id: number; ok: false; errorType: string; errorMessage: string };

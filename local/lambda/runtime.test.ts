@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import type { LambdaContext } from '../rules/lambda-invoker';
@@ -55,6 +56,9 @@ describe('Class: LocalFunction', () => {
         const counts = [];
         for (let i = 0; i < 3; i++) counts.push(((await fn.invoke({}, ctx())) as { invocations: number }).invocations);
         expect(counts).toEqual([1, 2, 3]);
+        // one environment, a thread of this process
+        expect(fn.osThreadIds).toHaveLength(1);
+        expect(existsSync(`/proc/self/task/${fn.osThreadIds[0]}`)).toBe(true);
       });
     });
 

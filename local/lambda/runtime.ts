@@ -59,6 +59,8 @@ interface Pending {
 class Environment {
   readonly pending = new Map<number, Pending>();
   private dead = false;
+  /** the worker's Linux thread id once it has initialized */
+  osThreadId: number | undefined;
   private exitError: FunctionError | undefined;
 
   constructor(
@@ -68,7 +70,10 @@ class Environment {
   ) {
     worker.unref();
     worker.on('message', (m: WorkerReply) => {
-      if (m.kind === 'ready') log.debug('execution environment initialized');
+      if (m.kind === 'ready') {
+        this.osThreadId = m.osThreadId;
+        log.debug('execution environment initialized');
+      }
       else if (m.kind === 'init-error') {
         log.error({ errorType: m.errorType }, m.errorMessage);
         this.exitError = new FunctionError(m.errorType, m.errorMessage);
@@ -145,6 +150,11 @@ export class LocalFunction {
   /** Invocations running now, across environments. */
   get inFlight(): number {
     return this.envs.reduce((n, e) => n + e.pending.size, 0);
+  }
+
+  /** Linux thread ids of the initialized environments (benchmarks read their CPU time from /proc). */
+  get osThreadIds(): number[] {
+    return this.envs.flatMap((e) => (e.alive && e.osThreadId !== undefined ? [e.osThreadId] : []));
   }
 
   /** Runs one invocation; rejects with FunctionError when the function fails, times out or its environment dies. */

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InvokeMessage, WorkerData, WorkerReply } from './protocol';
 
@@ -42,8 +43,18 @@ async function load(): Promise<Handler> {
 }
 
 const handlerReady = load();
+/** This thread's Linux thread id, or undefined off Linux. */
+function osThreadId(): number | undefined {
+  try {
+    const id = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 handlerReady.then(
-  () => port.postMessage({ kind: 'ready' } satisfies WorkerReply),
+  () => port.postMessage({ kind: 'ready', osThreadId: osThreadId() } satisfies WorkerReply),
   (e: unknown) => {
     const r = errorReply(-1, e);
     if (r.kind === 'result' && !r.ok) port.postMessage({ kind: 'init-error', errorType: r.errorType, errorMessage: r.errorMessage } satisfies WorkerReply);
