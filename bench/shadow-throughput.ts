@@ -11,11 +11,13 @@
  * update → delta figures.
  *
  *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
+ *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -27,6 +29,9 @@ const Flags = z.object({
   seconds: z.coerce.number().positive().max(120).default(8),
   'http-concurrency': z.coerce.number().int().min(1).max(512).default(32),
   'latency-rate': z.coerce.number().positive().max(20).default(1),
+  /** write a CPU profile of the server process for this phase (e.g. mqttSaturated) */
+  'cpu-prof-phase': z.string().optional(),
+  'cpu-prof-dir': z.string().default('.'),
 });
 
 function parseArgs(argv: string[]): z.infer<typeof Flags> {
@@ -149,8 +154,28 @@ try {
   let current: string | undefined;
   const perPhase: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; gcMaxMs: number; gcTotalMs: number }> = {};
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  // Optional CPU profile of one phase of the server process (the load generator runs apart).
+  const inspector = flags['cpu-prof-phase'] ? new Session() : undefined;
+  inspector?.connect();
+  let profiling: Promise<unknown> = Promise.resolve();
+  const profilePhase = (ending: string | undefined, next: string | undefined) => {
+    if (!inspector) return;
+    if (ending === flags['cpu-prof-phase']) {
+      profiling = profiling
+        .then(() => inspector.post('Profiler.stop'))
+        .then((r) => {
+          const file = join(flags['cpu-prof-dir'], `shadow-server-${ending}-${process.pid}.cpuprofile`);
+          writeFileSync(file, JSON.stringify((r as { profile: unknown }).profile));
+          process.stderr.write(`cpu profile: ${file}\n`);
+        });
+    }
+    if (next === flags['cpu-prof-phase']) {
+      profiling = profiling.then(() => inspector.post('Profiler.enable')).then(() => inspector.post('Profiler.start'));
+    }
+  };
   /** Ends the current phase's event-loop and GC sample and starts the next one (if any). */
   const nextPhase = (next: string | undefined) => {
+    profilePhase(current, next);
     if (current) {
       perPhase[current] = {
         p50Ms: ms(loop.percentile(50)),
@@ -182,6 +207,8 @@ try {
     }
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await profiling;
+  inspector?.disconnect();
   loop.disable();
   gcObserver.disconnect();
   if (code !== 0) throw new Error(`load generator exited with ${code}`);

@@ -32,7 +32,12 @@ export interface AuthzSubject {
   /** internal: the connection's compiled check and the generation it was built in */
   check?: ConnectionAuthorizer;
   checkGeneration?: number;
+  /** internal: topics (or filters) already allowed per action, valid for `checkGeneration` */
+  allowedTopics?: Map<IotAction, Set<string>>;
 }
+
+/** Remembered allowed topics per action and connection; past this the set starts over. */
+const MAX_REMEMBERED_TOPICS = 512;
 
 /**
  * Authorizes MQTT operations of device connections against the IoT policies
@@ -81,11 +86,39 @@ export class BrokerAuthorizer {
     return connectionThingName(subject.clientId, this.registry.thingsForPrincipal(p.certificateArn));
   }
 
+  /**
+   * {@link allowed} for a topic (`topic/...` ARN) or, with `iot:Subscribe`, a topic
+   * filter (`topicfilter/...`). The connection's compiled check is a pure function of
+   * (action, resource) (conditions and variables are settled per connection), so an
+   * allowed topic is remembered per action until the next policy or attachment change
+   * (the generation); denials are always evaluated (and logged). Revocation closes
+   * the connection, so its decisions go with it.
+   */
+  allowedOnTopic(subject: AuthzSubject, action: IotAction, topic: string): boolean {
+    if (subject.principal.kind === 'iam') return true;
+    if (subject.checkGeneration === this.generation) {
+      const known = subject.allowedTopics?.get(action);
+      if (known?.has(topic)) return true;
+    }
+    const arn = action === 'iot:Subscribe' ? this.topicFilterArn(topic) : this.topicArn(topic);
+    if (!this.allowed(subject, action, arn)) return false;
+    // allowed() has (re)built the check for this generation; drop decisions of older ones
+    subject.allowedTopics ??= new Map();
+    let set = subject.allowedTopics.get(action);
+    if (!set) {
+      set = new Set();
+      subject.allowedTopics.set(action, set);
+    } else if (set.size >= MAX_REMEMBERED_TOPICS) set.clear();
+    set.add(topic);
+    return true;
+  }
+
   /** True when the action on the resource is allowed (explicit Deny wins, default deny). */
   allowed(subject: AuthzSubject, action: IotAction, resourceArn: string): boolean {
     const p = subject.principal;
     if (p.kind === 'iam') return true;
     if (subject.check === undefined || subject.checkGeneration !== this.generation) {
+      subject.allowedTopics?.clear();
       // attachments may have changed the thing the client id names
       subject.thingName = this.resolveThingName(subject);
       const ctx: AuthzContext = {

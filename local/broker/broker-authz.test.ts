@@ -2,6 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../certs/index';
 import type { PublishOrigin } from '../ports';
+import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, waitFor } from './test-support';
 
 let fx: Fixture;
@@ -214,6 +215,54 @@ describe('Function: startBroker (MQTT.js, pulsepet-device policy)', () => {
       await fx.registry.attachPolicy('deny-telemetry', dev.certificateArn);
       const gone = closed(client);
       client.publish('dt/pulsepet/pet-policy-change/telemetry', '{}', { qos: 0 });
+      await gone;
+      client.end(true);
+    });
+    it('stops delivering to a live subscriber once a new default policy version no longer grants iot:Receive', async () => {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: IoT policy variable
+      const clientVar = '${iot:ClientId}';
+      const doc = (receive: string) =>
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'iot:Connect', Resource: `arn:aws:iot:*:*:client/${clientVar}` },
+            { Effect: 'Allow', Action: 'iot:Subscribe', Resource: 'arn:aws:iot:*:*:topicfilter/news/*' },
+            { Effect: 'Allow', Action: 'iot:Receive', Resource: `arn:aws:iot:*:*:topic/${receive}` },
+          ],
+        });
+      await fx.registry.createPolicy('receive-versioned', doc('news/*'));
+      const dev = await fx.device('pet-versioned', { policy: false });
+      await fx.registry.attachPolicy('receive-versioned', dev.certificateArn);
+      const client = await mustConnect(dev);
+      await client.subscribeAsync('news/+', { qos: 1 });
+      const got: string[] = [];
+      let arrived: (() => void) | undefined;
+      client.on('message', (topic, payload) => {
+        got.push(`${topic}=${payload.toString()}`);
+        if (topic === 'news/marker') arrived?.();
+      });
+      const marker = () => waitFor<void>((resolve) => (arrived = resolve), 5000, 'news/marker');
+      let m = marker();
+      await fx.broker.publish('news/sport', '1', { qos: 1 });
+      await fx.broker.publish('news/marker', 'a', { qos: 1 });
+      await m;
+      // the allowed decision for news/sport is now remembered; the new version must still win
+      await fx.registry.policyVersions.createVersion('receive-versioned', doc('news/marker'), true);
+      m = marker();
+      await fx.broker.publish('news/sport', '2', { qos: 1 });
+      await fx.broker.publish('news/marker', 'b', { qos: 1 });
+      await m;
+      expect(got).toEqual(['news/sport=1', 'news/marker=a', 'news/marker=b']);
+      await client.endAsync();
+    });
+
+    it('closes a live connection at its next publish once the only granting policy is detached', async () => {
+      const dev = await fx.device('pet-detached');
+      const client = await mustConnect(dev);
+      await client.publishAsync('dt/pulsepet/pet-detached/telemetry', '{}', { qos: 1 });
+      await fx.registry.detachPolicy(DEVICE_POLICY_NAME, dev.certificateArn);
+      const gone = closed(client);
+      client.publish('dt/pulsepet/pet-detached/telemetry', '{}', { qos: 0 });
       await gone;
       client.end(true);
     });

@@ -16,6 +16,7 @@ import { createHooks, inspectPackets } from './hooks';
 import { type BrokerLimits, type BrokerLimitsInput, resolveLimits } from './limits';
 import { connectedEvent, connectFailedEvent, type DisconnectReason, disconnectedEvent, hasLifecycleEvents } from './presence';
 import { markReason, normalizeIp, type Session, sessionFacts, sessionOrigin } from './session';
+import { createSubscriberCheck } from './subscribers';
 import { TopicTrie } from './topic-trie';
 import { verifyPresignedUrl } from './ws-auth';
 
@@ -50,6 +51,12 @@ export interface BrokerHandle extends BrokerBus {
   publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin }): Promise<void>;
   port: number;
   readonly limits: Readonly<BrokerLimits>;
+  /**
+   * False only when a (non-retained) publish on `topic` would reach nobody: no
+   * online subscription, no persistent session queueing it, no in-process
+   * observer. Conservative: true when it cannot tell.
+   */
+  hasSubscribers(topic: string): boolean;
   /** number of open MQTT connections (TLS + WebSocket) */
   connectionCount(): number;
   /** Serves MQTT over WebSocket on `path` of an existing HTTP server (IoT Core's `/mqtt`). */
@@ -117,6 +124,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     },
   });
   const broker = aedes;
+  const hasSubscribers = createSubscriberCheck(broker, opts.persistence, observers);
 
   // A throttled publish has passed authorization (so aedes acknowledges it) but is
   // not routed; aedes exposes no hook between PUBACK and routing, so wrap publish.
@@ -364,6 +372,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     port,
     limits,
     connectionCount: () => open.size,
+    hasSubscribers,
     publish: (topic, payload, options) => cloudPublish(topic, payload, options),
     onPublish(filter, handler) {
       return observers.add(filter, handler);

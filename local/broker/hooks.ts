@@ -102,10 +102,9 @@ export function createHooks(
       if (bad) return fail('CLIENT_ERROR', bad);
       if (packet.topic.startsWith('$SYS')) return fail('AUTH_ERROR', '$SYS topics are reserved');
       // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
-      const topicArn = authorizer.topicArn(packet.topic);
-      if (!authorizer.allowed(s, 'iot:Publish', topicArn)) return fail('AUTH_ERROR', 'PUBLISH not authorized');
+      if (!authorizer.allowedOnTopic(s, 'iot:Publish', packet.topic)) return fail('AUTH_ERROR', 'PUBLISH not authorized');
       // A retained publish also needs iot:RetainPublish (IoT Core retained messages).
-      if (packet.retain && !authorizer.allowed(s, 'iot:RetainPublish', topicArn)) {
+      if (packet.retain && !authorizer.allowedOnTopic(s, 'iot:RetainPublish', packet.topic)) {
         return fail('AUTH_ERROR', 'retained PUBLISH not authorized');
       }
       // message-broker limits, "Publish requests per second per connection" (100):
@@ -129,7 +128,7 @@ export function createHooks(
         log.info({ clientId: client.id, topicFilter: sub.topic.slice(0, 300) }, `subscription refused: ${bad}`);
         return callback(null, null);
       }
-      if (!authorizer.allowed(s, 'iot:Subscribe', authorizer.topicFilterArn(sub.topic))) return callback(null, null);
+      if (!authorizer.allowedOnTopic(s, 'iot:Subscribe', sub.topic)) return callback(null, null);
       // message-broker limits, "Subscriptions per connection" (50): beyond it the filter is refused.
       if (!s.subscriptions.has(sub.topic) && s.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
         log.info({ clientId: client.id, topicFilter: sub.topic }, 'subscription refused: per-connection limit');
@@ -143,7 +142,7 @@ export function createHooks(
       const s = deps.sessionOf(client);
       if (!s) return null;
       // iot:Receive is checked on every delivery; a denied message is silently not delivered.
-      if (!authorizer.allowed(s, 'iot:Receive', authorizer.topicArn(packet.topic))) return null;
+      if (!authorizer.allowedOnTopic(s, 'iot:Receive', packet.topic)) return null;
       return packet;
     },
   };

@@ -53,4 +53,31 @@ describe('Class: TopicTrie', () => {
       expect(trie.match('$aws/events/presence/connected/pet-1')).toEqual(['presence']);
     });
   });
+
+  describe('Method: has', () => {
+    it('is true exactly when match finds a value, with removed entries not counting', () => {
+      fc.assert(
+        fc.property(fc.array(filterArb, { maxLength: 12 }), fc.array(fc.boolean(), { maxLength: 12 }), topicArb, (filters, drop, topic) => {
+          const trie = new TopicTrie<number>();
+          for (const [i, f] of filters.entries()) {
+            const off = trie.add(f, i);
+            if (drop[i] === true) off();
+          }
+          expect(trie.has(topic)).toBe(trie.match(topic).length > 0);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('lets a leading wildcard match $-topics when asked to, as aedes routing does', () => {
+      const trie = new TopicTrie<string>();
+      trie.add('#', 'all');
+      expect(trie.has('$aws/things/pet-1/shadow/update/accepted')).toBe(false);
+      expect(trie.has('$aws/things/pet-1/shadow/update/accepted', { wildcardsMatchDollar: true })).toBe(true);
+      const plus = new TopicTrie<string>();
+      plus.add('+/things/+/shadow/#', 'plus');
+      expect(plus.has('$aws/things/pet-1/shadow/update/delta', { wildcardsMatchDollar: true })).toBe(true);
+      expect(plus.has('$aws/things/pet-1/shadow/update/delta')).toBe(false);
+    });
+  });
 });

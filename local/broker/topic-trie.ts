@@ -46,6 +46,27 @@ export class TopicTrie<V> {
     return out;
   }
 
+  /**
+   * True when some filter matches `topic`, without collecting the values. With
+   * `wildcardsMatchDollar` a leading wildcard also matches `$` topics, as qlobber
+   * (aedes' matcher) does: the conservative answer when mirroring aedes' routing.
+   */
+  has(topic: string, options: { wildcardsMatchDollar?: boolean } = {}): boolean {
+    if (this.count === 0) return false;
+    const dollar = options.wildcardsMatchDollar !== true && topic.charCodeAt(0) === 36;
+    return this.some(this.root, topic.split('/'), 0, dollar);
+  }
+
+  private some(node: TrieNode<V>, levels: string[], i: number, dollar: boolean): boolean {
+    const wildOk = !(dollar && i === 0);
+    if (wildOk && (node.children.get('#')?.values.size ?? 0) > 0) return true;
+    if (i === levels.length) return node.values.size > 0;
+    const exact = node.children.get(levels[i] as string);
+    if (exact && this.some(exact, levels, i + 1, dollar)) return true;
+    const plus = wildOk ? node.children.get('+') : undefined;
+    return plus !== undefined && this.some(plus, levels, i + 1, dollar);
+  }
+
   private walk(node: TrieNode<V>, levels: string[], i: number, dollar: boolean, out: V[]): void {
     const wildOk = !(dollar && i === 0);
     if (wildOk) {

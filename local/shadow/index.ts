@@ -3,9 +3,9 @@
  * HTTP data plane, persisted under the data dir.
  */
 import type { Logger } from '../../common/logger';
-import type { BrokerBus, GatewayService } from '../ports';
+import type { GatewayService } from '../ports';
 import { createIotDataService } from './iotdata-service';
-import { ShadowService, type ShadowServiceLimits } from './shadow-service';
+import { type ShadowBus, ShadowService, type ShadowServiceLimits } from './shadow-service';
 import { ShadowStore } from './shadow-store';
 
 export { createIotDataService, type IotDataServiceOptions } from './iotdata-service';
@@ -23,6 +23,7 @@ export {
   type ListNamedShadowsResult,
   resolveLimits,
   SHADOW_NAME_RE,
+  type ShadowBus,
   type ShadowCaller,
   type ShadowOpResult,
   ShadowService,
@@ -32,7 +33,8 @@ export { ShadowStore } from './shadow-store';
 
 /** Options of {@link createShadowService}. */
 export interface CreateShadowServiceOptions {
-  bus: BrokerBus;
+  /** the broker (its `hasSubscribers` lets responses nobody receives be skipped) */
+  bus: ShadowBus;
   /** the stack's data dir; shadows live in `{dataDir}/shadows/` */
   dataDir: string;
   logger: Logger;

@@ -111,6 +111,21 @@ describe('Class: ShadowService', () => {
     });
   });
 
+  describe('Method: responses nobody receives', () => {
+    it('publishes only the responses the bus says someone receives, and still answers the caller', async () => {
+      svc.stop();
+      const subscribed = new Set([`${P}/update/delta`, `${P}/update/rejected`]);
+      const picky = Object.assign(bus, { hasSubscribers: (topic: string) => subscribed.has(topic) });
+      svc = new ShadowService({ bus: picky, store, logger: silentLogger(), now: () => clock });
+      svc.start();
+      const r = await svc.update('pet-1', undefined, '{"state":{"desired":{"led":"on"}},"clientToken":"c1"}', { via: 'mqtt' });
+      expect(r).toMatchObject({ ok: true, body: { state: { desired: { led: 'on' } }, version: 1, clientToken: 'c1' } });
+      const bad = await svc.update('pet-1', undefined, '{"state":{"desired":{"led":"off"}},"version":7}', { via: 'mqtt' });
+      expect(bad).toMatchObject({ ok: false, code: 409 });
+      expect(bus.published.map((p) => p.topic)).toEqual([`${P}/update/delta`, `${P}/update/rejected`]);
+    });
+  });
+
   describe('Method: HTTP callers', () => {
     it('publishes accepted, delta and documents for an HTTP update like for an MQTT one', async () => {
       const r = await svc.update('pet-1', 'config', '{"state":{"desired":{"units":"metric"}}}', { via: 'http' });

@@ -36,9 +36,16 @@ export const SHADOW_NAME_RE = /^[a-zA-Z0-9:_-]{1,64}$/;
 /** All shadow quotas, AWS defaults unless overridden. */
 export type ShadowServiceLimits = ShadowLimits & RequestLimits;
 
+/**
+ * The bus the service answers on. When it can tell that nobody would receive a
+ * topic (the local broker's `hasSubscribers`), responses nobody can see are not
+ * built or published, which is all a subscriber-less publish amounts to on IoT Core.
+ */
+export type ShadowBus = BrokerBus & { hasSubscribers?(topic: string): boolean };
+
 /** Dependencies and quotas of a {@link ShadowService}. */
 export interface ShadowServiceOptions {
-  bus: BrokerBus;
+  bus: ShadowBus;
   store: ShadowStore;
   logger: Logger;
   limits?: Partial<ShadowServiceLimits>;
@@ -258,7 +265,8 @@ export class ShadowService {
       if (caller.via === 'mqtt' && THING_NAME_RE.test(thing)) {
         const rej: ShadowRejection = { code: result.code, message: result.message };
         if (result.clientToken !== undefined) rej.clientToken = result.clientToken;
-        await this.publish(shadowTopic(thing, name, op, 'rejected'), rejectionDocument(rej, this.now()));
+        const topic = shadowTopic(thing, name, op, 'rejected');
+        if (this.wanted(topic)) await this.publish(topic, rejectionDocument(rej, this.now()));
       }
       return result;
     }
@@ -266,11 +274,20 @@ export class ShadowService {
     // Issued back to back in AWS's order (accepted, delta, documents); the broker
     // routes them in call order, so there is no need to wait for each in turn.
     const sends: Array<Promise<void>> = [];
-    if (caller.via === 'mqtt' || op !== 'get') sends.push(this.publish(shadowTopic(thing, name, op, 'accepted'), result.body));
-    if (extra.delta) sends.push(this.publish(shadowTopic(thing, name, 'update', 'delta'), extra.delta));
-    if (extra.documents) sends.push(this.publish(shadowTopic(thing, name, 'update', 'documents'), extra.documents));
-    await Promise.all(sends);
+    const send = (topic: string, body: JsonObject) => {
+      if (this.wanted(topic)) sends.push(this.publish(topic, body));
+    };
+    if (caller.via === 'mqtt' || op !== 'get') send(shadowTopic(thing, name, op, 'accepted'), result.body);
+    if (extra.delta) send(shadowTopic(thing, name, 'update', 'delta'), extra.delta);
+    if (extra.documents) send(shadowTopic(thing, name, 'update', 'documents'), extra.documents);
+    if (sends.length === 1) await sends[0];
+    else if (sends.length > 1) await Promise.all(sends);
     return result;
+  }
+
+  /** False when the bus knows nobody (device, session or rule) would receive `topic`. */
+  private wanted(topic: string): boolean {
+    return this.opts.bus.hasSubscribers?.(topic) ?? true;
   }
 
   private withRaw(r: Rejected, payload: Buffer | string): Rejected {
