@@ -6,7 +6,7 @@
  * the broker-only rate of the same fleet in the same run (a topic no rule matches,
  * observed on the broker bus), so rules + function + store overhead reads as a ratio.
  *
- *   npx tsx bench/ingest-throughput.ts [--devices 40] [--rate 25] [--samples 100] [--seconds 4]
+ *   npx tsx bench/ingest-throughput.ts [--devices 40] [--rate 10] [--samples 300] [--seconds 6] [--paced-fraction 0.5]
  *
  * Batch k of a device counts as queryable at the first poll whose per-thing count covers
  * batches 0..k (poll interval in the output). `stackCpuMicrosPerSample` is the stack
@@ -26,7 +26,14 @@ import { awsClientConfig, provisionTestDevice, type TestDevice } from '../local/
 import { benchFlags, round } from './broker-support';
 
 const flags = benchFlags(
-  { devices: { type: 'string' }, rate: { type: 'string' }, samples: { type: 'string' }, seconds: { type: 'string' }, poll: { type: 'string' } },
+  {
+    devices: { type: 'string' },
+    rate: { type: 'string' },
+    samples: { type: 'string' },
+    seconds: { type: 'string' },
+    poll: { type: 'string' },
+    'paced-fraction': { type: 'string' },
+  },
   z.object({
     devices: z.coerce.number().int().min(1).max(200).default(40),
     /**
@@ -34,9 +41,12 @@ const flags = benchFlags(
      * the broker drops the excess; a saturated stack delays reads, so publishes arrive in
      * bursts: keep the rate well below 100.
      */
-    rate: z.coerce.number().positive().max(95).default(25),
-    samples: z.coerce.number().int().min(1).max(600).default(100),
-    seconds: z.coerce.number().positive().max(60).default(4),
+    rate: z.coerce.number().positive().max(95).default(10),
+    /** the agent's batches hold 120–600 samples (1 Hz, 2–10 min) */
+    samples: z.coerce.number().int().min(1).max(600).default(300),
+    seconds: z.coerce.number().positive().max(60).default(6),
+    /** the paced phase's offered load, as a fraction of the saturated phase's throughput */
+    'paced-fraction': z.coerce.number().positive().max(1).default(0.5),
     poll: z.coerce.number().int().min(10).max(1000).default(50),
   }),
 );
@@ -100,17 +110,22 @@ async function brokerOnly(baseT: number) {
     await new Promise((r) => setTimeout(r, 10));
   }
   off();
-  return { ...summarize(sent, delivered), ...cpuPerSample(cpu0) };
+  return { ...summarize(sent, delivered), ...cpuPerSample(cpu0, total) };
 }
 
-/** End to end: polls Query until each thing's count covers all its batches. */
-async function endToEnd(baseT: number) {
+/**
+ * End to end: polls Query until each thing's count covers all its batches. `rate` is
+ * batches/s per device; each phase writes its own hour of sample times from `baseT`.
+ */
+async function endToEnd(baseT: number, rate: number, seqBase: number) {
+  const batches = Math.max(1, Math.round(rate * flags.seconds));
+  const total = flags.devices * batches * flags.samples;
   const cpu0 = cpuMark();
   const stats0 = { ...stack.timestream.store.stats };
   const queryable = new Map<string, number[]>();
   const counts = new Map<string, number>();
   const run = request<Sent>(
-    { kind: 'run', topicLeaf: 'telemetry', batchesPerDevice, samplesPerBatch: flags.samples, ratePerDevice: flags.rate, baseT, seqBase: 0 },
+    { kind: 'run', topicLeaf: 'telemetry', batchesPerDevice: batches, samplesPerBatch: flags.samples, ratePerDevice: rate, baseT, seqBase },
     'done',
   );
   let sent: Sent | undefined;
@@ -123,7 +138,7 @@ async function endToEnd(baseT: number) {
     const q = await query
       .send(
         new QueryCommand({
-          QueryString: `SELECT thing, count(*) FROM "pulsepet"."telemetry" WHERE time >= from_milliseconds(${baseT}) GROUP BY thing`,
+          QueryString: `SELECT thing, count(*) FROM "pulsepet"."telemetry" WHERE time >= from_milliseconds(${baseT}) AND time < from_milliseconds(${baseT + 3_600_000}) GROUP BY thing`,
         }),
       )
       .catch(() => undefined); // no `thing` column before the first write
@@ -141,8 +156,9 @@ async function endToEnd(baseT: number) {
     await new Promise((r) => setTimeout(r, flags.poll));
   }
   return {
+    offeredSamplesPerSec: round(flags.devices * rate * flags.samples),
     ...summarize((await run).sent, queryable),
-    ...cpuPerSample(cpu0),
+    ...cpuPerSample(cpu0, total),
     polls,
     stored: [...counts.values()].reduce((a, b) => a + b, 0),
     storeCommits: commitStats(stats0),
@@ -166,7 +182,7 @@ function commitStats(since: typeof stack.timestream.store.stats) {
  * On Linux also split into the event-loop thread and every other thread (DuckDB's,
  * libuv's pool, V8's GC helpers), from /proc/self/task/<tid>/stat (utime + stime, in ticks).
  */
-function cpuPerSample(since: { usage: NodeJS.CpuUsage; threads: ThreadCpu | undefined }): {
+function cpuPerSample(since: { usage: NodeJS.CpuUsage; threads: ThreadCpu | undefined }, total: number): {
   stackCpuMicrosPerSample: number;
   eventLoopThreadCpuMicrosPerSample?: number;
   functionThreadsCpuMicrosPerSample?: number;
@@ -230,7 +246,11 @@ function summarize(sent: Record<string, number[]>, seen: Map<string, number[]>) 
 
 const now = Date.now();
 const broker = await brokerOnly(now - 3_600_000);
-const e2e = await endToEnd(now - 2 * 3_600_000);
+const e2e = await endToEnd(now - 2 * 3_600_000, flags.rate, 0);
+// Latency is only meaningful below saturation: the same fleet again, paced at a fraction
+// of the throughput just measured.
+const pacedRate = Math.min(flags.rate, (flags['paced-fraction'] * e2e.samplesPerSec) / (flags.devices * flags.samples));
+const paced = await endToEnd(now - 3 * 3_600_000, pacedRate, 1_000_000);
 process.stdout.write(
   `${JSON.stringify({
     bench: 'ingest-throughput',
@@ -240,7 +260,8 @@ process.stdout.write(
     offeredSamplesPerSec: flags.devices * flags.rate * flags.samples,
     publishedSamples: total,
     pollIntervalMs: flags.poll,
-    endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query' },
+    endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query; offered load above capacity, so latency includes queueing' },
+    endToEndPaced: { ...paced, what: `the same path at ${flags['paced-fraction']} of the saturated throughput: publish → queryable latency without queueing` },
     brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
     ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
     cpuRatio: round(broker.stackCpuMicrosPerSample / e2e.stackCpuMicrosPerSample, 3),
