@@ -13,7 +13,7 @@ import { LocalFunction } from './lambda/runtime';
 import { type GatewayHandle, startGateway } from './gateway/server';
 import type { BrokerBus, GatewayService } from './ports';
 import { Registry } from './registry/registry';
-import { type LambdaHandler, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
+import { type LambdaHandler, type LambdaTarget, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
 import { createTimestreamService, type TimestreamServiceHandle } from './timestream/timestream-service';
 
@@ -167,10 +167,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       logger,
     });
     cleanups.push(() => ingestFunction.close(0));
-    const functions = new Map<string, LambdaHandler>([
-      [FUNCTION_NAMES.ingest, ingestFunction.handler],
-      ...(opts.functions ?? new Map<string, LambdaHandler>()),
-    ]);
+    const functions = new Map<string, LambdaTarget>([[FUNCTION_NAMES.ingest, ingestFunction], ...(opts.functions ?? new Map<string, LambdaHandler>())]);
     const rules = await RulesRuntime.start({
       bus: broker,
       dataDir,

@@ -32,14 +32,24 @@ export type RuleOutput = { kind: 'json'; value: SqlValue } | { kind: 'binary'; b
 
 /** Parses the payload as JSON when it is JSON; otherwise the payload is binary (iot-sql-select, binary payloads). */
 export function messageEnv(raw: Buffer, ctx: EvalContext): MessageEnv {
-  let payload: SqlValue = UNDEFINED;
-  try {
-    payload = JSON.parse(raw.toString('utf8')) as JsonValue;
-  } catch {
-    payload = UNDEFINED;
+  let payload = parsedPayloads.get(raw);
+  if (payload === undefined) {
+    try {
+      payload = JSON.parse(raw.toString('utf8')) as JsonValue;
+    } catch {
+      payload = UNDEFINED;
+    }
+    parsedPayloads.set(raw, payload);
   }
   return { payload, raw, ctx };
 }
+
+/**
+ * Every rule whose topic filter matches one message evaluates the same payload: it is
+ * parsed once. Safe to share because evaluation never modifies a value it reads, and
+ * actions hand on copies (JSON text for Lambda, serialized bytes for republish).
+ */
+const parsedPayloads = new WeakMap<Buffer, SqlValue>();
 
 /** Bytes an action sends for a rule output. */
 export function outputBytes(out: RuleOutput): Buffer {

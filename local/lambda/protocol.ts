@@ -13,8 +13,8 @@ export interface InvokeMessage {
   id: number;
   event: string;
   context: LambdaContext;
-  /** epoch ms when the function times out (context.getRemainingTimeInMillis) */
-  deadlineMs: number;
+  /** the function timeout; the invocation's deadline counts from when the handler starts (context.getRemainingTimeInMillis) */
+  timeoutMs: number;
 }
 
 /** Worker → parent. */

@@ -88,6 +88,12 @@ describe('Class: LocalFunction', () => {
       });
     });
 
+    it('does not count the init phase (a slow cold start) against the function timeout', async () => {
+      await withFunction({ module: new URL('./testing/slow-init-function.ts', import.meta.url), handler: 'handler', timeoutMs: 300 }, async (fn) => {
+        await expect(fn.invoke({ n: 1 }, ctx())).resolves.toEqual({ n: 1 });
+      });
+    });
+
     it('rejects an event that is not JSON before it reaches the function', async () => {
       await withFunction({}, async (fn) => {
         const event: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger';
-import type { LambdaContext, LambdaHandler } from '../rules/lambda-invoker';
+import type { JsonLambdaTarget, LambdaContext, LambdaHandler } from '../rules/lambda-invoker';
 import type { InvokeMessage, WorkerData, WorkerReply } from './protocol';
 
 /**
@@ -53,12 +53,22 @@ export class FunctionError extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  /** the function timeout; armed once the environment has initialized (init is not billed to it) */
+  timeoutMs: number;
+  timer?: NodeJS.Timeout;
 }
+
+/**
+ * Lambda limits the init phase separately from the function timeout (10 s on AWS); locally
+ * loading TypeScript and the SDK on a busy CI machine can take longer, so the bound is looser.
+ */
+const INIT_TIMEOUT_MS = 30_000;
 
 class Environment {
   readonly pending = new Map<number, Pending>();
   private dead = false;
+  private ready = false;
+  private readonly initTimer: NodeJS.Timeout;
   /** the worker's Linux thread id once it has initialized */
   osThreadId: number | undefined;
   private exitError: FunctionError | undefined;
@@ -69,12 +79,18 @@ class Environment {
     log: Logger,
   ) {
     worker.unref();
+    this.initTimer = setTimeout(() => {
+      this.exitError = new FunctionError('Sandbox.Timedout', `Init timed out after ${(INIT_TIMEOUT_MS / 1000).toFixed(2)} seconds`);
+      void worker.terminate();
+    }, INIT_TIMEOUT_MS).unref();
     worker.on('message', (m: WorkerReply) => {
       if (m.kind === 'ready') {
+        clearTimeout(this.initTimer);
+        this.ready = true;
         this.osThreadId = m.osThreadId;
         log.debug('execution environment initialized');
-      }
-      else if (m.kind === 'init-error') {
+        for (const [id, p] of this.pending) this.arm(id, p);
+      } else if (m.kind === 'init-error') {
         log.error({ errorType: m.errorType }, m.errorMessage);
         this.exitError = new FunctionError(m.errorType, m.errorMessage);
         void worker.terminate();
@@ -90,6 +106,7 @@ class Environment {
     });
     worker.on('exit', (code) => {
       this.dead = true;
+      clearTimeout(this.initTimer);
       const err = this.exitError ?? new FunctionError('Runtime.ExitError', `The execution environment exited with code ${code}.`);
       for (const p of this.pending.values()) {
         clearTimeout(p.timer);
@@ -108,10 +125,19 @@ class Environment {
     if (this.pending.size === 0) this.worker.ref();
     this.pending.set(msg.id, p);
     this.worker.postMessage(msg);
+    if (this.ready) this.arm(msg.id, p);
   }
 
-  /** Forgets an invocation (timed out); its late reply is ignored. */
-  drop(id: number): void {
+  /** Starts an invocation's function timeout; on expiry it fails and its late reply is ignored. */
+  private arm(id: number, p: Pending): void {
+    if (p.timer !== undefined) return;
+    p.timer = setTimeout(() => {
+      this.drop(id);
+      p.reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${(p.timeoutMs / 1000).toFixed(2)} seconds`));
+    }, p.timeoutMs);
+  }
+
+  private drop(id: number): void {
     this.pending.delete(id);
     if (this.pending.size === 0 && !this.dead) this.worker.unref();
   }
@@ -132,9 +158,9 @@ class Environment {
  * @example
  * const fn = new LocalFunction({ name: 'pulsepet-ingest', module: new URL('../../functions/ingest/handler.ts', import.meta.url),
  *   environment: { AWS_ENDPOINT_URL: gateway.url, AWS_REGION: region, ... }, logger });
- * rules.registerFunction(fn.name, fn.handler);
+ * rules.registerFunction(fn.name, fn);
  */
-export class LocalFunction {
+export class LocalFunction implements JsonLambdaTarget {
   readonly name: string;
   readonly handler: LambdaHandler = (event, context) => this.invoke(event, context);
   private readonly envs: Environment[] = [];
@@ -166,15 +192,17 @@ export class LocalFunction {
     } catch (e) {
       return Promise.reject(new FunctionError('InvalidRequestContentException', `The event is not JSON: ${String(e)}`));
     }
+    return this.invokeJson(text, context);
+  }
+
+  /** Runs one invocation of an event given as JSON text (what the rules runtime queues). */
+  invokeJson(text: string, context: LambdaContext): Promise<unknown> {
+    if (this.closed) return Promise.reject(new FunctionError('Runtime.Closed', `Function ${this.name} is shut down.`));
     const env = this.pick();
     const id = this.nextId++;
     const timeoutMs = this.opts.timeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        env.drop(id);
-        reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
-      }, timeoutMs);
-      env.send({ id, event: text, context: { ...context }, deadlineMs: Date.now() + timeoutMs }, { resolve, reject, timer });
+      env.send({ id, event: text, context: { ...context }, timeoutMs }, { resolve, reject, timeoutMs });
     });
   }
 

@@ -66,7 +66,8 @@ port.on('message', (m: InvokeMessage) => {
     let reply: WorkerReply;
     try {
       const handler = await handlerReady;
-      const context = { ...m.context, getRemainingTimeInMillis: () => Math.max(0, m.deadlineMs - Date.now()) };
+      const deadline = Date.now() + m.timeoutMs;
+      const context = { ...m.context, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
       const result = await handler(JSON.parse(m.event), context);
       reply = { kind: 'result', id: m.id, ok: true, payload: result === undefined ? 'null' : JSON.stringify(result) };
     } catch (e) {

@@ -124,7 +124,7 @@ export function functionNameOf(arnOrName: string): string | undefined {
   return /^[A-Za-z0-9_-]{1,140}$/.test(arnOrName) ? arnOrName : undefined;
 }
 
-/** The lambda action's event: the SQL output as JSON. */
-export function lambdaEvent(out: RuleOutput): unknown {
-  return jsonOutput(out, 'lambda');
+/** The lambda action's event: the SQL output as JSON text. */
+export function lambdaEvent(out: RuleOutput): string {
+  return JSON.stringify(jsonOutput(out, 'lambda')) ?? 'null';
 }

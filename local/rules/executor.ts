@@ -167,16 +167,16 @@ async function runAction(
       if (name === undefined) throw new ActionError(`invalid Lambda function ARN ${JSON.stringify(arn)}`, arn);
       // Lambda rejects an async invoke of a function that does not exist; the rule action fails at once.
       if (!deps.invoker.has(name)) throw new ActionError(`Function not found: ${arn}`, arn);
-      let event: unknown;
+      let eventJson: string;
       try {
-        event = lambdaEvent(out);
+        eventJson = lambdaEvent(out);
       } catch (e) {
         throw new ActionError(messageOf(e), arn);
       }
       deps.invoker.enqueue({
         functionName: name,
         functionArn: arn,
-        event,
+        eventJson,
         ruleName: rule.ruleName,
         origin: {
           topic: facts.topic,

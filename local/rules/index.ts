@@ -3,7 +3,7 @@ export { type TimestreamWriter, type TimestreamWriteRequest, timestreamWriterFor
 export { type DeadLetter, DeadLetterQueue } from './dead-letters';
 export { TOPIC_RULE_ERROR_STATUS, type TopicRuleErrorType } from './errors';
 export type { ActionFailure, ErrorActionMessage } from './executor';
-export { DEFAULT_RETRY_DELAYS_MS, type LambdaContext, type LambdaHandler } from './lambda-invoker';
+export { DEFAULT_RETRY_DELAYS_MS, type JsonLambdaTarget, type LambdaContext, type LambdaHandler, type LambdaTarget } from './lambda-invoker';
 export { topicRuleRoutes } from './routes';
 export {
   createRulesRuntime,

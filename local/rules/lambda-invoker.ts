@@ -14,6 +14,17 @@ export interface LambdaContext {
 
 export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown>;
 
+/**
+ * A function that takes its event as JSON text (a local execution environment): the
+ * invoker hands it the queued text as is instead of parsing it first.
+ */
+export interface JsonLambdaTarget {
+  invokeJson(eventJson: string, context: LambdaContext): Promise<unknown>;
+}
+
+/** What can be registered under a function name. */
+export type LambdaTarget = LambdaHandler | JsonLambdaTarget;
+
 /** Where an invocation came from, kept so a final failure can be dead-lettered and reported. */
 export interface LambdaJobOrigin {
   topic: string;
@@ -29,7 +40,12 @@ export interface LambdaJobOrigin {
 export interface LambdaJob {
   functionName: string;
   functionArn: string;
-  event: unknown;
+  /**
+   * The event as JSON text: Lambda queues an asynchronous invocation's event as bytes,
+   * so each attempt (and a replay from the dead-letter queue) gets the same event, never
+   * an object another rule or attempt could have changed.
+   */
+  eventJson: string;
   ruleName: string;
   requestId: string;
   attempts: number;
@@ -73,7 +89,7 @@ export class Inflight {
  * and, when every attempt failed, handed to `onFinalFailure` (the dead-letter queue).
  */
 export class LambdaInvoker {
-  private readonly handlers = new Map<string, LambdaHandler>();
+  private readonly handlers = new Map<string, LambdaTarget>();
   /** jobs waiting for their next attempt (queued, or between retries), with the timer that will run it */
   private readonly waiting = new Map<LambdaJob, () => void>();
   private closed = false;
@@ -88,7 +104,7 @@ export class LambdaInvoker {
     },
   ) {}
 
-  register(name: string, handler: LambdaHandler): void {
+  register(name: string, handler: LambdaTarget): void {
     this.handlers.set(name, handler);
   }
 
@@ -109,7 +125,9 @@ export class LambdaInvoker {
     const handler = this.handlers.get(job.functionName);
     if (handler === undefined) throw new Error(`Function not found: ${job.functionArn}`);
     job.attempts++;
-    await handler(job.event, this.contextOf(job));
+    const context = this.contextOf(job);
+    if (typeof handler === 'function') await handler(JSON.parse(job.eventJson), context);
+    else await handler.invokeJson(job.eventJson, context);
   }
 
   private contextOf(job: LambdaJob): LambdaContext {

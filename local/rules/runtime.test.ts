@@ -125,6 +125,25 @@ describe('Class: RulesRuntime', () => {
       expect(calls[0]?.ctx).toMatchObject({ functionName: 'ingest', invokedFunctionArn: fnArn('ingest'), attempt: 1, ruleName: 'lam' });
     });
 
+    it('gives every rule and every attempt its own copy of the event: a handler that changes its event changes nothing else', async () => {
+      const seen: unknown[] = [];
+      const mutator: LambdaHandler = async (event) => {
+        seen.push(structuredClone(event));
+        (event as { nested: { n: number } }).nested.n = -1;
+        throw new Error('fail so Lambda retries');
+      };
+      const rt = await start({ functions: new Map([['mutator', mutator]]) });
+      await rt.createRule('mut', { sql: "SELECT * FROM 'mut/in'", actions: [{ lambda: { functionArn: fnArn('mutator') } }], errorAction });
+      await rt.createRule('copy', { sql: "SELECT * FROM 'mut/in'", actions: [{ republish: { topic: 'mut/out', qos: 1, roleArn: ROLE } }] });
+      const republished = nextMessage(fx.broker, 'mut/out');
+      await fx.broker.publish('mut/in', '{"nested":{"n":7}}');
+      expect(JSON.parse((await republished).payload.toString())).toEqual({ nested: { n: 7 } });
+      await rt.idle();
+      // three attempts (the first and Lambda's two retries), each with the original event
+      expect(seen).toEqual([{ nested: { n: 7 } }, { nested: { n: 7 } }, { nested: { n: 7 } }]);
+      expect(JSON.parse(Buffer.from(rt.listDeadLetters()[0]?.base64ActionPayload ?? '', 'base64').toString())).toEqual({ nested: { n: 7 } });
+    });
+
     it('retries a failing invocation twice with growing waits and succeeds on the third attempt without a dead letter', async () => {
       const times: number[] = [];
       const handler: LambdaHandler = async () => {

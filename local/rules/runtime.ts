@@ -12,7 +12,7 @@ import { type CompiledTopicRule, compileTopicRule } from './compile';
 import { type DeadLetter, DeadLetterQueue } from './dead-letters';
 import { topicRuleError } from './errors';
 import { type ErrorActionMessage, type ExecutorDeps, executeRule, runErrorAction } from './executor';
-import { DEFAULT_RETRY_DELAYS_MS, Inflight, type LambdaHandler, LambdaInvoker, type LambdaJob } from './lambda-invoker';
+import { DEFAULT_RETRY_DELAYS_MS, Inflight, LambdaInvoker, type LambdaJob, type LambdaTarget } from './lambda-invoker';
 
 /** How long close() waits for Lambda attempts that are already running. */
 const CLOSE_GRACE_MS = 5000;
@@ -34,7 +34,7 @@ export interface RulesRuntimeOptions {
   accountId?: string;
   logger?: Logger;
   /** Lambda targets by function name (the last part of the action's functionArn) */
-  functions?: Map<string, LambdaHandler>;
+  functions?: Map<string, LambdaTarget>;
   /** timestream action target; prefer `timestreamWriterFor(new TimestreamWriteClient({ endpoint: gateway }))` */
   timestream?: TimestreamWriter;
   /** rules loaded at start (default: cloud-rules' pulsepetRules); each is seeded once, see README */
@@ -218,7 +218,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   }
 
   /** Registers (or replaces) the local handler for a Lambda function name. */
-  registerFunction(functionName: string, handler: LambdaHandler): void {
+  registerFunction(functionName: string, handler: LambdaTarget): void {
     this.invoker.register(functionName, handler);
   }
 
@@ -261,7 +261,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       const job: LambdaJob = {
         functionName: name,
         functionArn: d.failedResource,
-        event: JSON.parse(bytes.toString('utf8')),
+        eventJson: bytes.toString('utf8'),
         ruleName: d.ruleName,
         requestId: d.id,
         attempts: d.attempts,
@@ -345,7 +345,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       topic: job.origin.topic,
       clientId: job.origin.clientId,
       base64OriginalPayload: job.origin.originalPayload.toString('base64'),
-      base64ActionPayload: Buffer.from(JSON.stringify(job.event)).toString('base64'),
+      base64ActionPayload: Buffer.from(job.eventJson).toString('base64'),
       attempts: job.attempts,
       errorMessage: error,
     });
