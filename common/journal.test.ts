@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,5 +141,72 @@ describe('Class: DurableMap (group commit with the fsync off the event loop)', (
     expect(b.size).toBe(13);
     expect(b.get('k5')).toBe(187);
     b.close();
+  });
+
+});
+
+describe('Class: DurableMap (background compaction)', () => {
+  async function until(cond: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  it('writes the snapshot in the background and removes the rotated journal', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm', { compactEvery: 10 });
+    for (let i = 0; i < 12; i++) await a.set(`k${i}`, i);
+    await until(() => existsSync(join(dir, 'm.snapshot.json')) && !existsSync(join(dir, 'm.journal.old')), 'compaction');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    a.close();
+    const b = DurableMap.open<number>(dir, 'm');
+    expect(b.size).toBe(12);
+    expect(b.get('k11')).toBe(11);
+    b.close();
+  });
+
+  it('keeps every write, change and delete made while a compaction is being written', async () => {
+    const dir = tmp();
+    const big = 'x'.repeat(2000);
+    const a = DurableMap.open<{ n: number; pad: string }>(dir, 'm', { compactEvery: 500 });
+    const all: Promise<void>[] = [];
+    // enough data that serializing takes several slices while the writes go on
+    for (let i = 0; i < 3000; i++) {
+      all.push(a.set(`k${i % 1500}`, { n: i, pad: big }));
+      if (i % 700 === 0) all.push(a.delete(`k${(i + 3) % 1500}`));
+      if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    // let the last background compaction finish rather than be abandoned by close()
+    await until(() => !existsSync(join(dir, 'm.journal.old')), 'compaction');
+    const expected = [...a.entries()].map(([k, v]) => [k, v.n]);
+    a.close();
+    const b = DurableMap.open<{ n: number; pad: string }>(dir, 'm');
+    expect([...b.entries()].map(([k, v]) => [k, v.n]).sort()).toEqual(expected.sort());
+    b.close();
+  });
+
+  it('replays snapshot, rotated journal and journal after a crash mid-compaction, then folds them together', async () => {
+    const dir = tmp();
+    const a = DurableMap.open<number>(dir, 'm');
+    await a.set('a', 1);
+    await a.set('b', 2);
+    a.compact();
+    await a.set('b', 3);
+    await a.set('c', 4);
+    a.close();
+    // as a crash leaves it: journal rotated, new writes in a fresh journal, a half-written temp snapshot
+    renameSync(join(dir, 'm.journal'), join(dir, 'm.journal.old'));
+    writeFileSync(join(dir, 'm.journal'), `${JSON.stringify({ k: 'a', d: 1 })}\n${JSON.stringify({ k: 'c', v: 5 })}\n`);
+    writeFileSync(join(dir, 'm.snapshot.json.123-0.tmp'), '{"a":');
+    const b = DurableMap.open<number>(dir, 'm');
+    expect(Object.fromEntries(b.entries())).toEqual({ b: 3, c: 5 });
+    expect(readdirSync(dir).sort()).toEqual(['m.journal', 'm.snapshot.json']);
+    b.close();
+    const c = DurableMap.open<number>(dir, 'm');
+    expect(Object.fromEntries(c.entries())).toEqual({ b: 3, c: 5 });
+    c.close();
   });
 });

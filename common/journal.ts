@@ -5,12 +5,16 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   truncateSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 
 interface Waiter {
@@ -25,9 +29,16 @@ interface Waiter {
  * their order) and fsync'd on the libuv thread pool, so the event loop never waits
  * for the disk; while one fsync is in flight the next changes are queued and
  * committed as one batch when it completes. On open the snapshot is loaded and the
- * journal replayed; a torn last line (crash mid-write) is ignored. `compact()`
- * rewrites the snapshot atomically (write temp, fsync, rename) and truncates the
- * journal. fsync(2): data written before the call is durable when it returns.
+ * journal replayed; a torn last line (crash mid-write) is ignored.
+ *
+ * Every `compactEvery` entries the snapshot is rewritten without stopping the
+ * event loop: the journal is rotated (renamed to `.journal.old`, a fresh one takes
+ * the new writes), the map is serialized in slices between other work, written to
+ * a temp file on the thread pool, fsync'd and renamed over the snapshot; then the
+ * old journal is removed. At every step the files on disk replay to the
+ * acknowledged state: snapshot + old journal + journal, where replaying a journal
+ * suffix over a later snapshot is harmless because set/delete are absolute.
+ * fsync(2): data written before the call is durable when it returns.
  *
  * @example
  * const j = DurableMap.open<Thing>(join(dataDir, 'registry'), 'things');
@@ -47,6 +58,11 @@ export class DurableMap<V> {
   private scheduled = false;
   private journalEntries = 0;
   private closed = false;
+  /** a background compaction is writing the snapshot */
+  private compacting = false;
+  /** bumped by every synchronous compaction and by close: a background one then gives up */
+  private compactEpoch = 0;
+  private readonly oldJournalPath: string;
 
   private constructor(
     private readonly snapshotPath: string,
@@ -54,8 +70,13 @@ export class DurableMap<V> {
     private readonly compactEvery: number,
   ) {
     mkdirSync(dirname(journalPath), { recursive: true });
+    this.oldJournalPath = `${journalPath}.old`;
+    removeStaleTemps(snapshotPath);
+    const interrupted = existsSync(this.oldJournalPath);
     this.load();
     this.fd = openSync(journalPath, 'a', 0o600);
+    // A crash cut a background compaction short: fold the old journal in now.
+    if (interrupted) this.compact();
   }
 
   /** Opens (or creates) `{dir}/{name}.snapshot.json` + `{dir}/{name}.journal`. */
@@ -111,10 +132,14 @@ export class DurableMap<V> {
     return p;
   }
 
-  /** Rewrites the snapshot and truncates the journal (synchronous; runs by itself every `compactEvery` entries). */
+  /**
+   * Rewrites the snapshot and truncates the journal, synchronously (the automatic
+   * compaction every `compactEvery` entries runs in the background instead).
+   */
   compact(): void {
     this.drainSync();
-    const tmp = `${this.snapshotPath}.tmp`;
+    this.compactEpoch++;
+    const tmp = tempPathFor(this.snapshotPath);
     const fd = openSync(tmp, 'w', 0o600);
     writeSync(fd, JSON.stringify(Object.fromEntries(this.map)));
     fsyncSync(fd);
@@ -123,15 +148,81 @@ export class DurableMap<V> {
     closeSync(this.fd);
     this.fd = openSync(this.journalPath, 'w', 0o600);
     fsyncSync(this.fd);
+    rmSync(this.oldJournalPath, { force: true });
     this.journalEntries = 0;
   }
 
-  /** Makes everything durable (synchronously) and closes the journal. */
+  /** Makes everything durable (synchronously) and closes the journal; a background compaction is abandoned. */
   close(): void {
     if (this.closed) return;
     this.drainSync();
     this.closed = true;
+    this.compactEpoch++;
     closeSync(this.fd);
+  }
+
+  /**
+   * Starts a background compaction. Called with no fsync in flight, so every line
+   * in the current journal is durable: it becomes the old journal, and the lines of
+   * later commits go to a fresh one. If an earlier background compaction failed the
+   * old journal is still needed, so the journal is not rotated this time.
+   */
+  private startCompaction(): void {
+    if (this.compacting || this.closed) return;
+    this.compacting = true;
+    if (!existsSync(this.oldJournalPath)) {
+      closeSync(this.fd);
+      renameSync(this.journalPath, this.oldJournalPath);
+      this.fd = openSync(this.journalPath, 'a', 0o600);
+      this.journalEntries = 0;
+    }
+    const epoch = this.compactEpoch;
+    this.writeSnapshot(epoch)
+      .catch(() => {
+        // Nothing is lost: snapshot + old journal + journal still replay to the
+        // acknowledged state, and the next compaction tries again.
+      })
+      .finally(() => {
+        this.compacting = false;
+      });
+  }
+
+  private async writeSnapshot(epoch: number): Promise<void> {
+    // Serialized from the live map in slices of ~2 ms. Entries changed meanwhile
+    // may be captured newer than at the rotation; the new journal holds those
+    // changes too, and replaying them over the snapshot gives the same state.
+    const parts: string[] = [];
+    let sliceStart = performance.now();
+    for (const [k, v] of this.map) {
+      parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+      if ((parts.length & 63) === 0 && performance.now() - sliceStart > 2) {
+        await new Promise((r) => setImmediate(r));
+        if (epoch !== this.compactEpoch) return;
+        sliceStart = performance.now();
+      }
+    }
+    const tmp = tempPathFor(this.snapshotPath);
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(`{${parts.join(',')}}`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // a synchronous compaction or close happened meanwhile: its files are newer
+    if (epoch !== this.compactEpoch) {
+      rmSync(tmp, { force: true });
+      return;
+    }
+    renameSync(tmp, this.snapshotPath);
+    unlinkSync(this.oldJournalPath);
+    // make the renames durable too (directory entries)
+    const dir = await open(dirname(this.snapshotPath), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   private append(line: string): Promise<void> {
@@ -178,7 +269,7 @@ export class DurableMap<V> {
       this.syncingWaiters = [];
       if (err) this.fail(done, err);
       else for (const w of done) w.resolve();
-      if (this.journalEntries >= this.compactEvery) this.compact();
+      if (this.journalEntries >= this.compactEvery) this.startCompaction();
       if (this.pending.length > 0 || this.waiters.length > 0) this.commit();
     });
   }
@@ -216,8 +307,13 @@ export class DurableMap<V> {
       const snap = JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, V>;
       for (const [k, v] of Object.entries(snap)) this.map.set(k, v);
     }
-    if (!existsSync(this.journalPath)) return;
-    const text = readFileSync(this.journalPath, 'utf8');
+    // the journal a background compaction rotated away, then the current one
+    if (existsSync(this.oldJournalPath)) this.replay(this.oldJournalPath);
+    if (existsSync(this.journalPath)) this.replay(this.journalPath);
+  }
+
+  private replay(path: string): void {
+    const text = readFileSync(path, 'utf8');
     const lines = text.split('\n');
     let goodBytes = 0;
     for (let i = 0; i < lines.length; i++) {
@@ -230,15 +326,32 @@ export class DurableMap<V> {
         // Only the last line can be torn by a crash (it was never acknowledged):
         // cut it off so later appends start on a clean line. Anything earlier is corruption.
         if (i >= lines.length - 2) {
-          truncateSync(this.journalPath, goodBytes);
+          truncateSync(path, goodBytes);
           break;
         }
-        throw new PulsepetError('PP_ERR_STORE', `corrupt journal ${this.journalPath} at line ${i + 1}`, { cause: e });
+        throw new PulsepetError('PP_ERR_STORE', `corrupt journal ${path} at line ${i + 1}`, { cause: e });
       }
       goodBytes += Buffer.byteLength(line, 'utf8') + 1;
       if (rec.d === 1) this.map.delete(rec.k);
       else this.map.set(rec.k, rec.v as V);
       this.journalEntries++;
     }
+  }
+}
+
+let tempSeq = 0;
+
+/** A temp name no other compaction (of this or another open map) is writing. */
+function tempPathFor(snapshotPath: string): string {
+  return `${snapshotPath}.${process.pid}-${tempSeq++}.tmp`;
+}
+
+/** Removes temp snapshots a crash left behind (never renamed, so never part of the state). */
+function removeStaleTemps(snapshotPath: string): void {
+  const dir = dirname(snapshotPath);
+  if (!existsSync(dir)) return;
+  const prefix = `${basename(snapshotPath)}.`;
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith(prefix) && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 }

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket } from 'aedes';
 import type { Logger } from '../../common/logger';
 import type { BrokerAuthorizer } from './authz';
+import { BurstGate } from './burst-gate';
 import { type BrokerLimits, effectiveKeepAlive, TokenBucket, topicViolation } from './limits';
 import { markReason, type Session } from './session';
 
@@ -20,6 +21,12 @@ export interface HookDeps {
 }
 
 const THROTTLE_LOG_INTERVAL_MS = 1000;
+/**
+ * Subscriptions authorized per event-loop turn before the rest wait for later
+ * turns: aedes completes each in the next turn (SUBACK, retained lookup), ~0.1 ms
+ * apiece, so a burst of thousands (fleet reconnect) would otherwise stall the loop.
+ */
+const SUBSCRIBES_PER_TURN = 32;
 const MAX_CLIENT_ID_BYTES = 128;
 
 function refuse(message: string, returnCode: 5): AuthenticateError {
@@ -36,6 +43,7 @@ export function createHooks(
   deps: HookDeps,
 ): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> {
   const { limits, authorizer, log } = deps;
+  const subscribeGate = new BurstGate(SUBSCRIBES_PER_TURN, (err) => log.error({ err }, 'subscription authorization failed'));
 
   return {
     preConnect(client, packet, callback) {
@@ -120,22 +128,7 @@ export function createHooks(
     },
 
     authorizeSubscribe(client, sub, callback) {
-      const s = deps.sessionOf(client);
-      if (!s) return callback(new Error('no session'));
-      // message-broker limits, "Topic size" / slashes: the filter is refused (SUBACK 0x80).
-      const bad = topicViolation(sub.topic, limits);
-      if (bad) {
-        log.info({ clientId: client.id, topicFilter: sub.topic.slice(0, 300) }, `subscription refused: ${bad}`);
-        return callback(null, null);
-      }
-      if (!authorizer.allowedOnTopic(s, 'iot:Subscribe', sub.topic)) return callback(null, null);
-      // message-broker limits, "Subscriptions per connection" (50): beyond it the filter is refused.
-      if (!s.subscriptions.has(sub.topic) && s.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
-        log.info({ clientId: client.id, topicFilter: sub.topic }, 'subscription refused: per-connection limit');
-        return callback(null, null);
-      }
-      s.subscriptions.add(sub.topic);
-      callback(null, sub);
+      subscribeGate.run(() => authorizeSubscribe(client, sub, callback));
     },
 
     authorizeForward(client, packet) {
@@ -146,7 +139,37 @@ export function createHooks(
       return packet;
     },
   };
+
+  /** The SUBSCRIBE checks, run through {@link subscribeGate}. */
+  function authorizeSubscribe(...[client, sub, callback]: SubscribeArgs): void {
+    const s = deps.sessionOf(client);
+    if (!s) {
+      callback(new Error('no session'));
+      return;
+    }
+    // message-broker limits, "Topic size" / slashes: the filter is refused (SUBACK 0x80).
+    const bad = topicViolation(sub.topic, limits);
+    if (bad) {
+      log.info({ clientId: client.id, topicFilter: sub.topic.slice(0, 300) }, `subscription refused: ${bad}`);
+      callback(null, null);
+      return;
+    }
+    if (!authorizer.allowedOnTopic(s, 'iot:Subscribe', sub.topic)) {
+      callback(null, null);
+      return;
+    }
+    // message-broker limits, "Subscriptions per connection" (50): beyond it the filter is refused.
+    if (!s.subscriptions.has(sub.topic) && s.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
+      log.info({ clientId: client.id, topicFilter: sub.topic }, 'subscription refused: per-connection limit');
+      callback(null, null);
+      return;
+    }
+    s.subscriptions.add(sub.topic);
+    callback(null, sub);
+  }
 }
+
+type SubscribeArgs = Parameters<NonNullable<AedesOptions['authorizeSubscribe']>>;
 
 function principalOf(s: Session): string {
   return s.principal.kind === 'certificate' ? s.principal.certificateId : s.principal.accessKeyId;
