@@ -153,6 +153,10 @@ try {
   let out = '';
   let current: string | undefined;
   const perPhase: Record<string, { p50Ms: number; p99Ms: number; maxMs: number; gcMaxMs: number; gcTotalMs: number }> = {};
+  // Server CPU (all threads of this process) per phase: unlike rates, CPU per
+  // operation hardly moves when other work shares the machine.
+  const cpuMsPerPhase: Record<string, number> = {};
+  let cpuAtPhaseStart = process.cpuUsage();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   // Optional CPU profile of one phase of the server process (the load generator runs apart).
   const inspector = flags['cpu-prof-phase'] ? new Session() : undefined;
@@ -184,7 +188,10 @@ try {
         gcMaxMs: Math.round(gcMax * 100) / 100,
         gcTotalMs: Math.round(gcTotal),
       };
+      const used = process.cpuUsage(cpuAtPhaseStart);
+      cpuMsPerPhase[current] = Math.round((used.user + used.system) / 1000);
     }
+    cpuAtPhaseStart = process.cpuUsage();
     loop.reset();
     gcMax = 0;
     gcTotal = 0;
@@ -215,9 +222,19 @@ try {
   const serverEventLoopDelay = perPhase;
   const load = JSON.parse(out.trim()) as {
     settleMs: Record<string, number>;
-    broker: { publishesPerSec: number };
-    mqttSaturated: { updatesPerSec: number };
-    http: { updatesPerSec: number };
+    broker: { publishesPerSec: number; publishes: number };
+    mqttSaturated: { updatesPerSec: number; accepted: number };
+    http: { updatesPerSec: number; accepted: number };
+    mqttPaced: { accepted: number };
+  };
+  /** server CPU microseconds per operation of a phase */
+  const perOp = (phase: string, n: number) => Math.round(((cpuMsPerPhase[phase] ?? 0) * 1000) / Math.max(1, n));
+  const serverCpu = {
+    msPerPhase: cpuMsPerPhase,
+    usPerBrokerPublish: perOp('broker', load.broker.publishes),
+    usPerMqttUpdateSaturated: perOp('mqttSaturated', load.mqttSaturated.accepted),
+    usPerMqttUpdatePaced: perOp('mqttPaced', load.mqttPaced.accepted),
+    usPerHttpUpdate: perOp('http', load.http.accepted),
   };
   const inProcess = await serviceInProcess(devices.map((d) => d.thing), flags.seconds);
   const result = {
@@ -231,6 +248,7 @@ try {
     ...load,
     serviceInProcess: inProcess,
     serverEventLoopDelay,
+    serverCpu,
     ratios: {
       mqttShadowVsBroker: Math.round((load.mqttSaturated.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
       httpShadowVsBroker: Math.round((load.http.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
