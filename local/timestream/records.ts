@@ -59,27 +59,42 @@ export const WriteRecordsRequestSchema = z.object({
 });
 export type WriteRecordsRequest = z.infer<typeof WriteRecordsRequestSchema>;
 
-/** A typed measure value: DOUBLE → number, BIGINT/TIMESTAMP → bigint (TIMESTAMP in ns). */
+/** A typed measure value: DOUBLE → number, BIGINT → number when exact else bigint, TIMESTAMP → bigint ns. */
 export type MeasureScalar = number | bigint | string | boolean;
 
-export interface NormalizedMeasure {
-  /** column name: the multi-measure attribute name, or `measure_value::<type>` for single measures */
-  name: string;
-  type: ScalarType;
-  value: MeasureScalar;
+/**
+ * The measure layout a record writes: column names and types in record order. Records
+ * of one request with the same layout share one validated shape, so names, types and
+ * duplicates are checked once per request, not once per record.
+ */
+export interface MeasureShape {
+  /** column names: the multi-measure attribute names, or `measure_value::<type>` for a single measure */
+  names: string[];
+  types: ScalarType[];
+  /** hash53 state after `<name>\u0001<type>\u0001`, per measure (fingerprints hash only the value text) */
+  h1: number[];
+  h2: number[];
+}
+
+/** A record's validated dimension set, shared by every record of a request that uses it. */
+export interface DimensionSet {
+  /** sorted by name */
+  dimensions: Array<[string, string]>;
+  seriesKey: string;
+  names: Set<string>;
 }
 
 export interface NormalizedRecord {
   index: number;
-  /** sorted by name */
-  dimensions: Array<[string, string]>;
-  seriesKey: string;
+  dims: DimensionSet;
   measureName: string;
-  multi: boolean;
-  measures: NormalizedMeasure[];
-  timeNs: bigint;
-  /** time in epoch ms (truncated), for window checks */
+  shape: MeasureShape;
+  /** aligned with shape.names */
+  values: MeasureScalar[];
+  /** time in epoch ms (truncated), for window checks and the common exact-ms case */
   timeMs: number;
+  /** the time in ns when it is not a whole number of ms (else undefined: it is timeMs × 10^6) */
+  timeNs: bigint | undefined;
   /** identity of the time in the version index: ms as a number when exact, else the ns digits */
   timeKey: number | string;
   version: number;
@@ -183,6 +198,17 @@ function checkNameUncached(kind: string, name: string, maxBytes: number): void {
   if (name.includes(':')) throw new RecordRejection(`${kind} name '${name}' cannot contain ':'.`);
 }
 
+/** True when `s` is 1..max ASCII digits (a charCode scan: cheaper than a regex per record). */
+function isDigits(s: string, max: number): boolean {
+  const n = s.length;
+  if (n === 0 || n > max) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function parseScalar(type: ScalarType, raw: string, what: string, unitNs: bigint): MeasureScalar {
   switch (type) {
     case 'DOUBLE': {
@@ -193,6 +219,8 @@ function parseScalar(type: ScalarType, raw: string, what: string, unitNs: bigint
     case 'BIGINT':
     case 'TIMESTAMP': {
       if (!/^-?\d{1,19}$/.test(raw)) throw new RecordRejection(`${what}: '${raw}' is not a valid ${type}.`);
+      // up to 15 digits is exact as a number: no bigint on the common path (same canonical text)
+      if (type === 'BIGINT' && raw.length <= 15) return Number(raw) + 0;
       const v = BigInt(raw);
       if (v > 9_223_372_036_854_775_807n || v < -9_223_372_036_854_775_808n) {
         throw new RecordRejection(`${what}: '${raw}' is out of range for ${type}.`);
@@ -223,8 +251,26 @@ function canonical(v: MeasureScalar): string {
 
 /** cyrb53-style 53-bit string hash: a compact fingerprint of a record's measure values. */
 export function hash53(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+  return hashFinish(...hashFeed(0xdeadbeef, 0x41c6ce57, s));
+}
+
+function hashFeed(h1: number, h2: number, s: string): [number, number] {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  return [h1, h2];
+}
+
+function hashFinish(h1: number, h2: number): number {
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** hash53 of `prefix + text`, given the state after the prefix (no string is built). */
+function hashTail(h1: number, h2: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 2654435761);
@@ -235,36 +281,49 @@ export function hash53(s: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/**
- * The fingerprint of a set of measures, independent of their order: the sum (mod 2^53)
- * of each measure's hash, so no sorting or joining is needed on the write path.
- */
-export function fingerprintOf(measures: ReadonlyArray<{ name: string; type: ScalarType; value: MeasureScalar }>): number {
-  let sum = 0;
-  for (const m of measures) sum = (sum + measureHash(m.name, m.type, canonical(m.value))) % 9007199254740992;
-  return sum;
+/** The hash state after `<name>\u0001<type>\u0001`. */
+function measurePrefix(name: string, type: string): [number, number] {
+  const [a1, a2] = hashFeed(0xdeadbeef, 0x41c6ce57, name);
+  const [b1, b2] = hashFeed(a1, a2, '\u0001');
+  const [c1, c2] = hashFeed(b1, b2, type);
+  return hashFeed(c1, c2, '\u0001');
 }
 
 /**
- * `hash53(\`${name}\u0001${type}\u0001${text}\`)` without building the string (the
- * write path hashes every measure of every record; fingerprints are stored, so the value
- * must stay exactly hash53's).
+ * `hash53(\`${name}\u0001${type}\u0001${text}\`)` without building the string
+ * (fingerprints are stored, so the value must stay exactly hash53's).
  */
 export function measureHash(name: string, type: string, text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let p = 0; p < 5; p++) {
-    const s = p === 0 ? name : p === 2 ? type : p === 4 ? text : '\u0001';
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  const [h1, h2] = measurePrefix(name, type);
+  return hashTail(h1, h2, text);
 }
+
+/**
+ * The fingerprint of a record's measures, independent of their order: the sum (mod 2^53)
+ * of each measure's hash, so no sorting or joining is needed on the write path. The
+ * per-measure prefix state comes from the shape, so only the value text is hashed.
+ */
+function fingerprintOf(shape: MeasureShape, values: readonly MeasureScalar[]): number {
+  let sum = 0;
+  for (let j = 0; j < values.length; j++) {
+    sum = (sum + hashTail(shape.h1[j] ?? 0, shape.h2[j] ?? 0, canonical(values[j] ?? ''))) % 9007199254740992;
+  }
+  return sum;
+}
+
+function makeShape(names: string[], types: ScalarType[]): MeasureShape {
+  const h1: number[] = [];
+  const h2: number[] = [];
+  for (let j = 0; j < names.length; j++) {
+    const [a, b] = measurePrefix(names[j] ?? '', types[j] ?? 'DOUBLE');
+    h1.push(a);
+    h2.push(b);
+  }
+  return { names, types, h1, h2 };
+}
+
+/** Single-measure shapes, one per type (`measure_value::double`, …). */
+const SINGLE_SHAPES = new Map<ScalarType, MeasureShape>(SCALAR_TYPES.map((t) => [t, makeShape([`measure_value::${t.toLowerCase()}`], [t])]));
 
 /** Series identity: the sorted dimension set. */
 export function seriesKeyOf(dimensions: ReadonlyArray<[string, string]>): string {
@@ -273,10 +332,7 @@ export function seriesKeyOf(dimensions: ReadonlyArray<[string, string]>): string
   return s;
 }
 
-/** A record's validated dimension set (or why it is rejected). */
-type DimensionSet = { dimensions: Array<[string, string]>; seriesKey: string; names: Set<string> } | { error: string };
-
-function dimensionSet(dims: ReadonlyArray<{ Name: string; Value: string }>): DimensionSet {
+function dimensionSet(dims: ReadonlyArray<{ Name: string; Value: string }>): DimensionSet | { error: string } {
   const names = new Set<string>();
   const dimensions: Array<[string, string]> = [];
   try {
@@ -298,19 +354,69 @@ function dimensionSet(dims: ReadonlyArray<{ Name: string; Value: string }>): Dim
   return { dimensions, seriesKey: seriesKeyOf(dimensions), names };
 }
 
-/**
- * Records without dimensions of their own (everything in CommonAttributes, the
- * recommended layout) share one validated dimension set per request; records never
- * mutate it.
- */
-function normalizeOne(rec: WireRecord, common: WireRecord | undefined, index: number, shared: { set?: DimensionSet }): NormalizedRecord {
-  let dimSet: DimensionSet;
+/** Per-request state: what was validated once and is shared by the following records. */
+interface RequestContext {
+  common: WireRecord | undefined;
+  /** the dimension set of records without dimensions of their own (everything in CommonAttributes) */
+  shared?: DimensionSet | { error: string };
+  /** the last validated multi-measure shape, with the raw types and dimension set it was checked against */
+  lastShape?: MeasureShape;
+  lastRawTypes?: string[];
+  lastDims?: DimensionSet;
+}
+
+function multiShape(mvs: ReadonlyArray<{ Name: string; Value: string; Type: string }>, dims: DimensionSet, ctx: RequestContext, unitNs: bigint, values: MeasureScalar[]): MeasureShape {
+  const last = ctx.lastShape;
+  if (last !== undefined && last.names.length === mvs.length) {
+    const raw = ctx.lastRawTypes ?? [];
+    let same = true;
+    for (let j = 0; j < mvs.length; j++) {
+      const mv = mvs[j];
+      if (mv === undefined || mv.Name !== last.names[j] || mv.Type !== raw[j]) {
+        same = false;
+        break;
+      }
+    }
+    // a shape checked against other dimensions still holds when none of its names is a dimension here
+    if (same && ctx.lastDims !== dims) same = !last.names.some((n) => dims.names.has(n));
+    if (same) {
+      // names, duplicates, dimension clashes and types were checked for this shape: only values remain
+      for (let j = 0; j < mvs.length; j++) {
+        const mv = mvs[j] as { Name: string; Value: string };
+        values.push(parseScalar(last.types[j] ?? 'DOUBLE', mv.Value, `Measure '${mv.Name}'`, unitNs));
+      }
+      return last;
+    }
+  }
+  const names: string[] = [];
+  const types: ScalarType[] = [];
+  const rawTypes: string[] = [];
+  for (const mv of mvs) {
+    checkName('Measure', mv.Name, MAX_MEASURE_NAME_BYTES);
+    // a scan beats a Set per record for the handful of measures records have (at most 256)
+    if (names.includes(mv.Name)) throw new RecordRejection(`Duplicate measure name '${mv.Name}' in MeasureValues.`);
+    if (dims.names.has(mv.Name)) throw new RecordRejection(`Measure '${mv.Name}' has the same name as a dimension.`);
+    const type = asScalarType(mv.Type, `Measure '${mv.Name}'`);
+    values.push(parseScalar(type, mv.Value, `Measure '${mv.Name}'`, unitNs));
+    names.push(mv.Name);
+    types.push(type);
+    rawTypes.push(mv.Type);
+  }
+  const shape = makeShape(names, types);
+  ctx.lastShape = shape;
+  ctx.lastRawTypes = rawTypes;
+  ctx.lastDims = dims;
+  return shape;
+}
+
+function normalizeOne(rec: WireRecord, index: number, ctx: RequestContext): NormalizedRecord {
+  const common = ctx.common;
+  let dimSet: DimensionSet | { error: string };
   if (rec.Dimensions === undefined || rec.Dimensions.length === 0) {
-    shared.set ??= dimensionSet(common?.Dimensions ?? []);
-    dimSet = shared.set;
+    ctx.shared ??= dimensionSet(common?.Dimensions ?? []);
+    dimSet = ctx.shared;
   } else dimSet = dimensionSet([...(common?.Dimensions ?? []), ...rec.Dimensions]);
   if ('error' in dimSet) throw new RecordRejection(dimSet.error);
-  const { dimensions, seriesKey, names: seen } = dimSet;
 
   const measureName = rec.MeasureName ?? common?.MeasureName;
   if (measureName === undefined) throw new RecordRejection('MeasureName is required.');
@@ -319,18 +425,31 @@ function normalizeOne(rec: WireRecord, common: WireRecord | undefined, index: nu
   const time = rec.Time ?? common?.Time;
   if (time === undefined) throw new RecordRejection('Time is required.');
   const unit = rec.TimeUnit ?? common?.TimeUnit ?? 'MILLISECONDS';
-  if (!/^\d{1,19}$/.test(time)) throw new RecordRejection(`Time '${time}' is not a valid ${unit} epoch value.`);
+  if (!isDigits(time, 19)) throw new RecordRejection(`Time '${time}' is not a valid ${unit} epoch value.`);
   const unitNs = UNIT_NS[unit];
-  const timeNs = BigInt(time) * unitNs;
-  const timeMs = unit === 'MILLISECONDS' ? Number(time) : Number(timeNs / 1_000_000n);
-  const timeKey = unit === 'MILLISECONDS' || timeNs % 1_000_000n === 0n ? timeMs : timeNs.toString();
+  let timeMs: number;
+  let timeNs: bigint | undefined;
+  let timeKey: number | string;
+  if (unit === 'MILLISECONDS' && time.length <= 15) {
+    // exact as a number: no bigint for the common case
+    timeMs = Number(time);
+    timeKey = timeMs;
+  } else {
+    const ns = BigInt(time) * unitNs;
+    timeMs = Number(ns / 1_000_000n);
+    if (ns % 1_000_000n === 0n && ns < 9_000_000_000_000_000_000n) timeKey = timeMs;
+    else {
+      timeNs = ns;
+      timeKey = ns.toString();
+    }
+  }
 
   const typeRaw = rec.MeasureValueType ?? common?.MeasureValueType;
   const measureValues = rec.MeasureValues ?? common?.MeasureValues;
   const measureValue = rec.MeasureValue ?? common?.MeasureValue;
-  const measures: NormalizedMeasure[] = [];
-  const multi = typeRaw === 'MULTI';
-  if (multi) {
+  const values: MeasureScalar[] = [];
+  let shape: MeasureShape;
+  if (typeRaw === 'MULTI') {
     if (measureValue !== undefined) throw new RecordRejection('MeasureValue must not be set when MeasureValueType is MULTI.');
     if (measureValues === undefined || measureValues.length === 0) {
       throw new RecordRejection('MeasureValues is required when MeasureValueType is MULTI.');
@@ -338,37 +457,26 @@ function normalizeOne(rec: WireRecord, common: WireRecord | undefined, index: nu
     if (measureValues.length > MAX_MEASURES_PER_RECORD) {
       throw new RecordRejection(`A multi-measure record has at most ${MAX_MEASURES_PER_RECORD} measures.`);
     }
-    for (const mv of measureValues) {
-      checkName('Measure', mv.Name, MAX_MEASURE_NAME_BYTES);
-      // a scan beats a Set per record for the handful of measures records have (at most 256)
-      for (const m of measures) if (m.name === mv.Name) throw new RecordRejection(`Duplicate measure name '${mv.Name}' in MeasureValues.`);
-      if (seen.has(mv.Name)) throw new RecordRejection(`Measure '${mv.Name}' has the same name as a dimension.`);
-      const type = asScalarType(mv.Type, `Measure '${mv.Name}'`);
-      measures.push({ name: mv.Name, type, value: parseScalar(type, mv.Value, `Measure '${mv.Name}'`, unitNs) });
-    }
+    shape = multiShape(measureValues, dimSet, ctx, unitNs, values);
   } else {
     if (measureValues !== undefined) throw new RecordRejection('MeasureValues requires MeasureValueType MULTI.');
     if (measureValue === undefined) throw new RecordRejection('MeasureValue is required.');
-    if (seen.has(measureName)) throw new RecordRejection(`Measure '${measureName}' has the same name as a dimension.`);
+    if (dimSet.names.has(measureName)) throw new RecordRejection(`Measure '${measureName}' has the same name as a dimension.`);
     const type = asScalarType(typeRaw, `Measure '${measureName}'`);
-    measures.push({
-      name: `measure_value::${type.toLowerCase()}`,
-      type,
-      value: parseScalar(type, measureValue, `Measure '${measureName}'`, unitNs),
-    });
+    values.push(parseScalar(type, measureValue, `Measure '${measureName}'`, unitNs));
+    shape = SINGLE_SHAPES.get(type) ?? makeShape([`measure_value::${type.toLowerCase()}`], [type]);
   }
   return {
     index,
-    dimensions,
-    seriesKey,
+    dims: dimSet,
     measureName,
-    multi,
-    measures,
-    timeNs,
+    shape,
+    values,
     timeMs,
+    timeNs,
     timeKey,
     version: rec.Version ?? common?.Version ?? 1,
-    fingerprint: fingerprintOf(measures),
+    fingerprint: fingerprintOf(shape, values),
   };
 }
 
@@ -376,14 +484,15 @@ function normalizeOne(rec: WireRecord, common: WireRecord | undefined, index: nu
 export function normalizeRecords(req: WriteRecordsRequest): { records: NormalizedRecord[]; rejected: RejectedRecord[] } {
   const records: NormalizedRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  const shared: { set?: DimensionSet } = {};
-  req.Records.forEach((rec, i) => {
+  const ctx: RequestContext = { common: req.CommonAttributes };
+  const recs = req.Records;
+  for (let i = 0; i < recs.length; i++) {
     try {
-      records.push(normalizeOne(rec, req.CommonAttributes, i, shared));
+      records.push(normalizeOne(recs[i] as WireRecord, i, ctx));
     } catch (e) {
       if (!(e instanceof RecordRejection)) throw e;
       rejected.push({ RecordIndex: i, Reason: e.message });
     }
-  });
+  }
   return { records, rejected };
 }

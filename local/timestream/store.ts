@@ -1,18 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type duckdb from '@duckdb/node-bindings';
 import type { Logger } from '../../common/logger';
-import { Catalog, type ColumnMeta, DUCK_TYPE, type RetentionProperties, type TableMeta } from './catalog';
+import { Catalog, type ColumnKind, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
-import { type NormalizedRecord, normalizeRecords, type WriteRecordsRequest } from './records';
+import { type MeasureShape, type NormalizedRecord, normalizeRecords, type ScalarType, type WriteRecordsRequest } from './records';
+import { chunkTypes, RunBuffer } from './run-buffer';
 
 /**
  * The local Timestream store: one DuckDB table per Timestream table, in wide form
  * (one row per record; each dimension and each measure is a column, as Timestream's
  * own query model shows them). Writes are group-committed: the records of every
- * WriteRecords call that arrived while the previous commit ran are encoded as one JSON
- * array and inserted by a single `INSERT … SELECT unnest(from_json(…))`, so parsing,
- * inserting and the WAL fsync all run on DuckDB's threads, not on the event loop; each
+ * WriteRecords call that arrived while the previous commit ran are staged column-wise per
+ * series (run-buffer.ts) and appended as data chunks inside one transaction whose COMMIT
+ * (WAL write, fsync, checkpoints) runs on DuckDB's threads, not on the event loop; each
  * call is answered once its records are committed and queryable.
  * Upsert by version follows https://docs.aws.amazon.com/timestream/latest/developerguide/API_WriteRecords.html
  * ("Upserts"): same dimensions + measure name + time → a higher Version replaces the
@@ -44,14 +46,26 @@ export const DEFAULT_RETENTION: RetentionProperties = {
 };
 /** Timestream accepts timestamps at most 15 minutes in the future (developerguide ts-limits). */
 const FUTURE_WINDOW_MS = 15 * 60_000;
-/** rows per INSERT statement (bounds the JSON text DuckDB parses at once) */
-const COMMIT_CHUNK_ROWS = 20_000;
 
 interface IndexEntry {
   v: number;
   fp: number;
 }
 type TimeKey = number | string;
+
+/** One series (dimension set) + measure name of a table: its version index and its staged rows. */
+interface SeriesState {
+  /** time → latest version and fingerprint; undefined until loaded from disk */
+  idx: Map<TimeKey, IndexEntry> | undefined;
+  run: RunBuffer | undefined;
+}
+
+interface TableAppender {
+  appender: DuckDBAppender;
+  /** the column count it was created with: a schema change needs a new appender */
+  columns: number;
+  types: duckdb.LogicalType[];
+}
 
 interface PendingWrite {
   table: TableMeta;
@@ -61,22 +75,20 @@ interface PendingWrite {
   reject(e: unknown): void;
 }
 
+type UpsertDelete = [TableMeta, NormalizedRecord, number];
+
 /** ms-precision times (the common case) key by number; finer ones by their ns digits. */
 const timeKeyOfNs = (ns: bigint): TimeKey => (ns % 1_000_000n === 0n ? Number(ns / 1_000_000n) : ns.toString());
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class TelemetryStore {
-  /** per table internal name → series\u0003measure → time → entry */
-  private readonly index = new Map<string, Map<string, Map<TimeKey, IndexEntry>>>();
-  /** entries in `index`; bounded by `maxIndexEntries` */
+  /** per table internal name → series\u0003measure → state */
+  private readonly series = new Map<string, Map<string, SeriesState>>();
+  /** entries in the version indexes; bounded by `maxIndexEntries` */
   private indexed = 0;
-  /** consecutive records of a request share a series: its JSON text is reused */
-  private lastSeries = '';
-  private lastSeriesJson = '""';
-  /** per table internal name: JSON rows waiting for the next commit */
-  private readonly pending = new Map<string, string[]>();
-  /** per table internal name: the from_json structure and column list, rebuilt on schema change */
-  private readonly shapes = new Map<string, { struct: string; columns: string }>();
+  /** runs holding rows for the next commit */
+  private dirty: Array<[TableMeta, SeriesState, RunBuffer]> = [];
+  private readonly appenders = new Map<string, TableAppender>();
   private queue: PendingWrite[] = [];
   /** group-commit counters (benchmarks report records per commit) */
   readonly stats = { commits: 0, writes: 0, records: 0, commitMs: 0 };
@@ -87,6 +99,8 @@ export class TelemetryStore {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
+    /** the group commit's own connection, so no catalog statement lands inside its transaction */
+    private readonly data: DuckDBConnection,
     readonly catalog: Catalog,
     private readonly logger: Logger,
     private readonly now: () => number,
@@ -103,11 +117,13 @@ export class TelemetryStore {
     const instance = await DuckDBInstance.create(file);
     const writer = await instance.connect();
     const reader = await instance.connect();
+    const data = await instance.connect();
     const catalog = await Catalog.load(writer);
     const store = new TelemetryStore(
       instance,
       writer,
       reader,
+      data,
       catalog,
       opts.logger.child({ component: 'timestream-store' }),
       opts.now ?? Date.now,
@@ -139,14 +155,14 @@ export class TelemetryStore {
 
   /**
    * DeleteTable, serialized with writes so no commit targets a dropped table; the
-   * table's version index and pending rows go with it.
+   * table's version index and appender go with it.
    */
   async deleteTable(db: string, name: string): Promise<void> {
     while (this.draining) await new Promise((r) => setImmediate(r));
-    const t = await this.catalog.deleteTable(db, name);
-    this.index.delete(t.internal);
-    this.pending.delete(t.internal);
-    this.shapes.delete(t.internal);
+    const t = this.catalog.requireTable(db, name);
+    this.dropAppender(t.internal);
+    await this.catalog.deleteTable(db, name);
+    this.series.delete(t.internal);
   }
 
   /** Runs translated SQL on the read connection. */
@@ -160,12 +176,14 @@ export class TelemetryStore {
     if (this.closed) return;
     this.closed = true;
     while (this.draining) await new Promise((r) => setImmediate(r));
+    for (const internal of [...this.appenders.keys()]) this.dropAppender(internal);
+    this.data.closeSync();
     this.reader.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();
   }
 
-  /** Group commit: everything queued while the last flush ran goes out in one flush. */
+  /** Group commit: everything queued while the last commit ran goes out in one commit. */
   private async drain(): Promise<void> {
     this.draining = true;
     try {
@@ -173,7 +191,7 @@ export class TelemetryStore {
         const batch = this.queue;
         this.queue = [];
         const results: WriteResult[] = [];
-        const deletes: Array<[TableMeta, NormalizedRecord, number]> = [];
+        const deletes: UpsertDelete[] = [];
         try {
           for (const w of batch) results.push(await this.apply(w, deletes));
           const t0 = performance.now();
@@ -186,9 +204,10 @@ export class TelemetryStore {
         } catch (e) {
           this.logger.error({ err: e }, 'telemetry store write failed');
           // The index may now disagree with disk; rebuild it lazily from DuckDB.
-          this.index.clear();
+          this.series.clear();
+          this.dirty = [];
           this.indexed = 0;
-          this.pending.clear();
+          for (const internal of [...this.appenders.keys()]) this.dropAppender(internal);
           for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
           const err = new TimestreamError('InternalServerException', 'The telemetry store failed to write.', {
             cause: e,
@@ -212,34 +231,68 @@ export class TelemetryStore {
   private boundIndex(): void {
     if (this.indexed <= this.maxIndexEntries) return;
     this.logger.info({ entries: this.indexed }, 'version index dropped; it reloads per series from disk');
-    this.index.clear();
+    this.series.clear();
     this.indexed = 0;
     for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
   }
 
-  /** Inserts the pending rows (one statement per table and chunk), then applies upsert deletes. */
-  private async commit(deletes: Array<[TableMeta, NormalizedRecord, number]>): Promise<void> {
-    for (const [internal, rows] of this.pending) {
-      const shape = this.shapes.get(internal);
-      if (!shape || rows.length === 0) continue;
-      for (let i = 0; i < rows.length; i += COMMIT_CHUNK_ROWS) {
-        const json = `[${rows.slice(i, i + COMMIT_CHUNK_ROWS).join(',')}]`;
-        await this.writer.run(
-          `INSERT INTO ${internal} (${shape.columns}) SELECT ${shape.columns} FROM (SELECT unnest(from_json($1::JSON, '[${shape.struct}]'), recursive := true))`,
-          [json],
-        );
-      }
-    }
-    this.pending.clear();
-    for (const [t, r, oldVersion] of deletes) {
-      await this.writer.run(
-        `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
-        [r.seriesKey, r.measureName, r.timeNs, BigInt(oldVersion)],
-      );
+  /** The table's appender, (re)created when its column count changed. */
+  private async appenderFor(table: TableMeta): Promise<TableAppender> {
+    const columns = table.order.length;
+    let a = this.appenders.get(table.internal);
+    if (a && a.columns === columns) return a;
+    this.dropAppender(table.internal);
+    a = { appender: await this.data.createAppender(table.internal), columns, types: chunkTypes(table.order) };
+    this.appenders.set(table.internal, a);
+    return a;
+  }
+
+  private dropAppender(internal: string): void {
+    const a = this.appenders.get(internal);
+    if (!a) return;
+    this.appenders.delete(internal);
+    try {
+      a.appender.clear();
+      a.appender.closeSync();
+    } catch (e) {
+      this.logger.warn({ err: e }, 'closing a telemetry appender failed');
     }
   }
 
-  private async apply(w: PendingWrite, deletes: Array<[TableMeta, NormalizedRecord, number]>): Promise<WriteResult> {
+  /**
+   * One transaction per group commit: every staged run is appended as data chunks (the
+   * appender's flush only fills the transaction's local storage), upsert deletes follow,
+   * and COMMIT — WAL write and fsync — runs on DuckDB's thread.
+   */
+  private async commit(deletes: UpsertDelete[]): Promise<void> {
+    const dirty = this.dirty;
+    this.dirty = [];
+    if (dirty.length === 0 && deletes.length === 0) return;
+    const used = new Map<string, [TableMeta, TableAppender]>();
+    for (const [t] of dirty) if (!used.has(t.internal)) used.set(t.internal, [t, await this.appenderFor(t)]);
+    await this.data.run('BEGIN TRANSACTION');
+    try {
+      for (const [t, state, run] of dirty) {
+        const a = used.get(t.internal)?.[1];
+        if (a) run.appendTo(a.appender, a.types, t.order);
+        state.run = undefined;
+      }
+      for (const [, a] of used.values()) a.appender.flushSync();
+      for (const [t, r, oldVersion] of deletes) {
+        await this.data.run(
+          `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
+          [r.dims.seriesKey, r.measureName, r.timeNs ?? BigInt(r.timeMs) * 1_000_000n, BigInt(oldVersion)],
+        );
+      }
+      await this.data.run('COMMIT');
+    } catch (e) {
+      for (const [, state] of dirty) state.run = undefined;
+      await this.data.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async apply(w: PendingWrite, deletes: UpsertDelete[]): Promise<WriteResult> {
     const { table } = w;
     const rejected = [...w.rejected];
     const now = this.now();
@@ -247,6 +300,12 @@ export class TelemetryStore {
     const low = table.magneticStoreWrites ? now - table.retention.MagneticStoreRetentionPeriodInDays * 86_400_000 : memLow;
     const high = now + FUTURE_WINDOW_MS;
     const accepted: NormalizedRecord[] = [];
+    // Schema checks see the columns earlier records of this call add, as successive writes
+    // would; records share dimension sets and shapes, so the check runs once per pair.
+    const added = new Map<string, { kind: ColumnKind; type: ScalarType }>();
+    let lastDims: unknown;
+    let lastShape: MeasureShape | undefined;
+    let conflict: string | undefined;
     for (const r of w.records) {
       const ms = r.timeMs;
       if (ms < low || ms >= high) {
@@ -256,20 +315,46 @@ export class TelemetryStore {
         });
         continue;
       }
-      const conflict = this.schemaConflict(table, r);
+      if (r.dims !== lastDims || r.shape !== lastShape) {
+        lastDims = r.dims;
+        lastShape = r.shape;
+        conflict = this.schemaConflict(table, r, added);
+      }
       if (conflict) {
         rejected.push({ RecordIndex: r.index, Reason: conflict });
         continue;
       }
       accepted.push(r);
     }
-    await this.ensureColumns(table, accepted);
+    // Rows already staged simply lack the new columns: they are appended as NULL.
+    for (const [name, c] of added) await this.catalog.addColumn(table, name, c.kind, c.type);
+
+    let perTable = this.series.get(table.internal);
+    if (!perTable) {
+      perTable = new Map();
+      this.series.set(table.internal, perTable);
+    }
     let memory = 0;
     let magnetic = 0;
+    let seriesKey = '';
+    let measureName = '';
+    let state: SeriesState | undefined;
+    let idx: Map<TimeKey, IndexEntry> = new Map();
+    let columnsOf: MeasureShape | undefined;
+    let columns: number[] = [];
     for (const r of accepted) {
-      const idx = await this.seriesIndex(table, r);
-      const key = r.timeKey;
-      const existing = idx.get(key);
+      if (state === undefined || r.dims.seriesKey !== seriesKey || r.measureName !== measureName) {
+        seriesKey = r.dims.seriesKey;
+        measureName = r.measureName;
+        const sk = `${seriesKey}\u0003${measureName}`;
+        state = perTable.get(sk);
+        if (!state) {
+          state = { idx: undefined, run: undefined };
+          perTable.set(sk, state);
+        }
+        idx = state.idx ?? (await this.loadIndex(table, state, r));
+      }
+      const existing = idx.get(r.timeKey);
       if (existing) {
         if (r.version > existing.v) {
           deletes.push([table, r, existing.v]);
@@ -287,9 +372,27 @@ export class TelemetryStore {
           continue;
         }
       }
-      this.appendRow(table, r);
-      if (!existing) this.indexed++;
-      idx.set(key, { v: r.version, fp: r.fingerprint });
+      let run = state.run;
+      if (!run) {
+        run = new RunBuffer(seriesKey, measureName, r.dims.dimensions);
+        state.run = run;
+        this.dirty.push([table, state, run]);
+      }
+      if (r.shape !== columnsOf) {
+        columnsOf = r.shape;
+        columns = r.shape.names.map((n) => {
+          const c = table.columns.get(n);
+          return c ? table.order.indexOf(c) : -1;
+        });
+      }
+      run.append(r, columns);
+      if (existing) {
+        existing.v = r.version;
+        existing.fp = r.fingerprint;
+      } else {
+        idx.set(r.timeKey, { v: r.version, fp: r.fingerprint });
+        this.indexed++;
+      }
       if (r.timeMs >= memLow) memory++;
       else magnetic++;
     }
@@ -297,99 +400,43 @@ export class TelemetryStore {
     return { ingested: { Total: memory + magnetic, MemoryStore: memory, MagneticStore: magnetic }, rejected };
   }
 
-  /** A column keeps the kind and type it was first written with (Timestream auto-detected schema). */
-  private schemaConflict(table: TableMeta, r: NormalizedRecord): string | undefined {
-    for (const [name] of r.dimensions) {
-      const c = table.columns.get(name);
+  /**
+   * A column keeps the kind and type it was first written with (Timestream auto-detected
+   * schema); a record that fits registers the columns it adds in `added`.
+   */
+  private schemaConflict(table: TableMeta, r: NormalizedRecord, added: Map<string, { kind: ColumnKind; type: ScalarType }>): string | undefined {
+    for (const [name] of r.dims.dimensions) {
+      const c = table.columns.get(name) ?? added.get(name);
       if (c && c.kind !== 'dimension') return `Dimension '${name}' conflicts with the measure of the same name in the table schema.`;
     }
-    for (const m of r.measures) {
-      const c = table.columns.get(m.name);
+    const { names, types } = r.shape;
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j] ?? '';
+      const c = table.columns.get(name) ?? added.get(name);
       if (!c) continue;
-      if (c.kind !== 'measure') return `Measure '${m.name}' conflicts with the dimension of the same name in the table schema.`;
-      if (c.type !== m.type) {
-        return `Measure '${m.name}' has type ${c.type} in the table schema; a value of type ${m.type} cannot be written.`;
+      if (c.kind !== 'measure') return `Measure '${name}' conflicts with the dimension of the same name in the table schema.`;
+      if (c.type !== types[j]) {
+        return `Measure '${name}' has type ${c.type} in the table schema; a value of type ${types[j]} cannot be written.`;
       }
+    }
+    for (const [name] of r.dims.dimensions) {
+      if (!table.columns.has(name) && !added.has(name)) added.set(name, { kind: 'dimension', type: 'VARCHAR' });
+    }
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j] ?? '';
+      if (!table.columns.has(name) && !added.has(name)) added.set(name, { kind: 'measure', type: types[j] ?? 'DOUBLE' });
     }
     return undefined;
   }
 
-  private async ensureColumns(table: TableMeta, records: NormalizedRecord[]): Promise<void> {
-    const missing = new Map<string, { kind: 'dimension' | 'measure'; type: ColumnMeta['type'] }>();
-    for (const r of records) {
-      for (const [name] of r.dimensions) {
-        if (!table.columns.has(name)) missing.set(name, { kind: 'dimension', type: 'VARCHAR' });
-      }
-      for (const m of r.measures) {
-        if (!table.columns.has(m.name) && !missing.has(m.name)) missing.set(m.name, { kind: 'measure', type: m.type });
-      }
-    }
-    if (missing.size === 0) return;
-    // Rows already buffered simply lack the new keys: from_json reads them as NULL.
-    for (const [name, c] of missing) await this.catalog.addColumn(table, name, c.kind, c.type);
-    this.shapes.delete(table.internal);
-  }
-
-  private shapeOf(table: TableMeta): { struct: string; columns: string } {
-    let shape = this.shapes.get(table.internal);
-    if (!shape) {
-      const cols: Array<[string, string]> = [
-        ['series', 'VARCHAR'],
-        ['measure_name', 'VARCHAR'],
-        ['time', 'BIGINT'],
-        ['version', 'BIGINT'],
-        ['fp', 'DOUBLE'],
-        ...table.order.map((c): [string, string] => [c.internal, DUCK_TYPE[c.type]]),
-      ];
-      // internal names are generated identifiers (d_N, m_N), safe inside the SQL text
-      shape = { struct: `{${cols.map(([n, t]) => `"${n}":"${t}"`).join(',')}}`, columns: cols.map(([n]) => n).join(', ') };
-      this.shapes.set(table.internal, shape);
-    }
-    return shape;
-  }
-
-  /** Buffers one row as JSON; numbers keep full precision (bigints are written as digits). */
-  private appendRow(table: TableMeta, r: NormalizedRecord): void {
-    this.shapeOf(table);
-    if (r.seriesKey !== this.lastSeries) {
-      this.lastSeries = r.seriesKey;
-      this.lastSeriesJson = JSON.stringify(r.seriesKey);
-    }
-    let row = `{"series":${this.lastSeriesJson},"measure_name":${JSON.stringify(r.measureName)},"time":${r.timeNs},"version":${r.version},"fp":${r.fingerprint}`;
-    for (const [name, value] of r.dimensions) {
-      const col = table.columns.get(name);
-      if (col) row += `,"${col.internal}":${JSON.stringify(value)}`;
-    }
-    for (const m of r.measures) {
-      const col = table.columns.get(m.name);
-      if (!col) continue;
-      const v = m.value;
-      row += `,"${col.internal}":${typeof v === 'string' ? JSON.stringify(v) : String(v)}`;
-    }
-    let rows = this.pending.get(table.internal);
-    if (!rows) {
-      rows = [];
-      this.pending.set(table.internal, rows);
-    }
-    rows.push(`${row}}`);
-  }
-
   /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */
-  private async seriesIndex(table: TableMeta, r: NormalizedRecord): Promise<Map<TimeKey, IndexEntry>> {
-    let perTable = this.index.get(table.internal);
-    if (!perTable) {
-      perTable = new Map();
-      this.index.set(table.internal, perTable);
-    }
-    const sk = `${r.seriesKey}\u0003${r.measureName}`;
-    let idx = perTable.get(sk);
-    if (idx) return idx;
-    idx = new Map();
+  private async loadIndex(table: TableMeta, state: SeriesState, r: NormalizedRecord): Promise<Map<TimeKey, IndexEntry>> {
+    const idx = new Map<TimeKey, IndexEntry>();
     if (table.hadRowsAtOpen) {
       const rows = (
         await this.writer.runAndReadAll(
           `SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2`,
-          [r.seriesKey, r.measureName],
+          [r.dims.seriesKey, r.measureName],
         )
       ).getRows();
       for (const [t, v, fp] of rows) {
@@ -399,7 +446,7 @@ export class TelemetryStore {
       }
     }
     this.indexed += idx.size;
-    perTable.set(sk, idx);
+    state.idx = idx;
     return idx;
   }
 }
