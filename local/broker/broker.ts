@@ -16,7 +16,7 @@ import { createHooks, inspectPackets } from './hooks';
 import { type BrokerLimits, type BrokerLimitsInput, resolveLimits } from './limits';
 import { connectedEvent, connectFailedEvent, type DisconnectReason, disconnectedEvent, hasLifecycleEvents } from './presence';
 import { markReason, normalizeIp, type Session, sessionFacts, sessionOrigin } from './session';
-import { createSubscriberCheck } from './subscribers';
+import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
 import { TopicTrie } from './topic-trie';
 import { verifyPresignedUrl } from './ws-auth';
 
@@ -99,8 +99,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   let aedes: Aedes | undefined;
   let closing = false;
 
+  let subscribers: SubscriberCheck | undefined;
   const hooks = createHooks({
     limits,
+    subscriptionGranted: () => subscribers?.invalidate(),
     authorizer,
     log,
     sessionOf: (client) => (client ? sessionsByClient.get(client) : undefined),
@@ -124,7 +126,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     },
   });
   const broker = aedes;
-  const hasSubscribers = createSubscriberCheck(broker, opts.persistence, observers);
+  subscribers = createSubscriberCheck(broker, opts.persistence, observers);
+  const check = subscribers;
+  // A restored persistent session's subscriptions reach aedes' table without a
+  // SUBSCRIBE; removals are picked up too, so answers do not stay true for nobody.
+  const invalidate = () => check.invalidate();
+  broker.on('clientReady', invalidate);
+  broker.on('subscribe', invalidate);
+  broker.on('unsubscribe', invalidate);
+  broker.on('clientDisconnect', invalidate);
 
   // A throttled publish has passed authorization (so aedes acknowledges it) but is
   // not routed; aedes exposes no hook between PUBACK and routing, so wrap publish.
@@ -372,10 +382,15 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     port,
     limits,
     connectionCount: () => open.size,
-    hasSubscribers,
+    hasSubscribers: (topic) => check.has(topic),
     publish: (topic, payload, options) => cloudPublish(topic, payload, options),
     onPublish(filter, handler) {
-      return observers.add(filter, handler);
+      const off = observers.add(filter, handler);
+      check.invalidate();
+      return () => {
+        off();
+        check.invalidate();
+      };
     },
     attachWebSocket,
     async close() {

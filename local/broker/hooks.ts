@@ -18,6 +18,8 @@ export interface HookDeps {
   connectRefused(s: Session): void;
   /** publishes the broker must acknowledge but not route (throttled) */
   throttled: WeakSet<object>;
+  /** a subscription is about to be stored (cached "nobody subscribes" answers are stale) */
+  subscriptionGranted(): void;
 }
 
 const THROTTLE_LOG_INTERVAL_MS = 1000;
@@ -165,6 +167,7 @@ export function createHooks(
       return;
     }
     s.subscriptions.add(sub.topic);
+    deps.subscriptionGranted();
     callback(null, sub);
   }
 }

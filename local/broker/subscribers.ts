@@ -15,6 +15,17 @@ function isQueueAware(p: object | undefined): p is QueueAware {
   return typeof (p as Partial<QueueAware> | undefined)?.hasQueuedSubscriptionFor === 'function';
 }
 
+/** The broker's "could anyone receive this topic?" check and its cache control. */
+export interface SubscriberCheck {
+  /** false only when nobody (observer, online subscription, queued offline session) would receive `topic` */
+  has(topic: string): boolean;
+  /** forget cached answers: a subscription or observer may have been added */
+  invalidate(): void;
+}
+
+/** Cached answers kept before the cache starts over (topics are per thing). */
+const MAX_CACHED_TOPICS = 20_000;
+
 /**
  * Builds the broker's "could anyone receive a publish on this topic?" check, for
  * publishers that would otherwise build messages nobody gets (a shadow service
@@ -24,14 +35,28 @@ function isQueueAware(p: object | undefined): p is QueueAware {
  * queued subscriptions of offline persistent sessions (QoS 1 publishes are queued
  * for them, [MQTT-3.1.2-5]). With a persistence that cannot answer synchronously it
  * always says true.
+ *
+ * Answers are cached per topic until {@link SubscriberCheck.invalidate}, which the
+ * broker calls whenever a subscription or observer may have been added (a granted
+ * SUBSCRIBE before aedes stores it, a restored session, `onPublish`); a removal
+ * only leaves a cached true behind, which costs a publish to nobody.
  */
-export function createSubscriberCheck(
-  broker: Aedes,
-  persistence: object | undefined,
-  observers: TopicTrie<unknown>,
-): (topic: string) => boolean {
+export function createSubscriberCheck(broker: Aedes, persistence: object | undefined, observers: TopicTrie<unknown>): SubscriberCheck {
   const matcher = (broker as unknown as AedesRouting).mq?._matcher;
   if (typeof matcher?.match !== 'function') throw new Error('aedes has no mq._matcher; the aedes version is not supported');
-  if (!isQueueAware(persistence)) return () => true;
-  return (topic) => observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || matcher.match(topic).length > 0;
+  if (!isQueueAware(persistence)) return { has: () => true, invalidate: () => {} };
+  let cache = new Map<string, boolean>();
+  return {
+    has(topic) {
+      const known = cache.get(topic);
+      if (known !== undefined) return known;
+      const answer = observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || matcher.match(topic).length > 0;
+      if (cache.size >= MAX_CACHED_TOPICS) cache = new Map();
+      cache.set(topic, answer);
+      return answer;
+    },
+    invalidate() {
+      if (cache.size > 0) cache = new Map();
+    },
+  };
 }
