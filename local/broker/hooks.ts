@@ -93,33 +93,18 @@ export function createHooks(
       if (!client) return callback(null);
       const s = deps.sessionOf(client);
       if (!s) return callback(new Error('no session'));
-      // a will checked while the connection closes: refuse quietly, do not change the reason
-      const closing = client.closed;
-      const fail = (reason: 'CLIENT_ERROR' | 'AUTH_ERROR', message: string) => {
-        if (!closing) {
-          markReason(s, reason);
-          log.warn({ clientId: client.id, topic: packet.topic.slice(0, 300), reason }, message);
+      const refusal = publishRefusal(s, packet);
+      if (refusal !== undefined) {
+        // a will checked while the connection closes: refuse quietly, do not change the reason
+        if (!client.closed) {
+          markReason(s, refusal.reason);
+          log.warn({ clientId: client.id, topic: packet.topic.slice(0, 300), reason: refusal.reason }, refusal.message);
         }
-        callback(new Error(message));
-      };
-      // IoT Core does not support QoS 2 and closes the connection.
-      if (packet.qos === 2) return fail('CLIENT_ERROR', 'QoS 2 is not supported');
-      const payloadBytes = Buffer.isBuffer(packet.payload) ? packet.payload.length : Buffer.byteLength(packet.payload);
-      // message-broker limits, "Message size": 128 KB; larger publishes are rejected.
-      if (payloadBytes > limits.maxPayloadBytes) return fail('CLIENT_ERROR', `payload exceeds ${limits.maxPayloadBytes} bytes`);
-      // message-broker limits, "Topic size" and "Maximum number of slashes in topic".
-      const bad = topicViolation(packet.topic, limits);
-      if (bad) return fail('CLIENT_ERROR', bad);
-      if (packet.topic.startsWith('$SYS')) return fail('AUTH_ERROR', '$SYS topics are reserved');
-      // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
-      if (!authorizer.allowedOnTopic(s, 'iot:Publish', packet.topic)) return fail('AUTH_ERROR', 'PUBLISH not authorized');
-      // A retained publish also needs iot:RetainPublish (IoT Core retained messages).
-      if (packet.retain && !authorizer.allowedOnTopic(s, 'iot:RetainPublish', packet.topic)) {
-        return fail('AUTH_ERROR', 'retained PUBLISH not authorized');
+        return callback(new Error(refusal.message));
       }
       // message-broker limits, "Publish requests per second per connection" (100):
       // over it IoT Core throttles; locally the excess publish is acknowledged and dropped.
-      if (!closing) {
+      if (!client.closed) {
         s.bucket ??= new TokenBucket(limits.publishesPerSecond);
         if (!s.bucket.take()) {
           deps.throttled.add(packet);
@@ -141,6 +126,26 @@ export function createHooks(
       return packet;
     },
   };
+
+  /** Why IoT Core would refuse this PUBLISH (and close the connection), if it would. */
+  function publishRefusal(s: Session, packet: PublishPacket): { reason: 'CLIENT_ERROR' | 'AUTH_ERROR'; message: string } | undefined {
+    // IoT Core does not support QoS 2 and closes the connection.
+    if (packet.qos === 2) return { reason: 'CLIENT_ERROR', message: 'QoS 2 is not supported' };
+    const payloadBytes = Buffer.isBuffer(packet.payload) ? packet.payload.length : Buffer.byteLength(packet.payload);
+    // message-broker limits, "Message size": 128 KB; larger publishes are rejected.
+    if (payloadBytes > limits.maxPayloadBytes) return { reason: 'CLIENT_ERROR', message: `payload exceeds ${limits.maxPayloadBytes} bytes` };
+    // message-broker limits, "Topic size" and "Maximum number of slashes in topic".
+    const bad = topicViolation(packet.topic, limits);
+    if (bad) return { reason: 'CLIENT_ERROR', message: bad };
+    if (packet.topic.startsWith('$SYS')) return { reason: 'AUTH_ERROR', message: '$SYS topics are reserved' };
+    // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
+    if (!authorizer.allowedOnTopic(s, 'iot:Publish', packet.topic)) return { reason: 'AUTH_ERROR', message: 'PUBLISH not authorized' };
+    // A retained publish also needs iot:RetainPublish (IoT Core retained messages).
+    if (packet.retain && !authorizer.allowedOnTopic(s, 'iot:RetainPublish', packet.topic)) {
+      return { reason: 'AUTH_ERROR', message: 'retained PUBLISH not authorized' };
+    }
+    return undefined;
+  }
 
   /** The SUBSCRIBE checks, run through {@link subscribeGate}. */
   function authorizeSubscribe(...[client, sub, callback]: SubscribeArgs): void {
