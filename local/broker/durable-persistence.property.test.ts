@@ -19,6 +19,7 @@ interface Store {
   removeSubscriptions(c: { id: string }, t: string[]): Promise<void>;
   cleanSubscriptions(c: { id: string }): Promise<void>;
   subscriptionsByClient(c: { id: string }): Promise<PersistedSubscription[]>;
+  subscriptionsByTopic(t: string): Promise<Array<{ clientId: string; topic?: string; qos?: number }>>;
   outgoingEnqueueCombi(s: { clientId: string }[], p: PersistedPacket): Promise<void>;
   outgoingUpdate(c: { id: string }, p: PersistedPacket): Promise<void>;
   outgoingClearMessageId(c: { id: string }, p: PersistedPacket): Promise<unknown>;
@@ -38,6 +39,10 @@ const clients = ['a', 'b', 'c'];
 const topics = ['t/1', 't/2', 't/3/x'];
 const clientArb = fc.constantFrom(...clients);
 const topicArb = fc.constantFrom(...topics);
+/** subscription filters, with wildcards and a `$` topic (aedes' trie lets leading wildcards match it) */
+const filterArb = fc.constantFrom(...topics, 't/+', '#', '+/3/#', '$aws/x', '+/x');
+/** topics whose queued subscribers are compared */
+const probes = [...topics, '$aws/x', 'u'];
 
 type Op =
   | { op: 'sub'; c: string; t: string; qos: 0 | 1 }
@@ -51,8 +56,8 @@ type Op =
   | { op: 'delwill'; c: string };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('sub' as const), c: clientArb, t: topicArb, qos: fc.constantFrom(0 as const, 1 as const) }),
-  fc.record({ op: fc.constant('unsub' as const), c: clientArb, t: topicArb }),
+  fc.record({ op: fc.constant('sub' as const), c: clientArb, t: filterArb, qos: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ op: fc.constant('unsub' as const), c: clientArb, t: filterArb }),
   fc.record({ op: fc.constant('clean' as const), c: clientArb }),
   fc.record({
     op: fc.constant('enqueue' as const),
@@ -121,8 +126,15 @@ async function apply(s: Store, op: Op, counter: { n: number }, ids: Map<string, 
   }
 }
 
+/** Who a QoS 1 publish on each probe topic would be queued for. */
+async function queuedFor(s: Store): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of probes) out[t] = (await s.subscriptionsByTopic(t)).map((x) => `${x.clientId} ${x.topic} ${x.qos}`).sort();
+  return out;
+}
+
 async function observe(s: Store): Promise<unknown> {
-  const state: Record<string, unknown> = {};
+  const state: Record<string, unknown> = { queuedFor: await queuedFor(s) };
   for (const c of clients) {
     state[`subs:${c}`] = await s.subscriptionsByClient({ id: c });
     state[`queue:${c}`] = (await list<PersistedPacket>(s.outgoingStream({ id: c }))).map((p) => [
@@ -158,6 +170,7 @@ describe('Class: DurablePersistence (model check against the memory persistence)
             await apply(memory, op, mc, mIds);
             await apply(durable, op, dc, dIds);
           }
+          expect(await queuedFor(durable)).toEqual(await queuedFor(memory));
           await durable.destroy();
           const reopened = await createDurablePersistence(dir, silentLogger());
           await reopened.setup({ id: 'restarted' });

@@ -303,14 +303,14 @@ export class DurablePersistence {
   }
 
   async addSubscriptions(client: PersistenceClient, subs: PersistedSubscription[]): Promise<void> {
-    await this.#mem.addSubscriptions(client, subs);
     this.#mirror(client.id, subs);
+    await this.#mem.addSubscriptions(client, subs);
     await this.#persistSubscriptions(client.id);
   }
 
   async removeSubscriptions(client: PersistenceClient, topics: string[]): Promise<void> {
-    await this.#mem.removeSubscriptions(client, topics);
     this.#unmirror(client.id, topics);
+    await this.#mem.removeSubscriptions(client, topics);
     await this.#persistSubscriptions(client.id);
   }
 
@@ -323,12 +323,14 @@ export class DurablePersistence {
   }
 
   subscriptionsByTopic(pattern: string): Promise<SubscriptionTarget[]> {
+    // aedes asks on every QoS 1 publish; usually no persistent session queues for it
+    if (!this.hasQueuedSubscriptionFor(pattern)) return Promise.resolve([]);
     return this.#mem.subscriptionsByTopic(pattern);
   }
 
   async cleanSubscriptions(client: PersistenceClient): Promise<void> {
-    await this.#mem.cleanSubscriptions(client);
     this.#unmirror(client.id);
+    await this.#mem.cleanSubscriptions(client);
     await this.#journal.delete(`s:${client.id}`);
   }
 
