@@ -7,6 +7,7 @@ import { Catalog, type ColumnKind, type RetentionProperties, type TableMeta } fr
 import { type RejectedRecord, TimestreamError } from './errors';
 import { type MeasureShape, type NormalizedRecord, normalizeRecords, type ScalarType, type WriteRecordsRequest } from './records';
 import { chunkTypes, RunBuffer } from './run-buffer';
+import { SeriesIndex, type TimeKey } from './series-index';
 
 /**
  * The local Timestream store: one DuckDB table per Timestream table, in wide form
@@ -47,16 +48,10 @@ export const DEFAULT_RETENTION: RetentionProperties = {
 /** Timestream accepts timestamps at most 15 minutes in the future (developerguide ts-limits). */
 const FUTURE_WINDOW_MS = 15 * 60_000;
 
-interface IndexEntry {
-  v: number;
-  fp: number;
-}
-type TimeKey = number | string;
-
 /** One series (dimension set) + measure name of a table: its version index and its staged rows. */
 interface SeriesState {
   /** time → latest version and fingerprint; undefined until loaded from disk */
-  idx: Map<TimeKey, IndexEntry> | undefined;
+  idx: SeriesIndex | undefined;
   run: RunBuffer | undefined;
 }
 
@@ -339,7 +334,7 @@ export class TelemetryStore {
     let seriesKey = '';
     let measureName = '';
     let state: SeriesState | undefined;
-    let idx: Map<TimeKey, IndexEntry> = new Map();
+    let idx = new SeriesIndex();
     let columnsOf: MeasureShape | undefined;
     let columns: number[] = [];
     for (const r of accepted) {
@@ -354,11 +349,12 @@ export class TelemetryStore {
         }
         idx = state.idx ?? (await this.loadIndex(table, state, r));
       }
-      const existing = idx.get(r.timeKey);
+      const existing = idx.find(r.timeKey);
       if (existing) {
-        if (r.version > existing.v) {
-          deletes.push([table, r, existing.v]);
-        } else if (r.fingerprint === existing.fp) {
+        const v = idx.version;
+        if (r.version > v) {
+          deletes.push([table, r, v]);
+        } else if (r.fingerprint === idx.fingerprint) {
           // Identical record: accepted without a change (idempotent retry).
           if (r.timeMs >= memLow) memory++;
           else magnetic++;
@@ -366,8 +362,8 @@ export class TelemetryStore {
         } else {
           rejected.push({
             RecordIndex: r.index,
-            Reason: `A record with the same dimensions, time and measure name already exists with a different measure value and version ${existing.v}; send a Version greater than ${existing.v} to update it.`,
-            ExistingVersion: existing.v,
+            Reason: `A record with the same dimensions, time and measure name already exists with a different measure value and version ${v}; send a Version greater than ${v} to update it.`,
+            ExistingVersion: v,
           });
           continue;
         }
@@ -386,11 +382,9 @@ export class TelemetryStore {
         });
       }
       run.append(r, columns);
-      if (existing) {
-        existing.v = r.version;
-        existing.fp = r.fingerprint;
-      } else {
-        idx.set(r.timeKey, { v: r.version, fp: r.fingerprint });
+      if (existing) idx.update(r.version, r.fingerprint);
+      else {
+        idx.add(r.timeKey, r.version, r.fingerprint);
         this.indexed++;
       }
       if (r.timeMs >= memLow) memory++;
@@ -430,8 +424,8 @@ export class TelemetryStore {
   }
 
   /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */
-  private async loadIndex(table: TableMeta, state: SeriesState, r: NormalizedRecord): Promise<Map<TimeKey, IndexEntry>> {
-    const idx = new Map<TimeKey, IndexEntry>();
+  private async loadIndex(table: TableMeta, state: SeriesState, r: NormalizedRecord): Promise<SeriesIndex> {
+    let idx = new SeriesIndex();
     if (table.hadRowsAtOpen) {
       const rows = (
         await this.writer.runAndReadAll(
@@ -439,11 +433,7 @@ export class TelemetryStore {
           [r.dims.seriesKey, r.measureName],
         )
       ).getRows();
-      for (const [t, v, fp] of rows) {
-        const key = timeKeyOfNs(t as bigint);
-        const prev = idx.get(key);
-        if (!prev || Number(v) > prev.v) idx.set(key, { v: Number(v), fp: Number(fp) });
-      }
+      idx = SeriesIndex.fromRows(rows.map(([t, v, fp]) => ({ key: timeKeyOfNs(t as bigint), v: Number(v), fp: Number(fp) })));
     }
     this.indexed += idx.size;
     state.idx = idx;
