@@ -188,24 +188,39 @@ export class DurableMap<V> {
   }
 
   private async writeSnapshot(epoch: number): Promise<void> {
-    // Serialized from the live map in slices of ~2 ms. Entries changed meanwhile
-    // may be captured newer than at the rotation; the new journal holds those
-    // changes too, and replaying them over the snapshot gives the same state.
-    const parts: string[] = [];
-    let sliceStart = performance.now();
-    for (const [k, v] of this.map) {
-      parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
-      if ((parts.length & 63) === 0 && performance.now() - sliceStart > 2) {
-        await new Promise((r) => setImmediate(r));
-        if (epoch !== this.compactEpoch) return;
-        sliceStart = performance.now();
-      }
-    }
+    // Serialized from the live map in slices of ~2 ms, each written out (on the
+    // thread pool) before the next starts, so no step is proportional to the map's
+    // size. Entries changed meanwhile may be captured newer than at the rotation;
+    // the new journal holds those changes too, and replaying them over the
+    // snapshot gives the same state.
     const tmp = tempPathFor(this.snapshotPath);
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(`{${parts.join(',')}}`);
-      await fh.sync();
+      let parts: string[] = [];
+      let written = false;
+      let sliceStart = performance.now();
+      const flush = async (last: boolean) => {
+        const body = parts.join(',');
+        parts = [];
+        const text = `${written ? (body === '' ? '' : ',') : '{'}${body}${last ? '}' : ''}`;
+        written = true;
+        if (text !== '') await fh.write(text);
+      };
+      for (const [k, v] of this.map) {
+        parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+        if ((parts.length & 31) === 0 && performance.now() - sliceStart > 2) {
+          await flush(false);
+          if (epoch !== this.compactEpoch) break;
+          sliceStart = performance.now();
+        }
+      }
+      if (epoch === this.compactEpoch) {
+        await flush(true);
+        await fh.sync();
+      }
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
     } finally {
       await fh.close();
     }

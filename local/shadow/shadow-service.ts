@@ -310,6 +310,8 @@ export class ShadowService {
    * at warn; the normal-flow rejections (404, 409, 429) only at debug.
    */
   private logRejection(op: ShadowOp, thing: string, name: string | undefined, caller: ShadowCaller, r: Rejected): void {
+    // 404/409/429 can come thousands a second from a misbehaving fleet: build nothing unless logged
+    if (r.code < 500 && r.code !== 400 && r.code !== 413 && r.code !== 415 && !this.log.isLevelEnabled('debug')) return;
     const fields = { thing, shadow: name, op, via: caller.via, code: r.code, reason: r.message, correlationId: r.clientToken };
     if (r.code === 400 || r.code === 413 || r.code === 415) {
       const raw = this.rawOf.get(r);
