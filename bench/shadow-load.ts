@@ -203,7 +203,18 @@ async function httpShadow(seconds: number) {
 }
 
 /** Tells the parent a phase starts (it samples its event-loop delay per phase). */
+/** This (client) process's CPU per phase, to see how the two cores were shared. */
+const clientCpuMs: Record<string, number> = {};
+let cpuPhase: string | undefined;
+let cpuAt = process.cpuUsage();
+
 function phase(name: string): void {
+  if (cpuPhase !== undefined) {
+    const used = process.cpuUsage(cpuAt);
+    clientCpuMs[cpuPhase] = Math.round((used.user + used.system) / 1000);
+  }
+  cpuPhase = name === 'end' ? undefined : name;
+  cpuAt = process.cpuUsage();
   process.stdout.write(`${JSON.stringify({ phase: name })}\n`);
 }
 
@@ -247,6 +258,14 @@ phase('mqttPaced');
 const mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
 phase('end');
 process.stdin.destroy();
-const result = { settleMs: { afterConnect: settleAfterConnectMs, afterSubscribe: settleAfterSubscribeMs, afterHttp: settleAfterHttpMs }, broker, subscribe, mqttSaturated, http, mqttPaced };
+const result = {
+  settleMs: { afterConnect: settleAfterConnectMs, afterSubscribe: settleAfterSubscribeMs, afterHttp: settleAfterHttpMs },
+  broker,
+  subscribe,
+  mqttSaturated,
+  http,
+  mqttPaced,
+  clientCpuMs,
+};
 for (const c of clients) c.end(true);
 process.stdout.write(`${JSON.stringify(result)}\n`);
