@@ -22,7 +22,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { PulsepetError } from '../../protocol/errors';
-import { TopicTrie } from './topic-trie';
+import { QueuedFilters } from './queued-filters';
 
 const require = createRequire(import.meta.url);
 
@@ -143,9 +143,8 @@ export class DurablePersistence {
   readonly #outgoing = new Map<string, OutgoingEntry[]>();
   readonly #wills = new Map<string, PersistedPacket>();
   readonly #incomingIds = new Map<string, Set<number>>();
-  /** QoS > 0 filters of persistent sessions (the ones aedes enqueues for), by client and filter */
-  readonly #queued = new TopicTrie<string>();
-  readonly #queuedBy = new Map<string, Map<string, () => void>>();
+  /** QoS > 0 filters of persistent sessions (the ones aedes enqueues for) */
+  readonly #queued = new QueuedFilters();
   #seq = 0;
   #broker: BrokerLike | undefined;
   #destroyed = false;
@@ -183,7 +182,7 @@ export class DurablePersistence {
           break;
         case 's':
           await this.#mem.addSubscriptions({ id: rec.c }, decode(rec.s) as PersistedSubscription[]);
-          this.#mirror(rec.c, decode(rec.s) as PersistedSubscription[]);
+          this.#queued.add(rec.c, decode(rec.s) as PersistedSubscription[]);
           counts.sessions++;
           break;
         case 'o':
@@ -265,33 +264,6 @@ export class DurablePersistence {
 
   // ---- subscriptions (persistent sessions only; aedes calls these for clean=false) ----
 
-  /** Mirrors aedes-persistence's topic trie: QoS 0 subscriptions are not queued for. */
-  #mirror(clientId: string, subs: PersistedSubscription[]): void {
-    let mine = this.#queuedBy.get(clientId);
-    for (const sub of subs) {
-      mine?.get(sub.topic)?.();
-      mine?.delete(sub.topic);
-      if (sub.qos > 0) {
-        if (!mine) {
-          mine = new Map();
-          this.#queuedBy.set(clientId, mine);
-        }
-        mine.set(sub.topic, this.#queued.add(sub.topic, clientId));
-      }
-    }
-    if (mine?.size === 0) this.#queuedBy.delete(clientId);
-  }
-
-  #unmirror(clientId: string, topics?: string[]): void {
-    const mine = this.#queuedBy.get(clientId);
-    if (!mine) return;
-    for (const topic of topics ?? [...mine.keys()]) {
-      mine.get(topic)?.();
-      mine.delete(topic);
-    }
-    if (mine.size === 0) this.#queuedBy.delete(clientId);
-  }
-
   /**
    * Synchronous: true when a QoS > 0 publish on `topic` would be queued for some
    * persistent session (what `subscriptionsByTopic` answers, leading wildcards
@@ -299,17 +271,17 @@ export class DurablePersistence {
    * nobody can receive.
    */
   hasQueuedSubscriptionFor(topic: string): boolean {
-    return this.#queued.has(topic, { wildcardsMatchDollar: true });
+    return this.#queued.has(topic);
   }
 
   async addSubscriptions(client: PersistenceClient, subs: PersistedSubscription[]): Promise<void> {
-    this.#mirror(client.id, subs);
+    this.#queued.add(client.id, subs);
     await this.#mem.addSubscriptions(client, subs);
     await this.#persistSubscriptions(client.id);
   }
 
   async removeSubscriptions(client: PersistenceClient, topics: string[]): Promise<void> {
-    this.#unmirror(client.id, topics);
+    this.#queued.remove(client.id, topics);
     await this.#mem.removeSubscriptions(client, topics);
     await this.#persistSubscriptions(client.id);
   }
@@ -329,7 +301,7 @@ export class DurablePersistence {
   }
 
   async cleanSubscriptions(client: PersistenceClient): Promise<void> {
-    this.#unmirror(client.id);
+    this.#queued.remove(client.id);
     await this.#mem.cleanSubscriptions(client);
     await this.#journal.delete(`s:${client.id}`);
   }
