@@ -119,6 +119,51 @@ describe('Class: TelemetryStore', () => {
       expect((await hrs(s, 'a')).length).toBe(10);
     });
 
+    it('stores every measure type exactly and NULL where a record of the same series lacks a measure', async () => {
+      const s = await open(undefined, () => NOW);
+      const big = '9007199254740993123';
+      const out = await write(s, [
+        {
+          ...rec('a', NOW - 3, 0),
+          MeasureValues: [
+            { Name: 'hr', Value: '72.5', Type: 'DOUBLE' },
+            { Name: 'steps', Value: big, Type: 'BIGINT' },
+            { Name: 'mode', Value: 'walk', Type: 'VARCHAR' },
+            { Name: 'ok', Value: 'true', Type: 'BOOLEAN' },
+            { Name: 'at', Value: String(NOW - 10), Type: 'TIMESTAMP' },
+          ],
+        },
+        { ...rec('a', NOW - 2, 0), MeasureValues: [{ Name: 'steps', Value: '-7', Type: 'BIGINT' }] },
+        { ...rec('a', NOW - 1, 61), Time: `${(NOW - 1) * 1000 + 5}`, TimeUnit: 'MICROSECONDS' },
+      ]);
+      expect(out.rejected).toEqual([]);
+      const t = s.catalog.table('pulsepet', 'telemetry');
+      const col = (n: string) => t?.columns.get(n)?.internal;
+      const rows = await s.query(
+        `SELECT time, ${col('hr')}, ${col('steps')}, ${col('mode')}, ${col('ok')}, ${col('at')}, ${col('thing')} FROM ${t?.internal} ORDER BY time`,
+        [],
+      );
+      expect(rows).toEqual([
+        [BigInt(NOW - 3) * 1_000_000n, 72.5, BigInt(big), 'walk', true, BigInt(NOW - 10) * 1_000_000n, 'a'],
+        [BigInt(NOW - 2) * 1_000_000n, null, -7n, null, null, null, 'a'],
+        [BigInt(NOW - 1) * 1_000_000n + 5_000n, 61, null, null, null, null, 'a'],
+      ]);
+    });
+
+    it('checks the schema of each record against the columns earlier records of the same call add', async () => {
+      const s = await open(undefined, () => NOW);
+      const out = await write(s, [
+        { ...rec('a', NOW - 2, 0), MeasureValues: [{ Name: 'x', Value: '1', Type: 'DOUBLE' }] },
+        { ...rec('a', NOW - 1, 0), MeasureValues: [{ Name: 'x', Value: '1', Type: 'BIGINT' }] },
+        { ...rec('b', NOW - 1, 0), Dimensions: [{ Name: 'x', Value: 'v' }] },
+      ]);
+      expect(out.rejected.map((r) => [r.RecordIndex, r.Reason])).toEqual([
+        [1, "Measure 'x' has type DOUBLE in the table schema; a value of type BIGINT cannot be written."],
+        [2, "Dimension 'x' conflicts with the measure of the same name in the table schema."],
+      ]);
+      expect(s.catalog.table('pulsepet', 'telemetry')?.columns.get('x')?.kind).toBe('measure');
+    });
+
     it('counts records older than the memory store but inside the magnetic window as MagneticStore', async () => {
       const s = await open(undefined, () => NOW);
       const out = await write(s, [rec('a', NOW - 3 * 86_400_000, 70), rec('a', NOW - 1000, 71)]);
