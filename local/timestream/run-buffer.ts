@@ -172,6 +172,34 @@ export function chunkTypes(order: readonly ColumnMeta[]): duckdb.LogicalType[] {
   return [...FIXED_LOGICAL, ...order.map((c) => LOGICAL[c.type])];
 }
 
+/**
+ * The DuckDB values a series writes on every row (series key, measure name, dimension
+ * values), created once per series and kept across commits.
+ */
+export class RunConstants {
+  readonly series: duckdb.Value;
+  readonly measureName: duckdb.Value;
+  private dimValues: Array<duckdb.Value | undefined> = [];
+  private dimsOrder: readonly ColumnMeta[] | undefined;
+
+  constructor(series: string, measureName: string) {
+    this.series = duckdb.create_varchar(series);
+    this.measureName = duckdb.create_varchar(measureName);
+  }
+
+  /** Per table column position: the dimension's value, or undefined (a measure, or a dimension this series lacks). */
+  dimsFor(order: readonly ColumnMeta[], dims: ReadonlyArray<[string, string]>): ReadonlyArray<duckdb.Value | undefined> {
+    if (this.dimsOrder !== order || this.dimValues.length !== order.length) {
+      this.dimValues = order.map((c) => {
+        const v = c.kind === 'dimension' ? dims.find(([name]) => name === c.name)?.[1] : undefined;
+        return v === undefined ? undefined : duckdb.create_varchar(v);
+      });
+      this.dimsOrder = order;
+    }
+    return this.dimValues;
+  }
+}
+
 /** The rows one series+measure name writes in one group commit, column-wise. */
 export class RunBuffer {
   /** rows staged */
@@ -240,15 +268,18 @@ export class RunBuffer {
    * Appends the staged rows to `appender` as data chunks of at most CHUNK_ROWS rows.
    * `order` is the table's column order the appender was created with.
    */
-  appendTo(appender: DuckDBAppender, types: duckdb.LogicalType[], order: readonly ColumnMeta[]): void {
+  appendTo(appender: DuckDBAppender, chunk: duckdb.DataChunk, order: readonly ColumnMeta[], constants: RunConstants): void {
     for (const c of this.cols) c?.padNulls(this.n);
-    const dimValues = order.map((c) => (c.kind === 'dimension' ? this.dims.find(([name]) => name === c.name)?.[1] : undefined));
+    const dimValues = constants.dimsFor(order, this.dims);
     for (let off = 0; off < this.n; off += CHUNK_ROWS) {
       const n = Math.min(CHUNK_ROWS, this.n - off);
-      const chunk = duckdb.create_data_chunk(types);
+      // One chunk per table, reused: creating one allocates every vector at full size
+      // (2048 rows × columns), far more than a run of a few dozen rows needs. Reset puts
+      // constant vectors and validity masks back to flat, all-valid vectors.
+      duckdb.data_chunk_reset(chunk);
       duckdb.data_chunk_set_size(chunk, n);
-      duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 0), duckdb.create_varchar(this.series));
-      duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 1), duckdb.create_varchar(this.measureName));
+      duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 0), constants.series);
+      duckdb.vector_reference_value(duckdb.data_chunk_get_vector(chunk, 1), constants.measureName);
       duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 2), 0, this.timeBuf, off * 8, n * 8);
       duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 3), 0, this.versionBuf, off * 8, n * 8);
       duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk, 4), 0, this.fp.buffer, off * 8, n * 8);
@@ -256,7 +287,7 @@ export class RunBuffer {
         const vec = duckdb.data_chunk_get_vector(chunk, FIXED_COLUMNS.length + pos);
         const dim = dimValues[pos];
         const values = this.cols[pos];
-        if (dim !== undefined) duckdb.vector_reference_value(vec, duckdb.create_varchar(dim));
+        if (dim !== undefined) duckdb.vector_reference_value(vec, dim);
         else if (values) values.copyTo(vec, off, n);
         else setAllNull(vec, n);
       }

@@ -150,6 +150,25 @@ describe('Class: TelemetryStore', () => {
       ]);
     });
 
+    it('keeps each series its own dimensions and NULLs when several series share one commit', async () => {
+      const s = await open(undefined, () => NOW);
+      await write(s, [{ ...rec('a', NOW - 9, 1), Dimensions: [{ Name: 'thing', Value: 'a' }, { Name: 'site', Value: 'x' }] }]);
+      await Promise.all([
+        write(s, [{ ...rec('a', NOW - 3, 0), MeasureValues: [{ Name: 'spo2', Value: '97', Type: 'DOUBLE' }] }]),
+        write(s, [rec('b', NOW - 2, 60)]),
+        write(s, [{ ...rec('c', NOW - 1, 61), Dimensions: [{ Name: 'thing', Value: 'c' }, { Name: 'site', Value: 'y' }] }]),
+      ]);
+      const t = s.catalog.table('pulsepet', 'telemetry');
+      const col = (n: string) => t?.columns.get(n)?.internal;
+      const rows = await s.query(`SELECT ${col('thing')}, ${col('site')}, ${col('hr')}, ${col('spo2')} FROM ${t?.internal} ORDER BY time`, []);
+      expect(rows).toEqual([
+        ['a', 'x', 1, null],
+        ['a', null, null, 97],
+        ['b', null, 60, null],
+        ['c', 'y', 61, null],
+      ]);
+    });
+
     it('checks the schema of each record against the columns earlier records of the same call add', async () => {
       const s = await open(undefined, () => NOW);
       const out = await write(s, [

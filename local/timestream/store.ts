@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type duckdb from '@duckdb/node-bindings';
+import duckdb from '@duckdb/node-bindings';
 import type { Logger } from '../../common/logger';
 import { Catalog, type ColumnKind, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
 import { type MeasureShape, type NormalizedRecord, normalizeRecords, type ScalarType, type WriteRecordsRequest } from './records';
-import { chunkTypes, RunBuffer } from './run-buffer';
+import { chunkTypes, RunBuffer, RunConstants } from './run-buffer';
 import { SeriesIndex, type TimeKey } from './series-index';
 
 /**
@@ -53,13 +53,16 @@ interface SeriesState {
   /** time → latest version and fingerprint; undefined until loaded from disk */
   idx: SeriesIndex | undefined;
   run: RunBuffer | undefined;
+  /** DuckDB values for its constant columns, made on its first commit */
+  constants: RunConstants | undefined;
 }
 
 interface TableAppender {
   appender: DuckDBAppender;
   /** the column count it was created with: a schema change needs a new appender */
   columns: number;
-  types: duckdb.LogicalType[];
+  /** the data chunk runs are copied into, reused for every run of the table */
+  chunk: duckdb.DataChunk;
 }
 
 interface PendingWrite {
@@ -237,7 +240,7 @@ export class TelemetryStore {
     let a = this.appenders.get(table.internal);
     if (a && a.columns === columns) return a;
     this.dropAppender(table.internal);
-    a = { appender: await this.data.createAppender(table.internal), columns, types: chunkTypes(table.order) };
+    a = { appender: await this.data.createAppender(table.internal), columns, chunk: duckdb.create_data_chunk(chunkTypes(table.order)) };
     this.appenders.set(table.internal, a);
     return a;
   }
@@ -269,7 +272,8 @@ export class TelemetryStore {
     try {
       for (const [t, state, run] of dirty) {
         const a = used.get(t.internal)?.[1];
-        if (a) run.appendTo(a.appender, a.types, t.order);
+        state.constants ??= new RunConstants(run.series, run.measureName);
+        if (a) run.appendTo(a.appender, a.chunk, t.order, state.constants);
         state.run = undefined;
       }
       for (const [, a] of used.values()) a.appender.flushSync();
@@ -344,7 +348,7 @@ export class TelemetryStore {
         const sk = `${seriesKey}\u0003${measureName}`;
         state = perTable.get(sk);
         if (!state) {
-          state = { idx: undefined, run: undefined };
+          state = { idx: undefined, run: undefined, constants: undefined };
           perTable.set(sk, state);
         }
         idx = state.idx ?? (await this.loadIndex(table, state, r));
