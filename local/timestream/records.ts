@@ -209,31 +209,35 @@ function isDigits(s: string, max: number): boolean {
   return true;
 }
 
-function parseScalar(type: ScalarType, raw: string, what: string, unitNs: bigint): MeasureScalar {
+/** `measure` names the value in rejection reasons (`Measure '<name>'`), built only on a rejection. */
+function parseScalar(type: ScalarType, raw: string, measure: string, unitNs: bigint): MeasureScalar {
   switch (type) {
     case 'DOUBLE': {
-      const n = raw.trim() === '' ? Number.NaN : Number(raw);
-      if (!Number.isFinite(n)) throw new RecordRejection(`${what}: '${raw}' is not a valid DOUBLE.`);
+      // only a string that starts with white space can be blank: skip trim() otherwise
+      const c0 = raw.charCodeAt(0);
+      const blank = raw.length === 0 || ((c0 <= 32 || c0 >= 0x80) && raw.trim() === '');
+      const n = blank ? Number.NaN : Number(raw);
+      if (!Number.isFinite(n)) throw new RecordRejection(`Measure '${measure}': '${raw}' is not a valid DOUBLE.`);
       return n;
     }
     case 'BIGINT':
     case 'TIMESTAMP': {
-      if (!/^-?\d{1,19}$/.test(raw)) throw new RecordRejection(`${what}: '${raw}' is not a valid ${type}.`);
+      if (!/^-?\d{1,19}$/.test(raw)) throw new RecordRejection(`Measure '${measure}': '${raw}' is not a valid ${type}.`);
       // up to 15 digits is exact as a number: no bigint on the common path (same canonical text)
       if (type === 'BIGINT' && raw.length <= 15) return Number(raw) + 0;
       const v = BigInt(raw);
       if (v > 9_223_372_036_854_775_807n || v < -9_223_372_036_854_775_808n) {
-        throw new RecordRejection(`${what}: '${raw}' is out of range for ${type}.`);
+        throw new RecordRejection(`Measure '${measure}': '${raw}' is out of range for ${type}.`);
       }
       return type === 'TIMESTAMP' ? v * unitNs : v;
     }
     case 'BOOLEAN': {
       const l = raw.toLowerCase();
-      if (l !== 'true' && l !== 'false') throw new RecordRejection(`${what}: '${raw}' is not a valid BOOLEAN.`);
+      if (l !== 'true' && l !== 'false') throw new RecordRejection(`Measure '${measure}': '${raw}' is not a valid BOOLEAN.`);
       return l === 'true';
     }
     case 'VARCHAR':
-      if (bytes(raw) > MAX_VARCHAR_BYTES) throw new RecordRejection(`${what} exceeds ${MAX_VARCHAR_BYTES} bytes.`);
+      if (bytes(raw) > MAX_VARCHAR_BYTES) throw new RecordRejection(`Measure '${measure}' exceeds ${MAX_VARCHAR_BYTES} bytes.`);
       return raw;
   }
 }
@@ -363,6 +367,8 @@ interface RequestContext {
   lastShape?: MeasureShape;
   lastRawTypes?: string[];
   lastDims?: DimensionSet;
+  /** the last measure name found valid */
+  lastMeasureName?: string;
 }
 
 function multiShape(mvs: ReadonlyArray<{ Name: string; Value: string; Type: string }>, dims: DimensionSet, ctx: RequestContext, unitNs: bigint, values: MeasureScalar[]): MeasureShape {
@@ -383,7 +389,7 @@ function multiShape(mvs: ReadonlyArray<{ Name: string; Value: string; Type: stri
       // names, duplicates, dimension clashes and types were checked for this shape: only values remain
       for (let j = 0; j < mvs.length; j++) {
         const mv = mvs[j] as { Name: string; Value: string };
-        values.push(parseScalar(last.types[j] ?? 'DOUBLE', mv.Value, `Measure '${mv.Name}'`, unitNs));
+        values.push(parseScalar(last.types[j] ?? 'DOUBLE', mv.Value, mv.Name, unitNs));
       }
       return last;
     }
@@ -397,7 +403,7 @@ function multiShape(mvs: ReadonlyArray<{ Name: string; Value: string; Type: stri
     if (names.includes(mv.Name)) throw new RecordRejection(`Duplicate measure name '${mv.Name}' in MeasureValues.`);
     if (dims.names.has(mv.Name)) throw new RecordRejection(`Measure '${mv.Name}' has the same name as a dimension.`);
     const type = asScalarType(mv.Type, `Measure '${mv.Name}'`);
-    values.push(parseScalar(type, mv.Value, `Measure '${mv.Name}'`, unitNs));
+    values.push(parseScalar(type, mv.Value, mv.Name, unitNs));
     names.push(mv.Name);
     types.push(type);
     rawTypes.push(mv.Type);
@@ -420,7 +426,10 @@ function normalizeOne(rec: WireRecord, index: number, ctx: RequestContext): Norm
 
   const measureName = rec.MeasureName ?? common?.MeasureName;
   if (measureName === undefined) throw new RecordRejection('MeasureName is required.');
-  checkName('Measure', measureName, MAX_MEASURE_NAME_BYTES);
+  if (measureName !== ctx.lastMeasureName) {
+    checkName('Measure', measureName, MAX_MEASURE_NAME_BYTES);
+    ctx.lastMeasureName = measureName;
+  }
 
   const time = rec.Time ?? common?.Time;
   if (time === undefined) throw new RecordRejection('Time is required.');
@@ -463,7 +472,7 @@ function normalizeOne(rec: WireRecord, index: number, ctx: RequestContext): Norm
     if (measureValue === undefined) throw new RecordRejection('MeasureValue is required.');
     if (dimSet.names.has(measureName)) throw new RecordRejection(`Measure '${measureName}' has the same name as a dimension.`);
     const type = asScalarType(typeRaw, `Measure '${measureName}'`);
-    values.push(parseScalar(type, measureValue, `Measure '${measureName}'`, unitNs));
+    values.push(parseScalar(type, measureValue, measureName, unitNs));
     shape = SINGLE_SHAPES.get(type) ?? makeShape([`measure_value::${type.toLowerCase()}`], [type]);
   }
   return {
