@@ -110,6 +110,8 @@ export class ShadowService {
   private readonly counters = new Map<string, number>();
   /** raw payload excerpts of rejected requests, for the warn log only */
   private readonly rawOf = new WeakMap<object, string>();
+  /** response topics per thing and shadow name (see {@link responseTopic}) */
+  private topics = new Map<string, Map<string, Map<string, string>>>();
 
   constructor(private readonly opts: ShadowServiceOptions) {
     this.limits = resolveLimits(opts.limits);
@@ -265,7 +267,7 @@ export class ShadowService {
       if (caller.via === 'mqtt' && THING_NAME_RE.test(thing)) {
         const rej: ShadowRejection = { code: result.code, message: result.message };
         if (result.clientToken !== undefined) rej.clientToken = result.clientToken;
-        const topic = shadowTopic(thing, name, op, 'rejected');
+        const topic = this.responseTopic(thing, name, op, 'rejected');
         if (this.wanted(topic)) await this.publish(topic, rejectionDocument(rej, this.now()));
       }
       return result;
@@ -277,12 +279,40 @@ export class ShadowService {
     const send = (topic: string, body: JsonObject) => {
       if (this.wanted(topic)) sends.push(this.publish(topic, body));
     };
-    if (caller.via === 'mqtt' || op !== 'get') send(shadowTopic(thing, name, op, 'accepted'), result.body);
-    if (extra.delta) send(shadowTopic(thing, name, 'update', 'delta'), extra.delta);
-    if (extra.documents) send(shadowTopic(thing, name, 'update', 'documents'), extra.documents);
+    if (caller.via === 'mqtt' || op !== 'get') send(this.responseTopic(thing, name, op, 'accepted'), result.body);
+    if (extra.delta) send(this.responseTopic(thing, name, 'update', 'delta'), extra.delta);
+    if (extra.documents) send(this.responseTopic(thing, name, 'update', 'documents'), extra.documents);
     if (sends.length === 1) await sends[0];
     else if (sends.length > 1) await Promise.all(sends);
     return result;
+  }
+
+  /**
+   * The response topic, built once per shadow: a long-lived string keeps its hash,
+   * so the broker's per-message lookups by topic (subscribers, iot:Receive
+   * decisions, routing) do not rehash a fresh string for every response.
+   */
+  private responseTopic(thing: string, name: string | undefined, op: ShadowOp, suffix: 'accepted' | 'rejected' | 'delta' | 'documents'): string {
+    let byName = this.topics.get(thing);
+    if (!byName) {
+      // bounded: a fleet larger than this just rebuilds strings now and then
+      if (this.topics.size >= 20_000) this.topics = new Map();
+      byName = new Map();
+      this.topics.set(thing, byName);
+    }
+    const shadowKey = name ?? '';
+    let bySuffix = byName.get(shadowKey);
+    if (!bySuffix) {
+      bySuffix = new Map();
+      byName.set(shadowKey, bySuffix);
+    }
+    const key = op === 'update' ? suffix : `${op}/${suffix}`;
+    let topic = bySuffix.get(key);
+    if (topic === undefined) {
+      topic = shadowTopic(thing, name, op, suffix);
+      bySuffix.set(key, topic);
+    }
+    return topic;
   }
 
   /** False when the bus knows nobody (device, session or rule) would receive `topic`. */
