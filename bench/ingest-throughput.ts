@@ -261,7 +261,7 @@ process.stdout.write(
     publishedSamples: total,
     pollIntervalMs: flags.poll,
     endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query; offered load above capacity, so latency includes queueing' },
-    endToEndPaced: { ...paced, what: `the same path at ${flags['paced-fraction']} of the saturated throughput: publish → queryable latency without queueing` },
+    endToEndPaced: { ...paced, what: `the same path at ${flags['paced-fraction']} of the saturated throughput: publish → queryable latency without queueing (its CPU per sample includes the bench's own count query, run every pollIntervalMs)` },
     brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
     ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
     cpuRatio: round(broker.stackCpuMicrosPerSample / e2e.stackCpuMicrosPerSample, 3),
