@@ -213,13 +213,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       material,
       addService: (s) => gateway.addService(s),
       close() {
-        // Stop intake first (broker, gateway), then the services, then the stores.
+        // Stop intake first (the broker), then the rules and functions, the gateway, the services, the stores.
         closing ??= (async () => {
           await broker.close();
-          await gateway.close();
+          // The gateway stays up while the rules runtime drains, so running Lambda
+          // invocations can still write; whatever is still running then is dead-lettered.
           await rules.close();
           await ingestFunction.close(0);
           tsWrite.destroy();
+          await gateway.close();
           await shadows.close();
           await timestream.close();
           await registry.flush();

@@ -92,6 +92,10 @@ export class LambdaInvoker {
   private readonly handlers = new Map<string, LambdaTarget>();
   /** jobs waiting for their next attempt (queued, or between retries), with the timer that will run it */
   private readonly waiting = new Map<LambdaJob, () => void>();
+  /** jobs whose attempt is running now */
+  private readonly running = new Set<LambdaJob>();
+  /** running jobs handed back at shutdown: whatever their attempt ends with is ignored */
+  private readonly abandoned = new WeakSet<LambdaJob>();
   private closed = false;
 
   constructor(
@@ -156,11 +160,15 @@ export class LambdaInvoker {
 
   private async attempt(job: LambdaJob): Promise<void> {
     let error: string | undefined;
+    this.running.add(job);
     try {
       await this.invokeOnce(job);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.running.delete(job);
     }
+    if (this.abandoned.has(job)) return;
     this.opts.onAttempt?.(job, error === undefined, error);
     if (error === undefined) {
       this.opts.inflight.end();
@@ -194,5 +202,21 @@ export class LambdaInvoker {
     this.waiting.clear();
     for (let i = 0; i < pending.length; i++) this.opts.inflight.end();
     return pending;
+  }
+
+  /**
+   * After close(): the jobs whose attempt is still running, handed over so the caller can
+   * dead-letter them before shutting down. Their attempts may still finish; the outcome
+   * is then ignored (a job that did succeed also sits in the dead-letter queue, which is
+   * harmless for idempotent functions and loses nothing for the others).
+   */
+  abandonRunning(): LambdaJob[] {
+    const jobs = [...this.running];
+    for (const job of jobs) {
+      this.abandoned.add(job);
+      this.running.delete(job);
+      this.opts.inflight.end();
+    }
+    return jobs;
   }
 }

@@ -125,6 +125,28 @@ describe('Class: RulesRuntime', () => {
       expect(calls[0]?.ctx).toMatchObject({ functionName: 'ingest', invokedFunctionArn: fnArn('ingest'), attempt: 1, ruleName: 'lam' });
     });
 
+    it('dead-letters an invocation still running when the runtime closes, so the accepted message is kept', async () => {
+      let started: () => void = () => {};
+      const running = new Promise<void>((r) => {
+        started = r;
+      });
+      const hanging: LambdaHandler = () => {
+        started();
+        return new Promise<never>(() => {});
+      };
+      const dir = tempDir();
+      const rt = await start({ functions: new Map([['hang', hanging]]), closeGraceMs: 50 }, dir);
+      await rt.createRule('hang', { sql: "SELECT * FROM 'hang/in'", actions: [{ lambda: { functionArn: fnArn('hang') } }], errorAction });
+      await fx.broker.publish('hang/in', '{"batch":1}');
+      await running;
+      await rt.close();
+      const reopened = await start({ rules: [] }, dir);
+      const letters = reopened.listDeadLetters();
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ ruleName: 'hang', actionType: 'lambda', errorMessage: 'the rules runtime stopped while the invocation was still running' });
+      expect(JSON.parse(Buffer.from(letters[0]?.base64ActionPayload ?? '', 'base64').toString())).toEqual({ batch: 1 });
+    });
+
     it('gives every rule and every attempt its own copy of the event: a handler that changes its event changes nothing else', async () => {
       const seen: unknown[] = [];
       const mutator: LambdaHandler = async (event) => {

@@ -41,6 +41,8 @@ export interface RulesRuntimeOptions {
   rules?: RuleDefinition[];
   /** waits before Lambda's two async retries (default 1 s, 2 s) */
   lambdaRetryDelaysMs?: readonly number[];
+  /** how long close() lets running Lambda invocations finish before dead-lettering them (default 5 s) */
+  closeGraceMs?: number;
   now?: () => number;
 }
 
@@ -300,8 +302,14 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       );
     }
     await this.messages.idle();
-    // Attempts that were already running get a bounded time to finish (and be dead-lettered if they fail).
-    await Promise.race([this.lambdas.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+    // Attempts that were already running get a bounded time to finish (and be dead-lettered if
+    // they fail); those still running then are dead-lettered, so an accepted message is not lost.
+    await Promise.race([this.lambdas.idle(), new Promise((r) => setTimeout(r, this.opts.closeGraceMs ?? CLOSE_GRACE_MS).unref())]);
+    for (const job of this.invoker.abandonRunning()) {
+      await this.lambdaFailed(job, 'the rules runtime stopped while the invocation was still running', false).catch((e: unknown) =>
+        this.log.error({ err: e }, 'could not dead-letter a running invocation'),
+      );
+    }
     this.store.close();
     this.seeded.close();
     this.dlq.close();
