@@ -23,9 +23,6 @@ import { verifyPresignedUrl } from './ws-auth';
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
 export type BrokerPersistence = object;
 
-/** See the `concurrency` option passed to aedes below. */
-const MQ_CONCURRENCY = 2000;
-
 export interface BrokerOptions {
   host?: string;
   /** 0 (tests) picks a free port */
@@ -123,11 +120,6 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     ...(opts.persistence ? { persistence: opts.persistence } : {}),
     // IoT Core allows client ids up to 128 bytes (message-broker limits, "Client ID size")
     maxClientsIdLength: 128,
-    // Messages routed at once before mqemitter queues the rest. A delivery holds its
-    // slot until the socket write completes (a loop turn or two), so aedes' default
-    // of 100 made a fleet's shadow traffic wait in that queue (~1 delivery per
-    // thing in flight is normal here).
-    concurrency: MQ_CONCURRENCY,
     published(packet, client, done) {
       dispatch(packet, client);
       done(null);
