@@ -60,7 +60,7 @@ describe('pulsepet agent under faults (local stack)', () => {
       await writer.waitAccepted(writer.accepted.length + 150);
       await agent.waitFor(() => connectedCount(agent) >= 2, 30_000, 'reconnect');
       await writer.stop();
-      await obs.waitForSamples(writer.accepted.length, 30_000, dev.thing);
+      await obs.waitForTimes(writer.accepted, 30_000, dev.thing);
       const delivered = expectExactlyOnceInOrder(obs, dev.thing, writer.accepted, writer.failed);
       const sp = await statusPort(agent);
       report('broker-restart', {
@@ -92,7 +92,7 @@ describe('pulsepet agent under faults (local stack)', () => {
       writer.retarget(await httpInputPort(second));
       await writer.waitAccepted(acceptedBeforeKill + 150);
       await writer.stop();
-      await obs.waitForSamples(writer.accepted.length, 30_000, dev.thing);
+      await obs.waitForTimes(writer.accepted, 30_000, dev.thing);
       const delivered = expectExactlyOnceInOrder(obs, dev.thing, writer.accepted, writer.failed);
       report('agent-sigkill', {
         acceptedBeforeKill,
@@ -127,7 +127,7 @@ describe('pulsepet agent under faults (local stack)', () => {
       proxy.restore();
       await agent.waitFor(() => connectedCount(agent) >= 2, 30_000, 'reconnect');
       await writer.stop();
-      await obs.waitForSamples(writer.accepted.length, 30_000, dev.thing);
+      await obs.waitForTimes(writer.accepted, 30_000, dev.thing);
       const delivered = expectExactlyOnceInOrder(obs, dev.thing, writer.accepted, writer.failed);
       const attempts = agent.logs.filter((l) => l.msg === 'connect failed' || l.msg === 'connected').map((l) => Date.parse(String(l.time)));
       const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
@@ -194,7 +194,7 @@ describe('pulsepet agent under faults (local stack)', () => {
       const rejectedFull = await metric(sp, 'pulsepet_agent_samples_rejected_total\\{reason="outbox_full"\\}');
       expect(rejectedFull).toBeGreaterThan(0);
       proxy.restore();
-      await obs.waitForSamples(writer.accepted.length, 30_000, dev.thing);
+      await obs.waitForTimes(writer.accepted, 30_000, dev.thing);
       const delivered = obs.samples(dev.thing).map((s) => s.t);
       // the first samples are kept; a 400/503 body may carry some accepted ones too
       expect(delivered.slice(0, writer.accepted.length)).toEqual(writer.accepted);

@@ -90,7 +90,7 @@ describe('pulsepet agent over MQTT 5 (mosquitto, mTLS)', () => {
       proxy.restore();
       await agent.waitFor(() => connectedCount(agent) >= 2, 30_000, 'reconnect');
       await writer.stop();
-      await observer.waitForSamples(writer.accepted.length);
+      await observer.waitForTimes(writer.accepted);
       const delivered = observer.samples().map((s) => s.t);
       expect(new Set(delivered).size).toBe(delivered.length);
       expect(delivered).toEqual([...delivered].sort((a, b) => a - b));

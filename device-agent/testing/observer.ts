@@ -46,6 +46,22 @@ export class TelemetryObserver {
     return this.batches.filter((b) => thing === undefined || b.thing === thing).map((b) => b.seq);
   }
 
+  /**
+   * Waits until every sample time in `ts` has been seen. A count is not enough when
+   * samples whose POST failed may also arrive: they could make up the number while an
+   * accepted batch is still in flight.
+   */
+  async waitForTimes(ts: readonly number[], timeoutMs = 30_000, thing?: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = new Set(this.samples(thing).map((s) => s.t));
+      const missing = ts.filter((t) => !seen.has(t));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`observer is missing ${missing.length}/${ts.length} samples after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async waitForSamples(n: number, timeoutMs = 30_000, thing?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.samples(thing).length < n) {
