@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDurablePersistence } from './durable-persistence';
 import {
   type ConnectedEvent,
   type ConnectFailedEvent,
@@ -10,7 +8,7 @@ import {
   type DisconnectedEvent,
   disconnectedEventSchema,
 } from './presence';
-import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, until, waitFor } from './test-support';
+import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until, waitFor } from './test-support';
 
 type Presence = ConnectedEvent | DisconnectedEvent;
 
@@ -142,11 +140,9 @@ describe('Function: startBroker (lifecycle events)', () => {
 describe('Function: startBroker (persistent sessions)', () => {
   let fx: Fixture;
   let dev: Device;
-  const persistence = async () => createDurablePersistence(join(fx.dir, 'mqtt'), fx.logger);
 
   beforeAll(async () => {
-    fx = await startFixture();
-    await fx.restart({ persistence: await persistence() });
+    fx = await startDurableFixture();
     dev = await fx.device('pet-persist');
   });
   afterAll(async () => {
@@ -161,7 +157,7 @@ describe('Function: startBroker (persistent sessions)', () => {
     await first.client.endAsync();
 
     await fx.broker.publish(delta, 'queued-before-restart', { qos: 1 });
-    await fx.restart({ persistence: await persistence() });
+    await fx.restart({ persistence: await durablePersistence(fx) });
     await fx.broker.publish(delta, 'queued-after-restart', { qos: 1 });
 
     const got: string[] = [];

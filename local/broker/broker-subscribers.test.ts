@@ -1,16 +1,12 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDurablePersistence } from './durable-persistence';
-import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, until } from './test-support';
+import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until } from './test-support';
 
 describe('Function: startBroker (hasSubscribers)', () => {
   let fx: Fixture;
   let dev: Device;
-  const persistence = async () => createDurablePersistence(join(fx.dir, 'mqtt'), fx.logger);
 
   beforeAll(async () => {
-    fx = await startFixture();
-    await fx.restart({ persistence: await persistence() });
+    fx = await startDurableFixture();
     dev = await fx.device('pet-subs');
   });
   afterAll(async () => {
@@ -47,7 +43,7 @@ describe('Function: startBroker (hasSubscribers)', () => {
     await first.client.endAsync();
     expect(fx.broker.hasSubscribers(delta)).toBe(true);
 
-    await fx.restart({ persistence: await persistence() });
+    await fx.restart({ persistence: await durablePersistence(fx) });
     expect(fx.broker.hasSubscribers(delta)).toBe(true);
     await fx.broker.publish(delta, 'queued', { qos: 1 });
     const got: string[] = [];

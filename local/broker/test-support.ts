@@ -11,6 +11,7 @@ import { type Logger, silentLogger } from '../../common/logger';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
 import { Registry } from '../registry/registry';
 import { type BrokerHandle, type BrokerOptions, startBroker } from './broker';
+import { createDurablePersistence } from './durable-persistence';
 
 export const TEST_REGION = 'us-east-1';
 
@@ -174,4 +175,16 @@ export function subscribeCodes(client: MqttClient, filters: Record<string, { qos
       else reject(err ?? new Error('no SUBACK'));
     });
   });
+}
+
+/** The durable aedes persistence in the fixture's data dir (reopened on every call, as after a restart). */
+export function durablePersistence(fx: Fixture): ReturnType<typeof createDurablePersistence> {
+  return createDurablePersistence(join(fx.dir, 'mqtt'), fx.logger);
+}
+
+/** A fixture whose broker keeps persistent sessions in the durable persistence. */
+export async function startDurableFixture(): Promise<Fixture> {
+  const fx = await startFixture();
+  await fx.restart({ persistence: await durablePersistence(fx) });
+  return fx;
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger';
-import type { JsonLambdaTarget, LambdaContext, LambdaHandler } from '../rules/lambda-invoker';
+import type { JsonLambdaTarget, LambdaContext } from '../rules/lambda-invoker';
 import type { InvokeMessage, WorkerData, WorkerReply } from './protocol';
 
 /**
@@ -153,8 +153,8 @@ class Environment {
 }
 
 /**
- * One local Lambda function. `handler` plugs into the rules runtime's invoker like any
- * in-process handler.
+ * One local Lambda function; the object itself is what the rules runtime's invoker takes
+ * (it hands over the queued JSON text as is).
  * @example
  * const fn = new LocalFunction({ name: 'pulsepet-ingest', module: new URL('../../functions/ingest/handler.ts', import.meta.url),
  *   environment: { AWS_ENDPOINT_URL: gateway.url, AWS_REGION: region, ... }, logger });
@@ -162,7 +162,6 @@ class Environment {
  */
 export class LocalFunction implements JsonLambdaTarget {
   readonly name: string;
-  readonly handler: LambdaHandler = (event, context) => this.invoke(event, context);
   private readonly envs: Environment[] = [];
   private readonly log: Logger;
   private nextId = 1;
@@ -185,7 +184,6 @@ export class LocalFunction implements JsonLambdaTarget {
 
   /** Runs one invocation; rejects with FunctionError when the function fails, times out or its environment dies. */
   invoke(event: unknown, context: LambdaContext): Promise<unknown> {
-    if (this.closed) return Promise.reject(new FunctionError('Runtime.Closed', `Function ${this.name} is shut down.`));
     let text: string;
     try {
       text = JSON.stringify(event) ?? 'null';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hash53, measureHash, parseWriteRecordsRequest, WriteRecordsRequestSchema } from './records';
+import { hash53, measureHash } from './fingerprint';
+import { parseWriteRecordsRequest, WriteRecordsRequestSchema } from './records';
 
 const odd = fc.constantFrom<unknown>(null, 1, true, [], {}, 'x');
 /** Mostly the valid shape, sometimes a wrong value. */
