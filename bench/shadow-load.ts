@@ -4,7 +4,7 @@
  * service. Reads the device file given as argv[2]; prints one JSON object.
  */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
@@ -17,6 +17,8 @@ const InputSchema = z.object({
   seconds: z.number().positive(),
   httpConcurrency: z.number().int().positive(),
   latencyRatePerThing: z.number().positive(),
+  /** the measured phases to run (subscribe always runs) */
+  phases: z.array(z.enum(['broker', 'mqttSaturated', 'http', 'mqttPaced'])),
   devices: z.array(z.object({ thing: z.string(), certificatePem: z.string(), privateKeyPem: z.string() })).min(1),
 });
 type Input = z.infer<typeof InputSchema>;
@@ -205,6 +207,13 @@ async function httpShadow(seconds: number) {
 /** Tells the parent a phase starts (it samples its event-loop delay per phase). */
 /** This (client) process's CPU per phase, to see how the two cores were shared. */
 const clientCpuMs: Record<string, number> = {};
+/**
+ * This process's event-loop delay per phase: latency the load generator adds
+ * itself (1,000 TLS clients on one loop), apart from the server's.
+ */
+const clientEventLoopDelay: Record<string, { p50Ms: number; p99Ms: number; maxMs: number }> = {};
+const clientLoop = monitorEventLoopDelay({ resolution: 5 });
+clientLoop.enable();
 let cpuPhase: string | undefined;
 let cpuAt = process.cpuUsage();
 
@@ -212,7 +221,10 @@ function phase(name: string): void {
   if (cpuPhase !== undefined) {
     const used = process.cpuUsage(cpuAt);
     clientCpuMs[cpuPhase] = Math.round((used.user + used.system) / 1000);
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    clientEventLoopDelay[cpuPhase] = { p50Ms: ms(clientLoop.percentile(50)), p99Ms: ms(clientLoop.percentile(99)), maxMs: ms(clientLoop.max) };
   }
+  clientLoop.reset();
   cpuPhase = name === 'end' ? undefined : name;
   cpuAt = process.cpuUsage();
   process.stdout.write(`${JSON.stringify({ phase: name })}\n`);
@@ -243,21 +255,36 @@ function settle(after: string): Promise<number> {
 }
 
 const clients = await connectAll();
+const runs = new Set(input.phases);
 const settleAfterConnectMs = await settle('connect');
-phase('broker');
-const broker = await brokerBaseline(clients, input.seconds);
+let broker: Awaited<ReturnType<typeof brokerBaseline>> | undefined;
+if (runs.has('broker')) {
+  phase('broker');
+  broker = await brokerBaseline(clients, input.seconds);
+}
 phase('subscribe');
 const subscribe = await subscribeAll(clients);
 const settleAfterSubscribeMs = await settle('subscribe');
-phase('mqttSaturated');
-const mqttSaturated = await mqttShadow(clients, input.seconds, MIN_GAP_MS);
-phase('http');
-const http = await httpShadow(input.seconds);
-const settleAfterHttpMs = await settle('http');
-phase('mqttPaced');
-const mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
+let mqttSaturated: ShadowRun | undefined;
+if (runs.has('mqttSaturated')) {
+  phase('mqttSaturated');
+  mqttSaturated = await mqttShadow(clients, input.seconds, MIN_GAP_MS);
+}
+let http: Awaited<ReturnType<typeof httpShadow>> | undefined;
+let settleAfterHttpMs: number | undefined;
+if (runs.has('http')) {
+  phase('http');
+  http = await httpShadow(input.seconds);
+  settleAfterHttpMs = await settle('http');
+}
+let mqttPaced: ShadowRun | undefined;
+if (runs.has('mqttPaced')) {
+  phase('mqttPaced');
+  mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
+}
 phase('end');
 process.stdin.destroy();
+clientLoop.disable();
 const result = {
   settleMs: { afterConnect: settleAfterConnectMs, afterSubscribe: settleAfterSubscribeMs, afterHttp: settleAfterHttpMs },
   broker,
@@ -266,6 +293,7 @@ const result = {
   http,
   mqttPaced,
   clientCpuMs,
+  clientEventLoopDelay,
 };
 for (const c of clients) c.end(true);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -11,6 +11,7 @@
  * update → delta figures.
  *
  *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
+ *     [--phases broker,mqttSaturated,http,mqttPaced]   (a subset, e.g. to repeat one phase)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
@@ -29,6 +30,12 @@ const Flags = z.object({
   seconds: z.coerce.number().positive().max(120).default(8),
   'http-concurrency': z.coerce.number().int().min(1).max(512).default(32),
   'latency-rate': z.coerce.number().positive().max(20).default(1),
+  /** comma-separated measured phases to run, in their fixed order (subscribe always runs) */
+  phases: z
+    .string()
+    .default('broker,mqttSaturated,http,mqttPaced')
+    .transform((s) => s.split(',').filter((p) => p !== ''))
+    .pipe(z.array(z.enum(['broker', 'mqttSaturated', 'http', 'mqttPaced'])).min(1)),
   /** write a CPU profile of the server process for this phase (e.g. mqttSaturated) */
   'cpu-prof-phase': z.string().optional(),
   'cpu-prof-dir': z.string().default('.'),
@@ -129,6 +136,7 @@ try {
       seconds: flags.seconds,
       httpConcurrency: flags['http-concurrency'],
       latencyRatePerThing: flags['latency-rate'],
+      phases: flags.phases,
       devices,
     }),
     { mode: 0o600 },
@@ -147,6 +155,29 @@ try {
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
+  // Server-side update → delta time (update PUBLISH routed to the shadow service →
+  // delta handed to the broker), per phase: with the client-side figure it tells the
+  // server's share of the latency from the network's and the load generator's. The
+  // bench keeps one update in flight per thing, so the thing name is the key.
+  const updateSeenAt = new Map<string, number>();
+  let serverDeltaMs: number[] = [];
+  const serverUpdateToDelta: Record<string, { n: number; p50Ms: number; p99Ms: number; maxMs: number }> = {};
+  const thingOf = (topic: string) => topic.slice('$aws/things/'.length, topic.indexOf('/', '$aws/things/'.length));
+  h.bus.onPublish('$aws/things/+/shadow/update', (msg) => {
+    updateSeenAt.set(thingOf(msg.topic), performance.now());
+  });
+  const publish = h.bus.publish.bind(h.bus);
+  h.bus.publish = (topic, payload, options) => {
+    if (topic.endsWith('/shadow/update/delta')) {
+      const thing = thingOf(topic);
+      const seen = updateSeenAt.get(thing);
+      if (seen !== undefined) {
+        serverDeltaMs.push(performance.now() - seen);
+        updateSeenAt.delete(thing);
+      }
+    }
+    return publish(topic, payload, options);
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -188,11 +219,18 @@ try {
         gcMaxMs: Math.round(gcMax * 100) / 100,
         gcTotalMs: Math.round(gcTotal),
       };
+      if (serverDeltaMs.length > 0) {
+        const sorted = serverDeltaMs.sort((a, b) => a - b);
+        const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
+        serverUpdateToDelta[current] = { n: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+      }
       const used = process.cpuUsage(cpuAtPhaseStart);
       cpuMsPerPhase[current] = Math.round((used.user + used.system) / 1000);
     }
     cpuAtPhaseStart = process.cpuUsage();
     loop.reset();
+    serverDeltaMs = [];
+    updateSeenAt.clear();
     gcMax = 0;
     gcTotal = 0;
     current = next;
@@ -221,22 +259,31 @@ try {
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   const serverEventLoopDelay = perPhase;
   const load = JSON.parse(out.trim()) as {
-    settleMs: Record<string, number>;
-    broker: { publishesPerSec: number; publishes: number };
-    mqttSaturated: { updatesPerSec: number; accepted: number };
-    http: { updatesPerSec: number; accepted: number };
-    mqttPaced: { accepted: number };
+    settleMs: Record<string, number | undefined>;
+    broker?: { publishesPerSec: number; publishes: number };
+    mqttSaturated?: { updatesPerSec: number; accepted: number };
+    http?: { updatesPerSec: number; accepted: number };
+    mqttPaced?: { accepted: number };
   };
   /** server CPU microseconds per operation of a phase */
-  const perOp = (phase: string, n: number) => Math.round(((cpuMsPerPhase[phase] ?? 0) * 1000) / Math.max(1, n));
+  const perOp = (phase: string, n: number | undefined) =>
+    n === undefined ? undefined : Math.round(((cpuMsPerPhase[phase] ?? 0) * 1000) / Math.max(1, n));
   const serverCpu = {
     msPerPhase: cpuMsPerPhase,
-    usPerBrokerPublish: perOp('broker', load.broker.publishes),
-    usPerMqttUpdateSaturated: perOp('mqttSaturated', load.mqttSaturated.accepted),
-    usPerMqttUpdatePaced: perOp('mqttPaced', load.mqttPaced.accepted),
-    usPerHttpUpdate: perOp('http', load.http.accepted),
+    usPerBrokerPublish: perOp('broker', load.broker?.publishes),
+    usPerMqttUpdateSaturated: perOp('mqttSaturated', load.mqttSaturated?.accepted),
+    usPerMqttUpdatePaced: perOp('mqttPaced', load.mqttPaced?.accepted),
+    usPerHttpUpdate: perOp('http', load.http?.accepted),
   };
-  const inProcess = await serviceInProcess(devices.map((d) => d.thing), flags.seconds);
+  const vsBroker = (rate: number | undefined) =>
+    rate === undefined || load.broker === undefined ? undefined : Math.round((rate / Math.max(1, load.broker.publishesPerSec)) * 100) / 100;
+  // a throughput ceiling: measured along with the saturated phase
+  const inProcess = flags.phases.includes('mqttSaturated')
+    ? await serviceInProcess(
+        devices.map((d) => d.thing),
+        flags.seconds,
+      )
+    : undefined;
   const result = {
     bench: 'shadow-throughput',
     things: flags.things,
@@ -244,14 +291,15 @@ try {
     cores: availableParallelism(),
     provisionMs,
     limits: h.shadows.service.limits,
-    baseline: { brokerQos1PublishesPerSec: load.broker.publishesPerSec },
+    baseline: { brokerQos1PublishesPerSec: load.broker?.publishesPerSec },
     ...load,
     serviceInProcess: inProcess,
     serverEventLoopDelay,
+    serverUpdateToDelta,
     serverCpu,
     ratios: {
-      mqttShadowVsBroker: Math.round((load.mqttSaturated.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
-      httpShadowVsBroker: Math.round((load.http.updatesPerSec / Math.max(1, load.broker.publishesPerSec)) * 100) / 100,
+      mqttShadowVsBroker: vsBroker(load.mqttSaturated?.updatesPerSec),
+      httpShadowVsBroker: vsBroker(load.http?.updatesPerSec),
     },
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
