@@ -65,6 +65,30 @@ describe('Function: applyUpdate', () => {
       expect((r.documents.current as { version: number }).version).toBe(2);
     });
 
+    it('builds accepted and documents when read, still describing their own update after later ones', () => {
+      const first = ok(applyUpdate(undefined, { state: { desired: { a: 1, n: { x: 1 } } }, clientToken: 't1' }, T0));
+      const second = ok(applyUpdate(first.next, { state: { desired: { a: 2, n: { x: null, y: 2 } } }, clientToken: 't2' }, T0 + 1000));
+      ok(applyUpdate(second.next, { state: { desired: null } }, T0 + 2000));
+      // read only now, after two more updates
+      expect(second.accepted).toEqual({
+        state: { desired: { a: 2, n: { x: null, y: 2 } } },
+        metadata: { desired: { a: { timestamp: S0 + 1 }, n: { x: { timestamp: S0 + 1 }, y: { timestamp: S0 + 1 } } } },
+        version: 2,
+        timestamp: S0 + 1,
+        clientToken: 't2',
+      });
+      expect(second.documents).toEqual({
+        previous: { state: { desired: { a: 1, n: { x: 1 } } }, metadata: { desired: { a: { timestamp: S0 }, n: { x: { timestamp: S0 } } } }, version: 1 },
+        current: {
+          state: { desired: { a: 2, n: { y: 2 } } },
+          metadata: { desired: { a: { timestamp: S0 + 1 }, n: { y: { timestamp: S0 + 1 } } } },
+          version: 2,
+        },
+        timestamp: S0 + 1,
+        clientToken: 't2',
+      });
+    });
+
     it('increments the version on every accepted update, even one that changes nothing', () => {
       const s = run({ state: { reported: { a: 1 } } }, { state: { reported: { a: 1 } } }, { state: {} });
       expect(s.version).toBe(3);

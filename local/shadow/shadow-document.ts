@@ -67,10 +67,13 @@ export type Rejected = { ok: false } & ShadowRejection;
 export interface UpdateSuccess {
   ok: true;
   next: StoredShadow;
-  /** body of `/update/accepted` and of the UpdateThingShadow HTTP response */
-  accepted: JsonObject;
-  /** body of `/update/documents` */
-  documents: JsonObject;
+  /**
+   * body of `/update/accepted` and of the UpdateThingShadow HTTP response; built
+   * when read (an MQTT update whose accepted topic nobody subscribes to never is)
+   */
+  readonly accepted: JsonObject;
+  /** body of `/update/documents`, built when read (most updates have no documents subscriber) */
+  readonly documents: JsonObject;
   /** body of `/update/delta`, present only when the delta is non-empty */
   delta?: JsonObject;
 }
@@ -265,19 +268,15 @@ export function applyUpdate(
     ? { state: cloneSections(current.state), metadata: cloneSections(current.metadata), version: currentVersion + 1, timestamp: ts }
     : { state: {}, metadata: {}, version: currentVersion + 1, timestamp: ts };
 
-  const acceptedState: JsonObject = {};
-  const acceptedMeta: JsonObject = {};
   const touched = state === null ? { desired: null, reported: null } : state;
   for (const section of ['desired', 'reported'] as const) {
     if (!Object.hasOwn(touched, section)) continue;
     const patch = touched[section];
     if (patch === undefined) continue;
-    acceptedState[section] = patch;
     if (patch === null) {
       // "desired": null removes the whole section
       delete next.state[section];
       delete next.metadata[section];
-      acceptedMeta[section] = { timestamp: ts };
       continue;
     }
     const target = next.state[section] ?? {};
@@ -291,20 +290,10 @@ export function applyUpdate(
       next.state[section] = target;
       next.metadata[section] = meta;
     }
-    acceptedMeta[section] = requestMetadata(patch, ts);
   }
   if (documentBytes(next) > limits.maxDocumentBytes) return reject(413, MESSAGES.tooLarge, clientToken);
 
-  // `/accepted` carries the fields as sent (`"state": null` included) with their metadata.
-  const accepted = withToken(
-    { state: state === null ? null : acceptedState, metadata: acceptedMeta, version: next.version, timestamp: ts },
-    clientToken,
-  );
-  const documents = withToken(
-    { previous: current ? snapshotOf(current) : null, current: snapshotOf(next), timestamp: ts },
-    clientToken,
-  );
-  const out: UpdateSuccess = { ok: true, next, accepted, documents };
+  const out = new AcceptedUpdate(current, next, state, ts, clientToken);
   const delta = computeDelta(next.state.desired, next.state.reported);
   if (Object.keys(delta).length > 0) {
     out.delta = withToken(
@@ -313,6 +302,52 @@ export function applyUpdate(
     );
   }
   return out;
+}
+
+/**
+ * A successful update whose response bodies are built on first read (a class, so
+ * the getters live on one prototype): `current` and `next` are never changed after
+ * the update (the next one builds a new document), so a later read gives the same
+ * bodies.
+ */
+class AcceptedUpdate implements UpdateSuccess {
+  readonly ok = true;
+  delta?: JsonObject;
+
+  constructor(
+    private readonly current: StoredShadow | undefined,
+    readonly next: StoredShadow,
+    private readonly state: ParsedUpdate['state'],
+    private readonly ts: number,
+    private readonly clientToken: string | undefined,
+  ) {}
+
+  get accepted(): JsonObject {
+    return acceptedDocument(this.state, this.next.version, this.ts, this.clientToken);
+  }
+
+  get documents(): JsonObject {
+    const { current, next } = this;
+    return withToken({ previous: current ? snapshotOf(current) : null, current: snapshotOf(next), timestamp: this.ts }, this.clientToken);
+  }
+}
+
+/**
+ * Body of `/update/accepted`: the fields as sent (`"state": null` included), each
+ * with its metadata, and the new version.
+ */
+function acceptedDocument(state: ParsedUpdate['state'], version: number, ts: number, clientToken: string | undefined): JsonObject {
+  const touched = state === null ? { desired: null, reported: null } : state;
+  const acceptedState: JsonObject = {};
+  const acceptedMeta: JsonObject = {};
+  for (const section of ['desired', 'reported'] as const) {
+    if (!Object.hasOwn(touched, section)) continue;
+    const patch = touched[section];
+    if (patch === undefined) continue;
+    acceptedState[section] = patch;
+    acceptedMeta[section] = patch === null ? { timestamp: ts } : requestMetadata(patch, ts);
+  }
+  return withToken({ state: state === null ? null : acceptedState, metadata: acceptedMeta, version, timestamp: ts }, clientToken);
 }
 
 /** Body of `/get/accepted` and GetThingShadow: state incl. delta, metadata, version. */

@@ -27,6 +27,7 @@ import {
   rejectionDocument,
   type ShadowLimits,
   type ShadowRejection,
+  type UpdateSuccess,
 } from './shadow-document';
 import type { ShadowStore } from './shadow-store';
 
@@ -55,6 +56,21 @@ export interface ShadowServiceOptions {
 
 /** Outcome of one operation: the response body or an AWS rejection. */
 export type ShadowOpResult = { ok: true; body: JsonObject } | Rejected;
+
+/** An update's result whose body (its accepted document) is built on first read. */
+class AcceptedResponse {
+  readonly ok = true;
+  constructor(private readonly update: UpdateSuccess) {}
+  get body(): JsonObject {
+    return this.update.accepted;
+  }
+}
+
+/** What an update publishes besides its accepted document (built on first read). */
+interface ResponseExtras {
+  delta?: JsonObject;
+  documents?: () => JsonObject;
+}
 
 /** Who is asking: the in-flight quota is per connection (MQTT client id). */
 export interface ShadowCaller {
@@ -220,7 +236,7 @@ export class ShadowService {
     thing: string,
     name: string | undefined,
     payload: Buffer | string,
-  ): Promise<{ response: ShadowOpResult; extra?: { delta?: JsonObject; documents?: JsonObject } }> {
+  ): Promise<{ response: ShadowOpResult; extra?: ResponseExtras }> {
     const decoded = decodePayload(payload);
     if (!decoded.ok) return { response: this.withRaw(decoded, payload) };
     const store = this.opts.store;
@@ -234,9 +250,10 @@ export class ShadowService {
       });
       if (!r.ok) return { response: this.withRaw(r, payload) };
       await store.put(thing, name, r.next);
-      const extra: { delta?: JsonObject; documents?: JsonObject } = { documents: r.documents };
+      // accepted and documents are built on first read: only for an HTTP caller or a subscriber
+      const extra: ResponseExtras = { documents: () => r.documents };
       if (r.delta) extra.delta = r.delta;
-      return { response: { ok: true, body: r.accepted }, extra };
+      return { response: new AcceptedResponse(r), extra };
     }
     const req = parseSimpleRequest(decoded.value);
     if (!req.ok) return { response: this.withRaw(req, payload) };
@@ -259,7 +276,7 @@ export class ShadowService {
     name: string | undefined,
     caller: ShadowCaller,
     result: ShadowOpResult,
-    extra: { delta?: JsonObject; documents?: JsonObject } = {},
+    extra: ResponseExtras = {},
   ): Promise<ShadowOpResult> {
     if (!result.ok) {
       this.count(`rejected.${result.code}`);
@@ -275,13 +292,15 @@ export class ShadowService {
     this.count(`accepted.${op}`);
     // Issued back to back in AWS's order (accepted, delta, documents); the broker
     // routes them in call order, so there is no need to wait for each in turn.
+    // A body is read (and so built) only when its topic has a subscriber.
     const sends: Array<Promise<void>> = [];
-    const send = (topic: string, body: JsonObject) => {
-      if (this.wanted(topic)) sends.push(this.publish(topic, body));
+    const send = (topic: string, body: () => JsonObject) => {
+      if (this.wanted(topic)) sends.push(this.publish(topic, body()));
     };
-    if (caller.via === 'mqtt' || op !== 'get') send(this.responseTopic(thing, name, op, 'accepted'), result.body);
-    if (extra.delta) send(this.responseTopic(thing, name, 'update', 'delta'), extra.delta);
-    if (extra.documents) send(this.responseTopic(thing, name, 'update', 'documents'), extra.documents);
+    if (caller.via === 'mqtt' || op !== 'get') send(this.responseTopic(thing, name, op, 'accepted'), () => result.body);
+    const { delta, documents } = extra;
+    if (delta) send(this.responseTopic(thing, name, 'update', 'delta'), () => delta);
+    if (documents) send(this.responseTopic(thing, name, 'update', 'documents'), documents);
     if (sends.length === 1) await sends[0];
     else if (sends.length > 1) await Promise.all(sends);
     return result;
