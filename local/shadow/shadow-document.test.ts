@@ -87,6 +87,9 @@ describe('Function: applyUpdate', () => {
         timestamp: S0 + 1,
         clientToken: 't2',
       });
+      // one body per update, however often it is read
+      expect(second.accepted).toBe(second.accepted);
+      expect(second.documents).toBe(second.documents);
     });
 
     it('increments the version on every accepted update, even one that changes nothing', () => {

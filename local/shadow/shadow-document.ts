@@ -69,10 +69,10 @@ export interface UpdateSuccess {
   next: StoredShadow;
   /**
    * body of `/update/accepted` and of the UpdateThingShadow HTTP response; built
-   * when read (an MQTT update whose accepted topic nobody subscribes to never is)
+   * on first read (an MQTT update whose accepted topic nobody subscribes to never is)
    */
   readonly accepted: JsonObject;
-  /** body of `/update/documents`, built when read (most updates have no documents subscriber) */
+  /** body of `/update/documents`, built on first read (most updates have no documents subscriber) */
   readonly documents: JsonObject;
   /** body of `/update/delta`, present only when the delta is non-empty */
   delta?: JsonObject;
@@ -322,13 +322,21 @@ class AcceptedUpdate implements UpdateSuccess {
     private readonly clientToken: string | undefined,
   ) {}
 
+  private acceptedBody?: JsonObject;
+  private documentsBody?: JsonObject;
+
   get accepted(): JsonObject {
-    return acceptedDocument(this.state, this.next.version, this.ts, this.clientToken);
+    this.acceptedBody ??= acceptedDocument(this.state, this.next.version, this.ts, this.clientToken);
+    return this.acceptedBody;
   }
 
   get documents(): JsonObject {
     const { current, next } = this;
-    return withToken({ previous: current ? snapshotOf(current) : null, current: snapshotOf(next), timestamp: this.ts }, this.clientToken);
+    this.documentsBody ??= withToken(
+      { previous: current ? snapshotOf(current) : null, current: snapshotOf(next), timestamp: this.ts },
+      this.clientToken,
+    );
+    return this.documentsBody;
   }
 }
 
