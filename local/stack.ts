@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { FUNCTION_NAMES, TIMESTREAM } from '../cloud-rules/rules';
+import { tuneGcForHost } from '../common/gc-tuning';
 import { type Logger, silentLogger } from '../common/logger';
 import { createTimestreamWriteClient } from '../functions/ingest/client';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
@@ -34,6 +35,11 @@ export interface LocalStackOptions {
   brokerLimits?: BrokerLimitsInput;
   /** waits before the rules runtime's Lambda retries (tests shorten them) */
   lambdaRetryDelaysMs?: readonly number[];
+  /**
+   * V8 tuning for the server process (common/gc-tuning.ts: no parallel scavenging
+   * on hosts with two CPUs or fewer); process-wide. Default true.
+   */
+  tuneGc?: boolean;
 }
 
 /** A running local IoT Core. Every part is reached through AWS wire protocols; the handles are for wiring and tests. */
@@ -74,6 +80,10 @@ export interface LocalStack {
  */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const logger = opts.logger ?? silentLogger();
+  if (opts.tuneGc !== false) {
+    const gc = tuneGcForHost();
+    if (!gc.parallelScavenge) logger.info({ cpus: gc.cpus }, 'V8 parallel scavenging turned off on this small host');
+  }
   const host = opts.host ?? '127.0.0.1';
   const region = opts.region ?? DEFAULT_REGION;
   const dataDir = opts.dataDir;
