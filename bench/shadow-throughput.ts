@@ -14,6 +14,10 @@
  *     [--phases broker,mqttSaturated,http,mqttPaced]   (a subset, e.g. to repeat one phase)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
+ * The server is the stack as `pulsepet up` runs it (on a host with two CPUs or
+ * fewer that includes common/gc-tuning.ts); on such a host the load generator runs
+ * with the same V8 setting (`loadGeneratorNodeFlags` in the output).
+ *
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +27,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
 import { startShadowHarness } from '../local/shadow/testing/harness';
 
 const Flags = z.object({
@@ -155,6 +160,10 @@ try {
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
+  // The load generator shares this host with the server: on a small one its own GC
+  // helper threads would take the server's core, so it gets the server's tuning
+  // (common/gc-tuning.ts). Reported in the output.
+  const loadGeneratorNodeFlags = availableParallelism() <= SMALL_HOST_MAX_CPUS ? ['--no-parallel-scavenge'] : [];
   // Server-side update → delta time (update PUBLISH routed to the shadow service →
   // delta handed to the broker), per phase: with the client-side figure it tells the
   // server's share of the latency from the network's and the load generator's. The
@@ -178,7 +187,7 @@ try {
     }
     return publish(topic, payload, options);
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
+  const child = spawn(process.execPath, [...loadGeneratorNodeFlags, '--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -289,6 +298,7 @@ try {
     things: flags.things,
     secondsPerPhase: flags.seconds,
     cores: availableParallelism(),
+    loadGeneratorNodeFlags,
     provisionMs,
     limits: h.shadows.service.limits,
     baseline: { brokerQos1PublishesPerSec: load.broker?.publishesPerSec },
