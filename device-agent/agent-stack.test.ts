@@ -212,7 +212,9 @@ describe('pulsepet agent against the local stack', () => {
       release?.();
       await until(async () => (await shadow(dev.thing, 'pet')).state.reported?.mood === 'tired', 'final report');
       expect(frames.map((f) => f.mood)).toEqual(['happy', 'tired']);
-      expect(agent.logs.some((l) => l.msg === 'shadow request rejected' && l.code === 409)).toBe(true);
+      // The agent logs asynchronously (pino to stderr, not synced): its log line may
+      // reach us after the shadow traffic that followed it, so wait for it.
+      await agent.waitForLog((l) => l.msg === 'shadow request rejected' && l.code === 409, 10_000);
       const doc = await shadow(dev.thing, 'pet');
       expect(doc.state.delta).toBeUndefined();
       expect(doc.state.reported).toMatchObject({ mood: 'tired', message: 'two' });
