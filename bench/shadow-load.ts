@@ -217,7 +217,6 @@ async function httpShadow(seconds: number) {
   return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, errors, latency: summary(lat) };
 }
 
-/** Tells the parent a phase starts (it samples its event-loop delay per phase). */
 /** This (client) process's CPU per phase, to see how the two cores were shared. */
 const clientCpuMs: Record<string, number> = {};
 /**
@@ -230,6 +229,7 @@ clientLoop.enable();
 let cpuPhase: string | undefined;
 let cpuAt = process.cpuUsage();
 
+/** Tells the parent a phase starts (it samples its event-loop delay per phase). */
 function phase(name: string): void {
   if (cpuPhase !== undefined) {
     const used = process.cpuUsage(cpuAt);
