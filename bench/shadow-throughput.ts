@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
  *     [--phases broker,mqttSaturated,http,mqttPaced]   (a subset, e.g. to repeat one phase)
+ *     [--pin on]   (server event loop on CPU 0, load generator on CPU 1; needs taskset)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
  * The server is the stack as `pulsepet up` runs it (on a host with two CPUs or
@@ -20,7 +21,7 @@
  *
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -41,6 +42,12 @@ const Flags = z.object({
     .default('broker,mqttSaturated,http,mqttPaced')
     .transform((s) => s.split(',').filter((p) => p !== ''))
     .pipe(z.array(z.enum(['broker', 'mqttSaturated', 'http', 'mqttPaced'])).min(1)),
+  /**
+   * `on`: the server's event-loop thread runs on CPU 0 and the load generator on
+   * CPU 1 (taskset), so the OS cannot put the two busy loops on one CPU while the
+   * other idles; the server's other threads are left free
+   */
+  pin: z.enum(['on', 'off']).default('off'),
   /** write a CPU profile of the server process for this phase (e.g. mqttSaturated) */
   'cpu-prof-phase': z.string().optional(),
   'cpu-prof-dir': z.string().default('.'),
@@ -117,6 +124,17 @@ async function serviceInProcess(things: string[], seconds: number) {
   return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, roundLatency: { p50Ms: at(0.5), p99Ms: at(0.99) } };
 }
 
+/**
+ * `--pin on`: moves this process's main thread (the server's event loop; threads
+ * already started keep their CPUs) to CPU 0 and tells where the load generator goes.
+ */
+function pinServerLoop(): { serverEventLoopCpu: number; loadGeneratorCpu: number } {
+  if (availableParallelism() < 2) throw new Error('--pin on needs at least 2 CPUs');
+  const r = spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`--pin on needs taskset (util-linux): ${r.error?.message ?? r.stderr}`);
+  return { serverEventLoopCpu: 0, loadGeneratorCpu: 1 };
+}
+
 const flags = parseArgs(process.argv.slice(2));
 const h = await startShadowHarness();
 const work = mkdtempSync(join(tmpdir(), 'pp-shadow-bench-'));
@@ -187,7 +205,9 @@ try {
     }
     return publish(topic, payload, options);
   };
-  const child = spawn(process.execPath, [...loadGeneratorNodeFlags, '--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile], {
+  const loadArgs = [...loadGeneratorNodeFlags, '--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile];
+  const pinned = flags.pin === 'on' ? pinServerLoop() : undefined;
+  const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', String(pinned.loadGeneratorCpu), process.execPath, ...loadArgs] : loadArgs, {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -299,6 +319,7 @@ try {
     secondsPerPhase: flags.seconds,
     cores: availableParallelism(),
     loadGeneratorNodeFlags,
+    pinned: pinned ?? false,
     provisionMs,
     limits: h.shadows.service.limits,
     baseline: { brokerQos1PublishesPerSec: load.broker?.publishesPerSec },
