@@ -9,6 +9,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { latencySummary } from './latency';
 
 const InputSchema = z.object({
   mqttUrl: z.string(),
@@ -29,17 +30,6 @@ if (!file) throw new Error('usage: shadow-load <input.json>');
 const input: Input = InputSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 /** AWS: 20 shadow requests per second per thing, so one thing sends at most every 50 ms. */
 const MIN_GAP_MS = 50;
-
-function pct(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const v = sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-  return v === undefined ? null : Math.round(v * 100) / 100;
-}
-
-function summary(lat: number[]) {
-  const s = [...lat].sort((a, b) => a - b);
-  return { n: s.length, p50Ms: pct(s, 50), p99Ms: pct(s, 99), maxMs: pct(s, 100) };
-}
 
 async function connectAll(): Promise<MqttClient[]> {
   const out: MqttClient[] = [];
@@ -97,7 +87,7 @@ interface ShadowRun {
   updatesPerSec: number;
   accepted: number;
   rejected: Record<string, number>;
-  deltaLatency: ReturnType<typeof summary>;
+  deltaLatency: ReturnType<typeof latencySummary>;
 }
 
 /**
@@ -174,7 +164,7 @@ async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number)
     }),
   );
   const secs = (performance.now() - started) / 1000;
-  return { updatesPerSec: Math.round(accepted / secs), accepted, rejected, deltaLatency: summary(deltaLat) };
+  return { updatesPerSec: Math.round(accepted / secs), accepted, rejected, deltaLatency: latencySummary(deltaLat) };
 }
 
 async function httpShadow(seconds: number) {
@@ -214,7 +204,7 @@ async function httpShadow(seconds: number) {
     }),
   );
   client.destroy();
-  return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, errors, latency: summary(lat) };
+  return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, errors, latency: latencySummary(lat) };
 }
 
 /** This (client) process's CPU per phase, to see how the two cores were shared. */

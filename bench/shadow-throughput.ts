@@ -29,7 +29,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
+import { parseShadowTopic } from '../protocol/topics';
 import { startShadowHarness } from '../local/shadow/testing/harness';
+import { latencySummary } from './latency';
 
 const Flags = z.object({
   things: z.coerce.number().int().min(1).max(5000).default(1000),
@@ -188,20 +190,18 @@ try {
   // bench keeps one update in flight per thing, so the thing name is the key.
   const updateSeenAt = new Map<string, number>();
   let serverDeltaMs: number[] = [];
-  const serverUpdateToDelta: Record<string, { n: number; p50Ms: number; p99Ms: number; maxMs: number }> = {};
-  const thingOf = (topic: string) => topic.slice('$aws/things/'.length, topic.indexOf('/', '$aws/things/'.length));
+  const serverUpdateToDelta: Record<string, ReturnType<typeof latencySummary>> = {};
   h.bus.onPublish('$aws/things/+/shadow/update', (msg) => {
-    updateSeenAt.set(thingOf(msg.topic), performance.now());
+    const t = parseShadowTopic(msg.topic);
+    if (t) updateSeenAt.set(t.thing, performance.now());
   });
   const publish = h.bus.publish.bind(h.bus);
   h.bus.publish = (topic, payload, options) => {
-    if (topic.endsWith('/shadow/update/delta')) {
-      const thing = thingOf(topic);
-      const seen = updateSeenAt.get(thing);
-      if (seen !== undefined) {
-        serverDeltaMs.push(performance.now() - seen);
-        updateSeenAt.delete(thing);
-      }
+    const t = topic.endsWith('/shadow/update/delta') ? parseShadowTopic(topic) : undefined;
+    const seen = t ? updateSeenAt.get(t.thing) : undefined;
+    if (t && seen !== undefined) {
+      serverDeltaMs.push(performance.now() - seen);
+      updateSeenAt.delete(t.thing);
     }
     return publish(topic, payload, options);
   };
@@ -248,11 +248,7 @@ try {
         gcMaxMs: Math.round(gcMax * 100) / 100,
         gcTotalMs: Math.round(gcTotal),
       };
-      if (serverDeltaMs.length > 0) {
-        const sorted = serverDeltaMs.sort((a, b) => a - b);
-        const at = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
-        serverUpdateToDelta[current] = { n: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
-      }
+      if (serverDeltaMs.length > 0) serverUpdateToDelta[current] = latencySummary(serverDeltaMs);
       const used = process.cpuUsage(cpuAtPhaseStart);
       cpuMsPerPhase[current] = Math.round((used.user + used.system) / 1000);
     }
