@@ -63,9 +63,13 @@ export class RateLimiter {
   }
 }
 
+/** {@link InFlight.leave} calls between sweeps of idle keys. */
+const IN_FLIGHT_SWEEP_EVERY = 10_000;
+
 /** Counts requests started but not yet answered, per key. */
 export class InFlight {
   private readonly counts = new Map<string, number>();
+  private leavesUntilSweep = IN_FLIGHT_SWEEP_EVERY;
 
   constructor(private readonly max: number) {}
 
@@ -78,12 +82,22 @@ export class InFlight {
   }
 
   leave(key: string): void {
-    const n = (this.counts.get(key) ?? 1) - 1;
-    if (n <= 0) this.counts.delete(key);
-    else this.counts.set(key, n);
+    // A key that drops to 0 keeps its entry until the next sweep: deleting it and
+    // adding it back on the connection's next request (thousands a second) makes
+    // V8 rebuild the map's table again and again, and each copy outlives a
+    // young-generation GC.
+    this.counts.set(key, Math.max(0, (this.counts.get(key) ?? 1) - 1));
+    if (--this.leavesUntilSweep > 0) return;
+    this.leavesUntilSweep = IN_FLIGHT_SWEEP_EVERY;
+    for (const [k, n] of this.counts) if (n === 0) this.counts.delete(k);
   }
 
   count(key: string): number {
     return this.counts.get(key) ?? 0;
+  }
+
+  /** Keys currently held, idle ones included until the next sweep (tests). */
+  get size(): number {
+    return this.counts.size;
   }
 }
