@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { z } from 'zod';
-import { latencySummary } from './latency';
+import { FleetConnection } from '../simulators/fleet-connection';
+import { latencySummary, PACED_WARMUP_MS } from './latency';
+import { type RoundTrip, type RoundTripDevice, type RoundTripRun, runRoundTrips } from './round-trip';
 
 const InputSchema = z.object({
   mqttUrl: z.string(),
@@ -19,8 +21,10 @@ const InputSchema = z.object({
   seconds: z.number().positive(),
   httpConcurrency: z.number().int().positive(),
   latencyRatePerThing: z.number().positive(),
+  /** the devices' MQTT client: MQTT.js, or the fleet simulators' lean connection */
+  client: z.enum(['mqttjs', 'fleet']),
   /** the measured phases to run (subscribe always runs) */
-  phases: z.array(z.enum(['broker', 'mqttSaturated', 'http', 'mqttPaced'])),
+  phases: z.array(z.enum(['broker', 'mqttSaturated', 'http', 'brokerPaced', 'mqttPaced'])),
   devices: z.array(z.object({ thing: z.string(), certificatePem: z.string(), privateKeyPem: z.string() })).min(1),
 });
 type Input = z.infer<typeof InputSchema>;
@@ -31,39 +35,73 @@ const input: Input = InputSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 /** AWS: 20 shadow requests per second per thing, so one thing sends at most every 50 ms. */
 const MIN_GAP_MS = 50;
 
-async function connectAll(): Promise<MqttClient[]> {
-  const out: MqttClient[] = [];
+/** What the phases need of a device's MQTT connection, whichever client it is. */
+interface Device extends RoundTripDevice {
+  subscribe(filters: Record<string, 0 | 1>): Promise<unknown>;
+  end(): void;
+}
+
+function connectMqttJs(d: Input['devices'][number]): Promise<Device> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(input.mqttUrl, {
+      protocolVersion: 4,
+      clientId: d.thing,
+      key: d.privateKeyPem,
+      cert: d.certificatePem,
+      ca: input.caPem,
+      servername: 'localhost',
+      reconnectPeriod: 0,
+      connectTimeout: 30_000,
+    });
+    c.once('connect', () => {
+      // No Nagle on the devices' side: a publish is not held back waiting for the
+      // ACK of an earlier segment (the broker sets TCP_NODELAY on its side too), so
+      // the figures measure the broker and the shadow service, not TCP coalescing.
+      (c.stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
+      resolve({
+        name: d.thing,
+        publish: async (topic, payload, qos) => {
+          // QoS 0 without publishAsync: nothing to wait for, and no promise machinery per message
+          if (qos === 0) c.publish(topic, payload, { qos });
+          else await c.publishAsync(topic, payload, { qos });
+        },
+        subscribe: (filters) => c.subscribeAsync(Object.fromEntries(Object.entries(filters).map(([f, qos]) => [f, { qos }]))),
+        onMessage: (h) => {
+          c.removeAllListeners('message');
+          c.on('message', h);
+        },
+        end: () => c.end(true),
+      });
+    });
+    c.once('error', reject);
+  });
+}
+
+async function connectFleet(d: Input['devices'][number]): Promise<Device> {
+  const url = new URL(input.mqttUrl);
+  const c = await FleetConnection.connect({
+    host: url.hostname,
+    port: Number(url.port),
+    clientId: d.thing,
+    cert: d.certificatePem,
+    key: d.privateKeyPem,
+    ca: input.caPem,
+    servername: 'localhost',
+  });
+  return { name: d.thing, publish: (t, p, q) => c.publish(t, p, q), subscribe: (f) => c.subscribe(f), onMessage: (h) => c.onMessage(h), end: () => c.destroy() };
+}
+
+async function connectAll(): Promise<Device[]> {
+  const out: Device[] = [];
+  const connectOne = input.client === 'fleet' ? connectFleet : connectMqttJs;
   for (let i = 0; i < input.devices.length; i += 50) {
-    const batch = input.devices.slice(i, i + 50).map(
-      (d) =>
-        new Promise<MqttClient>((resolve, reject) => {
-          const c = mqtt.connect(input.mqttUrl, {
-            protocolVersion: 4,
-            clientId: d.thing,
-            key: d.privateKeyPem,
-            cert: d.certificatePem,
-            ca: input.caPem,
-            servername: 'localhost',
-            reconnectPeriod: 0,
-            connectTimeout: 30_000,
-          });
-          c.once('connect', () => {
-            // No Nagle on the devices' side: a publish is not held back waiting for the
-            // ACK of an earlier segment (the broker sets TCP_NODELAY on its side too), so
-            // the figures measure the broker and the shadow service, not TCP coalescing.
-            (c.stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
-            resolve(c);
-          });
-          c.once('error', reject);
-        }),
-    );
-    out.push(...(await Promise.all(batch)));
+    out.push(...(await Promise.all(input.devices.slice(i, i + 50).map(connectOne))));
   }
   return out;
 }
 
 /** Baseline: QoS 1 publishes on each device's own topic, closed loop, same pacing rule off. */
-async function brokerBaseline(clients: MqttClient[], seconds: number) {
+async function brokerBaseline(clients: Device[], seconds: number) {
   let acked = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -73,7 +111,7 @@ async function brokerBaseline(clients: MqttClient[], seconds: number) {
       // a few in flight per connection, under IoT Core's 100 publishes/s per connection
       while (performance.now() < end) {
         const t = performance.now();
-        await c.publishAsync(topic, '{"bench":true}', { qos: 1 });
+        await c.publish(topic, '{"bench":true}', 1);
         acked++;
         const gap = 10 - (performance.now() - t);
         if (gap > 0) await new Promise((r) => setTimeout(r, gap));
@@ -83,88 +121,62 @@ async function brokerBaseline(clients: MqttClient[], seconds: number) {
   return { publishesPerSec: Math.round(acked / ((performance.now() - started) / 1000)), publishes: acked };
 }
 
+/** A shadow phase's figures (the delta is the update's answer). */
 interface ShadowRun {
   updatesPerSec: number;
   accepted: number;
   rejected: Record<string, number>;
-  deltaLatency: ReturnType<typeof latencySummary>;
+  unanswered: number;
+  deltaLatency: RoundTripRun['latency'];
+  warmup?: RoundTripRun['warmup'];
 }
 
 /**
  * Like the agent after it connects, every device subscribes once to its shadow's
- * update/delta and update/rejected (QoS 0). Done once, before the shadow phases and
- * outside them: a thousand SUBSCRIBEs at once keep the broker busy for 100-200 ms
- * (authorization, retained lookup, SUBACK writes over TLS), which used to fall
- * inside the update → delta window and set its p99. Reported as its own figure.
+ * update/delta and update/rejected (QoS 0), and to its echo topic for the broker
+ * baseline. Done once, before the shadow phases and outside them: a thousand
+ * SUBSCRIBEs at once keep the broker busy for 100-200 ms (authorization, retained
+ * lookup, SUBACK writes over TLS), which used to fall inside the update → delta
+ * window and set its p99. Reported as its own figure.
  */
-async function subscribeAll(clients: MqttClient[]) {
+async function subscribeAll(clients: Device[]) {
   const started = performance.now();
   await Promise.all(
-    clients.map((c, i) => {
-      const base = `$aws/things/${input.devices[i]?.thing}/shadow/update`;
-      return c.subscribeAsync({ [`${base}/delta`]: { qos: 0 }, [`${base}/rejected`]: { qos: 0 } });
+    clients.map((c) => {
+      const base = `$aws/things/${c.name}/shadow/update`;
+      return c.subscribe({ [`${base}/delta`]: 0, [`${base}/rejected`]: 0, [BROKER_ECHO.topic(c.name)]: 0 });
     }),
   );
-  return { subscriptions: clients.length * 2, allSubackMs: Math.round(performance.now() - started) };
+  return { subscriptions: clients.length * 3, allSubackMs: Math.round(performance.now() - started) };
 }
 
 /**
  * Each device updates its own shadow's desired state (a new `seq` each time, so
  * every accepted update has a delta) and, like the agent, is subscribed to
  * update/delta and update/rejected only ({@link subscribeAll}); the delta is the
- * acknowledgement it waits for. `gapMs` paces each thing.
+ * acknowledgement it waits for.
  */
-async function mqttShadow(clients: MqttClient[], seconds: number, gapMs: number): Promise<ShadowRun> {
-  const deltaLat: number[] = [];
-  const rejected: Record<string, number> = {};
-  let accepted = 0;
-  const end = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    clients.map(async (c, i) => {
-      const thing = input.devices[i]?.thing ?? '';
-      const base = `$aws/things/${thing}/shadow/update`;
-      const sentAt = new Map<string, number>();
-      let answer: (() => void) | undefined;
-      c.removeAllListeners('message');
-      c.on('message', (topic, buf) => {
-        const body = JSON.parse(buf.toString('utf8')) as { clientToken?: string; code?: number };
-        const t0 = body.clientToken ? sentAt.get(body.clientToken) : undefined;
-        if (t0 === undefined) return;
-        sentAt.delete(body.clientToken as string);
-        if (topic.endsWith('/delta')) {
-          accepted++;
-          deltaLat.push(performance.now() - t0);
-        } else {
-          rejected[String(body.code)] = (rejected[String(body.code)] ?? 0) + 1;
-        }
-        answer?.();
-      });
-      // Independent devices are not in lockstep: spread the first update over one period.
-      await new Promise((r) => setTimeout(r, Math.random() * gapMs));
-      let seq = 0;
-      while (performance.now() < end) {
-        const t = performance.now();
-        const token = `${thing}-${seq}`;
-        sentAt.set(token, t);
-        // answered by the delta (or rejection), or given up after 5 s; the timer is
-        // cleared on the answer so thousands of pending 5 s timers do not pile up in
-        // the load generator's heap (and its GC pauses into the figures)
-        let giveUp: NodeJS.Timeout | undefined;
-        const answered = new Promise<void>((r) => {
-          answer = r;
-          giveUp = setTimeout(r, 5000);
-        });
-        c.publish(base, JSON.stringify({ state: { desired: { seq: seq++, mood: 'calm' } }, clientToken: token }), { qos: 0 });
-        await answered;
-        clearTimeout(giveUp);
-        const gap = gapMs - (performance.now() - t);
-        if (gap > 0) await new Promise((r) => setTimeout(r, gap));
-      }
-    }),
-  );
-  const secs = (performance.now() - started) / 1000;
-  return { updatesPerSec: Math.round(accepted / secs), accepted, rejected, deltaLatency: latencySummary(deltaLat) };
+const SHADOW_UPDATE: RoundTrip = {
+  topic: (thing) => `$aws/things/${thing}/shadow/update`,
+  body: (seq, token) => JSON.stringify({ state: { desired: { seq, mood: 'calm' } }, clientToken: token }),
+  acceptedSuffix: '/delta',
+};
+
+/**
+ * The broker alone, at the paced phase's rate: a publish on the device's own
+ * telemetry namespace (which no rule reads) that comes back to it.
+ */
+const BROKER_ECHO: RoundTrip = {
+  topic: (thing) => `dt/pulsepet/${thing}/bench-echo`,
+  body: (seq, token) => JSON.stringify({ seq, mood: 'calm', clientToken: token }),
+  acceptedSuffix: '/bench-echo',
+};
+
+async function mqttShadow(clients: Device[], seconds: number, gapMs: number, warmupMs = 0): Promise<ShadowRun> {
+  const r = await runRoundTrips(clients, { seconds, gapMs, trip: SHADOW_UPDATE, warmupMs });
+  const run: ShadowRun = { updatesPerSec: r.perSec, accepted: r.accepted, rejected: r.rejected, unanswered: r.unanswered, deltaLatency: r.latency };
+  if (r.warmup) run.warmup = r.warmup;
+  return run;
 }
 
 async function httpShadow(seconds: number) {
@@ -280,10 +292,16 @@ if (runs.has('http')) {
   http = await httpShadow(input.seconds);
   settleAfterHttpMs = await settle('http');
 }
+let brokerPaced: { roundTripsPerSec: number; roundTrips: number; unanswered: number; roundTripLatency: RoundTripRun['latency']; warmup: RoundTripRun['warmup'] } | undefined;
+if (runs.has('brokerPaced')) {
+  phase('brokerPaced');
+  const r = await runRoundTrips(clients, { seconds: input.seconds, gapMs: 1000 / input.latencyRatePerThing, trip: BROKER_ECHO, warmupMs: PACED_WARMUP_MS });
+  brokerPaced = { roundTripsPerSec: r.perSec, roundTrips: r.accepted, unanswered: r.unanswered, roundTripLatency: r.latency, warmup: r.warmup };
+}
 let mqttPaced: ShadowRun | undefined;
 if (runs.has('mqttPaced')) {
   phase('mqttPaced');
-  mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing);
+  mqttPaced = await mqttShadow(clients, input.seconds, 1000 / input.latencyRatePerThing, PACED_WARMUP_MS);
 }
 phase('end');
 process.stdin.destroy();
@@ -294,9 +312,10 @@ const result = {
   subscribe,
   mqttSaturated,
   http,
+  brokerPaced,
   mqttPaced,
   clientCpuMs,
   clientEventLoopDelay,
 };
-for (const c of clients) c.end(true);
+for (const c of clients) c.end();
 process.stdout.write(`${JSON.stringify(result)}\n`);

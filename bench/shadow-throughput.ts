@@ -1,9 +1,14 @@
 /**
  * Shadow benchmark: updates/s across N things (default 1,000) over MQTT (device
  * certificates, reserved topics) and over HTTP (real data-plane client), and the
- * update → delta latency a subscribed device sees, against the broker-only QoS 1
- * publish rate measured in the same run as the baseline. AWS quotas stay on (20
- * requests/s per thing, 10 in flight), so each thing is paced at ≤ 20 updates/s.
+ * update → delta latency a subscribed device sees, against baselines measured in
+ * the same run: the broker-only QoS 1 publish rate and, at the paced phase's rate,
+ * the broker-only round trip (a device's publish delivered back to it,
+ * `brokerPaced`), which is the floor the update → delta latency sits on
+ * (bench/echo-reference.ts measures the floors under that one: mosquitto and
+ * plain aedes). AWS quotas stay on (20 requests/s per thing, 10 in flight), so
+ * each thing is paced at ≤ 20 updates/s. Paced phases leave their first second
+ * out of the latency figures (`warmup`).
  * Devices subscribe once (like the agent), in their own `subscribe` phase; before
  * each measured MQTT phase the run waits for the server's event loop to be quiet
  * (connect burst → presence events → rules → telemetry store) and reports how long
@@ -11,7 +16,8 @@
  * update → delta figures.
  *
  *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
- *     [--phases broker,mqttSaturated,http,mqttPaced]   (a subset, e.g. to repeat one phase)
+ *     [--phases broker,mqttSaturated,http,brokerPaced,mqttPaced]   (a subset, e.g. to repeat one phase)
+ *     [--client mqttjs|fleet]   (the devices' MQTT client: MQTT.js, or simulators/fleet-connection.ts)
  *     [--pin on]   (server event loop on CPU 0, load generator on CPU 1; needs taskset)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
@@ -31,25 +37,31 @@ import { z } from 'zod';
 import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
 import { parseShadowTopic } from '../protocol/topics';
 import { startShadowHarness } from '../local/shadow/testing/harness';
-import { latencySummary } from './latency';
+import { latencySummary, PACED_PHASES, PACED_WARMUP_MS } from './latency';
 
 const Flags = z.object({
   things: z.coerce.number().int().min(1).max(5000).default(1000),
-  seconds: z.coerce.number().positive().max(120).default(8),
+  /** per phase; at least 2 (paced phases measure latency after their first second) */
+  seconds: z.coerce.number().min(2).max(120).default(8),
   'http-concurrency': z.coerce.number().int().min(1).max(512).default(32),
   'latency-rate': z.coerce.number().positive().max(20).default(1),
   /** comma-separated measured phases to run, in their fixed order (subscribe always runs) */
   phases: z
     .string()
-    .default('broker,mqttSaturated,http,mqttPaced')
+    .default('broker,mqttSaturated,http,brokerPaced,mqttPaced')
     .transform((s) => s.split(',').filter((p) => p !== ''))
-    .pipe(z.array(z.enum(['broker', 'mqttSaturated', 'http', 'mqttPaced'])).min(1)),
+    .pipe(z.array(z.enum(['broker', 'mqttSaturated', 'http', 'brokerPaced', 'mqttPaced'])).min(1)),
   /**
    * `on`: the server's event-loop thread runs on CPU 0 and the load generator on
    * CPU 1 (taskset), so the OS cannot put the two busy loops on one CPU while the
    * other idles; the server's other threads are left free
    */
   pin: z.enum(['on', 'off']).default('off'),
+  /**
+   * the devices' MQTT client: `mqttjs` (MQTT.js) or `fleet` (the fleet simulators'
+   * lean connection, simulators/fleet-connection.ts)
+   */
+  client: z.enum(['mqttjs', 'fleet']).default('mqttjs'),
   /** write a CPU profile of the server process for this phase (e.g. mqttSaturated) */
   'cpu-prof-phase': z.string().optional(),
   'cpu-prof-dir': z.string().default('.'),
@@ -161,6 +173,7 @@ try {
       seconds: flags.seconds,
       httpConcurrency: flags['http-concurrency'],
       latencyRatePerThing: flags['latency-rate'],
+      client: flags.client,
       phases: flags.phases,
       devices,
     }),
@@ -190,6 +203,8 @@ try {
   // bench keeps one update in flight per thing, so the thing name is the key.
   const updateSeenAt = new Map<string, number>();
   let serverDeltaMs: number[] = [];
+  /** paced phases measure from their second second (PACED_WARMUP_MS), like the load generator */
+  let measureFrom = 0;
   const serverUpdateToDelta: Record<string, ReturnType<typeof latencySummary>> = {};
   h.bus.onPublish('$aws/things/+/shadow/update', (msg) => {
     const t = parseShadowTopic(msg.topic);
@@ -199,9 +214,11 @@ try {
   h.bus.publish = (topic, payload, options) => {
     const t = topic.endsWith('/shadow/update/delta') ? parseShadowTopic(topic) : undefined;
     const seen = t ? updateSeenAt.get(t.thing) : undefined;
-    if (t && seen !== undefined) {
+    if (t && seen !== undefined && seen >= 0 && seen >= measureFrom) {
       serverDeltaMs.push(performance.now() - seen);
-      updateSeenAt.delete(t.thing);
+      // marked answered rather than deleted: delete-then-set churn makes V8 rebuild
+      // the map's table, and those copies outlive young GCs in the measured server
+      updateSeenAt.set(t.thing, -1);
     }
     return publish(topic, payload, options);
   };
@@ -256,6 +273,7 @@ try {
     loop.reset();
     serverDeltaMs = [];
     updateSeenAt.clear();
+    measureFrom = performance.now() + (next !== undefined && PACED_PHASES.has(next) ? PACED_WARMUP_MS : 0);
     gcMax = 0;
     gcTotal = 0;
     current = next;
@@ -288,6 +306,7 @@ try {
     broker?: { publishesPerSec: number; publishes: number };
     mqttSaturated?: { updatesPerSec: number; accepted: number };
     http?: { updatesPerSec: number; accepted: number };
+    brokerPaced?: { roundTripLatency: unknown; roundTrips: number };
     mqttPaced?: { accepted: number };
   };
   /** server CPU microseconds per operation of a phase */
@@ -297,6 +316,7 @@ try {
     msPerPhase: cpuMsPerPhase,
     usPerBrokerPublish: perOp('broker', load.broker?.publishes),
     usPerMqttUpdateSaturated: perOp('mqttSaturated', load.mqttSaturated?.accepted),
+    usPerBrokerRoundTripPaced: perOp('brokerPaced', load.brokerPaced?.roundTrips),
     usPerMqttUpdatePaced: perOp('mqttPaced', load.mqttPaced?.accepted),
     usPerHttpUpdate: perOp('http', load.http?.accepted),
   };
@@ -313,12 +333,13 @@ try {
     bench: 'shadow-throughput',
     things: flags.things,
     secondsPerPhase: flags.seconds,
+    client: flags.client,
     cores: availableParallelism(),
     loadGeneratorNodeFlags,
     pinned: pinned ?? false,
     provisionMs,
     limits: h.shadows.service.limits,
-    baseline: { brokerQos1PublishesPerSec: load.broker?.publishesPerSec },
+    baseline: { brokerQos1PublishesPerSec: load.broker?.publishesPerSec, brokerRoundTripPaced: load.brokerPaced?.roundTripLatency },
     ...load,
     serviceInProcess: inProcess,
     serverEventLoopDelay,

@@ -22,6 +22,8 @@ export interface DeviceFiles {
 
 export interface Mosquitto {
   port: number;
+  /** the broker's process id (benchmarks read its CPU time) */
+  pid: number;
   dir: string;
   ca: CaMaterial;
   endpoint: string;
@@ -126,6 +128,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
   }
   return {
     port,
+    pid: child.pid ?? 0,
     dir,
     ca,
     endpoint: `mqtts://localhost:${port}`,
