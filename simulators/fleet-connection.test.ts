@@ -208,6 +208,38 @@ describe('Class: FleetConnection', () => {
       await expect(connect()).rejects.toThrow(/CONNACK refused: not authorized/);
     });
 
+    it('pings every ¾ keep-alive interval and closes when the broker stops answering', async () => {
+      let answered = 0;
+      let twoAnswered: () => void = () => {};
+      const twoPings = new Promise<void>((r) => {
+        twoAnswered = r;
+      });
+      script = (socket) => {
+        socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+        socket.on('data', (d: Buffer) => {
+          // answer the first two PINGREQs, then go silent
+          if (d[0] !== 0xc0 || answered >= 2) return;
+          socket.write(Buffer.from([0xd0, 0x00]));
+          if (++answered === 2) twoAnswered();
+        });
+      };
+      const c = await FleetConnection.connect({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        clientId: 'framer',
+        ...device,
+        ca: ca.certificatePem,
+        servername: 'localhost',
+        keepAliveSeconds: 1,
+      });
+      const closed = new Promise<Error | undefined>((resolve) => c.onClose(resolve));
+      await twoPings;
+      // answered pings keep it open
+      expect(c.isOpen).toBe(true);
+      const err = await closed;
+      expect(err?.message).toMatch(/framer: no PINGRESP within 750 ms/);
+    });
+
     it('closes with a protocol error on a malformed remaining length', async () => {
       script = (socket) => {
         socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));

@@ -80,6 +80,8 @@ export class FleetConnection {
   private closing = false;
   private closeError: Error | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
+  /** reads from the socket so far (the keep-alive check compares it between pings) */
+  private chunksReceived = 0;
   /** set while connecting: receives the CONNACK return code */
   private onConnack: ((code: number) => void) | undefined;
 
@@ -213,8 +215,18 @@ export class FleetConnection {
     this.socket.on('close', () => this.finish());
     if (keepAliveSeconds > 0) {
       // A PINGREQ when nothing was sent for a while would need write tracking; one
-      // every keep-alive interval is as valid and cheaper [MQTT-3.1.2-23].
-      this.keepAlive = setInterval(() => this.socket.write(Buffer.from([0xc0, 0x00])), keepAliveSeconds * 750);
+      // every ¾ keep-alive interval is as valid and cheaper [MQTT-3.1.2-23]. Nothing
+      // at all from the broker since the previous one, not even its PINGRESP: the
+      // connection is dead, so close it (MQTT 3.1.1 section 3.1.2.10).
+      let seen = -1;
+      this.keepAlive = setInterval(() => {
+        if (seen === this.chunksReceived) {
+          this.abort(`no PINGRESP within ${keepAliveSeconds * 750} ms`);
+          return;
+        }
+        seen = this.chunksReceived;
+        this.socket.write(Buffer.from([0xc0, 0x00]));
+      }, keepAliveSeconds * 750);
       this.keepAlive.unref();
     }
   }
@@ -248,6 +260,7 @@ export class FleetConnection {
 
   /** Splits the byte stream into packets; a packet may span chunks, a chunk hold many. */
   private onData(chunk: Buffer): void {
+    this.chunksReceived++;
     let buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     let at = 0;
@@ -332,7 +345,12 @@ export class FleetConnection {
   }
 
   private protocolError(why: string): void {
-    this.closeError = new PulsepetError('PP_ERR_TRANSPORT', `${this.clientId}: protocol error from the broker: ${why}`);
+    this.abort(`protocol error from the broker: ${why}`);
+  }
+
+  /** Closes the connection; onClose handlers get `PP_ERR_TRANSPORT` with `why`. */
+  private abort(why: string): void {
+    this.closeError = new PulsepetError('PP_ERR_TRANSPORT', `${this.clientId}: ${why}`);
     this.socket.destroy();
   }
 }
