@@ -61,7 +61,7 @@ function connectMqttJs(d: Input['devices'][number]): Promise<Device> {
       resolve({
         name: d.thing,
         publish: async (topic, payload, qos) => {
-          // QoS 0 without publishAsync: nothing to wait for, and no promise machinery per message
+          // QoS 0: nothing to acknowledge, so no waiting for publishAsync's write callback
           if (qos === 0) c.publish(topic, payload, { qos });
           else await c.publishAsync(topic, payload, { qos });
         },
