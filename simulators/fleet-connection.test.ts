@@ -110,6 +110,14 @@ describe('Class: FleetConnection', () => {
       expect(await closed).toBeUndefined();
       expect(c.isOpen).toBe(false);
     });
+
+    it('treats its own destroy as deliberate: onClose gets no error, later calls reject', async () => {
+      const c = await connect('fleet-9');
+      const closed = new Promise<Error | undefined>((resolve) => c.onClose(resolve));
+      c.destroy();
+      expect(await closed).toBeUndefined();
+      await expect(c.publish('dt/pulsepet/fleet-9/x', 'x')).rejects.toMatchObject({ code: 'PP_ERR_TRANSPORT' });
+    });
   });
 
   describe('packet framing (a TLS peer that writes byte by byte)', () => {
@@ -238,6 +246,20 @@ describe('Class: FleetConnection', () => {
       expect(c.isOpen).toBe(true);
       const err = await closed;
       expect(err?.message).toMatch(/framer: no PINGRESP within 750 ms/);
+    });
+
+    it('delivers nothing after a protocol error in the same read', async () => {
+      script = (socket) => {
+        socket.write(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+        // a packet of type 0 (reserved), then a valid PUBLISH, in one write
+        setTimeout(() => socket.write(Buffer.concat([Buffer.from([0x00, 0x00]), publish('late', Buffer.from('x'))])), 20);
+      };
+      const c = await connect();
+      const delivered: string[] = [];
+      c.onMessage((topic) => delivered.push(topic));
+      const err = await new Promise<Error | undefined>((resolve) => c.onClose(resolve));
+      expect(err?.message).toMatch(/protocol error from the broker: unexpected packet type 0/);
+      expect(delivered).toEqual([]);
     });
 
     it('closes with a protocol error on a malformed remaining length', async () => {

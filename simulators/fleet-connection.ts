@@ -203,8 +203,12 @@ export class FleetConnection {
     });
   }
 
-  /** Drops the connection without DISCONNECT (the broker then sends the last will). */
+  /**
+   * Drops the connection without DISCONNECT (the broker then sends the last will).
+   * Deliberate, so onClose handlers get no error.
+   */
   destroy(): void {
+    if (!this.closed) this.closing = true;
     this.socket.destroy();
   }
 
@@ -288,7 +292,8 @@ export class FleetConnection {
       }
       if (i + len > buf.length) break;
       this.onPacket(buf, at, i, i + len);
-      if (this.closed) return;
+      // a protocol error (or the handler) destroyed the socket: read nothing more
+      if (this.socket.destroyed) return;
       at = i + len;
     }
     if (at < buf.length) {
