@@ -142,7 +142,7 @@ describe('Class: FleetConnection', () => {
     afterAll(() => {
       server?.close();
     });
-    const connect = () =>
+    const connect = (extra: Partial<FleetConnectionOptions> = {}) =>
       FleetConnection.connect({
         host: '127.0.0.1',
         port: (server.address() as AddressInfo).port,
@@ -150,6 +150,7 @@ describe('Class: FleetConnection', () => {
         ...device,
         ca: ca.certificatePem,
         servername: 'localhost',
+        ...extra,
       });
 
     /** PUBLISH QoS 0 with a payload long enough for a 2-byte remaining length */
@@ -231,15 +232,7 @@ describe('Class: FleetConnection', () => {
           if (++answered === 2) twoAnswered();
         });
       };
-      const c = await FleetConnection.connect({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        clientId: 'framer',
-        ...device,
-        ca: ca.certificatePem,
-        servername: 'localhost',
-        keepAliveSeconds: 1,
-      });
+      const c = await connect({ keepAliveSeconds: 1 });
       const closed = new Promise<Error | undefined>((resolve) => c.onClose(resolve));
       await twoPings;
       // answered pings keep it open

@@ -13,6 +13,17 @@
  */
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { PulsepetError } from '../protocol/errors';
+import {
+  CONNACK_REASONS,
+  connectPacket,
+  DISCONNECT_PACKET,
+  MAX_PAYLOAD_BYTES,
+  PacketType,
+  PINGREQ_PACKET,
+  pubackPacket,
+  publishPacket,
+  subscribePacket,
+} from './mqtt-wire';
 
 /** Where and as whom a {@link FleetConnection} connects. */
 export interface FleetConnectionOptions {
@@ -36,23 +47,6 @@ export interface FleetConnectionOptions {
 /** Called for every application message the broker delivers. */
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
-/** CONNACK return codes [MQTT-3.2.2.3]. */
-const CONNACK_REASONS: Record<number, string> = {
-  1: 'unacceptable protocol version',
-  2: 'identifier rejected',
-  3: 'server unavailable',
-  4: 'bad user name or password',
-  5: 'not authorized',
-};
-
-/** The largest remaining length (4 bytes) less the largest topic and packet id fields [MQTT-2.2.3]. */
-const MAX_PAYLOAD_BYTES = 268_435_455 - 2 - 0xffff - 2;
-
-const CONNACK = 2;
-const PUBLISH = 3;
-const PUBACK = 4;
-const SUBACK = 9;
-const PINGRESP = 13;
 
 interface Pending {
   resolve(value: number[]): void;
@@ -199,7 +193,7 @@ export class FleetConnection {
     return new Promise((resolve) => {
       this.onClose(() => resolve());
       this.closing = true;
-      this.socket.end(Buffer.from([0xe0, 0x00]));
+      this.socket.end(DISCONNECT_PACKET);
     });
   }
 
@@ -229,7 +223,7 @@ export class FleetConnection {
           return;
         }
         seen = this.chunksReceived;
-        this.socket.write(Buffer.from([0xc0, 0x00]));
+        this.socket.write(PINGREQ_PACKET);
       }, keepAliveSeconds * 750);
       this.keepAlive.unref();
     }
@@ -308,7 +302,7 @@ export class FleetConnection {
     const header = buf[start] as number;
     const type = header >> 4;
     switch (type) {
-      case PUBLISH: {
+      case PacketType.PUBLISH: {
         const qos = (header >> 1) & 3;
         const topicLen = buf.readUInt16BE(body);
         const topicEnd = body + 2 + topicLen;
@@ -318,31 +312,31 @@ export class FleetConnection {
           const id = buf.readUInt16BE(topicEnd);
           payloadAt += 2;
           // QoS 1: acknowledge [MQTT-4.3.2-2]; QoS 2 is not used by IoT Core
-          this.socket.write(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
+          this.socket.write(pubackPacket(id));
         }
         // a copy: the handler may keep the payload after the socket's buffer is reused
         this.handler(topic, Buffer.from(buf.subarray(payloadAt, end)));
         return;
       }
-      case PUBACK: {
+      case PacketType.PUBACK: {
         const id = buf.readUInt16BE(body);
         const p = this.pending.get(id);
         this.pending.delete(id);
         p?.resolve([]);
         return;
       }
-      case SUBACK: {
+      case PacketType.SUBACK: {
         const id = buf.readUInt16BE(body);
         const p = this.pending.get(id);
         this.pending.delete(id);
         p?.resolve([...buf.subarray(body + 2, end)]);
         return;
       }
-      case CONNACK:
+      case PacketType.CONNACK:
         this.onConnack?.(buf[body + 1] as number);
         this.onConnack = undefined;
         return;
-      case PINGRESP:
+      case PacketType.PINGRESP:
         return;
       default:
         this.protocolError(`unexpected packet type ${type}`);
@@ -358,57 +352,4 @@ export class FleetConnection {
     this.closeError = new PulsepetError('PP_ERR_TRANSPORT', `${this.clientId}: ${why}`);
     this.socket.destroy();
   }
-}
-
-/** Remaining-length bytes [MQTT-2.2.3]. */
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function utf8Field(s: Buffer): Buffer {
-  const b = Buffer.allocUnsafe(2 + s.length);
-  b.writeUInt16BE(s.length, 0);
-  s.copy(b, 2);
-  return b;
-}
-
-/** CONNECT, protocol level 4, clean session, no will, no credentials (mTLS) [MQTT-3.1]. */
-function connectPacket(clientId: Buffer, keepAlive: number): Buffer {
-  const variable = Buffer.from([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, keepAlive >> 8, keepAlive & 0xff]);
-  const payload = utf8Field(clientId);
-  return Buffer.concat([Buffer.from([0x10, ...remainingLength(variable.length + payload.length)]), variable, payload]);
-}
-
-function publishPacket(topic: string, topicLen: number, payload: string | Buffer, payloadLen: number, qos: 0 | 1, id: number): Buffer {
-  const bodyLen = 2 + topicLen + (qos ? 2 : 0) + payloadLen;
-  const rl = remainingLength(bodyLen);
-  const out = Buffer.allocUnsafe(1 + rl.length + bodyLen);
-  out[0] = 0x30 | (qos << 1);
-  let at = 1;
-  for (const b of rl) out[at++] = b;
-  out.writeUInt16BE(topicLen, at);
-  at += 2;
-  at += out.write(topic, at, 'utf8');
-  if (qos) {
-    out.writeUInt16BE(id, at);
-    at += 2;
-  }
-  if (typeof payload === 'string') out.write(payload, at, 'utf8');
-  else payload.copy(out, at);
-  return out;
-}
-
-/** SUBSCRIBE: fixed header flags 0b0010 [MQTT-3.8.1-1]. */
-function subscribePacket(id: number, filters: Array<[string, 0 | 1]>): Buffer {
-  const parts: Buffer[] = [Buffer.from([id >> 8, id & 0xff])];
-  for (const [filter, qos] of filters) parts.push(utf8Field(Buffer.from(filter, 'utf8')), Buffer.from([qos]));
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([0x82, ...remainingLength(body.length)]), body]);
 }
