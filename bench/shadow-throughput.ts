@@ -18,6 +18,7 @@
  *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
  *     [--phases broker,mqttSaturated,http,brokerPaced,mqttPaced]   (a subset, e.g. to repeat one phase)
  *     [--client mqttjs|fleet]   (the devices' MQTT client: MQTT.js, or simulators/fleet-connection.ts)
+ *     [--shadow-fsync always|interval:MS|never]   (when an update is acknowledged; default interval:1000)
  *     [--pin on]   (server event loop on CPU 0, load generator on CPU 1; needs taskset)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
@@ -34,7 +35,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { FsyncPolicySchema } from '../common/fsync-policy';
 import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
+import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
 import { parseShadowTopic } from '../protocol/topics';
 import { startShadowHarness } from '../local/shadow/testing/harness';
 import { latencySummary, PACED_PHASES, PACED_WARMUP_MS } from './latency';
@@ -62,6 +65,11 @@ const Flags = z.object({
    * lean connection, simulators/fleet-connection.ts)
    */
   client: z.enum(['mqttjs', 'fleet']).default('mqttjs'),
+  /**
+   * when the server acknowledges a shadow update (common/fsync-policy.ts); default
+   * the stack's, DEFAULT_SHADOW_FSYNC: after write(2), fsync'd within a second
+   */
+  'shadow-fsync': FsyncPolicySchema.default(DEFAULT_SHADOW_FSYNC),
   /** write a CPU profile of the server process for this phase (e.g. mqttSaturated) */
   'cpu-prof-phase': z.string().optional(),
   'cpu-prof-dir': z.string().default('.'),
@@ -150,7 +158,7 @@ function pinServerLoop(): { serverEventLoopCpu: number; loadGeneratorCpu: number
 }
 
 const flags = parseArgs(process.argv.slice(2));
-const h = await startShadowHarness();
+const h = await startShadowHarness({ fsync: flags['shadow-fsync'] });
 const work = mkdtempSync(join(tmpdir(), 'pp-shadow-bench-'));
 try {
   const t0 = Date.now();
@@ -335,6 +343,7 @@ try {
     things: flags.things,
     secondsPerPhase: flags.seconds,
     client: flags.client,
+    shadowFsync: h.shadows.store.fsync,
     cores: availableParallelism(),
     loadGeneratorNodeFlags,
     pinned: pinned ?? false,

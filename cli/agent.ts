@@ -55,6 +55,11 @@ export async function agent(argv: string[]): Promise<number> {
     },
   });
   a.on('error', () => undefined);
+  // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
   logger.info(
     { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
@@ -62,10 +67,7 @@ export async function agent(argv: string[]): Promise<number> {
   );
   for (const s of sources) await s.start(a);
   a.start();
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await signalled;
   logger.info({ signal }, 'agent stopping');
   for (const s of sources) await s.stop();
   // Accepted samples are already durable; do not let a hung CONNECT delay the exit.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli, startUp } from './testing';
 
 describe('pulsepet up', () => {
@@ -47,6 +47,24 @@ describe('pulsepet up', () => {
     const r2 = await runCli(['up', '--mqtt-port', '70000']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/mqtt-port/);
+    const r3 = await runCli(['up', '--shadow-fsync', 'interval:0']);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toMatch(/shadow-fsync/);
+    expect(r3.stderr).toContain('always | interval:MS | never');
+  });
+
+  it('acknowledges shadow updates per --shadow-fsync (default interval:1000) and says so at start', async () => {
+    for (const [extra, policy] of [
+      [[], 'interval:1000'],
+      [['--shadow-fsync', 'always'], 'always'],
+    ] as const) {
+      const up = await startUp(join(mkdtempSync(join(tmpdir(), 'pp-up-')), 'state'), ['--log-level', 'info', ...extra]);
+      try {
+        await vi.waitFor(() => expect(up.stderr()).toContain(`"shadowFsync":"${policy}"`), { timeout: 5000 });
+      } finally {
+        expect(await up.stop('SIGTERM')).toBe(0);
+      }
+    }
   });
 
   it('exits 2 for an unknown command', async () => {

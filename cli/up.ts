@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseFlags } from '../common/cli-config';
+import { FsyncPolicySchema } from '../common/fsync-policy';
 import { createLogger } from '../common/logger';
 import { DEFAULT_REGION } from '../local/aws-identity';
+import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
 import { startLocalStack } from '../local/stack';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -13,6 +15,7 @@ const UpFlags = z.object({
   'http-port': port.default(8080),
   host: z.string().min(1).default('127.0.0.1'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
+  'shadow-fsync': FsyncPolicySchema.default(DEFAULT_SHADOW_FSYNC),
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
@@ -24,18 +27,25 @@ const FLAGS = {
   'http-port': { type: 'string' },
   host: { type: 'string' },
   region: { type: 'string' },
+  'shadow-fsync': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R] [--json] [--log-level L]
+export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R]
+                   [--shadow-fsync always|interval:MS|never] [--json] [--log-level L]
 
 Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
 the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
   --data-dir DIR    state, CA, credentials (default .pulsepet)
   --mqtt-port N     MQTT over TLS port (default 8883; 0 = any free port)
   --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt (default 8080; 0 = any free port)
+  --shadow-fsync P  when a shadow update is acknowledged (accepted/delta published,
+                    HTTP answered): interval:MS (default interval:1000) after write(2),
+                    which survives kill -9, with an fsync every MS so power loss or an OS
+                    crash takes at most about MS of updates; always: after fsync, which
+                    survives those too; never: after write(2), fsync only at shutdown
   --json            print the ready line as one JSON object on stdout
 `;
 
@@ -53,6 +63,7 @@ export async function up(argv: string[]): Promise<number> {
     httpPort: flags['http-port'],
     host: flags.host,
     region: flags.region,
+    shadowFsync: flags['shadow-fsync'],
     logger,
   });
   const ready = {
@@ -65,14 +76,8 @@ export async function up(argv: string[]): Promise<number> {
     secretAccessKey: stack.credentials.secretAccessKey,
     envFile: stack.envFile,
   };
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(ready)}\n`);
-  } else {
-    process.stdout.write(
-      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint} — run: source ${stack.envFile}\n`,
-    );
-  }
-  return await new Promise<number>((done) => {
+  // Signal handlers first: a supervisor may send SIGTERM as soon as it reads the ready line.
+  const stopped = new Promise<number>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -93,4 +98,12 @@ export async function up(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else {
+    process.stdout.write(
+      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint} — run: source ${stack.envFile}\n`,
+    );
+  }
+  return await stopped;
 }

@@ -16,6 +16,7 @@ import {
 import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
+import type { FsyncPolicy } from './fsync-policy';
 
 interface Waiter {
   resolve: () => void;
@@ -23,13 +24,17 @@ interface Waiter {
 }
 
 /**
- * A durable key-value map: every change is appended to a JSON-lines journal and
- * fsync'd before the returned promise resolves. Group commit: the changes of one
- * tick are written together (a synchronous append to the page cache, which keeps
- * their order) and fsync'd on the libuv thread pool, so the event loop never waits
- * for the disk; while one fsync is in flight the next changes are queued and
- * committed as one batch when it completes. On open the snapshot is loaded and the
- * journal replayed; a torn last line (crash mid-write) is ignored.
+ * A durable key-value map: every change is appended to a JSON-lines journal, and
+ * the returned promise resolves when the change is as durable as the map's
+ * {@link FsyncPolicy} says. Group commit: the changes of one tick are written
+ * together (a synchronous append to the page cache, which keeps their order).
+ * Under `always` (the default) they are then fsync'd on the libuv thread pool, so
+ * the event loop never waits for the disk, and resolve after it; while one fsync
+ * is in flight the next changes are queued and committed as one batch when it
+ * completes. Under `interval:MS` and `never` they resolve once written (which
+ * survives kill -9, not power loss); `interval` fsyncs every MS while anything is
+ * unsynced, and `flush()` always waits for an fsync. On open the snapshot is
+ * loaded and the journal replayed; a torn last line (crash mid-write) is ignored.
  *
  * Every `compactEvery` entries the snapshot is rewritten without stopping the
  * event loop: the journal is rotated (renamed to `.journal.old`, a fresh one takes
@@ -49,7 +54,13 @@ export class DurableMap<V> {
   private fd: number;
   /** lines not yet written, and who waits for them (or for a flush) */
   private pending: string[] = [];
+  /** who waits for an fsync covering what is written or pending */
   private waiters: Waiter[] = [];
+  /** `interval`/`never`: who waits for the pending lines to be written */
+  private writeWaiters: Waiter[] = [];
+  /** lines were written since the last fsync started */
+  private dirty = false;
+  private readonly syncTimer: NodeJS.Timeout | undefined;
   /** written lines whose fsync is in flight */
   private syncingWaiters: Waiter[] = [];
   private syncing = false;
@@ -68,6 +79,7 @@ export class DurableMap<V> {
     private readonly snapshotPath: string,
     private readonly journalPath: string,
     private readonly compactEvery: number,
+    private readonly fsyncPolicy: FsyncPolicy,
   ) {
     mkdirSync(dirname(journalPath), { recursive: true });
     this.oldJournalPath = `${journalPath}.old`;
@@ -77,15 +89,30 @@ export class DurableMap<V> {
     this.fd = openSync(journalPath, 'a', 0o600);
     // A crash cut a background compaction short: fold the old journal in now.
     if (interrupted) this.compact();
+    if (fsyncPolicy.kind === 'interval') {
+      this.syncTimer = setInterval(() => {
+        if (this.dirty && !this.syncing && !this.closed) this.startSync();
+      }, fsyncPolicy.ms);
+      this.syncTimer.unref();
+    }
   }
 
-  /** Opens (or creates) `{dir}/{name}.snapshot.json` + `{dir}/{name}.journal`. */
-  static open<V>(dir: string, name: string, options: { compactEvery?: number } = {}): DurableMap<V> {
+  /**
+   * Opens (or creates) `{dir}/{name}.snapshot.json` + `{dir}/{name}.journal`.
+   * `fsync` defaults to `always`.
+   */
+  static open<V>(dir: string, name: string, options: { compactEvery?: number; fsync?: FsyncPolicy } = {}): DurableMap<V> {
     return new DurableMap<V>(
       join(dir, `${name}.snapshot.json`),
       join(dir, `${name}.journal`),
       options.compactEvery ?? 10_000,
+      options.fsync ?? { kind: 'always' },
     );
+  }
+
+  /** When a change's promise resolves: after fsync (`always`) or after write(2). */
+  get fsync(): FsyncPolicy {
+    return this.fsyncPolicy;
   }
 
   get size(): number {
@@ -124,9 +151,9 @@ export class DurableMap<V> {
     return this.append(JSON.stringify({ k: key, d: 1 }));
   }
 
-  /** Resolves when everything written so far is durable. */
+  /** Resolves when everything written so far is fsync'd, whatever the policy. */
   flush(): Promise<void> {
-    if (this.pending.length === 0 && !this.scheduled && !this.syncing) return Promise.resolve();
+    if (this.pending.length === 0 && !this.scheduled && !this.syncing && !this.dirty) return Promise.resolve();
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
     return p;
@@ -155,6 +182,7 @@ export class DurableMap<V> {
   /** Makes everything durable (synchronously) and closes the journal; a background compaction is abandoned. */
   close(): void {
     if (this.closed) return;
+    if (this.syncTimer) clearInterval(this.syncTimer);
     this.drainSync();
     this.closed = true;
     this.compactEpoch++;
@@ -171,10 +199,16 @@ export class DurableMap<V> {
     if (this.compacting || this.closed) return;
     this.compacting = true;
     if (!existsSync(this.oldJournalPath)) {
-      closeSync(this.fd);
+      const rotated = this.fd;
       renameSync(this.journalPath, this.oldJournalPath);
       this.fd = openSync(this.journalPath, 'a', 0o600);
       this.journalEntries = 0;
+      if (this.dirty) {
+        // `interval`/`never`: the rotated journal may hold unsynced lines; they
+        // get the fsync their policy promised (on the thread pool), then it closes
+        this.dirty = false;
+        fsync(rotated, () => closeSync(rotated));
+      } else closeSync(rotated);
     }
     const epoch = this.compactEpoch;
     this.writeSnapshot(epoch)
@@ -243,38 +277,66 @@ export class DurableMap<V> {
   private append(line: string): Promise<void> {
     if (this.closed) return Promise.reject(new PulsepetError('PP_ERR_STORE', `store ${this.journalPath} is closed`));
     this.pending.push(line);
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const waiters = this.fsyncPolicy.kind === 'always' ? this.waiters : this.writeWaiters;
+    const p = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     this.schedule();
     return p;
   }
 
-  /** One commit per tick; while an fsync is in flight its completion starts the next. */
+  /**
+   * One commit per tick. Under `always`, while an fsync is in flight its
+   * completion starts the next; under the other policies writes never wait for one.
+   */
   private schedule(): void {
-    if (this.scheduled || this.syncing) return;
+    if (this.scheduled || (this.syncing && this.fsyncPolicy.kind === 'always')) return;
     this.scheduled = true;
     setImmediate(() => this.commit());
   }
 
+  /** Writes the pending lines, answers who waited for the write, and starts an fsync if one is waited for. */
   private commit(): void {
     this.scheduled = false;
-    if (this.syncing || this.closed) return;
+    if (this.closed) return;
+    const always = this.fsyncPolicy.kind === 'always';
+    if (this.syncing && always) return;
     const lines = this.pending;
-    const waiters = this.waiters;
+    const written = this.writeWaiters;
     this.pending = [];
+    this.writeWaiters = [];
+    if (lines.length > 0) {
+      try {
+        writeSync(this.fd, `${lines.join('\n')}\n`);
+      } catch (e) {
+        // under `always` the lines' waiters are the fsync waiters
+        const failed = always ? this.waiters : written;
+        if (always) this.waiters = [];
+        this.fail(failed, e);
+        return;
+      }
+      this.journalEntries += lines.length;
+      this.dirty = true;
+    }
+    for (const w of written) w.resolve();
+    // an fsync in flight (`interval`/`never`) starts the next one when it completes
+    if (this.syncing) return;
+    if (this.waiters.length > 0) {
+      if (this.dirty) this.startSync();
+      else this.resolveAll(); // the last fsync covered everything written
+    } else if (!always && this.journalEntries >= this.compactEvery) this.startCompaction();
+  }
+
+  private resolveAll(): void {
+    const waiters = this.waiters;
     this.waiters = [];
-    if (lines.length === 0) {
-      for (const w of waiters) w.resolve();
-      return;
-    }
-    try {
-      writeSync(this.fd, `${lines.join('\n')}\n`);
-    } catch (e) {
-      this.fail(waiters, e);
-      return;
-    }
-    this.journalEntries += lines.length;
+    for (const w of waiters) w.resolve();
+  }
+
+  /** fsyncs what is written on the thread pool, then answers who waited for it. */
+  private startSync(): void {
     this.syncing = true;
-    this.syncingWaiters = waiters;
+    this.dirty = false;
+    this.syncingWaiters = this.waiters;
+    this.waiters = [];
     const epoch = this.syncEpoch;
     fsync(this.fd, (err) => {
       // A synchronous drain (close/compact) already made these lines durable and answered.
@@ -282,8 +344,11 @@ export class DurableMap<V> {
       this.syncing = false;
       const done = this.syncingWaiters;
       this.syncingWaiters = [];
-      if (err) this.fail(done, err);
-      else for (const w of done) w.resolve();
+      if (err) {
+        // under `interval`/`never` the lines may still be unsynced: the next fsync retries
+        this.dirty = true;
+        this.fail(done, err);
+      } else for (const w of done) w.resolve();
       if (this.journalEntries >= this.compactEvery) this.startCompaction();
       if (this.pending.length > 0 || this.waiters.length > 0) this.commit();
     });
@@ -294,13 +359,15 @@ export class DurableMap<V> {
    * in flight too, so its waiters are answered here and its callback is ignored.
    */
   private drainSync(): void {
-    const waiters = [...this.syncingWaiters, ...this.waiters];
+    const waiters = [...this.syncingWaiters, ...this.waiters, ...this.writeWaiters];
     const lines = this.pending;
     this.syncEpoch++;
     this.syncing = false;
+    this.dirty = false;
     this.syncingWaiters = [];
     this.pending = [];
     this.waiters = [];
+    this.writeWaiters = [];
     try {
       if (lines.length > 0) writeSync(this.fd, `${lines.join('\n')}\n`);
       fsyncSync(this.fd);

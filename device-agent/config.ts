@@ -3,10 +3,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { UsageError } from '../common/cli-config';
+import { FsyncPolicySchema } from '../common/fsync-policy';
 import { MAX_PAYLOAD_BYTES, MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
 import { THING_NAME_RE } from '../protocol/topics';
 import { WATCH_SCENARIOS } from '../simulators/watch';
-import type { FsyncPolicy } from './outbox';
 
 /** `500ms`, `60s`, `2m`, `1h`, or a bare number of milliseconds. */
 export function parseDurationMs(v: string | number): number | undefined {
@@ -49,13 +49,6 @@ export const InputSpecSchema = z
     `expected stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')}`,
   );
 
-const FsyncSchema = z.string().transform((v, ctx): FsyncPolicy => {
-  if (v === 'always' || v === 'never') return { kind: v };
-  const m = /^interval:(\d+)$/.exec(v);
-  if (m) return { kind: 'interval', ms: Number(m[1]) };
-  ctx.addIssue({ code: 'custom', message: `expected always | interval:MS | never, got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
 
 const WatchOutputSchema = z.string().regex(/^(stdout|https?:\/\/.+|http:.+|file:.+)$/, 'expected stdout | http://URL | file:PATH');
 
@@ -72,7 +65,7 @@ export const AgentConfigSchema = z
     outbox: z.string().min(1).optional(),
     outboxMaxBytes: intLike(1_024, 2 ** 40).default(32 * 1024 * 1024),
     outboxPolicy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
-    fsync: FsyncSchema.default({ kind: 'always' }),
+    fsync: FsyncPolicySchema.default({ kind: 'always' }),
     batchMaxSamples: intLike(1, MAX_SAMPLES_PER_BATCH).default(120),
     batchMaxBytes: intLike(1_024, MAX_PAYLOAD_BYTES).default(32 * 1024),
     batchInterval: duration(0, 3_600_000).default(10_000),

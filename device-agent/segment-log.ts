@@ -1,15 +1,10 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
 import { PulsepetError } from '../protocol/errors';
 
-/**
- * When appended data reaches the disk. `always`: the append resolves after fsync
- * (appends made in the same tick share one fsync — group commit); `interval`: after
- * write(2), fsync every `ms`; `never`: after write(2) only. Data written with
- * write(2) survives kill -9 (it is in the page cache); only fsync survives power loss.
- */
-export type FsyncPolicy = { kind: 'always' } | { kind: 'interval'; ms: number } | { kind: 'never' };
+export type { FsyncPolicy } from '../common/fsync-policy';
 
 interface Segment {
   first: number;

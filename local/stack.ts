@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { FUNCTION_NAMES, TIMESTREAM } from '../cloud-rules/rules';
+import { type FsyncPolicy, formatFsyncPolicy } from '../common/fsync-policy';
 import { tuneGcForHost } from '../common/gc-tuning';
 import { type Logger, silentLogger } from '../common/logger';
 import { createTimestreamWriteClient } from '../functions/ingest/client';
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
   region?: string;
   logger?: Logger;
   shadowLimits?: Partial<ShadowServiceLimits>;
+  /** when a shadow update is acknowledged (local/shadow/shadow-store.ts DEFAULT_SHADOW_FSYNC) */
+  shadowFsync?: FsyncPolicy;
   /** extra Lambda targets for rule actions, by function name (e.g. the reasoning function) */
   functions?: Map<string, LambdaHandler>;
   /** IoT Core per-connection limits; AWS's defaults unless a test or benchmark lifts one */
@@ -147,9 +150,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       dataDir,
       logger,
       ...(opts.shadowLimits ? { limits: opts.shadowLimits } : {}),
+      ...(opts.shadowFsync ? { fsync: opts.shadowFsync } : {}),
     });
     cleanups.push(() => shadows.close());
     gateway.addService(shadows.iotdata);
+    logger.info({ shadowFsync: formatFsyncPolicy(shadows.store.fsync) }, 'device shadows acknowledge updates per this fsync policy');
 
     // The rules engine's own Timestream action (an AWS service, so in-process) writes through the real client.
     const clientConfig = { endpoint: gateway.url, region, credentials: material.credentials };

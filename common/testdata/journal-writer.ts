@@ -1,9 +1,11 @@
-// Child process for the kill -9 test: writes keys forever, printing each one once acknowledged.
+// Child process for the kill -9 tests: writes keys forever, printing each one once acknowledged.
+import { parseFsyncPolicy } from '../fsync-policy';
 import { DurableMap } from '../journal';
 
 const dir = process.argv[2];
-if (!dir) throw new Error('usage: journal-writer DIR');
-const map = DurableMap.open<{ n: number }>(dir, 'kv', { compactEvery: 500 });
+const policy = parseFsyncPolicy(process.argv[3] ?? 'always');
+if (!dir || 'error' in policy) throw new Error('usage: journal-writer DIR [always|interval:MS|never]');
+const map = DurableMap.open<{ n: number }>(dir, 'kv', { compactEvery: 500, fsync: policy });
 let n = 0;
 async function loop(): Promise<void> {
   for (;;) {

@@ -2,6 +2,7 @@
  * Device shadows on the local IoT Core: MQTT reserved topics plus the `iotdata`
  * HTTP data plane, persisted under the data dir.
  */
+import type { FsyncPolicy } from '../../common/fsync-policy';
 import type { Logger } from '../../common/logger';
 import type { GatewayService } from '../ports';
 import { createIotDataService } from './iotdata-service';
@@ -29,7 +30,7 @@ export {
   ShadowService,
   type ShadowServiceLimits,
 } from './shadow-service';
-export { ShadowStore } from './shadow-store';
+export { DEFAULT_SHADOW_FSYNC, ShadowStore } from './shadow-store';
 
 /** Options of {@link createShadowService}. */
 export interface CreateShadowServiceOptions {
@@ -39,6 +40,8 @@ export interface CreateShadowServiceOptions {
   dataDir: string;
   logger: Logger;
   limits?: Partial<ShadowServiceLimits>;
+  /** when an update is acknowledged: after write(2) + fsync within a second (default) or after fsync (`always`) */
+  fsync?: FsyncPolicy;
   /** clock in epoch ms (tests) */
   now?: () => number;
 }
@@ -64,7 +67,7 @@ export interface ShadowServiceHandle {
  * await shadows.close();
  */
 export function createShadowService(opts: CreateShadowServiceOptions): ShadowServiceHandle {
-  const store = ShadowStore.open(opts.dataDir);
+  const store = ShadowStore.open(opts.dataDir, opts.fsync ? { fsync: opts.fsync } : {});
   const svcOpts: ConstructorParameters<typeof ShadowService>[0] = { bus: opts.bus, store, logger: opts.logger };
   if (opts.limits) svcOpts.limits = opts.limits;
   if (opts.now) svcOpts.now = opts.now;

@@ -24,6 +24,15 @@ describe('Class: ShadowStore', () => {
     again.close();
   });
 
+  it('acknowledges after write(2) with an fsync every second by default; the policy can be set', () => {
+    const s = ShadowStore.open(dir);
+    expect(s.fsync).toEqual({ kind: 'interval', ms: 1000 });
+    s.close();
+    const always = ShadowStore.open(dir, { fsync: { kind: 'always' } });
+    expect(always.fsync).toEqual({ kind: 'always' });
+    always.close();
+  });
+
   it('loses no acknowledged update when the process is killed with SIGKILL', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'crash-child.ts'), dir], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,11 +1,12 @@
 /**
- * Durable shadow storage: one DurableMap (fsync'd JSON-lines journal) keyed by
+ * Durable shadow storage: one DurableMap (JSON-lines journal) keyed by
  * `thing \u0000 shadowName` ('' for the classic shadow). A deleted shadow leaves a
  * tombstone with its last version so that re-creating it continues that version,
  * as AWS does within 48 hours of the delete:
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-data-flow.html
  */
 import { join } from 'node:path';
+import type { FsyncPolicy } from '../../common/fsync-policy';
 import { DurableMap } from '../../common/journal';
 import type { StoredShadow } from './shadow-document';
 
@@ -33,12 +34,21 @@ function keyOf(thing: string, name: string | undefined): string {
 export interface ShadowStoreOptions {
   /** journal entries between snapshot compactions */
   compactEvery?: number;
+  /** when an update counts as stored (common/fsync-policy.ts); default {@link DEFAULT_SHADOW_FSYNC} */
+  fsync?: FsyncPolicy;
 }
+
+/**
+ * Shadow updates are acknowledged once written to the journal (which survives
+ * kill -9 of the server) and fsync'd within a second (which bounds what power
+ * loss or an OS crash can take); `always` acknowledges after fsync instead.
+ */
+export const DEFAULT_SHADOW_FSYNC: FsyncPolicy = Object.freeze({ kind: 'interval', ms: 1000 });
 
 /**
  * @example
  * const store = ShadowStore.open(dataDir);
- * await store.put('pet-1', 'pet', next); // resolves once fsync'd
+ * await store.put('pet-1', 'pet', next); // resolves once stored (see DEFAULT_SHADOW_FSYNC)
  */
 export class ShadowStore {
   /** thing → named shadow names that currently exist (classic excluded) */
@@ -54,11 +64,10 @@ export class ShadowStore {
 
   /** Opens (or creates) the store under `{dataDir}/shadows/`. */
   static open(dataDir: string, opts: ShadowStoreOptions = {}): ShadowStore {
-    const map = DurableMap.open<ShadowRecord>(
-      join(dataDir, 'shadows'),
-      'shadows',
-      opts.compactEvery === undefined ? {} : { compactEvery: opts.compactEvery },
-    );
+    const map = DurableMap.open<ShadowRecord>(join(dataDir, 'shadows'), 'shadows', {
+      fsync: opts.fsync ?? DEFAULT_SHADOW_FSYNC,
+      ...(opts.compactEvery === undefined ? {} : { compactEvery: opts.compactEvery }),
+    });
     return new ShadowStore(map);
   }
 
@@ -76,13 +85,18 @@ export class ShadowStore {
     return nowMs - r.deletedAt <= TOMBSTONE_TTL_MS ? r.version : 0;
   }
 
-  /** Stores the shadow in memory at once; resolves when it is on disk. */
+  /** When {@link put} and {@link remove} resolve. */
+  get fsync(): FsyncPolicy {
+    return this.map.fsync;
+  }
+
+  /** Stores the shadow in memory at once; resolves when it is stored as the fsync policy says. */
   put(thing: string, name: string | undefined, shadow: StoredShadow): Promise<void> {
     if (name !== undefined) this.index(thing, name);
     return this.map.set(keyOf(thing, name), shadow);
   }
 
-  /** Replaces the shadow with a tombstone keeping `version`; resolves when durable. */
+  /** Replaces the shadow with a tombstone keeping `version`; resolves like {@link put}. */
   remove(thing: string, name: string | undefined, version: number, nowMs: number): Promise<void> {
     if (name !== undefined) {
       const s = this.named.get(thing);
@@ -97,6 +111,7 @@ export class ShadowStore {
     return [...(this.named.get(thing) ?? [])].sort();
   }
 
+  /** Resolves when every change so far is fsync'd, whatever the policy. */
   flush(): Promise<void> {
     return this.map.flush();
   }

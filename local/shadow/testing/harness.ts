@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import { createKeysAndCertificate, inspectCertificate } from '../../../certs/index';
+import type { FsyncPolicy } from '../../../common/fsync-policy';
 import { type Logger, silentLogger } from '../../../common/logger';
 import { DEVICE_POLICY_NAME } from '../../../protocol/policies';
 import type { BrokerBus } from '../../ports';
@@ -47,11 +48,17 @@ export interface ShadowHarness {
 
 /** Starts the local stack in a temp data dir (removed on close). */
 export async function startShadowHarness(
-  opts: { limits?: Partial<ShadowServiceLimits>; logger?: Logger } = {},
+  opts: { limits?: Partial<ShadowServiceLimits>; logger?: Logger; fsync?: FsyncPolicy } = {},
 ): Promise<ShadowHarness> {
   const logger = opts.logger ?? silentLogger();
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-shadow-int-'));
-  const boot = () => startLocalStack({ dataDir, logger, ...(opts.limits ? { shadowLimits: opts.limits } : {}) });
+  const boot = () =>
+    startLocalStack({
+      dataDir,
+      logger,
+      ...(opts.limits ? { shadowLimits: opts.limits } : {}),
+      ...(opts.fsync ? { shadowFsync: opts.fsync } : {}),
+    });
   let stack = await boot();
   let iotdata = new IoTDataPlaneClient(awsClientConfig(stack));
   const devices = new Map<string, Promise<TestDevice>>();
