@@ -15,11 +15,11 @@
  * that took in `settleMs`, so one-off bursts neither hide nor leak into the
  * update → delta figures.
  *
- *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 1]
+ *   npx tsx bench/shadow-throughput.ts [--things 1000] [--seconds 8] [--http-concurrency 32] [--latency-rate 5]
  *     [--phases broker,mqttSaturated,http,brokerPaced,mqttPaced]   (a subset, e.g. to repeat one phase)
  *     [--client mqttjs|fleet]   (the devices' MQTT client: MQTT.js, or simulators/fleet-connection.ts)
  *     [--shadow-fsync always|interval:MS|never]   (when an update is acknowledged; default interval:1000)
- *     [--pin on]   (server event loop on CPU 0, load generator on CPU 1; needs taskset)
+ *     [--pin auto|on|off]   (server event loop on CPU 0, load generator on CPU 1; needs taskset; auto: when possible)
  *     [--cpu-prof-phase mqttSaturated --cpu-prof-dir /tmp]   (CPU profile of the server during one phase)
  *
  * The server is the stack as `pulsepet up` runs it (on a host with two CPUs or
@@ -47,7 +47,8 @@ const Flags = z.object({
   /** per phase; at least 2 (paced phases measure latency after their first second) */
   seconds: z.coerce.number().min(2).max(120).default(8),
   'http-concurrency': z.coerce.number().int().min(1).max(512).default(32),
-  'latency-rate': z.coerce.number().positive().max(20).default(1),
+  /** updates/s per thing in the paced phases: 5 × 1,000 things = the 5,000 updates/s the latency target is set at */
+  'latency-rate': z.coerce.number().positive().max(20).default(5),
   /** comma-separated measured phases to run, in their fixed order (subscribe always runs) */
   phases: z
     .string()
@@ -57,9 +58,11 @@ const Flags = z.object({
   /**
    * `on`: the server's event-loop thread runs on CPU 0 and the load generator on
    * CPU 1 (taskset), so the OS cannot put the two busy loops on one CPU while the
-   * other idles; the server's other threads are left free
+   * other idles, as it would not if the devices were on other machines; the
+   * server's other threads are left free. `auto` (default): on where there are at
+   * least 2 CPUs and taskset, else off
    */
-  pin: z.enum(['on', 'off']).default('off'),
+  pin: z.enum(['on', 'off', 'auto']).default('auto'),
   /**
    * the devices' MQTT client: `mqttjs` (MQTT.js) or `fleet` (the fleet simulators'
    * lean connection, simulators/fleet-connection.ts)
@@ -150,6 +153,11 @@ async function serviceInProcess(things: string[], seconds: number) {
  * `--pin on`: moves this process's main thread (the server's event loop; threads
  * already started keep their CPUs) to CPU 0 and tells where the load generator goes.
  */
+/** At least 2 CPUs and a working taskset. */
+function canPin(): boolean {
+  return availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { encoding: 'utf8' }).status === 0;
+}
+
 function pinServerLoop(): { serverEventLoopCpu: number; loadGeneratorCpu: number } {
   if (availableParallelism() < 2) throw new Error('--pin on needs at least 2 CPUs');
   const r = spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
@@ -232,7 +240,7 @@ try {
     return publish(topic, payload, options);
   };
   const loadArgs = [...loadGeneratorNodeFlags, '--import', 'tsx', join(import.meta.dirname, 'shadow-load.ts'), inputFile];
-  const pinned = flags.pin === 'on' ? pinServerLoop() : undefined;
+  const pinned = flags.pin === 'on' || (flags.pin === 'auto' && canPin()) ? pinServerLoop() : undefined;
   const child = spawn(pinned ? 'taskset' : process.execPath, pinned ? ['-c', String(pinned.loadGeneratorCpu), process.execPath, ...loadArgs] : loadArgs, {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
