@@ -149,6 +149,27 @@ describe('Class: DurableMap fsync policies', () => {
     again.close();
   });
 
+  it('interval: flush() also waits for the fsync of a journal a compaction rotated away', async () => {
+    const m = DurableMap.open<number>(tmp(), 'm', { fsync: { kind: 'interval', ms: 60_000 }, compactEvery: 5 });
+    let release: (() => void) | undefined;
+    fsync.mockImplementationOnce((fd, cb) => {
+      release = () => fs.fdatasync(fd, cb);
+    });
+    // the fifth change reaches compactEvery: the journal is rotated with unsynced lines
+    for (let i = 0; i < 5; i++) await m.set(`k${i}`, i);
+    expect(release).toBeDefined();
+    let flushed = false;
+    const f = m.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(flushed).toBe(false);
+    release?.();
+    await f;
+    expect(flushed).toBe(true);
+    m.close();
+  });
+
   it('close() makes unsynced changes durable under every policy and stops the interval timer', async () => {
     for (const policy of [{ kind: 'interval', ms: 10 }, { kind: 'never' }] as const) {
       const dir = tmp();

@@ -61,6 +61,8 @@ export class DurableMap<V> {
   /** lines were written since the last fsync started */
   private dirty = false;
   private readonly syncTimer: NodeJS.Timeout | undefined;
+  /** a journal a compaction rotated away with unsynced lines, while its fsync is in flight */
+  private rotated: { fd: number; synced: Promise<void> } | undefined;
   /** written lines whose fsync is in flight */
   private syncingWaiters: Waiter[] = [];
   private syncing = false;
@@ -153,10 +155,11 @@ export class DurableMap<V> {
 
   /** Resolves when everything written so far is fsync'd, whatever the policy. */
   flush(): Promise<void> {
-    if (this.pending.length === 0 && !this.scheduled && !this.syncing && !this.dirty) return Promise.resolve();
+    const rotated = this.rotated?.synced;
+    if (this.pending.length === 0 && !this.scheduled && !this.syncing && !this.dirty) return rotated ?? Promise.resolve();
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
-    return p;
+    return rotated ? Promise.all([rotated, p]).then(() => undefined) : p;
   }
 
   /**
@@ -205,9 +208,9 @@ export class DurableMap<V> {
       this.journalEntries = 0;
       if (this.dirty) {
         // `interval`/`never`: the rotated journal may hold unsynced lines; they
-        // get the fsync their policy promised (on the thread pool), then it closes
+        // get their fsync on the thread pool (flush and close wait for it), then it closes
         this.dirty = false;
-        fsync(rotated, () => closeSync(rotated));
+        this.syncRotated(rotated);
       } else closeSync(rotated);
     }
     const epoch = this.compactEpoch;
@@ -272,6 +275,20 @@ export class DurableMap<V> {
     } finally {
       await dir.close();
     }
+  }
+
+  private syncRotated(fd: number): void {
+    const synced = new Promise<void>((resolve, reject) => {
+      fsync(fd, (err) => {
+        closeSync(fd);
+        if (this.rotated?.fd === fd) this.rotated = undefined;
+        if (err) reject(new PulsepetError('PP_ERR_STORE', `cannot fsync ${this.oldJournalPath}`, { cause: err }));
+        else resolve();
+      });
+    });
+    // a failure reaches whoever flushes meanwhile; the snapshot being written covers these lines anyway
+    synced.catch(() => undefined);
+    this.rotated = { fd, synced };
   }
 
   private append(line: string): Promise<void> {
@@ -371,6 +388,8 @@ export class DurableMap<V> {
     try {
       if (lines.length > 0) writeSync(this.fd, `${lines.join('\n')}\n`);
       fsyncSync(this.fd);
+      // its asynchronous fsync may still be in flight (the fd stays open until it completes)
+      if (this.rotated) fsyncSync(this.rotated.fd);
     } catch (e) {
       this.fail(waiters, e);
       return;
