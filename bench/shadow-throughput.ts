@@ -149,15 +149,15 @@ async function serviceInProcess(things: string[], seconds: number) {
   return { updatesPerSec: Math.round(ok / ((performance.now() - started) / 1000)), accepted: ok, roundLatency: { p50Ms: at(0.5), p99Ms: at(0.99) } };
 }
 
-/**
- * `--pin on`: moves this process's main thread (the server's event loop; threads
- * already started keep their CPUs) to CPU 0 and tells where the load generator goes.
- */
 /** At least 2 CPUs and a working taskset. */
 function canPin(): boolean {
   return availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { encoding: 'utf8' }).status === 0;
 }
 
+/**
+ * `--pin on`: moves this process's main thread (the server's event loop; threads
+ * already started keep their CPUs) to CPU 0 and tells where the load generator goes.
+ */
 function pinServerLoop(): { serverEventLoopCpu: number; loadGeneratorCpu: number } {
   if (availableParallelism() < 2) throw new Error('--pin on needs at least 2 CPUs');
   const r = spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });

@@ -49,7 +49,6 @@ export const InputSpecSchema = z
     `expected stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')}`,
   );
 
-
 const WatchOutputSchema = z.string().regex(/^(stdout|https?:\/\/.+|http:.+|file:.+)$/, 'expected stdout | http://URL | file:PATH');
 
 /** The validated agent configuration (flags override the `--config` file). */

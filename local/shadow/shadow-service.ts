@@ -243,7 +243,8 @@ export class ShadowService {
     const nowMs = this.now();
     if (op === 'update') {
       // Read, merge and write happen in one synchronous step so concurrent updates
-      // to the same shadow are serialized; the answer waits for the fsync.
+      // to the same shadow are serialized; the answer waits until the store holds
+      // the update as its fsync policy says (DEFAULT_SHADOW_FSYNC: written, fsync'd within 1 s).
       const r = applyUpdate(store.get(thing, name), decoded.value, nowMs, {
         limits: this.limits,
         baseVersion: store.baseVersion(thing, name, nowMs),
