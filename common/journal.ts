@@ -5,7 +5,6 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -13,10 +12,10 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { removeStaleSnapshotTemps, syncDirOf, writeSnapshotInSlices, writeSnapshotSync } from './journal-snapshot';
 
 interface Waiter {
   resolve: () => void;
@@ -85,7 +84,7 @@ export class DurableMap<V> {
   ) {
     mkdirSync(dirname(journalPath), { recursive: true });
     this.oldJournalPath = `${journalPath}.old`;
-    removeStaleTemps(snapshotPath);
+    removeStaleSnapshotTemps(snapshotPath);
     const interrupted = existsSync(this.oldJournalPath);
     this.load();
     this.fd = openSync(journalPath, 'a', 0o600);
@@ -169,12 +168,7 @@ export class DurableMap<V> {
   compact(): void {
     this.drainSync();
     this.compactEpoch++;
-    const tmp = tempPathFor(this.snapshotPath);
-    const fd = openSync(tmp, 'w', 0o600);
-    writeSync(fd, JSON.stringify(Object.fromEntries(this.map)));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.snapshotPath);
+    writeSnapshotSync(this.snapshotPath, this.map);
     closeSync(this.fd);
     this.fd = openSync(this.journalPath, 'w', 0o600);
     fsyncSync(this.fd);
@@ -193,10 +187,14 @@ export class DurableMap<V> {
   }
 
   /**
-   * Starts a background compaction. Called with no fsync in flight, so every line
-   * in the current journal is durable: it becomes the old journal, and the lines of
-   * later commits go to a fresh one. If an earlier background compaction failed the
-   * old journal is still needed, so the journal is not rotated this time.
+   * Starts a background compaction. Called with no fsync in flight: the current
+   * journal becomes the old journal (fsync'd on its own if it holds unsynced lines), and
+   * the lines of later commits go to a fresh one. If an earlier background
+   * compaction failed the old journal is still needed, so the journal is not
+   * rotated this time. The snapshot is serialized from the live map; the new
+   * journal also holds every change made meanwhile, and replaying it over the
+   * snapshot gives the same state. Once the snapshot is in place the old journal
+   * is removed.
    */
   private startCompaction(): void {
     if (this.compacting || this.closed) return;
@@ -214,7 +212,13 @@ export class DurableMap<V> {
       } else closeSync(rotated);
     }
     const epoch = this.compactEpoch;
-    this.writeSnapshot(epoch)
+    // a synchronous compaction or close meanwhile makes this one stale: its files are newer
+    writeSnapshotInSlices(this.snapshotPath, this.map, () => epoch === this.compactEpoch)
+      .then(async (inPlace) => {
+        if (!inPlace) return;
+        unlinkSync(this.oldJournalPath);
+        await syncDirOf(this.snapshotPath);
+      })
       .catch(() => {
         // Nothing is lost: snapshot + old journal + journal still replay to the
         // acknowledged state, and the next compaction tries again.
@@ -222,59 +226,6 @@ export class DurableMap<V> {
       .finally(() => {
         this.compacting = false;
       });
-  }
-
-  private async writeSnapshot(epoch: number): Promise<void> {
-    // Serialized from the live map in slices of ~2 ms, each written out (on the
-    // thread pool) before the next starts, so no step is proportional to the map's
-    // size. Entries changed meanwhile may be captured newer than at the rotation;
-    // the new journal holds those changes too, and replaying them over the
-    // snapshot gives the same state.
-    const tmp = tempPathFor(this.snapshotPath);
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      let parts: string[] = [];
-      let written = false;
-      let sliceStart = performance.now();
-      const flush = async (last: boolean) => {
-        const body = parts.join(',');
-        parts = [];
-        const text = `${written ? (body === '' ? '' : ',') : '{'}${body}${last ? '}' : ''}`;
-        written = true;
-        if (text !== '') await fh.write(text);
-      };
-      for (const [k, v] of this.map) {
-        parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
-        if ((parts.length & 31) === 0 && performance.now() - sliceStart > 2) {
-          await flush(false);
-          if (epoch !== this.compactEpoch) break;
-          sliceStart = performance.now();
-        }
-      }
-      if (epoch === this.compactEpoch) {
-        await flush(true);
-        await fh.sync();
-      }
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    } finally {
-      await fh.close();
-    }
-    // a synchronous compaction or close happened meanwhile: its files are newer
-    if (epoch !== this.compactEpoch) {
-      rmSync(tmp, { force: true });
-      return;
-    }
-    renameSync(tmp, this.snapshotPath);
-    unlinkSync(this.oldJournalPath);
-    // make the renames durable too (directory entries)
-    const dir = await open(dirname(this.snapshotPath), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
   }
 
   private syncRotated(fd: number): void {
@@ -437,22 +388,5 @@ export class DurableMap<V> {
       else this.map.set(rec.k, rec.v as V);
       this.journalEntries++;
     }
-  }
-}
-
-let tempSeq = 0;
-
-/** A temp name no other compaction (of this or another open map) is writing. */
-function tempPathFor(snapshotPath: string): string {
-  return `${snapshotPath}.${process.pid}-${tempSeq++}.tmp`;
-}
-
-/** Removes temp snapshots a crash left behind (never renamed, so never part of the state). */
-function removeStaleTemps(snapshotPath: string): void {
-  const dir = dirname(snapshotPath);
-  if (!existsSync(dir)) return;
-  const prefix = `${basename(snapshotPath)}.`;
-  for (const f of readdirSync(dir)) {
-    if (f.startsWith(prefix) && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 }
