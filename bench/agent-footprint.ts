@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writePrivateKeyFile } from '../certs/index';
-import { startFixture } from '../local/broker/test-support';
+import { startFixture } from '../test/support/local/broker';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, warmup: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 60);

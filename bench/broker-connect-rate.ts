@@ -9,7 +9,7 @@
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
  */
 import { z } from 'zod';
-import { type Device, startFixture } from '../local/broker/test-support';
+import { type Device, startFixture } from '../test/support/local/broker';
 import { benchFlags, connectMtls, round, startPlainAedes } from './broker-support';
 
 const flags = benchFlags(

@@ -11,7 +11,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { type Device, startFixture } from '../local/broker/test-support';
+import { type Device, startFixture } from '../test/support/local/broker';
 import { OPERATOR_CLIENT_ID_PREFIX, OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../protocol/policies';
 import { benchFlags, connectMtls, pool, round, startPlainAedes } from './broker-support';
 

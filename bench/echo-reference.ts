@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { createCa, createKeysAndCertificate, createServerCertificate, writePrivateKeyFile } from '../certs/index';
-import { startMosquitto } from '../device-agent/testing/mosquitto';
+import { startMosquitto } from '../test/support/device-agent/mosquitto';
 import { FleetConnection } from '../simulators/fleet-connection';
 import { benchFlags } from './broker-support';
 import { PACED_WARMUP_MS } from './latency';

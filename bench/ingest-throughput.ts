@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
 import { startLocalStack } from '../local/stack';
-import { awsClientConfig, provisionTestDevice, type TestDevice } from '../local/testing';
+import { awsClientConfig, provisionTestDevice, type TestDevice } from '../test/support/local/stack';
 import { benchFlags, round } from './broker-support';
 
 const flags = benchFlags(

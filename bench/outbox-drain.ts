@@ -14,7 +14,7 @@ import { silentLogger } from '../common/logger';
 import { Agent } from '../device-agent/agent';
 import { Outbox } from '../device-agent/outbox';
 import { mqtt311Transport } from '../device-agent/transport-mqtt311';
-import { startFixture } from '../local/broker/test-support';
+import { startFixture } from '../test/support/local/broker';
 
 const { values } = parseArgs({ options: { samples: { type: 'string' } } });
 const N = Number(values.samples ?? 100_000);

@@ -39,7 +39,7 @@ import { FsyncPolicySchema } from '../common/fsync-policy';
 import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
 import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
 import { parseShadowTopic } from '../protocol/topics';
-import { startShadowHarness } from '../local/shadow/testing/harness';
+import { startShadowHarness } from '../test/support/local/shadow/harness';
 import { latencySummary, PACED_PHASES, PACED_WARMUP_MS } from './latency';
 
 const Flags = z.object({

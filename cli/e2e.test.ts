@@ -10,7 +10,7 @@ import { iot, mqtt as crt } from 'aws-iot-device-sdk-v2';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarize } from '../protocol/telemetry';
-import { type RunningUp, runCli, startUp } from './testing';
+import { type RunningUp, runCli, startUp } from '../test/support/cli';
 
 interface DeviceConfig {
   thing: string;

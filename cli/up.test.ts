@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { describe, expect, it, vi } from 'vitest';
-import { runCli, startUp } from './testing';
+import { runCli, startUp } from '../test/support/cli';
 
 describe('pulsepet up', () => {
   it('prints exactly one JSON ready object, writes the env file, serves signed requests and exits 0 on SIGTERM', async () => {

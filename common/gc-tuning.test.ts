@@ -10,7 +10,7 @@ import { SMALL_HOST_MAX_CPUS, tuneGcForHost } from './gc-tuning';
  * to loading tsx and the fixture).
  */
 function helperScavengeMs(mode: 'tuned' | 'default'): number[] {
-  const r = spawnSync(process.execPath, ['--trace-gc-nvp', '--import', 'tsx', join(import.meta.dirname, 'testdata', 'gc-survivors.ts'), mode], {
+  const r = spawnSync(process.execPath, ['--trace-gc-nvp', '--import', 'tsx', join(import.meta.dirname, '..', 'test', 'support', 'common', 'gc-survivors.ts'), mode], {
     encoding: 'utf8',
     timeout: 60_000,
   });

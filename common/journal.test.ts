@@ -53,7 +53,7 @@ describe('Class: DurableMap', () => {
 
   it.each(['always', 'interval:1000', 'never'])('loses no acknowledged write when the process is killed with SIGKILL (fsync %s)', async (policy) => {
     const dir = tmp();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testdata/journal-writer.ts'), dir, policy], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../test/support/common/journal-writer.ts'), dir, policy], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const acked: string[] = [];

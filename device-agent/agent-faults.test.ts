@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedCount, httpInputPort, metric, newOutboxDir, statusPort, agentArgs } from './testing/agent-args';
-import { AgentProcess } from './testing/agent-process';
-import { type CloudHarness, startStackHarness } from './testing/harness';
-import { TelemetryObserver } from './testing/observer';
-import { TcpProxy } from './testing/tcp-proxy';
-import { SampleWriter } from './testing/writer';
+import { connectedCount, httpInputPort, metric, newOutboxDir, statusPort, agentArgs } from '../test/support/device-agent/agent-args';
+import { AgentProcess } from '../test/support/device-agent/agent-process';
+import { type CloudHarness, startStackHarness } from '../test/support/device-agent/harness';
+import { TelemetryObserver } from '../test/support/device-agent/observer';
+import { TcpProxy } from '../test/support/device-agent/tcp-proxy';
+import { SampleWriter } from '../test/support/device-agent/writer';
 
 // Fault injection against the local IoT Core stack (mTLS broker, registry, device policy, shadows).
 // Every scenario ends with a count line and checks that each accepted sample arrived

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from './testing/agent-process';
-import { type CloudHarness, startStackHarness } from './testing/harness';
-import { TelemetryObserver } from './testing/observer';
+import { AgentProcess } from '../test/support/device-agent/agent-process';
+import { type CloudHarness, startStackHarness } from '../test/support/device-agent/harness';
+import { TelemetryObserver } from '../test/support/device-agent/observer';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceConfigSchema, type PetState, PetStateSchema } from '../protocol/shadows';
-import { agentArgs, connectedCount, httpInputPort, metric, newOutboxDir, statusPort } from './testing/agent-args';
-import { AgentProcess } from './testing/agent-process';
-import { freePort } from './testing/mosquitto';
-import { type CloudHarness, startStackHarness } from './testing/harness';
-import { TelemetryObserver } from './testing/observer';
-import { SampleWriter } from './testing/writer';
+import { agentArgs, connectedCount, httpInputPort, metric, newOutboxDir, statusPort } from '../test/support/device-agent/agent-args';
+import { AgentProcess } from '../test/support/device-agent/agent-process';
+import { freePort } from '../test/support/device-agent/mosquitto';
+import { type CloudHarness, startStackHarness } from '../test/support/device-agent/harness';
+import { TelemetryObserver } from '../test/support/device-agent/observer';
+import { SampleWriter } from '../test/support/device-agent/writer';
 
 function report(counts: Record<string, number | string>): void {
   console.info(JSON.stringify(counts));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentProcess } from './testing/agent-process';
+import { AgentProcess } from '../test/support/device-agent/agent-process';
 
 describe('Command: pulsepet agent', () => {
   it('exits 2 and lists every configuration problem', async () => {

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentArgs, connectedCount, httpInputPort } from './testing/agent-args';
-import { AgentProcess } from './testing/agent-process';
-import { type Mosquitto, startMosquitto } from './testing/mosquitto';
-import { TelemetryObserver } from './testing/observer';
-import { TcpProxy } from './testing/tcp-proxy';
-import { SampleWriter } from './testing/writer';
+import { agentArgs, connectedCount, httpInputPort } from '../test/support/device-agent/agent-args';
+import { AgentProcess } from '../test/support/device-agent/agent-process';
+import { type Mosquitto, startMosquitto } from '../test/support/device-agent/mosquitto';
+import { TelemetryObserver } from '../test/support/device-agent/observer';
+import { TcpProxy } from '../test/support/device-agent/tcp-proxy';
+import { SampleWriter } from '../test/support/device-agent/writer';
 
 // The local broker (aedes) speaks MQTT 3.1.1 only, so the MQTT 5 path is tested
 // against a real MQTT 5 broker: mosquitto with TLS and required client certificates.

@@ -6,7 +6,7 @@ import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } f
 import { afterEach, describe, expect, it } from 'vitest';
 import { summarize } from '../protocol/telemetry';
 import { startLocalStack, type LocalStack } from './stack';
-import { awsClientConfig, connectMqtt, provisionTestDevice } from './testing';
+import { awsClientConfig, connectMqtt, provisionTestDevice } from '../test/support/local/stack';
 
 const stacks: LocalStack[] = [];
 afterEach(async () => {

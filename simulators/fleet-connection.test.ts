@@ -4,7 +4,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate } from '../certs/index';
 import { isPulsepetError } from '../protocol/errors';
-import { type ShadowHarness, startShadowHarness } from '../local/shadow/testing/harness';
+import { type ShadowHarness, startShadowHarness } from '../test/support/local/shadow/harness';
 import { FleetConnection, type FleetConnectionOptions } from './fleet-connection';
 
 function nextMessage(c: FleetConnection, ms = 5000): Promise<{ topic: string; payload: Buffer }> {

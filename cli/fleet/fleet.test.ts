@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr, verifyIssuedBy } from '../../certs/index';
-import { startTestGateway, type TestGateway } from '../../local/gateway/test-harness';
+import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
 import { runFleet } from '../fleet';
 import { provisionThing } from './provision';

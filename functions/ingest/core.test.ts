@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isPulsepetError, PulsepetError } from '../../protocol/errors';
 import { chunk, parseIngestEvent, toRecords } from './core';
-import { batchEvent } from './test-support';
+import { batchEvent } from '../../test/support/functions/ingest';
 
 describe('Function: parseIngestEvent', () => {
   it('accepts a telemetry v1 batch plus the thing added by the rule', () => {

@@ -8,10 +8,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionThing } from '../../cli/fleet/provision';
 import { startLocalStack, type LocalStack } from '../../local/stack';
-import { awsClientConfig } from '../../local/testing';
+import { awsClientConfig } from '../../test/support/local/stack';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { telemetryTopic } from '../../protocol/topics';
-import { batchEvent, samplesAt } from './test-support';
+import { batchEvent, samplesAt } from '../../test/support/functions/ingest';
 
 /**
  * End to end: device (provisioned by the fleet CLI's provisioning) → MQTT over mTLS →

@@ -1,9 +1,9 @@
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestTimestream, type TestTimestream } from '../../local/timestream/test-support';
+import { startTestTimestream, type TestTimestream } from '../../test/support/local/timestream';
 import { loadIngestConfig } from './config';
 import { handler } from './handler';
-import { batchEvent, samplesAt } from './test-support';
+import { batchEvent, samplesAt } from '../../test/support/functions/ingest';
 
 let ts: TestTimestream;
 const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'LOG_LEVEL'] as const;

@@ -3,11 +3,11 @@ import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { isPulsepetError, type PulsepetError } from '../../protocol/errors';
-import { startTestTimestream, type TestTimestream } from '../../local/timestream/test-support';
+import { startTestTimestream, type TestTimestream } from '../../test/support/local/timestream';
 import { createTimestreamWriteClient } from './client';
 import { createIngestHandler } from './handler';
 import type { IngestDeps } from './ingest';
-import { batchEvent, samplesAt } from './test-support';
+import { batchEvent, samplesAt } from '../../test/support/functions/ingest';
 
 let ts: TestTimestream;
 let deps: IngestDeps;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../certs/index';
 import type { PublishOrigin } from '../ports';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
-import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, waitFor } from './test-support';
+import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, waitFor } from '../../test/support/local/broker';
 
 let fx: Fixture;
 let petA: Device;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPulsepetError } from '../../protocol/errors';
 import type { PublishOrigin } from '../ports';
-import { connectDevice, type Fixture, startFixture, until } from './test-support';
+import { connectDevice, type Fixture, startFixture, until } from '../../test/support/local/broker';
 
 let fx: Fixture;
 beforeAll(async () => {

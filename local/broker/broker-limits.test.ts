@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD_BYTES } from '../../protocol/telemetry';
 import { type DisconnectedEvent, disconnectedEventSchema } from './presence';
-import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, until, waitFor } from './test-support';
+import { connectDevice, type Device, type Fixture, startFixture, subscribeCodes, until, waitFor } from '../../test/support/local/broker';
 
 let fx: Fixture;
 let dev: Device;

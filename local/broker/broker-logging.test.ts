@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger';
-import { connectDevice, type Fixture, startFixture, until } from './test-support';
+import { connectDevice, type Fixture, startFixture, until } from '../../test/support/local/broker';
 
 const lines: string[] = [];
 let fx: Fixture;

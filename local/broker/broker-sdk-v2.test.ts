@@ -1,6 +1,6 @@
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Device, type Fixture, startFixture, until } from './test-support';
+import { type Device, type Fixture, startFixture, until } from '../../test/support/local/broker';
 
 let fx: Fixture;
 let pet: Device;

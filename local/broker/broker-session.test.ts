@@ -8,7 +8,7 @@ import {
   type DisconnectedEvent,
   disconnectedEventSchema,
 } from './presence';
-import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until, waitFor } from './test-support';
+import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until, waitFor } from '../../test/support/local/broker';
 
 type Presence = ConnectedEvent | DisconnectedEvent;
 

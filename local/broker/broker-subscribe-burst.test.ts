@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDevice, type Fixture, startFixture, subscribeCodes, until } from './test-support';
+import { connectDevice, type Fixture, startFixture, subscribeCodes, until } from '../../test/support/local/broker';
 
 describe('Function: startBroker (SUBSCRIBE bursts)', () => {
   let fx: Fixture;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until } from './test-support';
+import { connectDevice, type Device, type Fixture, durablePersistence, startDurableFixture, startFixture, subscribeCodes, until } from '../../test/support/local/broker';
 
 describe('Function: startBroker (hasSubscribers)', () => {
   let fx: Fixture;

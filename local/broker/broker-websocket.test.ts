@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { auth, iot, mqtt as crt } from 'aws-iot-device-sdk-v2';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDevice, type Fixture, startFixture, TEST_REGION, until } from './test-support';
+import { connectDevice, type Fixture, startFixture, TEST_REGION, until } from '../../test/support/local/broker';
 import { IOT_WS_SERVICE } from './ws-auth';
 
 const creds = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'local-test-secret-key-0000000000000000000' };

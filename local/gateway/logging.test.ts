@@ -3,7 +3,7 @@ import { CreateKeysAndCertificateCommand, DescribeThingCommand, ListThingsComman
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../common/logger';
-import { startTestGateway } from './test-harness';
+import { startTestGateway } from '../../test/support/local/gateway';
 
 describe('gateway logging', () => {
   it('logs rejections with request id and error type, and never a private key or the secret', async () => {

@@ -17,7 +17,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { uriEncode } from './sigv4';
-import { startTestGateway, type TestGateway } from './test-harness';
+import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 
 let t: TestGateway;
 beforeEach(async () => {

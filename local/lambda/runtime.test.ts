@@ -4,7 +4,7 @@ import { silentLogger } from '../../common/logger';
 import type { LambdaContext } from '../rules/lambda-invoker';
 import { FunctionError, LocalFunction, type LocalFunctionOptions } from './runtime';
 
-const FIXTURES = new URL('./testing/fixture-functions.ts', import.meta.url);
+const FIXTURES = new URL('../../test/support/local/lambda/fixture-functions.ts', import.meta.url);
 
 function ctx(requestId = 'req-1'): LambdaContext {
   return { functionName: 'fixture', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fixture', awsRequestId: requestId, attempt: 1, ruleName: 'r' };
@@ -89,7 +89,7 @@ describe('Class: LocalFunction', () => {
     });
 
     it('does not count the init phase (a slow cold start) against the function timeout', async () => {
-      await withFunction({ module: new URL('./testing/slow-init-function.ts', import.meta.url), handler: 'handler', timeoutMs: 300 }, async (fn) => {
+      await withFunction({ module: new URL('../../test/support/local/lambda/slow-init-function.ts', import.meta.url), handler: 'handler', timeoutMs: 300 }, async (fn) => {
         await expect(fn.invoke({ n: 1 }, ctx())).resolves.toEqual({ n: 1 });
       });
     });
@@ -114,7 +114,7 @@ describe('Class: LocalFunction', () => {
     });
 
     it('reports a module that cannot load as Runtime.ImportModuleError', async () => {
-      await withFunction({ module: new URL('./testing/no-such-module.ts', import.meta.url) }, async (fn) => {
+      await withFunction({ module: new URL('../../test/support/local/lambda/no-such-module.ts', import.meta.url) }, async (fn) => {
         const e = await failure(fn.invoke({}, ctx()));
         expect(e.errorType).toBe('Runtime.ImportModuleError');
       });

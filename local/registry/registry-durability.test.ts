@@ -13,7 +13,7 @@ describe('Class: Registry', () => {
       const dir = mkdtempSync(join(tmpdir(), 'pp-registry-kill-'));
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, 'testdata/registry-writer.ts'), dir],
+        ['--import', 'tsx', join(import.meta.dirname, '../../test/support/local/registry-writer.ts'), dir],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
       const acked: number[] = [];

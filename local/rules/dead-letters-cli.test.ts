@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../common/cli-config';
 import { DeadLetterQueue } from './dead-letters';
 import { deadLetters, readDeadLetters } from './dead-letters-cli';
-import { tempDir } from './test-support';
+import { tempDir } from '../../test/support/local/rules';
 
 const dirs: string[] = [];
 const queues: DeadLetterQueue[] = [];

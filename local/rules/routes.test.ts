@@ -11,11 +11,11 @@ import {
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { substitution } from '../../cloud-rules/rules';
-import { type Fixture, startFixture } from '../broker/test-support';
-import { startTestGateway, type TestGateway } from '../gateway/test-harness';
+import { type Fixture, startFixture } from '../../test/support/local/broker';
+import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { topicRuleRoutes } from './routes';
 import { RulesRuntime } from './runtime';
-import { nextMessage, tempDir } from './test-support';
+import { nextMessage, tempDir } from '../../test/support/local/rules';
 
 const ROLE = 'arn:aws:iam::000000000000:role/test';
 const republish = (topic: string) => ({ republish: { topic, qos: 1 as const, roleArn: ROLE } });

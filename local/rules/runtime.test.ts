@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { substitution } from '../../cloud-rules/rules';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, startFixture } from '../broker/test-support';
+import { type Fixture, startFixture } from '../../test/support/local/broker';
 import type { TimestreamWriteRequest } from './actions';
 import { MAX_REPUBLISH_HOPS } from './executor';
 import type { LambdaContext, LambdaHandler } from './lambda-invoker';
 import { RulesRuntime, type RulesRuntimeOptions } from './runtime';
-import { collect, nextMessage, tempDir } from './test-support';
+import { collect, nextMessage, tempDir } from '../../test/support/local/rules';
 
 const ROLE = 'arn:aws:iam::000000000000:role/test';
 const errorAction = { republish: { topic: 'pulsepet/errors', qos: 1 as const, roleArn: ROLE } };

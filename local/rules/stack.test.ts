@@ -16,7 +16,7 @@ import { CONFORMANCE_CASES, type ConformanceCase } from '../../cloud-rules/sql/c
 import { FUNCTION_NAMES, SIGNALS, substitution } from '../../cloud-rules/rules';
 import { summarize } from '../../protocol/telemetry';
 import { type LocalStack, startLocalStack } from '../stack';
-import { awsClientConfig, connectMqtt, provisionTestDevice } from '../testing';
+import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import type { LambdaHandler } from './lambda-invoker';
 
 /**

@@ -18,7 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { type GatewayHandle, startGateway } from '../gateway/server';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './index';
-import { MemoryBus } from './testing/memory-bus';
+import { MemoryBus } from '../../test/support/local/shadow/memory-bus';
 
 const credentials = { accessKeyId: 'AKIDSHADOWTEST', secretAccessKey: 'shadow-test-secret' };
 const region = 'us-east-1';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { ShadowService, type ShadowServiceLimits } from './shadow-service';
 import { ShadowStore } from './shadow-store';
-import { MemoryBus } from './testing/memory-bus';
+import { MemoryBus } from '../../test/support/local/shadow/memory-bus';
 
 const P = '$aws/things/pet-1/shadow';
 

@@ -34,7 +34,7 @@ describe('Class: ShadowStore', () => {
   });
 
   it('loses no acknowledged update when the process is killed with SIGKILL', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'crash-child.ts'), dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../test/support/local/shadow/crash-child.ts'), dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let lastVersion = 0;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFORMANCE_CASES, type Expectation } from './testing/conformance-table';
-import { type ShadowHarness, startShadowHarness } from './testing/harness';
-import { httpTransport, mqttTransport, type Outcome, type ShadowTransport } from './testing/transports';
+import { CONFORMANCE_CASES, type Expectation } from '../../test/support/local/shadow/conformance-table';
+import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
+import { httpTransport, mqttTransport, type Outcome, type ShadowTransport } from '../../test/support/local/shadow/transports';
 
 function check(out: Outcome, exp: Expectation, where: string): void {
   if (!exp.ok) {

@@ -1,8 +1,8 @@
 import { GetThingShadowCommand, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribeCodes } from '../broker/test-support';
-import { type ShadowHarness, startShadowHarness } from './testing/harness';
+import { subscribeCodes } from '../../test/support/local/broker';
+import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
 
 function closed(client: MqttClient, ms = 5000): Promise<void> {
   return new Promise((resolve, reject) => {

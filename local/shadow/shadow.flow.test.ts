@@ -1,7 +1,7 @@
 import { PublishCommand, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ShadowHarness, startShadowHarness } from './testing/harness';
+import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
 
 /** Collects messages on a client; `next(topic)` waits (with a deadline) for the next one. */
 function inbox(client: MqttClient) {

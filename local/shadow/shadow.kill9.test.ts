@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REGION } from '../aws-identity';
 import { prepareDataDir } from '../data-dir';
 import { startLocalStack } from '../stack';
-import { awsClientConfig, connectMqtt, provisionTestDevice } from '../testing';
+import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 
 describe('Shadow durability when the whole local stack is killed with SIGKILL', () => {
   let dir: string | undefined;
@@ -18,7 +18,7 @@ describe('Shadow durability when the whole local stack is killed with SIGKILL', 
   it('keeps every update the device saw accepted before the kill', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pp-shadow-kill9-'));
     const material = await prepareDataDir(dir, ['127.0.0.1', 'localhost']);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'stack-child.ts'), dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../test/support/local/shadow/stack-child.ts'), dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const endpoints = await new Promise<{ mqttEndpoint: string; httpEndpoint: string }>((resolve, reject) => {

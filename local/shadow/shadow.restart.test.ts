@@ -1,7 +1,7 @@
 import { GetThingShadowCommand, ListNamedShadowsForThingCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ShadowHarness, startShadowHarness } from './testing/harness';
-import { mqttTransport } from './testing/transports';
+import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
+import { mqttTransport } from '../../test/support/local/shadow/transports';
 
 describe('Shadow persistence across a local stack restart', () => {
   let h: ShadowHarness;

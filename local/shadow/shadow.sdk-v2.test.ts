@@ -1,6 +1,6 @@
 import { iot, iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ShadowHarness, startShadowHarness } from './testing/harness';
+import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
 
 /**
  * Subscribes through `register`; `subscribed` resolves on SUBACK and `value` with

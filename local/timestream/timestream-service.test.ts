@@ -18,7 +18,7 @@ import {
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestTimestream, type TestTimestream } from './test-support';
+import { startTestTimestream, type TestTimestream } from '../../test/support/local/timestream';
 
 let ts: TestTimestream;
 beforeAll(async () => {

@@ -26,7 +26,7 @@ import {
   inspectCertificate,
   verifyIssuedBy,
 } from '../../../certs/index';
-import { startTestGateway, type TestGateway } from '../test-harness';
+import { startTestGateway, type TestGateway } from '../../../test/support/local/gateway';
 
 let t: TestGateway;
 beforeAll(async () => {

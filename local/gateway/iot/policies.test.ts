@@ -25,7 +25,7 @@ import {
   VersionsLimitExceededException,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test-harness';
+import { startTestGateway, type TestGateway } from '../../../test/support/local/gateway';
 
 // A policy variable, written literally as AWS expects it in the document.
 const THING_VAR = ['$', '{iot:Connection.Thing.ThingName}'].join('');

@@ -15,7 +15,7 @@ import {
   VersionConflictException,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../test-harness';
+import { startTestGateway, type TestGateway } from '../../../test/support/local/gateway';
 
 let t: TestGateway;
 beforeAll(async () => {

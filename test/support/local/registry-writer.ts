@@ -2,7 +2,7 @@
 // registry, printing each number once all of its writes are acknowledged.
 import { createHash } from 'node:crypto';
 import { silentLogger } from '../../../common/logger';
-import { Registry } from '../registry';
+import { Registry } from '../../../local/registry/registry';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: registry-writer DIR');

@@ -3,7 +3,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
-export const BIN = join(import.meta.dirname, '..', 'bin', 'pulsepet.mjs');
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'pulsepet.mjs');
 
 export interface CliResult {
   code: number | null;

@@ -1,4 +1,4 @@
-import type { BrokerBus, InternalPublishHandler, PublishOrigin } from '../../ports';
+import type { BrokerBus, InternalPublishHandler, PublishOrigin } from '../../../../local/ports';
 
 /** MQTT filter match with `+` and `#` ([MQTT-4.7.1]). */
 export function topicMatches(filter: string, topic: string): boolean {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, writePrivateKeyFile } from '../../certs/index';
+import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, writePrivateKeyFile } from '../../../certs/index';
 
 export interface DeviceFiles {
   thing: string;

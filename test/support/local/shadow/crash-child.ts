@@ -2,9 +2,9 @@
  * Child process for the kill -9 durability test: updates one shadow in a loop and
  * prints `ack <version>` after each accepted update (i.e. after it is durable).
  */
-import { silentLogger } from '../../../common/logger';
-import { ShadowService } from '../shadow-service';
-import { ShadowStore } from '../shadow-store';
+import { silentLogger } from '../../../../common/logger';
+import { ShadowService } from '../../../../local/shadow/shadow-service';
+import { ShadowStore } from '../../../../local/shadow/shadow-store';
 import { MemoryBus } from './memory-bus';
 
 const dir = process.argv[2];

@@ -12,8 +12,8 @@ import {
   IoTClient,
 } from '@aws-sdk/client-iot';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { DEVICE_POLICY_NAME } from '../protocol/policies';
-import type { LocalStack } from './stack';
+import { DEVICE_POLICY_NAME } from '../../../protocol/policies';
+import type { LocalStack } from '../../../local/stack';
 
 export interface TestDevice {
   thingName: string;

@@ -8,10 +8,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writePrivateKeyFile } from '../../certs/index';
-import type { InternalPublishHandler } from '../../local/ports';
-import { type LocalStack, startLocalStack } from '../../local/stack';
-import { awsClientConfig, provisionTestDevice } from '../../local/testing';
+import { writePrivateKeyFile } from '../../../certs/index';
+import type { InternalPublishHandler } from '../../../local/ports';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { awsClientConfig, provisionTestDevice } from '../local/stack';
 import type { DeviceFiles } from './mosquitto';
 
 export interface CloudHarness {

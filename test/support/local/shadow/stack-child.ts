@@ -3,7 +3,7 @@
  * dir given as argv[2] and prints its endpoints as one JSON line, then idles until
  * it is killed.
  */
-import { startLocalStack } from '../../stack';
+import { startLocalStack } from '../../../../local/stack';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: stack-child <dataDir>');

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrokerBus } from '../ports';
+import type { BrokerBus } from '../../../local/ports';
 
 export function tempDir(prefix = 'pp-rules-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
-import { createKeysAndCertificate, inspectCertificate } from '../../../certs/index';
-import type { FsyncPolicy } from '../../../common/fsync-policy';
-import { type Logger, silentLogger } from '../../../common/logger';
-import { DEVICE_POLICY_NAME } from '../../../protocol/policies';
-import type { BrokerBus } from '../../ports';
-import { type LocalStack, startLocalStack } from '../../stack';
-import { awsClientConfig, connectMqtt, provisionTestDevice, type TestDevice } from '../../testing';
-import type { ShadowServiceHandle, ShadowServiceLimits } from '../index';
+import { createKeysAndCertificate, inspectCertificate } from '../../../../certs/index';
+import type { FsyncPolicy } from '../../../../common/fsync-policy';
+import { type Logger, silentLogger } from '../../../../common/logger';
+import { DEVICE_POLICY_NAME } from '../../../../protocol/policies';
+import type { BrokerBus } from '../../../../local/ports';
+import { type LocalStack, startLocalStack } from '../../../../local/stack';
+import { awsClientConfig, connectMqtt, provisionTestDevice, type TestDevice } from '../stack';
+import type { ShadowServiceHandle, ShadowServiceLimits } from '../../../../local/shadow/index';
 
 /** A running local stack with helpers for shadow tests. */
 export interface ShadowHarness {

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../certs/index';
-import { type Logger, silentLogger } from '../../common/logger';
-import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
-import { Registry } from '../registry/registry';
-import { type BrokerHandle, type BrokerOptions, startBroker } from './broker';
-import { createDurablePersistence } from './durable-persistence';
+import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../../certs/index';
+import { type Logger, silentLogger } from '../../../common/logger';
+import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../../protocol/policies';
+import { Registry } from '../../../local/registry/registry';
+import { type BrokerHandle, type BrokerOptions, startBroker } from '../../../local/broker/broker';
+import { createDurablePersistence } from '../../../local/broker/durable-persistence';
 
 export const TEST_REGION = 'us-east-1';
 

@@ -2,7 +2,7 @@
  * Test support (not product code): a cloud-side view of telemetry that validates
  * every message against telemetry v1 and de-duplicates by (thing, batchId).
  */
-import { TelemetryV1Schema, type TelemetryV1 } from '../../protocol/telemetry';
+import { TelemetryV1Schema, type TelemetryV1 } from '../../../protocol/telemetry';
 
 export class TelemetryObserver {
   readonly raw: Array<{ topic: string; body: unknown }> = [];

@@ -10,8 +10,8 @@ import {
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
-import type { ShadowOp } from '../../../protocol/topics';
-import { shadowTopic, shadowTopicPrefix } from '../../../protocol/topics';
+import type { ShadowOp } from '../../../../protocol/topics';
+import { shadowTopic, shadowTopicPrefix } from '../../../../protocol/topics';
 
 /** A shadow operation's answer, transport-independent. */
 export type Outcome = { ok: true; body: Record<string, unknown> } | { ok: false; code: number; message: string };

@@ -10,7 +10,7 @@
  *  ERR  https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-error-messages.html
  *  MOTO moto tests/test_iotdata/test_iotdata.py (aws_verified cases)
  */
-import type { ShadowOp } from '../../../protocol/topics';
+import type { ShadowOp } from '../../../../protocol/topics';
 
 /** What a step must answer. */
 export type Expectation =

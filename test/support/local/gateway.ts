@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient } from '@aws-sdk/client-iot';
-import { type CaMaterial, createCa } from '../../certs/index';
-import { type Logger, silentLogger } from '../../common/logger';
-import { Registry } from '../registry/registry';
-import { createIotService, type IotService } from './iot/service';
-import { type GatewayHandle, startGateway } from './server';
+import { type CaMaterial, createCa } from '../../../certs/index';
+import { type Logger, silentLogger } from '../../../common/logger';
+import { Registry } from '../../../local/registry/registry';
+import { createIotService, type IotService } from '../../../local/gateway/iot/service';
+import { type GatewayHandle, startGateway } from '../../../local/gateway/server';
 
 export interface TestGateway {
   dir: string;

@@ -3,7 +3,7 @@
  * tuneGcForHost as on a 1-CPU host, then allocates objects that survive a few
  * young-generation collections (run it with --trace-gc-nvp).
  */
-import { tuneGcForHost } from '../gc-tuning';
+import { tuneGcForHost } from '../../../common/gc-tuning';
 
 if (process.argv[2] === 'tuned') tuneGcForHost({ cpus: 1 });
 const ring: Array<{ i: number; s: string }> = new Array(200_000);

@@ -1,6 +1,6 @@
 // Child process for the kill -9 tests: writes keys forever, printing each one once acknowledged.
-import { parseFsyncPolicy } from '../fsync-policy';
-import { DurableMap } from '../journal';
+import { parseFsyncPolicy } from '../../../common/fsync-policy';
+import { DurableMap } from '../../../common/journal';
 
 const dir = process.argv[2];
 const policy = parseFsyncPolicy(process.argv[3] ?? 'always');

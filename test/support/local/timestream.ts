@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { type Logger, silentLogger } from '../../common/logger';
-import { type GatewayHandle, startGateway } from '../gateway/index';
-import { createTimestreamService, type TimestreamServiceHandle } from './timestream-service';
+import { type Logger, silentLogger } from '../../../common/logger';
+import { type GatewayHandle, startGateway } from '../../../local/gateway/index';
+import { createTimestreamService, type TimestreamServiceHandle } from '../../../local/timestream/timestream-service';
 
 export interface TestTimestream {
   dir: string;

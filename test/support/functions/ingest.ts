@@ -1,4 +1,4 @@
-import { type Sample, summarize } from '../../protocol/telemetry';
+import { type Sample, summarize } from '../../../protocol/telemetry';
 
 /** The event the `ingest_telemetry` rule delivers: a telemetry v1 batch plus `thing` (topic(3)). */
 export function batchEvent(thing: string, samples: Sample[], seq = 0, batchId = `b-${thing}-${seq}`): Record<string, unknown> {
