@@ -21,7 +21,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
-import { startLocalStack } from '../local/stack';
+import { startPulsepetStack } from '../cli/pulsepet-stack';
 import { awsClientConfig, provisionTestDevice, type TestDevice } from '../test/support/local/stack';
 import { benchFlags, round } from './broker-support';
 
@@ -53,7 +53,7 @@ const flags = benchFlags(
 const batchesPerDevice = Math.max(1, Math.round(flags.rate * flags.seconds));
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
-const stack = await startLocalStack({ dataDir: dir });
+const stack = await startPulsepetStack({ dataDir: dir });
 const devices: TestDevice[] = [];
 for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-ingest-${i}`));
 const query = new TimestreamQueryClient(awsClientConfig(stack));
@@ -205,7 +205,7 @@ const TICK_MICROS = 10_000; // USER_HZ is 100 on Linux
 function threadCpu(): ThreadCpu | undefined {
   try {
     const out = { main: 0, functions: 0, other: 0 };
-    const fnThreads = new Set([...stack.lambdas.values()].flatMap((f) => f.osThreadIds));
+    const fnThreads = new Set([...stack.lambda.functions.values()].flatMap((f) => f.osThreadIds));
     for (const tid of readdirSync('/proc/self/task')) {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

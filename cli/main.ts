@@ -8,7 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   agent: { summary: 'run the gateway device agent', load: async () => (await import('./agent')).agent },
   'dead-letters': {
     summary: 'inspect rule actions that failed all retries (list | show ID)',
-    load: async () => (await import('../local/rules/dead-letters-cli')).deadLetters,
+    load: async () => (await import('./dead-letters')).deadLetters,
   },
   bench: { summary: 'run a benchmark (prints JSON)', load: async () => (await import('./bench')).bench },
 };

@@ -5,7 +5,7 @@ import { FsyncPolicySchema } from '../common/fsync-policy';
 import { createLogger } from '../common/logger';
 import { DEFAULT_REGION } from '../local/aws-identity';
 import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
-import { startLocalStack } from '../local/stack';
+import { startPulsepetStack } from './pulsepet-stack';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -57,7 +57,7 @@ export async function up(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger('pulsepet-up', { level: flags['log-level'] });
-  const stack = await startLocalStack({
+  const stack = await startPulsepetStack({
     dataDir: resolve(flags['data-dir']),
     mqttPort: flags['mqtt-port'],
     httpPort: flags['http-port'],

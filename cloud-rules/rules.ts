@@ -3,74 +3,25 @@
  * TopicRulePayload so the local rules runtime and `infra/` read the same thing.
  * https://docs.aws.amazon.com/iot/latest/apireference/API_TopicRulePayload.html
  */
-import { z } from 'zod';
+import type { Action, TopicRulePayload } from './topic-rule-payload';
+import { FUNCTION_NAMES, TIMESTREAM } from '../protocol/resources';
 import { TOPICS } from '../protocol/topics';
 
 /** The SQL dialect every pulsepet rule uses. */
 export const AWS_IOT_SQL_VERSION = '2016-03-23';
 
-/** https://docs.aws.amazon.com/iot/latest/apireference/API_CreateTopicRule.html (ruleName pattern). */
-export const RULE_NAME_RE = /^[a-zA-Z0-9_]{1,128}$/;
-
-export const LambdaActionSchema = z.object({ functionArn: z.string().min(1).max(2048) }).strict();
-
-export const RepublishActionSchema = z
-  .object({
-    roleArn: z.string().min(1),
-    topic: z.string().min(1),
-    qos: z.union([z.literal(0), z.literal(1)]).optional(),
-    headers: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
-
-export const TimestreamDimensionSchema = z.object({ name: z.string().min(1).max(60), value: z.string() }).strict();
-
-export const TimestreamActionSchema = z
-  .object({
-    roleArn: z.string().min(1),
-    databaseName: z.string().min(1),
-    tableName: z.string().min(1),
-    dimensions: z.array(TimestreamDimensionSchema).min(1).max(128),
-    timestamp: z
-      .object({ value: z.string().min(1), unit: z.enum(['SECONDS', 'MILLISECONDS', 'MICROSECONDS', 'NANOSECONDS']) })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine((a, ctx) => {
-    // timestream-rule-action: reserved dimension names and prefixes.
-    for (const [i, d] of a.dimensions.entries()) {
-      if (['measure_name', 'measure_value', 'time'].includes(d.name) || /^(ts_|measure_value)/.test(d.name) || d.name.includes(':')) {
-        ctx.addIssue({ code: 'custom', path: ['dimensions', i, 'name'], message: `dimension name ${JSON.stringify(d.name)} is reserved` });
-      }
-    }
-  });
-
-/** Action types the local rules runtime executes; others are stored and fail at run time with an error action. */
-export const LOCAL_ACTION_TYPES = ['lambda', 'republish', 'timestream'] as const;
-
-/** One rule action: an object with exactly one action-type key (API_Action). */
-export const ActionSchema = z
-  .object({
-    lambda: LambdaActionSchema.optional(),
-    republish: RepublishActionSchema.optional(),
-    timestream: TimestreamActionSchema.optional(),
-  })
-  .catchall(z.record(z.string(), z.unknown()))
-  .refine((a) => Object.keys(a).length === 1, { message: 'an action must name exactly one action type' });
-export type Action = z.infer<typeof ActionSchema>;
-
-export const TopicRulePayloadSchema = z
-  .object({
-    sql: z.string().min(1),
-    description: z.string().max(2028).optional(),
-    actions: z.array(ActionSchema).max(10),
-    ruleDisabled: z.boolean().optional(),
-    awsIotSqlVersion: z.string().optional(),
-    errorAction: ActionSchema.optional(),
-  })
-  .strict();
-export type TopicRulePayload = z.infer<typeof TopicRulePayloadSchema>;
+export {
+  type Action,
+  ActionSchema,
+  LambdaActionSchema,
+  LOCAL_ACTION_TYPES,
+  RepublishActionSchema,
+  RULE_NAME_RE,
+  TimestreamActionSchema,
+  TimestreamDimensionSchema,
+  type TopicRulePayload,
+  TopicRulePayloadSchema,
+} from './topic-rule-payload';
 
 export interface RuleDefinition {
   ruleName: string;
@@ -82,11 +33,7 @@ export interface RuleEnvironment {
   accountId: string;
 }
 
-/** Lambda function names the rules invoke (the local runtime looks handlers up by these names). */
-export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning' } as const;
-
-/** Timestream layout (ARCHITECTURE.md, Contracts). */
-export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence' } as const;
+export { FUNCTION_NAMES, TIMESTREAM } from '../protocol/resources';
 
 /** IAM role the rules engine assumes for republish/Timestream (deployed by infra). */
 export const RULES_ROLE_NAME = 'pulsepet-iot-rules';

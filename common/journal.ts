@@ -15,6 +15,7 @@ import {
 import { dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { applyJournalRecord, replayJournalText } from './journal-read';
 import { removeStaleSnapshotTemps, syncDirOf, writeSnapshotInSlices, writeSnapshotSync } from './journal-snapshot';
 
 interface Waiter {
@@ -365,28 +366,11 @@ export class DurableMap<V> {
   }
 
   private replay(path: string): void {
-    const text = readFileSync(path, 'utf8');
-    const lines = text.split('\n');
-    let goodBytes = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      if (!line) continue;
-      let rec: { k: string; v?: V; d?: 1 };
-      try {
-        rec = JSON.parse(line) as { k: string; v?: V; d?: 1 };
-      } catch (e) {
-        // Only the last line can be torn by a crash (it was never acknowledged):
-        // cut it off so later appends start on a clean line. Anything earlier is corruption.
-        if (i >= lines.length - 2) {
-          truncateSync(path, goodBytes);
-          break;
-        }
-        throw new PulsepetError('PP_ERR_STORE', `corrupt journal ${path} at line ${i + 1}`, { cause: e });
-      }
-      goodBytes += Buffer.byteLength(line, 'utf8') + 1;
-      if (rec.d === 1) this.map.delete(rec.k);
-      else this.map.set(rec.k, rec.v as V);
+    const r = replayJournalText<V>(readFileSync(path, 'utf8'), path, (rec) => {
+      applyJournalRecord(this.map, rec);
       this.journalEntries++;
-    }
+    });
+    // Cut a torn last line off so later appends start on a clean line.
+    if (r.torn) truncateSync(path, r.goodBytes);
   }
 }

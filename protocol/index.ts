@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './policies';
+export * from './resources';
 export * from './shadows';
 export * from './telemetry';
 export * from './topics';

@@ -7,7 +7,8 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionThing } from '../../cli/fleet/provision';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { startPulsepetStack } from '../../cli/pulsepet-stack';
 import { awsClientConfig } from '../../test/support/local/stack';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { telemetryTopic } from '../../protocol/topics';
@@ -27,7 +28,7 @@ const errors: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-ingest-e2e-'));
-  stack = await startLocalStack({ dataDir: join(dir, 'data'), lambdaRetryDelaysMs: [5, 5] });
+  stack = await startPulsepetStack({ dataDir: join(dir, 'data'), lambdaRetryDelaysMs: [5, 5] });
   stack.bus.onPublish('pulsepet/errors', (m) => {
     errors.push(JSON.parse(m.payload.toString('utf8')) as Record<string, unknown>);
   });

@@ -1,5 +1,5 @@
 import { createLogger } from '../../common/logger';
-import { createTimestreamWriteClient } from './client';
+import { createTimestreamWriteClient } from '../../common/timestream-write-client';
 import { loadIngestConfig } from './config';
 import { type IngestDeps, type IngestResult, ingest } from './ingest';
 

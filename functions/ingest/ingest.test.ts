@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { isPulsepetError, type PulsepetError } from '../../protocol/errors';
 import { startTestTimestream, type TestTimestream } from '../../test/support/local/timestream';
-import { createTimestreamWriteClient } from './client';
+import { createTimestreamWriteClient } from '../../common/timestream-write-client';
 import { createIngestHandler } from './handler';
 import type { IngestDeps } from './ingest';
 import { batchEvent, samplesAt } from '../../test/support/functions/ingest';

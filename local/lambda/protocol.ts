@@ -1,4 +1,4 @@
-import type { LambdaContext } from '../rules/lambda-invoker';
+import type { LambdaContext } from './types';
 
 /** What a local execution environment is started with. */
 export interface WorkerData {

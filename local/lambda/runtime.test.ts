@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import type { LambdaContext } from '../rules/lambda-invoker';
+import type { LambdaContext } from './types';
 import { FunctionError, LocalFunction, type LocalFunctionOptions } from './runtime';
 
 const FIXTURES = new URL('../../test/support/local/lambda/fixture-functions.ts', import.meta.url);

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger';
-import type { JsonLambdaTarget, LambdaContext } from '../rules/lambda-invoker';
+import type { JsonLambdaTarget, LambdaContext } from './types';
 import type { InvokeMessage, WorkerData, WorkerReply } from './protocol';
 
 /**

@@ -3,7 +3,6 @@
  * pages describe it:
  * - republish: https://docs.aws.amazon.com/iot/latest/developerguide/republish-rule-action.html
  * - timestream: https://docs.aws.amazon.com/iot/latest/developerguide/timestream-rule-action.html
- * - lambda (the ARN → handler part): https://docs.aws.amazon.com/iot/latest/developerguide/lambda-rule-action.html
  */
 import { type TimestreamWriteClient, WriteRecordsCommand, type WriteRecordsRequest } from '@aws-sdk/client-timestream-write';
 import type { MessageEnv, RuleOutput } from '../../cloud-rules/sql/index';
@@ -40,7 +39,7 @@ function render(a: CompiledAction, field: string, env: MessageEnv): string {
   return t.render(env);
 }
 
-/** The output as JSON, which lambda and timestream need (binary output cannot be delivered to them). */
+/** The output as JSON, which timestream needs (binary output cannot be delivered to it). */
 function jsonOutput(out: RuleOutput, type: string): unknown {
   if (out.kind === 'binary') throw actionFailure(`the ${type} action needs a JSON payload; use encode(*, 'base64') for binary payloads`);
   return out.value;
@@ -113,18 +112,4 @@ export function buildTimestreamRequest(a: CompiledAction, out: RuleOutput, env: 
     TableName: render(a, 'tableName', env),
     Records,
   };
-}
-
-const LAMBDA_ARN_RE = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,140})(?::[A-Za-z0-9$_-]+)?$/;
-
-/** The function name in a Lambda ARN (qualifier dropped), or a bare function name. */
-export function functionNameOf(arnOrName: string): string | undefined {
-  const m = LAMBDA_ARN_RE.exec(arnOrName);
-  if (m) return m[1];
-  return /^[A-Za-z0-9_-]{1,140}$/.test(arnOrName) ? arnOrName : undefined;
-}
-
-/** The lambda action's event: the SQL output as JSON text. */
-export function lambdaEvent(out: RuleOutput): string {
-  return JSON.stringify(jsonOutput(out, 'lambda')) ?? 'null';
 }

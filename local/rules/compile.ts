@@ -1,4 +1,4 @@
-import { type Action, RULE_NAME_RE, type TopicRulePayload, TopicRulePayloadSchema } from '../../cloud-rules/rules';
+import { type Action, RULE_NAME_RE, type TopicRulePayload, TopicRulePayloadSchema } from '../../cloud-rules/topic-rule-payload';
 import { type CompiledRule, compileRule } from '../../cloud-rules/sql/index';
 import { compileTemplate, type Template } from '../../cloud-rules/substitution';
 import { isPulsepetError } from '../../protocol/errors';

@@ -8,10 +8,11 @@ import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
 import { evaluateStatement, type JsonValue, type MessageEnv, messageEnv, outputBytes, type RuleOutput } from '../../cloud-rules/sql/index';
 import type { BrokerBus, PublishOrigin } from '../ports';
-import { buildTimestreamRequest, failedActionName, functionNameOf, lambdaEvent, runRepublish, type TimestreamWriter } from './actions';
+import type { LambdaService } from '../lambda/service';
+import { buildTimestreamRequest, failedActionName, runRepublish, type TimestreamWriter } from './actions';
 import type { CompiledAction, CompiledTopicRule } from './compile';
 import type { DeadLetter, DeadLetterQueue } from './dead-letters';
-import type { LambdaInvoker } from './lambda-invoker';
+import { invokeLambdaAction } from './lambda-action';
 
 /** One entry of the error-action message's `failures[]`. */
 export interface ActionFailure {
@@ -32,7 +33,7 @@ export interface ErrorActionMessage {
 
 export interface ExecutorDeps {
   bus: BrokerBus;
-  invoker: LambdaInvoker;
+  lambda: LambdaService;
   dlq: DeadLetterQueue;
   timestream: TimestreamWriter | undefined;
   logger: Logger;
@@ -163,30 +164,20 @@ async function runAction(
     }
     case 'lambda': {
       const arn = a.templates.get('functionArn')?.render(env) ?? '';
-      const name = functionNameOf(arn);
-      if (name === undefined) throw new ActionError(`invalid Lambda function ARN ${JSON.stringify(arn)}`, arn);
-      // Lambda rejects an async invoke of a function that does not exist; the rule action fails at once.
-      if (!deps.invoker.has(name)) throw new ActionError(`Function not found: ${arn}`, arn);
-      let eventJson: string;
+      const origin = {
+        ruleName: rule.ruleName,
+        topic: facts.topic,
+        ...(facts.clientId === undefined ? {} : { clientId: facts.clientId }),
+        ...(facts.principal === undefined ? {} : { principal: facts.principal }),
+        base64OriginalPayload: facts.raw.toString('base64'),
+        action: a.action as Record<string, unknown>,
+        errorAction: isErrorAction,
+      };
       try {
-        eventJson = lambdaEvent(out);
+        invokeLambdaAction(deps.lambda, arn, out, origin);
       } catch (e) {
         throw new ActionError(messageOf(e), arn);
       }
-      deps.invoker.enqueue({
-        functionName: name,
-        functionArn: arn,
-        eventJson,
-        ruleName: rule.ruleName,
-        origin: {
-          topic: facts.topic,
-          clientId: facts.clientId,
-          principal: facts.principal,
-          originalPayload: facts.raw,
-          action: a.action as Record<string, unknown>,
-          errorAction: isErrorAction,
-        },
-      });
       return;
     }
     default:

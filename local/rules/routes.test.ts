@@ -14,8 +14,8 @@ import { substitution } from '../../cloud-rules/rules';
 import { type Fixture, startFixture } from '../../test/support/local/broker';
 import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { topicRuleRoutes } from './routes';
-import { RulesRuntime } from './runtime';
-import { nextMessage, tempDir } from '../../test/support/local/rules';
+import type { RulesRuntime } from './runtime';
+import { nextMessage, startRulesWithLambda, tempDir } from '../../test/support/local/rules';
 
 const ROLE = 'arn:aws:iam::000000000000:role/test';
 const republish = (topic: string) => ({ republish: { topic, qos: 1 as const, roleArn: ROLE } });
@@ -30,7 +30,7 @@ beforeAll(async () => {
   fx = await startFixture();
   gw = await startTestGateway();
   dataDir = tempDir();
-  rt = await RulesRuntime.start({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
+  rt = await startRulesWithLambda({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
   for (const r of topicRuleRoutes(rt)) gw.iotService.addRoute(r);
   iot = gw.iot();
 });
@@ -179,7 +179,7 @@ describe('topic-rule API through the real @aws-sdk/client-iot', () => {
   it('keeps a rule created through the API after the runtime restarts', async () => {
     await iot.send(new CreateTopicRuleCommand({ ruleName: 'api_restart', topicRulePayload: { sql: "SELECT VALUE n FROM 'rs/in'", actions: [republish('rs/out')] } }));
     await rt.close();
-    rt = await RulesRuntime.start({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
+    rt = await startRulesWithLambda({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
     const gw2 = await startTestGateway();
     try {
       for (const r of topicRuleRoutes(rt)) gw2.iotService.addRoute(r);

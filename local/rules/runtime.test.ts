@@ -5,9 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, startFixture } from '../../test/support/local/broker';
 import type { TimestreamWriteRequest } from './actions';
 import { MAX_REPUBLISH_HOPS } from './executor';
-import type { LambdaContext, LambdaHandler } from './lambda-invoker';
-import { RulesRuntime, type RulesRuntimeOptions } from './runtime';
-import { collect, nextMessage, tempDir } from '../../test/support/local/rules';
+import type { LambdaContext, LambdaHandler } from '../lambda/index';
+import { pulsepetRules } from '../../cloud-rules/rules';
+import type { RulesRuntime } from './runtime';
+import { collect, nextMessage, type RulesWithLambdaOptions, startRulesWithLambda, tempDir } from '../../test/support/local/rules';
 
 const ROLE = 'arn:aws:iam::000000000000:role/test';
 const errorAction = { republish: { topic: 'pulsepet/errors', qos: 1 as const, roleArn: ROLE } };
@@ -28,9 +29,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(opts: Partial<RulesRuntimeOptions> = {}, dataDir = tempDir()): Promise<RulesRuntime> {
+async function start(opts: Partial<RulesWithLambdaOptions> = {}, dataDir = tempDir()): Promise<RulesRuntime> {
   dirs.push(dataDir);
-  const rt = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [], lambdaRetryDelaysMs: [20, 40], ...opts });
+  const rt = await startRulesWithLambda({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [], lambdaRetryDelaysMs: [20, 40], ...opts });
   runtimes.push(rt);
   return rt;
 }
@@ -143,7 +144,7 @@ describe('Class: RulesRuntime', () => {
       const reopened = await start({ rules: [] }, dir);
       const letters = reopened.listDeadLetters();
       expect(letters).toHaveLength(1);
-      expect(letters[0]).toMatchObject({ ruleName: 'hang', actionType: 'lambda', errorMessage: 'the rules runtime stopped while the invocation was still running' });
+      expect(letters[0]).toMatchObject({ ruleName: 'hang', actionType: 'lambda', errorMessage: 'the Lambda service stopped while the invocation was still running' });
       expect(JSON.parse(Buffer.from(letters[0]?.base64ActionPayload ?? '', 'base64').toString())).toEqual({ batch: 1 });
     });
 
@@ -223,8 +224,7 @@ describe('Class: RulesRuntime', () => {
       await fx.broker.publish('dl/in', '{"n":7}');
       await rt1.idle();
       await rt1.close();
-      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [], functions: new Map([['f', handler]]) });
-      runtimes.push(rt2);
+      const rt2 = await start({ functions: new Map([['f', handler]]) }, dataDir);
       expect(rt2.listDeadLetters()).toHaveLength(1);
       fail = false;
       const res = await rt2.replayDeadLetters();
@@ -245,8 +245,7 @@ describe('Class: RulesRuntime', () => {
       await fx.broker.publish('stop/in', '{"n":4}');
       expect((await firstAttempt)[0]).toMatchObject({ functionName: 'slow', attempt: 1, ok: false });
       await rt1.close();
-      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [] });
-      runtimes.push(rt2);
+      const rt2 = await start({}, dataDir);
       const dl = rt2.listDeadLetters();
       expect(dl).toHaveLength(1);
       expect(dl[0]).toMatchObject({ ruleName: 'stop', actionType: 'lambda', attempts: 1 });
@@ -331,12 +330,12 @@ describe('Class: RulesRuntime', () => {
     it('seeds the cloud-rules definitions once and keeps a seeded rule deleted through the API deleted', async () => {
       const dataDir = tempDir();
       dirs.push(dataDir);
-      const rt1 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1' });
+      const rules = pulsepetRules({ region: 'us-east-1', accountId: '000000000000' });
+      const rt1 = await start({ rules }, dataDir);
       expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_signal']);
       await rt1.deleteRule('presence_to_timestream');
       await rt1.close();
-      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1' });
-      runtimes.push(rt2);
+      const rt2 = await start({ rules }, dataDir);
       expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_signal']);
     });
 
@@ -345,7 +344,7 @@ describe('Class: RulesRuntime', () => {
       dirs.push(dataDir);
       const def = (sql: string) => ({ ruleName: 'seeded', topicRulePayload: { sql, awsIotSqlVersion: '2016-03-23', actions: [] } });
       const other = (sql: string) => ({ ruleName: 'edited', topicRulePayload: { sql, awsIotSqlVersion: '2016-03-23', actions: [] } });
-      const boot = (v: string) => RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [def(`SELECT ${v} FROM 'a'`), other(`SELECT ${v} FROM 'b'`)] });
+      const boot = (v: string) => startRulesWithLambda({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [def(`SELECT ${v} FROM 'a'`), other(`SELECT ${v} FROM 'b'`)] });
       const rt1 = await boot('v1');
       await rt1.replaceRule('edited', { sql: "SELECT mine FROM 'b'", actions: [] });
       await rt1.close();
@@ -359,7 +358,7 @@ describe('Class: RulesRuntime', () => {
       const dataDir = tempDir();
       dirs.push(dataDir);
       await expect(
-        RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [{ ruleName: 'bad', topicRulePayload: { sql: "SELECT FROM 'a'", actions: [] } }] }),
+        startRulesWithLambda({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [{ ruleName: 'bad', topicRulePayload: { sql: "SELECT FROM 'a'", actions: [] } }] }),
       ).rejects.toMatchObject({ code: 'PP_ERR_SQL' });
     });
 
@@ -368,8 +367,7 @@ describe('Class: RulesRuntime', () => {
       const rt1 = await start({}, dataDir);
       await rt1.createRule('persist', { sql: "SELECT VALUE n FROM 'ps/in'", actions: [{ republish: { topic: 'ps/out', roleArn: ROLE } }] });
       await rt1.close();
-      const rt2 = await RulesRuntime.start({ bus: fx.broker, dataDir, region: 'us-east-1', rules: [] });
-      runtimes.push(rt2);
+      const rt2 = await start({}, dataDir);
       expect(rt2.getRule('persist').topicRulePayload.sql).toBe("SELECT VALUE n FROM 'ps/in'");
       const got = nextMessage(fx.broker, 'ps/out');
       await fx.broker.publish('ps/in', '{"n":5}');

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pulsepetRules, type RuleDefinition, type TopicRulePayload } from '../../cloud-rules/rules';
+import type { TopicRulePayload } from '../../cloud-rules/topic-rule-payload';
 import type { RuleOutput } from '../../cloud-rules/sql/index';
 import { DurableMap } from '../../common/journal';
 import { type Logger, silentLogger } from '../../common/logger';
@@ -11,11 +11,16 @@ import type { TimestreamWriter } from './actions';
 import { type CompiledTopicRule, compileTopicRule } from './compile';
 import { type DeadLetter, DeadLetterQueue } from './dead-letters';
 import { topicRuleError } from './errors';
+import { type AsyncFailure, Inflight } from '../lambda/async-invoker';
+import type { LambdaService } from '../lambda/service';
 import { type ErrorActionMessage, type ExecutorDeps, executeRule, runErrorAction } from './executor';
-import { DEFAULT_RETRY_DELAYS_MS, Inflight, LambdaInvoker, type LambdaJob, type LambdaTarget } from './lambda-invoker';
+import { lambdaDeadLetter, lambdaFailureEntry, replayLambdaLetter, RuleOriginSchema } from './lambda-action';
 
-/** How long close() waits for Lambda attempts that are already running. */
-const CLOSE_GRACE_MS = 5000;
+/** A rule to seed: a name and its TopicRulePayload (cloud-rules' RuleDefinition has this shape). */
+export interface RuleDefinition {
+  ruleName: string;
+  topicRulePayload: TopicRulePayload;
+}
 
 /** A topic rule as stored (and returned by GetTopicRule). */
 export interface StoredRule {
@@ -33,16 +38,12 @@ export interface RulesRuntimeOptions {
   region: string;
   accountId?: string;
   logger?: Logger;
-  /** Lambda targets by function name (the last part of the action's functionArn) */
-  functions?: Map<string, LambdaTarget>;
+  /** the Lambda service the lambda action invokes; the runtime becomes its failure destination */
+  lambda: LambdaService;
   /** timestream action target; prefer `timestreamWriterFor(new TimestreamWriteClient({ endpoint: gateway }))` */
   timestream?: TimestreamWriter;
-  /** rules loaded at start (default: cloud-rules' pulsepetRules); each is seeded once, see README */
-  rules?: RuleDefinition[];
-  /** waits before Lambda's two async retries (default 1 s, 2 s) */
-  lambdaRetryDelaysMs?: readonly number[];
-  /** how long close() lets running Lambda invocations finish before dead-lettering them (default 5 s) */
-  closeGraceMs?: number;
+  /** rules seeded at start (pulsepet's come from cloud-rules, handed in by cli/); each is seeded once, see README */
+  rules?: readonly RuleDefinition[];
   now?: () => number;
 }
 
@@ -65,7 +66,7 @@ export interface ReplayResult {
  * lambda / republish / timestream actions, errorAction, and a dead-letter queue.
  *
  * @example
- * const rules = await RulesRuntime.start({ bus: broker, dataDir, region, functions: new Map([['pulsepet-ingest', ingest]]) });
+ * const rules = await RulesRuntime.start({ bus: broker, dataDir, region, lambda, rules: pulsepetRules({ region, accountId }) });
  * iotService.addRoute(...topicRuleRoutes(rules));
  */
 export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
@@ -73,11 +74,10 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   readonly accountId: string;
   private readonly active = new Map<string, { compiled: CompiledTopicRule; off?: () => void }>();
   private readonly messages = new Inflight();
-  private readonly lambdas = new Inflight();
-  private readonly invoker: LambdaInvoker;
   private readonly deps: ExecutorDeps;
   private readonly log: Logger;
   private closed = false;
+  private storesClosed = false;
 
   private constructor(
     private readonly opts: RulesRuntimeOptions,
@@ -90,18 +90,13 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     this.accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
     this.log = (opts.logger ?? silentLogger()).child({ component: 'rules-runtime' });
     const now = opts.now ?? Date.now;
-    this.invoker = new LambdaInvoker({
-      delaysMs: opts.lambdaRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-      logger: this.log,
-      inflight: this.lambdas,
-      onAttempt: (job, ok, error) =>
-        this.emit('lambda-attempt', { functionName: job.functionName, ruleName: job.ruleName, attempt: job.attempts, ok, error }),
-      onFinalFailure: (job, error) => this.lambdaFailed(job, error),
-    });
-    for (const [name, h] of opts.functions ?? []) this.invoker.register(name, h);
+    opts.lambda.onAttempt((inv, ok, error) =>
+      this.emit('lambda-attempt', { functionName: inv.functionName, ruleName: inv.source, attempt: inv.attempts, ok, error }),
+    );
+    opts.lambda.setFailureDestination((f) => this.lambdaFailed(f));
     this.deps = {
       bus: opts.bus,
-      invoker: this.invoker,
+      lambda: opts.lambda,
       dlq,
       timestream: opts.timestream,
       logger: this.log,
@@ -134,7 +129,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
       }
     }
     try {
-      await rt.seed(opts.rules ?? pulsepetRules({ region: opts.region, accountId: rt.accountId }));
+      await rt.seed(opts.rules ?? []);
     } catch (e) {
       await rt.close();
       throw e;
@@ -147,7 +142,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
    * updated only if nobody changed it through the API since it was seeded, and a
    * seeded rule deleted through the API stays deleted.
    */
-  private async seed(defs: RuleDefinition[]): Promise<void> {
+  private async seed(defs: readonly RuleDefinition[]): Promise<void> {
     for (const def of defs) {
       const payload = compileTopicRule(def.ruleName, def.topicRulePayload).payload;
       const text = JSON.stringify(payload);
@@ -219,11 +214,6 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     this.activate(stored);
   }
 
-  /** Registers (or replaces) the local handler for a Lambda function name. */
-  registerFunction(functionName: string, handler: LambdaTarget): void {
-    this.invoker.register(functionName, handler);
-  }
-
   /** Dead letters, oldest first. */
   listDeadLetters(): DeadLetter[] {
     return this.dlq.list();
@@ -259,17 +249,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   private async redeliver(d: DeadLetter): Promise<void> {
     const bytes = Buffer.from(d.base64ActionPayload, 'base64');
     if (d.actionType === 'lambda') {
-      const name = d.failedResource.split(':function:')[1]?.split(':')[0] ?? d.failedResource;
-      const job: LambdaJob = {
-        functionName: name,
-        functionArn: d.failedResource,
-        eventJson: bytes.toString('utf8'),
-        ruleName: d.ruleName,
-        requestId: d.id,
-        attempts: d.attempts,
-        origin: { topic: d.topic, clientId: d.clientId, originalPayload: Buffer.from(d.base64OriginalPayload, 'base64'), action: d.action, errorAction: false },
-      };
-      await this.invoker.invokeOnce(job);
+      await replayLambdaLetter(this.opts.lambda, d);
       return;
     }
     if (d.actionType === 'republish' && d.failedResource !== '' && !d.failedResource.includes('${')) {
@@ -287,29 +267,26 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   /** Resolves when no message is being processed and no Lambda invocation is pending or retrying. */
   async idle(): Promise<void> {
     await this.messages.idle();
-    await this.lambdas.idle();
+    await this.opts.lambda.idle();
     await this.messages.idle();
   }
 
-  /** Unsubscribes every rule; invocations still waiting for a retry are dead-lettered (nothing accepted is lost). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Unsubscribes every rule and waits for the messages being evaluated; the stores stay open (see close()). */
+  async stop(): Promise<void> {
     this.closed = true;
     for (const name of [...this.active.keys()]) this.deactivate(name);
-    for (const job of this.invoker.close()) {
-      await this.lambdaFailed(job, 'the rules runtime stopped before Lambda retried the invocation', false).catch((e: unknown) =>
-        this.log.error({ err: e }, 'could not dead-letter a pending invocation'),
-      );
-    }
     await this.messages.idle();
-    // Attempts that were already running get a bounded time to finish (and be dead-lettered if
-    // they fail); those still running then are dead-lettered, so an accepted message is not lost.
-    await Promise.race([this.lambdas.idle(), new Promise((r) => setTimeout(r, this.opts.closeGraceMs ?? CLOSE_GRACE_MS).unref())]);
-    for (const job of this.invoker.abandonRunning()) {
-      await this.lambdaFailed(job, 'the rules runtime stopped while the invocation was still running', false).catch((e: unknown) =>
-        this.log.error({ err: e }, 'could not dead-letter a running invocation'),
-      );
-    }
+  }
+
+  /**
+   * Stops intake, then closes the stores. The Lambda service must be closed in between
+   * (stop, close the Lambda service, close) when invocations are still queued, so they
+   * can still be dead-lettered: nothing accepted is lost.
+   */
+  async close(): Promise<void> {
+    if (this.storesClosed) return;
+    await this.stop();
+    this.storesClosed = true;
     this.store.close();
     this.seeded.close();
     this.dlq.close();
@@ -343,30 +320,20 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     this.active.delete(ruleName);
   }
 
-  /** A Lambda invocation failed every attempt: dead-letter it and report it through the rule's errorAction. */
-  private async lambdaFailed(job: LambdaJob, error: string, report = true): Promise<void> {
-    const letter = await this.dlq.add({
-      ruleName: job.ruleName,
-      actionType: 'lambda',
-      action: job.origin.action,
-      failedResource: job.functionArn,
-      topic: job.origin.topic,
-      clientId: job.origin.clientId,
-      base64OriginalPayload: job.origin.originalPayload.toString('base64'),
-      base64ActionPayload: Buffer.from(job.eventJson).toString('base64'),
-      attempts: job.attempts,
-      errorMessage: error,
-    });
+  /**
+   * The Lambda service's failure destination: an invocation that failed for good is
+   * dead-lettered and reported through its rule's errorAction (not at shutdown, and
+   * not when the failed invocation was itself an errorAction's).
+   */
+  private async lambdaFailed(f: AsyncFailure): Promise<void> {
+    const origin = RuleOriginSchema.parse(f.invocation.origin);
+    const letter = await this.dlq.add(lambdaDeadLetter(f, origin));
     this.emit('dead-letter', letter);
-    const rule = this.active.get(job.ruleName)?.compiled;
-    if (!report || job.origin.errorAction || rule === undefined || this.closed) return;
-    const facts = { topic: job.origin.topic, clientId: job.origin.clientId, principal: job.origin.principal, raw: job.origin.originalPayload };
-    await runErrorAction(
-      rule,
-      facts,
-      [{ failedAction: 'LambdaAction', failedResource: job.functionArn, errorMessage: `Function ${job.functionName} failed after ${job.attempts} attempts: ${error}` }],
-      this.deps,
-    );
+    const rule = this.active.get(origin.ruleName)?.compiled;
+    if (f.condition === 'Shutdown' || origin.errorAction || rule === undefined || this.closed) return;
+    const raw = Buffer.from(origin.base64OriginalPayload, 'base64');
+    const facts = { topic: origin.topic, clientId: origin.clientId, principal: origin.principal, raw };
+    await runErrorAction(rule, facts, [lambdaFailureEntry(f)], this.deps);
   }
 }
 

@@ -15,9 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFORMANCE_CASES, type ConformanceCase } from '../../cloud-rules/sql/conformance-cases';
 import { FUNCTION_NAMES, SIGNALS, substitution } from '../../cloud-rules/rules';
 import { summarize } from '../../protocol/telemetry';
-import { type LocalStack, startLocalStack } from '../stack';
+import type { LocalStack } from '../stack';
+import { startPulsepetStack } from '../../cli/pulsepet-stack';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
-import type { LambdaHandler } from './lambda-invoker';
+import type { LambdaHandler } from '../lambda/index';
 
 /**
  * The IoT SQL conformance table through the real stack: each case becomes a rule
@@ -45,9 +46,9 @@ const reasoning: LambdaHandler = async (event) => {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pp-rules-stack-'));
-  stack = await startLocalStack({
+  stack = await startPulsepetStack({
     dataDir,
-    functions: new Map([[FUNCTION_NAMES.reasoning, reasoning]]),
+    handlers: new Map([[FUNCTION_NAMES.reasoning, reasoning]]),
     lambdaRetryDelaysMs: [10, 20],
     // The table publishes two messages per case back to back; on a fast machine that
     // passes IoT Core's 100 publishes/s per connection, and throttled publishes are

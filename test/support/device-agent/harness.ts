@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePrivateKeyFile } from '../../../certs/index';
 import type { InternalPublishHandler } from '../../../local/ports';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
+import type { LocalStack } from '../../../local/stack';
+import { startPulsepetStack } from '../../../cli/pulsepet-stack';
 import { awsClientConfig, provisionTestDevice } from '../local/stack';
 import type { DeviceFiles } from './mosquitto';
 
@@ -29,7 +30,7 @@ export interface CloudHarness {
 export async function startStackHarness(): Promise<CloudHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-agent-stack-'));
   const devDir = mkdtempSync(join(tmpdir(), 'pp-agent-devices-'));
-  let stack = await startLocalStack({ dataDir });
+  let stack = await startPulsepetStack({ dataDir });
   const observers: Array<[string, InternalPublishHandler]> = [];
   return {
     get port() {
@@ -55,7 +56,7 @@ export async function startStackHarness(): Promise<CloudHarness> {
     async restartBroker() {
       const { mqttPort, httpPort } = stack;
       await stack.close();
-      stack = await startLocalStack({ dataDir, mqttPort, httpPort });
+      stack = await startPulsepetStack({ dataDir, mqttPort, httpPort });
       for (const [f, h] of observers) stack.bus.onPublish(f, h);
     },
     clientConfig: () => awsClientConfig(stack),

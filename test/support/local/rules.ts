@@ -2,7 +2,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../../../common/logger';
+import { LambdaService, type LambdaTarget } from '../../../local/lambda/index';
 import type { BrokerBus } from '../../../local/ports';
+import { RulesRuntime, type RulesRuntimeOptions } from '../../../local/rules/index';
 
 export function tempDir(prefix = 'pp-rules-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -38,4 +41,34 @@ export function collect(bus: BrokerBus, filter: string): { messages: BusMessage[
     messages.push({ topic: m.topic, payload: m.payload, qos: m.qos });
   });
   return { messages, stop };
+}
+
+export interface RulesWithLambdaOptions extends Omit<RulesRuntimeOptions, 'lambda'> {
+  /** in-process Lambda handlers by function name */
+  functions?: ReadonlyMap<string, LambdaTarget>;
+  lambdaRetryDelaysMs?: readonly number[];
+  /** how long closing lets running invocations finish */
+  closeGraceMs?: number;
+}
+
+/**
+ * A rules runtime over its own local Lambda service with in-process handlers. Its
+ * `close()` closes the two in the stack's order (stop the rules, close the Lambda
+ * service so pending invocations reach the dead-letter queue, close the stores).
+ */
+export async function startRulesWithLambda(opts: RulesWithLambdaOptions): Promise<RulesRuntime> {
+  const { functions, lambdaRetryDelaysMs, closeGraceMs, ...rest } = opts;
+  const lambda = new LambdaService({
+    ...(functions ? { handlers: functions } : {}),
+    ...(lambdaRetryDelaysMs ? { retryDelaysMs: lambdaRetryDelaysMs } : {}),
+    logger: rest.logger ?? silentLogger(),
+  });
+  const rt = await RulesRuntime.start({ ...rest, lambda });
+  const closeStores = rt.close.bind(rt);
+  rt.close = async () => {
+    await rt.stop();
+    await lambda.close(closeGraceMs);
+    await closeStores();
+  };
+  return rt;
 }

@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../common/cli-config';
-import { DeadLetterQueue } from './dead-letters';
-import { deadLetters, readDeadLetters } from './dead-letters-cli';
-import { tempDir } from '../../test/support/local/rules';
+import { UsageError } from '../common/cli-config';
+import { DeadLetterQueue } from '../local/rules/dead-letters';
+import { deadLetters, readDeadLetters } from './dead-letters';
+import { tempDir } from '../test/support/local/rules';
 
 const dirs: string[] = [];
 const queues: DeadLetterQueue[] = [];

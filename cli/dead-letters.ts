@@ -1,43 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseFlags, UsageError } from '../../common/cli-config';
-import { type DeadLetter, DeadLetterSchema } from './dead-letters';
+import { parseFlags, UsageError } from '../common/cli-config';
+import { readDurableMap } from '../common/journal-read';
+import { type DeadLetter, DeadLetterSchema } from '../local/rules/index';
 
 /**
- * Reads the dead-letter queue of a data dir without opening it for writing, so it
- * is safe while `pulsepet up` runs: the snapshot, then the journal replayed (a
- * torn last line, from a crash mid-write, is skipped).
+ * Reads the dead-letter queue of a data dir without opening it for writing, so it is
+ * safe while `pulsepet up` runs (common/journal-read.ts). Entries that do not match the
+ * dead-letter schema are left out.
  */
 export function readDeadLetters(dataDir: string): DeadLetter[] {
-  const dir = join(dataDir, 'rules');
-  const letters = new Map<string, DeadLetter>();
-  const snapshot = join(dir, 'dead-letters.snapshot.json');
-  if (existsSync(snapshot)) {
-    for (const [k, v] of Object.entries(JSON.parse(readFileSync(snapshot, 'utf8')) as Record<string, unknown>)) {
-      const d = DeadLetterSchema.safeParse(v);
-      if (d.success) letters.set(k, d.data);
-    }
+  const letters: DeadLetter[] = [];
+  for (const v of readDurableMap<unknown>(join(dataDir, 'rules'), 'dead-letters').values()) {
+    const d = DeadLetterSchema.safeParse(v);
+    if (d.success) letters.push(d.data);
   }
-  const journal = join(dir, 'dead-letters.journal');
-  if (existsSync(journal)) {
-    for (const line of readFileSync(journal, 'utf8').split('\n')) {
-      if (line === '') continue;
-      let rec: { k?: unknown; v?: unknown; d?: unknown };
-      try {
-        rec = JSON.parse(line) as typeof rec;
-      } catch {
-        continue;
-      }
-      if (typeof rec.k !== 'string') continue;
-      if (rec.d === 1) letters.delete(rec.k);
-      else {
-        const d = DeadLetterSchema.safeParse(rec.v);
-        if (d.success) letters.set(rec.k, d.data);
-      }
-    }
-  }
-  return [...letters.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return letters.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** Decodes a base64 payload for display: the UTF-8 text, or `base64:…` when it is not text. */

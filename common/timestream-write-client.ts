@@ -1,7 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
-import type { Logger } from '../../common/logger';
+import type { Logger } from './logger';
 
 type SdkLogger = NonNullable<TimestreamWriteClientConfig['logger']>;
 

@@ -1,0 +1,19 @@
+/**
+ * The one place where pulsepet is wired onto the local IoT Core: the function
+ * registry (functions/registry.ts) and the rules (cloud-rules/) go to the local Lambda
+ * service and rules runtime, exactly as infra/ hands the same two lists to AWS.
+ */
+import { pulsepetRules } from '../cloud-rules/rules';
+import { FUNCTIONS } from '../functions/registry';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../local/stack';
+
+/** Options of {@link startPulsepetStack}: the local stack's, minus what pulsepet provides. */
+export type PulsepetStackOptions = Omit<LocalStackOptions, 'functions' | 'rules'>;
+
+/**
+ * Starts the local IoT Core with pulsepet's functions and rules deployed.
+ * @example const stack = await startPulsepetStack({ dataDir: '.pulsepet', logger });
+ */
+export function startPulsepetStack(opts: PulsepetStackOptions): Promise<LocalStack> {
+  return startLocalStack({ ...opts, functions: FUNCTIONS, rules: pulsepetRules });
+}

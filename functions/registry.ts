@@ -1,0 +1,59 @@
+/**
+ * The functions pulsepet deploys, listed once: name → handler module, its own
+ * environment variables, and its limits. `cli/` hands this list to the local Lambda
+ * service (local/lambda) and `infra/` hands it to AWS Lambda, so a new function is
+ * added here and nowhere else. Names are the ones the rules in cloud-rules/ invoke.
+ *
+ * @example
+ * for (const f of FUNCTIONS) console.log(f.name, fileURLToPath(f.module), f.timeoutSeconds);
+ */
+import { FUNCTION_NAMES, TIMESTREAM } from '../protocol/resources';
+
+/** Lambda's asynchronous invocation settings (PutFunctionEventInvokeConfig). */
+export interface AsyncInvokeSettings {
+  /** retries after a failed attempt, 0–2 (Lambda's default 2) */
+  maximumRetryAttempts: 0 | 1 | 2;
+  /** how long an event may wait in the queue, 60–21,600 s (Lambda's default 6 h) */
+  maximumEventAgeSeconds: number;
+}
+
+export interface FunctionDefinition {
+  /** the Lambda function name (the last part of the rules' functionArn) */
+  name: string;
+  description: string;
+  /** the module exporting the handler (TypeScript; bundled by infra, run as is locally) */
+  module: URL;
+  /** the exported handler's name (Lambda's `file.handler`, the part after the dot) */
+  handler: string;
+  /** the function's own environment variables (endpoint, region and credentials come from the platform) */
+  environment: Readonly<Record<string, string>>;
+  /** Lambda's function timeout */
+  timeoutSeconds: number;
+  /** Lambda's memory setting */
+  memoryMb: number;
+  asyncInvoke: AsyncInvokeSettings;
+}
+
+/** Lambda's defaults for asynchronous invocation (invocation-async-error-handling). */
+export const LAMBDA_ASYNC_DEFAULTS: AsyncInvokeSettings = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 };
+
+export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze([
+  {
+    name: FUNCTION_NAMES.ingest,
+    description: 'Telemetry v1 batches (rule ingest_telemetry) to Timestream WriteRecords, one vitals record per sample.',
+    module: new URL('./ingest/handler.ts', import.meta.url),
+    handler: 'handler',
+    environment: {
+      PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
+      PULSEPET_TIMESTREAM_TABLE: TIMESTREAM.telemetryTable,
+    },
+    timeoutSeconds: 60,
+    memoryMb: 1024,
+    asyncInvoke: LAMBDA_ASYNC_DEFAULTS,
+  },
+]);
+
+/** The definition of one function, or undefined. */
+export function functionDefinition(name: string): FunctionDefinition | undefined {
+  return FUNCTIONS.find((f) => f.name === name);
+}

@@ -1,0 +1,183 @@
+/**
+ * One wiring step per service of the local IoT Core. Each opens or starts its service,
+ * registers how to undo that on a failed start, and returns its handle; `startLocalStack`
+ * (stack.ts) calls them in dependency order.
+ */
+import { join } from 'node:path';
+import type { FsyncPolicy } from '../common/fsync-policy';
+import { formatFsyncPolicy } from '../common/fsync-policy';
+import type { Logger } from '../common/logger';
+import { createTimestreamWriteClient } from '../common/timestream-write-client';
+import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
+import { LOCAL_ACCOUNT_ID } from './aws-identity';
+import { type BrokerHandle, startBroker } from './broker/broker';
+import { createDurablePersistence } from './broker/durable-persistence';
+import type { BrokerLimitsInput } from './broker/limits';
+import type { DataDirMaterial } from './data-dir';
+import { createIotService, type IotService } from './gateway/iot/service';
+import { type GatewayHandle, startGateway } from './gateway/server';
+import { LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
+import { Registry } from './registry/registry';
+import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
+import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
+import { createTimestreamService, type TimestreamServiceHandle } from './timestream/timestream-service';
+
+/** Undo steps of a start in progress, run in reverse if a later step fails. */
+export class StartupUnwinder {
+  private readonly steps: Array<() => Promise<void> | void> = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  push(step: () => Promise<void> | void): void {
+    this.steps.push(step);
+  }
+
+  async unwind(): Promise<void> {
+    for (const step of this.steps.reverse()) {
+      try {
+        await step();
+      } catch (e) {
+        this.logger.warn({ err: e }, 'cleanup after a failed start failed');
+      }
+    }
+  }
+}
+
+/** What every wiring step gets. */
+export interface WiringContext {
+  dataDir: string;
+  region: string;
+  host: string;
+  logger: Logger;
+  material: DataDirMaterial;
+  unwinder: StartupUnwinder;
+}
+
+/** The registry, with the `pulsepet-device` policy seeded on first run. */
+export async function openRegistry(ctx: WiringContext): Promise<Registry> {
+  const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger });
+  ctx.unwinder.push(() => registry.close());
+  if (!registry.getPolicy(DEVICE_POLICY_NAME)) await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
+  return registry;
+}
+
+/** The IoT control plane (`iot`); `mqttAddress` is read when DescribeEndpoint is answered. */
+export async function startIotControlPlane(ctx: WiringContext, registry: Registry, mqttAddress: () => string): Promise<IotService> {
+  const iot = createIotService({ registry, region: ctx.region, ca: ctx.material.ca, mqttAddress, logger: ctx.logger });
+  await iot.ready;
+  return iot;
+}
+
+export async function startTimestream(ctx: WiringContext): Promise<TimestreamServiceHandle> {
+  const timestream = await createTimestreamService({ dataDir: ctx.dataDir, logger: ctx.logger });
+  ctx.unwinder.push(() => timestream.close());
+  return timestream;
+}
+
+/** The SigV4 gateway on one HTTP port, serving `iot` and `timestream` (more services join later). */
+export async function startHttpGateway(ctx: WiringContext, port: number, services: Parameters<typeof startGateway>[0]['services']): Promise<GatewayHandle> {
+  const gateway = await startGateway({ host: ctx.host, port, region: ctx.region, credentials: ctx.material.credentials, services, logger: ctx.logger });
+  ctx.unwinder.push(() => gateway.close());
+  return gateway;
+}
+
+/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt`. */
+export async function startMqttBroker(
+  ctx: WiringContext,
+  registry: Registry,
+  gateway: GatewayHandle,
+  opts: { port: number; limits?: BrokerLimitsInput },
+): Promise<BrokerHandle> {
+  const m = ctx.material;
+  const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
+  const broker = await startBroker({
+    host: ctx.host,
+    port: opts.port,
+    tls: { key: m.server.privateKeyPem, cert: m.server.certificatePem, ca: m.ca.certificatePem },
+    registry,
+    region: ctx.region,
+    logger: ctx.logger,
+    persistence,
+    wsCredentials: m.credentials,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+  });
+  ctx.unwinder.push(() => broker.close());
+  broker.attachWebSocket(gateway.server, '/mqtt');
+  return broker;
+}
+
+/** Device shadows over the broker bus, with the `iotdata` API on the gateway. */
+export function startShadows(
+  ctx: WiringContext,
+  broker: BrokerHandle,
+  gateway: GatewayHandle,
+  opts: { limits?: Partial<ShadowServiceLimits>; fsync?: FsyncPolicy },
+): ShadowServiceHandle {
+  const shadows = createShadowService({
+    bus: broker,
+    dataDir: ctx.dataDir,
+    logger: ctx.logger,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.fsync ? { fsync: opts.fsync } : {}),
+  });
+  ctx.unwinder.push(() => shadows.close());
+  gateway.addService(shadows.iotdata);
+  ctx.logger.info({ shadowFsync: formatFsyncPolicy(shadows.store.fsync) }, 'device shadows acknowledge updates per this fsync policy');
+  return shadows;
+}
+
+/**
+ * The local Lambda service. Each function runs in an execution environment of its own
+ * and reaches the stack only as it reaches AWS: through the real SDK clients,
+ * configured by the standard environment variables set here.
+ */
+export function startLambda(
+  ctx: WiringContext,
+  gateway: GatewayHandle,
+  opts: { functions?: readonly LocalFunctionSpec[]; handlers?: ReadonlyMap<string, LambdaTarget>; retryDelaysMs?: readonly number[] },
+): LambdaService {
+  const lambda = new LambdaService({
+    ...(opts.functions ? { functions: opts.functions } : {}),
+    ...(opts.handlers ? { handlers: opts.handlers } : {}),
+    ...(opts.retryDelaysMs ? { retryDelaysMs: opts.retryDelaysMs } : {}),
+    platformEnvironment: {
+      AWS_ENDPOINT_URL: gateway.url,
+      AWS_REGION: ctx.region,
+      AWS_ACCESS_KEY_ID: ctx.material.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ctx.material.credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      LOG_LEVEL: ctx.logger.level,
+    },
+    logger: ctx.logger,
+  });
+  ctx.unwinder.push(() => lambda.close(0));
+  return lambda;
+}
+
+/**
+ * The rules engine over the broker bus, with the topic-rule API on the IoT service.
+ * Its own Timestream action (an AWS service, so in-process) writes through the real client.
+ */
+export async function startRules(
+  ctx: WiringContext,
+  deps: { broker: BrokerHandle; gateway: GatewayHandle; iot: IotService; lambda: LambdaService },
+  rules: (env: { region: string; accountId: string }) => readonly RuleDefinition[],
+): Promise<{ rules: RulesRuntime; closeTimestreamClient: () => void }> {
+  const tsWrite = createTimestreamWriteClient(
+    { endpoint: deps.gateway.url, region: ctx.region, credentials: ctx.material.credentials, maxSockets: 200 },
+    ctx.logger,
+  );
+  ctx.unwinder.push(() => tsWrite.destroy());
+  const runtime = await RulesRuntime.start({
+    bus: deps.broker,
+    dataDir: ctx.dataDir,
+    region: ctx.region,
+    logger: ctx.logger,
+    lambda: deps.lambda,
+    rules: rules({ region: ctx.region, accountId: LOCAL_ACCOUNT_ID }),
+    timestream: timestreamWriterFor(tsWrite),
+  });
+  ctx.unwinder.push(() => runtime.close());
+  for (const r of topicRuleRoutes(runtime)) deps.iot.addRoute(r);
+  return { rules: runtime, closeTimestreamClient: () => tsWrite.destroy() };
+}

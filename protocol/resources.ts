@@ -1,0 +1,12 @@
+/**
+ * Names of the AWS resources every part of pulsepet agrees on: the Lambda functions
+ * the rules invoke (functions/registry.ts defines them, cloud-rules/ routes to them)
+ * and the Timestream layout (ARCHITECTURE.md, Contracts).
+ */
+
+/** Lambda function names; the rules' `functionArn`s end in these, the function registry is keyed by them. */
+export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning' } as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
+
+/** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample) and `presence`. */
+export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence' } as const;
