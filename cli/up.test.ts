@@ -8,7 +8,7 @@ import { runCli, startUp } from '../test/support/cli';
 describe('pulsepet up', () => {
   it('prints exactly one JSON ready object, writes the env file, serves signed requests and exits 0 on SIGTERM', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'pp-up-')), 'state');
-    const up = await startUp(dataDir);
+    const up = await startUp(dataDir, ['--log-level', 'info']);
     try {
       expect(Object.keys(up.ready).sort()).toEqual(
         ['accessKeyId', 'caFile', 'envFile', 'event', 'httpEndpoint', 'mqttEndpoint', 'region', 'secretAccessKey'].sort(),
@@ -38,6 +38,10 @@ describe('pulsepet up', () => {
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }
+    // Every log line names its component exactly once (a child's replaces the root's).
+    const lines = up.stderr().split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l.split('"component":').length - 1, l).toBe(1);
   });
 
   it('exits 2 with the reason on bad flags', async () => {

@@ -30,16 +30,32 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** Whether a logger's own bindings (set by `child()`) name a component; cached per logger. */
+const boundComponent = new WeakMap<object, boolean>();
+
 /**
  * Creates the root pino logger. Libraries take a logger from their caller and use
  * `logger.child({ component })`; they never create their own or use console.
+ *
+ * Every line carries `component` exactly once: the root's name is not a pino binding
+ * (a child's `component` would then be written beside it, the same key twice) but is
+ * added by a mixin only to lines whose logger has no component of its own, so a
+ * child's component replaces the root's and a log call's own `component` wins over both.
  */
 export function createLogger(component: string, options: LoggerOptions = {}): Logger {
   const dest = options.destination ?? pino.destination({ fd: 2, sync: false });
   return pino(
     {
       level: options.level ?? 'info',
-      base: { component },
+      base: undefined,
+      mixin: (_obj, _level, logger) => {
+        let bound = boundComponent.get(logger);
+        if (bound === undefined) {
+          bound = 'component' in logger.bindings();
+          boundComponent.set(logger, bound);
+        }
+        return bound ? {} : { component };
+      },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -1,3 +1,4 @@
+export * from './error-report';
 export * from './errors';
 export * from './policies';
 export * from './resources';

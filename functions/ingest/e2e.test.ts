@@ -130,14 +130,19 @@ describe('End to end: device → ingest_telemetry → ingest → Timestream', ()
     const rows = await eventually(stored, (r) => r.length >= expected.length);
     expect(rows).toEqual(expected);
 
+    // The ingest function refuses the malformed batch for good: one attempt, reported on
+    // the error channel by the function itself, no retries and no dead letter.
     const report = await eventually(
-      async () => errors.find((e) => e.ruleName === 'ingest_telemetry'),
+      async () => errors.find((e) => e.functionName === 'pulsepet-ingest' && e.batchId === bad.batchId),
       (e) => e !== undefined,
     );
-    expect(report).toBeDefined();
-    const original = JSON.parse(Buffer.from(String(report?.base64OriginalPayload), 'base64').toString('utf8')) as { batchId: string };
+    expect(report).toMatchObject({ code: 'PP_ERR_VALIDATION', retryable: false, thing: THING });
+    expect(JSON.stringify(report?.problems)).toMatch(/samples\.1\.hr/);
+    const original = JSON.parse(Buffer.from(String(report?.base64Event), 'base64').toString('utf8')) as { batchId: string };
     expect(original.batchId).toBe(bad.batchId);
-    expect(JSON.stringify(report?.failures)).toMatch(/samples\.1\.hr/);
+    await stack.rules.idle();
+    expect(errors.filter((e) => e.ruleName === 'ingest_telemetry')).toEqual([]);
+    expect(stack.rules.listDeadLetters().filter((d) => d.ruleName === 'ingest_telemetry')).toEqual([]);
     // nothing of the malformed batch was written, and nothing else was lost
     expect(await stored()).toEqual(expected);
   });

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('Function: handler', () => {
   it('reaches the store from the standard environment alone (AWS_ENDPOINT_URL, no endpoint discovery)', async () => {
     const out = await handler(batchEvent('env-a', samplesAt(Date.now(), 5)), {});
-    expect(out.records).toBe(5);
+    expect(out).toMatchObject({ records: 5 });
     const q = await ts.query.send(new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE thing = 'env-a'` }));
     expect(q.Rows?.[0]?.Data?.[0]?.ScalarValue).toBe('5');
   });

@@ -5,15 +5,16 @@ import { silentLogger } from '../../common/logger';
 import { isPulsepetError, type PulsepetError } from '../../protocol/errors';
 import { startTestTimestream, type TestTimestream } from '../../test/support/local/timestream';
 import { createTimestreamWriteClient } from '../../common/timestream-write-client';
-import { createIngestHandler } from './handler';
-import type { IngestDeps } from './ingest';
+import type { FunctionErrorReport } from '../../protocol/error-report';
+import { createIngestHandler, type IngestHandlerDeps } from './handler';
 import { batchEvent, samplesAt } from '../../test/support/functions/ingest';
 
 let ts: TestTimestream;
-let deps: IngestDeps;
+let deps: IngestHandlerDeps;
+const reports: FunctionErrorReport[] = [];
 beforeAll(async () => {
   ts = await startTestTimestream();
-  deps = { client: ts.write, database: 'pulsepet', table: 'telemetry', logger: silentLogger() };
+  deps = { client: ts.write, database: 'pulsepet', table: 'telemetry', logger: silentLogger(), report: async (r) => void reports.push(r) };
 });
 afterAll(async () => {
   await ts.close();
@@ -64,16 +65,18 @@ describe('Function: ingest handler (real client-timestream-write through the loc
     expect(await rows('ing-b')).toHaveLength(120);
   });
 
-  it('reports a malformed batch as non-retryable PP_ERR_VALIDATION and leaves the good batches around it intact', async () => {
+  it('reports a malformed batch on the error channel and returns (no retry), leaving the good batches around it intact', async () => {
     const handle = createIngestHandler(deps);
     const now = Date.now();
     await handle(batchEvent('ing-c', samplesAt(now, 10, 60_000), 1));
     const bad = batchEvent('ing-c', samplesAt(now, 5, 30_000), 2);
     (bad.samples as Array<Record<string, unknown>>)[3]!.hr = 'fast';
-    const err = await failure(handle(bad));
-    expect(err.code).toBe('PP_ERR_VALIDATION');
-    expect(err.retryable).toBe(false);
-    expect(err.message).toMatch(/samples\.3\.hr/);
+    const out = await handle(bad, { awsRequestId: 'req-c' });
+    expect(out).toMatchObject({ refused: true, code: 'PP_ERR_VALIDATION' });
+    const report = reports.find((r) => r.batchId === bad.batchId);
+    expect(report).toMatchObject({ functionName: 'pulsepet-ingest', requestId: 'req-c', code: 'PP_ERR_VALIDATION', retryable: false, thing: 'ing-c', seq: 2 });
+    expect(report?.problems.join(' ')).toMatch(/samples\.3\.hr/);
+    expect(JSON.parse(Buffer.from(report?.base64Event ?? '', 'base64').toString())).toEqual(bad);
     await handle(batchEvent('ing-c', samplesAt(now, 10, 1000), 3));
     expect(await rows('ing-c')).toHaveLength(20);
   });
@@ -82,10 +85,19 @@ describe('Function: ingest handler (real client-timestream-write through the loc
     const now = Date.now();
     const samples = samplesAt(now, 4);
     samples[2]!.t = now + 3_600_000;
-    const err = await failure(createIngestHandler(deps)(batchEvent('ing-d', samples, 1)));
-    expect(err.code).toBe('PP_ERR_VALIDATION');
-    expect(err.details?.rejected).toEqual([expect.objectContaining({ sampleIndex: 2 })]);
+    const out = await createIngestHandler(deps)(batchEvent('ing-d', samples, 1));
+    expect(out).toMatchObject({ refused: true, code: 'PP_ERR_VALIDATION' });
+    expect(reports.find((r) => r.batchId === 'b-ing-d-1')?.message).toMatch(/rejected 1 of 4 samples: sample 2/);
     expect(await rows('ing-d')).toHaveLength(3);
+  });
+
+  it('fails with a retryable error when the refusal cannot be reported, so the batch is retried instead of lost', async () => {
+    const bad = batchEvent('ing-g', samplesAt(Date.now(), 2), 1);
+    (bad.samples as Array<Record<string, unknown>>)[0]!.hr = -1;
+    const unreachable = { ...deps, report: () => Promise.reject(new Error('iot data plane down')) };
+    const err = await failure(createIngestHandler(unreachable)(bad));
+    expect(err.code).toBe('PP_ERR_TRANSPORT');
+    expect(err.retryable).toBe(true);
   });
 
   it('fails with a retryable PP_ERR_STORE when the store is unreachable, and the retry then stores the batch', async () => {
