@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../common/logger';
-import { startBroker } from '../local/broker/broker';
-import { Registry } from '../local/registry/registry';
+import { Registry, startBroker } from '../local/index';
 import { startPlainAedes } from './broker-support';
 
 const dir = process.argv[2];

@@ -17,7 +17,7 @@ import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate, writePrivateKeyFile } from '../certs/index';
 import { silentLogger } from '../common/logger';
-import { Registry } from '../local/registry/registry';
+import { Registry } from '../local/index';
 import { benchFlags, connectMtls, pool, round } from './broker-support';
 
 const flags = benchFlags(

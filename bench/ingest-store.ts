@@ -16,8 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { silentLogger } from '../common/logger';
-import { parseWriteRecordsRequest } from '../local/timestream/records';
-import { TelemetryStore } from '../local/timestream/store';
+import { parseWriteRecordsRequest, TelemetryStore } from '../local/index';
 import { benchFlags, round } from './broker-support';
 
 const flags = benchFlags(

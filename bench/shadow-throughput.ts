@@ -37,7 +37,7 @@ import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:pe
 import { z } from 'zod';
 import { FsyncPolicySchema } from '../common/fsync-policy';
 import { SMALL_HOST_MAX_CPUS } from '../common/gc-tuning';
-import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
+import { DEFAULT_SHADOW_FSYNC } from '../local/index';
 import { parseShadowTopic } from '../protocol/topics';
 import { startShadowHarness } from '../test/support/local/shadow/harness';
 import { latencySummary, PACED_PHASES, PACED_WARMUP_MS } from './latency';

@@ -153,12 +153,12 @@ class Environment {
 }
 
 /**
- * One local Lambda function; the object itself is what the rules runtime's invoker takes
- * (it hands over the queued JSON text as is).
+ * One local Lambda function; the object itself is what the Lambda service registers
+ * (its async queue hands over the queued JSON text as is).
  * @example
- * const fn = new LocalFunction({ name: 'pulsepet-ingest', module: new URL('../../functions/ingest/handler.ts', import.meta.url),
- *   environment: { AWS_ENDPOINT_URL: gateway.url, AWS_REGION: region, ... }, logger });
- * rules.registerFunction(fn.name, fn);
+ * const fn = new LocalFunction({ name: spec.name, module: spec.module,
+ *   environment: { AWS_ENDPOINT_URL: gateway.url, AWS_REGION: region, ...spec.environment }, logger });
+ * lambdaService.register(fn.name, fn);
  */
 export class LocalFunction implements JsonLambdaTarget {
   readonly name: string;

@@ -1,0 +1,25 @@
+/**
+ * The local IoT Core's public entry point: what cli/ wires and what benchmarks and
+ * tests outside local/ use. Anything not exported here is an internal of a service.
+ */
+export { DEFAULT_REGION, LOCAL_ACCOUNT_ID } from './aws-identity';
+export { type BrokerHandle, type BrokerOptions, startBroker } from './broker/index';
+export type { LocalCredentials } from './data-dir';
+export {
+  type AsyncFailure,
+  type AsyncInvocation,
+  FunctionError,
+  type LambdaContext,
+  type LambdaHandler,
+  LambdaService,
+  type LambdaTarget,
+  LocalFunction,
+  type LocalFunctionSpec,
+} from './lambda/index';
+export type { BrokerBus, GatewayService, PublishOrigin } from './ports';
+export { Registry } from './registry/registry';
+export { type DeadLetter, DeadLetterSchema, type RuleDefinition, RulesRuntime } from './rules/index';
+export { createShadowService, DEFAULT_SHADOW_FSYNC, type ShadowServiceHandle } from './shadow/index';
+export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
+export { parseWriteRecordsRequest } from './timestream/records';
+export { createTimestreamService, TelemetryStore, type TimestreamServiceHandle } from './timestream/index';
