@@ -16,7 +16,7 @@ import type { BrokerLimitsInput } from './broker/limits';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
-import { LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
+import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
@@ -134,9 +134,16 @@ export function startShadows(
 export function startLambda(
   ctx: WiringContext,
   gateway: GatewayHandle,
-  opts: { functions?: readonly LocalFunctionSpec[]; handlers?: ReadonlyMap<string, LambdaTarget>; retryDelaysMs?: readonly number[] },
+  opts: {
+    functions?: readonly LocalFunctionSpec[];
+    handlers?: ReadonlyMap<string, LambdaTarget>;
+    retryDelaysMs?: readonly number[];
+    queueLimits?: Partial<AsyncQueueLimits>;
+  },
 ): LambdaService {
   const lambda = new LambdaService({
+    dataDir: ctx.dataDir,
+    ...(opts.queueLimits ? { queueLimits: opts.queueLimits } : {}),
     ...(opts.functions ? { functions: opts.functions } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.retryDelaysMs ? { retryDelaysMs: opts.retryDelaysMs } : {}),
@@ -179,5 +186,7 @@ export async function startRules(
   });
   ctx.unwinder.push(() => runtime.close());
   for (const r of topicRuleRoutes(runtime)) deps.iot.addRoute(r);
+  // The rules are the failure destination now: events queued before a restart may run.
+  deps.lambda.start();
   return { rules: runtime, closeTimestreamClient: () => tsWrite.destroy() };
 }

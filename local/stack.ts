@@ -6,7 +6,7 @@ import type { BrokerHandle } from './broker/broker';
 import type { BrokerLimitsInput } from './broker/limits';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
 import type { GatewayHandle } from './gateway/server';
-import type { LambdaService, LambdaTarget, LocalFunctionSpec } from './lambda/index';
+import type { AsyncQueueLimits, LambdaService, LambdaTarget, LocalFunctionSpec } from './lambda/index';
 import type { BrokerBus, GatewayService } from './ports';
 import type { Registry } from './registry/registry';
 import type { RuleDefinition, RulesRuntime } from './rules/index';
@@ -51,6 +51,8 @@ export interface LocalStackOptions {
   brokerLimits?: BrokerLimitsInput;
   /** waits before the Lambda service's async retries (tests shorten them) */
   lambdaRetryDelaysMs?: readonly number[];
+  /** bounds of the Lambda service's durable asynchronous event queue (bytes on disk, bytes in memory, concurrency) */
+  lambdaQueue?: Partial<AsyncQueueLimits>;
   /**
    * V8 tuning for the server process (common/gc-tuning.ts: no parallel scavenging
    * on hosts with two CPUs or fewer); process-wide. Default true.
@@ -129,6 +131,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions): Promise<LocalS
     ...(opts.functions ? { functions: opts.functions } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.lambdaRetryDelaysMs ? { retryDelaysMs: opts.lambdaRetryDelaysMs } : {}),
+    ...(opts.lambdaQueue ? { queueLimits: opts.lambdaQueue } : {}),
   });
   const { rules, closeTimestreamClient } = await startRules(ctx, { broker, gateway, iot, lambda }, opts.rules ?? (() => []));
 
@@ -143,8 +146,8 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions): Promise<LocalS
   const close = async () => {
     await broker.close();
     await rules.stop();
-    // The gateway stays up while the Lambda service drains, so running invocations can
-    // still write; whatever is still queued or running then is dead-lettered by the rules.
+    // The gateway stays up while running invocations finish, so they can still write;
+    // events not done stay in the Lambda queue on disk and run after the next start.
     await lambda.close();
     await rules.close();
     closeTimestreamClient();

@@ -1,15 +1,26 @@
+import { join } from 'node:path';
+import type { FsyncPolicy } from '../../common/fsync-policy';
 import type { Logger } from '../../common/logger';
-import { type AsyncFailure, type AsyncInvocation, AsyncInvoker, DEFAULT_RETRY_DELAYS_MS, type FailureDestination } from './async-invoker';
+import {
+  type AsyncInvocation,
+  type AsyncInvokeRequest,
+  AsyncQueue,
+  type AsyncQueueLimits,
+  type AsyncQueueStats,
+  type FailureDestination,
+} from './async-queue';
 import { LocalFunction } from './runtime';
 import type { AsyncInvokeConfig, LambdaTarget, LocalFunctionSpec } from './types';
 
 /** Lambda's defaults for asynchronous invocation (invocation-async-error-handling). */
 const ASYNC_DEFAULTS: AsyncInvokeConfig = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 };
 
-/** How long close() lets running invocations finish before handing them to the destination. */
+/** How long close() lets running invocations finish. */
 const CLOSE_GRACE_MS = 5000;
 
 export interface LambdaServiceOptions {
+  /** the service's state; the asynchronous event queue lives in `{dataDir}/lambda/queue/` */
+  dataDir: string;
   /** functions that run in execution environments of their own (functions/registry.ts, handed in by cli/) */
   functions?: readonly LocalFunctionSpec[];
   /** in-process handlers by name (tests and benches) */
@@ -18,47 +29,46 @@ export interface LambdaServiceOptions {
   platformEnvironment?: Readonly<Record<string, string>>;
   /** waits before the async retries (default 1 s, 2 s; Lambda's are 1 and 2 minutes) */
   retryDelaysMs?: readonly number[];
+  /** the queue's bounds: bytes on disk, bytes of events in memory, attempts per function at once */
+  queueLimits?: Partial<AsyncQueueLimits>;
+  /** when a queued event counts as handed over (default: after fsync) */
+  queueFsync?: FsyncPolicy;
   logger: Logger;
   now?: () => number;
 }
 
-/** What the service is asked to queue: Lambda's `Invoke` with `InvocationType: Event`. */
-export interface AsyncInvokeRequest {
-  functionName: string;
-  functionArn: string;
-  eventJson: string;
-  source: string;
-  origin: unknown;
-}
-
 /**
  * The local Lambda service: the functions by name, each in execution environments of
- * its own ({@link LocalFunction}), and the asynchronous invocation queue with Lambda's
- * retry policy, maximum event age and an on-failure destination.
+ * its own ({@link LocalFunction}), and the durable asynchronous invocation queue with
+ * Lambda's retry policy, maximum event age and an on-failure destination.
  *
  * @example
- * const lambda = new LambdaService({ functions: FUNCTIONS, platformEnvironment: { AWS_ENDPOINT_URL: gateway.url, ... }, logger });
+ * const lambda = new LambdaService({ dataDir, functions: FUNCTIONS, platformEnvironment: { AWS_ENDPOINT_URL: gateway.url, ... }, logger });
  * lambda.setFailureDestination(async (f) => deadLetter(f));
- * lambda.invokeAsync({ functionName: 'pulsepet-ingest', functionArn, eventJson, source: 'ingest_telemetry', origin: {} });
+ * lambda.start();
+ * await lambda.invokeAsync({ functionName: 'pulsepet-ingest', functionArn, eventJson, source: 'ingest_telemetry', origin: {} });
  */
 export class LambdaService {
   private readonly targets = new Map<string, { target: LambdaTarget; config: AsyncInvokeConfig }>();
   private readonly local = new Map<string, LocalFunction>();
-  private readonly invoker: AsyncInvoker;
+  private readonly queue: AsyncQueue;
   private destination: FailureDestination;
   private readonly log: Logger;
-  private closing: Promise<AsyncFailure[]> | undefined;
+  private closing: Promise<void> | undefined;
   private attemptListener: ((inv: AsyncInvocation, ok: boolean, error?: string) => void) | undefined;
 
   constructor(opts: LambdaServiceOptions) {
     this.log = opts.logger.child({ component: 'lambda' });
     this.destination = async (f) => {
-      this.log.error({ function: f.invocation.functionName, condition: f.condition, error: f.error }, 'failed invocation dropped: no destination is configured');
+      throw new Error(`no failure destination is configured for ${f.invocation.functionName}`);
     };
-    this.invoker = new AsyncInvoker({
-      delaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-      logger: this.log,
+    this.queue = new AsyncQueue({
+      dir: join(opts.dataDir, 'lambda', 'queue'),
+      ...(opts.queueFsync ? { fsync: opts.queueFsync } : {}),
+      ...(opts.queueLimits ? { limits: opts.queueLimits } : {}),
+      ...(opts.retryDelaysMs ? { delaysMs: opts.retryDelaysMs } : {}),
       ...(opts.now ? { now: opts.now } : {}),
+      logger: this.log,
       target: (name) => this.targets.get(name),
       onAttempt: (inv, ok, error) => this.attemptListener?.(inv, ok, error),
       destination: () => this.destination,
@@ -72,9 +82,9 @@ export class LambdaService {
     return this.local;
   }
 
-  /** Invocations queued, waiting for a retry, or running. */
-  get queueDepth(): number {
-    return this.invoker.depth;
+  /** Depth, age, bytes and counters of the asynchronous event queue. */
+  queueStats(): AsyncQueueStats {
+    return this.queue.stats();
   }
 
   /** Registers (or replaces) a function under a name. */
@@ -96,45 +106,39 @@ export class LambdaService {
     this.attemptListener = listener;
   }
 
-  /** Queues an asynchronous invocation of a registered function. */
-  invokeAsync(req: AsyncInvokeRequest): AsyncInvocation {
-    return this.invoker.enqueue(req);
+  /** Starts running queued events, those replayed from before a restart first. Call once wiring is done. */
+  start(): void {
+    this.queue.start();
+  }
+
+  /**
+   * Queues an asynchronous invocation; resolves once the event is durable (Lambda's 202).
+   * Rejects with a `TooManyRequestsException` (LambdaThrottledError) when the queue is full.
+   */
+  invokeAsync(req: AsyncInvokeRequest): Promise<AsyncInvocation> {
+    return this.queue.enqueue(req);
   }
 
   /** Runs one attempt now, outside the queue (dead-letter replay). */
   invokeOnce(inv: AsyncInvocation): Promise<void> {
-    return this.invoker.invokeOnce(inv);
+    return this.queue.invoke(inv);
   }
 
   /** Resolves when nothing is queued, retrying or running. */
   idle(): Promise<void> {
-    return this.invoker.idle();
+    return this.queue.idle();
   }
 
   /**
-   * Stops the queue: invocations still waiting go to the destination as `Shutdown`;
-   * running ones get `graceMs` to finish, then go there too. Then every execution
-   * environment stops.
+   * Stops the queue (running invocations get `graceMs` to finish; events not done stay
+   * queued on disk for the next start), then every execution environment.
    */
   close(graceMs = CLOSE_GRACE_MS): Promise<void> {
-    this.closing ??= this.shutdown(graceMs);
-    return this.closing.then(() => undefined);
-  }
-
-  private async shutdown(graceMs: number): Promise<AsyncFailure[]> {
-    const failures: AsyncFailure[] = [];
-    for (const invocation of this.invoker.close()) {
-      failures.push({ invocation, condition: 'Shutdown', error: 'the stack stopped before Lambda retried the invocation' });
-    }
-    await Promise.race([this.invoker.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    for (const invocation of this.invoker.abandonRunning()) {
-      failures.push({ invocation, condition: 'Shutdown', error: 'the Lambda service stopped while the invocation was still running' });
-    }
-    for (const f of failures) {
-      await this.destination(f).catch((e: unknown) => this.log.error({ err: e, function: f.invocation.functionName }, 'could not hand a pending invocation to its destination'));
-    }
-    await Promise.all([...this.local.values()].map((fn) => fn.close(0)));
-    return failures;
+    this.closing ??= (async () => {
+      await this.queue.close(graceMs);
+      await Promise.all([...this.local.values()].map((fn) => fn.close(0)));
+    })();
+    return this.closing;
   }
 
   private deploy(spec: LocalFunctionSpec, platform: Readonly<Record<string, string>>, logger: Logger): void {

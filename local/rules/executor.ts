@@ -8,7 +8,7 @@ import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
 import { evaluateStatement, type JsonValue, type MessageEnv, messageEnv, outputBytes, type RuleOutput } from '../../cloud-rules/sql/index';
 import type { BrokerBus, PublishOrigin } from '../ports';
-import type { LambdaService } from '../lambda/service';
+import type { LambdaService } from '../lambda/index';
 import { buildTimestreamRequest, failedActionName, runRepublish, type TimestreamWriter } from './actions';
 import type { CompiledAction, CompiledTopicRule } from './compile';
 import type { DeadLetter, DeadLetterQueue } from './dead-letters';
@@ -169,12 +169,11 @@ async function runAction(
         topic: facts.topic,
         ...(facts.clientId === undefined ? {} : { clientId: facts.clientId }),
         ...(facts.principal === undefined ? {} : { principal: facts.principal }),
-        base64OriginalPayload: facts.raw.toString('base64'),
         action: a.action as Record<string, unknown>,
         errorAction: isErrorAction,
       };
       try {
-        invokeLambdaAction(deps.lambda, arn, out, origin);
+        await invokeLambdaAction(deps.lambda, arn, out, origin, facts.raw);
       } catch (e) {
         throw new ActionError(messageOf(e), arn);
       }

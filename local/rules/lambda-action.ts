@@ -9,8 +9,7 @@
  */
 import { z } from 'zod';
 import type { RuleOutput } from '../../cloud-rules/sql/index';
-import type { AsyncFailure, AsyncInvocation } from '../lambda/async-invoker';
-import type { LambdaService } from '../lambda/service';
+import type { AsyncFailure, AsyncInvocation, LambdaService } from '../lambda/index';
 import type { DeadLetter } from './dead-letters';
 
 const LAMBDA_ARN_RE = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,140})(?::[A-Za-z0-9$_-]+)?$/;
@@ -28,7 +27,6 @@ export const RuleOriginSchema = z.object({
   topic: z.string(),
   clientId: z.string().optional(),
   principal: z.string().optional(),
-  base64OriginalPayload: z.string(),
   action: z.record(z.string(), z.unknown()),
   /** true for a rule's errorAction: its failure is dead-lettered but not reported again */
   errorAction: z.boolean(),
@@ -46,17 +44,24 @@ export class LambdaActionError extends Error {
 }
 
 /**
- * Queues the invocation. Throws {@link LambdaActionError} when the ARN is invalid, the
- * function does not exist (Lambda rejects the async invoke at once) or the output is
- * not JSON.
+ * Queues the invocation with the original payload kept beside the event; resolves once
+ * Lambda holds the event durably (the action counts as handed over then). Rejects with
+ * {@link LambdaActionError} when the ARN is invalid, the function does not exist (Lambda
+ * refuses the async invoke at once), the output is not JSON, or Lambda throttles
+ * (its queue is full).
  */
-export function invokeLambdaAction(lambda: LambdaService, arn: string, out: RuleOutput, origin: RuleOrigin): AsyncInvocation {
+export async function invokeLambdaAction(lambda: LambdaService, arn: string, out: RuleOutput, origin: RuleOrigin, originalPayload: Buffer): Promise<AsyncInvocation> {
   const name = functionNameOf(arn);
   if (name === undefined) throw new LambdaActionError(`invalid Lambda function ARN ${JSON.stringify(arn)}`, arn);
   if (!lambda.has(name)) throw new LambdaActionError(`Function not found: ${arn}`, arn);
   if (out.kind === 'binary') throw new LambdaActionError("the lambda action needs a JSON payload; use encode(*, 'base64') for binary payloads", arn);
   const eventJson = JSON.stringify(out.value) ?? 'null';
-  return lambda.invokeAsync({ functionName: name, functionArn: arn, eventJson, source: origin.ruleName, origin });
+  try {
+    return await lambda.invokeAsync({ functionName: name, functionArn: arn, eventJson, source: origin.ruleName, origin, attachment: originalPayload });
+  } catch (e) {
+    const type = (e as { errorType?: unknown }).errorType;
+    throw new LambdaActionError(`${typeof type === 'string' ? `${type}: ` : ''}${e instanceof Error ? e.message : String(e)}`, arn);
+  }
 }
 
 /** The dead letter for an invocation that failed for good. */
@@ -69,7 +74,7 @@ export function lambdaDeadLetter(f: AsyncFailure, origin: RuleOrigin): Omit<Dead
     failedResource: inv.functionArn,
     topic: origin.topic,
     ...(origin.clientId === undefined ? {} : { clientId: origin.clientId }),
-    base64OriginalPayload: origin.base64OriginalPayload,
+    base64OriginalPayload: (inv.attachment ?? Buffer.alloc(0)).toString('base64'),
     base64ActionPayload: Buffer.from(inv.eventJson).toString('base64'),
     attempts: inv.attempts,
     errorMessage: f.error,

@@ -126,7 +126,7 @@ describe('Class: RulesRuntime', () => {
       expect(calls[0]?.ctx).toMatchObject({ functionName: 'ingest', invokedFunctionArn: fnArn('ingest'), attempt: 1, ruleName: 'lam' });
     });
 
-    it('dead-letters an invocation still running when the runtime closes, so the accepted message is kept', async () => {
+    it('keeps an invocation still running at shutdown queued, and runs it again after a restart', async () => {
       let started: () => void = () => {};
       const running = new Promise<void>((r) => {
         started = r;
@@ -141,11 +141,11 @@ describe('Class: RulesRuntime', () => {
       await fx.broker.publish('hang/in', '{"batch":1}');
       await running;
       await rt.close();
-      const reopened = await start({ rules: [] }, dir);
-      const letters = reopened.listDeadLetters();
-      expect(letters).toHaveLength(1);
-      expect(letters[0]).toMatchObject({ ruleName: 'hang', actionType: 'lambda', errorMessage: 'the Lambda service stopped while the invocation was still running' });
-      expect(JSON.parse(Buffer.from(letters[0]?.base64ActionPayload ?? '', 'base64').toString())).toEqual({ batch: 1 });
+      const seen: unknown[] = [];
+      const reopened = await start({ functions: new Map([['hang', async (e: unknown) => void seen.push(e)]]) }, dir);
+      await reopened.idle();
+      expect(seen).toEqual([{ batch: 1 }]);
+      expect(reopened.listDeadLetters()).toEqual([]);
     });
 
     it('gives every rule and every attempt its own copy of the event: a handler that changes its event changes nothing else', async () => {
@@ -234,7 +234,7 @@ describe('Class: RulesRuntime', () => {
       expect(rt2.listDeadLetters()).toHaveLength(0);
     });
 
-    it('dead-letters an invocation still waiting for its retry when the runtime stops, so it is not lost', async () => {
+    it('keeps an invocation waiting for its retry queued across a restart, with the attempts it made', async () => {
       const dataDir = tempDir();
       const failing: LambdaHandler = async () => {
         throw new Error('not yet');
@@ -245,12 +245,15 @@ describe('Class: RulesRuntime', () => {
       await fx.broker.publish('stop/in', '{"n":4}');
       expect((await firstAttempt)[0]).toMatchObject({ functionName: 'slow', attempt: 1, ok: false });
       await rt1.close();
-      const rt2 = await start({}, dataDir);
-      const dl = rt2.listDeadLetters();
-      expect(dl).toHaveLength(1);
-      expect(dl[0]).toMatchObject({ ruleName: 'stop', actionType: 'lambda', attempts: 1 });
-      expect(dl[0]?.errorMessage).toContain('stopped before Lambda retried');
-      expect(JSON.parse(Buffer.from(dl[0]!.base64ActionPayload, 'base64').toString())).toEqual({ n: 4 });
+      const attempts: number[] = [];
+      const recovered: LambdaHandler = async (event, ctx) => {
+        attempts.push(ctx.attempt);
+        expect(event).toEqual({ n: 4 });
+      };
+      const rt2 = await start({ functions: new Map([['slow', recovered]]) }, dataDir);
+      await rt2.idle();
+      expect(attempts).toEqual([2]);
+      expect(rt2.listDeadLetters()).toEqual([]);
     });
 
     it('fails the action at once when no function of that name exists', async () => {

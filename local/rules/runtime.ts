@@ -11,8 +11,8 @@ import type { TimestreamWriter } from './actions';
 import { type CompiledTopicRule, compileTopicRule } from './compile';
 import { type DeadLetter, DeadLetterQueue } from './dead-letters';
 import { topicRuleError } from './errors';
-import { type AsyncFailure, Inflight } from '../lambda/async-invoker';
-import type { LambdaService } from '../lambda/service';
+import type { AsyncFailure, LambdaService } from '../lambda/index';
+import { Inflight } from './inflight';
 import { type ErrorActionMessage, type ExecutorDeps, executeRule, runErrorAction } from './executor';
 import { lambdaDeadLetter, lambdaFailureEntry, replayLambdaLetter, RuleOriginSchema } from './lambda-action';
 
@@ -322,16 +322,16 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
 
   /**
    * The Lambda service's failure destination: an invocation that failed for good is
-   * dead-lettered and reported through its rule's errorAction (not at shutdown, and
-   * not when the failed invocation was itself an errorAction's).
+   * dead-lettered and reported through its rule's errorAction (not when the failed
+   * invocation was itself an errorAction's).
    */
   private async lambdaFailed(f: AsyncFailure): Promise<void> {
     const origin = RuleOriginSchema.parse(f.invocation.origin);
     const letter = await this.dlq.add(lambdaDeadLetter(f, origin));
     this.emit('dead-letter', letter);
     const rule = this.active.get(origin.ruleName)?.compiled;
-    if (f.condition === 'Shutdown' || origin.errorAction || rule === undefined || this.closed) return;
-    const raw = Buffer.from(origin.base64OriginalPayload, 'base64');
+    if (origin.errorAction || rule === undefined || this.closed) return;
+    const raw = f.invocation.attachment ?? Buffer.alloc(0);
     const facts = { topic: origin.topic, clientId: origin.clientId, principal: origin.principal, raw };
     await runErrorAction(rule, facts, [lambdaFailureEntry(f)], this.deps);
   }

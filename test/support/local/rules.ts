@@ -52,18 +52,20 @@ export interface RulesWithLambdaOptions extends Omit<RulesRuntimeOptions, 'lambd
 }
 
 /**
- * A rules runtime over its own local Lambda service with in-process handlers. Its
- * `close()` closes the two in the stack's order (stop the rules, close the Lambda
- * service so pending invocations reach the dead-letter queue, close the stores).
+ * A rules runtime over its own local Lambda service with in-process handlers (its queue
+ * in `{dataDir}/lambda`). Its `close()` closes the two in the stack's order (stop the
+ * rules, close the Lambda service, close the stores).
  */
 export async function startRulesWithLambda(opts: RulesWithLambdaOptions): Promise<RulesRuntime> {
   const { functions, lambdaRetryDelaysMs, closeGraceMs, ...rest } = opts;
   const lambda = new LambdaService({
+    dataDir: rest.dataDir,
     ...(functions ? { handlers: functions } : {}),
     ...(lambdaRetryDelaysMs ? { retryDelaysMs: lambdaRetryDelaysMs } : {}),
     logger: rest.logger ?? silentLogger(),
   });
   const rt = await RulesRuntime.start({ ...rest, lambda });
+  lambda.start();
   const closeStores = rt.close.bind(rt);
   rt.close = async () => {
     await rt.stop();

@@ -1,0 +1,425 @@
+import { randomUUID } from 'node:crypto';
+import type { FsyncPolicy } from '../../common/fsync-policy';
+import type { Logger } from '../../common/logger';
+import { RecordLog, RecordLogFullError, type RecordRef, type ReplayedRecord } from '../../common/record-log';
+import { PulsepetError } from '../../protocol/errors';
+import type { AsyncInvokeConfig, LambdaContext, LambdaTarget } from './types';
+
+/**
+ * Lambda's internal queue for asynchronous ("Event") invocations, kept on disk.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+ *
+ * On AWS, once `Invoke` with `InvocationType: Event` answers 202 the event is Lambda's:
+ * it stays queued until it succeeds, exhausts its retries, or outlives its maximum event
+ * age, and then goes to the on-failure destination. Locally the same promise is kept
+ * across crashes: an event is appended to a {@link RecordLog} (`{dataDir}/lambda/queue/`)
+ * and the enqueue resolves only once it is durable; each attempt's outcome is appended
+ * too (`U` retry state, `D` done), and on start the log is replayed in enqueue order.
+ *
+ * Bounds: the log refuses new events past `maxBytes` on disk (the caller answers as
+ * Lambda does when throttled); event bodies stay in memory only within `memoryBytes`
+ * (the rest are read back from disk when their attempt starts); each function runs at
+ * most `concurrency` attempts at once.
+ */
+
+/** One queued asynchronous invocation. */
+export interface AsyncInvocation {
+  requestId: string;
+  functionName: string;
+  functionArn: string;
+  eventJson: string;
+  /** what queued it; functions see it as `context.ruleName` */
+  source: string;
+  /** epoch ms when it was queued: the maximum event age counts from here */
+  enqueuedAt: number;
+  /** attempts made so far */
+  attempts: number;
+  /** the caller's small JSON facts about the event, handed back with a failure */
+  origin: unknown;
+  /** the caller's bytes kept with the event (the rules: the original MQTT payload) */
+  attachment?: Buffer;
+}
+
+/** Why an invocation left the queue without succeeding (Lambda's destination `condition`). */
+export type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
+
+export interface AsyncFailure {
+  invocation: AsyncInvocation;
+  condition: FailureCondition;
+  error: string;
+}
+
+/** Where failed invocations go (Lambda's on-failure destination). */
+export type FailureDestination = (failure: AsyncFailure) => Promise<void>;
+
+/** What callers ask to queue (Lambda's `Invoke`, `InvocationType: Event`). */
+export interface AsyncInvokeRequest {
+  functionName: string;
+  functionArn: string;
+  eventJson: string;
+  source: string;
+  origin: unknown;
+  attachment?: Buffer;
+}
+
+/** Lambda's answer when the queue cannot take more: `TooManyRequestsException` (HTTP 429). */
+export class LambdaThrottledError extends PulsepetError {
+  readonly errorType = 'TooManyRequestsException';
+  constructor(message: string, cause?: unknown) {
+    super('PP_ERR_LIMIT', message, { cause, retryable: true });
+  }
+}
+
+/**
+ * AWS Lambda's asynchronous retry schedule: two more attempts, 1 and then 2 minutes
+ * after a failure (invocation-async-error-handling). Locally 1 s and 2 s by default.
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1000, 2000];
+
+export interface AsyncQueueLimits {
+  /** bytes the queue may take on disk before new events are refused (default 512 MiB) */
+  maxBytes: number;
+  /** bytes of event bodies kept in memory (default 64 MiB) */
+  memoryBytes: number;
+  /** attempts one function runs at once (default 64) */
+  concurrency: number;
+}
+
+export const DEFAULT_QUEUE_LIMITS: AsyncQueueLimits = { maxBytes: 512 * 1024 * 1024, memoryBytes: 64 * 1024 * 1024, concurrency: 64 };
+
+export interface AsyncQueueOptions {
+  dir: string;
+  fsync?: FsyncPolicy;
+  limits?: Partial<AsyncQueueLimits>;
+  delaysMs?: readonly number[];
+  logger: Logger;
+  now?: () => number;
+  target(name: string): { target: LambdaTarget; config: AsyncInvokeConfig } | undefined;
+  onAttempt?: (inv: AsyncInvocation, ok: boolean, error?: string) => void;
+  destination: () => FailureDestination;
+}
+
+interface Entry {
+  requestId: string;
+  functionName: string;
+  functionArn: string;
+  source: string;
+  enqueuedAt: number;
+  attempts: number;
+  origin: unknown;
+  ref: RecordRef;
+  /** the event, while it is within the memory window */
+  event?: string;
+  eventBytes: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface FunctionLane {
+  ready: Entry[];
+  head: number;
+  running: number;
+}
+
+/** Figures for /metrics and the logs. */
+export interface AsyncQueueStats {
+  /** events queued, waiting for a retry or running */
+  depth: number;
+  running: number;
+  /** age of the oldest event in the queue (0 when empty) */
+  oldestAgeMs: number;
+  diskBytes: number;
+  maxBytes: number;
+  memoryBytes: number;
+  /** events refused because the queue was full, since start */
+  throttled: number;
+  /** events that reached the failure destination, since start */
+  failed: number;
+  byFunction: Record<string, { depth: number; running: number }>;
+}
+
+export class AsyncQueue {
+  private readonly log: RecordLog;
+  private readonly live = new Map<string, Entry>();
+  private readonly lanes = new Map<string, FunctionLane>();
+  private readonly limits: AsyncQueueLimits;
+  private readonly delaysMs: readonly number[];
+  private memoryUsed = 0;
+  private throttled = 0;
+  private failed = 0;
+  private started = false;
+  /** no new attempts start (shutting down) */
+  private closing = false;
+  /** the log is closed: outcomes can no longer be recorded */
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  private runningTotal = 0;
+
+  constructor(private readonly opts: AsyncQueueOptions) {
+    this.limits = { ...DEFAULT_QUEUE_LIMITS, ...opts.limits };
+    this.delaysMs = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    const opened = RecordLog.open(opts.dir, { fsync: opts.fsync ?? { kind: 'always' }, maxBytes: this.limits.maxBytes });
+    this.log = opened.log;
+    this.restore(opened.records);
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** Rebuilds the queue from the log: entries not done, with their attempts, in enqueue order. */
+  private restore(records: readonly ReplayedRecord[]): void {
+    for (const r of records) {
+      const id = String(r.header.id);
+      if (r.type === 'E') {
+        const h = r.header;
+        this.live.set(id, {
+          requestId: id,
+          functionName: String(h.fn),
+          functionArn: String(h.arn),
+          source: String(h.src),
+          enqueuedAt: Number(h.at),
+          attempts: Number(h.attempts ?? 0),
+          origin: h.origin,
+          ref: r.ref,
+          eventBytes: Number(h.eventBytes ?? 0),
+        });
+      } else if (r.type === 'U') {
+        const e = this.live.get(id);
+        if (e) e.attempts = Number(r.header.attempts);
+      } else if (r.type === 'D') {
+        const e = this.live.get(id);
+        if (e) {
+          this.live.delete(id);
+          this.log.retire(e.ref);
+        }
+      }
+    }
+    if (this.live.size > 0) this.opts.logger.info({ depth: this.live.size }, 'lambda async queue: replaying events queued before the restart');
+  }
+
+  /** Starts running queued events (after the failure destination is in place). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const e of this.live.values()) this.lane(e.functionName).ready.push(e);
+    for (const name of this.lanes.keys()) this.pump(name);
+  }
+
+  /**
+   * Queues an event; resolves once it is durable (Lambda's 202). Throws
+   * {@link LambdaThrottledError} at once when the queue is full.
+   */
+  enqueue(req: AsyncInvokeRequest): Promise<AsyncInvocation> {
+    if (this.closing) return Promise.reject(new LambdaThrottledError('Rate Exceeded. The local Lambda service is shutting down.'));
+    const id = randomUUID();
+    const at = this.now();
+    const event = Buffer.from(req.eventJson);
+    const header = { id, fn: req.functionName, arn: req.functionArn, src: req.source, at, origin: req.origin, eventBytes: event.length };
+    let ref: RecordRef;
+    try {
+      ref = this.log.append('E', header, [event, req.attachment ?? Buffer.alloc(0)], true);
+    } catch (e) {
+      if (!(e instanceof RecordLogFullError)) throw e;
+      this.throttled++;
+      if (this.throttled === 1 || this.throttled % 1000 === 0) this.opts.logger.warn({ ...this.statsBrief(), throttled: this.throttled }, 'lambda async queue full; refusing events');
+      return Promise.reject(
+        new LambdaThrottledError(`Rate Exceeded. The asynchronous event queue is full (${e.bytes} of at most ${e.maxBytes} bytes on disk).`, e),
+      );
+    }
+    const entry: Entry = { requestId: id, functionName: req.functionName, functionArn: req.functionArn, source: req.source, enqueuedAt: at, attempts: 0, origin: req.origin, ref, eventBytes: event.length };
+    if (this.memoryUsed + event.length <= this.limits.memoryBytes) {
+      entry.event = req.eventJson;
+      this.memoryUsed += event.length;
+    }
+    this.live.set(id, entry);
+    if (this.started) {
+      this.lane(entry.functionName).ready.push(entry);
+      this.pump(entry.functionName);
+    }
+    return this.log.durable().then(() => this.invocationOf(entry, req.eventJson));
+  }
+
+  private invocationOf(e: Entry, eventJson: string, attachment?: Buffer): AsyncInvocation {
+    return {
+      requestId: e.requestId,
+      functionName: e.functionName,
+      functionArn: e.functionArn,
+      eventJson,
+      source: e.source,
+      enqueuedAt: e.enqueuedAt,
+      attempts: e.attempts,
+      origin: e.origin,
+      ...(attachment === undefined ? {} : { attachment }),
+    };
+  }
+
+  private lane(name: string): FunctionLane {
+    let l = this.lanes.get(name);
+    if (l === undefined) {
+      l = { ready: [], head: 0, running: 0 };
+      this.lanes.set(name, l);
+    }
+    return l;
+  }
+
+  /** Starts attempts of one function's ready events, oldest first, up to its concurrency. */
+  private pump(name: string): void {
+    const lane = this.lane(name);
+    while (!this.closing && lane.running < this.limits.concurrency && lane.head < lane.ready.length) {
+      const e = lane.ready[lane.head++] as Entry;
+      if (lane.head > 1024 && lane.head * 2 > lane.ready.length) {
+        lane.ready = lane.ready.slice(lane.head);
+        lane.head = 0;
+      }
+      lane.running++;
+      this.runningTotal++;
+      void this.attempt(e)
+        .catch((err: unknown) => this.opts.logger.error({ err, function: name, requestId: e.requestId }, 'lambda async queue: attempt bookkeeping failed; the event stays queued'))
+        .finally(() => {
+        lane.running--;
+        this.runningTotal--;
+        this.pump(name);
+        this.checkIdle();
+      });
+    }
+  }
+
+  private async attempt(e: Entry): Promise<void> {
+    const config = this.opts.target(e.functionName)?.config;
+    const maxAgeMs = (config?.maximumEventAgeSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    if (this.now() - e.enqueuedAt > maxAgeMs) {
+      await this.fail(e, 'EventAgeExceeded', `the event was older than the function's maximum event age (${config?.maximumEventAgeSeconds} s)`);
+      return;
+    }
+    const eventJson = e.event ?? (this.log.readBlobs(e.ref)[0] as Buffer).toString('utf8');
+    e.attempts++;
+    let error: string | undefined;
+    try {
+      await this.invoke(this.invocationOf(e, eventJson));
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    if (this.closed) return; // the outcome is not recorded: the event runs again after a restart
+    this.opts.onAttempt?.(this.invocationOf(e, eventJson), error === undefined, error);
+    if (error === undefined) {
+      this.done(e);
+      return;
+    }
+    const delay = this.delaysMs[e.attempts - 1];
+    const retries = Math.min(config?.maximumRetryAttempts ?? this.delaysMs.length, this.delaysMs.length);
+    if (e.attempts > retries || delay === undefined) {
+      await this.fail(e, 'RetriesExhausted', error);
+      return;
+    }
+    if (this.now() + delay - e.enqueuedAt > maxAgeMs) {
+      await this.fail(e, 'EventAgeExceeded', error);
+      return;
+    }
+    this.opts.logger.info({ function: e.functionName, attempt: e.attempts, delay, error }, 'lambda invocation failed; will retry');
+    this.log.append('U', { id: e.requestId, attempts: e.attempts });
+    if (this.closing) return; // retried after the restart
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      this.lane(e.functionName).ready.push(e);
+      this.pump(e.functionName);
+    }, delay);
+  }
+
+  /** Runs one attempt outside the queue (also used for dead-letter replay). */
+  async invoke(inv: AsyncInvocation): Promise<void> {
+    const entry = this.opts.target(inv.functionName);
+    if (entry === undefined) throw new Error(`Function not found: ${inv.functionArn}`);
+    const context: LambdaContext = {
+      functionName: inv.functionName,
+      invokedFunctionArn: inv.functionArn,
+      awsRequestId: inv.requestId,
+      attempt: inv.attempts,
+      ruleName: inv.source,
+    };
+    if (typeof entry.target === 'function') await entry.target(JSON.parse(inv.eventJson), context);
+    else await entry.target.invokeJson(inv.eventJson, context);
+  }
+
+  private async fail(e: Entry, condition: FailureCondition, error: string): Promise<void> {
+    this.opts.logger.warn({ function: e.functionName, source: e.source, attempts: e.attempts, condition, error }, 'lambda invocation failed for good');
+    const [event, attachment] = this.log.readBlobs(e.ref) as [Buffer, Buffer];
+    try {
+      await this.opts.destination()({ invocation: this.invocationOf(e, event.toString('utf8'), attachment), condition, error });
+    } catch (err) {
+      // Not lost: left in the log without a done record, it is handed over again after a restart.
+      this.opts.logger.error({ err, function: e.functionName, requestId: e.requestId }, 'could not hand a failed invocation to its destination; kept in the queue');
+      this.forget(e);
+      return;
+    }
+    this.failed++;
+    this.done(e);
+  }
+
+  private done(e: Entry): void {
+    if (this.closed) return; // replayed after the restart
+    this.log.append('D', { id: e.requestId });
+    this.log.retire(e.ref);
+    this.forget(e);
+  }
+
+  private forget(e: Entry): void {
+    this.live.delete(e.requestId);
+    if (e.event !== undefined) this.memoryUsed -= e.eventBytes;
+    e.event = undefined;
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.live.size > 0 && !this.closing) return;
+    if (this.runningTotal > 0) return;
+    const w = this.idleWaiters.splice(0);
+    for (const f of w) f();
+  }
+
+  /** Resolves when nothing is queued, retrying or running. */
+  idle(): Promise<void> {
+    if ((this.live.size === 0 || this.closing) && this.runningTotal === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private statsBrief(): { depth: number; diskBytes: number; maxBytes: number } {
+    return { depth: this.live.size, diskBytes: this.log.bytes, maxBytes: this.limits.maxBytes };
+  }
+
+  stats(): AsyncQueueStats {
+    let oldest = Number.POSITIVE_INFINITY;
+    const byFunction: AsyncQueueStats['byFunction'] = {};
+    for (const e of this.live.values()) {
+      oldest = Math.min(oldest, e.enqueuedAt);
+      const f = (byFunction[e.functionName] ??= { depth: 0, running: 0 });
+      f.depth++;
+    }
+    for (const [name, lane] of this.lanes) if (lane.running > 0) (byFunction[name] ??= { depth: 0, running: 0 }).running = lane.running;
+    return {
+      ...this.statsBrief(),
+      running: this.runningTotal,
+      oldestAgeMs: this.live.size === 0 ? 0 : Math.max(0, this.now() - oldest),
+      memoryBytes: this.memoryUsed,
+      throttled: this.throttled,
+      failed: this.failed,
+      byFunction,
+    };
+  }
+
+  /**
+   * Stops starting attempts and waits up to `graceMs` for running ones; then closes the
+   * log. Events not done stay on disk and are replayed at the next start (an attempt
+   * cut short runs again: at-least-once, as on Lambda).
+   */
+  async close(graceMs: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const e of this.live.values()) clearTimeout(e.timer);
+    const deadline = Date.now() + graceMs;
+    while (this.runningTotal > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await this.log.durable();
+    this.closed = true;
+    this.log.close();
+    this.checkIdle();
+  }
+}
