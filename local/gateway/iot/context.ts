@@ -16,6 +16,9 @@ export interface IotContext {
   ready: Promise<unknown>;
 }
 
+/** The part of the context helpers that only read the registry need. */
+export type RegistryContext = Pick<IotContext, 'registry'>;
+
 /** Path labels of a matched route (`{thingName}` → `params.thingName`). */
 export type PathParams = Record<string, string>;
 

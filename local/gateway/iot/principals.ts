@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { iotError } from '../../registry/errors';
-import type { IotContext } from './context';
+import type { RegistryContext } from './context';
 
 /**
  * A certificate principal ARN, `arn:{partition}:iot:{region}:{account}:cert/{certificateId}`
@@ -19,7 +19,7 @@ export function isCertificateArn(arn: string): boolean {
  * certificate ARN (else InvalidRequestException) of a registered certificate (else
  * ResourceNotFoundException, as AWS answers AttachPolicy / AttachThingPrincipal).
  */
-export function requireCertificatePrincipal(ctx: IotContext, arn: string, role: 'target' | 'principal'): void {
+export function requireCertificatePrincipal(ctx: RegistryContext, arn: string, role: 'target' | 'principal'): void {
   if (!CERTIFICATE_ARN_RE.test(arn)) {
     throw iotError('InvalidRequestException', `${role} must be a certificate ARN, got '${arn}'`);
   }

@@ -7,6 +7,8 @@ import { type Logger, silentLogger } from '../../../common/logger';
 import { Registry } from '../../../local/registry/registry';
 import { createIotService, type IotService } from '../../../local/gateway/iot/service';
 import { type GatewayHandle, startGateway } from '../../../local/gateway/server';
+import type { GatewayRequest } from '../../../local/ports';
+import { iotErrorTypeOf } from '../../../local/registry/errors';
 
 export interface TestGateway {
   dir: string;
@@ -91,4 +93,38 @@ export async function startTestGateway(opts: { logger?: Logger; mqttAddress?: st
     },
   };
   return t;
+}
+
+/**
+ * A request as the gateway hands it to a service, for unit tests of handlers and
+ * their helpers (no socket, no signature).
+ *
+ * @example
+ * const req = gatewayRequest({ query: { maxResults: '2' }, body: { target: arn } });
+ */
+export function gatewayRequest(
+  r: { method?: string; path?: string; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown } = {},
+): GatewayRequest {
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+  return {
+    method: r.method ?? 'GET',
+    path: r.path ?? '/',
+    query: new URLSearchParams(r.query ?? {}),
+    headers: r.headers ?? {},
+    body,
+    service: 'iot',
+    region: 'us-east-1',
+    accessKeyId: 'AKIDPULSEPETTEST',
+    requestId: 'test-request',
+  };
+}
+
+/** The IoT exception type `f` throws (via `iotErrorTypeOf`), or undefined when it returns. */
+export function iotErrorThrownBy(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return iotErrorTypeOf(e);
+  }
+  return undefined;
 }
