@@ -25,6 +25,40 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+interface GatewayParts {
+  registry: Registry;
+  iotService: IotService;
+  gateway: GatewayHandle;
+}
+
+/** Opens the registry in `dir` and starts the iot service and the gateway over it (once per (re)start). */
+async function bootGateway(o: {
+  dir: string;
+  ca: CaMaterial;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  logger: Logger;
+  mqttAddress: string | undefined;
+}): Promise<GatewayParts> {
+  const registry = Registry.open(join(o.dir, 'registry'), { region: o.region, logger: o.logger });
+  const iotService = createIotService({
+    registry,
+    region: o.region,
+    ca: o.ca,
+    mqttAddress: () => o.mqttAddress ?? 'localhost:18883',
+    logger: o.logger,
+  });
+  await iotService.ready;
+  const gateway = await startGateway({
+    port: 0,
+    region: o.region,
+    credentials: o.credentials,
+    services: [iotService],
+    logger: o.logger,
+  });
+  return { registry, iotService, gateway };
+}
+
 let sharedCa: Promise<CaMaterial> | undefined;
 
 /**
@@ -40,19 +74,7 @@ export async function startTestGateway(opts: { logger?: Logger; mqttAddress?: st
   const credentials = { accessKeyId: 'AKIDPULSEPETTEST', secretAccessKey: 'test-secret-not-real' };
   const logger = opts.logger ?? silentLogger();
   const clients: IoTClient[] = [];
-  const boot = async () => {
-    const registry = Registry.open(join(dir, 'registry'), { region, logger });
-    const iotService = createIotService({
-      registry,
-      region,
-      ca,
-      mqttAddress: () => opts.mqttAddress ?? 'localhost:18883',
-      logger,
-    });
-    await iotService.ready;
-    const gateway = await startGateway({ port: 0, region, credentials, services: [iotService], logger });
-    return { registry, iotService, gateway };
-  };
+  const boot = () => bootGateway({ dir, ca, region, credentials, logger, mqttAddress: opts.mqttAddress });
   let parts = await boot();
   const shutdown = async () => {
     await parts.gateway.close();
