@@ -116,34 +116,51 @@ function parseCredential(cred: string): { accessKeyId: string; date: string; reg
   return { accessKeyId, date, region, service };
 }
 
-function parseAuth(input: SigV4Input, pairs: Array<[string, string]>): ParsedAuth | SigV4Result {
+type SigV4Rejection = Extract<SigV4Result, { ok: false }>;
+
+function incomplete(what: string): SigV4Rejection {
+  return {
+    ok: false,
+    errorType: 'IncompleteSignatureException',
+    message: `Authorization is incomplete or malformed: ${what}`,
+  };
+}
+
+function invalid(message: string): SigV4Rejection {
+  return { ok: false, errorType: 'InvalidSignatureException', message };
+}
+
+/** The signature parts, from the `Authorization` header or else the presigned query. */
+function parseAuth(input: SigV4Input, pairs: Array<[string, string]>): ParsedAuth | SigV4Rejection {
   const auth = headerValue(input.headers, 'authorization');
   const q = new Map(pairs);
   if (auth === undefined && !q.has('X-Amz-Signature')) {
     return { ok: false, errorType: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
   }
-  const incomplete = (what: string): SigV4Result => ({
-    ok: false,
-    errorType: 'IncompleteSignatureException',
-    message: `Authorization is incomplete or malformed: ${what}`,
-  });
-  if (auth !== undefined) {
-    const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(auth.trim());
-    if (!m?.[1]) return incomplete('only AWS4-HMAC-SHA256 is supported');
-    const fields = new Map<string, string>();
-    for (const kv of m[1].split(',')) {
-      const eq = kv.indexOf('=');
-      if (eq > 0) fields.set(kv.slice(0, eq).trim(), kv.slice(eq + 1).trim());
-    }
-    const cred = parseCredential(fields.get('Credential') ?? '');
-    const sh = fields.get('SignedHeaders');
-    const sig = fields.get('Signature');
-    const amzDate = headerValue(input.headers, 'x-amz-date') ?? headerValue(input.headers, 'date');
-    if (!cred) return incomplete('Credential');
-    if (!sh || !sig) return incomplete('SignedHeaders/Signature');
-    if (!amzDate) return incomplete('X-Amz-Date header');
-    return { ...cred, signedHeaders: sh.split(';'), signature: sig, amzDate, presigned: false };
+  return auth !== undefined ? parseAuthorizationHeader(auth, input.headers) : parsePresignedQuery(q);
+}
+
+/** `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` plus `X-Amz-Date`. */
+function parseAuthorizationHeader(auth: string, headers: IncomingHttpHeaders): ParsedAuth | SigV4Rejection {
+  const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(auth.trim());
+  if (!m?.[1]) return incomplete('only AWS4-HMAC-SHA256 is supported');
+  const fields = new Map<string, string>();
+  for (const kv of m[1].split(',')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) fields.set(kv.slice(0, eq).trim(), kv.slice(eq + 1).trim());
   }
+  const cred = parseCredential(fields.get('Credential') ?? '');
+  const sh = fields.get('SignedHeaders');
+  const sig = fields.get('Signature');
+  const amzDate = headerValue(headers, 'x-amz-date') ?? headerValue(headers, 'date');
+  if (!cred) return incomplete('Credential');
+  if (!sh || !sig) return incomplete('SignedHeaders/Signature');
+  if (!amzDate) return incomplete('X-Amz-Date header');
+  return { ...cred, signedHeaders: sh.split(';'), signature: sig, amzDate, presigned: false };
+}
+
+/** The presigned form: `X-Amz-Algorithm`, `-Credential`, `-SignedHeaders`, `-Date`, `-Expires` (≤ 7 days). */
+function parsePresignedQuery(q: Map<string, string>): ParsedAuth | SigV4Rejection {
   if (q.get('X-Amz-Algorithm') !== ALGORITHM) return incomplete('X-Amz-Algorithm');
   const cred = parseCredential(q.get('X-Amz-Credential') ?? '');
   const sh = q.get('X-Amz-SignedHeaders');
@@ -215,37 +232,64 @@ export function verifySigV4(
       message: 'The security token included in the request is invalid.',
     };
   }
-  const bad = (message: string): SigV4Result => ({ ok: false, errorType: 'InvalidSignatureException', message });
-  if (opts.region !== undefined && parsed.region !== opts.region) {
-    return bad(`Credential should be scoped to a valid region, not '${parsed.region}'.`);
+  const signedAt = checkScopeAndClock(parsed, opts.region, opts.now ?? Date.now());
+  if (!(signedAt instanceof Date)) return signedAt;
+  const canonical = canonicalRequest(input, parsed, pairs);
+  if (typeof canonical !== 'string') return canonical;
+  if (!signatureMatches(creds, parsed, canonical)) {
+    return invalid(
+      'The request signature we calculated does not match the signature you provided. ' +
+        'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
+  }
+  return { ok: true, accessKeyId: parsed.accessKeyId, region: parsed.region, service: parsed.service, signedAt };
+}
+
+/**
+ * The signing time, once the scope's region and date agree with the request and the
+ * clock: within 15 minutes either way, or before a presigned URL's expiry.
+ */
+function checkScopeAndClock(parsed: ParsedAuth, region: string | undefined, now: number): Date | SigV4Rejection {
+  if (region !== undefined && parsed.region !== region) {
+    return invalid(`Credential should be scoped to a valid region, not '${parsed.region}'.`);
   }
   const signedAt = parseAmzDate(parsed.amzDate);
-  if (!signedAt) return bad(`Invalid X-Amz-Date '${parsed.amzDate}'`);
+  if (!signedAt) return invalid(`Invalid X-Amz-Date '${parsed.amzDate}'`);
   if (/^\d{8}T/.test(parsed.amzDate) && parsed.amzDate.slice(0, 8) !== parsed.date) {
-    return bad(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parsed.date}'`);
+    return invalid(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parsed.date}'`,
+    );
   }
-  const now = opts.now ?? Date.now();
   if (parsed.presigned) {
-    if (now > signedAt.getTime() + (parsed.expiresSeconds ?? 0) * 1000) return bad('Signature expired');
-    if (signedAt.getTime() - now > MAX_SKEW_MS) return bad('Signature not yet current');
+    if (now > signedAt.getTime() + (parsed.expiresSeconds ?? 0) * 1000) return invalid('Signature expired');
+    if (signedAt.getTime() - now > MAX_SKEW_MS) return invalid('Signature not yet current');
   } else if (Math.abs(now - signedAt.getTime()) > MAX_SKEW_MS) {
-    return bad(
+    return invalid(
       `Signature expired: ${parsed.amzDate} is now earlier than ${stamp(now - MAX_SKEW_MS)} (${stamp(now)} - 15 min.)`,
     );
   }
-  if (!parsed.signedHeaders.includes('host')) return bad("'Host' must be a signed header");
+  return signedAt;
+}
+
+/**
+ * The canonical request (method, path, query, signed headers, payload hash). `host`
+ * must be signed; a declared `x-amz-content-sha256` must be the body's hash or
+ * `UNSIGNED-PAYLOAD`.
+ */
+function canonicalRequest(input: SigV4Input, parsed: ParsedAuth, pairs: Array<[string, string]>): string | SigV4Rejection {
+  if (!parsed.signedHeaders.includes('host')) return invalid("'Host' must be a signed header");
   const canonicalHeaders: string[] = [];
   for (const name of parsed.signedHeaders) {
     const v = headerValue(input.headers, name);
-    if (v === undefined) return bad(`signed header '${name}' is missing`);
+    if (v === undefined) return invalid(`signed header '${name}' is missing`);
     canonicalHeaders.push(`${name}:${v.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim()}`);
   }
   const bodyHash = createHash('sha256').update(input.body).digest('hex');
   const declared = headerValue(input.headers, 'x-amz-content-sha256');
   if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== bodyHash) {
-    return bad('The provided x-amz-content-sha256 header does not match what was computed.');
+    return invalid('The provided x-amz-content-sha256 header does not match what was computed.');
   }
-  const canonicalRequest = [
+  return [
     input.method.toUpperCase(),
     canonicalPath(input.rawPath),
     canonicalQuery(pairs),
@@ -253,22 +297,20 @@ export function verifySigV4(
     parsed.signedHeaders.join(';'),
     declared ?? bodyHash,
   ].join('\n');
+}
+
+/** String to sign → HMAC with the derived key, compared in constant time. */
+function signatureMatches(creds: SigV4Credentials, parsed: ParsedAuth, canonical: string): boolean {
   const scope = `${parsed.date}/${parsed.region}/${parsed.service}/aws4_request`;
   const stringToSign = [
     ALGORITHM,
     parsed.amzDate,
     scope,
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
+    createHash('sha256').update(canonical, 'utf8').digest('hex'),
   ].join('\n');
   const expected = hmac(signingKey(creds.secretAccessKey, parsed.date, parsed.region, parsed.service), stringToSign);
   const given = /^[0-9a-f]{64}$/.test(parsed.signature) ? Buffer.from(parsed.signature, 'hex') : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return bad(
-      'The request signature we calculated does not match the signature you provided. ' +
-        'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    );
-  }
-  return { ok: true, accessKeyId: parsed.accessKeyId, region: parsed.region, service: parsed.service, signedAt };
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function stamp(ms: number): string {

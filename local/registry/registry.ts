@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
-import { iotArn, LOCAL_ACCOUNT_ID } from '../aws-identity';
+import { LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
 import { CaStore, type NewCaCertificate } from './ca-store';
+import { CertificateStore, type NewCertificate } from './certificate-store';
 import { iotError } from './errors';
 import { PolicyStore } from './policy-store';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
@@ -19,6 +19,7 @@ import type {
 } from './types';
 
 export type { NewCaCertificate } from './ca-store';
+export { CERTIFICATE_ID_RE, certificateIdOfArn, type NewCertificate } from './certificate-store';
 export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
 export { THING_NAME_RE } from '../../protocol/topics';
 export type { ThingConfig, ThingUpdate } from './thing-store';
@@ -26,23 +27,11 @@ export type { ThingConfig, ThingUpdate } from './thing-store';
 /** RegistryEvents as the tuple map node's typed EventEmitter wants. */
 export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };
 
-/** Certificate ids are 64 lowercase hex chars (SHA-256 of the DER). */
-export const CERTIFICATE_ID_RE = /^[0-9a-f]{64}$/;
-
 export interface RegistryOptions {
   region: string;
   logger: Logger;
   /** Owner account written into `ownedBy`; defaults to the local account id. */
   accountId?: string;
-}
-
-export interface NewCertificate {
-  certificateId: string;
-  certificatePem: string;
-  status: CertificateStatus;
-  caCertificateId?: string;
-  subjectCommonName?: string;
-  validity: { notBefore: number; notAfter: number };
 }
 
 /** How a principal is attached to a thing (AttachThingPrincipal `thingPrincipalType`). */
@@ -74,7 +63,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   readonly accountId: string;
   private readonly log: Logger;
   private readonly thingStore: ThingStore;
-  private readonly certs: DurableMap<CertificateRecord>;
+  private readonly certStore: CertificateStore;
   private readonly caStore: CaStore;
   private readonly policyStore: PolicyStore;
   private readonly policyLinks: DurableMap<PolicyAttachment>;
@@ -91,7 +80,9 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     this.accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
     this.log = opts.logger.child({ component: 'registry' });
     this.thingStore = new ThingStore(dir, opts.region);
-    this.certs = DurableMap.open(dir, 'certificates');
+    this.certStore = new CertificateStore(dir, opts.region, this.accountId, this.log, (e) =>
+      this.emit('certificate-status', e),
+    );
     this.caStore = new CaStore(dir, opts.region, this.accountId, (e) => this.emit('ca-status', e));
     this.policyStore = new PolicyStore(dir, opts.region, (policyName) => this.emit('policy-changed', { policyName }));
     this.policyLinks = DurableMap.open(dir, 'policy-attachments');
@@ -102,7 +93,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
       this.principalTypes.set(linkKey(a.thingName, a.principal), a.type);
     }
     this.log.debug(
-      { things: this.thingStore.size, certificates: this.certs.size, policies: this.policyStore.size },
+      { things: this.thingStore.size, certificates: this.certStore.size, policies: this.policyStore.size },
       'registry opened',
     );
   }
@@ -116,7 +107,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return this.thingStore.thingArn(thingName);
   }
   certificateArn(certificateId: string): string {
-    return iotArn(this.region, `cert/${certificateId}`);
+    return this.certStore.arn(certificateId);
   }
   caCertificateArn(certificateId: string): string {
     return this.caStore.arn(certificateId);
@@ -162,79 +153,33 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     return this.thingStore;
   }
 
-  // ---- certificates ------------------------------------------------------
+  // ---- certificates (CertificateStore) ------------------------------------------
 
   /** Stores a new device certificate; the same certificate twice is a conflict. */
-  async addCertificate(input: NewCertificate): Promise<CertificateRecord> {
-    if (this.certs.has(input.certificateId)) {
-      throw iotError('ResourceAlreadyExistsException', 'The certificate is already provisioned or registered', {
-        resourceId: input.certificateId,
-        resourceArn: this.certificateArn(input.certificateId),
-      });
-    }
-    const now = Date.now();
-    const rec: CertificateRecord = {
-      certificateId: input.certificateId,
-      certificateArn: this.certificateArn(input.certificateId),
-      certificatePem: input.certificatePem,
-      status: input.status,
-      ownedBy: this.accountId,
-      creationDate: now,
-      lastModifiedDate: now,
-      customerVersion: 1,
-      generationId: randomUUID(),
-      validity: input.validity,
-    };
-    if (input.caCertificateId !== undefined) rec.caCertificateId = input.caCertificateId;
-    if (input.subjectCommonName !== undefined) rec.subjectCommonName = input.subjectCommonName;
-    await this.certs.set(rec.certificateId, rec);
-    this.emit('certificate-status', { certificateId: rec.certificateId, status: rec.status });
-    return rec;
+  addCertificate(input: NewCertificate): Promise<CertificateRecord> {
+    return this.certStore.add(input);
   }
 
   getCertificate(certificateId: string): CertificateRecord | undefined {
-    return this.certs.get(certificateId);
+    return this.certStore.get(certificateId);
   }
 
   /** The certificate a principal ARN (`arn:aws:iot:…:cert/{id}`) names, if any. */
   certificateForPrincipal(principalArn: string): CertificateRecord | undefined {
-    const m = /:cert\/([0-9a-f]{64})$/.exec(principalArn);
-    return m?.[1] === undefined ? undefined : this.certs.get(m[1]);
+    return this.certStore.forPrincipal(principalArn);
   }
 
   /** All certificates, oldest first (ListCertificates order). */
   listCertificates(): CertificateRecord[] {
-    // Stable sort: same-millisecond certificates keep insertion order.
-    return [...this.certs.values()].sort((a, b) => a.creationDate - b.creationDate);
+    return this.certStore.list();
   }
 
   /**
-   * UpdateCertificate: PENDING_* states are IoT-internal and cannot be requested;
-   * a REVOKED certificate stays revoked (it cannot be reactivated).
+   * UpdateCertificate: PENDING_* states cannot be requested and a REVOKED
+   * certificate stays revoked; emits `certificate-status` when the status changes.
    */
-  async updateCertificateStatus(certificateId: string, status: CertificateStatus): Promise<CertificateRecord> {
-    const cert = this.requireCertificate(certificateId);
-    if (status === 'PENDING_TRANSFER' || status === 'PENDING_ACTIVATION') {
-      throw iotError('InvalidRequestException', `newStatus ${status} cannot be set by UpdateCertificate`);
-    }
-    if (cert.status === 'PENDING_TRANSFER') {
-      throw iotError('CertificateStateException', `Certificate ${certificateId} is pending transfer`);
-    }
-    if (cert.status === 'REVOKED' && status !== 'REVOKED') {
-      throw iotError('CertificateStateException', `Certificate ${certificateId} is revoked and cannot be changed`);
-    }
-    if (cert.status === status) return cert;
-    const next: CertificateRecord = {
-      ...cert,
-      status,
-      lastModifiedDate: Date.now(),
-      customerVersion: cert.customerVersion + 1,
-      generationId: randomUUID(),
-    };
-    await this.certs.set(certificateId, next);
-    this.log.info({ certificateId, status }, 'certificate status changed');
-    this.emit('certificate-status', { certificateId, status });
-    return next;
+  updateCertificateStatus(certificateId: string, status: CertificateStatus): Promise<CertificateRecord> {
+    return this.certStore.updateStatus(certificateId, status);
   }
 
   /**
@@ -243,7 +188,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
    * policies → DeleteConflictException unless `forceDelete`, which detaches them.
    */
   async deleteCertificate(certificateId: string, opts: { forceDelete?: boolean } = {}): Promise<void> {
-    const cert = this.requireCertificate(certificateId);
+    const cert = this.certStore.require(certificateId);
     if (cert.status === 'ACTIVE') {
       throw iotError(
         'CertificateStateException',
@@ -259,7 +204,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
       throw iotError('DeleteConflictException', `Certificate policies must be detached before deletion (arn: ${arn})`);
     }
     for (const p of policies) await this.detachPolicy(p, arn);
-    await this.certs.delete(certificateId);
+    await this.certStore.delete(certificateId);
     this.emit('certificate-deleted', { certificateId });
   }
 
@@ -396,7 +341,8 @@ export class Registry extends EventEmitter<RegistryEventMap> {
       this.thingStore.flush(),
       this.caStore.flush(),
       this.policyStore.flush(),
-      ...[this.certs, this.policyLinks, this.thingLinks].map((m) => m.flush()),
+      this.certStore.flush(),
+      ...[this.policyLinks, this.thingLinks].map((m) => m.flush()),
     ]);
   }
 
@@ -404,14 +350,9 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     this.thingStore.close();
     this.caStore.close();
     this.policyStore.close();
-    for (const m of [this.certs, this.policyLinks, this.thingLinks]) m.close();
+    this.certStore.close();
+    for (const m of [this.policyLinks, this.thingLinks]) m.close();
     this.removeAllListeners();
-  }
-
-  private requireCertificate(certificateId: string): CertificateRecord {
-    const cert = this.certs.get(certificateId);
-    if (!cert) throw iotError('ResourceNotFoundException', `Certificate ${certificateId} not found`);
-    return cert;
   }
 
 }

@@ -1,15 +1,21 @@
 import type { CaMaterial } from '../../../certs/index';
 import { type Logger, silentLogger } from '../../../common/logger';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../../ports';
-import { IOT_ERROR_STATUS, iotErrorTypeOf } from '../../registry/errors';
 import type { Registry } from '../../registry/registry';
 import { awsError } from '../aws-error';
 import { type RestRoute, RestRouter } from '../rest-router';
-import { certificateRoutes } from './certificates';
-import type { IotContext } from './common';
-import { policyRoutes } from './policies';
-import { thingTypeRoutes } from './thing-types';
-import { thingRoutes } from './things';
+import { caCertificateOperations } from './ca-certificates';
+import { certificateIssuingOperations } from './certificate-issuing';
+import { certificateOperations } from './certificates';
+import { bindOperations, type IotContext, type IotOperation } from './context';
+import { endpointOperations } from './endpoint';
+import { iotErrorResponse } from './error-response';
+import { policyOperations } from './policies';
+import { policyAttachmentOperations } from './policy-attachments';
+import { policyVersionOperations } from './policy-versions';
+import { thingPrincipalOperations } from './thing-principals';
+import { thingTypeOperations } from './thing-types';
+import { thingOperations } from './things';
 
 export interface IotServiceOptions {
   registry: Registry;
@@ -29,6 +35,20 @@ export interface IotService extends GatewayService {
   /** adds a route later (e.g. when the rules runtime starts after the gateway) */
   addRoute(route: RestRoute): void;
 }
+
+/** Every iot control-plane operation the local registry serves, one table per resource. */
+const IOT_OPERATIONS: readonly IotOperation[] = [
+  ...thingOperations,
+  ...thingPrincipalOperations,
+  ...thingTypeOperations,
+  ...endpointOperations,
+  ...certificateIssuingOperations,
+  ...certificateOperations,
+  ...caCertificateOperations,
+  ...policyOperations,
+  ...policyVersionOperations,
+  ...policyAttachmentOperations,
+];
 
 /**
  * The `iot` control plane (restJson1) over the local registry: things, thing types, certificates,
@@ -51,39 +71,28 @@ export function createIotService(opts: IotServiceOptions): IotService {
     logger,
     ready,
   };
-  const router = new RestRouter([
-    ...thingRoutes(ctx),
-    ...thingTypeRoutes(ctx),
-    ...certificateRoutes(ctx),
-    ...policyRoutes(ctx),
-    ...(opts.extraRoutes ?? []),
-  ]);
+  const router = new RestRouter([...bindOperations(ctx, IOT_OPERATIONS), ...(opts.extraRoutes ?? [])]);
+  return {
+    signingNames: ['iot'],
+    ready,
+    handle: (req) => dispatch(router, req, logger),
+    addRoute: (r) => router.add(r),
+  };
+}
 
-  async function handle(req: GatewayRequest): Promise<GatewayResponse> {
-    const m = router.match(req.method, req.path);
-    if (m === undefined) return awsError(404, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
-    if ('methodNotAllowed' in m) {
-      return awsError(405, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
-    }
-    const log = logger.child({ requestId: req.requestId, operation: m.route.operation });
-    try {
-      const out = await m.route.handle(m.params, req);
-      log.debug({ status: out.status }, 'iot operation');
-      return out;
-    } catch (e) {
-      const type = iotErrorTypeOf(e);
-      if (type === 'InternalFailureException') {
-        log.error({ err: e }, 'iot operation failed');
-        return awsError(500, type, 'An unexpected error has occurred.');
-      }
-      const err = e as { message: string; details?: Record<string, unknown> };
-      const extra: Record<string, unknown> = {};
-      if (err.details?.resourceId !== undefined) extra.resourceId = err.details.resourceId;
-      if (err.details?.resourceArn !== undefined) extra.resourceArn = err.details.resourceArn;
-      log.info({ errorType: type, reason: err.message }, 'iot operation rejected');
-      return awsError(IOT_ERROR_STATUS[type], type, err.message, extra);
-    }
+/** Routes one request to its operation; unknown paths are 404 and known paths under another method 405. */
+async function dispatch(router: RestRouter, req: GatewayRequest, logger: Logger): Promise<GatewayResponse> {
+  const m = router.match(req.method, req.path);
+  if (m === undefined) return awsError(404, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
+  if ('methodNotAllowed' in m) {
+    return awsError(405, 'UnknownOperationException', `No iot operation at ${req.method} ${req.path}`);
   }
-
-  return { signingNames: ['iot'], ready, handle, addRoute: (r) => router.add(r) };
+  const log = logger.child({ requestId: req.requestId, operation: m.route.operation });
+  try {
+    const out = await m.route.handle(m.params, req);
+    log.debug({ status: out.status }, 'iot operation');
+    return out;
+  } catch (e) {
+    return iotErrorResponse(e, log);
+  }
 }

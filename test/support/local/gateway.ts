@@ -7,6 +7,8 @@ import { type Logger, silentLogger } from '../../../common/logger';
 import { Registry } from '../../../local/registry/registry';
 import { createIotService, type IotService } from '../../../local/gateway/iot/service';
 import { type GatewayHandle, startGateway } from '../../../local/gateway/server';
+import type { GatewayRequest } from '../../../local/ports';
+import { iotErrorTypeOf } from '../../../local/registry/errors';
 
 export interface TestGateway {
   dir: string;
@@ -21,6 +23,40 @@ export interface TestGateway {
   /** close gateway + registry and reopen both on the same data dir (restart) */
   restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+interface GatewayParts {
+  registry: Registry;
+  iotService: IotService;
+  gateway: GatewayHandle;
+}
+
+/** Opens the registry in `dir` and starts the iot service and the gateway over it (once per (re)start). */
+async function bootGateway(o: {
+  dir: string;
+  ca: CaMaterial;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  logger: Logger;
+  mqttAddress: string | undefined;
+}): Promise<GatewayParts> {
+  const registry = Registry.open(join(o.dir, 'registry'), { region: o.region, logger: o.logger });
+  const iotService = createIotService({
+    registry,
+    region: o.region,
+    ca: o.ca,
+    mqttAddress: () => o.mqttAddress ?? 'localhost:18883',
+    logger: o.logger,
+  });
+  await iotService.ready;
+  const gateway = await startGateway({
+    port: 0,
+    region: o.region,
+    credentials: o.credentials,
+    services: [iotService],
+    logger: o.logger,
+  });
+  return { registry, iotService, gateway };
 }
 
 let sharedCa: Promise<CaMaterial> | undefined;
@@ -38,19 +74,7 @@ export async function startTestGateway(opts: { logger?: Logger; mqttAddress?: st
   const credentials = { accessKeyId: 'AKIDPULSEPETTEST', secretAccessKey: 'test-secret-not-real' };
   const logger = opts.logger ?? silentLogger();
   const clients: IoTClient[] = [];
-  const boot = async () => {
-    const registry = Registry.open(join(dir, 'registry'), { region, logger });
-    const iotService = createIotService({
-      registry,
-      region,
-      ca,
-      mqttAddress: () => opts.mqttAddress ?? 'localhost:18883',
-      logger,
-    });
-    await iotService.ready;
-    const gateway = await startGateway({ port: 0, region, credentials, services: [iotService], logger });
-    return { registry, iotService, gateway };
-  };
+  const boot = () => bootGateway({ dir, ca, region, credentials, logger, mqttAddress: opts.mqttAddress });
   let parts = await boot();
   const shutdown = async () => {
     await parts.gateway.close();
@@ -91,4 +115,38 @@ export async function startTestGateway(opts: { logger?: Logger; mqttAddress?: st
     },
   };
   return t;
+}
+
+/**
+ * A request as the gateway hands it to a service, for unit tests of handlers and
+ * their helpers (no socket, no signature).
+ *
+ * @example
+ * const req = gatewayRequest({ query: { maxResults: '2' }, body: { target: arn } });
+ */
+export function gatewayRequest(
+  r: { method?: string; path?: string; query?: Record<string, string>; headers?: Record<string, string>; body?: unknown } = {},
+): GatewayRequest {
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+  return {
+    method: r.method ?? 'GET',
+    path: r.path ?? '/',
+    query: new URLSearchParams(r.query ?? {}),
+    headers: r.headers ?? {},
+    body,
+    service: 'iot',
+    region: 'us-east-1',
+    accessKeyId: 'AKIDPULSEPETTEST',
+    requestId: 'test-request',
+  };
+}
+
+/** The IoT exception type `f` throws (via `iotErrorTypeOf`), or undefined when it returns. */
+export function iotErrorThrownBy(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return iotErrorTypeOf(e);
+  }
+  return undefined;
 }
