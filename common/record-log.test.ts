@@ -105,7 +105,7 @@ describe('Class: RecordLog', () => {
           log.close();
           const { log: again, records } = RecordLog.open(dir, { fsync: { kind: 'never' } });
           expect(records.map((r) => [r.type, r.header])).toEqual(recs.map(([t, h]) => [t, JSON.parse(JSON.stringify(h))]));
-          records.forEach((r, i) => expect(again.readBlobs(r.ref)).toEqual(recs[i]![2].map((x) => Buffer.from(x))));
+          for (const [i, r] of records.entries()) expect(again.readBlobs(r.ref)).toEqual(recs[i]![2].map((x) => Buffer.from(x)));
           expect(records.map((r) => r.ref)).toEqual(refs);
           again.close();
           rmSync(dir, { recursive: true, force: true });

@@ -389,12 +389,16 @@ export class AsyncQueue {
   stats(): AsyncQueueStats {
     let oldest = Number.POSITIVE_INFINITY;
     const byFunction: AsyncQueueStats['byFunction'] = {};
+    const fnStats = (name: string) => {
+      const f = byFunction[name] ?? { depth: 0, running: 0 };
+      byFunction[name] = f;
+      return f;
+    };
     for (const e of this.live.values()) {
       oldest = Math.min(oldest, e.enqueuedAt);
-      const f = (byFunction[e.functionName] ??= { depth: 0, running: 0 });
-      f.depth++;
+      fnStats(e.functionName).depth++;
     }
-    for (const [name, lane] of this.lanes) if (lane.running > 0) (byFunction[name] ??= { depth: 0, running: 0 }).running = lane.running;
+    for (const [name, lane] of this.lanes) if (lane.running > 0) fnStats(name).running = lane.running;
     return {
       ...this.statsBrief(),
       running: this.runningTotal,
