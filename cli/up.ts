@@ -3,11 +3,25 @@ import { z } from 'zod';
 import { parseFlags } from '../common/cli-config';
 import { FsyncPolicySchema } from '../common/fsync-policy';
 import { createLogger } from '../common/logger';
-import { DEFAULT_REGION } from '../local/aws-identity';
-import { DEFAULT_SHADOW_FSYNC } from '../local/shadow/index';
+import { DEFAULT_REGION } from '../local/index';
+import { DEFAULT_QUEUE_LIMITS, DEFAULT_SHADOW_FSYNC } from '../local/index';
 import { startPulsepetStack } from './pulsepet-stack';
 
 const port = z.coerce.number().int().min(0).max(65_535);
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+/** A byte count: `N`, or `N` followed by k, M or G (binary units), at least 1 MiB. */
+const byteSize = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const m = /^(\d+)([kmg]?)(i?b)?$/i.exec(String(v).trim());
+    const n = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toLowerCase()] ?? Number.NaN) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 1024 ** 2) {
+      ctx.addIssue({ code: 'custom', message: `expected a size of at least 1M such as 512M or 2G, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
 
 const UpFlags = z.object({
   'data-dir': z.string().min(1).default('.pulsepet'),
@@ -16,6 +30,8 @@ const UpFlags = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
   'shadow-fsync': FsyncPolicySchema.default(DEFAULT_SHADOW_FSYNC),
+  'lambda-queue-max-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.maxBytes),
+  'lambda-queue-memory-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.memoryBytes),
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
@@ -28,13 +44,16 @@ const FLAGS = {
   host: { type: 'string' },
   region: { type: 'string' },
   'shadow-fsync': { type: 'string' },
+  'lambda-queue-max-bytes': { type: 'string' },
+  'lambda-queue-memory-bytes': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R]
-                   [--shadow-fsync always|interval:MS|never] [--json] [--log-level L]
+                   [--shadow-fsync always|interval:MS|never] [--lambda-queue-max-bytes SIZE]
+                   [--lambda-queue-memory-bytes SIZE] [--json] [--log-level L]
 
 Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
 the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
@@ -46,6 +65,11 @@ the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
                     which survives kill -9, with an fsync every MS so power loss or an OS
                     crash takes at most about MS of updates; always: after fsync, which
                     survives those too; never: after write(2), fsync only at shutdown
+  --lambda-queue-max-bytes SIZE
+                    disk bound of the Lambda service's asynchronous event queue (default 512M);
+                    when full, rule actions fail into their errorAction as on Lambda throttling
+  --lambda-queue-memory-bytes SIZE
+                    queued events kept in memory (default 64M); the rest are read back from disk
   --json            print the ready line as one JSON object on stdout
 `;
 
@@ -64,6 +88,7 @@ export async function up(argv: string[]): Promise<number> {
     host: flags.host,
     region: flags.region,
     shadowFsync: flags['shadow-fsync'],
+    lambdaQueue: { maxBytes: flags['lambda-queue-max-bytes'], memoryBytes: flags['lambda-queue-memory-bytes'] },
     logger,
   });
   const ready = {

@@ -8,6 +8,8 @@ export type { LocalCredentials } from './data-dir';
 export {
   type AsyncFailure,
   type AsyncInvocation,
+  type AsyncQueueLimits,
+  DEFAULT_QUEUE_LIMITS,
   FunctionError,
   type LambdaContext,
   type LambdaHandler,

@@ -9,6 +9,7 @@ import {
   type AsyncQueueStats,
   type FailureDestination,
 } from './async-queue';
+import { lambdaQueueMetrics } from './metrics';
 import { LocalFunction } from './runtime';
 import type { AsyncInvokeConfig, LambdaTarget, LocalFunctionSpec } from './types';
 
@@ -55,6 +56,8 @@ export class LambdaService {
   private destination: FailureDestination;
   private readonly log: Logger;
   private closing: Promise<void> | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private loggedThrottled = 0;
   private attemptListener: ((inv: AsyncInvocation, ok: boolean, error?: string) => void) | undefined;
 
   constructor(opts: LambdaServiceOptions) {
@@ -87,6 +90,11 @@ export class LambdaService {
     return this.queue.stats();
   }
 
+  /** The queue's figures in Prometheus text format (for the gateway's GET /metrics). */
+  metrics(): string {
+    return lambdaQueueMetrics(this.queue.stats());
+  }
+
   /** Registers (or replaces) a function under a name. */
   register(name: string, target: LambdaTarget, config: AsyncInvokeConfig = ASYNC_DEFAULTS): void {
     this.targets.set(name, { target, config });
@@ -106,9 +114,20 @@ export class LambdaService {
     this.attemptListener = listener;
   }
 
-  /** Starts running queued events, those replayed from before a restart first. Call once wiring is done. */
-  start(): void {
+  /**
+   * Starts running queued events, those replayed from before a restart first. Call once
+   * wiring is done. While events are queued, their depth and age are logged every
+   * `statsLogMs` (default 10 s).
+   */
+  start(statsLogMs = 10_000): void {
     this.queue.start();
+    this.statsTimer ??= setInterval(() => {
+      const s = this.queue.stats();
+      if (s.depth > 0 || s.throttled > this.loggedThrottled) {
+        this.log.info({ depth: s.depth, running: s.running, oldestAgeMs: s.oldestAgeMs, diskBytes: s.diskBytes, memoryBytes: s.memoryBytes, throttled: s.throttled }, 'lambda async queue');
+      }
+      this.loggedThrottled = s.throttled;
+    }, statsLogMs).unref();
   }
 
   /**
@@ -135,6 +154,7 @@ export class LambdaService {
    */
   close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.statsTimer);
       await this.queue.close(graceMs);
       await Promise.all([...this.local.values()].map((fn) => fn.close(0)));
     })();
