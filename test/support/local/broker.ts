@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Duplex } from 'node:stream';
+import type { Aedes, Client } from 'aedes';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../../certs/index';
 import { type Logger, silentLogger } from '../../../common/logger';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../../protocol/policies';
@@ -187,4 +189,53 @@ export async function startDurableFixture(): Promise<Fixture> {
   const fx = await startFixture();
   await fx.restart({ persistence: await durablePersistence(fx) });
   return fx;
+}
+
+/**
+ * Two connected in-memory streams: what one side writes the other reads, and
+ * ending or destroying one ends the other (aedes' own tests run this way).
+ */
+export function duplexPair(): [Duplex, Duplex] {
+  const sides: Duplex[] = [];
+  const peer = (i: number): Duplex => sides[1 - i] as Duplex;
+  for (let i = 0; i < 2; i++) {
+    sides.push(
+      new Duplex({
+        read() {},
+        write(chunk, _enc, cb) {
+          peer(i).push(chunk);
+          cb();
+        },
+        final(cb) {
+          peer(i).push(null);
+          cb();
+        },
+        destroy(err, cb) {
+          peer(i).destroy();
+          cb(err);
+        },
+      }),
+    );
+  }
+  return [sides[0] as Duplex, sides[1] as Duplex];
+}
+
+/**
+ * Connects an MQTT.js 3.1.1 client to a real aedes over {@link duplexPair}, with no
+ * socket; `onHandle` sees aedes' client before the CONNECT is read. Resolves on CONNACK.
+ */
+export function connectInProcess(
+  aedes: Aedes,
+  opts: Partial<IClientOptions> = {},
+  onHandle?: (client: Client) => void,
+): Promise<MqttClient> {
+  const [near, far] = duplexPair();
+  const server = aedes.handle(far);
+  onHandle?.(server);
+  const client = new MqttClient(() => near, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: 'in-process', ...opts });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('connection closed before CONNACK')));
+  });
 }
