@@ -1,0 +1,57 @@
+import { PassThrough } from 'node:stream';
+import { Aedes } from 'aedes';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureLogger, connectInProcess, until } from '../../test/support/local/broker';
+import { ConnectionTable } from './connections';
+import { PublishThrottle } from './publish-throttle';
+
+describe('Class: PublishThrottle', () => {
+  const brokers: Aedes[] = [];
+  afterEach(async () => {
+    for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
+  });
+
+  /** aedes whose every client publish goes through `throttle.take`, on a clock that only moves when told. */
+  async function start(rate: number) {
+    const clock = { now: 0 };
+    const log = captureLogger();
+    const throttle = new PublishThrottle(rate, log.logger, () => clock.now);
+    const session = new ConnectionTable().open(new PassThrough(), { kind: 'iam', accessKeyId: 'AKID' }, undefined);
+    const routed: string[] = [];
+    const aedes = await Aedes.createBroker({
+      authorizePublish(client, packet, callback) {
+        if (client) throttle.take(session, client.id, packet);
+        callback(null);
+      },
+      published(packet, _client, done) {
+        if (!packet.topic.startsWith('$SYS')) routed.push(packet.payload.toString());
+        done(null);
+      },
+    });
+    brokers.push(aedes);
+    throttle.install(aedes);
+    return { clock, log, routed, aedes };
+  }
+
+  it('acknowledges every publish but routes only the rate per second', async () => {
+    const { clock, routed, aedes } = await start(2);
+    const client = await connectInProcess(aedes, { clientId: 'fast' });
+    for (const n of ['1', '2', '3']) await client.publishAsync('t/x', n, { qos: 1 });
+    await until(() => routed.length === 2, 2000, 'two routed publishes');
+    clock.now += 1000;
+    await client.publishAsync('t/x', '4', { qos: 1 });
+    await until(() => routed.length === 3, 2000, 'the publish after a second');
+    await client.endAsync();
+    expect(routed).toEqual(['1', '2', '4']);
+  });
+
+  it('logs the drops of a connection at most once a second, with their count', async () => {
+    const { log, aedes } = await start(1);
+    const client = await connectInProcess(aedes, { clientId: 'chatty' });
+    for (let i = 0; i < 4; i++) await client.publishAsync('t/x', String(i), { qos: 1 });
+    await client.endAsync();
+    const warnings = log.records.filter((r) => r.msg === 'publish rate limit exceeded; publishes dropped');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ clientId: 'chatty', dropped: 1 });
+  });
+});
