@@ -1,6 +1,6 @@
-import { Aedes, type PublishPacket } from 'aedes';
+import type { Aedes, AedesOptions, PublishPacket } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectInProcess, until } from '../../test/support/local/broker';
+import { AedesPool, connectInProcess, until } from '../../test/support/local/broker';
 import { AEDES_CHECKED_VERSION, interceptRouting, onlineSubscriptionCheck, type ParsedPacket, prependPacketListener } from './aedes-internals';
 
 /**
@@ -9,15 +9,9 @@ import { AEDES_CHECKED_VERSION, interceptRouting, onlineSubscriptionCheck, type 
  * it was checked against), not that broker behaviour regressed.
  */
 describe('Module: aedes-internals', () => {
-  const brokers: Aedes[] = [];
-  async function start(opts: ConstructorParameters<typeof Aedes>[0] = {}): Promise<Aedes> {
-    const aedes = await Aedes.createBroker(opts);
-    brokers.push(aedes);
-    return aedes;
-  }
-  afterEach(async () => {
-    for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
-  });
+  const pool = new AedesPool();
+  const start = (opts?: AedesOptions) => pool.start(opts);
+  afterEach(() => pool.closeAll());
 
   describe('Function: prependPacketListener', () => {
     it(`sees every packet of a client before aedes handles it (client._parser, aedes ${AEDES_CHECKED_VERSION})`, async () => {

@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { Aedes } from 'aedes';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import { connectInProcess, type Device, type RegistryFixture, startRegistryFixture, TEST_REGION, until } from '../../test/support/local/broker';
+import { AedesPool, connectInProcess, type Device, type RegistryFixture, startRegistryFixture, TEST_REGION, until } from '../../test/support/local/broker';
 import { BrokerAuthorizer, type BrokerPrincipal } from './authz';
 import { createConnectHooks } from './connect-authorization';
 import { ConnectionTable } from './connections';
@@ -76,10 +75,8 @@ describe('Function: subscriptionRefusal', () => {
 });
 
 describe('Function: createConnectHooks', () => {
-  const brokers: Aedes[] = [];
-  afterEach(async () => {
-    for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
-  });
+  const pool = new AedesPool();
+  afterEach(() => pool.closeAll());
 
   async function start() {
     const table = new ConnectionTable();
@@ -94,8 +91,7 @@ describe('Function: createConnectHooks', () => {
       throttle: new PublishThrottle(limits.publishesPerSecond, silentLogger()),
       subscriptionGranted: () => {},
     };
-    const aedes = await Aedes.createBroker({ ...createConnectHooks(deps), maxClientsIdLength: 128 });
-    brokers.push(aedes);
+    const aedes = await pool.start({ ...createConnectHooks(deps), maxClientsIdLength: 128 });
     table.trackRegistrations(aedes);
     /** connects as `clientId` over an in-process stream, the session bound as admit() would */
     const connect = (clientId: string) => {

@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import { connectInProcess, until } from '../../test/support/local/broker';
+import { AedesPool, connectInProcess, until } from '../../test/support/local/broker';
 import type { BrokerPrincipal } from './authz';
 import { ConnectionTable } from './connections';
 
@@ -16,10 +15,8 @@ const iam: BrokerPrincipal = { kind: 'iam', accessKeyId: 'AKIDLOCAL' };
 const closed = (socket: PassThrough) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
 describe('Class: ConnectionTable', () => {
-  const brokers: Aedes[] = [];
-  afterEach(async () => {
-    for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
-  });
+  const pool = new AedesPool();
+  afterEach(() => pool.closeAll());
 
   describe('Method: open', () => {
     it('indexes a connection by certificate until its socket closes', async () => {
@@ -63,8 +60,7 @@ describe('Class: ConnectionTable', () => {
 
   describe('Method: trackRegistrations', () => {
     it('knows which session aedes holds per client id, through a takeover and a disconnect', async () => {
-      const aedes = await Aedes.createBroker();
-      brokers.push(aedes);
+      const aedes = await pool.start();
       const table = new ConnectionTable();
       table.trackRegistrations(aedes);
       const sessions = [table.open(new PassThrough(), iam, undefined), table.open(new PassThrough(), iam, undefined)];

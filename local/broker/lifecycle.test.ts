@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import { captureLogger, connectInProcess, until } from '../../test/support/local/broker';
+import { AedesPool, captureLogger, connectInProcess, until } from '../../test/support/local/broker';
 import { ConnectionTable } from './connections';
 import { LifecycleEvents, type LifecyclePublish } from './lifecycle';
 import { connectedEventSchema, connectFailedEventSchema, disconnectedEventSchema } from './presence';
@@ -95,14 +94,11 @@ describe('Class: LifecycleEvents', () => {
   });
 
   describe('Method: attach', () => {
-    const brokers: Aedes[] = [];
-    afterEach(async () => {
-      for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
-    });
+    const pool = new AedesPool();
+    afterEach(() => pool.closeAll());
 
     it("turns a real aedes' connect and a lost connection into connected and disconnected events", async () => {
-      const aedes = await Aedes.createBroker();
-      brokers.push(aedes);
+      const aedes = await pool.start();
       const { publish, sent } = collector();
       const events = new LifecycleEvents(publish, silentLogger());
       const table = new ConnectionTable();

@@ -1,15 +1,12 @@
 import { PassThrough } from 'node:stream';
-import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger, connectInProcess, until } from '../../test/support/local/broker';
+import { AedesPool, captureLogger, connectInProcess, until } from '../../test/support/local/broker';
 import { ConnectionTable } from './connections';
 import { PublishThrottle } from './publish-throttle';
 
 describe('Class: PublishThrottle', () => {
-  const brokers: Aedes[] = [];
-  afterEach(async () => {
-    for (const b of brokers.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
-  });
+  const pool = new AedesPool();
+  afterEach(() => pool.closeAll());
 
   /** aedes whose every client publish goes through `throttle.take`, on a clock that only moves when told. */
   async function start(rate: number) {
@@ -18,7 +15,7 @@ describe('Class: PublishThrottle', () => {
     const throttle = new PublishThrottle(rate, log.logger, () => clock.now);
     const session = new ConnectionTable().open(new PassThrough(), { kind: 'iam', accessKeyId: 'AKID' }, undefined);
     const routed: string[] = [];
-    const aedes = await Aedes.createBroker({
+    const aedes = await pool.start({
       authorizePublish(client, packet, callback) {
         if (client) throttle.take(session, client.id, packet);
         callback(null);
@@ -28,7 +25,6 @@ describe('Class: PublishThrottle', () => {
         done(null);
       },
     });
-    brokers.push(aedes);
     throttle.install(aedes);
     return { clock, log, routed, aedes };
   }

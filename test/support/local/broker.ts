@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex, Writable } from 'node:stream';
-import type { Aedes, Client } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../../certs/index';
 import { createLogger, type Logger, silentLogger } from '../../../common/logger';
@@ -265,4 +265,19 @@ export function connectInProcess(
     client.once('error', reject);
     client.once('close', () => reject(new Error('connection closed before CONNACK')));
   });
+}
+
+/** Real aedes brokers started by a suite; `closeAll()` (in `afterEach`) closes them. */
+export class AedesPool {
+  readonly #started: Aedes[] = [];
+
+  async start(opts: AedesOptions = {}): Promise<Aedes> {
+    const aedes = await Aedes.createBroker(opts);
+    this.#started.push(aedes);
+    return aedes;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const b of this.#started.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
+  }
 }
