@@ -10,6 +10,7 @@ import { normalizeIp } from './session';
 /** Hands an authenticated connection to the broker. */
 export type Admit = (socket: Duplex, principal: BrokerPrincipal, ipAddress: string | undefined, req?: IncomingMessage) => void;
 
+/** What {@link listenTls} listens on and whom it admits. */
 export interface TlsListenerOptions {
   host: string;
   /** 0 picks a free port */

@@ -8,6 +8,7 @@ import { normalizeIp } from './session';
 import type { Admit } from './tls-listener';
 import { verifyPresignedUrl } from './ws-auth';
 
+/** How {@link WebSocketListener} authenticates upgrades and whom it admits. */
 export interface WebSocketListenerOptions {
   region: string;
   /** SigV4 credentials presigned URLs must be signed with; without them only loopback clients are accepted */
