@@ -14,57 +14,32 @@
  * - incoming QoS 2 packets (PUBREC follows `incomingStorePacket`),
  * - wills, with the id of the broker that stored them, so a restarted broker
  *   (new id) publishes the wills of sessions the crash cut off.
- * Outgoing queues and wills are kept here (not in the memory implementation) so
- * each queued packet has a stable journal key and wills keep their broker id.
+ * Outgoing queues ({@link OutgoingQueues}) and wills are kept here, not in the
+ * memory implementation, so each queued packet has a stable journal key and wills
+ * keep their broker id. Record shapes and their JSON encoding: persistence-records.ts.
  */
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { PulsepetError } from '../../protocol/errors';
+import { type OutgoingEntry, OutgoingQueues } from './outgoing-queues';
+import {
+  type BrokerLike,
+  decode,
+  encode,
+  type JournalRecord,
+  Packet,
+  type PersistedPacket,
+  type PersistedSubscription,
+  type PersistenceClient,
+  type SubscriptionTarget,
+} from './persistence-records';
 import { QueuedFilters } from './queued-filters';
 
+export type { PersistedPacket, PersistedSubscription, PersistenceClient, SubscriptionTarget } from './persistence-records';
+
 const require = createRequire(import.meta.url);
-
-/** The subset of an aedes client the persistence reads. */
-export interface PersistenceClient {
-  id: string;
-}
-
-/** An MQTT packet as aedes hands it to the persistence (aedes-packet shape). */
-export interface PersistedPacket {
-  cmd: string;
-  topic?: string;
-  payload?: Buffer;
-  qos?: number;
-  retain?: boolean;
-  dup?: boolean;
-  messageId?: number;
-  brokerId?: string;
-  brokerCounter?: number;
-  clientId?: string;
-  [key: string]: unknown;
-}
-
-export interface PersistedSubscription {
-  topic: string;
-  qos: number;
-  rh?: number;
-  rap?: number;
-  nl?: boolean | number;
-  subscriptionIdentifier?: number;
-}
-
-/** What `subscriptionsByTopic` yields for enqueueing. */
-export interface SubscriptionTarget {
-  clientId: string;
-  topic?: string;
-  qos?: number;
-}
-
-interface BrokerLike {
-  id: string;
-}
 
 /** aedes-persistence's in-memory async implementation, as far as this module uses it. */
 interface MemoryPersistence {
@@ -86,51 +61,7 @@ interface MemoryPersistence {
   destroy(): Promise<void>;
 }
 
-type PacketCtor = new (original: PersistedPacket, broker?: BrokerLike) => PersistedPacket;
 const MemoryCtor = require('aedes-persistence/asyncPersistence.js') as new () => MemoryPersistence;
-const Packet = require('aedes-packet') as PacketCtor;
-
-// ---- journal records: JSON-safe (Buffers as base64) ----
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-
-/** Buffers (payload, MQTT 5 correlation data) become `{ $b: base64 }`; undefined fields are dropped. */
-function encode(v: unknown): Json {
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return { $b: Buffer.from(v).toString('base64') };
-  if (Array.isArray(v)) return v.map(encode);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== 'function') out[k] = encode(x);
-    return out;
-  }
-  return v as Json;
-}
-
-function decode(v: Json): unknown {
-  if (Array.isArray(v)) return v.map(decode);
-  if (v !== null && typeof v === 'object') {
-    const b = v.$b;
-    if (typeof b === 'string' && Object.keys(v).length === 1) return Buffer.from(b, 'base64');
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = decode(x);
-    return out;
-  }
-  return v;
-}
-
-/** Journal keys: r:{topic} retained, s:{clientId} subscriptions, o:{seq} outgoing, i:{messageId}:{clientId} incoming, w:{clientId} will. */
-type JournalRecord =
-  | { t: 'r'; p: Json }
-  | { t: 's'; c: string; s: Json }
-  | { t: 'o'; c: string; n: number; p: Json }
-  | { t: 'i'; c: string; p: Json }
-  | { t: 'w'; c: string; p: Json };
-
-interface OutgoingEntry {
-  key: string;
-  seq: number;
-  packet: PersistedPacket;
-}
 
 /**
  * The durable persistence. Pass it to aedes as `persistence`; the broker calls
@@ -140,18 +71,19 @@ export class DurablePersistence {
   readonly #mem = new MemoryCtor();
   readonly #journal: DurableMap<JournalRecord>;
   readonly #log: Logger;
-  readonly #outgoing = new Map<string, OutgoingEntry[]>();
   readonly #wills = new Map<string, PersistedPacket>();
   readonly #incomingIds = new Map<string, Set<number>>();
   /** QoS > 0 filters of persistent sessions (the ones aedes enqueues for) */
   readonly #queued = new QueuedFilters();
-  #seq = 0;
+  /** queued QoS 1/2 deliveries per client */
+  readonly #outgoing: OutgoingQueues;
   #broker: BrokerLike | undefined;
   #destroyed = false;
 
   private constructor(journal: DurableMap<JournalRecord>, log: Logger) {
     this.#journal = journal;
     this.#log = log;
+    this.#outgoing = new OutgoingQueues(journal, (write) => this.#background(write));
   }
 
   /** @internal use {@link createDurablePersistence} */
@@ -173,7 +105,7 @@ export class DurablePersistence {
 
   async #load(): Promise<void> {
     const counts = { retained: 0, sessions: 0, queued: 0, incoming: 0, wills: 0 };
-    const queued: Array<{ c: string; entry: OutgoingEntry }> = [];
+    const queued: Array<{ clientId: string; entry: OutgoingEntry }> = [];
     for (const [key, rec] of this.#journal.entries()) {
       switch (rec.t) {
         case 'r':
@@ -186,8 +118,7 @@ export class DurablePersistence {
           counts.sessions++;
           break;
         case 'o':
-          queued.push({ c: rec.c, entry: { key, seq: rec.n, packet: decode(rec.p) as PersistedPacket } });
-          this.#seq = Math.max(this.#seq, rec.n + 1);
+          queued.push({ clientId: rec.c, entry: { key, seq: rec.n, packet: decode(rec.p) as PersistedPacket } });
           break;
         case 'i': {
           const packet = decode(rec.p) as PersistedPacket;
@@ -202,20 +133,9 @@ export class DurablePersistence {
           break;
       }
     }
-    // Queue order is enqueue order, whatever order the journal replayed the keys in.
-    queued.sort((a, b) => a.entry.seq - b.entry.seq);
-    for (const { c, entry } of queued) this.#queue(c).push(entry);
+    this.#outgoing.restore(queued);
     counts.queued = queued.length;
     this.#log.info(counts, 'broker session store loaded');
-  }
-
-  #queue(clientId: string): OutgoingEntry[] {
-    let q = this.#outgoing.get(clientId);
-    if (q === undefined) {
-      q = [];
-      this.#outgoing.set(clientId, q);
-    }
-    return q;
   }
 
   #trackIncoming(clientId: string, messageId: number): void {
@@ -312,68 +232,27 @@ export class DurablePersistence {
 
   // ---- outgoing queues (same semantics as aedes-persistence's memory implementation) ----
 
-  #enqueue(clientId: string, packet: PersistedPacket): Promise<void> {
-    const copy = new Packet(packet);
-    const seq = this.#seq++;
-    const key = `o:${seq}`;
-    this.#queue(clientId).push({ key, seq, packet: copy });
-    return this.#journal.set(key, { t: 'o', c: clientId, n: seq, p: encode(copy) });
-  }
-
-  async outgoingEnqueue(sub: SubscriptionTarget, packet: PersistedPacket): Promise<void> {
-    await this.#enqueue(sub.clientId, packet);
+  outgoingEnqueue(sub: SubscriptionTarget, packet: PersistedPacket): Promise<void> {
+    return this.#outgoing.enqueue(sub.clientId, packet);
   }
 
   async outgoingEnqueueCombi(subs: SubscriptionTarget[], packet: PersistedPacket): Promise<void> {
     if (subs.length === 0) return;
     const writes: Promise<void>[] = [];
-    for (const sub of subs) writes.push(this.#enqueue(sub.clientId, packet));
+    for (const sub of subs) writes.push(this.#outgoing.enqueue(sub.clientId, packet));
     await Promise.all(writes);
   }
 
-  async outgoingUpdate(client: PersistenceClient, packet: PersistedPacket): Promise<void> {
-    const queue = this.#queue(client.id);
-    for (const entry of queue) {
-      const temp = entry.packet;
-      if (temp.brokerId === packet.brokerId) {
-        // messageIds wrap at 65535, so the broker counter identifies the packet.
-        if (temp.brokerCounter === packet.brokerCounter) {
-          temp.messageId = packet.messageId;
-          this.#background(this.#journal.set(entry.key, { t: 'o', c: client.id, n: entry.seq, p: encode(temp) }));
-          return;
-        }
-      } else if (temp.messageId === packet.messageId) {
-        // e.g. PUBLISH replaced by its PUBREL once PUBREC arrived (QoS 2)
-        entry.packet = packet;
-        await this.#journal.set(entry.key, { t: 'o', c: client.id, n: entry.seq, p: encode(packet) });
-        return;
-      }
-    }
-    throw new Error('no such packet');
+  outgoingUpdate(client: PersistenceClient, packet: PersistedPacket): Promise<void> {
+    return this.#outgoing.update(client.id, packet);
   }
 
-  async outgoingClearMessageId(
-    client: PersistenceClient,
-    packet: PersistedPacket,
-  ): Promise<PersistedPacket | undefined> {
-    const queue = this.#outgoing.get(client.id);
-    if (queue === undefined) return undefined;
-    for (let i = 0; i < queue.length; i++) {
-      const entry = queue[i] as OutgoingEntry;
-      if (entry.packet.messageId === packet.messageId) {
-        queue.splice(i, 1);
-        if (queue.length === 0) this.#outgoing.delete(client.id);
-        // Not awaited: if a crash loses this delete the message is sent again (at-least-once).
-        this.#background(this.#journal.delete(entry.key));
-        return entry.packet;
-      }
-    }
-    return undefined;
+  async outgoingClearMessageId(client: PersistenceClient, packet: PersistedPacket): Promise<PersistedPacket | undefined> {
+    return this.#outgoing.clearMessageId(client.id, packet);
   }
 
   outgoingStream(client: PersistenceClient): Readable {
-    // a snapshot, so deliveries that clear entries do not disturb the iteration
-    return Readable.from((this.#outgoing.get(client.id) ?? []).map((e) => e.packet));
+    return this.#outgoing.stream(client.id);
   }
 
   // ---- incoming QoS 2 ----

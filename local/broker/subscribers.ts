@@ -1,10 +1,4 @@
-import type { Aedes } from 'aedes';
 import type { TopicTrie } from './topic-trie';
-
-/** What aedes 1.x's mqemitter keeps its routing table in (pinned version). */
-interface AedesRouting {
-  mq?: { _matcher?: { match(topic: string): unknown[] } };
-}
 
 /** A persistence that can tell synchronously whether a topic would be queued for an offline session. */
 interface QueueAware {
@@ -36,21 +30,25 @@ const MAX_CACHED_TOPICS = 20_000;
  * for them, [MQTT-3.1.2-5]). With a persistence that cannot answer synchronously it
  * always says true.
  *
+ * `online` is aedes' routing table ({@link import('./aedes-internals').onlineSubscriptionCheck}).
+ *
  * Answers are cached per topic until {@link SubscriberCheck.invalidate}, which the
  * broker calls whenever a subscription or observer may have been added (a granted
  * SUBSCRIBE before aedes stores it, a restored session, `onPublish`); a removal
  * only leaves a cached true behind, which costs a publish to nobody.
  */
-export function createSubscriberCheck(broker: Aedes, persistence: object | undefined, observers: TopicTrie<unknown>): SubscriberCheck {
-  const matcher = (broker as unknown as AedesRouting).mq?._matcher;
-  if (typeof matcher?.match !== 'function') throw new Error('aedes has no mq._matcher; the aedes version is not supported');
+export function createSubscriberCheck(
+  online: (topic: string) => boolean,
+  persistence: object | undefined,
+  observers: TopicTrie<unknown>,
+): SubscriberCheck {
   if (!isQueueAware(persistence)) return { has: () => true, invalidate: () => {} };
   let cache = new Map<string, boolean>();
   return {
     has(topic) {
       const known = cache.get(topic);
       if (known !== undefined) return known;
-      const answer = observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || matcher.match(topic).length > 0;
+      const answer = observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || online(topic);
       if (cache.size >= MAX_CACHED_TOPICS) cache = new Map();
       cache.set(topic, answer);
       return answer;

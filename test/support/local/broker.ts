@@ -5,9 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Duplex, Writable } from 'node:stream';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 import { type CaMaterial, createCa, createKeysAndCertificate, createServerCertificate, inspectCertificate } from '../../../certs/index';
-import { type Logger, silentLogger } from '../../../common/logger';
+import { createLogger, type Logger, silentLogger } from '../../../common/logger';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../../protocol/policies';
 import { Registry } from '../../../local/registry/registry';
 import { type BrokerHandle, type BrokerOptions, startBroker } from '../../../local/broker/broker';
@@ -23,46 +25,37 @@ export interface Device {
   privateKeyPem: string;
 }
 
-export interface Fixture {
+/** A registry in a fresh temp dir with a registered CA, the device policy and a server certificate. */
+export interface RegistryFixture {
   dir: string;
   registry: Registry;
   ca: CaMaterial;
   server: { certificatePem: string; privateKeyPem: string };
-  broker: BrokerHandle;
   logger: Logger;
   /** creates a thing + ACTIVE certificate from `issuer` (default: the registered CA) with the device policy */
   device(thingName: string, opts?: { issuer?: CaMaterial; register?: boolean; policy?: boolean }): Promise<Device>;
-  restart(overrides?: Partial<BrokerOptions>): Promise<BrokerHandle>;
   close(): Promise<void>;
 }
 
-/** Starts a registry + broker in a fresh temp dir; `brokerOptions` are passed through. */
-export async function startFixture(brokerOptions: Partial<BrokerOptions> = {}): Promise<Fixture> {
+export interface Fixture extends RegistryFixture {
+  broker: BrokerHandle;
+  restart(overrides?: Partial<BrokerOptions>): Promise<BrokerHandle>;
+}
+
+/** Opens a registry fixture (no broker) in a fresh temp dir. */
+export async function startRegistryFixture(logger: Logger = silentLogger()): Promise<RegistryFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'pulsepet-broker-'));
-  const logger = brokerOptions.logger ?? silentLogger();
   const registry = Registry.open(join(dir, 'registry'), { region: TEST_REGION, logger });
   const ca = await createCa({ commonName: 'pulsepet local test CA' });
   await registry.ensureAwsManagedCa(ca.certificateId, ca.certificatePem);
   await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
   const server = await createServerCertificate(ca, { hosts: ['localhost', '127.0.0.1'] });
-  const base: BrokerOptions = {
-    host: '127.0.0.1',
-    port: 0,
-    tls: { key: server.privateKeyPem, cert: server.certificatePem, ca: ca.certificatePem },
-    registry,
-    region: TEST_REGION,
-    logger,
-  };
-  let current = await startBroker({ ...base, ...brokerOptions });
-  const fx: Fixture = {
+  return {
     dir,
     registry,
     ca,
     server,
     logger,
-    get broker() {
-      return current;
-    },
     async device(thingName, opts = {}) {
       const issuer = opts.issuer ?? ca;
       const issued = await createKeysAndCertificate(issuer, { commonName: thingName });
@@ -90,6 +83,31 @@ export async function startFixture(brokerOptions: Partial<BrokerOptions> = {}): 
         privateKeyPem: issued.keyPair.PrivateKey,
       };
     },
+    async close() {
+      registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a registry + broker in a fresh temp dir; `brokerOptions` are passed through. */
+export async function startFixture(brokerOptions: Partial<BrokerOptions> = {}): Promise<Fixture> {
+  const reg = await startRegistryFixture(brokerOptions.logger);
+  const { registry, ca, server, logger } = reg;
+  const base: BrokerOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    tls: { key: server.privateKeyPem, cert: server.certificatePem, ca: ca.certificatePem },
+    registry,
+    region: TEST_REGION,
+    logger,
+  };
+  let current = await startBroker({ ...base, ...brokerOptions });
+  const fx: Fixture = {
+    ...reg,
+    get broker() {
+      return current;
+    },
     async restart(overrides = {}) {
       await current.close();
       current = await startBroker({ ...base, ...brokerOptions, ...overrides, port: current.port });
@@ -97,11 +115,22 @@ export async function startFixture(brokerOptions: Partial<BrokerOptions> = {}): 
     },
     async close() {
       await current.close();
-      registry.close();
-      rmSync(dir, { recursive: true, force: true });
+      await reg.close();
     },
   };
   return fx;
+}
+
+/** A JSON logger at debug level whose records a test can read back (synchronously written). */
+export function captureLogger(): { logger: Logger; records: Array<Record<string, unknown>> } {
+  const records: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line.length > 0) records.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: createLogger('test', { level: 'debug', destination: sink }), records };
 }
 
 export type ConnectOutcome = { ok: true; client: MqttClient; sessionPresent: boolean } | { ok: false; error: string };
@@ -187,4 +216,68 @@ export async function startDurableFixture(): Promise<Fixture> {
   const fx = await startFixture();
   await fx.restart({ persistence: await durablePersistence(fx) });
   return fx;
+}
+
+/**
+ * Two connected in-memory streams: what one side writes the other reads, and
+ * ending or destroying one ends the other (aedes' own tests run this way).
+ */
+export function duplexPair(): [Duplex, Duplex] {
+  const sides: Duplex[] = [];
+  const peer = (i: number): Duplex => sides[1 - i] as Duplex;
+  for (let i = 0; i < 2; i++) {
+    sides.push(
+      new Duplex({
+        read() {},
+        write(chunk, _enc, cb) {
+          peer(i).push(chunk);
+          cb();
+        },
+        final(cb) {
+          peer(i).push(null);
+          cb();
+        },
+        destroy(err, cb) {
+          peer(i).destroy();
+          cb(err);
+        },
+      }),
+    );
+  }
+  return [sides[0] as Duplex, sides[1] as Duplex];
+}
+
+/**
+ * Connects an MQTT.js 3.1.1 client to a real aedes over {@link duplexPair}, with no
+ * socket; `onHandle` sees aedes' client before the CONNECT is read. Resolves on CONNACK.
+ */
+export function connectInProcess(
+  aedes: Aedes,
+  opts: Partial<IClientOptions> = {},
+  onHandle?: (client: Client) => void,
+): Promise<MqttClient> {
+  const [near, far] = duplexPair();
+  const server = aedes.handle(far);
+  onHandle?.(server);
+  const client = new MqttClient(() => near, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, clientId: 'in-process', ...opts });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+    client.once('close', () => reject(new Error('connection closed before CONNACK')));
+  });
+}
+
+/** Real aedes brokers started by a suite; `closeAll()` (in `afterEach`) closes them. */
+export class AedesPool {
+  readonly #started: Aedes[] = [];
+
+  async start(opts: AedesOptions = {}): Promise<Aedes> {
+    const aedes = await Aedes.createBroker(opts);
+    this.#started.push(aedes);
+    return aedes;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const b of this.#started.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
+  }
 }

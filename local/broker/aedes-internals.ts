@@ -1,0 +1,100 @@
+/**
+ * The one place that reaches past aedes' public API (docs/Aedes.md, aedes.d.ts).
+ * Checked against aedes 1.2.0 (mqemitter 7.1.0, mqtt-packet's parser); every other
+ * broker module uses the public API only. `aedes-internals.test.ts` starts a real
+ * aedes and fails, naming the field, when an upgrade changes one of these:
+ *
+ * - `client._parser`: packets must be seen as they leave the parser, before aedes
+ *   acts on them (IoT Core closes a connection whose SUBSCRIBE has too many
+ *   filters; `authorizeSubscribe` sees one filter at a time).
+ * - `aedes.mq._matcher`: whether any online subscription matches a topic; aedes
+ *   has no query for it.
+ * - `aedes.publish(packet, client, done)`: the call aedes' PUBLISH handler routes
+ *   through after authorization; the only point between PUBACK and routing.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Aedes, Client, PublishPacket } from 'aedes';
+import { PulsepetError } from '../../protocol/errors';
+
+/** The aedes version the private fields below were read from. */
+export const AEDES_CHECKED_VERSION = '1.2.0';
+
+/** A packet as mqtt-packet's parser emits it, as far as the broker reads or rewrites it. */
+export interface ParsedPacket {
+  cmd: string;
+  subscriptions?: Array<{ qos: number }>;
+}
+
+type Route = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+
+function noop(): void {}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+function isEmitter(v: unknown): v is EventEmitter {
+  return isObject(v) && 'prependListener' in v && typeof v.prependListener === 'function';
+}
+
+/** The error every accessor throws when a private field is missing or has another shape. */
+export function unsupportedAedes(field: string, expected: string, installed?: object): PulsepetError {
+  const version = installed === undefined ? undefined : Reflect.get(installed, 'version');
+  const running = typeof version === 'string' ? `, installed aedes ${version}` : '';
+  return new PulsepetError(
+    'PP_ERR_INTERNAL',
+    `aedes private field ${field} is missing or no longer ${expected} (checked against aedes ${AEDES_CHECKED_VERSION}${running}); update local/broker/aedes-internals.ts`,
+  );
+}
+
+/**
+ * Calls `listener` with every packet of `client` as it leaves the parser, before
+ * aedes handles it; the listener may rewrite the packet (an unknown `cmd` makes
+ * aedes close the connection without acting on it).
+ */
+export function prependPacketListener(client: Client, listener: (packet: ParsedPacket) => void): void {
+  const parser: unknown = Reflect.get(client, '_parser');
+  if (!isEmitter(parser)) throw unsupportedAedes('client._parser', 'an EventEmitter of parsed packets');
+  parser.prependListener('packet', listener);
+}
+
+/**
+ * A synchronous "does any online subscription (or aedes' own `$SYS` listener) match
+ * `topic`?", read from aedes' routing table, which also holds subscriptions of
+ * restored persistent sessions.
+ */
+export function onlineSubscriptionCheck(aedes: Aedes): (topic: string) => boolean {
+  const mq: unknown = Reflect.get(aedes, 'mq');
+  const matcher: unknown = isObject(mq) ? Reflect.get(mq, '_matcher') : undefined;
+  if (!isObject(matcher) || !('match' in matcher) || typeof matcher.match !== 'function') {
+    throw unsupportedAedes('aedes.mq._matcher', 'a qlobber with match(topic)', aedes);
+  }
+  const match: (topic: string) => unknown = matcher.match.bind(matcher);
+  return (topic) => {
+    const found = match(topic);
+    return Array.isArray(found) && found.length > 0;
+  };
+}
+
+/**
+ * Makes aedes acknowledge but not route (nor pass to `published`) every publish for
+ * which `skip(packet)` is true. Wraps `aedes.publish`, which aedes' PUBLISH handler
+ * calls as `(packet, client, done)` once authorization passed; the public two-argument
+ * form keeps working. `skip` runs once per publish: keep it allocation-free.
+ */
+export function interceptRouting(aedes: Aedes, skip: (packet: PublishPacket) => boolean): void {
+  const original: unknown = Reflect.get(aedes, 'publish');
+  if (typeof original !== 'function' || original.length !== 3) {
+    throw unsupportedAedes('aedes.publish', 'a (packet, client, done) function', aedes);
+  }
+  const route: Route = original.bind(aedes);
+  const wrapped = (packet: PublishPacket, client: Client | null | ((err?: Error) => void), done?: (err?: Error) => void): void => {
+    const cb = typeof client === 'function' ? client : (done ?? noop);
+    if (skip(packet)) {
+      cb();
+      return;
+    }
+    route(packet, typeof client === 'function' ? null : client, cb);
+  };
+  Object.defineProperty(aedes, 'publish', { value: wrapped, writable: true, configurable: true });
+}

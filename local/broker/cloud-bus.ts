@@ -1,0 +1,92 @@
+import type { Aedes, Client, PublishPacket } from 'aedes';
+import type { Logger } from '../../common/logger';
+import { PulsepetError } from '../../protocol/errors';
+import type { InternalPublishHandler, PublishOrigin } from '../ports';
+import type { ConnectionTable } from './connections';
+import { sessionOrigin } from './session';
+import { TopicTrie } from './topic-trie';
+
+/** Options of a cloud publish; `origin` is what observers see (e.g. an iotdata caller's access key id). */
+export interface CloudPublishOptions {
+  qos?: 0 | 1;
+  retain?: boolean;
+  origin?: PublishOrigin;
+}
+
+/**
+ * The broker's in-process face ({@link import('../ports').BrokerBus}): cloud-side
+ * components publish as the cloud (no device policy applies, as for IoT Core's own
+ * services) and observe every routed message on a topic filter, with the origin of
+ * the device session or cloud caller that published it.
+ */
+export class CloudBus {
+  /** in-process observers by topic filter */
+  readonly observers = new TopicTrie<InternalPublishHandler>();
+  readonly #origins = new WeakMap<object, PublishOrigin>();
+  #aedes: Aedes | undefined;
+
+  constructor(
+    private readonly connections: ConnectionTable,
+    private readonly log: Logger,
+    /** an observer was added or removed */
+    private readonly observersChanged: () => void,
+  ) {}
+
+  /** Routes cloud publishes through `aedes` from now on. */
+  attach(aedes: Aedes): void {
+    this.#aedes = aedes;
+  }
+
+  /** aedes' `published` hook: hands a routed message to the matching observers. */
+  dispatch(packet: PublishPacket, client: Client | null): void {
+    if (this.observers.size === 0 || packet.topic.startsWith('$SYS/')) return;
+    const handlers = this.observers.match(packet.topic);
+    if (handlers.length === 0) return;
+    const s = this.connections.sessionOf(client);
+    const origin = s ? sessionOrigin(s) : (this.#origins.get(packet) ?? {});
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const msg = { topic: packet.topic, payload, qos: (packet.qos > 0 ? 1 : 0) as 0 | 1, retain: packet.retain === true, origin };
+    for (const h of handlers) {
+      try {
+        const r = h(msg);
+        if (r && typeof r.then === 'function') r.then(undefined, (err) => this.log.error({ err, topic: msg.topic }, 'onPublish handler failed'));
+      } catch (err) {
+        this.log.error({ err, topic: msg.topic }, 'onPublish handler failed');
+      }
+    }
+  }
+
+  /** Publishes as the cloud; resolves once aedes has routed the message. */
+  publish(topic: string, payload: Buffer | string, options: CloudPublishOptions = {}): Promise<void> {
+    const aedes = this.#aedes;
+    if (aedes === undefined) return Promise.reject(new PulsepetError('PP_ERR_TRANSPORT', 'the broker is not running'));
+    if (topic.length === 0 || topic.includes('+') || topic.includes('#')) {
+      return Promise.reject(new PulsepetError('PP_ERR_VALIDATION', `cannot publish to topic ${JSON.stringify(topic)}`));
+    }
+    const packet: PublishPacket = {
+      cmd: 'publish',
+      topic,
+      payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'),
+      qos: options.qos ?? 0,
+      retain: options.retain ?? false,
+      dup: false,
+    };
+    if (options.origin) this.#origins.set(packet, options.origin);
+    return new Promise((resolve, reject) => {
+      aedes.publish(packet, (err?: Error) => {
+        if (err) reject(new PulsepetError('PP_ERR_TRANSPORT', `broker could not route ${topic}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Observes messages on topics matching `filter`; returns the function that stops it. */
+  onPublish(filter: string, handler: InternalPublishHandler): () => void {
+    const off = this.observers.add(filter, handler);
+    this.observersChanged();
+    return () => {
+      off();
+      this.observersChanged();
+    };
+  }
+}

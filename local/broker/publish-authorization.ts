@@ -1,0 +1,74 @@
+import type { AedesOptions, PublishPacket } from 'aedes';
+import type { BrokerAuthorizer } from './authz';
+import type { HookDeps } from './hooks';
+import { type BrokerLimits, topicViolation } from './limits';
+import { markReason, type Session } from './session';
+
+/** Why IoT Core refuses a PUBLISH (it then closes the connection with this lifecycle reason). */
+export interface PublishRefusal {
+  reason: 'CLIENT_ERROR' | 'AUTH_ERROR';
+  message: string;
+}
+
+/**
+ * Why IoT Core would refuse this PUBLISH from session `s`, if it would: QoS 2,
+ * message-broker limits (message and topic size, slashes), the reserved `$SYS`
+ * tree, `iot:Publish`, and `iot:RetainPublish` for a retained message.
+ */
+export function publishRefusal(
+  s: Session,
+  packet: Pick<PublishPacket, 'qos' | 'payload' | 'topic' | 'retain'>,
+  limits: Pick<BrokerLimits, 'maxPayloadBytes' | 'maxTopicBytes' | 'maxTopicSlashes'>,
+  authorizer: Pick<BrokerAuthorizer, 'allowedOnTopic'>,
+): PublishRefusal | undefined {
+  // IoT Core does not support QoS 2 and closes the connection.
+  if (packet.qos === 2) return { reason: 'CLIENT_ERROR', message: 'QoS 2 is not supported' };
+  const payloadBytes = Buffer.isBuffer(packet.payload) ? packet.payload.length : Buffer.byteLength(packet.payload);
+  // message-broker limits, "Message size": 128 KB; larger publishes are rejected.
+  if (payloadBytes > limits.maxPayloadBytes) return { reason: 'CLIENT_ERROR', message: `payload exceeds ${limits.maxPayloadBytes} bytes` };
+  // message-broker limits, "Topic size" and "Maximum number of slashes in topic".
+  const bad = topicViolation(packet.topic, limits);
+  if (bad) return { reason: 'CLIENT_ERROR', message: bad };
+  if (packet.topic.startsWith('$SYS')) return { reason: 'AUTH_ERROR', message: '$SYS topics are reserved' };
+  // IoT Core on MQTT 3.1.1 closes the connection of an unauthorized publish.
+  if (!authorizer.allowedOnTopic(s, 'iot:Publish', packet.topic)) return { reason: 'AUTH_ERROR', message: 'PUBLISH not authorized' };
+  // A retained publish also needs iot:RetainPublish (IoT Core retained messages).
+  if (packet.retain && !authorizer.allowedOnTopic(s, 'iot:RetainPublish', packet.topic)) {
+    return { reason: 'AUTH_ERROR', message: 'retained PUBLISH not authorized' };
+  }
+  return undefined;
+}
+
+/**
+ * The PUBLISH hooks: {@link publishRefusal} and the publish rate on the way in,
+ * `iot:Receive` on every delivery (a denied message is silently not delivered).
+ */
+export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authorizePublish' | 'authorizeForward'> {
+  const { limits, authorizer, log, connections } = deps;
+  return {
+    authorizePublish(client, packet, callback) {
+      // client is null for wills of a vanished broker: published as the cloud
+      if (!client) return callback(null);
+      const s = connections.sessionOf(client);
+      if (!s) return callback(new Error('no session'));
+      const refusal = publishRefusal(s, packet, limits, authorizer);
+      if (refusal !== undefined) {
+        // a will checked while the connection closes: refuse quietly, do not change the reason
+        if (!client.closed) {
+          markReason(s, refusal.reason);
+          log.warn({ clientId: client.id, topic: packet.topic.slice(0, 300), reason: refusal.reason }, refusal.message);
+        }
+        return callback(new Error(refusal.message));
+      }
+      if (!client.closed) deps.throttle.take(s, client.id, packet);
+      callback(null);
+    },
+
+    authorizeForward(client, packet) {
+      const s = connections.sessionOf(client);
+      if (!s) return null;
+      if (!authorizer.allowedOnTopic(s, 'iot:Receive', packet.topic)) return null;
+      return packet;
+    },
+  };
+}
