@@ -59,6 +59,11 @@ export interface BrokerBus {
   /**
    * Observe messages published by devices or the cloud on topics matching the MQTT
    * filter (`+`/`#`). Returns an unsubscribe function.
+   *
+   * With `beforeAck`, the broker waits for the handler's promise before it acknowledges
+   * a device's publish (PUBACK) or resolves a cloud publish: what the handler made
+   * durable is then covered by the acknowledgement (the rules runtime hands messages
+   * to Lambda's queue this way). Such handlers must not reject.
    */
-  onPublish(filter: string, handler: InternalPublishHandler): () => void;
+  onPublish(filter: string, handler: InternalPublishHandler, options?: { beforeAck?: boolean }): () => void;
 }

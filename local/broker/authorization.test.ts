@@ -89,6 +89,7 @@ describe('Function: createConnectHooks', () => {
       connections: table,
       lifecycle,
       throttle: new PublishThrottle(limits.publishesPerSecond, silentLogger()),
+      beforeAck: () => undefined,
       subscriptionGranted: () => {},
     };
     const aedes = await pool.start({ ...createConnectHooks(deps), maxClientsIdLength: 128 });

@@ -56,6 +56,68 @@ describe('Method: onPublish', () => {
   });
 });
 
+describe('Method: onPublish with beforeAck', () => {
+  /** An observer that holds each message until released, recording what it saw. */
+  function gate() {
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    return { seen, release, handler: async (m: { topic: string }) => void (seen.push(m.topic), await released) };
+  }
+
+  it("holds a device's PUBACK until the before-ack observer has finished, and runs it once", async () => {
+    const g = gate();
+    const off = fx.broker.onPublish('dt/pulsepet/pet-ack/telemetry', g.handler, { beforeAck: true });
+    const dev = await fx.device('pet-ack');
+    const out = await connectDevice(fx, dev, 'pet-ack');
+    if (!out.ok) throw new Error(out.error);
+    let acked = false;
+    const pub = out.client.publishAsync('dt/pulsepet/pet-ack/telemetry', '{"n":1}', { qos: 1 }).then(() => {
+      acked = true;
+    });
+    await until(() => g.seen.length === 1, 5000, 'observer called');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(acked).toBe(false);
+    g.release();
+    await pub;
+    expect(acked).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(g.seen).toEqual(['dt/pulsepet/pet-ack/telemetry']);
+    off();
+    await out.client.endAsync();
+  });
+
+  it('does not hold the PUBACK for ordinary observers', async () => {
+    const g = gate();
+    const off = fx.broker.onPublish('dt/pulsepet/pet-plain/telemetry', g.handler);
+    const dev = await fx.device('pet-plain');
+    const out = await connectDevice(fx, dev, 'pet-plain');
+    if (!out.ok) throw new Error(out.error);
+    await out.client.publishAsync('dt/pulsepet/pet-plain/telemetry', '{"n":1}', { qos: 1 });
+    expect(g.seen).toEqual(['dt/pulsepet/pet-plain/telemetry']);
+    g.release();
+    off();
+    await out.client.endAsync();
+  });
+
+  it('resolves a cloud publish only after the before-ack observers have finished', async () => {
+    const g = gate();
+    const off = fx.broker.onPublish('cloud/ack', g.handler, { beforeAck: true });
+    let done = false;
+    const p = fx.broker.publish('cloud/ack', 'x', { qos: 1 }).then(() => {
+      done = true;
+    });
+    await until(() => g.seen.length === 1, 5000, 'observer called');
+    expect(done).toBe(false);
+    g.release();
+    await p;
+    expect(g.seen).toEqual(['cloud/ack']);
+    off();
+  });
+});
+
 describe('Method: publish', () => {
   it('rejects a topic with wildcards with PP_ERR_VALIDATION', async () => {
     const err = await fx.broker.publish('a/+/b', 'x').catch((e: unknown) => e);

@@ -92,7 +92,16 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const bus = new CloudBus(connections, log, () => subscribers?.invalidate());
   const lifecycle = new LifecycleEvents((topic, payload, options) => bus.publish(topic, payload, options), log);
   const throttle = new PublishThrottle(limits.publishesPerSecond, log);
-  const hooks = createHooks({ limits, authorizer, log, connections, lifecycle, throttle, subscriptionGranted: () => subscribers?.invalidate() });
+  const hooks = createHooks({
+    limits,
+    authorizer,
+    log,
+    connections,
+    lifecycle,
+    throttle,
+    beforeAck: (packet, client) => bus.beforeAck(packet, client),
+    subscriptionGranted: () => subscribers?.invalidate(),
+  });
   // aedes' default (memory) persistence, made here so that close() can destroy it
   const persistence = opts.persistence ?? aedesMemoryPersistence();
 
@@ -102,8 +111,9 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     // IoT Core allows client ids up to 128 bytes (message-broker limits, "Client ID size")
     maxClientsIdLength: 128,
     published(packet, client, done) {
-      bus.dispatch(packet, client);
-      done(null);
+      const pending = bus.dispatch(packet, client);
+      if (pending === undefined) done(null);
+      else void pending.then(() => done(null));
     },
   });
   bus.attach(broker);
@@ -134,7 +144,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     connectionCount: () => connections.size,
     hasSubscribers: (topic) => check.has(topic),
     publish: (topic, payload, options) => bus.publish(topic, payload, options),
-    onPublish: (filter, handler) => bus.onPublish(filter, handler),
+    onPublish: (filter, handler, options) => bus.onPublish(filter, handler, options),
     attachWebSocket: (http, path) => ws.attach(http, path),
     async close() {
       if (lifecycle.closing) return;

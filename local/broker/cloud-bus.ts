@@ -23,6 +23,11 @@ export class CloudBus {
   /** in-process observers by topic filter */
   readonly observers = new TopicTrie<InternalPublishHandler>();
   readonly #origins = new WeakMap<object, PublishOrigin>();
+  /** observers whose promise the acknowledgement waits for */
+  readonly #ackObservers = new WeakSet<InternalPublishHandler>();
+  #ackObserverCount = 0;
+  /** device publishes whose before-ack observers already ran (in authorizePublish) */
+  readonly #ranBeforeAck = new WeakSet<object>();
   #aedes: Aedes | undefined;
 
   constructor(
@@ -37,23 +42,67 @@ export class CloudBus {
     this.#aedes = aedes;
   }
 
-  /** aedes' `published` hook: hands a routed message to the matching observers. */
-  dispatch(packet: PublishPacket, client: Client | null): void {
-    if (this.observers.size === 0 || packet.topic.startsWith('$SYS/')) return;
+  /**
+   * A device's authorized publish, before aedes acknowledges it: runs the matching
+   * before-ack observers and returns their completion, or undefined when none match
+   * (the acknowledgement then goes out at once).
+   */
+  beforeAck(packet: PublishPacket, client: Client): Promise<void> | undefined {
+    if (this.#ackObserverCount === 0 || packet.topic.startsWith('$SYS/')) return undefined;
+    const handlers = this.observers.match(packet.topic).filter((h) => this.#ackObservers.has(h));
+    if (handlers.length === 0) return undefined;
+    this.#ranBeforeAck.add(packet);
+    return this.runAll(handlers, this.messageOf(packet, client));
+  }
+
+  /**
+   * aedes' `published` hook: hands a routed message to the matching observers. Returns
+   * the completion of the before-ack observers that had not run yet (cloud publishes,
+   * wills), which the routing then waits for.
+   */
+  dispatch(packet: PublishPacket, client: Client | null): Promise<void> | undefined {
+    if (this.observers.size === 0 || packet.topic.startsWith('$SYS/')) return undefined;
     const handlers = this.observers.match(packet.topic);
-    if (handlers.length === 0) return;
+    if (handlers.length === 0) return undefined;
+    const msg = this.messageOf(packet, client);
+    const ranBeforeAck = this.#ranBeforeAck.has(packet);
+    const awaited: InternalPublishHandler[] = [];
+    for (const h of handlers) {
+      if (this.#ackObservers.has(h)) {
+        if (!ranBeforeAck) awaited.push(h);
+        continue;
+      }
+      this.runDetached(h, msg);
+    }
+    return awaited.length === 0 ? undefined : this.runAll(awaited, msg);
+  }
+
+  private messageOf(packet: PublishPacket, client: Client | null): Parameters<InternalPublishHandler>[0] {
     const s = this.connections.sessionOf(client);
     const origin = s ? sessionOrigin(s) : (this.#origins.get(packet) ?? {});
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const msg = { topic: packet.topic, payload, qos: (packet.qos > 0 ? 1 : 0) as 0 | 1, retain: packet.retain === true, origin };
-    for (const h of handlers) {
-      try {
-        const r = h(msg);
-        if (r && typeof r.then === 'function') r.then(undefined, (err) => this.log.error({ err, topic: msg.topic }, 'onPublish handler failed'));
-      } catch (err) {
-        this.log.error({ err, topic: msg.topic }, 'onPublish handler failed');
-      }
+    return { topic: packet.topic, payload, qos: (packet.qos > 0 ? 1 : 0) as 0 | 1, retain: packet.retain === true, origin };
+  }
+
+  private runDetached(h: InternalPublishHandler, msg: Parameters<InternalPublishHandler>[0]): void {
+    try {
+      const r = h(msg);
+      if (r && typeof r.then === 'function') r.then(undefined, (err) => this.log.error({ err, topic: msg.topic }, 'onPublish handler failed'));
+    } catch (err) {
+      this.log.error({ err, topic: msg.topic }, 'onPublish handler failed');
     }
+  }
+
+  private runAll(handlers: readonly InternalPublishHandler[], msg: Parameters<InternalPublishHandler>[0]): Promise<void> {
+    return Promise.all(
+      handlers.map(async (h) => {
+        try {
+          await h(msg);
+        } catch (err) {
+          this.log.error({ err, topic: msg.topic }, 'onPublish handler failed before the acknowledgement');
+        }
+      }),
+    ).then(() => undefined);
   }
 
   /** Publishes as the cloud; resolves once aedes has routed the message. */
@@ -81,11 +130,21 @@ export class CloudBus {
   }
 
   /** Observes messages on topics matching `filter`; returns the function that stops it. */
-  onPublish(filter: string, handler: InternalPublishHandler): () => void {
-    const off = this.observers.add(filter, handler);
+  onPublish(filter: string, handler: InternalPublishHandler, options: { beforeAck?: boolean } = {}): () => void {
+    // a wrapper per registration, so one function can be registered both ways
+    const h: InternalPublishHandler = (m) => handler(m);
+    if (options.beforeAck) {
+      this.#ackObservers.add(h);
+      this.#ackObserverCount++;
+    }
+    const off = this.observers.add(filter, h);
     this.observersChanged();
+    let removed = false;
     return () => {
+      if (removed) return;
+      removed = true;
       off();
+      if (options.beforeAck) this.#ackObserverCount--;
       this.observersChanged();
     };
   }

@@ -1,4 +1,4 @@
-import type { AedesOptions } from 'aedes';
+import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import type { Logger } from '../../common/logger';
 import type { BrokerAuthorizer } from './authz';
 import { createConnectHooks } from './connect-authorization';
@@ -19,6 +19,8 @@ export interface HookDeps {
   lifecycle: Pick<LifecycleEvents, 'connectRefused'>;
   /** the per-connection publish rate */
   throttle: Pick<PublishThrottle, 'take'>;
+  /** runs the observers an authorized publish must reach before it is acknowledged */
+  beforeAck(packet: PublishPacket, client: Client): Promise<void> | undefined;
   /** a subscription is about to be stored (cached "nobody subscribes" answers are stale) */
   subscriptionGranted(): void;
 }

@@ -60,8 +60,13 @@ export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authoriz
         }
         return callback(new Error(refusal.message));
       }
-      if (!client.closed) deps.throttle.take(s, client.id, packet);
-      callback(null);
+      // A throttled publish is acknowledged but not routed (publish-throttle.ts): no observers.
+      if (client.closed || !deps.throttle.take(s, client.id, packet)) return callback(null);
+      // IoT Core acknowledges a QoS 1 publish once it has accepted the message, rules
+      // included: what they hand over (a Lambda event) is durable before the PUBACK.
+      const pending = deps.beforeAck(packet, client);
+      if (pending === undefined) return callback(null);
+      void pending.then(() => callback(null));
     },
 
     authorizeForward(client, packet) {

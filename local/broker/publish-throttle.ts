@@ -29,10 +29,10 @@ export class PublishThrottle {
     interceptRouting(aedes, this.#skip);
   }
 
-  /** Counts one authorized publish of `s`; over the rate, marks `packet` to be dropped. */
-  take(s: Session, clientId: string, packet: object): void {
+  /** Counts one authorized publish of `s`; over the rate, marks `packet` to be dropped and returns false. */
+  take(s: Session, clientId: string, packet: object): boolean {
     s.bucket ??= new TokenBucket(this.publishesPerSecond, this.publishesPerSecond, this.now);
-    if (s.bucket.take()) return;
+    if (s.bucket.take()) return true;
     this.#dropped.add(packet);
     s.throttledSinceLog = (s.throttledSinceLog ?? 0) + 1;
     const now = Date.now();
@@ -41,5 +41,6 @@ export class PublishThrottle {
       s.lastThrottleLogAt = now;
       s.throttledSinceLog = 0;
     }
+    return false;
   }
 }

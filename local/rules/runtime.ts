@@ -303,14 +303,20 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     this.deactivate(stored.ruleName);
     const entry: { compiled: CompiledTopicRule; off?: () => void } = { compiled };
     if (!(stored.topicRulePayload.ruleDisabled ?? false) && !this.closed) {
-      entry.off = this.opts.bus.onPublish(compiled.query.topicFilter, async (msg) => {
-        this.messages.begin();
-        try {
-          await executeRule(compiled, msg, this.deps);
-        } finally {
-          this.messages.end();
-        }
-      });
+      // Before the acknowledgement: the rule's actions (a Lambda event queued durably)
+      // are done when the device gets its PUBACK.
+      entry.off = this.opts.bus.onPublish(
+        compiled.query.topicFilter,
+        async (msg) => {
+          this.messages.begin();
+          try {
+            await executeRule(compiled, msg, this.deps);
+          } finally {
+            this.messages.end();
+          }
+        },
+        { beforeAck: true },
+      );
     }
     this.active.set(stored.ruleName, entry);
   }
