@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../common/logger';
 import { Agent } from '../device-agent/agent';
-import { AGENT_USAGE, type AgentConfig, parseAgentConfig } from '../device-agent/config';
+import { type AgentConfig, agentUsage, parseAgentConfig } from '../device-agent/config';
 import { parseMqttEndpoint } from '../device-agent/endpoint';
 import { HttpInput } from '../device-agent/inputs/http-input';
 import { SimInput } from '../device-agent/inputs/sim-input';
@@ -12,7 +12,7 @@ import { startStatusServer } from '../device-agent/status-server';
 import { mqtt5Transport } from '../device-agent/transport-mqtt5';
 import { mqtt311Transport } from '../device-agent/transport-mqtt311';
 import { watchOutputFromSpec } from '../device-agent/watch-output';
-import { isWatchScenario } from '../simulators/watch';
+import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/watch';
 
 /**
  * `pulsepet agent` — the gateway device agent. Runs until SIGTERM/SIGINT, then
@@ -20,9 +20,10 @@ import { isWatchScenario } from '../simulators/watch';
  * disk for the next run). Exit codes: 0 after a clean stop, 2 for bad configuration.
  */
 export async function agent(argv: string[]): Promise<number> {
-  const cfg = parseAgentConfig(argv);
+  // The agent does not know the simulators; the scenarios it accepts come from here.
+  const cfg = parseAgentConfig(argv, { scenarios: WATCH_SCENARIOS });
   if (cfg === 'help') {
-    process.stdout.write(`${AGENT_USAGE}\n`);
+    process.stdout.write(`${agentUsage(WATCH_SCENARIOS)}\n`);
     return 0;
   }
   const logger = createLogger('agent', { level: cfg.logLevel });
@@ -87,7 +88,8 @@ function makeSource(spec: string, cfg: AgentConfig, logger: ReturnType<typeof cr
   if (spec.startsWith('http:')) return new HttpInput({ port: Number(spec.slice(5)), logger });
   const scenario = spec.slice(4);
   if (!isWatchScenario(scenario)) throw new RangeError(`unknown scenario ${scenario}`);
-  const sim = new SimInput({ scenario, intervalMs: cfg.sampleInterval, logger });
+  const generator = new WatchSimulator({ scenario, seed: Date.now() % 2 ** 31, intervalMs: cfg.sampleInterval });
+  const sim = new SimInput({ generator, scenario, intervalMs: cfg.sampleInterval, logger });
   sims.push(sim);
   return sim;
 }

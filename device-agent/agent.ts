@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/logger';
 import { isPulsepetError } from '../protocol/errors';
 import type { DeviceConfig } from '../protocol/shadows';
-import { MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
+import { MAX_SAMPLES_PER_BATCH, toBatchRecord, validateInput } from '../protocol/telemetry';
 import { telemetryTopic } from '../protocol/topics';
 import { type BackoffOptions, RateLimiter, ReconnectBackoff } from './backoff';
 import { AgentMetrics } from './metrics';
 import type { Outbox } from './outbox';
-import { toOutboxRecord, validateInput } from './outbox-record';
+
 import type { AcceptResult, SampleSink, Transport, TransportFactory } from './ports';
 import { ShadowSync } from './shadow-sync';
 import type { StatusSource } from './status-server';
@@ -110,7 +110,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       return { ok: false, reason: v.reason, code: 'invalid' };
     }
     try {
-      const index = await this.opts.outbox.append(toOutboxRecord(v.record));
+      const index = await this.opts.outbox.append(toBatchRecord(v.record));
       this.metricsRegistry.samplesAccepted++;
       this.wake.notify();
       return { ok: true, index };

@@ -3,11 +3,13 @@ import { ulid } from 'ulid';
 import { DurableMap } from '../common/journal';
 import type { Logger } from '../common/logger';
 import { PulsepetError } from '../protocol/errors';
-import { MAX_PAYLOAD_BYTES, summarize, type TelemetryV1 } from '../protocol/telemetry';
-import type { OutboxRecord } from './outbox-record';
+import { type BatchRecord, buildTelemetryBatch, MAX_PAYLOAD_BYTES, type TelemetryV1 } from '../protocol/telemetry';
 import { type FsyncPolicy, SegmentLog } from './segment-log';
 
 export type { FsyncPolicy } from './segment-log';
+
+/** What one outbox entry holds: the compact batch record of protocol/telemetry. */
+export type OutboxRecord = BatchRecord;
 
 /** What to do when the outbox is full — the two policies Greengrass stream manager offers. */
 export type FullPolicy = 'drop-oldest' | 'reject-new';
@@ -251,19 +253,9 @@ export class Outbox {
 
   /** Builds the telemetry v1 message of a pending batch (context/battery = the latest in it). */
   message(batch: BatchAssignment): TelemetryV1 {
-    const samples: TelemetryV1['samples'] = [];
-    let context: TelemetryV1['context'];
-    let battery: number | undefined;
-    for (let i = batch.first; i <= batch.last; i++) {
-      const rec = JSON.parse(this.line(i)) as OutboxRecord;
-      samples.push(rec.s);
-      if (rec.c !== undefined) context = rec.c;
-      if (rec.b !== undefined) battery = rec.b;
-    }
-    const msg: TelemetryV1 = { v: 1, batchId: batch.batchId, seq: batch.seq, samples, summary: summarize(samples) };
-    if (context !== undefined) msg.context = context;
-    if (battery !== undefined) msg.battery = battery;
-    return msg;
+    const records: OutboxRecord[] = [];
+    for (let i = batch.first; i <= batch.last; i++) records.push(JSON.parse(this.line(i)) as OutboxRecord);
+    return buildTelemetryBatch(batch, records);
   }
 
   /**
