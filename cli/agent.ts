@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../common/logger';
-import { Agent } from '../device-agent/agent';
-import { type AgentConfig, agentUsage, parseAgentConfig } from '../device-agent/config';
-import { parseMqttEndpoint } from '../device-agent/endpoint';
-import { HttpInput } from '../device-agent/inputs/http-input';
-import { SimInput } from '../device-agent/inputs/sim-input';
-import { JsonLinesInput } from '../device-agent/inputs/stdin-input';
-import { Outbox } from '../device-agent/outbox';
-import type { SampleSource } from '../device-agent/ports';
-import { startStatusServer } from '../device-agent/status-server';
-import { mqtt5Transport } from '../device-agent/transport-mqtt5';
-import { mqtt311Transport } from '../device-agent/transport-mqtt311';
-import { watchOutputFromSpec } from '../device-agent/watch-output';
-import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/watch';
+import {
+  Agent,
+  type AgentConfig,
+  agentUsage,
+  HttpInput,
+  JsonLinesInput,
+  Outbox,
+  mqtt311Transport,
+  mqtt5Transport,
+  parseAgentConfig,
+  parseMqttEndpoint,
+  type SampleSource,
+  SimInput,
+  startStatusServer,
+  watchOutputFromSpec,
+} from '../device-agent/index';
+import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/index';
 
 /**
  * `pulsepet agent` — the gateway device agent. Runs until SIGTERM/SIGINT, then
