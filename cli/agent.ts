@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createLogger } from '../common/logger';
+import { createLogger, type Logger } from '../common/logger';
 import {
   Agent,
   type AgentConfig,
@@ -31,6 +31,34 @@ export async function agent(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger('agent', { level: cfg.logLevel });
+  const { agent: a, outbox, sources } = wireAgent(cfg, logger);
+  a.on('error', () => undefined);
+  // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
+  logger.info(
+    { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
+    'agent starting',
+  );
+  for (const s of sources) await s.start(a);
+  a.start();
+  const signal = await signalled;
+  logger.info({ signal }, 'agent stopping');
+  await shutDown(a, sources, logger);
+  await status?.close();
+  logger.info({ depth: outbox.depth }, 'agent stopped');
+  logger.flush();
+  // The MQTT5 client (and CRT native handles) can keep the loop alive after close
+  // (aws-crt-nodejs #600): exit explicitly once the logs are out.
+  setTimeout(() => process.exit(0), 100).unref();
+  return 0;
+}
+
+/** Builds the transport, the outbox, the inputs and the agent over them (nothing started yet). */
+function wireAgent(cfg: AgentConfig, logger: Logger): { agent: Agent; outbox: Outbox; sources: SampleSource[] } {
   const { host, port } = parseMqttEndpoint(cfg.endpoint);
   const tls = {
     host,
@@ -59,35 +87,19 @@ export async function agent(argv: string[]): Promise<number> {
       if (c.sampleIntervalMs !== undefined) for (const s of sims) s.setIntervalMs(c.sampleIntervalMs);
     },
   });
-  a.on('error', () => undefined);
-  // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
-  const signalled = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
-  logger.info(
-    { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
-    'agent starting',
-  );
-  for (const s of sources) await s.start(a);
-  a.start();
-  const signal = await signalled;
-  logger.info({ signal }, 'agent stopping');
+  return { agent: a, outbox, sources };
+}
+
+/** Stops the inputs, then the agent, giving it at most 10 s. */
+async function shutDown(a: Agent, sources: readonly SampleSource[], logger: Logger): Promise<void> {
   for (const s of sources) await s.stop();
   // Accepted samples are already durable; do not let a hung CONNECT delay the exit.
   const stopped = await Promise.race([a.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
   if (!stopped) logger.warn('agent did not stop within 10 s; exiting anyway');
-  await status?.close();
-  logger.info({ depth: outbox.depth }, 'agent stopped');
-  logger.flush();
-  // The MQTT5 client (and CRT native handles) can keep the loop alive after close
-  // (aws-crt-nodejs #600): exit explicitly once the logs are out.
-  setTimeout(() => process.exit(0), 100).unref();
-  return 0;
 }
 
-function makeSource(spec: string, cfg: AgentConfig, logger: ReturnType<typeof createLogger>, sims: SimInput[]): SampleSource {
+/** One `--input`: stdin, the local HTTP input, or the watch simulator from simulators/. */
+function makeSource(spec: string, cfg: AgentConfig, logger: Logger, sims: SimInput[]): SampleSource {
   if (spec === 'stdin') return new JsonLinesInput(process.stdin, logger);
   if (spec.startsWith('http:')) return new HttpInput({ port: Number(spec.slice(5)), logger });
   const scenario = spec.slice(4);
