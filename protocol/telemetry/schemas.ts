@@ -2,8 +2,10 @@ import { z } from 'zod';
 
 /** Max MQTT payload on IoT Core: https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/** Samples one telemetry v1 batch may carry. */
 export const MAX_SAMPLES_PER_BATCH = 600;
 
+/** One watch sample: time, heart rate, and the optional vitals (units in the names). */
 export const SampleSchema = z
   .object({
     t: z.number().int().positive().describe('epoch ms'),
@@ -17,6 +19,7 @@ export const SampleSchema = z
   .strict();
 export type Sample = z.infer<typeof SampleSchema>;
 
+/** What the phone saw alongside the samples. */
 export const ContextSchema = z
   .object({
     altitudeM: z.number().optional(),
@@ -27,6 +30,7 @@ export const ContextSchema = z
   .strict();
 export type TelemetryContext = z.infer<typeof ContextSchema>;
 
+/** The edge summary rules gate cloud work on (see `summarize`). */
 export const SummarySchema = z
   .object({
     from: z.number().int(),
@@ -40,6 +44,7 @@ export const SummarySchema = z
   .strict();
 export type Summary = z.infer<typeof SummarySchema>;
 
+/** Telemetry v1 on `dt/pulsepet/{thing}/telemetry`, QoS 1; `summary.n` must equal the sample count. */
 export const TelemetryV1Schema = z
   .object({
     v: z.literal(1),
