@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { iot, mqtt } from 'aws-iot-device-sdk-v2';
 import { ulid } from 'ulid';
 import { summarize, type TelemetryV1 } from '../protocol/telemetry';
-import { WatchSimulator } from '../simulators/watch';
+import { WatchSimulator } from '../simulators/index';
 
 const { values } = parseArgs({
   options: {

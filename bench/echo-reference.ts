@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { createCa, createKeysAndCertificate, createServerCertificate, writePrivateKeyFile } from '../certs/index';
 import { startMosquitto } from '../test/support/device-agent/mosquitto';
-import { FleetConnection } from '../simulators/fleet-connection';
+import { FleetConnection } from '../simulators/index';
 import { benchFlags } from './broker-support';
 import { PACED_WARMUP_MS } from './latency';
 import { type RoundTrip, type RoundTripRun, runRoundTrips } from './round-trip';

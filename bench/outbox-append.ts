@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../common/logger';
-import { type FsyncPolicy, Outbox } from '../device-agent/outbox';
+import { type FsyncPolicy, Outbox } from '../device-agent/index';
 
 const { values } = parseArgs({ options: { samples: { type: 'string' }, concurrency: { type: 'string' } } });
 const N = Number(values.samples ?? 200_000);

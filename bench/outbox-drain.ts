@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../common/logger';
-import { Agent } from '../device-agent/agent';
-import { Outbox } from '../device-agent/outbox';
-import { mqtt311Transport } from '../device-agent/transport-mqtt311';
+import { Agent, mqtt311Transport, Outbox } from '../device-agent/index';
 import { startFixture } from '../test/support/local/broker';
 
 const { values } = parseArgs({ options: { samples: { type: 'string' } } });

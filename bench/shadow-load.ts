@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import mqtt from 'mqtt';
 import { z } from 'zod';
-import { FleetConnection } from '../simulators/fleet-connection';
+import { FleetConnection } from '../simulators/index';
 import { latencySummary, PACED_WARMUP_MS } from './latency';
 import { type RoundTrip, type RoundTripDevice, type RoundTripRun, runRoundTrips } from './round-trip';
 

@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { createLogger } from '../common/logger';
-import { Agent } from '../device-agent/agent';
-import { AGENT_USAGE, type AgentConfig, parseAgentConfig } from '../device-agent/config';
-import { parseMqttEndpoint } from '../device-agent/endpoint';
-import { HttpInput } from '../device-agent/inputs/http-input';
-import { SimInput } from '../device-agent/inputs/sim-input';
-import { JsonLinesInput } from '../device-agent/inputs/stdin-input';
-import { Outbox } from '../device-agent/outbox';
-import type { SampleSource } from '../device-agent/ports';
-import { startStatusServer } from '../device-agent/status-server';
-import { mqtt5Transport } from '../device-agent/transport-mqtt5';
-import { mqtt311Transport } from '../device-agent/transport-mqtt311';
-import { watchOutputFromSpec } from '../device-agent/watch-output';
-import { isWatchScenario } from '../simulators/watch';
+import { createLogger, type Logger } from '../common/logger';
+import {
+  Agent,
+  type AgentConfig,
+  agentUsage,
+  HttpInput,
+  JsonLinesInput,
+  Outbox,
+  mqtt311Transport,
+  mqtt5Transport,
+  parseAgentConfig,
+  parseMqttEndpoint,
+  type SampleSource,
+  SimInput,
+  startStatusServer,
+  watchOutputFromSpec,
+} from '../device-agent/index';
+import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/index';
 
 /**
  * `pulsepet agent` — the gateway device agent. Runs until SIGTERM/SIGINT, then
@@ -20,12 +24,41 @@ import { isWatchScenario } from '../simulators/watch';
  * disk for the next run). Exit codes: 0 after a clean stop, 2 for bad configuration.
  */
 export async function agent(argv: string[]): Promise<number> {
-  const cfg = parseAgentConfig(argv);
+  // The agent does not know the simulators; the scenarios it accepts come from here.
+  const cfg = parseAgentConfig(argv, { scenarios: WATCH_SCENARIOS });
   if (cfg === 'help') {
-    process.stdout.write(`${AGENT_USAGE}\n`);
+    process.stdout.write(`${agentUsage(WATCH_SCENARIOS)}\n`);
     return 0;
   }
   const logger = createLogger('agent', { level: cfg.logLevel });
+  const { agent: a, outbox, sources } = wireAgent(cfg, logger);
+  a.on('error', () => undefined);
+  // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
+  logger.info(
+    { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
+    'agent starting',
+  );
+  for (const s of sources) await s.start(a);
+  a.start();
+  const signal = await signalled;
+  logger.info({ signal }, 'agent stopping');
+  await shutDown(a, sources, logger);
+  await status?.close();
+  logger.info({ depth: outbox.depth }, 'agent stopped');
+  logger.flush();
+  // The MQTT5 client (and CRT native handles) can keep the loop alive after close
+  // (aws-crt-nodejs #600): exit explicitly once the logs are out.
+  setTimeout(() => process.exit(0), 100).unref();
+  return 0;
+}
+
+/** Builds the transport, the outbox, the inputs and the agent over them (nothing started yet). */
+function wireAgent(cfg: AgentConfig, logger: Logger): { agent: Agent; outbox: Outbox; sources: SampleSource[] } {
   const { host, port } = parseMqttEndpoint(cfg.endpoint);
   const tls = {
     host,
@@ -54,40 +87,25 @@ export async function agent(argv: string[]): Promise<number> {
       if (c.sampleIntervalMs !== undefined) for (const s of sims) s.setIntervalMs(c.sampleIntervalMs);
     },
   });
-  a.on('error', () => undefined);
-  // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
-  const signalled = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
-  logger.info(
-    { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
-    'agent starting',
-  );
-  for (const s of sources) await s.start(a);
-  a.start();
-  const signal = await signalled;
-  logger.info({ signal }, 'agent stopping');
+  return { agent: a, outbox, sources };
+}
+
+/** Stops the inputs, then the agent, giving it at most 10 s. */
+async function shutDown(a: Agent, sources: readonly SampleSource[], logger: Logger): Promise<void> {
   for (const s of sources) await s.stop();
   // Accepted samples are already durable; do not let a hung CONNECT delay the exit.
   const stopped = await Promise.race([a.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
   if (!stopped) logger.warn('agent did not stop within 10 s; exiting anyway');
-  await status?.close();
-  logger.info({ depth: outbox.depth }, 'agent stopped');
-  logger.flush();
-  // The MQTT5 client (and CRT native handles) can keep the loop alive after close
-  // (aws-crt-nodejs #600): exit explicitly once the logs are out.
-  setTimeout(() => process.exit(0), 100).unref();
-  return 0;
 }
 
-function makeSource(spec: string, cfg: AgentConfig, logger: ReturnType<typeof createLogger>, sims: SimInput[]): SampleSource {
+/** One `--input`: stdin, the local HTTP input, or the watch simulator from simulators/. */
+function makeSource(spec: string, cfg: AgentConfig, logger: Logger, sims: SimInput[]): SampleSource {
   if (spec === 'stdin') return new JsonLinesInput(process.stdin, logger);
   if (spec.startsWith('http:')) return new HttpInput({ port: Number(spec.slice(5)), logger });
   const scenario = spec.slice(4);
   if (!isWatchScenario(scenario)) throw new RangeError(`unknown scenario ${scenario}`);
-  const sim = new SimInput({ scenario, intervalMs: cfg.sampleInterval, logger });
+  const generator = new WatchSimulator({ scenario, seed: Date.now() % 2 ** 31, intervalMs: cfg.sampleInterval });
+  const sim = new SimInput({ generator, scenario, intervalMs: cfg.sampleInterval, logger });
   sims.push(sim);
   return sim;
 }

@@ -4,11 +4,14 @@ import { z } from 'zod';
 import { type FlagSpec, parseFlags, UsageError } from '../common/cli-config';
 import { isPulsepetError } from '../protocol/errors';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
-import { THING_NAME_RE } from '../protocol/topics';
 import type { FleetContext } from './fleet/context';
 import { readRootCa } from './fleet/files';
+import { BaseFlags, FLAGS, noPositional, ProvisionFlags, RotateFlags, TargetFlags, withPositional } from './fleet/flags';
 import { describeThing, listFleet, revoke, rotate } from './fleet/manage';
 import { bulkNames, pool, type ProvisionResult, provisionThing, readCsr } from './fleet/provision';
+import { bulkReport, describeReport, listReport, provisionedReport, revokedReport, rotatedReport } from './fleet/report';
+
+export { parseDuration } from './fleet/flags';
 
 export const FLEET_USAGE = `usage: pulsepet fleet <command> [flags]
 
@@ -45,66 +48,6 @@ const FleetEnv = z.object({
   PULSEPET_ROOT_CA: z.string().min(1).optional(),
 });
 
-const thingName = z.string().regex(THING_NAME_RE, 'thing names are [a-zA-Z0-9:_-], 1..128 chars');
-const policyName = z.string().regex(/^[\w+=,.@-]{1,128}$/, 'not a valid IoT policy name');
-
-/** `30s`, `2m`, `500ms`, `1h`, `0` → milliseconds. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m?.[1]) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000;
-  return Math.round(Number(m[1]) * unit);
-}
-
-const common = { json: { type: 'boolean' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
-const certFlags = {
-  out: { type: 'string' },
-  csr: { type: 'string' },
-  key: { type: 'string' },
-  policy: { type: 'string' },
-  'root-ca': { type: 'string' },
-} as const;
-const FLAGS: Record<string, FlagSpec> = {
-  provision: { ...common, ...certFlags, count: { type: 'string' }, prefix: { type: 'string' }, concurrency: { type: 'string' } },
-  list: { ...common },
-  describe: { ...common },
-  revoke: { ...common },
-  rotate: { ...common, ...certFlags, grace: { type: 'string' } },
-};
-
-const Base = z.object({ json: z.boolean().default(false), region: z.string().min(1).optional(), help: z.boolean().default(false) });
-const CertOpts = Base.extend({
-  out: z.string().min(1).optional(),
-  csr: z.string().min(1).optional(),
-  key: z.string().min(1).optional(),
-  policy: policyName.optional(),
-  'root-ca': z.string().min(1).optional(),
-});
-const ProvisionFlags = CertOpts.extend({
-  thing: thingName.optional(),
-  count: z.coerce.number().int().min(1).max(100_000).optional(),
-  prefix: z.string().regex(/^[a-zA-Z0-9:_-]{1,100}$/, 'prefix must be [a-zA-Z0-9:_-]').optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).default(8),
-})
-  .refine((f) => (f.thing === undefined) !== (f.count === undefined), {
-    message: 'give either THING or --count N --prefix P',
-  })
-  .refine((f) => (f.count === undefined) === (f.prefix === undefined), { message: '--count and --prefix go together' })
-  .refine((f) => f.count === undefined || f.csr === undefined, { message: '--csr provisions one thing, not --count' })
-  .refine((f) => f.key === undefined || f.csr !== undefined, { message: '--key only goes with --csr' });
-const TargetFlags = Base.extend({ target: z.string().min(1, 'missing THING') });
-const RotateFlags = CertOpts.extend({
-  thing: thingName,
-  grace: z
-    .string()
-    .default('0')
-    .transform((s, c) => {
-      const ms = parseDuration(s);
-      if (ms === undefined) c.addIssue({ code: 'custom', message: `not a duration: '${s}' (e.g. 30s, 2m, 500ms)` });
-      return ms ?? 0;
-    }),
-}).refine((f) => f.key === undefined || f.csr !== undefined, { message: '--key only goes with --csr' });
-
 export interface FleetIo {
   env: Record<string, string | undefined>;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -126,12 +69,17 @@ export async function runFleet(argv: string[], io: FleetIo): Promise<number> {
     return cmd === undefined ? 2 : 0;
   }
   const spec = FLAGS[cmd];
-  if (!spec) {
+  const command = COMMANDS[cmd];
+  if (!spec || !command) {
     io.stderr.write(`pulsepet fleet: unknown command '${cmd}'\n${FLEET_USAGE}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(FLEET_USAGE);
+    return 0;
+  }
   try {
-    return await dispatch(cmd, rest, spec, io);
+    return await command(rest, spec, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`pulsepet fleet ${cmd}: invalid arguments\n${e.problems.map((p) => `  - ${p}`).join('\n')}\n`);
@@ -182,125 +130,88 @@ function rootCa(flag: string | undefined, ctx: FleetContext): string {
   return path;
 }
 
-async function dispatch(cmd: string, argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
-  const withPositional =
-    (key: string) =>
-    (v: Record<string, unknown>, pos: string[]): Record<string, unknown> => {
-      if (pos.length > 1) throw new UsageError([`unexpected arguments: ${pos.slice(1).join(' ')}`]);
-      return { ...v, [key]: pos[0] };
-    };
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(FLEET_USAGE);
+/** One `fleet` command: parses its flags, runs against a context, returns the exit code. */
+type Command = (argv: string[], spec: FlagSpec, io: FleetIo) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  provision: provisionCommand,
+  list: listCommand,
+  describe: describeCommand,
+  revoke: revokeCommand,
+  rotate: rotateCommand,
+};
+
+/** Runs `fn` with a context for `region`, and frees the SDK client however it ends. */
+async function withContext<T>(io: FleetIo, region: string | undefined, fn: (ctx: FleetContext) => Promise<T>): Promise<T> {
+  const ctx = context(io, region);
+  try {
+    return await fn(ctx);
+  } finally {
+    ctx.iot.destroy();
+  }
+}
+
+async function provisionCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
+  const f = parseFlags(argv, spec, ProvisionFlags, withPositional('thing'));
+  return withContext(io, f.region, async (ctx) => {
+    const caPath = rootCa(f['root-ca'], ctx);
+    const policy = f.policy ?? DEVICE_POLICY_NAME;
+    if (f.count !== undefined && f.prefix !== undefined) {
+      return provisionBulk(ctx, { count: f.count, prefix: f.prefix, outDir: f.out ?? 'devices', concurrency: f.concurrency, policy, caPath, json: f.json });
+    }
+    const thing = f.thing ?? '';
+    const r = await provisionThing(ctx, {
+      thing,
+      outDir: f.out ?? `devices/${thing}`,
+      policy,
+      rootCaPath: caPath,
+      ...(f.csr !== undefined ? { csrPem: readCsr(f.csr) } : {}),
+      ...(f.key !== undefined ? { keyPath: f.key } : {}),
+    });
+    io.stdout.write(provisionedReport(r, policy, f.json));
     return 0;
-  }
-  switch (cmd) {
-    case 'provision': {
-      const f = parseFlags(argv, spec, ProvisionFlags, withPositional('thing'));
-      const ctx = context(io, f.region);
-      try {
-        const caPath = rootCa(f['root-ca'], ctx);
-        const policy = f.policy ?? DEVICE_POLICY_NAME;
-        if (f.count !== undefined && f.prefix !== undefined) {
-          return await provisionBulk(ctx, { count: f.count, prefix: f.prefix, outDir: f.out ?? 'devices', concurrency: f.concurrency, policy, caPath, json: f.json });
-        }
-        const thing = f.thing ?? '';
-        const r = await provisionThing(ctx, {
-          thing,
-          outDir: f.out ?? `devices/${thing}`,
-          policy,
-          rootCaPath: caPath,
-          ...(f.csr !== undefined ? { csrPem: readCsr(f.csr) } : {}),
-          ...(f.key !== undefined ? { keyPath: f.key } : {}),
-        });
-        io.stdout.write(
-          f.json
-            ? `${JSON.stringify({ ...r, policy })}\n`
-            : `provisioned ${r.thing}: certificate ${r.certificateId} ACTIVE, policy ${policy}, endpoint ${r.endpoint}, config ${r.configFile}\n`,
-        );
-        return 0;
-      } finally {
-        ctx.iot.destroy();
-      }
-    }
-    case 'list': {
-      const f = parseFlags(argv, spec, Base, (v, pos) => {
-        if (pos.length > 0) throw new UsageError([`unexpected arguments: ${pos.join(' ')}`]);
-        return v;
-      });
-      const ctx = context(io, f.region);
-      try {
-        const things = await listFleet(ctx);
-        if (f.json) io.stdout.write(`${JSON.stringify({ things })}\n`);
-        else {
-          const w = Math.max(5, ...things.map((t) => t.thing.length));
-          io.stdout.write(`${'THING'.padEnd(w)}  CERTIFICATES\n`);
-          for (const t of things) {
-            const certs = t.certificates.map((c) => `${c.certificateId} ${c.status}`).join(', ') || '-';
-            io.stdout.write(`${t.thing.padEnd(w)}  ${certs}\n`);
-          }
-        }
-        return 0;
-      } finally {
-        ctx.iot.destroy();
-      }
-    }
-    case 'describe': {
-      const f = parseFlags(argv, spec, TargetFlags, withPositional('target'));
-      const ctx = context(io, f.region);
-      try {
-        const d = await describeThing(ctx, f.target);
-        if (f.json) io.stdout.write(`${JSON.stringify(d)}\n`);
-        else {
-          const attrs = Object.entries(d.attributes).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
-          io.stdout.write(`thing ${d.thing}\n  arn ${d.thingArn}\n  version ${d.version}\n  attributes ${attrs}\n`);
-          if (d.certificates.length === 0) io.stdout.write('  certificates -\n');
-          for (const c of d.certificates) {
-            io.stdout.write(`  certificate ${c.certificateId} ${c.status} policies ${c.policies.join(',') || '-'}\n`);
-          }
-        }
-        return 0;
-      } finally {
-        ctx.iot.destroy();
-      }
-    }
-    case 'revoke': {
-      const f = parseFlags(argv, spec, TargetFlags, withPositional('target'));
-      const ctx = context(io, f.region);
-      try {
-        const ids = await revoke(ctx, f.target);
-        io.stdout.write(
-          f.json ? `${JSON.stringify({ revoked: ids })}\n` : `revoked ${ids.length} certificate(s): ${ids.join(', ')}\n`,
-        );
-        return 0;
-      } finally {
-        ctx.iot.destroy();
-      }
-    }
-    default: {
-      const f = parseFlags(argv, spec, RotateFlags, withPositional('thing'));
-      const ctx = context(io, f.region);
-      try {
-        const r = await rotate(ctx, {
-          thing: f.thing,
-          outDir: f.out ?? `devices/${f.thing}`,
-          graceMs: f.grace,
-          rootCaPath: rootCa(f['root-ca'], ctx),
-          ...(f.policy !== undefined ? { policy: f.policy } : {}),
-          ...(f.csr !== undefined ? { csrPem: readCsr(f.csr) } : {}),
-          ...(f.key !== undefined ? { keyPath: f.key } : {}),
-        });
-        io.stdout.write(
-          f.json
-            ? `${JSON.stringify(r)}\n`
-            : `rotated ${r.thing}: certificate ${r.certificateId} ACTIVE (policies ${r.policies.join(',')}), ` +
-                `${r.retired.length} old certificate(s) INACTIVE and detached after ${r.graceMs / 1000}s, config ${r.configFile}\n`,
-        );
-        return 0;
-      } finally {
-        ctx.iot.destroy();
-      }
-    }
-  }
+  });
+}
+
+async function listCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
+  const f = parseFlags(argv, spec, BaseFlags, noPositional);
+  return withContext(io, f.region, async (ctx) => {
+    io.stdout.write(listReport(await listFleet(ctx), f.json));
+    return 0;
+  });
+}
+
+async function describeCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
+  const f = parseFlags(argv, spec, TargetFlags, withPositional('target'));
+  return withContext(io, f.region, async (ctx) => {
+    io.stdout.write(describeReport(await describeThing(ctx, f.target), f.json));
+    return 0;
+  });
+}
+
+async function revokeCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
+  const f = parseFlags(argv, spec, TargetFlags, withPositional('target'));
+  return withContext(io, f.region, async (ctx) => {
+    io.stdout.write(revokedReport(await revoke(ctx, f.target), f.json));
+    return 0;
+  });
+}
+
+async function rotateCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
+  const f = parseFlags(argv, spec, RotateFlags, withPositional('thing'));
+  return withContext(io, f.region, async (ctx) => {
+    const r = await rotate(ctx, {
+      thing: f.thing,
+      outDir: f.out ?? `devices/${f.thing}`,
+      graceMs: f.grace,
+      rootCaPath: rootCa(f['root-ca'], ctx),
+      ...(f.policy !== undefined ? { policy: f.policy } : {}),
+      ...(f.csr !== undefined ? { csrPem: readCsr(f.csr) } : {}),
+      ...(f.key !== undefined ? { keyPath: f.key } : {}),
+    });
+    io.stdout.write(rotatedReport(r, f.json));
+    return 0;
+  });
 }
 
 async function provisionBulk(
@@ -323,18 +234,7 @@ async function provisionBulk(
   });
   bar?.stop();
   const seconds = (performance.now() - started) / 1000;
-  const rate = done.length / Math.max(seconds, 1e-9);
   for (const f of failures) ctx.stderr.write(`  ${f.error}\n`);
-  if (o.json) {
-    ctx.stdout.write(
-      `${JSON.stringify({ provisioned: done.length, failed: failures.length, seconds: round(seconds), perSecond: round(rate), things: done, failures })}\n`,
-    );
-  } else {
-    ctx.stdout.write(`provisioned ${done.length} things in ${seconds.toFixed(1)} s (${rate.toFixed(1)}/s), ${failures.length} failed\n`);
-  }
+  ctx.stdout.write(bulkReport({ done, failures, seconds }, o.json));
   return failures.length === 0 ? 0 : 2;
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

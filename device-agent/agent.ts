@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/logger';
 import { isPulsepetError } from '../protocol/errors';
 import type { DeviceConfig } from '../protocol/shadows';
-import { MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
+import { MAX_SAMPLES_PER_BATCH, toBatchRecord, validateInput } from '../protocol/telemetry';
 import { telemetryTopic } from '../protocol/topics';
 import { type BackoffOptions, RateLimiter, ReconnectBackoff } from './backoff';
 import { AgentMetrics } from './metrics';
-import type { Outbox } from './outbox';
-import { toOutboxRecord, validateInput } from './outbox-record';
+import type { BatchAssignment, Outbox } from './outbox';
+
 import type { AcceptResult, SampleSink, Transport, TransportFactory } from './ports';
 import { ShadowSync } from './shadow-sync';
 import type { StatusSource } from './status-server';
@@ -42,6 +42,24 @@ export interface AgentOptions {
   metrics?: AgentMetrics;
 }
 
+/** The state of one connection while it sends. */
+interface Session {
+  transport: Transport;
+  /** ends the connection (resolves the session's `lost`) */
+  drop: (reason: string) => void;
+  /** duty cycle: leave once everything before `flushTarget` is acknowledged */
+  flushAndLeave: boolean;
+  flushTarget: number;
+  /** publishes per second on this connection */
+  limiter: RateLimiter;
+  alive: boolean;
+  /** the agent is dropping the connection itself (not a loss worth a warning) */
+  leaving: boolean;
+  /** seqs published on this connection */
+  sent: Set<number>;
+  inFlight: number;
+}
+
 /**
  * The gateway agent: validates samples into the durable outbox, publishes batches
  * (QoS 1, in `seq` order, rate-limited) while connected, reconnects with
@@ -61,11 +79,13 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
   private transport: Transport | undefined;
   private dropConnection: ((reason: string) => void) | undefined;
   private readonly everSent = new Set<number>();
+  private readonly telemetryTopic: string;
   private connectedOnce = false;
 
   constructor(private readonly opts: AgentOptions) {
     super();
     this.log = opts.logger.child({ component: 'agent', thing: opts.thing });
+    this.telemetryTopic = telemetryTopic(opts.thing);
     this.metricsRegistry = opts.metrics ?? new AgentMetrics();
     this.backoff = new ReconnectBackoff(opts.backoff);
     this.batch = { ...opts.batch };
@@ -110,7 +130,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       return { ok: false, reason: v.reason, code: 'invalid' };
     }
     try {
-      const index = await this.opts.outbox.append(toOutboxRecord(v.record));
+      const index = await this.opts.outbox.append(toBatchRecord(v.record));
       this.metricsRegistry.samplesAccepted++;
       this.wake.notify();
       return { ok: true, index };
@@ -232,95 +252,124 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     drop: (reason: string) => void,
     flushAndLeave: boolean,
   ): Promise<void> {
-    let alive = true;
-    let leaving = false;
+    const s: Session = {
+      transport,
+      drop,
+      flushAndLeave,
+      // A duty-cycle burst flushes what was there when it began, so a steady stream of
+      // new samples cannot keep the radio on.
+      flushTarget: this.opts.outbox.endIndex(),
+      limiter: new RateLimiter(this.opts.maxPublishesPerSecond ?? 90),
+      alive: true,
+      leaving: false,
+      sent: new Set<number>(),
+      inFlight: 0,
+    };
     const ended = lost.then((reason) => {
-      alive = false;
+      s.alive = false;
       this.wake.notify();
-      if (!this.stopping && !leaving) this.log.warn({ reason }, 'connection lost');
+      if (!this.stopping && !s.leaving) this.log.warn({ reason }, 'connection lost');
     });
-    // A duty-cycle burst flushes what was there when it began, so a steady stream of
-    // new samples cannot keep the radio on.
-    const flushTarget = this.opts.outbox.endIndex();
-    const limiter = new RateLimiter(this.opts.maxPublishesPerSecond ?? 90);
+    await this.syncShadows(s);
+    await this.sendLoop(s);
+    if (!s.alive) return;
+    if (this.stopping || flushAndLeave) {
+      s.leaving = true;
+      drop(this.stopping ? 'stopping' : 'duty cycle done');
+      await ended;
+    }
+  }
+
+  /** Subscribes to the shadows and fetches them; a failure is counted and telemetry carries on. */
+  private async syncShadows(s: Session): Promise<void> {
     const publishLimited = async (topic: string, payload: Buffer): Promise<void> => {
-      for (let w = limiter.take(); w > 0; w = limiter.take()) await this.wake.sleep(w, () => !alive);
-      await transport.publish(topic, payload, 1);
+      for (let w = s.limiter.take(); w > 0; w = s.limiter.take()) await this.wake.sleep(w, () => !s.alive);
+      await s.transport.publish(topic, payload, 1);
     };
     try {
-      await transport.subscribe(this.shadow.topics());
+      await s.transport.subscribe(this.shadow.topics());
       await this.shadow.onConnected(publishLimited);
     } catch (err) {
       this.metricsRegistry.shadowErrors++;
       this.log.warn({ err }, 'shadow subscription failed; telemetry continues');
     }
-    const topic = telemetryTopic(this.opts.thing);
-    const sent = new Set<number>();
-    let inFlight = 0;
+  }
+
+  /** Publishes batches in `seq` order, at most `maxInFlight` unacknowledged, until the session ends. */
+  private async sendLoop(s: Session): Promise<void> {
+    const ob = this.opts.outbox;
     const maxInFlight = this.opts.maxInFlight ?? 10;
-    while (alive && !this.stopping) {
-      const ob = this.opts.outbox;
-      if (flushAndLeave && ob.headIndex() >= flushTarget && inFlight === 0) {
+    while (s.alive && !this.stopping) {
+      if (s.flushAndLeave && ob.headIndex() >= s.flushTarget && s.inFlight === 0) {
         await this.shadow.waitSynced(10_000);
         break;
       }
-      if (ob.depth === 0 && inFlight === 0) this.emit('idle');
-      let batch = ob.pendingBatches().find((b) => !sent.has(b.seq));
-      const dueIn = this.batchDueInMs(flushAndLeave);
-      if (!batch && dueIn === 0) {
-        // Assign several full batches at once when a backlog allows: their assignments
-        // share one group commit instead of paying an fsync each.
-        const limits = { maxSamples: this.batch.maxSamples, maxBytes: this.batch.maxBytes };
-        const forming = [ob.formBatch(limits)];
-        const extra = Math.min(maxInFlight - inFlight - 1, Math.floor((ob.unassignedCount() - 1) / this.batch.maxSamples));
-        for (let k = 0; k < extra; k++) forming.push(ob.formBatch(limits));
-        batch = (await Promise.all(forming))[0];
-      }
-      if (!batch || inFlight >= maxInFlight) {
-        await this.wake.wait(batch ? 1_000 : Math.min(dueIn, 60_000), () => !alive || this.stopping);
+      if (ob.depth === 0 && s.inFlight === 0) this.emit('idle');
+      let batch = ob.pendingBatches().find((b) => !s.sent.has(b.seq));
+      const dueIn = this.batchDueInMs(s.flushAndLeave);
+      if (!batch && dueIn === 0) batch = await this.formBatches(maxInFlight - s.inFlight);
+      if (!batch || s.inFlight >= maxInFlight) {
+        await this.wake.wait(batch ? 1_000 : Math.min(dueIn, 60_000), () => !s.alive || this.stopping);
         continue;
       }
-      const wait = limiter.take();
+      const wait = s.limiter.take();
       if (wait > 0) {
-        await this.wake.sleep(wait, () => !alive || this.stopping);
+        await this.wake.sleep(wait, () => !s.alive || this.stopping);
         continue;
       }
       if (!ob.isPending(batch.seq)) continue;
-      const b = batch;
-      const payload = Buffer.from(JSON.stringify(ob.message(b)));
-      sent.add(b.seq);
-      inFlight++;
-      this.metricsRegistry.batchesPublished++;
-      if (this.everSent.has(b.seq)) this.metricsRegistry.publishRetries++;
-      this.everSent.add(b.seq);
-      transport.publish(topic, payload, 1).then(
-        async () => {
-          inFlight--;
-          const n = b.last - b.first + 1;
-          this.everSent.delete(b.seq);
-          if (ob.isPending(b.seq)) {
-            this.metricsRegistry.batchesAcked++;
-            this.metricsRegistry.samplesAcked += n;
-          }
-          this.metricsRegistry.lastAckAt = Date.now();
-          await ob.ack(b.seq).catch((err: unknown) => this.log.error({ err }, 'ack cursor write failed'));
-          this.emit('acked', b.seq);
-          this.wake.notify();
-        },
-        (err: unknown) => {
-          inFlight--;
-          // Resending out of order could reorder batches; start over on a fresh connection.
-          if (alive) this.log.warn({ err, seq: b.seq }, 'publish failed; reconnecting');
-          drop('publish failed');
-        },
-      );
+      this.publishBatch(s, batch);
     }
-    if (!alive) return;
-    if (this.stopping || flushAndLeave) {
-      leaving = true;
-      drop(this.stopping ? 'stopping' : 'duty cycle done');
-      await ended;
+  }
+
+  /**
+   * Assigns the next batch, and more full ones (up to `room` in all) when a backlog
+   * allows: their assignments share one group commit instead of paying an fsync each.
+   */
+  private async formBatches(room: number): Promise<BatchAssignment | undefined> {
+    const ob = this.opts.outbox;
+    const limits = { maxSamples: this.batch.maxSamples, maxBytes: this.batch.maxBytes };
+    const forming = [ob.formBatch(limits)];
+    const extra = Math.min(room - 1, Math.floor((ob.unassignedCount() - 1) / this.batch.maxSamples));
+    for (let k = 0; k < extra; k++) forming.push(ob.formBatch(limits));
+    return (await Promise.all(forming))[0];
+  }
+
+  /** Sends one batch (QoS 1) without waiting: its PUBACK acks it, a failure drops the connection. */
+  private publishBatch(s: Session, b: BatchAssignment): void {
+    const ob = this.opts.outbox;
+    const payload = Buffer.from(JSON.stringify(ob.message(b)));
+    s.sent.add(b.seq);
+    s.inFlight++;
+    this.metricsRegistry.batchesPublished++;
+    if (this.everSent.has(b.seq)) this.metricsRegistry.publishRetries++;
+    this.everSent.add(b.seq);
+    s.transport.publish(this.telemetryTopic, payload, 1).then(
+      async () => {
+        s.inFlight--;
+        await this.acknowledged(b);
+      },
+      (err: unknown) => {
+        s.inFlight--;
+        // Resending out of order could reorder batches; start over on a fresh connection.
+        if (s.alive) this.log.warn({ err, seq: b.seq }, 'publish failed; reconnecting');
+        s.drop('publish failed');
+      },
+    );
+  }
+
+  /** A batch's PUBACK arrived: count it, move the outbox cursor, wake the sender. */
+  private async acknowledged(b: BatchAssignment): Promise<void> {
+    const ob = this.opts.outbox;
+    this.everSent.delete(b.seq);
+    if (ob.isPending(b.seq)) {
+      this.metricsRegistry.batchesAcked++;
+      this.metricsRegistry.samplesAcked += b.last - b.first + 1;
     }
+    this.metricsRegistry.lastAckAt = Date.now();
+    await ob.ack(b.seq).catch((err: unknown) => this.log.error({ err }, 'ack cursor write failed'));
+    this.emit('acked', b.seq);
+    this.wake.notify();
   }
 
   /** 0 when a new batch should be formed now, else ms until the oldest unassigned sample is due. */

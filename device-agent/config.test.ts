@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/cli-config';
-import { parseAgentConfig, parseDurationMs } from './config';
+import { agentUsage, parseAgentConfig, parseDurationMs } from './config';
+
+/** The scenarios cli/agent.ts hands in (the watch simulator's). */
+const scenarios = ['rest', 'run', 'stress', 'sleep'];
 
 function files(): { dir: string; cert: string; key: string; ca: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pp-agent-cfg-'));
@@ -16,7 +19,7 @@ function files(): { dir: string; cert: string; key: string; ca: string } {
 
 const problemsOf = (argv: string[]): string[] => {
   try {
-    parseAgentConfig(argv);
+    parseAgentConfig(argv, { scenarios });
   } catch (e) {
     if (e instanceof UsageError) return e.problems;
     throw e;
@@ -32,7 +35,7 @@ describe('Function: parseAgentConfig', () => {
       cfgFile,
       JSON.stringify({ thing: 'pet-1', endpoint: 'mqtts://localhost:8883', cert: f.cert, key: f.key, ca: f.ca, certificateId: 'abc', region: 'us-east-1' }),
     );
-    const cfg = parseAgentConfig(['--config', cfgFile, '--mqtt', '5', '--batch-interval', '2s', '--input', 'sim:run', '--input', 'http:0'], f.dir);
+    const cfg = parseAgentConfig(['--config', cfgFile, '--mqtt', '5', '--batch-interval', '2s', '--input', 'sim:run', '--input', 'http:0'], { scenarios, cwd: f.dir });
     expect(cfg).toMatchObject({ thing: 'pet-1', mqtt: '5', batchInterval: 2_000, input: ['sim:run', 'http:0'], fsync: { kind: 'always' } });
     expect(cfg !== 'help' && cfg.outbox).toBe(join(f.dir, '.pulsepet', 'agent', 'pet-1', 'outbox'));
     expect(Object.isFrozen(cfg)).toBe(true);
@@ -42,7 +45,7 @@ describe('Function: parseAgentConfig', () => {
     const f = files();
     const cfgFile = join(f.dir, 'rel.json');
     writeFileSync(cfgFile, JSON.stringify({ thing: 'pet-2', endpoint: 'mqtts://h:1', cert: 'c.pem', key: 'k.pem', ca: 'ca.pem' }));
-    const cfg = parseAgentConfig(['--config', cfgFile], '/');
+    const cfg = parseAgentConfig(['--config', cfgFile], { scenarios, cwd: '/' });
     expect(cfg !== 'help' && cfg.cert).toBe(f.cert);
   });
 
@@ -65,8 +68,22 @@ describe('Function: parseAgentConfig', () => {
     expect(problemsOf(['--config', join(f.dir, 'bad.json')])[0]).toMatch(/^--config: cannot read/);
   });
 
+  it('accepts only the simulator scenarios it was given and names them', () => {
+    const f = files();
+    const base = ['--thing', 'p', '--endpoint', 'mqtts://h:1', '--cert', f.cert, '--key', f.key, '--ca', f.ca];
+    expect(problemsOf([...base, '--input', 'sim:stress'])).toEqual([]);
+    expect(problemsOf([...base, '--input', 'stdin', '--input', 'sim:dance'])).toEqual(['--input[1]: expected stdin | http:PORT | sim:rest|run|stress|sleep']);
+    expect(() => parseAgentConfig([...base, '--input', 'sim:run'], { scenarios: ['walk'] })).toThrow(UsageError);
+  });
+
   it('rejects unknown flags', () => {
     expect(problemsOf(['--frobnicate'])[0]).toMatch(/frobnicate/);
+  });
+});
+
+describe('Function: agentUsage', () => {
+  it('lists the scenarios --input sim: takes', () => {
+    expect(agentUsage(['a', 'b'])).toContain('stdin | http:PORT | sim:a|b (repeatable; default stdin)');
   });
 });
 

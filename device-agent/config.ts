@@ -6,7 +6,6 @@ import { UsageError } from '../common/cli-config';
 import { FsyncPolicySchema } from '../common/fsync-policy';
 import { MAX_PAYLOAD_BYTES, MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
 import { THING_NAME_RE } from '../protocol/topics';
-import { WATCH_SCENARIOS } from '../simulators/watch';
 
 /** `500ms`, `60s`, `2m`, `1h`, or a bare number of milliseconds. */
 export function parseDurationMs(v: string | number): number | undefined {
@@ -42,43 +41,59 @@ const readableFile = z.string(required('a file path')).min(1).superRefine((p, ct
   }
 });
 
-export const InputSpecSchema = z
-  .string()
-  .regex(
-    new RegExp(`^(stdin|http:\\d{1,5}|sim:(${WATCH_SCENARIOS.join('|')}))$`),
-    `expected stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')}`,
-  );
+/**
+ * What the agent knows about its built-in simulator input. The scenarios live in
+ * simulators/, which the agent does not import: cli/agent.ts passes them in.
+ */
+export interface AgentConfigOptions {
+  /** the scenarios `--input sim:SCENARIO` accepts */
+  scenarios: readonly string[];
+  /** base of the default outbox directory (default: the working directory) */
+  cwd?: string;
+}
+
+/** One `--input`: `stdin`, `http:PORT` or `sim:SCENARIO` for one of `scenarios`. */
+export function inputSpecSchema(scenarios: readonly string[]) {
+  return z
+    .string()
+    .refine(
+      (v) => v === 'stdin' || /^http:\d{1,5}$/.test(v) || (v.startsWith('sim:') && scenarios.includes(v.slice(4))),
+      `expected stdin | http:PORT | sim:${scenarios.join('|')}`,
+    );
+}
 
 const WatchOutputSchema = z.string().regex(/^(stdout|https?:\/\/.+|http:.+|file:.+)$/, 'expected stdout | http://URL | file:PATH');
 
 /** The validated agent configuration (flags override the `--config` file). */
-export const AgentConfigSchema = z
-  .object({
-    thing: z.string(required('a thing name')).regex(THING_NAME_RE, `expected a thing name matching ${THING_NAME_RE}`),
-    endpoint: z.string(required('mqtts://host:port')).regex(/^mqtts:\/\/[^/:]+(:\d{1,5})?\/?$/, 'expected mqtts://host:port'),
-    cert: readableFile,
-    key: readableFile,
-    ca: readableFile,
-    mqtt: z.enum(['3.1.1', '5']).default('3.1.1'),
-    input: z.array(InputSpecSchema).min(1).default(['stdin']),
-    outbox: z.string().min(1).optional(),
-    outboxMaxBytes: intLike(1_024, 2 ** 40).default(32 * 1024 * 1024),
-    outboxPolicy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
-    fsync: FsyncPolicySchema.default({ kind: 'always' }),
-    batchMaxSamples: intLike(1, MAX_SAMPLES_PER_BATCH).default(120),
-    batchMaxBytes: intLike(1_024, MAX_PAYLOAD_BYTES).default(32 * 1024),
-    batchInterval: duration(0, 3_600_000).default(10_000),
-    sampleInterval: duration(100, 3_600_000).default(1_000),
-    dutyCycle: duration(1_000, 86_400_000).optional(),
-    statusPort: intLike(0, 65_535).optional(),
-    watchOutput: WatchOutputSchema.default('stdout'),
-    maxPublishRate: intLike(1, 100).default(90),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    certificateId: z.string().optional(),
-    region: z.string().optional(),
-  })
-  .strict();
-export type AgentConfig = z.infer<typeof AgentConfigSchema> & { outbox: string };
+export function agentConfigSchema(scenarios: readonly string[]) {
+  return z
+    .object({
+      thing: z.string(required('a thing name')).regex(THING_NAME_RE, `expected a thing name matching ${THING_NAME_RE}`),
+      endpoint: z.string(required('mqtts://host:port')).regex(/^mqtts:\/\/[^/:]+(:\d{1,5})?\/?$/, 'expected mqtts://host:port'),
+      cert: readableFile,
+      key: readableFile,
+      ca: readableFile,
+      mqtt: z.enum(['3.1.1', '5']).default('3.1.1'),
+      input: z.array(inputSpecSchema(scenarios)).min(1).default(['stdin']),
+      outbox: z.string().min(1).optional(),
+      outboxMaxBytes: intLike(1_024, 2 ** 40).default(32 * 1024 * 1024),
+      outboxPolicy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
+      fsync: FsyncPolicySchema.default({ kind: 'always' }),
+      batchMaxSamples: intLike(1, MAX_SAMPLES_PER_BATCH).default(120),
+      batchMaxBytes: intLike(1_024, MAX_PAYLOAD_BYTES).default(32 * 1024),
+      batchInterval: duration(0, 3_600_000).default(10_000),
+      sampleInterval: duration(100, 3_600_000).default(1_000),
+      dutyCycle: duration(1_000, 86_400_000).optional(),
+      statusPort: intLike(0, 65_535).optional(),
+      watchOutput: WatchOutputSchema.default('stdout'),
+      maxPublishRate: intLike(1, 100).default(90),
+      logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      certificateId: z.string().optional(),
+      region: z.string().optional(),
+    })
+    .strict();
+}
+export type AgentConfig = z.infer<ReturnType<typeof agentConfigSchema>> & { outbox: string };
 
 const FLAGS = {
   config: { type: 'string' },
@@ -105,12 +120,13 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const AGENT_USAGE = `usage: pulsepet agent [--config FILE] [flags]
+/** `pulsepet agent --help`. */
+export const agentUsage = (scenarios: readonly string[]): string => `usage: pulsepet agent [--config FILE] [flags]
 
   --config FILE            JSON written by 'pulsepet fleet provision' (flags override it)
   --thing NAME  --endpoint mqtts://host:port  --cert PATH  --key PATH  --ca PATH
   --mqtt 3.1.1|5           protocol (default 3.1.1)
-  --input SPEC             stdin | http:PORT | sim:${WATCH_SCENARIOS.join('|')} (repeatable; default stdin)
+  --input SPEC             stdin | http:PORT | sim:${scenarios.join('|')} (repeatable; default stdin)
   --outbox DIR             durable outbox (default .pulsepet/agent/THING/outbox)
   --outbox-max-bytes N     bound on unacknowledged data (default 33554432)
   --outbox-policy P        drop-oldest | reject-new when full (default drop-oldest)
@@ -130,8 +146,11 @@ const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.
  * Parses `pulsepet agent` flags and the optional `--config` file, validates the
  * merged result once and returns it frozen. Every problem is reported together
  * (UsageError → exit 2). Returns `'help'` for --help.
+ *
+ * @example
+ * parseAgentConfig(['--config', 'devices/pet-1/pet-1.config.json', '--input', 'sim:run'], { scenarios: ['rest', 'run'] });
  */
-export function parseAgentConfig(argv: string[], cwd = process.cwd()): Readonly<AgentConfig> | 'help' {
+export function parseAgentConfig(argv: string[], opts: AgentConfigOptions): Readonly<AgentConfig> | 'help' {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
@@ -160,7 +179,7 @@ export function parseAgentConfig(argv: string[], cwd = process.cwd()): Readonly<
   const merged: Record<string, unknown> = { ...fromFile };
   for (const [k, v] of Object.entries(values)) if (k !== 'config' && k !== 'help' && v !== undefined) merged[camel(k)] = v;
   if (typeof merged.input === 'string') merged.input = [merged.input];
-  const r = AgentConfigSchema.safeParse(merged);
+  const r = agentConfigSchema(opts.scenarios).safeParse(merged);
   if (!r.success) {
     const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     for (const i of r.error.issues) {
@@ -168,6 +187,6 @@ export function parseAgentConfig(argv: string[], cwd = process.cwd()): Readonly<
     }
   }
   if (problems.length > 0 || !r.success) throw new UsageError(problems);
-  const cfg = { ...r.data, outbox: r.data.outbox ?? join(cwd, '.pulsepet', 'agent', r.data.thing, 'outbox') };
+  const cfg = { ...r.data, outbox: r.data.outbox ?? join(opts.cwd ?? process.cwd(), '.pulsepet', 'agent', r.data.thing, 'outbox') };
   return Object.freeze(cfg);
 }

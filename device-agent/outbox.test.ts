@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/logger';
 import { isPulsepetError } from '../protocol/errors';
 import { TelemetryV1Schema } from '../protocol/telemetry';
-import { Outbox } from './outbox';
-import type { OutboxRecord } from './outbox-record';
+import { Outbox, type OutboxRecord } from './outbox';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'pp-outbox-'));
 const rec = (t: number, hr = 60): OutboxRecord => ({ s: { t, hr } });

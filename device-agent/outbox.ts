@@ -1,13 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { ulid } from 'ulid';
-import { DurableMap } from '../common/journal';
 import type { Logger } from '../common/logger';
 import { PulsepetError } from '../protocol/errors';
-import { MAX_PAYLOAD_BYTES, summarize, type TelemetryV1 } from '../protocol/telemetry';
-import type { OutboxRecord } from './outbox-record';
+import { type BatchRecord, buildTelemetryBatch, MAX_PAYLOAD_BYTES, type TelemetryV1 } from '../protocol/telemetry';
+import { entryBytes, LiveEntries } from './outbox-entries';
+import { type BatchAssignment, OutboxMeta } from './outbox-meta';
 import { type FsyncPolicy, SegmentLog } from './segment-log';
 
+export type { BatchAssignment } from './outbox-meta';
 export type { FsyncPolicy } from './segment-log';
+
+/** What one outbox entry holds: the compact batch record of protocol/telemetry. */
+export type OutboxRecord = BatchRecord;
 
 /** What to do when the outbox is full — the two policies Greengrass stream manager offers. */
 export type FullPolicy = 'drop-oldest' | 'reject-new';
@@ -25,14 +29,6 @@ export interface OutboxOptions {
   segmentBytes?: number;
 }
 
-/** A batch: a contiguous range of outbox entries with a stable id and sequence number. */
-export interface BatchAssignment {
-  batchId: string;
-  seq: number;
-  first: number;
-  last: number;
-}
-
 export interface OutboxStats {
   depth: number;
   bytes: number;
@@ -41,8 +37,6 @@ export interface OutboxStats {
   droppedTotal: number;
   nextSeq: number;
 }
-
-type Meta = number | BatchAssignment;
 
 /** Fixed envelope overhead of a telemetry v1 message without samples/context (generous). */
 const ENVELOPE_BYTES = 400;
@@ -61,20 +55,15 @@ const ENVELOPE_BYTES = 400;
  * if (b) { await publish(ob.message(b)); await ob.ack(b.seq); }
  */
 export class Outbox {
-  private readonly meta: DurableMap<Meta>;
+  private readonly meta: OutboxMeta;
   private readonly segments: SegmentLog;
-  /** serialized records of live entries; lines[k] is entry `base + k` */
-  private lines: string[] = [];
-  /** arrival time (ms) of each live entry; 0 for entries recovered from disk */
-  private times: number[] = [];
-  private linesOffset = 0;
-  private base: number;
+  /** serialized records of the unacknowledged entries */
+  private readonly live: LiveEntries;
   /** index of the next appended entry */
   private nextIndex: number;
   /** entries below this index are written (visible to batching) */
   private committedIndex: number;
   private nextUnassigned: number;
-  private liveBytes = 0;
   private batches: BatchAssignment[] = [];
   private readonly acked = new Set<number>();
   private pending: string[] = [];
@@ -98,18 +87,14 @@ export class Outbox {
     this.policy = opts.policy ?? 'drop-oldest';
     this.log = opts.logger.child({ component: 'outbox' });
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-    this.meta = DurableMap.open<Meta>(opts.dir, 'meta', { compactEvery: 2_000 });
-    const head = this.metaNumber('head', 0);
-    this.droppedTotal = this.metaNumber('dropped', 0);
-    this.base = head;
+    this.meta = OutboxMeta.open(opts.dir, this.log);
+    const head = this.meta.head();
+    this.droppedTotal = this.meta.dropped();
+    this.live = new LiveEntries(head);
     this.segments = new SegmentLog(opts.dir, this.fsyncPolicy, opts.segmentBytes ?? 4 * 1024 * 1024, this.log);
-    this.nextIndex = this.segments.load(head, (body) => {
-      this.lines.push(body);
-      this.times.push(0);
-      this.liveBytes += Buffer.byteLength(body, 'utf8') + 1;
-    });
+    this.nextIndex = this.segments.load(head, (body) => this.live.push(body, 0));
     this.committedIndex = this.nextIndex;
-    this.loadBatches(head);
+    this.batches = this.meta.recoverBatches(head, this.nextIndex);
     this.segments.deleteBelow(head);
     this.nextUnassigned = this.batches.length > 0 ? this.batches[this.batches.length - 1]!.last + 1 : head;
     if (this.fsyncPolicy.kind === 'interval') {
@@ -125,12 +110,12 @@ export class Outbox {
 
   /** Unacknowledged entries (assigned or not). */
   get depth(): number {
-    return this.nextIndex - this.base;
+    return this.nextIndex - this.live.base;
   }
 
   /** Index of the oldest unacknowledged entry (everything below it has left). */
   headIndex(): number {
-    return this.base;
+    return this.live.base;
   }
 
   /** Index the next appended entry will get. */
@@ -141,11 +126,11 @@ export class Outbox {
   stats(): OutboxStats {
     return {
       depth: this.depth,
-      bytes: this.liveBytes,
+      bytes: this.live.bytes,
       unassigned: this.committedIndex - this.nextUnassigned,
       pendingBatches: this.batches.length,
       droppedTotal: this.droppedTotal,
-      nextSeq: this.metaNumber('nextSeq', 0),
+      nextSeq: this.meta.nextSeq(),
     };
   }
 
@@ -157,11 +142,11 @@ export class Outbox {
   append(rec: OutboxRecord): Promise<number> {
     if (this.closed) return Promise.reject(new PulsepetError('PP_ERR_STORE', 'outbox is closed'));
     const line = JSON.stringify(rec);
-    const size = Buffer.byteLength(line, 'utf8') + 1;
+    const size = entryBytes(line);
     if (this.wouldOverflow(size)) {
       if (this.policy === 'reject-new') {
         return Promise.reject(
-          new PulsepetError('PP_ERR_OUTBOX_FULL', `outbox full (${this.depth} entries, ${this.liveBytes} bytes)`, {
+          new PulsepetError('PP_ERR_OUTBOX_FULL', `outbox full (${this.depth} entries, ${this.live.bytes} bytes)`, {
             details: { policy: this.policy },
           }),
         );
@@ -169,9 +154,7 @@ export class Outbox {
       this.dropOldest(size);
     }
     const index = this.nextIndex++;
-    this.lines.push(line);
-    this.times.push(Date.now());
-    this.liveBytes += size;
+    this.live.push(line, Date.now());
     this.pending.push(`${index}\t${line}`);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
@@ -198,14 +181,14 @@ export class Outbox {
    */
   oldestUnassignedAt(): number | undefined {
     if (this.nextUnassigned >= this.committedIndex) return undefined;
-    return this.times[this.linesOffset + (this.nextUnassigned - this.base)] ?? 0;
+    return this.live.arrivedAt(this.nextUnassigned);
   }
 
   /** Bytes of committed entries not yet in a batch. */
   unassignedBytes(limit = Number.POSITIVE_INFINITY): number {
     let bytes = 0;
     for (let i = this.nextUnassigned; i < this.committedIndex && bytes < limit; i++) {
-      bytes += Buffer.byteLength(this.line(i), 'utf8') + 1;
+      bytes += entryBytes(this.live.line(i));
     }
     return bytes;
   }
@@ -225,21 +208,21 @@ export class Outbox {
     if (first >= this.committedIndex) return undefined;
     const maxBytes = Math.min(limits.maxBytes, MAX_PAYLOAD_BYTES) - ENVELOPE_BYTES;
     let last = first;
-    let bytes = Buffer.byteLength(this.line(first), 'utf8') + 1;
+    let bytes = entryBytes(this.live.line(first));
     while (last + 1 < this.committedIndex && last + 1 - first + 1 <= limits.maxSamples) {
-      const next = Buffer.byteLength(this.line(last + 1), 'utf8') + 1;
+      const next = entryBytes(this.live.line(last + 1));
       if (bytes + next > maxBytes) break;
       bytes += next;
       last++;
     }
-    const seq = this.metaNumber('nextSeq', 0);
+    const seq = this.meta.nextSeq();
     const batch: BatchAssignment = { batchId: ulid(), seq, first, last };
     this.nextUnassigned = last + 1;
     this.batches.push(batch);
     // nextSeq goes first: if only it reaches the disk, the batch was never published
     // and its samples are simply batched again (a harmless gap in seq).
-    const a = this.meta.set('nextSeq', seq + 1);
-    const b = this.meta.set(`b:${seq}`, batch);
+    const a = this.meta.setNextSeq(seq + 1);
+    const b = this.meta.putBatch(batch);
     await Promise.all([a, b]);
     return batch;
   }
@@ -251,19 +234,9 @@ export class Outbox {
 
   /** Builds the telemetry v1 message of a pending batch (context/battery = the latest in it). */
   message(batch: BatchAssignment): TelemetryV1 {
-    const samples: TelemetryV1['samples'] = [];
-    let context: TelemetryV1['context'];
-    let battery: number | undefined;
-    for (let i = batch.first; i <= batch.last; i++) {
-      const rec = JSON.parse(this.line(i)) as OutboxRecord;
-      samples.push(rec.s);
-      if (rec.c !== undefined) context = rec.c;
-      if (rec.b !== undefined) battery = rec.b;
-    }
-    const msg: TelemetryV1 = { v: 1, batchId: batch.batchId, seq: batch.seq, samples, summary: summarize(samples) };
-    if (context !== undefined) msg.context = context;
-    if (battery !== undefined) msg.battery = battery;
-    return msg;
+    const records: OutboxRecord[] = [];
+    for (let i = batch.first; i <= batch.last; i++) records.push(JSON.parse(this.live.line(i)) as OutboxRecord);
+    return buildTelemetryBatch(batch, records);
   }
 
   /**
@@ -275,18 +248,18 @@ export class Outbox {
     if (!this.batches.some((b) => b.seq === seq)) return;
     this.acked.add(seq);
     const done: number[] = [];
-    let head = this.base;
+    let head = this.live.base;
     while (this.batches.length > 0 && this.acked.has(this.batches[0]!.seq)) {
       const b = this.batches.shift()!;
       this.acked.delete(b.seq);
       head = b.last + 1;
       done.push(b.seq);
     }
-    if (head === this.base) return;
+    if (head === this.live.base) return;
     this.advanceBase(head);
     // The cursor goes first: a batch key without its cursor move would let its samples
     // be re-batched under a new batchId, a duplicate the cloud could not recognise.
-    const writes = [this.meta.set('head', head), ...done.map((q) => this.meta.delete(`b:${q}`))];
+    const writes = [this.meta.setHead(head), ...done.map((q) => this.meta.deleteBatch(q))];
     await Promise.all(writes);
     this.segments.deleteBelow(head);
   }
@@ -315,14 +288,8 @@ export class Outbox {
     this.meta.close();
   }
 
-  private line(i: number): string {
-    const l = this.lines[this.linesOffset + (i - this.base)];
-    if (l === undefined) throw new PulsepetError('PP_ERR_INTERNAL', `outbox entry ${i} is not in memory`);
-    return l;
-  }
-
   private wouldOverflow(size: number): boolean {
-    return this.liveBytes + size > this.maxBytes || this.depth + 1 > this.maxEntries;
+    return this.live.bytes + size > this.maxBytes || this.depth + 1 > this.maxEntries;
   }
 
   private dropOldest(size: number): void {
@@ -332,42 +299,32 @@ export class Outbox {
       // Drop whole batches so a batchId never goes out with a subset of its samples.
       const oldest = this.batches[0];
       let head: number;
-      if (oldest !== undefined && oldest.first === this.base) {
+      if (oldest !== undefined && oldest.first === this.live.base) {
         this.batches.shift();
         this.acked.delete(oldest.seq);
         droppedBatches.push(oldest.seq);
         head = oldest.last + 1;
       } else {
-        head = this.base + 1;
+        head = this.live.base + 1;
         if (this.nextUnassigned < head) this.nextUnassigned = head;
       }
-      dropped += head - this.base;
+      dropped += head - this.live.base;
       this.advanceBase(head);
     }
     if (dropped === 0) return;
     this.droppedTotal += dropped;
-    const head = this.base;
-    this.background(this.meta.set('head', head).then(() => this.segments.deleteBelow(head)));
-    this.background(this.meta.set('dropped', this.droppedTotal));
-    for (const q of droppedBatches) this.background(this.meta.delete(`b:${q}`));
+    const head = this.live.base;
+    this.meta.background(this.meta.setHead(head).then(() => this.segments.deleteBelow(head)));
+    this.meta.background(this.meta.setDropped(this.droppedTotal));
+    for (const q of droppedBatches) this.meta.background(this.meta.deleteBatch(q));
     this.log.warn({ dropped, droppedTotal: this.droppedTotal, policy: this.policy }, 'outbox full: dropped oldest samples');
     this.onDrop?.(dropped);
   }
 
   private advanceBase(head: number): void {
-    for (let i = this.base; i < head; i++) {
-      const l = this.lines[this.linesOffset + (i - this.base)];
-      if (l !== undefined) this.liveBytes -= Buffer.byteLength(l, 'utf8') + 1;
-    }
-    this.linesOffset += head - this.base;
-    this.base = head;
+    this.live.dropBelow(head);
     if (this.nextUnassigned < head) this.nextUnassigned = head;
     if (this.committedIndex < head) this.committedIndex = head;
-    if (this.linesOffset > 4096 && this.linesOffset * 2 > this.lines.length) {
-      this.lines = this.lines.slice(this.linesOffset);
-      this.times = this.times.slice(this.linesOffset);
-      this.linesOffset = 0;
-    }
   }
 
   private commit(): void {
@@ -390,32 +347,5 @@ export class Outbox {
       this.log.error({ err }, 'outbox write failed');
       for (const w of waiters) w.reject(err);
     }
-  }
-
-  /** Metadata writes nobody awaits still must not become unhandled rejections. */
-  private background(p: Promise<void>): void {
-    p.catch((err: unknown) => this.log.error({ err }, 'outbox metadata write failed'));
-  }
-
-  private metaNumber(key: string, dflt: number): number {
-    const v = this.meta.get(key);
-    return typeof v === 'number' ? v : dflt;
-  }
-
-  private loadBatches(head: number): void {
-    const batches: BatchAssignment[] = [];
-    for (const [k, v] of this.meta.entries()) {
-      if (!k.startsWith('b:') || typeof v !== 'object') continue;
-      if (v.first < head || v.last >= this.nextIndex) {
-        // Acked before the crash (cursor moved) or beyond what reached the disk.
-        this.background(this.meta.delete(k));
-        continue;
-      }
-      batches.push(v);
-    }
-    batches.sort((a, b) => a.seq - b.seq);
-    this.batches = batches;
-    const last = batches[batches.length - 1];
-    if (last !== undefined && this.metaNumber('nextSeq', 0) <= last.seq) this.background(this.meta.set('nextSeq', last.seq + 1));
   }
 }

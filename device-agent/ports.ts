@@ -1,3 +1,5 @@
+import type { InputRecord } from '../protocol/telemetry';
+
 /**
  * The agent's one port to the outside network: a single MQTT connection attempt.
  * A fresh Transport is made for each (re)connect; the agent owns backoff, ordering
@@ -25,6 +27,16 @@ export interface SampleSource {
   readonly name: string;
   start(sink: SampleSink): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What the built-in simulator input plays: the next record on each tick, and the
+ * sampling interval the `config` shadow sets. The watch simulator (simulators/)
+ * fits it; cli/agent.ts wires it in, so the agent never imports the simulators.
+ */
+export interface SampleGenerator {
+  next(): InputRecord;
+  setIntervalMs(ms: number): void;
 }
 
 export type AcceptResult = { ok: true; index: number } | { ok: false; reason: string; code: 'invalid' | 'outbox-full' | 'store' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputRecordSchema } from '../device-agent/outbox-record';
+import { InputRecordSchema } from '../protocol/telemetry';
 import { WATCH_SCENARIOS, WatchSimulator } from './watch';
 
 describe('Class: WatchSimulator', () => {

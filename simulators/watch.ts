@@ -1,4 +1,4 @@
-import type { InputRecord } from '../device-agent/outbox-record';
+import type { InputRecord } from '../protocol/telemetry';
 
 /** Scenarios the built-in watch simulator can play. */
 export const WATCH_SCENARIOS = ['rest', 'run', 'stress', 'sleep'] as const;

@@ -1,8 +1,5 @@
 import {
-  AttachPolicyCommand,
-  AttachThingPrincipalCommand,
   DescribeCertificateCommand,
-  DescribeEndpointCommand,
   DescribeThingCommand,
   DetachPolicyCommand,
   DetachThingPrincipalCommand,
@@ -12,9 +9,8 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
+import { type IssueOptions, issueCertificate, rollBack, type Undo } from './certificate';
 import { call, type FleetContext, FleetError } from './context';
-import { mqttsEndpoint, writeDeviceFiles } from './files';
-import { createCertificate, retireCertificate, rollBack } from './provision';
 
 const CERT_ARN_RE = /:cert\/([0-9a-f]{64})$/;
 
@@ -129,13 +125,9 @@ export async function revoke(ctx: FleetContext, target: string): Promise<string[
   return ids;
 }
 
-export interface RotateOptions {
-  thing: string;
-  outDir: string;
+export interface RotateOptions extends Omit<IssueOptions, 'policies'> {
+  /** how long the old certificates stay usable (devices reconnect with the new files) */
   graceMs: number;
-  rootCaPath: string;
-  csrPem?: string;
-  keyPath?: string;
   /** policy for the new certificate; default: the old certificates' policies */
   policy?: string;
 }
@@ -157,56 +149,21 @@ export interface RotateResult {
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-certs-rotate.html
  */
 export async function rotate(ctx: FleetContext, opts: RotateOptions): Promise<RotateResult> {
-  const { iot } = ctx;
-  await call(ctx, 'DescribeThing', () => iot.send(new DescribeThingCommand({ thingName: opts.thing })));
-  const old = (await principalsOf(ctx, opts.thing)).filter((p) => certificateIdOf(p) !== undefined);
-  const oldPolicies = new Map<string, string[]>();
-  for (const arn of old) oldPolicies.set(arn, await policiesOf(ctx, arn));
-  const inherited = [...new Set([...oldPolicies.values()].flat())].sort();
+  await call(ctx, 'DescribeThing', () => ctx.iot.send(new DescribeThingCommand({ thingName: opts.thing })));
+  const old = await oldCertificates(ctx, opts.thing);
+  const inherited = [...new Set([...old.values()].flat())].sort();
   const policies = opts.policy !== undefined ? [opts.policy] : inherited.length > 0 ? inherited : [DEVICE_POLICY_NAME];
-
-  const undos: Array<{ what: string; run: () => Promise<void> }> = [];
+  const undos: Undo[] = [];
   let result: RotateResult;
   try {
-    const cert = await createCertificate(ctx, opts.csrPem);
-    const { certificateId, certificateArn } = cert;
-    undos.push({ what: `certificate ${certificateId} (ACTIVE)`, run: () => retireCertificate(ctx, certificateId) });
-    for (const policyName of policies) {
-      await call(ctx, 'AttachPolicy', () => iot.send(new AttachPolicyCommand({ policyName, target: certificateArn })));
-      undos.push({
-        what: `policy ${policyName} attached to ${certificateId}`,
-        run: () => iot.send(new DetachPolicyCommand({ policyName, target: certificateArn })).then(() => {}),
-      });
-    }
-    await call(ctx, 'AttachThingPrincipal', () =>
-      iot.send(new AttachThingPrincipalCommand({ thingName: opts.thing, principal: certificateArn })),
-    );
-    undos.push({
-      what: `certificate ${certificateId} attached to ${opts.thing}`,
-      run: () =>
-        iot.send(new DetachThingPrincipalCommand({ thingName: opts.thing, principal: certificateArn })).then(() => {}),
-    });
-    const ep = await call(ctx, 'DescribeEndpoint', () =>
-      iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' })),
-    );
-    const files = writeDeviceFiles({
-      outDir: opts.outDir,
-      thing: opts.thing,
-      certificatePem: cert.certificatePem,
-      ...(cert.privateKey !== undefined ? { privateKeyPem: cert.privateKey } : {}),
-      ...(opts.keyPath !== undefined ? { keyPath: opts.keyPath } : {}),
-      rootCaPath: opts.rootCaPath,
-      certificateId,
-      endpoint: mqttsEndpoint(ep.endpointAddress ?? ''),
-      region: ctx.region,
-    });
+    const issued = await issueCertificate(ctx, { ...opts, policies }, undos);
     result = {
       thing: opts.thing,
-      certificateId,
-      certificateArn,
-      retired: old.map((a) => certificateIdOf(a) ?? a),
+      certificateId: issued.certificateId,
+      certificateArn: issued.certificateArn,
+      retired: [...old.keys()].map((a) => certificateIdOf(a) ?? a),
       policies,
-      configFile: files.configFile,
+      configFile: issued.files.configFile,
       graceMs: opts.graceMs,
     };
   } catch (e) {
@@ -214,27 +171,42 @@ export async function rotate(ctx: FleetContext, opts: RotateOptions): Promise<Ro
     const tail = left.length === 0 ? 'the old certificate is untouched' : `left behind: ${left.join('; ')}`;
     throw new FleetError(`rotating ${opts.thing} failed: ${(e as Error).message} (${tail})`, e);
   }
-
   if (opts.graceMs > 0) await ctx.sleep(opts.graceMs);
-  for (const arn of old) {
-    const certificateId = certificateIdOf(arn) ?? '';
-    try {
-      await call(ctx, 'UpdateCertificate', () =>
-        iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })),
-      );
-      await call(ctx, 'DetachThingPrincipal', () =>
-        iot.send(new DetachThingPrincipalCommand({ thingName: opts.thing, principal: arn })),
-      );
-      for (const policyName of oldPolicies.get(arn) ?? []) {
-        await call(ctx, 'DetachPolicy', () => iot.send(new DetachPolicyCommand({ policyName, target: arn })));
-      }
-    } catch (e) {
-      throw new FleetError(
-        `new certificate ${result.certificateId} is active and written to ${result.configFile}, ` +
-          `but retiring old certificate ${certificateId} failed: ${(e as Error).message}`,
-        e,
-      );
-    }
-  }
+  for (const [arn, policyNames] of old) await retireOldCertificate(ctx, opts.thing, arn, policyNames, result);
   return result;
+}
+
+/** The thing's certificates (by ARN, in attachment order) with the policies each has. */
+async function oldCertificates(ctx: FleetContext, thing: string): Promise<Map<string, string[]>> {
+  const old = new Map<string, string[]>();
+  for (const arn of await principalsOf(ctx, thing)) {
+    if (certificateIdOf(arn) !== undefined) old.set(arn, await policiesOf(ctx, arn));
+  }
+  return old;
+}
+
+/** After the grace period: INACTIVE, detached from the thing, its policies detached. */
+async function retireOldCertificate(
+  ctx: FleetContext,
+  thingName: string,
+  arn: string,
+  policyNames: readonly string[],
+  replacement: RotateResult,
+): Promise<void> {
+  const certificateId = certificateIdOf(arn) ?? '';
+  try {
+    await call(ctx, 'UpdateCertificate', () =>
+      ctx.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })),
+    );
+    await call(ctx, 'DetachThingPrincipal', () => ctx.iot.send(new DetachThingPrincipalCommand({ thingName, principal: arn })));
+    for (const policyName of policyNames) {
+      await call(ctx, 'DetachPolicy', () => ctx.iot.send(new DetachPolicyCommand({ policyName, target: arn })));
+    }
+  } catch (e) {
+    throw new FleetError(
+      `new certificate ${replacement.certificateId} is active and written to ${replacement.configFile}, ` +
+        `but retiring old certificate ${certificateId} failed: ${(e as Error).message}`,
+      e,
+    );
+  }
 }

@@ -1,34 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AttachPolicyCommand,
-  AttachThingPrincipalCommand,
-  CreateCertificateFromCsrCommand,
-  CreateKeysAndCertificateCommand,
-  CreateThingCommand,
-  DeleteCertificateCommand,
-  DeleteThingCommand,
-  DescribeEndpointCommand,
-  DescribeThingCommand,
-  DetachPolicyCommand,
-  DetachThingPrincipalCommand,
-  ResourceNotFoundException,
-  UpdateCertificateCommand,
-} from '@aws-sdk/client-iot';
+import { CreateThingCommand, DeleteThingCommand, DescribeThingCommand, ResourceNotFoundException } from '@aws-sdk/client-iot';
 import { PulsepetError } from '../../protocol/errors';
+import { type IssueOptions, issueCertificate, rollBack, type Undo } from './certificate';
 import { call, describeAwsError, type FleetContext, FleetError } from './context';
-import { mqttsEndpoint, writeDeviceFiles } from './files';
 
-export interface ProvisionOptions {
-  thing: string;
-  /** folder for this thing's files */
-  outDir: string;
-  /** PEM CSR: the device keeps its key (CreateCertificateFromCsr) */
-  csrPem?: string;
-  /** where the CSR's private key lives, recorded in the config */
-  keyPath?: string;
+export interface ProvisionOptions extends Omit<IssueOptions, 'policies'> {
+  /** the policy the certificate gets */
   policy: string;
-  rootCaPath: string;
 }
 
 export interface ProvisionResult {
@@ -44,12 +23,6 @@ export interface ProvisionResult {
   createdThing: boolean;
   /** true when the key file was written by us (not the CSR flow) */
   wroteKey: boolean;
-}
-
-/** One undo step, recorded after each step that changed something. */
-interface Undo {
-  what: string;
-  run: () => Promise<void>;
 }
 
 /** Reads a CSR file; a clear usage error if it is not one. */
@@ -78,51 +51,6 @@ async function withSettleRetry(ctx: FleetContext, fn: () => Promise<void>): Prom
   }
 }
 
-/** Deactivates then deletes a certificate; on failure says which state it was left in. */
-export async function retireCertificate(ctx: FleetContext, certificateId: string): Promise<void> {
-  await call(ctx, 'UpdateCertificate', () =>
-    ctx.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' })),
-  );
-  try {
-    await call(ctx, 'DeleteCertificate', () => ctx.iot.send(new DeleteCertificateCommand({ certificateId })));
-  } catch (e) {
-    throw Object.assign(e as Error, { leftBehind: `certificate ${certificateId} (INACTIVE, not deleted)` });
-  }
-}
-
-/** Runs undo steps newest first; returns what could not be undone. */
-export async function rollBack(undos: Undo[]): Promise<string[]> {
-  const left: string[] = [];
-  for (const u of [...undos].reverse()) {
-    try {
-      await u.run();
-    } catch (e) {
-      const precise = (e as { leftBehind?: unknown }).leftBehind;
-      left.push(typeof precise === 'string' ? precise : u.what);
-    }
-  }
-  return left;
-}
-
-/** A new ACTIVE certificate: from the CSR (key stays with the device) or with a new key pair. */
-export async function createCertificate(
-  ctx: FleetContext,
-  csrPem: string | undefined,
-): Promise<{ certificateId: string; certificateArn: string; certificatePem: string; privateKey?: string }> {
-  const { iot } = ctx;
-  if (csrPem !== undefined) {
-    const r = await call(ctx, 'CreateCertificateFromCsr', () =>
-      iot.send(new CreateCertificateFromCsrCommand({ certificateSigningRequest: csrPem, setAsActive: true })),
-    );
-    return { certificateId: r.certificateId ?? '', certificateArn: r.certificateArn ?? '', certificatePem: r.certificatePem ?? '' };
-  }
-  const r = await call(ctx, 'CreateKeysAndCertificate', () =>
-    iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true })),
-  );
-  const out = { certificateId: r.certificateId ?? '', certificateArn: r.certificateArn ?? '', certificatePem: r.certificatePem ?? '' };
-  return r.keyPair?.PrivateKey === undefined ? out : { ...out, privateKey: r.keyPair.PrivateKey };
-}
-
 /**
  * Provisions one device the way AWS documents it: thing, certificate (ACTIVE), the
  * device policy and the thing attached to the certificate, the ATS endpoint, and the
@@ -131,107 +59,69 @@ export async function createCertificate(
  * https://docs.aws.amazon.com/iot/latest/developerguide/single-thing-provisioning.html
  */
 export async function provisionThing(ctx: FleetContext, opts: ProvisionOptions): Promise<ProvisionResult> {
-  const { iot } = ctx;
-  // Never overwrite a device's key material: its certificate may be live in the field.
-  const existing = [`${opts.thing}.config.json`, `${opts.thing}.private.key`, `${opts.thing}.cert.pem`].filter((f) =>
-    existsSync(join(opts.outDir, f)),
-  );
-  if (existing.length > 0) {
-    throw new FleetError(
-      `${opts.thing} already has device files in ${opts.outDir} (${existing.join(', ')}); nothing was created. ` +
-        `Use 'pulsepet fleet rotate ${opts.thing}' for a new certificate, or choose another --out`,
-    );
-  }
+  refuseExistingFiles(opts.thing, opts.outDir);
   const undos: Undo[] = [];
   try {
-    let createdThing = false;
-    let thingArn: string;
-    try {
-      const existing = await iot.send(new DescribeThingCommand({ thingName: opts.thing }));
-      thingArn = existing.thingArn ?? '';
-    } catch (e) {
-      if (!(e instanceof ResourceNotFoundException)) {
-        throw new FleetError(`DescribeThing failed: ${describeAwsError(ctx, e)}`, e);
-      }
-      const created = await call(ctx, 'CreateThing', () => iot.send(new CreateThingCommand({ thingName: opts.thing })));
-      thingArn = created.thingArn ?? '';
-      createdThing = true;
-      undos.push({
-        what: `thing ${opts.thing}`,
-        run: () =>
-          withSettleRetry(ctx, () =>
-            call(ctx, 'DeleteThing', () => iot.send(new DeleteThingCommand({ thingName: opts.thing }))).then(() => {}),
-          ),
-      });
-    }
-
-    const cert = await createCertificate(ctx, opts.csrPem);
-    const { certificateId, certificateArn, privateKey } = cert;
-    undos.push({ what: `certificate ${certificateId} (ACTIVE)`, run: () => retireCertificate(ctx, certificateId) });
-
-    await call(ctx, 'AttachPolicy', () =>
-      iot.send(new AttachPolicyCommand({ policyName: opts.policy, target: certificateArn })),
-    );
-    undos.push({
-      what: `policy ${opts.policy} attached to certificate ${certificateId}`,
-      run: () =>
-        call(ctx, 'DetachPolicy', () =>
-          iot.send(new DetachPolicyCommand({ policyName: opts.policy, target: certificateArn })),
-        ).then(() => {}),
-    });
-
-    await call(ctx, 'AttachThingPrincipal', () =>
-      iot.send(new AttachThingPrincipalCommand({ thingName: opts.thing, principal: certificateArn })),
-    );
-    undos.push({
-      what: `certificate ${certificateId} attached to thing ${opts.thing}`,
-      run: () =>
-        call(ctx, 'DetachThingPrincipal', () =>
-          iot.send(new DetachThingPrincipalCommand({ thingName: opts.thing, principal: certificateArn })),
-        ).then(() => {}),
-    });
-
-    const ep = await call(ctx, 'DescribeEndpoint', () =>
-      iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' })),
-    );
-    if (!ep.endpointAddress) throw new FleetError('DescribeEndpoint returned no endpointAddress');
-    const endpoint = mqttsEndpoint(ep.endpointAddress);
-
-    const files = writeDeviceFiles({
-      outDir: opts.outDir,
-      thing: opts.thing,
-      certificatePem: cert.certificatePem,
-      ...(privateKey !== undefined ? { privateKeyPem: privateKey } : {}),
-      ...(opts.keyPath !== undefined ? { keyPath: opts.keyPath } : {}),
-      rootCaPath: opts.rootCaPath,
-      certificateId,
-      endpoint,
-      region: ctx.region,
-    });
+    const { thingArn, createdThing } = await findOrCreateThing(ctx, opts.thing, undos);
+    const issued = await issueCertificate(ctx, { ...opts, policies: [opts.policy] }, undos);
     return {
       thing: opts.thing,
       thingArn,
-      certificateId,
-      certificateArn,
-      endpoint,
-      configFile: files.configFile,
-      certFile: files.certFile,
-      keyFile: files.config.key,
-      caFile: files.caFile,
+      certificateId: issued.certificateId,
+      certificateArn: issued.certificateArn,
+      endpoint: issued.endpoint,
+      configFile: issued.files.configFile,
+      certFile: issued.files.certFile,
+      keyFile: issued.files.config.key,
+      caFile: issued.files.caFile,
       createdThing,
-      wroteKey: privateKey !== undefined,
+      wroteKey: issued.wroteKey,
     };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     const left = await rollBack(undos);
-    const tail =
-      undos.length === 0
-        ? 'nothing was created'
-        : left.length === 0
-          ? 'rolled back everything it created'
-          : `rollback incomplete, left behind: ${left.join('; ')}`;
-    throw new FleetError(`provisioning ${opts.thing} failed: ${reason} (${tail})`, e);
+    throw new FleetError(`provisioning ${opts.thing} failed: ${reason} (${rollbackOutcome(undos, left)})`, e);
   }
+}
+
+/** Never overwrite a device's key material: its certificate may be live in the field. */
+function refuseExistingFiles(thing: string, outDir: string): void {
+  const existing = [`${thing}.config.json`, `${thing}.private.key`, `${thing}.cert.pem`].filter((f) => existsSync(join(outDir, f)));
+  if (existing.length > 0) {
+    throw new FleetError(
+      `${thing} already has device files in ${outDir} (${existing.join(', ')}); nothing was created. ` +
+        `Use 'pulsepet fleet rotate ${thing}' for a new certificate, or choose another --out`,
+    );
+  }
+}
+
+/** The thing's ARN, creating the thing (with its undo) when it does not exist yet. */
+async function findOrCreateThing(
+  ctx: FleetContext,
+  thingName: string,
+  undos: Undo[],
+): Promise<{ thingArn: string; createdThing: boolean }> {
+  const { iot } = ctx;
+  try {
+    const existing = await iot.send(new DescribeThingCommand({ thingName }));
+    return { thingArn: existing.thingArn ?? '', createdThing: false };
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException)) {
+      throw new FleetError(`DescribeThing failed: ${describeAwsError(ctx, e)}`, e);
+    }
+  }
+  const created = await call(ctx, 'CreateThing', () => iot.send(new CreateThingCommand({ thingName })));
+  undos.push({
+    what: `thing ${thingName}`,
+    run: () => withSettleRetry(ctx, () => call(ctx, 'DeleteThing', () => iot.send(new DeleteThingCommand({ thingName }))).then(() => {})),
+  });
+  return { thingArn: created.thingArn ?? '', createdThing: true };
+}
+
+/** The tail of a failed provisioning's message: what the rollback achieved. */
+export function rollbackOutcome(undos: readonly Undo[], left: readonly string[]): string {
+  if (undos.length === 0) return 'nothing was created';
+  return left.length === 0 ? 'rolled back everything it created' : `rollback incomplete, left behind: ${left.join('; ')}`;
 }
 
 /** Thing names for bulk provisioning: P-0001 … (wider when N needs it). */

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import { validateInput } from '../outbox-record';
-import type { AcceptResult, SampleSink } from '../ports';
+import { validateInput } from '../../protocol/telemetry';
+import type { AcceptResult, SampleGenerator, SampleSink } from '../ports';
 import { HttpInput } from './http-input';
 import { SimInput } from './sim-input';
 import { JsonLinesInput } from './stdin-input';
@@ -89,10 +89,22 @@ describe('Class: HttpInput', () => {
   });
 });
 
+/** A generator that plays a steady resting heart rate and notes the intervals it was told. */
+class SteadyGenerator implements SampleGenerator {
+  intervals: number[] = [];
+  next() {
+    return { t: 1, hr: 60, context: { weather: 'clear' }, battery: 0.9 };
+  }
+  setIntervalMs(ms: number): void {
+    this.intervals.push(ms);
+  }
+}
+
 describe('Class: SimInput', () => {
   it('feeds simulator samples at its interval and follows interval changes', async () => {
     const sink = new RecordingSink();
-    const sim = new SimInput({ scenario: 'rest', intervalMs: 20, seed: 1, logger: silentLogger() });
+    const generator = new SteadyGenerator();
+    const sim = new SimInput({ generator, scenario: 'rest', intervalMs: 20, logger: silentLogger() });
     await sim.start(sink);
     await until(() => sink.kept.length >= 3);
     sim.setIntervalMs(150);
@@ -102,5 +114,18 @@ describe('Class: SimInput', () => {
     const t = (i: number): number => (sink.kept[i] as { t: number }).t;
     expect(t(n + 1) - t(n)).toBeGreaterThanOrEqual(140);
     expect(sink.rejected).toEqual([]);
+    expect(generator.intervals).toEqual([150]);
+  });
+
+  it('stamps each sample with the wall clock and stops at its limit', async () => {
+    const sink = new RecordingSink();
+    const before = Date.now();
+    const sim = new SimInput({ generator: new SteadyGenerator(), scenario: 'rest', intervalMs: 10, limit: 3, logger: silentLogger() });
+    await sim.start(sink);
+    await until(() => sink.kept.length >= 3);
+    await new Promise((r) => setTimeout(r, 60));
+    await sim.stop();
+    expect(sink.kept).toHaveLength(3);
+    for (const r of sink.kept) expect((r as { t: number }).t).toBeGreaterThanOrEqual(before);
   });
 });

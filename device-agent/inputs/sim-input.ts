@@ -1,23 +1,28 @@
 import type { Logger } from '../../common/logger';
-import { WatchSimulator, type WatchScenario } from '../../simulators/watch';
-import type { SampleSink, SampleSource } from '../ports';
+import type { SampleGenerator, SampleSink, SampleSource } from '../ports';
+
+export interface SimInputOptions {
+  /** plays the samples (cli/agent.ts hands in the watch simulator) */
+  generator: SampleGenerator;
+  /** the scenario it plays, for the log */
+  scenario: string;
+  intervalMs: number;
+  /** stop producing after this many samples */
+  limit?: number;
+  logger: Logger;
+}
 
 /**
- * The built-in watch simulator as an input: one sample every `intervalMs` (changed
- * at run time by the `config` shadow), timestamped with the wall clock.
+ * The built-in simulator as an input: one sample every `intervalMs` (changed at
+ * run time by the `config` shadow), timestamped with the wall clock.
  */
 export class SimInput implements SampleSource {
   readonly name = 'sim';
   private timer: NodeJS.Timeout | undefined;
-  private readonly sim: WatchSimulator;
   private sink: SampleSink | undefined;
   produced = 0;
 
-  constructor(
-    private readonly opts: { scenario: WatchScenario; intervalMs: number; seed?: number; limit?: number; logger: Logger },
-  ) {
-    this.sim = new WatchSimulator({ scenario: opts.scenario, seed: opts.seed ?? Date.now() % 2 ** 31, intervalMs: opts.intervalMs });
-  }
+  constructor(private readonly opts: SimInputOptions) {}
 
   async start(sink: SampleSink): Promise<void> {
     this.sink = sink;
@@ -28,7 +33,7 @@ export class SimInput implements SampleSource {
   setIntervalMs(ms: number): void {
     if (ms === this.opts.intervalMs) return;
     this.opts.intervalMs = ms;
-    this.sim.setIntervalMs(ms);
+    this.opts.generator.setIntervalMs(ms);
     if (this.timer) {
       clearInterval(this.timer);
       this.schedule();
@@ -44,7 +49,7 @@ export class SimInput implements SampleSource {
     this.timer = setInterval(() => {
       if (this.opts.limit !== undefined && this.produced >= this.opts.limit) return;
       this.produced++;
-      const rec = this.sim.next();
+      const rec = this.opts.generator.next();
       rec.t = Date.now();
       void this.sink?.accept(rec, this.name);
     }, this.opts.intervalMs);

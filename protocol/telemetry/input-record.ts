@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContextSchema, SampleSchema } from '../protocol/telemetry';
+import { ContextSchema, SampleSchema } from './schemas';
 
 /**
  * What one input hands the agent: a telemetry v1 sample plus, optionally, the
@@ -12,23 +12,13 @@ export const InputRecordSchema = SampleSchema.extend({
 }).strict();
 export type InputRecord = z.infer<typeof InputRecordSchema>;
 
-/** The compact form stored in the outbox (`s` sample, `c` context, `b` battery). */
-export interface OutboxRecord {
-  s: z.infer<typeof SampleSchema>;
-  c?: z.infer<typeof ContextSchema>;
-  b?: number;
-}
-
-/** Splits a validated input record into its stored form. */
-export function toOutboxRecord(r: InputRecord): OutboxRecord {
-  const { context, battery, ...sample } = r;
-  const rec: OutboxRecord = { s: sample };
-  if (context !== undefined) rec.c = context;
-  if (battery !== undefined) rec.b = battery;
-  return rec;
-}
-
-/** Validates one raw input; returns the record or the human-readable reason it was refused. */
+/**
+ * Validates one raw input; returns the record or the human-readable reason it was
+ * refused (every zod issue as `path: message`, joined by `; `).
+ *
+ * @example
+ * validateInput({ t: 1, hr: 400 }); // { ok: false, reason: 'hr: Too big: expected number to be <=250' }
+ */
 export function validateInput(raw: unknown): { ok: true; record: InputRecord } | { ok: false; reason: string } {
   const r = InputRecordSchema.safeParse(raw);
   if (r.success) return { ok: true, record: r.data };

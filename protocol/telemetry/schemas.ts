@@ -2,8 +2,10 @@ import { z } from 'zod';
 
 /** Max MQTT payload on IoT Core: https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits */
 export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/** Samples one telemetry v1 batch may carry. */
 export const MAX_SAMPLES_PER_BATCH = 600;
 
+/** One watch sample: time, heart rate, and the optional vitals (units in the names). */
 export const SampleSchema = z
   .object({
     t: z.number().int().positive().describe('epoch ms'),
@@ -17,6 +19,7 @@ export const SampleSchema = z
   .strict();
 export type Sample = z.infer<typeof SampleSchema>;
 
+/** What the phone saw alongside the samples. */
 export const ContextSchema = z
   .object({
     altitudeM: z.number().optional(),
@@ -27,6 +30,7 @@ export const ContextSchema = z
   .strict();
 export type TelemetryContext = z.infer<typeof ContextSchema>;
 
+/** The edge summary rules gate cloud work on (see `summarize`). */
 export const SummarySchema = z
   .object({
     from: z.number().int(),
@@ -40,6 +44,7 @@ export const SummarySchema = z
   .strict();
 export type Summary = z.infer<typeof SummarySchema>;
 
+/** Telemetry v1 on `dt/pulsepet/{thing}/telemetry`, QoS 1; `summary.n` must equal the sample count. */
 export const TelemetryV1Schema = z
   .object({
     v: z.literal(1),
@@ -57,36 +62,3 @@ export const TelemetryV1Schema = z
     }
   });
 export type TelemetryV1 = z.infer<typeof TelemetryV1Schema>;
-
-/** Computes the edge summary of a batch (hrvRmssd = mean of the samples that carry it). */
-export function summarize(samples: readonly Sample[]): Summary {
-  if (samples.length === 0) throw new RangeError('cannot summarize an empty batch');
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  let hrSum = 0;
-  let hrMax = Number.NEGATIVE_INFINITY;
-  let hrvSum = 0;
-  let hrvN = 0;
-  let stepsSum = 0;
-  for (const s of samples) {
-    from = Math.min(from, s.t);
-    to = Math.max(to, s.t);
-    hrSum += s.hr;
-    hrMax = Math.max(hrMax, s.hr);
-    if (s.hrvRmssd !== undefined) {
-      hrvSum += s.hrvRmssd;
-      hrvN++;
-    }
-    stepsSum += s.steps ?? 0;
-  }
-  const summary: Summary = {
-    from,
-    to,
-    n: samples.length,
-    hrMean: Math.round((hrSum / samples.length) * 10) / 10,
-    hrMax,
-    stepsSum,
-  };
-  if (hrvN > 0) summary.hrvRmssd = Math.round((hrvSum / hrvN) * 10) / 10;
-  return summary;
-}
