@@ -64,7 +64,11 @@ describe('Method: onPublish with beforeAck', () => {
     const released = new Promise<void>((r) => {
       release = r;
     });
-    return { seen, release, handler: async (m: { topic: string }) => void (seen.push(m.topic), await released) };
+    const handler = async (m: { topic: string }): Promise<void> => {
+      seen.push(m.topic);
+      await released;
+    };
+    return { seen, release, handler };
   }
 
   it("holds a device's PUBACK until the before-ack observer has finished, and runs it once", async () => {
