@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { silentLogger } from '../common/logger';
-import { parseWriteRecordsRequest } from '../local/timestream/records';
+import { parseWriteRecordsRequest } from '../local/timestream/write-request';
 import { TelemetryStore } from '../local/timestream/store';
 import { benchFlags, round } from './broker-support';
 

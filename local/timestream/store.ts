@@ -5,7 +5,10 @@ import duckdb from '@duckdb/node-bindings';
 import type { Logger } from '../../common/logger';
 import { Catalog, type ColumnKind, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
-import { type MeasureShape, type NormalizedRecord, normalizeRecords, type ScalarType, type WriteRecordsRequest } from './records';
+import type { MeasureShape } from './measure-shape';
+import type { ScalarType } from './measure-values';
+import { type NormalizedRecord, normalizeRecords } from './records';
+import type { WriteRecordsRequest } from './write-request';
 import { chunkTypes, RunBuffer, RunConstants } from './run-buffer';
 import { SeriesIndex, type TimeKey } from './series-index';
 

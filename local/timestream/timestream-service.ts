@@ -6,7 +6,7 @@ import type { TableMeta } from './catalog';
 import { TimestreamError, type TimestreamErrorType, validationError } from './errors';
 import { MAX_ROWS_LIMIT, QueryResultCache } from './query-results';
 import { translateQuery } from './query-translator';
-import { parseWriteRecordsRequest } from './records';
+import { parseWriteRecordsRequest } from './write-request';
 import { TelemetryStore } from './store';
 
 /**
