@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { TableMeta } from './catalog';
+import { tableMeta } from '../../test/support/local/timestream';
 import type { RejectedRecord } from './errors';
 import { normalizeRecords } from './records';
 import { recordTime } from './record-time';
 import { SeriesIndex } from './series-index';
 import { SeriesStates, type UpsertDelete } from './series-states';
 
-const T: TableMeta = {
-  database: 'db',
-  name: 't',
-  internal: 't_0',
-  retention: { MemoryStoreRetentionPeriodInHours: 1, MagneticStoreRetentionPeriodInDays: 1 },
-  magneticStoreWrites: true,
-  createdMs: 0,
-  columns: new Map(),
-  order: [],
-  hadRowsAtOpen: false,
-};
+const T = tableMeta({ retention: { MemoryStoreRetentionPeriodInHours: 1, MagneticStoreRetentionPeriodInDays: 1 }, magneticStoreWrites: true });
 const write = (hr: string, time: number, version?: number) =>
   normalizeRecords({
     DatabaseName: 'db',

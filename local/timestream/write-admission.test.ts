@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tableMeta } from '../../test/support/local/timestream';
 import type { ColumnMeta, TableMeta } from './catalog';
 import { dimensionSet } from './dimension-set';
 import { normalizeRecords, type NormalizedRecord } from './records';
@@ -6,20 +7,7 @@ import { admitRecords, ingestionWindow } from './write-admission';
 import type { WireRecord } from './write-request';
 
 const NOW = 1_790_000_000_000;
-function table(columns: Array<Pick<ColumnMeta, 'name' | 'kind' | 'type'>> = [], magneticStoreWrites = false): TableMeta {
-  const metas = columns.map((c, i) => ({ ...c, internal: `c_${i}` }));
-  return {
-    database: 'db',
-    name: 't',
-    internal: 't_0',
-    retention: { MemoryStoreRetentionPeriodInHours: 1, MagneticStoreRetentionPeriodInDays: 2 },
-    magneticStoreWrites,
-    createdMs: 0,
-    columns: new Map(metas.map((c) => [c.name, c])),
-    order: metas,
-    hadRowsAtOpen: false,
-  };
-}
+const table = (columns: Array<Pick<ColumnMeta, 'name' | 'kind' | 'type'>> = [], magneticStoreWrites = false): TableMeta => tableMeta({ columns, magneticStoreWrites });
 function records(...recs: WireRecord[]): NormalizedRecord[] {
   const { records: out, rejected } = normalizeRecords({ DatabaseName: 'db', TableName: 't', Records: recs });
   expect(rejected).toEqual([]);
