@@ -23,5 +23,5 @@ export { Registry } from './registry/registry';
 export { type DeadLetter, DeadLetterSchema, type RuleDefinition, RulesRuntime } from './rules/index';
 export { createShadowService, DEFAULT_SHADOW_FSYNC, type ShadowServiceHandle } from './shadow/index';
 export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
-export { parseWriteRecordsRequest } from './timestream/records';
+export { parseWriteRecordsRequest } from './timestream/write-request';
 export { createTimestreamService, TelemetryStore, type TimestreamServiceHandle } from './timestream/index';

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TimestreamError } from './errors';
-import type { ScalarType } from './records';
+import type { ScalarType } from './measure-values';
 
 /**
  * The Timestream catalog (databases, tables, and each table's auto-detected schema),

@@ -73,3 +73,9 @@ export function unsupportedSql(what: string): TimestreamError {
     { code: 'PP_ERR_SQL' },
   );
 }
+
+/**
+ * Why one record of a WriteRecords call is rejected (its `RejectedRecord.Reason`): thrown
+ * by the per-record checks and caught per record, so the other records still land.
+ */
+export class RecordRejection extends Error {}

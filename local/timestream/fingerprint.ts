@@ -1,4 +1,5 @@
-import type { MeasureScalar, MeasureShape } from './records';
+import type { MeasureShape } from './measure-shape';
+import type { MeasureScalar } from './measure-values';
 
 /**
  * Record fingerprints for upsert-by-version: a record written again with the same version

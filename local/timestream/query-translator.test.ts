@@ -1,26 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnMeta, TableMeta } from './catalog';
+import { tableMeta } from '../../test/support/local/timestream';
 import { TimestreamError } from './errors';
 import { parseTimestreamSql } from './query-parser';
 import { translateQuery } from './query-translator';
 
-const cols: ColumnMeta[] = [
-  { name: 'thing', kind: 'dimension', type: 'VARCHAR', internal: 'd_0' },
-  { name: 'hr', kind: 'measure', type: 'DOUBLE', internal: 'm_1' },
-  { name: 'steps', kind: 'measure', type: 'BIGINT', internal: 'm_2' },
-  { name: 'hrvRmssd', kind: 'measure', type: 'DOUBLE', internal: 'm_3' },
-];
-const table: TableMeta = {
+const table = tableMeta({
   database: 'pulsepet',
   name: 'telemetry',
-  internal: 't_0',
+  columns: [
+    { name: 'thing', kind: 'dimension', type: 'VARCHAR', internal: 'd_0' },
+    { name: 'hr', kind: 'measure', type: 'DOUBLE', internal: 'm_1' },
+    { name: 'steps', kind: 'measure', type: 'BIGINT', internal: 'm_2' },
+    { name: 'hrvRmssd', kind: 'measure', type: 'DOUBLE', internal: 'm_3' },
+  ],
   retention: { MemoryStoreRetentionPeriodInHours: 24, MagneticStoreRetentionPeriodInDays: 365 },
   magneticStoreWrites: true,
-  createdMs: 0,
-  columns: new Map(cols.map((c) => [c.name, c])),
-  order: cols,
-  hadRowsAtOpen: false,
-};
+});
 const lookup = (db: string, t: string) => (db === 'pulsepet' && t === 'telemetry' ? table : undefined);
 const NOW_MS = 1_790_000_000_000;
 const tr = (sql: string) => translateQuery(sql, lookup, NOW_MS);

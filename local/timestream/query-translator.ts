@@ -1,7 +1,8 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { TableMeta } from './catalog';
 import { unsupportedSql, validationError } from './errors';
-import { arity, NUMERIC, type SqlType, translateScalarCall, type Typed } from './query-functions';
+import { arity, NUMERIC, type SqlType, type Typed } from './query-call';
+import { translateScalarCall } from './query-functions';
 import { type Expr, parseTimestreamSql, type SelectStatement } from './query-parser';
 
 /**
@@ -12,7 +13,7 @@ import { type Expr, parseTimestreamSql, type SelectStatement } from './query-par
  * (https://docs.aws.amazon.com/timestream/latest/developerguide/date-time-functions.html).
  */
 
-export type { SqlType } from './query-functions';
+export type { SqlType } from './query-call';
 
 export interface TranslatedQuery {
   sql: string;

@@ -1,7 +1,8 @@
 import { BIGINT, BOOLEAN, DOUBLE, type DuckDBAppender, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { type ColumnMeta, FIXED_COLUMNS } from './catalog';
-import type { MeasureScalar, NormalizedRecord, ScalarType } from './records';
+import type { MeasureScalar, ScalarType } from './measure-values';
+import type { NormalizedRecord } from './records';
 
 /**
  * Column-wise staging of the rows one series (dimension set + measure name) writes between

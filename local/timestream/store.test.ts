@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import type { WireRecord } from './records';
+import type { WireRecord } from './write-request';
 import { TelemetryStore } from './store';
 
 const dirs: string[] = [];

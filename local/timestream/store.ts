@@ -1,25 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import duckdb from '@duckdb/node-bindings';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger';
-import { Catalog, type ColumnKind, type RetentionProperties, type TableMeta } from './catalog';
+import { Catalog, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
-import { type MeasureShape, type NormalizedRecord, normalizeRecords, type ScalarType, type WriteRecordsRequest } from './records';
-import { chunkTypes, RunBuffer, RunConstants } from './run-buffer';
+import { commitStaged, TableAppenders } from './group-commit';
+import { type NormalizedRecord, normalizeRecords } from './records';
 import { SeriesIndex, type TimeKey } from './series-index';
+import { SeriesStates, type UpsertDelete } from './series-states';
+import { admitRecords, ingestionWindow } from './write-admission';
+import type { WriteRecordsRequest } from './write-request';
 
 /**
  * The local Timestream store: one DuckDB table per Timestream table, in wide form
  * (one row per record; each dimension and each measure is a column, as Timestream's
  * own query model shows them). Writes are group-committed: the records of every
  * WriteRecords call that arrived while the previous commit ran are staged column-wise per
- * series (run-buffer.ts) and appended as data chunks inside one transaction whose COMMIT
- * (WAL write, fsync, checkpoints) runs on DuckDB's threads, not on the event loop; each
- * call is answered once its records are committed and queryable.
- * Upsert by version follows https://docs.aws.amazon.com/timestream/latest/developerguide/API_WriteRecords.html
- * ("Upserts"): same dimensions + measure name + time → a higher Version replaces the
- * record, an identical value is accepted, anything else is rejected with ExistingVersion.
+ * series (run-buffer.ts, series-states.ts) and appended as data chunks inside one
+ * transaction (group-commit.ts) whose COMMIT (WAL write, fsync, checkpoints) runs on
+ * DuckDB's threads, not on the event loop; each call is answered once its records are
+ * committed and queryable. A call's records pass the table's ingestion window and schema
+ * (write-admission.ts), then upsert by version (series-states.ts).
  */
 
 export interface WriteResult {
@@ -45,25 +46,6 @@ export const DEFAULT_RETENTION: RetentionProperties = {
   MemoryStoreRetentionPeriodInHours: 24,
   MagneticStoreRetentionPeriodInDays: 365,
 };
-/** Timestream accepts timestamps at most 15 minutes in the future (developerguide ts-limits). */
-const FUTURE_WINDOW_MS = 15 * 60_000;
-
-/** One series (dimension set) + measure name of a table: its version index and its staged rows. */
-interface SeriesState {
-  /** time → latest version and fingerprint; undefined until loaded from disk */
-  idx: SeriesIndex | undefined;
-  run: RunBuffer | undefined;
-  /** DuckDB values for its constant columns, made on its first commit */
-  constants: RunConstants | undefined;
-}
-
-interface TableAppender {
-  appender: DuckDBAppender;
-  /** the column count it was created with: a schema change needs a new appender */
-  columns: number;
-  /** the data chunk runs are copied into, reused for every run of the table */
-  chunk: duckdb.DataChunk;
-}
 
 interface PendingWrite {
   table: TableMeta;
@@ -73,20 +55,13 @@ interface PendingWrite {
   reject(e: unknown): void;
 }
 
-type UpsertDelete = [TableMeta, NormalizedRecord, number];
-
 /** ms-precision times (the common case) key by number; finer ones by their ns digits. */
 const timeKeyOfNs = (ns: bigint): TimeKey => (ns % 1_000_000n === 0n ? Number(ns / 1_000_000n) : ns.toString());
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 export class TelemetryStore {
-  /** per table internal name → series\u0003measure → state */
-  private readonly series = new Map<string, Map<string, SeriesState>>();
-  /** entries in the version indexes; bounded by `maxIndexEntries` */
-  private indexed = 0;
-  /** runs holding rows for the next commit */
-  private dirty: Array<[TableMeta, SeriesState, RunBuffer]> = [];
-  private readonly appenders = new Map<string, TableAppender>();
+  /** version indexes and staged rows; entries bounded by `maxIndexEntries` */
+  private readonly series: SeriesStates;
+  private readonly appenders: TableAppenders;
   private queue: PendingWrite[] = [];
   /** group-commit counters (benchmarks report records per commit) */
   readonly stats = { commits: 0, writes: 0, records: 0, commitMs: 0 };
@@ -103,7 +78,10 @@ export class TelemetryStore {
     private readonly logger: Logger,
     private readonly now: () => number,
     private readonly maxIndexEntries: number,
-  ) {}
+  ) {
+    this.series = new SeriesStates((table, seriesKey, measureName) => this.loadIndex(table, seriesKey, measureName));
+    this.appenders = new TableAppenders(data, logger);
+  }
 
   /** Opens (or creates) the store and seeds the pulsepet tables. */
   static async open(opts: TelemetryStoreOptions): Promise<TelemetryStore> {
@@ -158,9 +136,9 @@ export class TelemetryStore {
   async deleteTable(db: string, name: string): Promise<void> {
     while (this.draining) await new Promise((r) => setImmediate(r));
     const t = this.catalog.requireTable(db, name);
-    this.dropAppender(t.internal);
+    this.appenders.drop(t.internal);
     await this.catalog.deleteTable(db, name);
-    this.series.delete(t.internal);
+    this.series.dropTable(t.internal);
   }
 
   /** Runs translated SQL on the read connection. */
@@ -174,7 +152,7 @@ export class TelemetryStore {
     if (this.closed) return;
     this.closed = true;
     while (this.draining) await new Promise((r) => setImmediate(r));
-    for (const internal of [...this.appenders.keys()]) this.dropAppender(internal);
+    this.appenders.dropAll();
     this.data.closeSync();
     this.reader.closeSync();
     this.writer.closeSync();
@@ -193,7 +171,7 @@ export class TelemetryStore {
         try {
           for (const w of batch) results.push(await this.apply(w, deletes));
           const t0 = performance.now();
-          await this.commit(deletes);
+          await commitStaged(this.data, this.appenders, this.series.takeStaged(), deletes);
           this.stats.commitMs += performance.now() - t0;
           this.stats.commits++;
           this.boundIndex();
@@ -202,10 +180,8 @@ export class TelemetryStore {
         } catch (e) {
           this.logger.error({ err: e }, 'telemetry store write failed');
           // The index may now disagree with disk; rebuild it lazily from DuckDB.
-          this.series.clear();
-          this.dirty = [];
-          this.indexed = 0;
-          for (const internal of [...this.appenders.keys()]) this.dropAppender(internal);
+          this.series.reset();
+          this.appenders.dropAll();
           for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
           const err = new TimestreamError('InternalServerException', 'The telemetry store failed to write.', {
             cause: e,
@@ -227,220 +203,31 @@ export class TelemetryStore {
    * (everything is on disk then) and series are reloaded from DuckDB when next written.
    */
   private boundIndex(): void {
-    if (this.indexed <= this.maxIndexEntries) return;
-    this.logger.info({ entries: this.indexed }, 'version index dropped; it reloads per series from disk');
-    this.series.clear();
-    this.indexed = 0;
+    if (this.series.indexed <= this.maxIndexEntries) return;
+    this.logger.info({ entries: this.series.indexed }, 'version index dropped; it reloads per series from disk');
+    this.series.reset();
     for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
   }
 
-  /** The table's appender, (re)created when its column count changed. */
-  private async appenderFor(table: TableMeta): Promise<TableAppender> {
-    const columns = table.order.length;
-    let a = this.appenders.get(table.internal);
-    if (a && a.columns === columns) return a;
-    this.dropAppender(table.internal);
-    a = { appender: await this.data.createAppender(table.internal), columns, chunk: duckdb.create_data_chunk(chunkTypes(table.order)) };
-    this.appenders.set(table.internal, a);
-    return a;
-  }
-
-  private dropAppender(internal: string): void {
-    const a = this.appenders.get(internal);
-    if (!a) return;
-    this.appenders.delete(internal);
-    try {
-      a.appender.clear();
-      a.appender.closeSync();
-    } catch (e) {
-      this.logger.warn({ err: e }, 'closing a telemetry appender failed');
-    }
-  }
-
-  /**
-   * One transaction per group commit: every staged run is appended as data chunks (the
-   * appender's flush only fills the transaction's local storage), upsert deletes follow,
-   * and COMMIT — WAL write and fsync — runs on DuckDB's thread.
-   */
-  private async commit(deletes: UpsertDelete[]): Promise<void> {
-    const dirty = this.dirty;
-    this.dirty = [];
-    if (dirty.length === 0 && deletes.length === 0) return;
-    const used = new Map<string, [TableMeta, TableAppender]>();
-    for (const [t] of dirty) if (!used.has(t.internal)) used.set(t.internal, [t, await this.appenderFor(t)]);
-    await this.data.run('BEGIN TRANSACTION');
-    try {
-      for (const [t, state, run] of dirty) {
-        const a = used.get(t.internal)?.[1];
-        state.constants ??= new RunConstants(run.series, run.measureName);
-        if (a) run.appendTo(a.appender, a.chunk, t.order, state.constants);
-        state.run = undefined;
-      }
-      for (const [, a] of used.values()) a.appender.flushSync();
-      for (const [t, r, oldVersion] of deletes) {
-        await this.data.run(
-          `DELETE FROM ${t.internal} WHERE series = $1 AND measure_name = $2 AND time = $3 AND version = $4`,
-          [r.dims.seriesKey, r.measureName, r.timeNs ?? BigInt(r.timeMs) * 1_000_000n, BigInt(oldVersion)],
-        );
-      }
-      await this.data.run('COMMIT');
-    } catch (e) {
-      for (const [, state] of dirty) state.run = undefined;
-      await this.data.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
-  }
-
+  /** One call of a group commit: admission, new columns, then upsert into the staged state. */
   private async apply(w: PendingWrite, deletes: UpsertDelete[]): Promise<WriteResult> {
     const { table } = w;
-    const rejected = [...w.rejected];
-    const now = this.now();
-    const memLow = now - table.retention.MemoryStoreRetentionPeriodInHours * 3_600_000;
-    const low = table.magneticStoreWrites ? now - table.retention.MagneticStoreRetentionPeriodInDays * 86_400_000 : memLow;
-    const high = now + FUTURE_WINDOW_MS;
-    const accepted: NormalizedRecord[] = [];
-    // Schema checks see the columns earlier records of this call add, as successive writes
-    // would; records share dimension sets and shapes, so the check runs once per pair.
-    const added = new Map<string, { kind: ColumnKind; type: ScalarType }>();
-    let lastDims: unknown;
-    let lastShape: MeasureShape | undefined;
-    let conflict: string | undefined;
-    for (const r of w.records) {
-      const ms = r.timeMs;
-      if (ms < low || ms >= high) {
-        rejected.push({
-          RecordIndex: r.index,
-          Reason: `The record timestamp is outside the time range [${iso(low)}, ${iso(high)}) of the data ingestion window.`,
-        });
-        continue;
-      }
-      if (r.dims !== lastDims || r.shape !== lastShape) {
-        lastDims = r.dims;
-        lastShape = r.shape;
-        conflict = this.schemaConflict(table, r, added);
-      }
-      if (conflict) {
-        rejected.push({ RecordIndex: r.index, Reason: conflict });
-        continue;
-      }
-      accepted.push(r);
-    }
+    const window = ingestionWindow(table, this.now());
+    const { accepted, rejected, added } = admitRecords(table, w.records, window);
     // Rows already staged simply lack the new columns: they are appended as NULL.
     for (const [name, c] of added) await this.catalog.addColumn(table, name, c.kind, c.type);
-
-    let perTable = this.series.get(table.internal);
-    if (!perTable) {
-      perTable = new Map();
-      this.series.set(table.internal, perTable);
-    }
-    let memory = 0;
-    let magnetic = 0;
-    let seriesKey = '';
-    let measureName = '';
-    let state: SeriesState | undefined;
-    let idx = new SeriesIndex();
-    let columnsOf: MeasureShape | undefined;
-    let columns: number[] = [];
-    for (const r of accepted) {
-      if (state === undefined || r.dims.seriesKey !== seriesKey || r.measureName !== measureName) {
-        seriesKey = r.dims.seriesKey;
-        measureName = r.measureName;
-        const sk = `${seriesKey}\u0003${measureName}`;
-        state = perTable.get(sk);
-        if (!state) {
-          state = { idx: undefined, run: undefined, constants: undefined };
-          perTable.set(sk, state);
-        }
-        idx = state.idx ?? (await this.loadIndex(table, state, r));
-      }
-      const existing = idx.find(r.timeKey);
-      if (existing) {
-        const v = idx.version;
-        if (r.version > v) {
-          deletes.push([table, r, v]);
-        } else if (r.fingerprint === idx.fingerprint) {
-          // Identical record: accepted without a change (idempotent retry).
-          if (r.timeMs >= memLow) memory++;
-          else magnetic++;
-          continue;
-        } else {
-          rejected.push({
-            RecordIndex: r.index,
-            Reason: `A record with the same dimensions, time and measure name already exists with a different measure value and version ${v}; send a Version greater than ${v} to update it.`,
-            ExistingVersion: v,
-          });
-          continue;
-        }
-      }
-      let run = state.run;
-      if (!run) {
-        run = new RunBuffer(seriesKey, measureName, r.dims.dimensions);
-        state.run = run;
-        this.dirty.push([table, state, run]);
-      }
-      if (r.shape !== columnsOf) {
-        columnsOf = r.shape;
-        columns = r.shape.names.map((n) => {
-          const c = table.columns.get(n);
-          return c ? table.order.indexOf(c) : -1;
-        });
-      }
-      run.append(r, columns);
-      if (existing) idx.update(r.version, r.fingerprint);
-      else {
-        idx.add(r.timeKey, r.version, r.fingerprint);
-        this.indexed++;
-      }
-      if (r.timeMs >= memLow) memory++;
-      else magnetic++;
-    }
+    const { memory, magnetic } = await this.series.upsert(table, accepted, window.memLow, deletes, rejected);
+    rejected.push(...w.rejected);
     rejected.sort((a, b) => a.RecordIndex - b.RecordIndex);
     return { ingested: { Total: memory + magnetic, MemoryStore: memory, MagneticStore: magnetic }, rejected };
   }
 
-  /**
-   * A column keeps the kind and type it was first written with (Timestream auto-detected
-   * schema); a record that fits registers the columns it adds in `added`.
-   */
-  private schemaConflict(table: TableMeta, r: NormalizedRecord, added: Map<string, { kind: ColumnKind; type: ScalarType }>): string | undefined {
-    for (const [name] of r.dims.dimensions) {
-      const c = table.columns.get(name) ?? added.get(name);
-      if (c && c.kind !== 'dimension') return `Dimension '${name}' conflicts with the measure of the same name in the table schema.`;
-    }
-    const { names, types } = r.shape;
-    for (let j = 0; j < names.length; j++) {
-      const name = names[j] ?? '';
-      const c = table.columns.get(name) ?? added.get(name);
-      if (!c) continue;
-      if (c.kind !== 'measure') return `Measure '${name}' conflicts with the dimension of the same name in the table schema.`;
-      if (c.type !== types[j]) {
-        return `Measure '${name}' has type ${c.type} in the table schema; a value of type ${types[j]} cannot be written.`;
-      }
-    }
-    for (const [name] of r.dims.dimensions) {
-      if (!table.columns.has(name) && !added.has(name)) added.set(name, { kind: 'dimension', type: 'VARCHAR' });
-    }
-    for (let j = 0; j < names.length; j++) {
-      const name = names[j] ?? '';
-      if (!table.columns.has(name) && !added.has(name)) added.set(name, { kind: 'measure', type: types[j] ?? 'DOUBLE' });
-    }
-    return undefined;
-  }
-
   /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */
-  private async loadIndex(table: TableMeta, state: SeriesState, r: NormalizedRecord): Promise<SeriesIndex> {
-    let idx = new SeriesIndex();
-    if (table.hadRowsAtOpen) {
-      const rows = (
-        await this.writer.runAndReadAll(
-          `SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2`,
-          [r.dims.seriesKey, r.measureName],
-        )
-      ).getRows();
-      idx = SeriesIndex.fromRows(rows.map(([t, v, fp]) => ({ key: timeKeyOfNs(t as bigint), v: Number(v), fp: Number(fp) })));
-    }
-    this.indexed += idx.size;
-    state.idx = idx;
-    return idx;
+  private async loadIndex(table: TableMeta, seriesKey: string, measureName: string): Promise<SeriesIndex> {
+    if (!table.hadRowsAtOpen) return new SeriesIndex();
+    const rows = (
+      await this.writer.runAndReadAll(`SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2`, [seriesKey, measureName])
+    ).getRows();
+    return SeriesIndex.fromRows(rows.map(([t, v, fp]) => ({ key: timeKeyOfNs(t as bigint), v: Number(v), fp: Number(fp) })));
   }
 }

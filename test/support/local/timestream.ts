@@ -5,6 +5,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { type Logger, silentLogger } from '../../../common/logger';
 import { type GatewayHandle, startGateway } from '../../../local/gateway/index';
+import type { ColumnMeta, RetentionProperties, TableMeta } from '../../../local/timestream/catalog';
 import { createTimestreamService, type TimestreamServiceHandle } from '../../../local/timestream/timestream-service';
 
 export interface TestTimestream {
@@ -47,5 +48,32 @@ export async function startTestTimestream(opts: { logger?: Logger; now?: () => n
       await timestream.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * An in-memory TableMeta (no DuckDB behind it) for tests of the pure parts of the store
+ * and the query translator: `columns` in DuckDB order, named `c_<i>` unless given.
+ */
+export function tableMeta(
+  opts: {
+    database?: string;
+    name?: string;
+    columns?: Array<Pick<ColumnMeta, 'name' | 'kind' | 'type'> & { internal?: string }>;
+    retention?: RetentionProperties;
+    magneticStoreWrites?: boolean;
+  } = {},
+): TableMeta {
+  const order = (opts.columns ?? []).map((c, i) => ({ ...c, internal: c.internal ?? `c_${i}` }));
+  return {
+    database: opts.database ?? 'db',
+    name: opts.name ?? 't',
+    internal: 't_0',
+    retention: opts.retention ?? { MemoryStoreRetentionPeriodInHours: 1, MagneticStoreRetentionPeriodInDays: 2 },
+    magneticStoreWrites: opts.magneticStoreWrites ?? false,
+    createdMs: 0,
+    columns: new Map(order.map((c) => [c.name, c])),
+    order,
+    hadRowsAtOpen: false,
   };
 }
