@@ -1,21 +1,14 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseFlags, UsageError } from '../common/cli-config';
-import { readDurableMap } from '../common/journal-read';
-import { type DeadLetter, DeadLetterSchema } from '../local/rules/index';
+import { type DeadLetter, readDeadLetters as readRulesDeadLetters } from '../local/rules/index';
 
 /**
  * Reads the dead-letter queue of a data dir without opening it for writing, so it is
- * safe while `pulsepet up` runs (common/journal-read.ts). Entries that do not match the
- * dead-letter schema are left out.
+ * safe while `pulsepet up` runs (local/rules/dead-letters.ts).
  */
 export function readDeadLetters(dataDir: string): DeadLetter[] {
-  const letters: DeadLetter[] = [];
-  for (const v of readDurableMap<unknown>(join(dataDir, 'rules'), 'dead-letters').values()) {
-    const d = DeadLetterSchema.safeParse(v);
-    if (d.success) letters.push(d.data);
-  }
-  return letters.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return readRulesDeadLetters(join(dataDir, 'rules'));
 }
 
 /** Decodes a base64 payload for display: the UTF-8 text, or `base64:…` when it is not text. */

@@ -344,6 +344,38 @@ export class RecordLog {
   }
 }
 
+/**
+ * Reads a record log without opening it for writing (safe while its owner runs: a
+ * record being appended at that moment reads as torn and is left out; nothing on disk
+ * changes). Returns every record with its blobs, in append order.
+ */
+export function readRecordLog(dir: string): Array<ReplayedRecord & { blobs: Buffer[] }> {
+  const out: Array<ReplayedRecord & { blobs: Buffer[] }> = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => SEGMENT_RE.test(f)).sort();
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const seq = Number(SEGMENT_RE.exec(name)?.[1]);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(join(dir, name));
+    } catch {
+      continue; // deleted since it was listed: all its entries were done
+    }
+    let offset = 0;
+    while (offset < buf.length) {
+      const r = decode(buf, offset);
+      if (r === undefined) break;
+      out.push({ type: r.type, header: r.header, blobs: r.blobs, ref: { segment: seq, offset, length: r.length } });
+      offset += r.length;
+    }
+  }
+  return out;
+}
+
 /** The size of a record log's directory on disk, for metrics and tests. */
 export function recordLogBytes(dir: string): number {
   let n = 0;

@@ -1,6 +1,9 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { DurableMap } from '../../common/journal';
+import { readDurableMap } from '../../common/journal-read';
+import { RecordLog, type RecordRef, readRecordLog } from '../../common/record-log';
 
 /**
  * One delivery that failed for good: a Lambda invocation after AWS Lambda's async
@@ -30,39 +33,151 @@ export const DeadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
-/** The on-disk dead-letter queue (`{dataDir}/rules/dead-letters.*`, fsync'd JSON lines). */
-export class DeadLetterQueue {
-  private constructor(private readonly map: DurableMap<DeadLetter>) {}
+/** Disk bound of the dead-letter queue; past it a letter is not kept (logged instead). */
+export const DEFAULT_DEAD_LETTER_MAX_BYTES = 1024 * 1024 * 1024;
 
-  static open(dir: string): DeadLetterQueue {
-    return new DeadLetterQueue(DurableMap.open<DeadLetter>(dir, 'dead-letters'));
+const LOG_DIR = 'dead-letter-log';
+
+type Header = Omit<DeadLetter, 'base64OriginalPayload' | 'base64ActionPayload' | 'request'>;
+
+/** A letter's record: the small fields as the header; the payloads (raw) and the request as blobs. */
+function toRecord(d: DeadLetter): { header: Header; blobs: Buffer[] } {
+  const { base64OriginalPayload, base64ActionPayload, request, ...header } = d;
+  return {
+    header,
+    blobs: [
+      Buffer.from(base64OriginalPayload, 'base64'),
+      Buffer.from(base64ActionPayload, 'base64'),
+      Buffer.from(request === undefined ? '' : JSON.stringify(request)),
+    ],
+  };
+}
+
+function fromRecord(header: Record<string, unknown>, blobs: readonly Buffer[]): DeadLetter | undefined {
+  const [orig, act, req] = blobs;
+  const letter = {
+    ...header,
+    base64OriginalPayload: (orig ?? Buffer.alloc(0)).toString('base64'),
+    base64ActionPayload: (act ?? Buffer.alloc(0)).toString('base64'),
+    ...(req && req.length > 0 ? { request: JSON.parse(req.toString('utf8')) as unknown } : {}),
+  };
+  const r = DeadLetterSchema.safeParse(letter);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * The on-disk dead-letter queue (`{dataDir}/rules/dead-letter-log/`, a fsync'd
+ * {@link RecordLog}): only each letter's small fields stay in memory; payloads are read
+ * back when a letter is listed or replayed, so a flood of failures costs disk (up to
+ * `maxBytes`), not memory. Queues written by earlier versions (`dead-letters.*`
+ * journal files) are moved into the log when opened.
+ */
+export class DeadLetterQueue {
+  private readonly index = new Map<string, { ref: RecordRef; header: Header }>();
+
+  private constructor(private readonly log: RecordLog) {}
+
+  static open(dir: string, opts: { maxBytes?: number } = {}): DeadLetterQueue {
+    migrateJournal(dir);
+    const { log, records } = RecordLog.open(join(dir, LOG_DIR), { fsync: { kind: 'always' }, maxBytes: opts.maxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES });
+    const q = new DeadLetterQueue(log);
+    for (const r of records) {
+      const id = String(r.header.id);
+      const prev = q.index.get(id);
+      if (prev) log.retire(prev.ref);
+      if (r.type === 'E') q.index.set(id, { ref: r.ref, header: r.header as unknown as Header });
+      else q.index.delete(id);
+    }
+    return q;
   }
 
-  /** Adds an entry; resolves once it is on disk. */
+  private put(d: DeadLetter, bounded = false): void {
+    const { header, blobs } = toRecord(d);
+    const ref = this.log.append('E', header, blobs, bounded);
+    const prev = this.index.get(d.id);
+    if (prev) this.log.retire(prev.ref);
+    this.index.set(d.id, { ref, header });
+  }
+
+  /**
+   * Adds an entry; resolves once it is on disk. Rejects with `PP_ERR_LIMIT`
+   * (RecordLogFullError) when the queue holds `maxBytes` already.
+   */
   async add(entry: Omit<DeadLetter, 'id' | 'createdAt'>, now = Date.now()): Promise<DeadLetter> {
     const letter: DeadLetter = { ...entry, id: ulid(now), createdAt: now };
-    await this.map.set(letter.id, letter);
+    this.put(letter, true);
+    await this.log.durable();
     return letter;
   }
 
-  /** Entries oldest first (ids are ULIDs). */
+  /** Entries oldest first (ids are ULIDs), with their payloads. */
   list(): DeadLetter[] {
-    return [...this.map.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.index.keys()]
+      .sort()
+      .map((id) => this.get(id))
+      .filter((d): d is DeadLetter => d !== undefined);
+  }
+
+  /** How many letters the queue holds. */
+  get size(): number {
+    return this.index.size;
   }
 
   get(id: string): DeadLetter | undefined {
-    return this.map.get(id);
+    const e = this.index.get(id);
+    return e === undefined ? undefined : fromRecord(e.header, this.log.readBlobs(e.ref));
   }
 
   async update(letter: DeadLetter): Promise<void> {
-    await this.map.set(letter.id, letter);
+    this.put(letter);
+    await this.log.durable();
   }
 
   async remove(id: string): Promise<void> {
-    await this.map.delete(id);
+    const e = this.index.get(id);
+    if (e === undefined) return;
+    this.log.append('D', { id });
+    this.log.retire(e.ref);
+    this.index.delete(id);
+    await this.log.durable();
   }
 
   close(): void {
-    this.map.close();
+    this.log.close();
   }
+}
+
+const OLD_FILES = ['dead-letters.snapshot.json', 'dead-letters.journal', 'dead-letters.journal.old'];
+
+/** Letters of the journal-based queue of earlier versions move into the log once (fsync'd before the old files go). */
+function migrateJournal(dir: string): void {
+  if (!OLD_FILES.some((f) => existsSync(join(dir, f)))) return;
+  const { log, records } = RecordLog.open(join(dir, LOG_DIR), { fsync: { kind: 'always' } });
+  const present = new Set(records.map((r) => String(r.header.id)));
+  for (const v of readDurableMap<unknown>(dir, 'dead-letters').values()) {
+    const d = DeadLetterSchema.safeParse(v);
+    if (!d.success || present.has(d.data.id)) continue;
+    const { header, blobs } = toRecord(d.data);
+    log.append('E', header, blobs);
+  }
+  log.close();
+  for (const f of OLD_FILES) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * Reads a data dir's dead letters without opening the queue for writing, so it is safe
+ * while `pulsepet up` runs. Oldest first; entries that do not parse are left out.
+ */
+export function readDeadLetters(rulesDir: string): DeadLetter[] {
+  const byId = new Map<string, DeadLetter>();
+  for (const r of readRecordLog(join(rulesDir, LOG_DIR))) {
+    const id = String(r.header.id);
+    if (r.type === 'D') {
+      byId.delete(id);
+      continue;
+    }
+    const d = fromRecord(r.header, r.blobs);
+    if (d) byId.set(id, d);
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
