@@ -74,6 +74,9 @@ process.on('message', (raw: unknown) => {
     process.exit(0);
   }
   if (msg.kind === 'init') {
+    // a new stack: the previous one's connections go
+    for (const c of clients) c.client.end(true);
+    clients = [];
     void Promise.all(
       msg.devices.map(
         (d) =>

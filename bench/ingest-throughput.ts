@@ -5,8 +5,12 @@
  * is queryable. Reports queryable samples/s and publish → queryable latency p50/p99, and
  * the broker-only rate of the same fleet in the same run (a topic no rule matches,
  * observed on the broker bus), so rules + function + store overhead reads as a ratio.
+ * Then, still in the same run: the Lambda queue's cost (the same phases against a fresh
+ * stack whose queue keeps events in memory only, the pre-issue-19 baseline), and the
+ * stack's peak RSS at twice the sustainable load (`--overload-seconds`), with how the
+ * acknowledged samples ended (queryable after the drain, or refused via errorAction).
  *
- *   npx tsx bench/ingest-throughput.ts [--devices 40] [--rate 10] [--samples 300] [--seconds 6] [--paced-fraction 0.5]
+ *   npx tsx bench/ingest-throughput.ts [--devices 40] [--rate 10] [--samples 300] [--seconds 6] [--paced-fraction 0.5] [--overload-seconds 8]
  *
  * Batch k of a device counts as queryable at the first poll whose per-thing count covers
  * batches 0..k (poll interval in the output). `stackCpuMicrosPerSample` is the stack
@@ -22,6 +26,7 @@ import { join } from 'node:path';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { DEFAULT_QUEUE_LIMITS, type LocalStack } from '../local/index';
 import { awsClientConfig, provisionTestDevice, type TestDevice } from '../test/support/local/stack';
 import { benchFlags, round } from './broker-support';
 
@@ -33,6 +38,7 @@ const flags = benchFlags(
     seconds: { type: 'string' },
     poll: { type: 'string' },
     'paced-fraction': { type: 'string' },
+    'overload-seconds': { type: 'string' },
   },
   z.object({
     devices: z.coerce.number().int().min(1).max(200).default(40),
@@ -48,15 +54,15 @@ const flags = benchFlags(
     /** the paced phase's offered load, as a fraction of the saturated phase's throughput */
     'paced-fraction': z.coerce.number().positive().max(1).default(0.5),
     poll: z.coerce.number().int().min(10).max(1000).default(50),
+    /** how long the 2× overload phase publishes */
+    'overload-seconds': z.coerce.number().positive().max(120).default(8),
   }),
 );
 const batchesPerDevice = Math.max(1, Math.round(flags.rate * flags.seconds));
 
-const dir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
-const stack = await startPulsepetStack({ dataDir: dir });
-const devices: TestDevice[] = [];
-for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-ingest-${i}`));
-const query = new TimestreamQueryClient(awsClientConfig(stack));
+const dirs: string[] = [];
+let stack: LocalStack;
+let query: TimestreamQueryClient;
 
 const child = fork(join(import.meta.dirname, 'ingest-publishers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 function request<T>(msg: object, expect: string): Promise<T> {
@@ -74,15 +80,30 @@ function request<T>(msg: object, expect: string): Promise<T> {
     child.send(msg);
   });
 }
-await request(
-  {
-    kind: 'init',
-    mqttEndpoint: stack.mqttEndpoint,
-    caPem: readFileSync(stack.caFile, 'utf8'),
-    devices: devices.map((d) => ({ thing: d.thingName, certificatePem: d.certificatePem, privateKeyPem: d.privateKeyPem })),
-  },
-  'ready',
-);
+
+/** A fresh stack (durable Lambda queue or the in-memory baseline), its devices provisioned and the fleet connected. */
+async function useStack(durable: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pp-bench-ingest-'));
+  dirs.push(dir);
+  stack = await startPulsepetStack({ dataDir: dir, lambdaQueue: { durable } });
+  const devices: TestDevice[] = [];
+  for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-ingest-${i}`));
+  query = new TimestreamQueryClient(awsClientConfig(stack));
+  await request(
+    {
+      kind: 'init',
+      mqttEndpoint: stack.mqttEndpoint,
+      caPem: readFileSync(stack.caFile, 'utf8'),
+      devices: devices.map((d) => ({ thing: d.thingName, certificatePem: d.certificatePem, privateKeyPem: d.privateKeyPem })),
+    },
+    'ready',
+  );
+}
+
+async function closeStack(): Promise<void> {
+  query.destroy();
+  await stack.close();
+}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -244,13 +265,79 @@ function summarize(sent: Record<string, number[]>, seen: Map<string, number[]>) 
   };
 }
 
+/** Saturated and paced end-to-end phases on the current stack, each on its own hour of sample times. */
+async function endToEndPhases(hour: number) {
+  const base = Date.now() - hour * 3_600_000;
+  const saturated = await endToEnd(base, flags.rate, hour * 1_000_000);
+  // Latency is only meaningful below saturation: the same fleet again, paced at a fraction
+  // of the throughput just measured.
+  const pacedRate = Math.min(flags.rate, (flags['paced-fraction'] * saturated.samplesPerSec) / (flags.devices * flags.samples));
+  const paced = await endToEnd(base - 3_600_000, pacedRate, hour * 1_000_000 + 500_000);
+  return { saturated, paced };
+}
+
+/**
+ * Twice the sustainable load for `--overload-seconds`: the stack's peak RSS (sampled
+ * every 50 ms) and the Lambda queue's peak depth and bytes, then how the acknowledged
+ * samples ended (queryable after the backlog drained, or refused through the errorAction).
+ */
+async function overload(sustainableSamplesPerSec: number, hour: number) {
+  const rate = Math.min(95, (2 * sustainableSamplesPerSec) / (flags.devices * flags.samples));
+  const batches = Math.max(1, Math.round(rate * flags['overload-seconds']));
+  const base = Date.now() - hour * 3_600_000;
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  let depthPeak = 0;
+  let diskPeak = 0;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    const q = stack.lambda.queueStats();
+    depthPeak = Math.max(depthPeak, q.depth);
+    diskPeak = Math.max(diskPeak, q.diskBytes);
+  }, 50);
+  const throttled0 = stack.lambda.queueStats().throttled;
+  const started = Date.now();
+  await request<Sent>(
+    { kind: 'run', topicLeaf: 'telemetry', batchesPerDevice: batches, samplesPerBatch: flags.samples, ratePerDevice: rate, baseT: base, seqBase: hour * 1_000_000 },
+    'done',
+  );
+  const publishSeconds = (Date.now() - started) / 1000;
+  await Promise.race([stack.lambda.idle(), new Promise((r) => setTimeout(r, 180_000))]);
+  const drainedAfterSeconds = (Date.now() - started) / 1000;
+  clearInterval(sampler);
+  const q = await query.send(
+    new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE time >= from_milliseconds(${base}) AND time < from_milliseconds(${base + 3_600_000})` }),
+  );
+  const throttledBatches = stack.lambda.queueStats().throttled - throttled0;
+  return {
+    offeredSamplesPerSec: round(flags.devices * rate * flags.samples),
+    publishSeconds: round(publishSeconds),
+    acknowledgedSamples: flags.devices * batches * flags.samples,
+    queryableSamples: Number(q.Rows?.[0]?.Data?.[0]?.ScalarValue ?? 0),
+    refusedSamples: throttledBatches * flags.samples,
+    drainedAfterSeconds: round(drainedAfterSeconds),
+    rssMb: { before: round(rssBefore / 2 ** 20), peak: round(rssPeak / 2 ** 20) },
+    lambdaQueue: { peakDepth: depthPeak, peakDiskMb: round(diskPeak / 2 ** 20), memoryWindowMb: round(DEFAULT_QUEUE_LIMITS.memoryBytes / 2 ** 20) },
+  };
+}
+
+const phaseSeconds: Record<string, number> = {};
+async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  const out = await f();
+  phaseSeconds[name] = round((Date.now() - t0) / 1000);
+  return out;
+}
+await timed('startDurable', () => useStack(true));
 const now = Date.now();
-const broker = await brokerOnly(now - 3_600_000);
-const e2e = await endToEnd(now - 2 * 3_600_000, flags.rate, 0);
-// Latency is only meaningful below saturation: the same fleet again, paced at a fraction
-// of the throughput just measured.
-const pacedRate = Math.min(flags.rate, (flags['paced-fraction'] * e2e.samplesPerSec) / (flags.devices * flags.samples));
-const paced = await endToEnd(now - 3 * 3_600_000, pacedRate, 1_000_000);
+const broker = await timed('brokerOnly', () => brokerOnly(now - 3_600_000));
+const durable = await timed('durable', () => endToEndPhases(2));
+const over = await timed('overload', () => overload(durable.saturated.samplesPerSec, 5));
+await timed('closeDurable', closeStack);
+await timed('startMemory', () => useStack(false));
+const memory = await timed('memory', () => endToEndPhases(2));
+await timed('closeMemory', closeStack);
+const e2e = durable.saturated;
 process.stdout.write(
   `${JSON.stringify({
     bench: 'ingest-throughput',
@@ -260,17 +347,27 @@ process.stdout.write(
     offeredSamplesPerSec: flags.devices * flags.rate * flags.samples,
     publishedSamples: total,
     pollIntervalMs: flags.poll,
-    endToEnd: { ...e2e, what: 'publish → rule → ingest → WriteRecords → queryable via client-timestream-query; offered load above capacity, so latency includes queueing' },
-    endToEndPaced: { ...paced, what: `the same path at ${flags['paced-fraction']} of the saturated throughput: publish → queryable latency without queueing (its CPU per sample includes the bench's own count query, run every pollIntervalMs)` },
+    endToEnd: { ...e2e, what: 'publish → rule → durable Lambda queue → ingest → WriteRecords → queryable via client-timestream-query; offered load above capacity, so latency includes queueing' },
+    endToEndPaced: { ...durable.paced, what: `the same path at ${flags['paced-fraction']} of the saturated throughput: publish → queryable latency without queueing (its CPU per sample includes the bench's own count query, run every pollIntervalMs)` },
+    memoryQueue: {
+      endToEnd: memory.saturated,
+      endToEndPaced: memory.paced,
+      what: 'the baseline: the same fleet against a fresh stack whose Lambda queue keeps events in memory only (lost on a crash), as before issue 19',
+    },
+    durableQueueCost: {
+      throughputRatio: round(e2e.samplesPerSec / memory.saturated.samplesPerSec, 3),
+      pacedP99Ms: { durable: durable.paced.latencyMs.p99, memory: memory.paced.latencyMs.p99 },
+      what: 'durable / in-memory queue, same fleet, same run; goal: ratio ≥ 0.9 (the durable queue costs ≤ 10 %)',
+    },
+    overload: { ...over, what: 'twice the sustainable (saturated, durable) load; the stack process RSS must stay bounded: the queue takes the backlog on disk, in memory at most its window' },
     brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
     ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
     cpuRatio: round(broker.stackCpuMicrosPerSample / e2e.stackCpuMicrosPerSample, 3),
+    phaseSeconds,
     loadAverage: os.loadavg().map((x) => round(x)),
     cpus: os.cpus().length,
-    target: { endToEndSamplesPerSec: 100_000 },
+    target: { endToEndSamplesPerSec: 100_000, durableQueueThroughputRatioAtLeast: 0.9, overloadRssPeakMbAtMost: 1024 },
   })}\n`,
 );
 child.send({ kind: 'exit' });
-query.destroy();
-await stack.close();
-rmSync(dir, { recursive: true, force: true });
+for (const d of dirs) rmSync(d, { recursive: true, force: true });

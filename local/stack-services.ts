@@ -138,12 +138,14 @@ export function startLambda(
     functions?: readonly LocalFunctionSpec[];
     handlers?: ReadonlyMap<string, LambdaTarget>;
     retryDelaysMs?: readonly number[];
-    queueLimits?: Partial<AsyncQueueLimits>;
+    queueLimits?: Partial<AsyncQueueLimits> & { durable?: boolean };
   },
 ): LambdaService {
+  const { durable, ...limits } = opts.queueLimits ?? {};
   const lambda = new LambdaService({
     dataDir: ctx.dataDir,
-    ...(opts.queueLimits ? { queueLimits: opts.queueLimits } : {}),
+    queueLimits: limits,
+    ...(durable === false ? { queueDurable: false } : {}),
     ...(opts.functions ? { functions: opts.functions } : {}),
     ...(opts.handlers ? { handlers: opts.handlers } : {}),
     ...(opts.retryDelaysMs ? { retryDelaysMs: opts.retryDelaysMs } : {}),

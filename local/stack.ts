@@ -51,8 +51,11 @@ export interface LocalStackOptions {
   brokerLimits?: BrokerLimitsInput;
   /** waits before the Lambda service's async retries (tests shorten them) */
   lambdaRetryDelaysMs?: readonly number[];
-  /** bounds of the Lambda service's durable asynchronous event queue (bytes on disk, bytes in memory, concurrency) */
-  lambdaQueue?: Partial<AsyncQueueLimits>;
+  /**
+   * bounds of the Lambda service's durable asynchronous event queue (bytes on disk, bytes
+   * in memory, concurrency); `durable: false` keeps it in memory only (benchmark baseline)
+   */
+  lambdaQueue?: Partial<AsyncQueueLimits> & { durable?: boolean };
   /**
    * V8 tuning for the server process (common/gc-tuning.ts: no parallel scavenging
    * on hosts with two CPUs or fewer); process-wide. Default true.

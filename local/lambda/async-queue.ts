@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FsyncPolicy } from '../../common/fsync-policy';
 import type { Logger } from '../../common/logger';
-import { RecordLog, RecordLogFullError, type RecordRef, type ReplayedRecord } from '../../common/record-log';
+import { EphemeralRecordLog, RecordLog, RecordLogFullError, type RecordRef, type RecordStore, type ReplayedRecord } from '../../common/record-log';
 import { PulsepetError } from '../../protocol/errors';
 import type { AsyncInvokeConfig, LambdaContext, LambdaTarget } from './types';
 
@@ -89,6 +89,11 @@ export const DEFAULT_QUEUE_LIMITS: AsyncQueueLimits = { maxBytes: 512 * 1024 * 1
 
 export interface AsyncQueueOptions {
   dir: string;
+  /**
+   * false keeps events in memory only (nothing survives a crash): the baseline the
+   * ingest benchmark measures the durable queue against. Default true.
+   */
+  durable?: boolean;
   fsync?: FsyncPolicy;
   limits?: Partial<AsyncQueueLimits>;
   delaysMs?: readonly number[];
@@ -138,7 +143,7 @@ export interface AsyncQueueStats {
 }
 
 export class AsyncQueue {
-  private readonly log: RecordLog;
+  private readonly log: RecordStore;
   private readonly live = new Map<string, Entry>();
   private readonly lanes = new Map<string, FunctionLane>();
   private readonly limits: AsyncQueueLimits;
@@ -157,6 +162,10 @@ export class AsyncQueue {
   constructor(private readonly opts: AsyncQueueOptions) {
     this.limits = { ...DEFAULT_QUEUE_LIMITS, ...opts.limits };
     this.delaysMs = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    if (opts.durable === false) {
+      this.log = new EphemeralRecordLog(this.limits.maxBytes);
+      return;
+    }
     const opened = RecordLog.open(opts.dir, { fsync: opts.fsync ?? { kind: 'always' }, maxBytes: this.limits.maxBytes });
     this.log = opened.log;
     this.restore(opened.records);

@@ -34,6 +34,8 @@ export interface LambdaServiceOptions {
   queueLimits?: Partial<AsyncQueueLimits>;
   /** when a queued event counts as handed over (default: after fsync) */
   queueFsync?: FsyncPolicy;
+  /** false: events in memory only, lost on a crash (a benchmark baseline). Default true. */
+  queueDurable?: boolean;
   logger: Logger;
   now?: () => number;
 }
@@ -68,6 +70,7 @@ export class LambdaService {
     this.queue = new AsyncQueue({
       dir: join(opts.dataDir, 'lambda', 'queue'),
       ...(opts.queueFsync ? { fsync: opts.queueFsync } : {}),
+      ...(opts.queueDurable === false ? { durable: false } : {}),
       ...(opts.queueLimits ? { limits: opts.queueLimits } : {}),
       ...(opts.retryDelaysMs ? { delaysMs: opts.retryDelaysMs } : {}),
       ...(opts.now ? { now: opts.now } : {}),
