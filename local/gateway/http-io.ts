@@ -35,8 +35,13 @@ export interface HashedBody {
 /**
  * Like {@link readBody}, hashing each chunk as it arrives (SigV4's payload hash,
  * create-signed-request.html), so the body is never walked a second time.
+ * `onChunk` is told the size of each chunk kept (memory accounting).
  */
-export function readBodyHashed(req: IncomingMessage, maxBytes: number): Promise<HashedBody> {
+export function readBodyHashed(
+  req: IncomingMessage,
+  maxBytes: number,
+  onChunk?: (bytes: number) => void,
+): Promise<HashedBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const hash = createHash('sha256');
@@ -51,6 +56,7 @@ export function readBodyHashed(req: IncomingMessage, maxBytes: number): Promise<
       }
       hash.update(c);
       chunks.push(c);
+      onChunk?.(c.length);
     };
     const onEnd = (): void => {
       stop();

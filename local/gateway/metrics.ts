@@ -76,6 +76,17 @@ export class GatewayMetrics {
     ['reason'],
   );
 
+  /** body bytes held in memory right now (read, not yet released by the service) */
+  bufferedBodyBytes = 0;
+  /** the most body bytes ever held at once */
+  peakBufferedBodyBytes = 0;
+
+  /** `bytes` more of some body are held (negative: released). */
+  holdBody(bytes: number): void {
+    this.bufferedBodyBytes += bytes;
+    this.peakBufferedBodyBytes = Math.max(this.peakBufferedBodyBytes, this.bufferedBodyBytes);
+  }
+
   answered(service: string | undefined, status: number): void {
     this.requests.inc({ service: service ?? 'none', status: String(status) });
   }
@@ -85,7 +96,13 @@ export class GatewayMetrics {
   }
 
   render(): string {
-    return this.requests.render() + this.refusedBeforeBody.render();
+    const gauge = (name: string, help: string, v: number) => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${v}\n`;
+    return (
+      this.requests.render() +
+      this.refusedBeforeBody.render() +
+      gauge('pulsepet_gateway_body_bytes_buffered', 'Request body bytes held in memory now.', this.bufferedBodyBytes) +
+      gauge('pulsepet_gateway_body_bytes_buffered_peak', 'Most request body bytes held in memory at once.', this.peakBufferedBodyBytes)
+    );
   }
 }
 

@@ -63,18 +63,31 @@ export function createRequestPipeline(
     }
     ctx.service = admitted.pending.accepted.service;
     ctx.beforeBody?.();
-    const body = await readRequestBody(req, admitted.maxBodyBytes);
-    if (!('sha256' in body)) return body;
-    const auth = authenticate(req, target, body, admitted, opts.log, requestId);
-    if (!auth.ok) return auth.response;
-    return routeToService({ req, requestId, target, body: body.body, auth: auth.verified, service: admitted.service }, opts.log);
+    let held = 0;
+    const hold = (bytes: number): void => {
+      held += bytes;
+      opts.metrics?.holdBody(bytes);
+    };
+    try {
+      const body = await readRequestBody(req, admitted.maxBodyBytes, hold);
+      if (!('sha256' in body)) return body;
+      const auth = authenticate(req, target, body, admitted, opts.log, requestId);
+      if (!auth.ok) return auth.response;
+      return await routeToService({ req, requestId, target, body: body.body, auth: auth.verified, service: admitted.service }, opts.log);
+    } finally {
+      opts.metrics?.holdBody(-held);
+    }
   };
 }
 
 /** The body and its hash, or the 413 answer once it streams past the limit (chunked or understated length). */
-async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<HashedBody | GatewayResponse> {
+async function readRequestBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  onChunk: (bytes: number) => void,
+): Promise<HashedBody | GatewayResponse> {
   try {
-    return await readBodyHashed(req, maxBytes);
+    return await readBodyHashed(req, maxBytes, onChunk);
   } catch (e) {
     if (e instanceof PulsepetError && e.code === 'PP_ERR_LIMIT') return tooLarge(e.message);
     throw e;
