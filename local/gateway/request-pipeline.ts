@@ -63,21 +63,32 @@ export function createRequestPipeline(
     }
     ctx.service = admitted.pending.accepted.service;
     ctx.beforeBody?.();
-    let held = 0;
-    const hold = (bytes: number): void => {
-      held += bytes;
-      opts.metrics?.holdBody(bytes);
-    };
-    try {
-      const body = await readRequestBody(req, admitted.maxBodyBytes, hold);
-      if (!('sha256' in body)) return body;
-      const auth = authenticate(req, target, body, admitted, opts.log, requestId);
-      if (!auth.ok) return auth.response;
-      return await routeToService({ req, requestId, target, body: body.body, auth: auth.verified, service: admitted.service }, opts.log);
-    } finally {
-      opts.metrics?.holdBody(-held);
-    }
+    return serveAdmitted({ req, requestId, target, admitted }, opts);
   };
+}
+
+/**
+ * Reads an admitted request's body (counted in the gateway's buffered bytes until the
+ * service has answered), finishes SigV4 with its hash and hands it to its service.
+ */
+async function serveAdmitted(
+  r: { req: IncomingMessage; requestId: string; target: RequestTarget; admitted: Admitted },
+  opts: PipelineOptions,
+): Promise<GatewayResponse> {
+  let held = 0;
+  const hold = (bytes: number): void => {
+    held += bytes;
+    opts.metrics?.holdBody(bytes);
+  };
+  try {
+    const body = await readRequestBody(r.req, r.admitted.maxBodyBytes, hold);
+    if (!('sha256' in body)) return body;
+    const auth = authenticate(r.req, r.target, body, r.admitted, opts.log, r.requestId);
+    if (!auth.ok) return auth.response;
+    return await routeToService({ ...r, body: body.body, auth: auth.verified, service: r.admitted.service }, opts.log);
+  } finally {
+    opts.metrics?.holdBody(-held);
+  }
 }
 
 /** The body and its hash, or the 413 answer once it streams past the limit (chunked or understated length). */

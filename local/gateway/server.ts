@@ -44,9 +44,12 @@ export interface GatewayHandle {
 /**
  * Starts the local AWS-compatible HTTP gateway: every request must carry a valid
  * SigV4 signature made with `credentials`; it is then routed by the signing name in
- * the credential scope to the service that answers it. Errors use AWS's shape
- * (`x-amzn-errortype` header + JSON `message`) so the SDKs raise typed exceptions.
- * WebSocket upgrades are left to whoever listens for `upgrade` on `server`
+ * the credential scope to the service that answers it. Everything the request's head
+ * can tell (signature shape, key, scope, service, declared length) is checked before a
+ * byte of the body is read, and a request answered with its body unread is closed
+ * politely, not reset. Errors use AWS's shape (`x-amzn-errortype` header + JSON
+ * `message`) so the SDKs raise typed exceptions. `GET /metrics` is unsigned
+ * (Prometheus text). WebSocket upgrades are left to whoever listens for `upgrade` on `server`
  * (the broker attaches MQTT over WebSocket at `/mqtt`).
  *
  * @example
