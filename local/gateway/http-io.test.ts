@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isPulsepetError } from '../../protocol/errors';
 import type { GatewayResponse } from '../ports';
-import { gatewayUrl, readBody, sendResponse, splitTarget } from './http-io';
+import { gatewayUrl, readBody, readBodyHashed, sendResponse, splitTarget } from './http-io';
 
 function incoming(chunks: string[]): IncomingMessage {
   const msg = new IncomingMessage(new Socket());
@@ -71,5 +72,23 @@ describe('Function: gatewayUrl', () => {
     expect(gatewayUrl('::', 1)).toBe('http://127.0.0.1:1');
     expect(gatewayUrl('::1', 1)).toBe('http://[::1]:1');
     expect(gatewayUrl('pulsepet.local', 80)).toBe('http://pulsepet.local:80');
+  });
+});
+
+describe('Function: readBodyHashed', () => {
+  it('hashes the body chunk by chunk as it reads it and reports each chunk kept', async () => {
+    const seen: number[] = [];
+    const out = await readBodyHashed(incoming(['ab', 'cd']), 4, (n) => seen.push(n));
+    expect(out.body.toString()).toBe('abcd');
+    expect(out.sha256).toBe(createHash('sha256').update('abcd').digest('hex'));
+    expect(seen).toEqual([2, 2]);
+  });
+
+  it('stops reading past the limit, keeping the request open for a polite answer', async () => {
+    const req = incoming(['abc', 'de', 'f']);
+    const e = await readBodyHashed(req, 4).catch((err: unknown) => err);
+    expect(isPulsepetError(e, 'PP_ERR_LIMIT')).toBe(true);
+    expect(req.destroyed).toBe(false);
+    expect(req.isPaused()).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PulsepetError } from '../../protocol/errors';
 import type { GatewayResponse } from '../ports';
@@ -17,34 +18,74 @@ export function splitTarget(url: string | undefined): RequestTarget {
 }
 
 /**
- * Reads the whole request body. Past `maxBytes` it destroys the request and rejects
- * with a `PP_ERR_LIMIT` error, so a huge upload is never buffered.
+ * Reads the whole request body. Past `maxBytes` it stops reading (the request is
+ * paused, nothing more is kept) and rejects with a `PP_ERR_LIMIT` error, so a huge
+ * upload is never buffered; the caller answers and closes the connection politely.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > maxBytes) {
-        req.destroy();
-        reject(new PulsepetError('PP_ERR_LIMIT', `request body exceeds ${maxBytes} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return (await readBodyHashed(req, maxBytes)).body;
+}
+
+/** A body as read, with its SHA-256 (hex) computed chunk by chunk while it arrived. */
+export interface HashedBody {
+  body: Buffer;
+  sha256: string;
 }
 
 /**
- * Writes a service's answer: `x-amzn-requestid` and the CORS headers on every
- * response, JSON bodies serialised (with a JSON content type unless the service set
- * one), and an exact `content-length`. A response already started is left alone.
+ * Like {@link readBody}, hashing each chunk as it arrives (SigV4's payload hash,
+ * create-signed-request.html), so the body is never walked a second time.
+ * `onChunk` is told the size of each chunk kept (memory accounting).
  */
-export function sendResponse(res: ServerResponse, requestId: string, out: GatewayResponse): void {
-  if (res.headersSent) return;
+export function readBodyHashed(
+  req: IncomingMessage,
+  maxBytes: number,
+  onChunk?: (bytes: number) => void,
+): Promise<HashedBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const hash = createHash('sha256');
+    let size = 0;
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > maxBytes) {
+        stop();
+        req.pause();
+        reject(new PulsepetError('PP_ERR_LIMIT', `request body exceeds ${maxBytes} bytes`));
+        return;
+      }
+      hash.update(c);
+      chunks.push(c);
+      onChunk?.(c.length);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve({ body: Buffer.concat(chunks, size), sha256: hash.digest('hex') });
+    };
+    const onError = (e: Error): void => {
+      stop();
+      reject(e);
+    };
+    const stop = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** A response as written on the wire: status, headers (exact `content-length` included) and payload. */
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer | string;
+}
+
+/**
+ * A service's answer as it goes on the wire: `x-amzn-requestid` and the CORS headers
+ * on every response, JSON bodies serialised (with a JSON content type unless the
+ * service set one), and an exact `content-length`.
+ */
+export function wireResponse(requestId: string, out: GatewayResponse): WireResponse {
   const headers: Record<string, string> = { 'x-amzn-requestid': requestId, ...CORS_RESPONSE_HEADERS, ...(out.headers ?? {}) };
   let payload: Buffer | string = '';
   if (Buffer.isBuffer(out.body) || typeof out.body === 'string') payload = out.body;
@@ -53,8 +94,15 @@ export function sendResponse(res: ServerResponse, requestId: string, out: Gatewa
     if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
   }
   headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(out.status, headers);
-  res.end(payload);
+  return { status: out.status, headers, payload };
+}
+
+/** Writes a service's answer ({@link wireResponse}). A response already started is left alone. */
+export function sendResponse(res: ServerResponse, requestId: string, out: GatewayResponse): void {
+  if (res.headersSent) return;
+  const w = wireResponse(requestId, out);
+  res.writeHead(w.status, w.headers);
+  res.end(w.payload);
 }
 
 function hasHeader(h: Record<string, string>, name: string): boolean {

@@ -2,10 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
+import { type Admitted, admitBeforeBody, sigV4Status, tooLarge } from './admission';
 import { awsError } from './aws-error';
 import { isCorsPreflight, preflightResponse } from './cors';
-import { type RequestTarget, readBody, splitTarget } from './http-io';
-import { type SigV4Credentials, type SigV4Result, verifySigV4 } from './sigv4';
+import { type HashedBody, type RequestTarget, readBodyHashed, splitTarget } from './http-io';
+import { type GatewayMetrics, isMetricsScrape, metricsResponse } from './metrics';
+import { finishSigV4, type SigV4Credentials, type SigV4Result } from './sigv4';
 
 /** What the pipeline needs from the gateway: who may sign, and who answers which signing name. */
 export interface PipelineOptions {
@@ -14,67 +16,111 @@ export interface PipelineOptions {
   credentials: SigV4Credentials;
   /** the service answering a signing name, looked up per request (services can be added later) */
   serviceFor(signingName: string): GatewayService | undefined;
-  /** largest body read */
+  /** largest body read for any service (each signing name may have a lower limit, body-limits.ts) */
   maxBodyBytes: number;
   log: Logger;
+  /** the gateway's counters; refusals before the body are counted here */
+  metrics?: GatewayMetrics;
+  /** the `GET /metrics` text; without it `/metrics` is an ordinary (signed) path */
+  metricsText?: () => string;
+}
+
+/** Per-request hooks between the server and the pipeline. */
+export interface RequestContext {
+  /** called once the request may send its body, before the first byte is read (answers `Expect: 100-continue`) */
+  beforeBody?: () => void;
+  /** set by the pipeline: the signing name of the service chosen for the request */
+  service?: string;
 }
 
 type Verified = Extract<SigV4Result, { ok: true }>;
 
 /**
  * The gateway's request pipeline, one step a function:
- * CORS preflight → read the body → authenticate (SigV4) → route by signing name.
+ * CORS preflight → `/metrics` → admission (everything the head can tell: signature
+ * shape, key, scope, service, declared length) → read the body, hashing it as it
+ * streams → finish SigV4 with that hash → route by signing name.
  * A step answers by returning a response; the request goes on only with its value.
- * Checks that need no body (headers, declared length) belong before `readRequestBody`.
  */
 export function createRequestPipeline(
   opts: PipelineOptions,
-): (req: IncomingMessage, requestId: string) => Promise<GatewayResponse> {
-  return async (req, requestId) => {
+): (req: IncomingMessage, requestId: string, ctx?: RequestContext) => Promise<GatewayResponse> {
+  return async (req, requestId, ctx = {}) => {
     if (isCorsPreflight(req)) {
       req.resume();
       return preflightResponse(req);
     }
     const target = splitTarget(req.url);
-    const body = await readRequestBody(req, opts.maxBodyBytes);
-    if (!Buffer.isBuffer(body)) return body;
-    const auth = authenticate(req, target, body, opts, requestId);
-    if (!auth.ok) return auth.response;
-    return routeToService({ req, requestId, target, body, auth: auth.verified }, opts);
+    if (opts.metricsText && isMetricsScrape(req.method, target.rawPath)) return metricsResponse([opts.metricsText]);
+    const admitted = admitBeforeBody(req, target, opts);
+    if (!admitted.ok) {
+      opts.metrics?.refused(admitted.reason);
+      opts.log.info(
+        { requestId, method: req.method, path: target.rawPath, errorType: admitted.errorType, reason: admitted.reason },
+        'request refused before its body',
+      );
+      return admitted.response;
+    }
+    ctx.service = admitted.pending.accepted.service;
+    ctx.beforeBody?.();
+    return serveAdmitted({ req, requestId, target, admitted }, opts);
   };
 }
 
-/** The body, or the 413 answer when it is larger than the gateway reads. */
-async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | GatewayResponse> {
+/**
+ * Reads an admitted request's body (counted in the gateway's buffered bytes until the
+ * service has answered), finishes SigV4 with its hash and hands it to its service.
+ */
+async function serveAdmitted(
+  r: { req: IncomingMessage; requestId: string; target: RequestTarget; admitted: Admitted },
+  opts: PipelineOptions,
+): Promise<GatewayResponse> {
+  let held = 0;
+  const hold = (bytes: number): void => {
+    held += bytes;
+    opts.metrics?.holdBody(bytes);
+  };
   try {
-    return await readBody(req, maxBytes);
+    const body = await readRequestBody(r.req, r.admitted.maxBodyBytes, hold);
+    if (!('sha256' in body)) return body;
+    const auth = authenticate(r.req, r.target, body, r.admitted, opts.log, r.requestId);
+    if (!auth.ok) return auth.response;
+    return await routeToService({ ...r, body: body.body, auth: auth.verified, service: r.admitted.service }, opts.log);
+  } finally {
+    opts.metrics?.holdBody(-held);
+  }
+}
+
+/** The body and its hash, or the 413 answer once it streams past the limit (chunked or understated length). */
+async function readRequestBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  onChunk: (bytes: number) => void,
+): Promise<HashedBody | GatewayResponse> {
+  try {
+    return await readBodyHashed(req, maxBytes, onChunk);
   } catch (e) {
-    if (e instanceof PulsepetError && e.code === 'PP_ERR_LIMIT') {
-      return awsError(413, 'RequestEntityTooLargeException', e.message);
-    }
+    if (e instanceof PulsepetError && e.code === 'PP_ERR_LIMIT') return tooLarge(e.message);
     throw e;
   }
 }
 
 /**
- * Verifies the SigV4 signature against the gateway's credentials and region; a
- * failure is answered with the exception AWS uses (400 for an incomplete
- * signature, 403 otherwise).
+ * Finishes the SigV4 check with the body's hash; a failure is answered with the
+ * exception AWS uses (400 for an incomplete signature, 403 otherwise).
  */
 function authenticate(
   req: IncomingMessage,
   target: RequestTarget,
-  body: Buffer,
-  opts: PipelineOptions,
+  body: HashedBody,
+  admitted: Admitted,
+  log: Logger,
   requestId: string,
 ): { ok: true; verified: Verified } | { ok: false; response: GatewayResponse } {
-  const method = req.method ?? 'GET';
-  const lookup = (id: string) => (id === opts.credentials.accessKeyId ? opts.credentials : undefined);
-  const auth = verifySigV4({ method, ...target, headers: req.headers, body }, lookup, { region: opts.region });
+  const auth = finishSigV4(admitted.pending, body.sha256);
   if (auth.ok) return { ok: true, verified: auth };
-  opts.log.info({ requestId, method, path: target.rawPath, errorType: auth.errorType }, 'request rejected: signature');
-  const status = auth.errorType === 'IncompleteSignatureException' ? 400 : 403;
-  return { ok: false, response: awsError(status, auth.errorType, auth.message) };
+  log.info({ requestId, method: req.method, path: target.rawPath, errorType: auth.errorType }, 'request rejected: signature');
+  return { ok: false, response: awsError(sigV4Status(auth.errorType), auth.errorType, auth.message) };
 }
 
 interface AuthenticatedRequest {
@@ -83,14 +129,11 @@ interface AuthenticatedRequest {
   target: RequestTarget;
   body: Buffer;
   auth: Verified;
+  service: GatewayService;
 }
 
-/** Hands the request to the service its credential scope names (404 when none serves it). */
-async function routeToService(r: AuthenticatedRequest, opts: PipelineOptions): Promise<GatewayResponse> {
-  const service = opts.serviceFor(r.auth.service);
-  if (!service) {
-    return awsError(404, 'UnknownServiceException', `No local service answers signing name '${r.auth.service}'`);
-  }
+/** Hands the request to the service its credential scope names (chosen at admission). */
+async function routeToService(r: AuthenticatedRequest, log: Logger): Promise<GatewayResponse> {
   const method = r.req.method ?? 'GET';
   const greq: GatewayRequest = {
     method,
@@ -104,8 +147,8 @@ async function routeToService(r: AuthenticatedRequest, opts: PipelineOptions): P
     requestId: r.requestId,
   };
   const started = Date.now();
-  const out = await service.handle(greq);
-  opts.log.debug({
+  const out = await r.service.handle(greq);
+  log.debug({
     requestId: r.requestId,
     service: r.auth.service,
     method,

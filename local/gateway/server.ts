@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../common/logger';
-import type { GatewayService } from '../ports';
+import type { GatewayResponse, GatewayService } from '../ports';
 import { awsError } from './aws-error';
-import { gatewayUrl, sendResponse } from './http-io';
-import { createRequestPipeline } from './request-pipeline';
+import { MAX_BODY_BYTES } from './body-limits';
+import { gatewayUrl, sendResponse, wireResponse } from './http-io';
+import { GatewayMetrics, type MetricsSource } from './metrics';
+import { answerAndLinger } from './polite-close';
+import { createRequestPipeline, type RequestContext } from './request-pipeline';
 import type { SigV4Credentials } from './sigv4';
 
-/** Largest request body the gateway reads (IoT and data-plane payloads are far smaller). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+export { MAX_BODY_BYTES } from './body-limits';
 
 export interface GatewayOptions {
   host?: string;
@@ -28,15 +30,26 @@ export interface GatewayHandle {
   /** `http://host:port`, what AWS_ENDPOINT_URL should be set to. */
   url: string;
   addService(service: GatewayService): void;
+  /**
+   * Adds a source to the unsigned `GET /metrics` (Prometheus text format 0.0.4): it
+   * returns exposition lines with their `# HELP`/`# TYPE`, read at each scrape.
+   *
+   * @example
+   * gw.addMetrics(() => '# HELP q_depth Events queued.\n# TYPE q_depth gauge\nq_depth 3\n');
+   */
+  addMetrics(source: MetricsSource): void;
   close(): Promise<void>;
 }
 
 /**
  * Starts the local AWS-compatible HTTP gateway: every request must carry a valid
  * SigV4 signature made with `credentials`; it is then routed by the signing name in
- * the credential scope to the service that answers it. Errors use AWS's shape
- * (`x-amzn-errortype` header + JSON `message`) so the SDKs raise typed exceptions.
- * WebSocket upgrades are left to whoever listens for `upgrade` on `server`
+ * the credential scope to the service that answers it. Everything the request's head
+ * can tell (signature shape, key, scope, service, declared length) is checked before a
+ * byte of the body is read, and a request answered with its body unread is closed
+ * politely, not reset. Errors use AWS's shape (`x-amzn-errortype` header + JSON
+ * `message`) so the SDKs raise typed exceptions. `GET /metrics` is unsigned
+ * (Prometheus text). WebSocket upgrades are left to whoever listens for `upgrade` on `server`
  * (the broker attaches MQTT over WebSocket at `/mqtt`).
  *
  * @example
@@ -50,22 +63,22 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     for (const name of s.signingNames) services.set(name, s);
   };
   for (const s of opts.services) addService(s);
+  const metrics = new GatewayMetrics();
+  const metricSources: MetricsSource[] = [() => metrics.render()];
   const pipeline = createRequestPipeline({
     region: opts.region,
     credentials: opts.credentials,
     serviceFor: (name) => services.get(name),
     maxBodyBytes: MAX_BODY_BYTES,
     log,
+    metrics,
+    metricsText: () => metricSources.map((source) => source()).join(''),
   });
-  const server = createServer((req, res) => {
-    const requestId = randomUUID();
-    pipeline(req, requestId)
-      .then((out) => sendResponse(res, requestId, out))
-      .catch((e: unknown) => {
-        log.error({ err: e, requestId }, 'gateway request failed');
-        sendResponse(res, requestId, awsError(500, 'InternalFailureException', 'An unexpected error has occurred.'));
-      });
-  });
+  const handle = requestHandler(pipeline, metrics, log);
+  const server = createServer((req, res) => handle(req, res, {}));
+  // Expect: 100-continue — the body is asked for only once the head has been admitted
+  // (RFC 9110 §10.1.1); a refusal is the final answer and the body is never sent.
+  server.on('checkContinue', (req, res) => handle(req, res, { beforeBody: () => res.writeContinue() }));
   const sockets = trackSockets(server);
   await listen(server, opts.port, opts.host ?? '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
@@ -77,7 +90,40 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       server.closeAllConnections();
       for (const sock of sockets) sock.destroy();
     });
-  return { server, port, url, addService, close };
+  const addMetrics = (source: MetricsSource): void => {
+    metricSources.push(source);
+  };
+  return { server, port, url, addService, addMetrics, close };
+}
+
+type Pipeline = ReturnType<typeof createRequestPipeline>;
+type Handler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => void;
+
+/** Runs the pipeline for one request (a throw becomes AWS's 500), counts the answer and writes it. */
+function requestHandler(pipeline: Pipeline, metrics: GatewayMetrics, log: Logger): Handler {
+  return (req, res, ctx) => {
+    const requestId = randomUUID();
+    pipeline(req, requestId, ctx)
+      .catch((e: unknown): GatewayResponse => {
+        log.error({ err: e, requestId }, 'gateway request failed');
+        return awsError(500, 'InternalFailureException', 'An unexpected error has occurred.');
+      })
+      .then((out) => {
+        metrics.answered(ctx.service, out.status);
+        respond(req, res, requestId, out);
+      })
+      .catch((e: unknown) => log.error({ err: e, requestId }, 'gateway response failed'));
+  };
+}
+
+/**
+ * Writes the answer; when the body was not all read (refused before it, or past its
+ * limit) the connection is closed politely instead of reset (polite-close.ts).
+ */
+function respond(req: IncomingMessage, res: ServerResponse, requestId: string, out: GatewayResponse): void {
+  if (res.headersSent) return;
+  if (req.complete) sendResponse(res, requestId, out);
+  else answerAndLinger(req, res, wireResponse(requestId, out));
 }
 
 /**

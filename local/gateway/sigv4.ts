@@ -1,5 +1,16 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  ALGORITHM,
+  headerValue,
+  invalid,
+  type ParsedAuth,
+  parseAmzDate,
+  parseAuth,
+  type SigV4Rejection,
+} from './sigv4-signature-parts';
+
+export { ALGORITHM } from './sigv4-signature-parts';
 
 /**
  * Server-side AWS Signature Version 4 verification, per
@@ -8,11 +19,9 @@ import type { IncomingHttpHeaders } from 'node:http';
  * header form and the presigned query-string form are accepted.
  */
 
-export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** AWS rejects requests whose X-Amz-Date is more than 15 minutes off the server clock. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
-const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 export interface SigV4Input {
   method: string;
@@ -33,23 +42,12 @@ export type SigV4Failure =
   | 'MissingAuthenticationTokenException'
   | 'IncompleteSignatureException'
   | 'UnrecognizedClientException'
-  | 'InvalidSignatureException';
+  | 'InvalidSignatureException'
+  | 'XAmzContentSHA256Mismatch';
 
 export type SigV4Result =
   | { ok: true; accessKeyId: string; region: string; service: string; signedAt: Date }
   | { ok: false; errorType: SigV4Failure; message: string };
-
-interface ParsedAuth {
-  accessKeyId: string;
-  date: string;
-  region: string;
-  service: string;
-  signedHeaders: string[];
-  signature: string;
-  amzDate: string;
-  expiresSeconds?: number;
-  presigned: boolean;
-}
 
 /** Like encodeURIComponent, plus the RFC 3986 reserved `!'()*` (SigV4 "UriEncode"). */
 export function uriEncode(s: string): string {
@@ -102,91 +100,6 @@ export function canonicalQuery(pairs: Array<[string, string]>): string {
     .join('&');
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.join(',') : v;
-}
-
-function parseCredential(cred: string): { accessKeyId: string; date: string; region: string; service: string } | null {
-  const parts = cred.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request') return null;
-  const [accessKeyId, date, region, service] = parts as [string, string, string, string];
-  if (!accessKeyId || !/^\d{8}$/.test(date) || !region || !service) return null;
-  return { accessKeyId, date, region, service };
-}
-
-type SigV4Rejection = Extract<SigV4Result, { ok: false }>;
-
-function incomplete(what: string): SigV4Rejection {
-  return {
-    ok: false,
-    errorType: 'IncompleteSignatureException',
-    message: `Authorization is incomplete or malformed: ${what}`,
-  };
-}
-
-function invalid(message: string): SigV4Rejection {
-  return { ok: false, errorType: 'InvalidSignatureException', message };
-}
-
-/** The signature parts, from the `Authorization` header or else the presigned query. */
-function parseAuth(input: SigV4Input, pairs: Array<[string, string]>): ParsedAuth | SigV4Rejection {
-  const auth = headerValue(input.headers, 'authorization');
-  const q = new Map(pairs);
-  if (auth === undefined && !q.has('X-Amz-Signature')) {
-    return { ok: false, errorType: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
-  }
-  return auth !== undefined ? parseAuthorizationHeader(auth, input.headers) : parsePresignedQuery(q);
-}
-
-/** `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` plus `X-Amz-Date`. */
-function parseAuthorizationHeader(auth: string, headers: IncomingHttpHeaders): ParsedAuth | SigV4Rejection {
-  const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(auth.trim());
-  if (!m?.[1]) return incomplete('only AWS4-HMAC-SHA256 is supported');
-  const fields = new Map<string, string>();
-  for (const kv of m[1].split(',')) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) fields.set(kv.slice(0, eq).trim(), kv.slice(eq + 1).trim());
-  }
-  const cred = parseCredential(fields.get('Credential') ?? '');
-  const sh = fields.get('SignedHeaders');
-  const sig = fields.get('Signature');
-  const amzDate = headerValue(headers, 'x-amz-date') ?? headerValue(headers, 'date');
-  if (!cred) return incomplete('Credential');
-  if (!sh || !sig) return incomplete('SignedHeaders/Signature');
-  if (!amzDate) return incomplete('X-Amz-Date header');
-  return { ...cred, signedHeaders: sh.split(';'), signature: sig, amzDate, presigned: false };
-}
-
-/** The presigned form: `X-Amz-Algorithm`, `-Credential`, `-SignedHeaders`, `-Date`, `-Expires` (≤ 7 days). */
-function parsePresignedQuery(q: Map<string, string>): ParsedAuth | SigV4Rejection {
-  if (q.get('X-Amz-Algorithm') !== ALGORITHM) return incomplete('X-Amz-Algorithm');
-  const cred = parseCredential(q.get('X-Amz-Credential') ?? '');
-  const sh = q.get('X-Amz-SignedHeaders');
-  const amzDate = q.get('X-Amz-Date');
-  const expires = Number(q.get('X-Amz-Expires') ?? '');
-  if (!cred || !sh || !amzDate) return incomplete('presigned query parameters');
-  if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) return incomplete('X-Amz-Expires');
-  return {
-    ...cred,
-    signedHeaders: sh.split(';'),
-    signature: q.get('X-Amz-Signature') ?? '',
-    amzDate,
-    expiresSeconds: expires,
-    presigned: true,
-  };
-}
-
-function parseAmzDate(s: string): Date | null {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
-  if (!m) {
-    const d = new Date(s);
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
-  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
-}
-
 function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
@@ -211,18 +124,38 @@ export function signingKey(secret: string, date: string, region: string, service
   return key;
 }
 
+/** A request as far as it is known before its body: everything SigV4 signs but the payload. */
+export type SigV4Head = Omit<SigV4Input, 'body'>;
+
+type SigV4Accepted = Extract<SigV4Result, { ok: true }>;
+
 /**
- * Verifies a request's SigV4 signature against `lookup(accessKeyId)`. `region`,
- * when given, must match the credential scope (AWS: "Credential should be scoped
- * to a valid region").
+ * A request whose signature parts, access key, scope, clock and signed headers were
+ * checked from its head alone; only the payload hash (and with it the signature) is
+ * left. Made by {@link beginSigV4}, completed by {@link finishSigV4}.
  */
-export function verifySigV4(
-  input: SigV4Input,
+export interface SigV4Pending {
+  readonly accepted: SigV4Accepted;
+  /** `x-amz-content-sha256` as sent (a hex hash or `UNSIGNED-PAYLOAD`), when present */
+  readonly declaredPayloadHash: string | undefined;
+  readonly creds: SigV4Credentials;
+  readonly parsed: ParsedAuth;
+  /** the canonical request up to (not including) the hashed-payload line */
+  readonly canonicalHead: string;
+}
+
+/**
+ * The checks that need no body, in the order {@link verifySigV4} makes them: the
+ * signature parts are there (400/403), the key is known, the scope's region and date
+ * and the clock agree, and every signed header is present.
+ */
+export function beginSigV4(
+  head: SigV4Head,
   lookup: (accessKeyId: string) => SigV4Credentials | undefined,
   opts: { region?: string; now?: number } = {},
-): SigV4Result {
-  const pairs = parseRawQuery(input.rawQuery);
-  const parsed = parseAuth(input, pairs);
+): { ok: true; pending: SigV4Pending } | SigV4Rejection {
+  const pairs = parseRawQuery(head.rawQuery);
+  const parsed = parseAuth(head.headers, pairs);
   if ('ok' in parsed) return parsed;
   const creds = lookup(parsed.accessKeyId);
   if (!creds) {
@@ -234,15 +167,65 @@ export function verifySigV4(
   }
   const signedAt = checkScopeAndClock(parsed, opts.region, opts.now ?? Date.now());
   if (!(signedAt instanceof Date)) return signedAt;
-  const canonical = canonicalRequest(input, parsed, pairs);
-  if (typeof canonical !== 'string') return canonical;
-  if (!signatureMatches(creds, parsed, canonical)) {
+  const canonicalHead = canonicalRequestHead(head, parsed, pairs);
+  if (typeof canonicalHead !== 'string') return canonicalHead;
+  const accepted: SigV4Accepted = {
+    ok: true,
+    accessKeyId: parsed.accessKeyId,
+    region: parsed.region,
+    service: parsed.service,
+    signedAt,
+  };
+  const declaredPayloadHash = headerValue(head.headers, 'x-amz-content-sha256');
+  return { ok: true, pending: { accepted, declaredPayloadHash, creds, parsed, canonicalHead } };
+}
+
+/**
+ * Completes a pending verification with the SHA-256 (hex) of the body as read: a
+ * declared `x-amz-content-sha256` must be that hash or `UNSIGNED-PAYLOAD`, then the
+ * signature must match. A mismatched declared hash is answered as S3 does for S3
+ * (`XAmzContentSHA256Mismatch`, https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
+ * and as a signature mismatch elsewhere: for other services the hash is only the last
+ * line of the canonical request (IAM guide, create-signed-request.html, "HashedPayload").
+ */
+export function finishSigV4(pending: SigV4Pending, bodySha256Hex: string): SigV4Result {
+  const declared = pending.declaredPayloadHash;
+  if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== bodySha256Hex) {
+    const message = 'The provided x-amz-content-sha256 header does not match what was computed.';
+    if (pending.parsed.service === 's3') return { ok: false, errorType: 'XAmzContentSHA256Mismatch', message };
+    return invalid(message);
+  }
+  return checkSignature(pending, declared ?? bodySha256Hex);
+}
+
+/**
+ * The signature compared over the canonical request ending in `payloadHash`. With a
+ * declared `x-amz-content-sha256` this can run before the body is read: the client
+ * signed that value, so a wrong signature is refused without reading a byte.
+ */
+export function checkSignature(pending: SigV4Pending, payloadHash: string): SigV4Result {
+  if (!signatureMatches(pending.creds, pending.parsed, `${pending.canonicalHead}\n${payloadHash}`)) {
     return invalid(
       'The request signature we calculated does not match the signature you provided. ' +
         'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { ok: true, accessKeyId: parsed.accessKeyId, region: parsed.region, service: parsed.service, signedAt };
+  return pending.accepted;
+}
+
+/**
+ * Verifies a request's SigV4 signature against `lookup(accessKeyId)`. `region`,
+ * when given, must match the credential scope (AWS: "Credential should be scoped
+ * to a valid region"). The same checks as {@link beginSigV4} then {@link finishSigV4}.
+ */
+export function verifySigV4(
+  input: SigV4Input,
+  lookup: (accessKeyId: string) => SigV4Credentials | undefined,
+  opts: { region?: string; now?: number } = {},
+): SigV4Result {
+  const begun = beginSigV4(input, lookup, opts);
+  if (!begun.ok) return begun;
+  return finishSigV4(begun.pending, createHash('sha256').update(input.body).digest('hex'));
 }
 
 /**
@@ -272,30 +255,23 @@ function checkScopeAndClock(parsed: ParsedAuth, region: string | undefined, now:
 }
 
 /**
- * The canonical request (method, path, query, signed headers, payload hash). `host`
- * must be signed; a declared `x-amz-content-sha256` must be the body's hash or
- * `UNSIGNED-PAYLOAD`.
+ * The canonical request without its last line (the payload hash): method, path,
+ * query, signed headers. `host` must be signed and every signed header present.
  */
-function canonicalRequest(input: SigV4Input, parsed: ParsedAuth, pairs: Array<[string, string]>): string | SigV4Rejection {
+function canonicalRequestHead(head: SigV4Head, parsed: ParsedAuth, pairs: Array<[string, string]>): string | SigV4Rejection {
   if (!parsed.signedHeaders.includes('host')) return invalid("'Host' must be a signed header");
   const canonicalHeaders: string[] = [];
   for (const name of parsed.signedHeaders) {
-    const v = headerValue(input.headers, name);
+    const v = headerValue(head.headers, name);
     if (v === undefined) return invalid(`signed header '${name}' is missing`);
     canonicalHeaders.push(`${name}:${v.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim()}`);
   }
-  const bodyHash = createHash('sha256').update(input.body).digest('hex');
-  const declared = headerValue(input.headers, 'x-amz-content-sha256');
-  if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== bodyHash) {
-    return invalid('The provided x-amz-content-sha256 header does not match what was computed.');
-  }
   return [
-    input.method.toUpperCase(),
-    canonicalPath(input.rawPath),
+    head.method.toUpperCase(),
+    canonicalPath(head.rawPath),
     canonicalQuery(pairs),
     `${canonicalHeaders.join('\n')}\n`,
     parsed.signedHeaders.join(';'),
-    declared ?? bodyHash,
   ].join('\n');
 }
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient } from '@aws-sdk/client-iot';
@@ -149,4 +150,68 @@ export function iotErrorThrownBy(f: () => unknown): string | undefined {
     return iotErrorTypeOf(e);
   }
   return undefined;
+}
+
+/** What a streamed request got back, and whether the connection failed after the answer. */
+export interface StreamedAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** whether the server asked for the body (`100 Continue`) when `Expect: 100-continue` was sent */
+  continued: boolean;
+  /** bytes of the body written before the connection closed */
+  sent: number;
+  /** a socket error (ECONNRESET, EPIPE) seen after the answer, if any */
+  error?: string;
+}
+
+/**
+ * Sends a request with a large body through `node:http`, as a real client does: the
+ * body streams in `chunkBytes` pieces of one shared buffer (the client itself holds
+ * no more than one chunk), with `Content-Length` unless `chunked`. Resolves once the
+ * connection has closed, with the answer; rejects when the connection failed before
+ * any answer arrived (a reset instead of a status).
+ */
+export function streamRequest(
+  url: string,
+  r: { method?: string; path: string; headers?: Record<string, string>; bodyBytes: number; chunked?: boolean; chunkBytes?: number },
+): Promise<StreamedAnswer> {
+  const chunk = Buffer.alloc(r.chunkBytes ?? 64 * 1024, 0x78);
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  if (!r.chunked) headers['content-length'] = String(r.bodyBytes);
+  return new Promise((resolve, reject) => {
+    let answer: Omit<StreamedAnswer, 'sent' | 'error' | 'continued'> | undefined;
+    let error: string | undefined;
+    let sent = 0;
+    let continued = false;
+    const req = httpRequest(`${url}${r.path}`, { method: r.method ?? 'POST', headers, agent: false });
+    const pump = (): void => {
+      while (sent < r.bodyBytes && !req.destroyed) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, r.bodyBytes - sent));
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      if (!req.destroyed) req.end();
+    };
+    req.on('continue', () => {
+      continued = true;
+      pump();
+    });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => {
+        answer = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString() };
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? e.message;
+    });
+    req.on('close', () => {
+      if (answer) resolve({ ...answer, continued, sent, ...(error !== undefined ? { error } : {}) });
+      else reject(new Error(`connection closed without an answer (${error ?? 'no error'}) after ${sent} bytes`));
+    });
+    if (headers.expect === undefined) pump();
+  });
 }
