@@ -160,6 +160,7 @@ export function startLambda(
     logger: ctx.logger,
   });
   ctx.unwinder.push(() => lambda.close(0));
+  gateway.addMetrics(() => lambda.metrics());
   return lambda;
 }
 

@@ -63,6 +63,11 @@ describe('Rules under Lambda throttling (a full asynchronous queue)', () => {
     expect(stats.throttled).toBeGreaterThan(0);
     expect(stats.diskBytes).toBeLessThanOrEqual(MAX_QUEUE_BYTES);
     expect(stats.memoryBytes).toBeLessThanOrEqual(MEMORY_BYTES);
+    // the same figures on the stack's Prometheus endpoint
+    const metrics = await (await fetch(`${stack.httpEndpoint}/metrics`)).text();
+    expect(metrics).toContain(`pulsepet_lambda_async_queue_throttled_total ${stats.throttled}`);
+    expect(metrics).toMatch(/pulsepet_lambda_async_queue_depth\{function="pulsepet-ingest"\} \d+/);
+    expect(metrics).toMatch(/pulsepet_lambda_async_queue_oldest_age_seconds \d+\.\d{3}/);
 
     release();
     await stack.rules.idle();
