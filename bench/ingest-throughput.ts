@@ -302,7 +302,9 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
     'done',
   );
   const publishSeconds = (Date.now() - started) / 1000;
-  await Promise.race([stack.lambda.idle(), new Promise((r) => setTimeout(r, 180_000))]);
+  let giveUp: NodeJS.Timeout | undefined;
+  await Promise.race([stack.lambda.idle(), new Promise((r) => (giveUp = setTimeout(r, 180_000)))]);
+  clearTimeout(giveUp);
   const drainedAfterSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
   const q = await query.send(
