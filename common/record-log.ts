@@ -1,8 +1,10 @@
 import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { decode, encode, SEGMENT_RE } from './record-log-format';
+
+export { readRecordLog } from './record-log-format';
 
 /**
  * A durable, disk-bounded log of records for queues whose entries are large (events,
@@ -67,58 +69,6 @@ interface Segment {
 interface Waiter {
   resolve: () => void;
   reject: (e: unknown) => void;
-}
-
-const FRAME = 8;
-const SEGMENT_RE = /^seg-(\d{16})\.log$/;
-
-function encode(type: string, header: Record<string, unknown>, blobs: readonly Buffer[]): Buffer {
-  const h = Buffer.from(JSON.stringify(header));
-  const fixed = 1 + 4 + 1 + 4 * blobs.length;
-  let len = fixed + h.length;
-  for (const b of blobs) len += b.length;
-  const out = Buffer.allocUnsafe(FRAME + len);
-  out.writeUInt32LE(len, 0);
-  let o = FRAME;
-  out[o++] = type.charCodeAt(0);
-  out.writeUInt32LE(h.length, o);
-  o += 4;
-  out[o++] = blobs.length;
-  for (const b of blobs) {
-    out.writeUInt32LE(b.length, o);
-    o += 4;
-  }
-  h.copy(out, o);
-  o += h.length;
-  for (const b of blobs) {
-    b.copy(out, o);
-    o += b.length;
-  }
-  out.writeUInt32LE(crc32(out.subarray(FRAME)), 4);
-  return out;
-}
-
-/** Parses one framed record at `offset`; undefined when it is incomplete or fails its CRC. */
-function decode(buf: Buffer, offset: number): { type: string; header: Record<string, unknown>; blobs: Buffer[]; length: number } | undefined {
-  if (offset + FRAME > buf.length) return undefined;
-  const len = buf.readUInt32LE(offset);
-  const end = offset + FRAME + len;
-  if (len < 6 || end > buf.length) return undefined;
-  const body = buf.subarray(offset + FRAME, end);
-  if (crc32(body) !== buf.readUInt32LE(offset + 4)) return undefined;
-  const type = String.fromCharCode(body[0] ?? 0);
-  const hLen = body.readUInt32LE(1);
-  const n = body[5] ?? 0;
-  let o = 6 + 4 * n;
-  const header = JSON.parse(body.subarray(o, o + hLen).toString('utf8')) as Record<string, unknown>;
-  o += hLen;
-  const blobs: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const bl = body.readUInt32LE(6 + 4 * i);
-    blobs.push(body.subarray(o, o + bl));
-    o += bl;
-  }
-  return { type, header, blobs, length: FRAME + len };
 }
 
 export class RecordLog {
@@ -344,38 +294,6 @@ export class RecordLog {
   }
 }
 
-/**
- * Reads a record log without opening it for writing (safe while its owner runs: a
- * record being appended at that moment reads as torn and is left out; nothing on disk
- * changes). Returns every record with its blobs, in append order.
- */
-export function readRecordLog(dir: string): Array<ReplayedRecord & { blobs: Buffer[] }> {
-  const out: Array<ReplayedRecord & { blobs: Buffer[] }> = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((f) => SEGMENT_RE.test(f)).sort();
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    const seq = Number(SEGMENT_RE.exec(name)?.[1]);
-    let buf: Buffer;
-    try {
-      buf = readFileSync(join(dir, name));
-    } catch {
-      continue; // deleted since it was listed: all its entries were done
-    }
-    let offset = 0;
-    while (offset < buf.length) {
-      const r = decode(buf, offset);
-      if (r === undefined) break;
-      out.push({ type: r.type, header: r.header, blobs: r.blobs, ref: { segment: seq, offset, length: r.length } });
-      offset += r.length;
-    }
-  }
-  return out;
-}
-
 /** The size of a record log's directory on disk, for metrics and tests. */
 export function recordLogBytes(dir: string): number {
   let n = 0;
@@ -383,52 +301,3 @@ export function recordLogBytes(dir: string): number {
   return n;
 }
 
-/** What a queue needs of a record log; {@link RecordLog} on disk, {@link EphemeralRecordLog} in memory. */
-export type RecordStore = Pick<RecordLog, 'bytes' | 'append' | 'durable' | 'readBlobs' | 'retire' | 'close'>;
-
-/**
- * A record log that keeps entry records in memory only: nothing survives the process.
- * For baselines (what durability costs) and throwaway stacks; updates and tombstones
- * are not kept, since nothing is ever replayed.
- */
-export class EphemeralRecordLog implements RecordStore {
-  private readonly entries = new Map<number, Buffer[]>();
-  private next = 0;
-  private used = 0;
-
-  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
-
-  get bytes(): number {
-    return this.used;
-  }
-
-  append(type: string, _header: Record<string, unknown>, blobs: readonly Buffer[] = [], bounded = false): RecordRef {
-    const length = blobs.reduce((n, b) => n + b.length, 0);
-    if (bounded && this.used + length > this.maxBytes) throw new RecordLogFullError(this.used, this.maxBytes);
-    const ref = { segment: 0, offset: this.next++, length };
-    if (type === 'E') {
-      this.entries.set(ref.offset, [...blobs]);
-      this.used += length;
-    }
-    return ref;
-  }
-
-  durable(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  readBlobs(ref: RecordRef): Buffer[] {
-    const blobs = this.entries.get(ref.offset);
-    if (blobs === undefined) throw new PulsepetError('PP_ERR_STORE', `record ${ref.offset} is gone`);
-    return blobs;
-  }
-
-  retire(ref: RecordRef): void {
-    if (this.entries.delete(ref.offset)) this.used -= ref.length;
-  }
-
-  close(): void {
-    this.entries.clear();
-    this.used = 0;
-  }
-}

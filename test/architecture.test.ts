@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkEdge, checkImportGraph, importsOf, renderRulesTable } from './support/import-graph';
+import { lineCount, longFunctions, MAX_FILE_LINES, MAX_FUNCTION_LINES } from './support/code-size';
+import { checkEdge, checkImportGraph, importsOf, isTestFile, renderRulesTable } from './support/import-graph';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -30,6 +31,27 @@ describe('The import graph follows docs/architecture.md', () => {
   it('documents exactly the rules it enforces', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
     expect(doc).toContain(renderRulesTable());
+  });
+});
+
+describe('Code size (CONVENTIONS.md: split a function past ~80 lines, a file past ~400)', () => {
+  const sources = [...sourceTree()].filter(([f]) => f.endsWith('.ts') && !isTestFile(f));
+
+  it(`has no source file over ${MAX_FILE_LINES} lines`, () => {
+    const long = sources.filter(([, src]) => lineCount(src) > MAX_FILE_LINES).map(([f, src]) => `${f}: ${lineCount(src)} lines`);
+    expect(long).toEqual([]);
+  });
+
+  it(`has no function over ${MAX_FUNCTION_LINES} lines`, () => {
+    const long = sources.flatMap(([f, src]) => longFunctions(f, src).map((l) => `${f}:${l.line} ${l.name}: ${l.lines} lines`));
+    expect(long).toEqual([]);
+  });
+
+  it('measures what it claims: a long function and a long file are reported', () => {
+    const body = Array.from({ length: MAX_FUNCTION_LINES }, (_, i) => `  const x${i} = ${i};`).join('\n');
+    expect(longFunctions('a.ts', `export function big() {\n${body}\n}\n`)).toEqual([{ name: 'big', line: 1, lines: MAX_FUNCTION_LINES + 2 }]);
+    expect(longFunctions('a.ts', 'export const ok = () => 1;\n')).toEqual([]);
+    expect(lineCount('a\nb\n')).toBe(2);
   });
 });
 

@@ -46,6 +46,26 @@ export interface ShadowHarness {
   close(): Promise<void>;
 }
 
+/** A device written straight into the registry (no HTTP round trips): for fleets of thousands. */
+async function provisionInRegistry(stack: LocalStack, thingName: string): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const ca = stack.material.ca;
+  const issued = await createKeysAndCertificate(ca, { commonName: thingName });
+  const info = inspectCertificate(issued.certificatePem);
+  const arn = stack.registry.certificateArn(issued.certificateId);
+  await stack.registry.addCertificate({
+    certificateId: issued.certificateId,
+    certificatePem: issued.certificatePem,
+    status: 'ACTIVE',
+    caCertificateId: ca.certificateId,
+    validity: { notBefore: info.notBefore, notAfter: info.notAfter },
+    ...(info.subjectCommonName ? { subjectCommonName: info.subjectCommonName } : {}),
+  });
+  await stack.registry.createThing({ thingName });
+  await stack.registry.attachThingPrincipal(thingName, arn);
+  await stack.registry.attachPolicy(DEVICE_POLICY_NAME, arn);
+  return { certificatePem: issued.certificatePem, privateKeyPem: issued.keyPair.PrivateKey };
+}
+
 /** Starts the local stack in a temp data dir (removed on close). */
 export async function startShadowHarness(
   opts: { limits?: Partial<ShadowServiceLimits>; logger?: Logger; fsync?: FsyncPolicy } = {},
@@ -97,24 +117,7 @@ export async function startShadowHarness(
       return { ...stack.credentials };
     },
     provision,
-    async provisionDirect(thingName) {
-      const ca = stack.material.ca;
-      const issued = await createKeysAndCertificate(ca, { commonName: thingName });
-      const info = inspectCertificate(issued.certificatePem);
-      const arn = stack.registry.certificateArn(issued.certificateId);
-      await stack.registry.addCertificate({
-        certificateId: issued.certificateId,
-        certificatePem: issued.certificatePem,
-        status: 'ACTIVE',
-        caCertificateId: ca.certificateId,
-        validity: { notBefore: info.notBefore, notAfter: info.notAfter },
-        ...(info.subjectCommonName ? { subjectCommonName: info.subjectCommonName } : {}),
-      });
-      await stack.registry.createThing({ thingName });
-      await stack.registry.attachThingPrincipal(thingName, arn);
-      await stack.registry.attachPolicy(DEVICE_POLICY_NAME, arn);
-      return { certificatePem: issued.certificatePem, privateKeyPem: issued.keyPair.PrivateKey };
-    },
+    provisionDirect: (thingName) => provisionInRegistry(stack, thingName),
     async connect(thingName) {
       const client = await connectMqtt(stack, await provision(thingName));
       clients.push(client);
