@@ -93,6 +93,28 @@ describe('Method: onPublish with beforeAck', () => {
     await out.client.endAsync();
   });
 
+  it("routes a connection's publishes in the order they arrived, even when a later one needs no before-ack observer", async () => {
+    const g = gate();
+    const offAck = fx.broker.onPublish('dt/pulsepet/pet-order/slow', g.handler, { beforeAck: true });
+    const routed: string[] = [];
+    const offSeen = fx.broker.onPublish('dt/pulsepet/pet-order/#', (m) => void routed.push(m.topic));
+    const dev = await fx.device('pet-order');
+    const out = await connectDevice(fx, dev, 'pet-order');
+    if (!out.ok) throw new Error(out.error);
+    const first = out.client.publishAsync('dt/pulsepet/pet-order/slow', '1', { qos: 1 });
+    const second = out.client.publishAsync('dt/pulsepet/pet-order/fast', '2', { qos: 1 });
+    await until(() => g.seen.length === 1, 5000, 'slow observer called');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(routed).toEqual([]);
+    g.release();
+    await Promise.all([first, second]);
+    await until(() => routed.length === 2, 5000, 'both routed');
+    expect(routed).toEqual(['dt/pulsepet/pet-order/slow', 'dt/pulsepet/pet-order/fast']);
+    offAck();
+    offSeen();
+    await out.client.endAsync();
+  });
+
   it('does not hold the PUBACK for ordinary observers', async () => {
     const g = gate();
     const off = fx.broker.onPublish('dt/pulsepet/pet-plain/telemetry', g.handler);

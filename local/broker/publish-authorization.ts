@@ -65,8 +65,17 @@ export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authoriz
       // IoT Core acknowledges a QoS 1 publish once it has accepted the message, rules
       // included: what they hand over (a Lambda event) is durable before the PUBACK.
       const pending = deps.beforeAck(packet, client);
-      if (pending === undefined) return callback(null);
-      void pending.then(() => callback(null));
+      // A connection's publishes are acknowledged and routed in the order they arrived
+      // (every topic is an Ordered Topic, MQTT 3.1.1 section 4.6, [MQTT-4.6.0-6]): one
+      // whose observers finish first still waits for those before it.
+      const prev = s.ackTail;
+      if (pending === undefined && prev === undefined) return callback(null);
+      const ready = prev !== undefined && pending !== undefined ? Promise.all([prev, pending]) : (prev ?? pending);
+      const tail: Promise<void> = (ready as Promise<unknown>).then(() => {
+        if (s.ackTail === tail) s.ackTail = undefined;
+        callback(null);
+      });
+      s.ackTail = tail;
     },
 
     authorizeForward(client, packet) {

@@ -23,6 +23,8 @@ export interface Session extends AuthzSubject {
   origin?: PublishOrigin;
   lastThrottleLogAt?: number;
   throttledSinceLog?: number;
+  /** the last publish still waiting for its before-ack observers: later ones are acknowledged after it */
+  ackTail?: Promise<void>;
 }
 
 export function principalIdentifier(s: Session): string {

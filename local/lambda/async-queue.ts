@@ -4,7 +4,6 @@ import type { Logger } from '../../common/logger';
 import { EphemeralRecordLog, type RecordStore } from '../../common/ephemeral-record-log';
 import { RecordLog, RecordLogFullError, type RecordRef, type ReplayedRecord } from '../../common/record-log';
 import {
-  type AsyncFailure,
   type AsyncInvocation,
   type AsyncInvokeRequest,
   type AsyncQueueLimits,
