@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { CorruptStateError } from './startup-errors';
 
 /**
  * A durable, disk-bounded log of records for queues whose entries are large (events,
@@ -173,7 +174,7 @@ export class RecordLog {
     while (offset < buf.length) {
       const r = decode(buf, offset);
       if (r === undefined) {
-        if (!newest) throw new PulsepetError('PP_ERR_STORE', `corrupt record log segment ${seg.path} at byte ${offset}`);
+        if (!newest) throw new CorruptStateError(seg.path, `corrupt record log segment ${seg.path} at byte ${offset}`);
         // Only the newest segment's last record can be torn (its append never resolved).
         truncateSync(seg.path, offset);
         break;
