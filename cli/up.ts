@@ -35,6 +35,9 @@ const UpFlags = z.object({
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
+}).refine((f) => f['mqtt-port'] === 0 || f['mqtt-port'] !== f['http-port'], {
+  message: 'must differ from --mqtt-port (0 picks a free port)',
+  path: ['http-port'],
 });
 
 const FLAGS = {
