@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,5 +148,18 @@ describe('pulsepet up: start-up failures', () => {
     const second = await startUp(dir);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(second.child.pid);
     expect(await second.stop('SIGTERM')).toBe(0);
+  }, 60_000);
+
+  it('still prints the stack of an unexpected error (a bug report), once, with exit 1', async () => {
+    const dir = copyOfFixture();
+    // Not a failure pulsepet knows how to explain: the CA certificate is a directory.
+    rmSync(join(dir, 'ca', 'root-ca.pem'));
+    mkdirSync(join(dir, 'ca', 'root-ca.pem'));
+    const r = await up(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('pulsepet up: unexpected error — please report it with this output:');
+    expect(r.stderr).toMatch(/EISDIR[\s\S]*^\s+at /m);
+    expect(r.stderr.split('unexpected error').length).toBe(2);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   }, 60_000);
 });

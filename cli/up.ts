@@ -74,6 +74,10 @@ the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
   --lambda-queue-memory-bytes SIZE
                     queued events kept in memory (default 64M); the rest are read back from disk
   --json            print the ready line as one JSON object on stdout
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flags, 3 a port cannot be listened on,
+4 the data dir is locked by a running up, not writable or of a newer pulsepet,
+5 a corrupt file in the data dir (each with one line naming the flag or file).
 `;
 
 /** `pulsepet up`: starts the stack, prints one ready line, runs until SIGINT/SIGTERM. */

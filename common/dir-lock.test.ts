@@ -1,10 +1,40 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireDirLock, LOCK_FILE } from './dir-lock';
 import { DirUnusableError } from './startup-errors';
+
+const CONTENDER = join(import.meta.dirname, '..', 'test', 'support', 'common', 'lock-contender.ts');
+
+/** Starts `n` processes that race for the lock on `dir`; resolves with what each says (`held`/`refused`) and a way to end them. */
+async function race(dir: string, n: number): Promise<{ outcomes: string[]; end: () => Promise<void> }> {
+  const startAt = String(Date.now() + 2_000);
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['--import', 'tsx', CONTENDER, dir, startAt], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const outcomes = await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<string>((resolve) => {
+          let out = '';
+          c.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out.trim());
+          });
+          c.once('exit', () => resolve(out.trim() || 'exited'));
+        }),
+    ),
+  );
+  const end = async () => {
+    await Promise.all(
+      children.map((c) => {
+        c.stdin.end();
+        return c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined;
+      }),
+    );
+  };
+  return { outcomes, end };
+}
 
 const tmp = (): string => join(mkdtempSync(join(tmpdir(), 'pp-lock-')), 'state');
 
@@ -113,4 +143,19 @@ describe('Function: acquireDirLock', () => {
     expect(e.problem).toBe('not-writable');
     expect(e.info.errno).toBe('ENOTDIR');
   });
+
+  it('lets exactly one of several processes racing for a free dir, or for a stale lock, hold it', async () => {
+    for (const stale of [false, true]) {
+      const dir = tmp();
+      if (stale) writeLock(dir, { pid: deadPid(), host: hostname(), command: 'pulsepet up', since: 'then' });
+      const { outcomes, end } = await race(dir, 4);
+      try {
+        expect(outcomes.filter((o) => o === 'held'), outcomes.join()).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'refused')).toHaveLength(3);
+      } finally {
+        await end();
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  }, 60_000);
 });

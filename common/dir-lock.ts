@@ -43,15 +43,19 @@ const UNREADABLE_GRACE_MS = 2_000;
  * try { ... } finally { lock.release(); }
  */
 export function acquireDirLock(dir: string, command: string): DirLock {
-  const path = join(dir, LOCK_FILE);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return acquire(dir, command);
   } catch (e) {
     throw dirFailure(e, dir) ?? e;
   }
+}
+
+function acquire(dir: string, command: string): DirLock {
+  const path = join(dir, LOCK_FILE);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   // A few rounds: each either creates the lock, refuses, or removes one stale lock.
   for (let round = 0; round < 5; round++) {
-    if (tryCreate(dir, path, command)) {
+    if (tryCreate(path, command)) {
       heldHere.add(path);
       return { dir, path, release: () => release(path) };
     }
@@ -64,23 +68,24 @@ export function acquireDirLock(dir: string, command: string): DirLock {
   throw new DirUnusableError(dir, 'locked', `cannot take the lock ${path}: other processes keep replacing it`);
 }
 
-function tryCreate(dir: string, path: string, command: string): boolean {
+/** Creates the lock file with O_EXCL and writes this process into it; false if it exists. */
+function tryCreate(path: string, command: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw dirFailure(e, dir) ?? e;
+    throw e;
   }
   const owner: LockOwner = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
   try {
     writeSync(fd, `${JSON.stringify(owner)}\n`);
   } catch (e) {
-    closeSync(fd);
     unlinkSync(path);
-    throw dirFailure(e, dir) ?? e;
+    throw e;
+  } finally {
+    closeSync(fd);
   }
-  closeSync(fd);
   return true;
 }
 
@@ -153,8 +158,13 @@ function removeStale(path: string, judged: string): void {
 
 function release(path: string): void {
   if (!heldHere.delete(path)) return;
-  const seen = readLock(path);
-  if (seen.state === 'owned' && seen.owner.pid === process.pid) unlinkSync(path);
+  try {
+    const seen = readLock(path);
+    if (seen.state === 'owned' && seen.owner.pid === process.pid) unlinkSync(path);
+  } catch {
+    // The dir is gone or no longer ours to change: the lock is released either way,
+    // and a lock file left behind names a pid that will not run for long.
+  }
 }
 
 function lockedError(dir: string, holder: Partial<LockOwner>): DirUnusableError {

@@ -79,8 +79,9 @@ const CredentialsSchema = z.object({ accessKeyId: z.string().min(1), secretAcces
 
 /** The credentials file; one that does not parse is named as corrupt (a start must not replace the keys clients use). */
 function readCredentials(path: string): LocalCredentials {
+  const text = readFileSync(path, 'utf8');
   try {
-    return CredentialsSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+    return CredentialsSchema.parse(JSON.parse(text));
   } catch (e) {
     throw new CorruptStateError(path, `corrupt credentials file ${path}`, e);
   }
