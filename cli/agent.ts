@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { acquireDirLock } from '../common/dir-lock';
 import { createLogger, type Logger } from '../common/logger';
+import { dirFailure, listenFailure } from '../common/startup-errors';
 import {
   Agent,
   type AgentConfig,
@@ -21,7 +23,10 @@ import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/
 /**
  * `pulsepet agent` — the gateway device agent. Runs until SIGTERM/SIGINT, then
  * stops the inputs, disconnects and closes the outbox (everything accepted stays on
- * disk for the next run). Exit codes: 0 after a clean stop, 2 for bad configuration.
+ * disk for the next run). One agent at a time owns an outbox dir (a lock file in it).
+ * Exit codes (common/exit-codes.ts): 0 after a clean stop, 2 for bad configuration,
+ * 3 when a port is taken, 4 when the outbox dir is locked or not writable, 5 when
+ * the outbox is corrupt.
  */
 export async function agent(argv: string[]): Promise<number> {
   // The agent does not know the simulators; the scenarios it accepts come from here.
@@ -31,30 +36,76 @@ export async function agent(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger('agent', { level: cfg.logLevel });
-  const { agent: a, outbox, sources } = wireAgent(cfg, logger);
+  // Nothing in the outbox dir is read before the lock is held.
+  const lock = acquireDirLock(cfg.outbox, 'pulsepet agent');
+  let wired: ReturnType<typeof wireAgent>;
+  try {
+    wired = wireAgent(cfg, logger);
+  } catch (e) {
+    lock.release();
+    throw dirFailure(e, cfg.outbox) ?? e;
+  }
+  const { agent: a, outbox, sources } = wired;
   a.on('error', () => undefined);
   // Signal handlers before anything is exposed: a supervisor may stop the agent as soon as it answers.
   const signalled = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const status = cfg.statusPort === undefined ? undefined : await startStatusServer({ port: cfg.statusPort, source: a, logger });
+  let status: Awaited<ReturnType<typeof startStatusServer>> | undefined;
+  try {
+    status = await startListeners(cfg, a, sources, logger);
+  } catch (e) {
+    // A port in use: undo what started, keep the outbox as it was.
+    await shutDown(a, sources, logger);
+    lock.release();
+    throw e;
+  }
   logger.info(
     { thing: cfg.thing, endpoint: cfg.endpoint, mqtt: cfg.mqtt, inputs: cfg.input, outbox: cfg.outbox, depth: outbox.depth, dutyCycleMs: cfg.dutyCycle },
     'agent starting',
   );
-  for (const s of sources) await s.start(a);
   a.start();
   const signal = await signalled;
   logger.info({ signal }, 'agent stopping');
   await shutDown(a, sources, logger);
   await status?.close();
+  lock.release();
   logger.info({ depth: outbox.depth }, 'agent stopped');
   logger.flush();
   // The MQTT5 client (and CRT native handles) can keep the loop alive after close
   // (aws-crt-nodejs #600): exit explicitly once the logs are out.
   setTimeout(() => process.exit(0), 100).unref();
   return 0;
+}
+
+/** The status server and the inputs; a port that cannot be listened on becomes a PortUnavailableError naming its flag. */
+async function startListeners(
+  cfg: AgentConfig,
+  a: Agent,
+  sources: readonly SampleSource[],
+  logger: Logger,
+): Promise<Awaited<ReturnType<typeof startStatusServer>> | undefined> {
+  const host = '127.0.0.1';
+  let status: Awaited<ReturnType<typeof startStatusServer>> | undefined;
+  if (cfg.statusPort !== undefined) {
+    const port = cfg.statusPort;
+    status = await startStatusServer({ port, source: a, logger, host }).catch((e: unknown) => {
+      throw listenFailure(e, { option: 'statusPort', service: 'status server', host, port }) ?? e;
+    });
+  }
+  try {
+    for (const [i, s] of sources.entries()) {
+      await s.start(a).catch((e: unknown) => {
+        const port = Number(cfg.input[i]?.slice(5));
+        throw listenFailure(e, { option: 'httpInput', service: 'HTTP input', host, port }) ?? e;
+      });
+    }
+  } catch (e) {
+    await status?.close();
+    throw e;
+  }
+  return status;
 }
 
 /** Builds the transport, the outbox, the inputs and the agent over them (nothing started yet). */

@@ -1,11 +1,34 @@
+import { inspect } from 'node:util';
 import { UsageError } from '../common/cli-config';
+import { EXIT_CODES, exitCodeOf } from '../common/exit-codes';
+import { type StartupFlags, startupFailureLine } from './startup-failure';
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  up: { summary: 'start the local IoT Core (broker, shadows, rules, gateway)', load: async () => (await import('./up')).up },
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+  /** what its start-up failures point at (cli/startup-failure.ts) */
+  startup?: StartupFlags;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  up: {
+    summary: 'start the local IoT Core (broker, shadows, rules, gateway)',
+    load: async () => (await import('./up')).up,
+    startup: {
+      dirLabel: 'data dir',
+      dirFlag: '--data-dir',
+      ports: { mqttPort: '--mqtt-port N', httpPort: '--http-port N' },
+      hostFlag: '--host',
+    },
+  },
   fleet: { summary: 'provision and manage things and certificates', load: async () => (await import('./fleet')).fleet },
-  agent: { summary: 'run the gateway device agent', load: async () => (await import('./agent')).agent },
+  agent: {
+    summary: 'run the gateway device agent',
+    load: async () => (await import('./agent')).agent,
+    startup: { dirLabel: 'outbox', dirFlag: '--outbox', ports: { statusPort: '--status-port N', httpInput: '--input http:N' } },
+  },
   'dead-letters': {
     summary: 'inspect rule actions that failed all retries (list | show ID)',
     load: async () => (await import('./dead-letters')).deadLetters,
@@ -20,25 +43,33 @@ export function usage(): string {
   return lines.join('\n');
 }
 
-/** The CLI entry point; returns the exit code (2 for usage errors). */
+/**
+ * The CLI entry point; returns the exit code (common/exit-codes.ts): 2 for usage
+ * errors, 3–5 with one line for a start-up failure the user can fix, 1 with the
+ * stack for anything unexpected.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_CODES.usage : EXIT_CODES.ok;
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
     process.stderr.write(`pulsepet: unknown command '${name}'\n${usage()}\n`);
-    return 2;
+    return EXIT_CODES.usage;
   }
   try {
     return await (await cmd.load())(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`pulsepet ${name}: invalid arguments\n${e.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-      return 2;
-    }
-    throw e;
+    process.stderr.write(`pulsepet ${name}: ${failureText(e, cmd)}\n`);
+    return exitCodeOf(e) ?? EXIT_CODES.unexpected;
   }
+}
+
+function failureText(e: unknown, cmd: CommandEntry): string {
+  if (e instanceof UsageError) return `invalid arguments\n${e.problems.map((p) => `  - ${p}`).join('\n')}`;
+  const line = startupFailureLine(e, cmd.startup);
+  // Anything else is a bug: its stack (and causes) is what a report needs.
+  return line ?? `unexpected error — please report it with this output:\n${inspect(e, { depth: 6 })}`;
 }

@@ -35,6 +35,9 @@ const UpFlags = z.object({
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
+}).refine((f) => f['mqtt-port'] === 0 || f['mqtt-port'] !== f['http-port'], {
+  message: 'must differ from --mqtt-port (0 picks a free port)',
+  path: ['http-port'],
 });
 
 const FLAGS = {
@@ -71,6 +74,10 @@ the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
   --lambda-queue-memory-bytes SIZE
                     queued events kept in memory (default 64M); the rest are read back from disk
   --json            print the ready line as one JSON object on stdout
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flags, 3 a port cannot be listened on,
+4 the data dir is locked by a running up, not writable or of a newer pulsepet,
+5 a corrupt file in the data dir (each with one line naming the flag or file).
 `;
 
 /** `pulsepet up`: starts the stack, prints one ready line, runs until SIGINT/SIGTERM. */

@@ -15,7 +15,7 @@ import {
 import { dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
-import { applyJournalRecord, replayJournalText } from './journal-read';
+import { applyJournalRecord, readSnapshotFile, replayJournalText } from './journal-read';
 import { removeStaleSnapshotTemps, syncDirOf, writeSnapshotInSlices, writeSnapshotSync } from './journal-snapshot';
 
 interface Waiter {
@@ -357,8 +357,7 @@ export class DurableMap<V> {
 
   private load(): void {
     if (existsSync(this.snapshotPath)) {
-      const snap = JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, V>;
-      for (const [k, v] of Object.entries(snap)) this.map.set(k, v);
+      for (const [k, v] of Object.entries(readSnapshotFile<V>(this.snapshotPath))) this.map.set(k, v);
     }
     // the journal a background compaction rotated away, then the current one
     if (existsSync(this.oldJournalPath)) this.replay(this.oldJournalPath);

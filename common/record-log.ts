@@ -2,6 +2,7 @@ import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFile
 import { join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { CorruptStateError } from './startup-errors';
 import { decode, encode, SEGMENT_RE } from './record-log-format';
 
 export { readRecordLog } from './record-log-format';
@@ -123,7 +124,7 @@ export class RecordLog {
     while (offset < buf.length) {
       const r = decode(buf, offset);
       if (r === undefined) {
-        if (!newest) throw new PulsepetError('PP_ERR_STORE', `corrupt record log segment ${seg.path} at byte ${offset}`);
+        if (!newest) throw new CorruptStateError(seg.path, `corrupt record log segment ${seg.path} at byte ${offset}`);
         // Only the newest segment's last record can be torn (its append never resolved).
         truncateSync(seg.path, offset);
         break;

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, truncateSync
 import { join } from 'node:path';
 import type { FsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
-import { PulsepetError } from '../protocol/errors';
+import { CorruptStateError } from '../common/startup-errors';
 
 export type { FsyncPolicy } from '../common/fsync-policy';
 
@@ -65,11 +65,11 @@ export class SegmentLog {
             this.log.warn({ path, keptBytes: good }, 'outbox: cut a torn last entry left by a crash');
             break;
           }
-          throw new PulsepetError('PP_ERR_STORE', `corrupt outbox segment ${path} at line ${r + 1}`);
+          throw new CorruptStateError(path, `corrupt outbox segment ${path} at line ${r + 1}`);
         }
         good += Buffer.byteLength(row, 'utf8') + 1;
         if (index < head) continue;
-        if (index !== next) throw new PulsepetError('PP_ERR_STORE', `outbox gap in ${path}: expected entry ${next}, found ${index}`);
+        if (index !== next) throw new CorruptStateError(path, `outbox gap in ${path}: expected entry ${next}, found ${index}`);
         onEntry(body);
         next++;
       }

@@ -1,6 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { CorruptStateError } from '../common/startup-errors';
 import { type CaMaterial, certificateIdFromPem, createCa, createServerCertificate, writePrivateKeyFile } from '../certs/index';
 
 export interface LocalCredentials {
@@ -30,8 +32,8 @@ export async function prepareDataDir(dataDir: string, hosts: string[]): Promise<
   const caKey = join(caDir, 'root-ca.private.key');
   let ca: CaMaterial;
   if (existsSync(caFile) && existsSync(caKey)) {
-    const certificatePem = readFileSync(caFile, 'utf8');
-    ca = { certificatePem, privateKeyPem: readFileSync(caKey, 'utf8'), certificateId: certificateIdFromPem(certificatePem) };
+    const certificatePem = readCertificate(caFile);
+    ca = { certificatePem, privateKeyPem: readPrivateKey(caKey), certificateId: certificateIdFromPem(certificatePem) };
   } else {
     ca = await createCa({ commonName: 'pulsepet local IoT Core CA' });
     writePrivateKeyFile(caKey, ca.privateKeyPem);
@@ -49,7 +51,7 @@ export async function prepareDataDir(dataDir: string, hosts: string[]): Promise<
     existsSync(hostsFile) &&
     readFileSync(hostsFile, 'utf8') === wanted
   ) {
-    server = { certificatePem: readFileSync(serverFile, 'utf8'), privateKeyPem: readFileSync(serverKey, 'utf8') };
+    server = { certificatePem: readCertificate(serverFile), privateKeyPem: readPrivateKey(serverKey) };
   } else {
     server = await createServerCertificate(ca, { hosts: wanted.split(',') });
     writePrivateKeyFile(serverKey, server.privateKeyPem);
@@ -60,7 +62,7 @@ export async function prepareDataDir(dataDir: string, hosts: string[]): Promise<
   const credFile = join(dataDir, 'credentials.json');
   let credentials: LocalCredentials;
   if (existsSync(credFile)) {
-    credentials = JSON.parse(readFileSync(credFile, 'utf8')) as LocalCredentials;
+    credentials = readCredentials(credFile);
   } else {
     credentials = {
       // Same shapes as IAM access keys: 20-char AKIA… id, 40-char secret.
@@ -71,6 +73,40 @@ export async function prepareDataDir(dataDir: string, hosts: string[]): Promise<
     chmodSync(credFile, 0o600);
   }
   return { ca, caFile, server, credentials };
+}
+
+const CredentialsSchema = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) });
+
+/** The credentials file; one that does not parse is named as corrupt (a start must not replace the keys clients use). */
+function readCredentials(path: string): LocalCredentials {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return CredentialsSchema.parse(JSON.parse(text));
+  } catch (e) {
+    throw new CorruptStateError(path, `corrupt credentials file ${path}`, e);
+  }
+}
+
+/** A PEM certificate of the data dir, checked to parse. */
+function readCertificate(path: string): string {
+  const pem = readFileSync(path, 'utf8');
+  try {
+    certificateIdFromPem(pem);
+  } catch (e) {
+    throw new CorruptStateError(path, `corrupt certificate ${path}`, e);
+  }
+  return pem;
+}
+
+/** A PEM private key of the data dir, checked to parse. */
+function readPrivateKey(path: string): string {
+  const pem = readFileSync(path, 'utf8');
+  try {
+    createPrivateKey(pem);
+  } catch (e) {
+    throw new CorruptStateError(path, `corrupt private key ${path}`, e);
+  }
+  return pem;
 }
 
 /** Writes `{dataDir}/env`: `source` it to point the AWS SDKs and the CLI at this stack. */

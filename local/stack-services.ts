@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FsyncPolicy } from '../common/fsync-policy';
 import { formatFsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
+import { listenFailure } from '../common/startup-errors';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
@@ -20,6 +21,7 @@ import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunc
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
+import { storeOpenFailure } from './store-open-failure';
 import { createTimestreamService, type TimestreamServiceHandle } from './timestream/timestream-service';
 
 /** Undo steps of a start in progress, run in reverse if a later step fails. */
@@ -68,15 +70,22 @@ export async function startIotControlPlane(ctx: WiringContext, registry: Registr
   return iot;
 }
 
+/** The Timestream-compatible store; a store file DuckDB cannot open is named as corrupt (or newer). */
 export async function startTimestream(ctx: WiringContext): Promise<TimestreamServiceHandle> {
-  const timestream = await createTimestreamService({ dataDir: ctx.dataDir, logger: ctx.logger });
+  const timestream = await createTimestreamService({ dataDir: ctx.dataDir, logger: ctx.logger }).catch((e: unknown) => {
+    throw storeOpenFailure(e, ctx.dataDir) ?? e;
+  });
   ctx.unwinder.push(() => timestream.close());
   return timestream;
 }
 
 /** The SigV4 gateway on one HTTP port, serving `iot` and `timestream` (more services join later). */
 export async function startHttpGateway(ctx: WiringContext, port: number, services: Parameters<typeof startGateway>[0]['services']): Promise<GatewayHandle> {
-  const gateway = await startGateway({ host: ctx.host, port, region: ctx.region, credentials: ctx.material.credentials, services, logger: ctx.logger });
+  const gateway = await startGateway({ host: ctx.host, port, region: ctx.region, credentials: ctx.material.credentials, services, logger: ctx.logger }).catch(
+    (e: unknown) => {
+      throw listenFailure(e, { option: 'httpPort', service: 'HTTP gateway', host: ctx.host, port }) ?? e;
+    },
+  );
   ctx.unwinder.push(() => gateway.close());
   return gateway;
 }
@@ -100,6 +109,8 @@ export async function startMqttBroker(
     persistence,
     wsCredentials: m.credentials,
     ...(opts.limits ? { limits: opts.limits } : {}),
+  }).catch((e: unknown) => {
+    throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;
   });
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');

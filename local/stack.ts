@@ -1,11 +1,16 @@
+import { acquireDirLock } from '../common/dir-lock';
 import type { FsyncPolicy } from '../common/fsync-policy';
 import { tuneGcForHost } from '../common/gc-tuning';
 import { type Logger, silentLogger } from '../common/logger';
+import { dirFailure } from '../common/startup-errors';
+import { PULSEPET_VERSION } from '../common/version';
 import { DEFAULT_REGION } from './aws-identity';
 import type { BrokerHandle } from './broker/broker';
 import type { BrokerLimitsInput } from './broker/limits';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
+import { readDataDirFormat, writeDataDirFormat } from './data-dir-format';
 import type { GatewayHandle } from './gateway/server';
+import { assertPortsFree } from './listen-preflight';
 import type { AsyncQueueLimits, LambdaService, LambdaTarget, LocalFunctionSpec } from './lambda/index';
 import type { BrokerBus, GatewayService } from './ports';
 import type { Registry } from './registry/registry';
@@ -95,6 +100,10 @@ export interface LocalStack {
  * functions it is given, the rules runtime with the rules it is given, and the SigV4
  * gateway for `iot`, `iotdata` and `timestream`. Closing flushes every store.
  *
+ * One process at a time owns a data dir (common/dir-lock.ts); nothing in it is read
+ * or written before that lock is held. A start that fails for a reason the user can
+ * fix throws one of common/startup-errors.ts' errors (port, data dir, corrupt file).
+ *
  * @example
  * const stack = await startLocalStack({ dataDir: mkdtempSync(...) });
  * const iot = new IoTClient({ endpoint: stack.httpEndpoint, region: stack.region, credentials: stack.credentials });
@@ -106,18 +115,38 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (!gc.parallelScavenge) logger.info({ cpus: gc.cpus }, 'V8 parallel scavenging turned off on this small host');
   }
   const host = opts.host ?? '127.0.0.1';
-  const hosts = [...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
-  const material = await prepareDataDir(opts.dataDir, hosts);
-  const ctx: WiringContext = { dataDir: opts.dataDir, region: opts.region ?? DEFAULT_REGION, host, logger, material, unwinder: new StartupUnwinder(logger) };
+  const lock = acquireDirLock(opts.dataDir, 'pulsepet up');
   try {
-    return await wire(ctx, opts);
+    const ctx = await prepare(opts, host, logger);
+    try {
+      return await wire(ctx, opts, () => lock.release());
+    } catch (e) {
+      await ctx.unwinder.unwind();
+      throw e;
+    }
   } catch (e) {
-    await ctx.unwinder.unwind();
-    throw e;
+    lock.release();
+    throw dirFailure(e, opts.dataDir) ?? e;
   }
 }
 
-async function wire(ctx: WiringContext, opts: LocalStackOptions): Promise<LocalStack> {
+/**
+ * Under the lock: refuses a dir of a newer format and ports already taken before
+ * anything in the dir changes; then marks the format and loads the key material.
+ */
+async function prepare(opts: LocalStackOptions, host: string, logger: Logger): Promise<WiringContext> {
+  const marker = readDataDirFormat(opts.dataDir, PULSEPET_VERSION);
+  await assertPortsFree([
+    { option: 'mqttPort', service: 'MQTT broker', host, port: opts.mqttPort ?? 0 },
+    { option: 'httpPort', service: 'HTTP gateway', host, port: opts.httpPort ?? 0 },
+  ]);
+  if (marker === undefined) writeDataDirFormat(opts.dataDir, PULSEPET_VERSION);
+  const hosts = [...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
+  const material = await prepareDataDir(opts.dataDir, hosts);
+  return { dataDir: opts.dataDir, region: opts.region ?? DEFAULT_REGION, host, logger, material, unwinder: new StartupUnwinder(logger) };
+}
+
+async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir: () => void): Promise<LocalStack> {
   const registry = await openRegistry(ctx);
   let mqttAddress = `${ctx.host}:${opts.mqttPort ?? 0}`;
   const iot = await startIotControlPlane(ctx, registry, () => mqttAddress);
@@ -147,18 +176,22 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions): Promise<LocalS
   let closing: Promise<void> | undefined;
   // Stop intake first (the broker), then the rules and functions, the gateway, the services, the stores.
   const close = async () => {
-    await broker.close();
-    await rules.stop();
-    // The gateway stays up while running invocations finish, so they can still write;
-    // events not done stay in the Lambda queue on disk and run after the next start.
-    await lambda.close();
-    await rules.close();
-    closeTimestreamClient();
-    await gateway.close();
-    await shadows.close();
-    await timestream.close();
-    await registry.flush();
-    registry.close();
+    try {
+      await broker.close();
+      await rules.stop();
+      // The gateway stays up while running invocations finish, so they can still write;
+      // events not done stay in the Lambda queue on disk and run after the next start.
+      await lambda.close();
+      await rules.close();
+      closeTimestreamClient();
+      await gateway.close();
+      await shadows.close();
+      await timestream.close();
+      await registry.flush();
+      registry.close();
+    } finally {
+      releaseDataDir();
+    }
   };
   return {
     mqttEndpoint,

@@ -17,6 +17,11 @@ export const ERROR_CATALOG = {
   PP_ERR_SQL: { retryable: false, description: 'IoT SQL or Timestream SQL outside the supported subset.' },
   PP_ERR_RULE_ACTION: { retryable: true, description: 'A rule action failed to deliver.' },
   PP_ERR_INTERNAL: { retryable: false, description: 'An unexpected internal failure.' },
+  PP_ERR_PORT_UNAVAILABLE: { retryable: false, description: 'A port to listen on is in use, needs privileges, or is not on this machine.' },
+  PP_ERR_DIR_UNUSABLE: {
+    retryable: false,
+    description: 'A state directory is not writable, is held by another running process, or was written by a newer pulsepet.',
+  },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

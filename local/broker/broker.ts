@@ -135,7 +135,13 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     inspectPackets(client, s, limits, log);
   };
   const certAuth = new CertificateAuthenticator(opts.registry);
-  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit });
+  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit }).catch(async (e: unknown) => {
+    // A failed listen (port in use) leaves nothing running that would keep the process alive.
+    unwatch();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    if ('destroy' in persistence && typeof persistence.destroy === 'function') await persistence.destroy();
+    throw e;
+  });
   const ws = new WebSocketListener({ region: cfg.region, wsCredentials: opts.wsCredentials, log, admit });
 
   return {

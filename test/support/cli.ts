@@ -11,10 +11,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `pulsepet ...args` to completion. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<CliResult> {
+/** Runs `pulsepet ...args` to completion (`as`: another user's uid/gid, for permission tests run as root). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, as?: { uid: number; gid: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
