@@ -72,6 +72,30 @@ const optionsSchema = z.object({
   tls: z.object({ key: z.string().min(1), cert: z.string().min(1), ca: z.string().optional() }),
 });
 
+/** aedes with the hooks, routing every message to the cloud bus (whose before-ack observers delay it). */
+async function createAedes(hooks: ReturnType<typeof createHooks>, persistence: BrokerPersistence, bus: CloudBus): Promise<Aedes> {
+  const broker = await Aedes.createBroker({
+    ...hooks,
+    persistence,
+    // IoT Core allows client ids up to 128 bytes (message-broker limits, "Client ID size")
+    maxClientsIdLength: 128,
+    published(packet, client, done) {
+      const pending = bus.dispatch(packet, client);
+      if (pending === undefined) done(null);
+      else void pending.then(() => done(null));
+    },
+  });
+  bus.attach(broker);
+  return broker;
+}
+
+/** Closes aedes, then (after `between`, e.g. dropping sockets) destroys the persistence. */
+async function stopAedes(broker: Aedes, persistence: BrokerPersistence, between?: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+  await between?.();
+  if ('destroy' in persistence && typeof persistence.destroy === 'function') await persistence.destroy();
+}
+
 /**
  * Starts the local IoT Core message broker: aedes on a TLS 1.2+ server with X.509
  * client authentication against the registry, IoT policy authorization of every
@@ -105,18 +129,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   // aedes' default (memory) persistence, made here so that close() can destroy it
   const persistence = opts.persistence ?? aedesMemoryPersistence();
 
-  const broker = await Aedes.createBroker({
-    ...hooks,
-    persistence,
-    // IoT Core allows client ids up to 128 bytes (message-broker limits, "Client ID size")
-    maxClientsIdLength: 128,
-    published(packet, client, done) {
-      const pending = bus.dispatch(packet, client);
-      if (pending === undefined) done(null);
-      else void pending.then(() => done(null));
-    },
-  });
-  bus.attach(broker);
+  const broker = await createAedes(hooks, persistence, bus);
   throttle.install(broker);
   connections.trackRegistrations(broker);
   lifecycle.attach(broker, connections);
@@ -138,8 +151,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit }).catch(async (e: unknown) => {
     // A failed listen (port in use) leaves nothing running that would keep the process alive.
     unwatch();
-    await new Promise<void>((resolve) => broker.close(() => resolve()));
-    if ('destroy' in persistence && typeof persistence.destroy === 'function') await persistence.destroy();
+    await stopAedes(broker, persistence);
     throw e;
   });
   const ws = new WebSocketListener({ region: cfg.region, wsCredentials: opts.wsCredentials, log, admit });
@@ -159,10 +171,10 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
       ws.close();
       const serverClosed = tls.close();
       for (const s of connections.values()) markReason(s, 'SERVER_INITIATED_DISCONNECT');
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      for (const s of connections.values()) s.socket.destroy();
-      await serverClosed;
-      if ('destroy' in persistence && typeof persistence.destroy === 'function') await persistence.destroy();
+      await stopAedes(broker, persistence, () => {
+        for (const s of connections.values()) s.socket.destroy();
+        return serverClosed;
+      });
       log.info('broker closed');
     },
   };
