@@ -12,7 +12,7 @@ import { z } from 'zod';
 import {
   cloneJson,
   computeDelta,
-  depthOf,
+  depthExceeds,
   invalidNode,
   isPlainObject,
   type JsonObject,
@@ -187,7 +187,7 @@ function parseUpdate(request: unknown, limits: ShadowLimits): { ok: true; value:
     if (v !== null) {
       const bad = invalidNode(v);
       if (bad) return reject(400, `State contains an invalid node: ${bad} in ${section}`, token);
-      if (depthOf(v) > limits.maxDepth) {
+      if (depthExceeds(v, limits.maxDepth)) {
         return reject(400, `JSON contains too many levels of nesting; maximum is ${limits.maxDepth}`, token);
       }
     }
