@@ -11,12 +11,20 @@
  * `[]` is 1, `[[1]]` is 2); for other text it is the deepest run of unclosed brackets.
  */
 
-const OPEN_OBJECT = 0x7b; // {
-const OPEN_ARRAY = 0x5b; // [
-const CLOSE_OBJECT = 0x7d; // }
-const CLOSE_ARRAY = 0x5d; // ]
 const QUOTE = 0x22; // "
-const BACKSLASH = 0x5c; // \
+const BACKSLASH = 0x5c; // backslash
+
+/** What each ASCII code means to the scan; every other code is data. */
+const DATA = 0;
+const STRING_START = 1;
+const OPEN = 2;
+const CLOSE = 3;
+const CLASS = new Uint8Array(128);
+CLASS[QUOTE] = STRING_START;
+CLASS[0x7b] = OPEN; // {
+CLASS[0x5b] = OPEN; // [
+CLASS[0x7d] = CLOSE; // }
+CLASS[0x5d] = CLOSE; // ]
 
 /**
  * The nesting depth of JSON text, counted up to `limit + 1`: the scan stops at the
@@ -47,25 +55,31 @@ export function exceedsJsonDepth(text: string | Uint8Array, maxDepth: number): b
   return jsonNestingDepth(text, maxDepth) > maxDepth;
 }
 
-// The two loops below are the same state machine over char codes and over bytes;
-// one loop reading through a callback would be several times slower per byte.
+// The two loops below are the same state machine over char codes and over bytes
+// (one loop reading through a callback would be several times slower per byte):
+// outside strings a table lookup classifies each code; a string is skipped in an
+// inner loop that only looks for its closing quote and for escapes.
 
 function scanText(text: string, limit: number): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    const k = c < 128 ? (CLASS[c] as number) : DATA;
+    if (k === DATA) continue;
+    if (k === STRING_START) {
+      for (i++; i < n; i++) {
+        const s = text.charCodeAt(i);
+        if (s === QUOTE) break;
+        if (s === BACKSLASH) i++;
+      }
+    } else if (k === OPEN) {
       if (++depth > max) {
         max = depth;
         if (max > limit) return max;
       }
-    } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) depth--;
+    } else if (depth > 0) depth--;
   }
   return max;
 }
@@ -73,19 +87,23 @@ function scanText(text: string, limit: number): number {
 function scanBytes(bytes: Uint8Array, limit: number): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
     const c = bytes[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    const k = c < 128 ? (CLASS[c] as number) : DATA;
+    if (k === DATA) continue;
+    if (k === STRING_START) {
+      for (i++; i < n; i++) {
+        const s = bytes[i] as number;
+        if (s === QUOTE) break;
+        if (s === BACKSLASH) i++;
+      }
+    } else if (k === OPEN) {
       if (++depth > max) {
         max = depth;
         if (max > limit) return max;
       }
-    } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && depth > 0) depth--;
+    } else if (depth > 0) depth--;
   }
   return max;
 }
