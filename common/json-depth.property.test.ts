@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exceedsJsonDepth, jsonNestingDepth } from './json-depth';
+import { exceedsJsonDepth, jsonNestingDepth, valueDepthExceeds } from './json-depth';
 
 /** The reference: the depth of a parsed value, by recursion (fine at these sizes). */
 function depthOf(v: unknown): number {
@@ -35,13 +35,14 @@ describe('Property: jsonNestingDepth', () => {
     );
   });
 
-  it('agrees with exceedsJsonDepth and stops at limit + 1 for any limit', () => {
+  it('agrees with exceedsJsonDepth and valueDepthExceeds and stops at limit + 1 for any limit', () => {
     fc.assert(
       fc.property(jsonValue, fc.nat({ max: 12 }), (v, limit) => {
         const text = JSON.stringify(v);
         const depth = depthOf(v);
         expect(jsonNestingDepth(text, limit)).toBe(Math.min(depth, limit + 1));
         expect(exceedsJsonDepth(text, limit)).toBe(depth > limit);
+        expect(valueDepthExceeds(JSON.parse(text), limit)).toBe(depth > limit);
       }),
     );
   });

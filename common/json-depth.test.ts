@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceedsJsonDepth, jsonNestingDepth } from './json-depth';
+import { exceedsJsonDepth, jsonNestingDepth, valueDepthExceeds } from './json-depth';
 
 function nested(depth: number, open = '[', close = ']'): string {
   return `${open.repeat(depth)}${close.repeat(depth)}`;
@@ -59,3 +59,22 @@ describe('Function: exceedsJsonDepth', () => {
     expect(exceedsJsonDepth('[[[[[', 4)).toBe(true);
   });
 });
+
+describe('Function: valueDepthExceeds', () => {
+  it.each([
+    [1, 0, false],
+    [[], 0, true],
+    [[], 1, false],
+    [{ a: [1, { b: null }] }, 3, false],
+    [{ a: [1, { b: null }] }, 2, true],
+  ])('measures %j against a limit of %i: %s', (value, max, exceeds) => {
+    expect(valueDepthExceeds(value, max)).toBe(exceeds);
+  });
+
+  it('measures a value JSON.parse built 100,000 levels deep without a RangeError', () => {
+    const value = JSON.parse(nested(100_000, '{"k":', '}').replace('{"k":}', '{}')) as unknown;
+    expect(valueDepthExceeds(value, 99_999)).toBe(true);
+    expect(valueDepthExceeds(value, 100_000)).toBe(false);
+  });
+});
+

@@ -55,6 +55,32 @@ export function exceedsJsonDepth(text: string | Uint8Array, maxDepth: number): b
   return jsonNestingDepth(text, maxDepth) > maxDepth;
 }
 
+/**
+ * True when a value (as JSON.parse builds it) nests deeper than `maxDepth`: a
+ * scalar is 0 levels, an array or object 1 + its deepest member. Iterative, so a
+ * value 100,000 levels deep is measured without running out of stack (V8's
+ * JSON.parse itself builds any depth without recursion); it stops at the first
+ * container past the limit.
+ *
+ * @example
+ * valueDepthExceeds(JSON.parse('{"a":[1]}'), 1); // true
+ */
+export function valueDepthExceeds(value: unknown, maxDepth: number): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const top = values.pop();
+    const level = (depths.pop() as number) + 1;
+    if (typeof top !== 'object' || top === null) continue;
+    if (level > maxDepth) return true;
+    for (const x of Array.isArray(top) ? top : Object.values(top)) {
+      values.push(x);
+      depths.push(level);
+    }
+  }
+  return false;
+}
+
 // The two loops below are the same state machine over char codes and over bytes
 // (one loop reading through a callback would be several times slower per byte):
 // outside strings a table lookup classifies each code; a string is skipped in an

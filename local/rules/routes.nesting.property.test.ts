@@ -3,6 +3,7 @@ import { CreateTopicRuleCommand, GetTopicRuleCommand, type IoTClient } from '@aw
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SQL_DEPTH, MAX_SQL_LENGTH } from '../../cloud-rules/sql/index';
+import { MAX_ACTION_FIELD_DEPTH } from '../../cloud-rules/topic-rule-payload';
 import { type Fixture, startFixture } from '../../test/support/local/broker';
 import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { startRulesWithLambda, tempDir } from '../../test/support/local/rules';
@@ -63,5 +64,27 @@ describe('CreateTopicRule with rule queries nested 1 to 100,000 levels (real cli
       }),
       { numRuns: 40, examples: [['parentheses', MAX_SQL_DEPTH], ['parentheses', MAX_SQL_DEPTH + 1], ['parentheses', 3000], ['chain', 100_000], ['NOT', 5000]] },
     );
+  });
+
+  // The SDK serializes its input recursively, so it cannot send much deeper than 1,000 levels itself.
+  it('answers InvalidRequestException 400 for an action field nested past 16 levels (stored rules are serialized), never 500', async () => {
+    for (const levels of [MAX_ACTION_FIELD_DEPTH, MAX_ACTION_FIELD_DEPTH + 1, 1000]) {
+      const ruleName = `deep_action_${levels}`;
+      // the field value nests `levels` deep inside the s3 action object
+      const value = JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`) as unknown;
+      const create = iot.send(
+        new CreateTopicRuleCommand({ ruleName, topicRulePayload: { sql: "SELECT * FROM 'deep/in'", actions: [{ s3: { bucketName: 'b', key: 'k', roleArn: 'r', cannedAcl: value } } as never] } }),
+      );
+      if (levels <= MAX_ACTION_FIELD_DEPTH) {
+        await create;
+        continue;
+      }
+      const err = (await create.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { name: string; message: string; $metadata: { httpStatusCode?: number } } | undefined;
+      expect([err?.name, err?.$metadata.httpStatusCode], `${levels} levels`).toEqual(['InvalidRequestException', 400]);
+      expect(err?.message).toContain(`must not nest deeper than ${MAX_ACTION_FIELD_DEPTH} levels`);
+    }
   });
 });

@@ -5,6 +5,7 @@
  * Semantics follow "Device Shadow service documents"
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html
  */
+import { valueDepthExceeds } from '../../common/json-depth';
 
 /** Any JSON value as JSON.parse produces it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -63,23 +64,10 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
 
 /**
  * True when `v` nests deeper than `maxDepth` (a scalar is 0 levels, an object or
- * array is 1 + its deepest child). Iterative: a request nested 100,000 levels deep
- * (JSON.parse builds it without recursion) is measured without running out of stack.
+ * array is 1 + its deepest child), without recursion: see common/json-depth.
  */
 export function depthExceeds(v: JsonValue, maxDepth: number): boolean {
-  const values: JsonValue[] = [v];
-  const depths: number[] = [0];
-  while (values.length > 0) {
-    const top = values.pop() as JsonValue;
-    const level = (depths.pop() as number) + 1;
-    if (typeof top !== 'object' || top === null) continue;
-    if (level > maxDepth) return true;
-    for (const x of Array.isArray(top) ? top : Object.values(top)) {
-      values.push(x);
-      depths.push(level);
-    }
-  }
-  return false;
+  return valueDepthExceeds(v, maxDepth);
 }
 
 /** Marks "an own `__proto__` key comes next" on {@link invalidNode}'s stack. */
