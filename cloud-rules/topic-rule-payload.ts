@@ -6,9 +6,23 @@
  * https://docs.aws.amazon.com/iot/latest/apireference/API_TopicRulePayload.html
  */
 import { z } from 'zod';
+import { valueDepthExceeds } from '../common/json-depth';
 
 /** https://docs.aws.amazon.com/iot/latest/apireference/API_CreateTopicRule.html (ruleName pattern). */
 export const RULE_NAME_RE = /^[a-zA-Z0-9_]{1,128}$/;
+
+/**
+ * Deepest nesting accepted inside the action fields kept as they are sent (republish
+ * `headers`, action types the local runtime does not run). The deepest API_Action
+ * shape nests 4 levels below its action type (e.g. `http.auth.sigv4.…`); a deeper
+ * value is refused before anything serializes it recursively (storing the rule does).
+ */
+export const MAX_ACTION_FIELD_DEPTH = 16;
+
+/** An action field kept as sent, refused when nested past {@link MAX_ACTION_FIELD_DEPTH}. */
+const opaqueField = z
+  .unknown()
+  .refine((v) => !valueDepthExceeds(v, MAX_ACTION_FIELD_DEPTH), `must not nest deeper than ${MAX_ACTION_FIELD_DEPTH} levels`);
 
 export const LambdaActionSchema = z.object({ functionArn: z.string().min(1).max(2048) }).strict();
 
@@ -17,7 +31,7 @@ export const RepublishActionSchema = z
     roleArn: z.string().min(1),
     topic: z.string().min(1),
     qos: z.union([z.literal(0), z.literal(1)]).optional(),
-    headers: z.record(z.string(), z.unknown()).optional(),
+    headers: z.record(z.string(), opaqueField).optional(),
   })
   .strict();
 
@@ -54,7 +68,7 @@ export const ActionSchema = z
     republish: RepublishActionSchema.optional(),
     timestream: TimestreamActionSchema.optional(),
   })
-  .catchall(z.record(z.string(), z.unknown()))
+  .catchall(z.record(z.string(), opaqueField))
   .refine((a) => Object.keys(a).length === 1, { message: 'an action must name exactly one action type' });
 export type Action = z.infer<typeof ActionSchema>;
 

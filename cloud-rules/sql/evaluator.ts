@@ -3,8 +3,11 @@
  * Operator semantics: https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-operators.html
  * Undefined semantics: https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-data-types.html
  */
+import { exceedsJsonDepth } from '../../common/json-depth';
+import { PulsepetError } from '../../protocol/errors';
 import type { BinaryOp, CastTarget, Expr, SelectStatement } from './ast';
 import { callFunction, type EvalContext, sqlRemainder } from './functions';
+import { MAX_PAYLOAD_DEPTH } from './limits';
 import {
   decimalExact,
   isObject,
@@ -21,27 +24,49 @@ import {
 
 /** One message as the evaluator sees it. */
 export interface MessageEnv {
-  /** the parsed JSON payload, or Undefined when the payload is not JSON */
+  /** the parsed JSON payload, or Undefined when the payload is not JSON or is {@link MessageEnv.unevaluable} */
   payload: SqlValue;
   raw: Buffer;
   ctx: EvalContext;
+  /** why the payload cannot be evaluated (JSON nested deeper than MAX_PAYLOAD_DEPTH); absent when it can */
+  unevaluable?: string;
 }
 
 /** The outgoing payload of a rule: JSON (possibly Undefined → empty) or the raw bytes for `SELECT *` on binary input. */
 export type RuleOutput = { kind: 'json'; value: SqlValue } | { kind: 'binary'; bytes: Buffer };
 
-/** Parses the payload as JSON when it is JSON; otherwise the payload is binary (iot-sql-select, binary payloads). */
+/** Cached in place of a payload that is JSON but nested too deeply to evaluate. */
+const TOO_DEEP: unique symbol = Symbol('payload nested too deeply');
+
+/**
+ * Parses the payload as JSON when it is JSON; otherwise the payload is binary
+ * (iot-sql-select, binary payloads). JSON nested deeper than MAX_PAYLOAD_DEPTH is
+ * marked `unevaluable`: walking it (`SELECT *` serialized, `=` on objects) would
+ * recurse past the stack, so {@link evaluateStatement} refuses it instead.
+ */
 export function messageEnv(raw: Buffer, ctx: EvalContext): MessageEnv {
   let payload = parsedPayloads.get(raw);
   if (payload === undefined) {
-    try {
-      payload = JSON.parse(raw.toString('utf8')) as JsonValue;
-    } catch {
-      payload = UNDEFINED;
-    }
+    payload = parsePayload(raw);
     parsedPayloads.set(raw, payload);
   }
+  if (payload === TOO_DEEP) {
+    return { payload: UNDEFINED, raw, ctx, unevaluable: `the payload is JSON nested deeper than ${MAX_PAYLOAD_DEPTH} levels, the most the rules engine evaluates` };
+  }
   return { payload, raw, ctx };
+}
+
+function parsePayload(raw: Buffer): SqlValue | typeof TOO_DEEP {
+  let payload: SqlValue;
+  try {
+    // V8's JSON.parse does not recurse, so any depth parses; only what follows would.
+    payload = JSON.parse(raw.toString('utf8')) as JsonValue;
+  } catch {
+    return UNDEFINED;
+  }
+  // JSON n levels deep takes at least 2n bytes (an opening and a closing bracket per
+  // level): a shorter payload is not scanned.
+  return raw.length > 2 * MAX_PAYLOAD_DEPTH && exceedsJsonDepth(raw, MAX_PAYLOAD_DEPTH) ? TOO_DEEP : payload;
 }
 
 /**
@@ -49,15 +74,22 @@ export function messageEnv(raw: Buffer, ctx: EvalContext): MessageEnv {
  * parsed once. Safe to share because evaluation never modifies a value it reads, and
  * actions hand on copies (JSON text for Lambda, serialized bytes for republish).
  */
-const parsedPayloads = new WeakMap<Buffer, SqlValue>();
+const parsedPayloads = new WeakMap<Buffer, SqlValue | typeof TOO_DEEP>();
 
 /** Bytes an action sends for a rule output. */
 export function outputBytes(out: RuleOutput): Buffer {
   return out.kind === 'binary' ? out.bytes : Buffer.from(serializeSqlValue(out.value), 'utf8');
 }
 
-/** Evaluates a statement: undefined when WHERE is not true, else the outgoing payload. */
+/**
+ * Evaluates a statement: undefined when WHERE is not true, else the outgoing payload.
+ * @throws PulsepetError `PP_ERR_VALIDATION` when the message cannot be evaluated
+ *   (`env.unevaluable`, or a `decode()` result nested past MAX_PAYLOAD_DEPTH)
+ */
 export function evaluateStatement(stmt: SelectStatement, env: MessageEnv): RuleOutput | undefined {
+  if (env.unevaluable !== undefined) {
+    throw new PulsepetError('PP_ERR_VALIDATION', env.unevaluable, { details: { maxPayloadDepth: MAX_PAYLOAD_DEPTH } });
+  }
   // iot-sql-where: WHERE is evaluated first; actions run only if it evaluates to true.
   if (stmt.where !== undefined && toBoolean(evaluate(stmt.where, env)) !== true) return undefined;
   const binary = env.payload === UNDEFINED;
@@ -101,7 +133,7 @@ function setPath(target: JsonObject, path: string[], v: JsonValue): void {
   safeSet(o, path[path.length - 1] as string, v);
 }
 
-/** Evaluates one expression; never throws on type errors (they yield Undefined). */
+/** Evaluates one expression; never throws on type errors (they yield Undefined), only on input too deep to evaluate. */
 export function evaluate(e: Expr, env: MessageEnv): SqlValue {
   switch (e.type) {
     case 'literal':

@@ -5,6 +5,9 @@
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-sql-functions.html
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { exceedsJsonDepth } from '../../common/json-depth';
+import { PulsepetError } from '../../protocol/errors';
+import { MAX_PAYLOAD_DEPTH } from './limits';
 import {
   decimalExact,
   isNumber,
@@ -151,11 +154,20 @@ function decode([v, scheme]: SqlValue[]): SqlValue {
   const s = str(v as SqlValue);
   if (s === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(s.replace(/\s/g, ''))) return null;
   const text = Buffer.from(s, 'base64').toString('utf8');
+  let value: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    value = JSON.parse(text) as JsonValue;
   } catch {
     return text;
   }
+  // A decoded document is walked like a payload (serialized, compared): as deep a
+  // one cannot be evaluated either, and the rule reports it (see messageEnv).
+  if (text.length > 2 * MAX_PAYLOAD_DEPTH && exceedsJsonDepth(text, MAX_PAYLOAD_DEPTH)) {
+    throw new PulsepetError('PP_ERR_VALIDATION', `decode(): the decoded JSON is nested deeper than ${MAX_PAYLOAD_DEPTH} levels, the most the rules engine evaluates`, {
+      details: { maxPayloadDepth: MAX_PAYLOAD_DEPTH },
+    });
+  }
+  return value;
 }
 
 const FUNCTIONS: Record<string, FunctionSpec> = {

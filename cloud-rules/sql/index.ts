@@ -6,6 +6,7 @@ import { parseStatement } from './parser';
 export type { Expr, SelectStatement } from './ast';
 export { evaluate, evaluateStatement, messageEnv, outputBytes, type MessageEnv, type RuleOutput } from './evaluator';
 export { type EvalContext, SUPPORTED_FUNCTIONS } from './functions';
+export { MAX_PAYLOAD_DEPTH, MAX_SQL_DEPTH, MAX_SQL_LENGTH } from './limits';
 export { parseExpression, parseStatement } from './parser';
 export { topicMatches, validateTopicFilter } from './topic-filter';
 export { type JsonValue, serializeSqlValue, type SqlValue, sqlTypeOf, UNDEFINED } from './values';

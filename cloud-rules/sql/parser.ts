@@ -1,6 +1,7 @@
 import type { BinaryOp, CastTarget, Expr, SelectItem, SelectStatement } from './ast';
 import { isKnownFunction } from './functions';
 import { sqlError, type Token, tokenize } from './lexer';
+import { checkExprDepth, checkSqlLength, depthMessage, MAX_SQL_DEPTH } from './limits';
 import { validateTopicFilter } from './topic-filter';
 
 /** cast() type keywords (iot-sql-functions, cast: both tables for 2016-03-23). */
@@ -22,6 +23,8 @@ const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 class Parser {
   private i = 0;
+  /** nesting of the recursive descent: parentheses, NOT, unary minus (see {@link nested}) */
+  private depth = 0;
   constructor(
     private readonly source: string,
     private readonly tokens: Token[],
@@ -51,6 +54,17 @@ class Parser {
 
   private fail(message: string, t: Token = this.cur()): never {
     throw sqlError(this.source, t.pos, message);
+  }
+
+  /** Parses one level deeper; past MAX_SQL_DEPTH the query is refused instead of recursing further. */
+  private nested(parse: () => Expr): Expr {
+    if (this.depth >= MAX_SQL_DEPTH) this.fail(depthMessage());
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private describe(t: Token): string {
@@ -94,6 +108,8 @@ class Parser {
       where = this.expression();
     }
     if (this.cur().kind !== 'eof') this.fail(`unexpected ${this.describe(this.cur())}`);
+    for (const item of items) if (item.kind === 'expr') checkExprDepth(item.expr, this.source);
+    if (where !== undefined) checkExprDepth(where, this.source);
     return { value, items, topicFilter: from.value, where };
   }
 
@@ -101,6 +117,7 @@ class Parser {
   lone(): Expr {
     const e = this.expression();
     if (this.cur().kind !== 'eof') this.fail(`unexpected ${this.describe(this.cur())}`);
+    checkExprDepth(e, this.source);
     return e;
   }
 
@@ -144,7 +161,7 @@ class Parser {
   }
 
   expression(): Expr {
-    return this.or();
+    return this.nested(() => this.or());
   }
 
   private or(): Expr {
@@ -168,7 +185,7 @@ class Parser {
   private not(): Expr {
     if (this.isKeyword('NOT')) {
       const t = this.next();
-      return { type: 'unary', op: 'NOT', operand: this.not(), pos: t.pos };
+      return { type: 'unary', op: 'NOT', operand: this.nested(() => this.not()), pos: t.pos };
     }
     return this.comparison();
   }
@@ -203,7 +220,7 @@ class Parser {
   private unary(): Expr {
     if (this.isOp('-')) {
       const t = this.next();
-      const operand = this.unary();
+      const operand = this.nested(() => this.unary());
       if (operand.type === 'literal' && typeof operand.value === 'number') {
         return { type: 'literal', value: -operand.value, pos: t.pos };
       }
@@ -355,6 +372,7 @@ function defaultKey(e: Expr, index: number): string {
 
 /** Parses a full rule query. Throws PulsepetError PP_ERR_SQL with the position of the problem. */
 export function parseStatement(sql: string): SelectStatement {
+  checkSqlLength(sql.length);
   return new Parser(sql, tokenize(sql)).statement();
 }
 
@@ -363,6 +381,7 @@ export function parseStatement(sql: string): SelectStatement {
  * template); error positions are reported relative to `source`.
  */
 export function parseExpression(source: string, start = 0, end = source.length): Expr {
+  checkSqlLength(end - start);
   const tokens = tokenize(source.slice(0, end), start);
   return new Parser(source, tokens).lone();
 }

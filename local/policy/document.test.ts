@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPulsepetError } from '../../protocol/errors';
-import { MAX_POLICY_DOCUMENT_CHARS, parsePolicyDocument } from './document';
+import { MAX_POLICY_DOCUMENT_CHARS, MAX_POLICY_DOCUMENT_DEPTH, parsePolicyDocument } from './document';
 
 function expectMalformed(json: string, message: RegExp): void {
   try {
@@ -102,5 +102,18 @@ describe('Function: parsePolicyDocument', () => {
     expect(() => parsePolicyDocument(exact)).not.toThrow();
     const over = JSON.stringify({ Version: '2012-10-17', Statement: { ...stmt, Sid: `${fill}A` } });
     expectMalformed(over, /2049 characters excluding whitespace; the maximum is 2048/);
+  });
+
+  it('accepts the deepest document the grammar allows (6 levels) and refuses 7 naming the limit', () => {
+    const withValues = (values: string) =>
+      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iot:Connect","Resource":"*","Condition":{"StringEquals":{"iot:ClientId":${values}}}}]}`;
+    expect(MAX_POLICY_DOCUMENT_DEPTH).toBe(6);
+    expect(parsePolicyDocument(withValues('["a"]')).Statement[0]?.Condition).toEqual({ StringEquals: { 'iot:ClientId': ['a'] } });
+    expectMalformed(withValues('[["a"]]'), /nested more than 6 levels deep; the policy grammar nests at most 6/);
+  });
+
+  it('refuses a document nested 100,000 levels deep as malformed, without a stack overflow', () => {
+    expectMalformed(`${'{"Statement":'.repeat(100_000)}1${'}'.repeat(100_000)}`, /nested more than 6 levels deep/);
+    expectMalformed('['.repeat(100_000), /nested more than 6 levels deep/);
   });
 });

@@ -9,6 +9,7 @@
  * policy the local engine cannot evaluate must not silently grant or deny.
  */
 import { z } from 'zod';
+import { exceedsJsonDepth } from '../../common/json-depth';
 import { PulsepetError } from '../../protocol/errors';
 
 /**
@@ -17,6 +18,15 @@ import { PulsepetError } from '../../protocol/errors';
  * https://docs.aws.amazon.com/iot/latest/apireference/API_CreatePolicy.html
  */
 export const MAX_POLICY_DOCUMENT_CHARS = 2048;
+
+/**
+ * The deepest nesting the IAM policy grammar allows
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html):
+ * the policy object (1) → its `Statement` list (2) → a statement (3) → `Condition`
+ * (4) → an operator block (5) → a condition key's value list (6). A document nested
+ * deeper cannot be a policy, so it is refused before any recursive work on it.
+ */
+export const MAX_POLICY_DOCUMENT_DEPTH = 6;
 
 /** IAM condition operators the engine evaluates (each also accepts the `IfExists` suffix). */
 export const SUPPORTED_CONDITION_OPERATORS = [
@@ -136,7 +146,8 @@ function formatIssues(error: z.ZodError): string {
  * receives it) and returns it normalised.
  *
  * @throws PulsepetError `PP_ERR_VALIDATION` with a message naming every problem
- *   (bad JSON, size over 2048 non-whitespace characters, unknown elements, bad
+ *   (nesting deeper than the grammar allows, bad JSON, size over 2048
+ *   non-whitespace characters, unknown elements, bad
  *   Effect/Action/Resource, unsupported condition operators).
  *
  * @example
@@ -148,6 +159,14 @@ function formatIssues(error: z.ZodError): string {
 export function parsePolicyDocument(json: string): PolicyDocument {
   if (typeof json !== 'string' || json.trim() === '') {
     throw new PulsepetError('PP_ERR_VALIDATION', 'policy document is empty');
+  }
+  // One pass over the text, before JSON.stringify and zod, which recurse per level.
+  if (exceedsJsonDepth(json, MAX_POLICY_DOCUMENT_DEPTH)) {
+    throw new PulsepetError(
+      'PP_ERR_VALIDATION',
+      `policy document is nested more than ${MAX_POLICY_DOCUMENT_DEPTH} levels deep; the policy grammar nests at most ${MAX_POLICY_DOCUMENT_DEPTH} (policy → Statement list → statement → Condition → operator → values)`,
+      { details: { maxDepth: MAX_POLICY_DOCUMENT_DEPTH } },
+    );
   }
   let raw: unknown;
   try {

@@ -5,6 +5,7 @@
 export {
   type ConditionOperator,
   MAX_POLICY_DOCUMENT_CHARS,
+  MAX_POLICY_DOCUMENT_DEPTH,
   type PolicyDocument,
   type PolicyStatement,
   parsePolicyDocument,

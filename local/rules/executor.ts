@@ -90,7 +90,11 @@ export function envFor(rule: CompiledTopicRule, m: MessageFacts, deps: Pick<Exec
   });
 }
 
-/** Evaluates the rule for one published message and runs its actions. Never throws. */
+/**
+ * Evaluates the rule for one published message and runs its actions. Never throws.
+ * A message the rule cannot evaluate is reported like a failed action (see
+ * {@link reportUnevaluated}), so nothing the broker acknowledged vanishes silently.
+ */
 export async function executeRule(
   rule: CompiledTopicRule,
   msg: { topic: string; payload: Buffer; origin: PublishOrigin },
@@ -103,10 +107,17 @@ export async function executeRule(
     log.warn({ hops: hop }, 'message already republished by rules too many times; not evaluated (rule loop?)');
     return;
   }
+  let env: MessageEnv;
+  let out: RuleOutput | undefined;
   try {
-    const env = envFor(rule, facts, deps);
-    const out = evaluateStatement(rule.query.statement, env);
-    if (out === undefined) return;
+    env = envFor(rule, facts, deps);
+    out = evaluateStatement(rule.query.statement, env);
+  } catch (e) {
+    await reportUnevaluated(rule, e, facts, deps);
+    return;
+  }
+  if (out === undefined) return;
+  try {
     deps.emit.fired({ ruleName: rule.ruleName, topic: msg.topic, output: out });
     const failures: ActionFailure[] = [];
     for (const a of rule.actions) {
@@ -120,6 +131,38 @@ export async function executeRule(
     if (failures.length > 0) await runErrorAction(rule, facts, failures, deps);
   } catch (e) {
     log.error({ err: e }, 'rule execution failed');
+  }
+}
+
+/** The resource an action names in its definition (its templates unrendered). */
+function definedResource(a: CompiledAction): string {
+  return a.action.lambda?.functionArn ?? a.action.republish?.topic ?? a.action.timestream?.tableName ?? a.type;
+}
+
+/**
+ * A message the rule's query cannot evaluate (a payload nested past the SQL engine's
+ * MAX_PAYLOAD_DEPTH, say) reaches none of the rule's actions: each is dead-lettered
+ * (attempts 0, no action payload: there is no query result to replay) and the
+ * errorAction gets one error-action message with a `failures[]` entry per action
+ * (rule-error-handling, "Error action message format":
+ * https://docs.aws.amazon.com/iot/latest/developerguide/rule-error-handling.html).
+ * AWS logs SQL problems rather than raising the error action (same page, note); the
+ * local runtime reports them too, since an acknowledged message must reach the
+ * store or the error channel. Never throws.
+ */
+async function reportUnevaluated(rule: CompiledTopicRule, e: unknown, facts: MessageFacts, deps: ExecutorDeps): Promise<void> {
+  const reason = `The rule's query could not be evaluated: ${messageOf(e)}`;
+  deps.logger.warn({ rule: rule.ruleName, topic: facts.topic, err: e }, 'rule could not evaluate the message; reporting it through the error action');
+  // A rule without actions loses nothing: the log line is the whole report.
+  if (rule.actions.length === 0) return;
+  try {
+    const failures: ActionFailure[] = [];
+    for (const a of rule.actions) {
+      failures.push(await recordFailure(rule, a, new ActionError(reason, definedResource(a)), undefined, facts, deps, 0));
+    }
+    await runErrorAction(rule, facts, failures, deps);
+  } catch (err) {
+    deps.logger.error({ rule: rule.ruleName, topic: facts.topic, err }, 'could not report a message the rule could not evaluate');
   }
 }
 
@@ -188,7 +231,7 @@ async function recordFailure(
   rule: CompiledTopicRule,
   a: CompiledAction,
   e: unknown,
-  out: RuleOutput,
+  out: RuleOutput | undefined,
   facts: MessageFacts,
   deps: ExecutorDeps,
   attempts: number,
@@ -209,7 +252,7 @@ async function recordFailure(
       topic: facts.topic,
       clientId: facts.clientId,
       base64OriginalPayload: facts.raw.toString('base64'),
-      base64ActionPayload: outputBytes(out).toString('base64'),
+      base64ActionPayload: out === undefined ? '' : outputBytes(out).toString('base64'),
       request: e instanceof ActionError ? e.request : undefined,
       attempts,
       errorMessage: failure.errorMessage,

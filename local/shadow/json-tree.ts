@@ -5,6 +5,7 @@
  * Semantics follow "Device Shadow service documents"
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-document.html
  */
+import { valueDepthExceeds } from '../../common/json-depth';
 
 /** Any JSON value as JSON.parse produces it. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -61,41 +62,52 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   return false;
 }
 
-/** Nesting depth: a scalar is 0, an object or array is 1 + its deepest child. */
-export function depthOf(v: JsonValue): number {
-  if (Array.isArray(v)) {
-    let d = 0;
-    for (const x of v) d = Math.max(d, depthOf(x));
-    return d + 1;
-  }
-  if (isPlainObject(v)) {
-    let d = 0;
-    for (const x of Object.values(v)) d = Math.max(d, depthOf(x));
-    return d + 1;
-  }
-  return 0;
+/**
+ * True when `v` nests deeper than `maxDepth` (a scalar is 0 levels, an object or
+ * array is 1 + its deepest child), without recursion: see common/json-depth.
+ */
+export function depthExceeds(v: JsonValue, maxDepth: number): boolean {
+  return valueDepthExceeds(v, maxDepth);
 }
+
+/** Marks "an own `__proto__` key comes next" on {@link invalidNode}'s stack. */
+const PROTO_KEY: unique symbol = Symbol('__proto__ key');
 
 /**
  * The first node AWS would not store, or undefined: `null` inside an array
  * (rejected by AWS), a non-finite number (JSON.stringify would turn it into null),
  * or a `__proto__` key (it would reach Object.prototype through a merge).
+ * Depth-first in document order, with an explicit stack rather than recursion, so
+ * it runs before the depth check (keeping AWS's order of answers) at any depth.
  */
 export function invalidNode(v: JsonValue, insideArray = false): string | undefined {
-  if (v === null) return insideArray ? 'null inside an array' : undefined;
-  if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'a number out of range';
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const bad = invalidNode(x, true);
-      if (bad) return bad;
-    }
-    return undefined;
-  }
-  if (isPlainObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === '__proto__') return "the key '__proto__'";
-      const bad = invalidNode(x, insideArray);
-      if (bad) return bad;
+  const nodes: Array<JsonValue | typeof PROTO_KEY> = [v];
+  const inArray: boolean[] = [insideArray];
+  while (nodes.length > 0) {
+    const n = nodes.pop() as JsonValue | typeof PROTO_KEY;
+    const arr = inArray.pop() as boolean;
+    if (n === PROTO_KEY) return "the key '__proto__'";
+    if (n === null) {
+      if (arr) return 'null inside an array';
+    } else if (typeof n === 'number') {
+      if (!Number.isFinite(n)) return 'a number out of range';
+    } else if (Array.isArray(n)) {
+      for (let i = n.length - 1; i >= 0; i--) {
+        nodes.push(n[i] as JsonValue);
+        inArray.push(true);
+      }
+    } else if (typeof n === 'object') {
+      // pushed last to first, so they pop in document order; a key is checked before its value
+      const keys = Object.keys(n);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string;
+        nodes.push(n[k] as JsonValue);
+        inArray.push(arr);
+        if (k === '__proto__') {
+          nodes.push(PROTO_KEY);
+          inArray.push(arr);
+        }
+      }
     }
   }
   return undefined;

@@ -255,6 +255,21 @@ describe('Function: applyUpdate', () => {
       });
     });
 
+    it('answers a document nested 5,000 or 100,000 levels deep exactly as one nested 7 levels deep', () => {
+      const nested = (depth: number, leaf: string) => `${'{"k":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+      for (const depth of [7, 5000, 100_000]) {
+        const deep = (extra: string, leaf = '1') => {
+          const d = decodePayload(`{"clientToken":"t"${extra},"state":{"reported":${nested(depth, leaf)}}}`);
+          if (!d.ok) throw new Error('payload did not decode');
+          return applyUpdate(undefined, d.value, T0);
+        };
+        expect(deep('')).toEqual({ ok: false, code: 400, message: 'JSON contains too many levels of nesting; maximum is 6', clientToken: 't' });
+        // the checks AWS makes first keep their precedence at any depth
+        expect(deep(',"version":-1')).toMatchObject({ code: 400, message: MESSAGES.invalidVersion });
+        expect(deep('', '[1,null]')).toMatchObject({ code: 400, message: 'State contains an invalid node: null inside an array in reported' });
+      }
+    });
+
     it('rejects a stale version with 409 Version conflict and echoes the clientToken', () => {
       const s = run({ state: { desired: { a: 1 } } }, { state: { desired: { a: 2 } } });
       expect(applyUpdate(s, { state: { desired: { a: 3 } }, version: 1, clientToken: 't' }, T0)).toEqual({

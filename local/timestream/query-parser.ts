@@ -1,5 +1,6 @@
 import { unsupportedSql, validationError } from './errors';
 import { durationNs, RESERVED, type Token, tokenize, UNSUPPORTED_KEYWORDS } from './query-lexer';
+import { checkQueryDepth, checkQueryLength, MAX_QUERY_DEPTH, queryTooDeep } from './query-limits';
 
 /**
  * A parser for the subset of Timestream SQL the project uses
@@ -52,7 +53,20 @@ export interface SelectStatement {
 
 class Parser {
   private i = 0;
+  /** nesting of the recursive descent: parentheses, NOT, unary minus (see {@link nested}) */
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
+
+  /** Parses one level deeper; past MAX_QUERY_DEPTH the query is refused instead of recursing further. */
+  private nested(parse: () => Expr): Expr {
+    if (this.depth >= MAX_QUERY_DEPTH) throw queryTooDeep(this.peek().pos);
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(o = 0): Token {
     return this.toks[Math.min(this.i + o, this.toks.length - 1)]!;
@@ -162,6 +176,7 @@ class Parser {
     if (stmt.offset === undefined && this.acceptKw('OFFSET')) stmt.offset = this.integer('OFFSET');
     this.acceptOp(';');
     if (this.peek().kind !== 'eof') this.fail('expected end of query');
+    for (const e of expressionsOf(stmt)) checkQueryDepth(e);
     return stmt;
   }
 
@@ -180,6 +195,9 @@ class Parser {
   }
 
   parseExpr(): Expr {
+    return this.nested(() => this.parseOr());
+  }
+  private parseOr(): Expr {
     let l = this.parseAnd();
     while (this.acceptKw('OR')) l = { k: 'bin', op: 'OR', l, r: this.parseAnd() };
     return l;
@@ -190,7 +208,7 @@ class Parser {
     return l;
   }
   private parseNot(): Expr {
-    if (this.acceptKw('NOT')) return { k: 'not', e: this.parseNot() };
+    if (this.acceptKw('NOT')) return { k: 'not', e: this.nested(() => this.parseNot()) };
     return this.parsePredicate();
   }
   private parsePredicate(): Expr {
@@ -244,7 +262,7 @@ class Parser {
     }
   }
   private parseUnary(): Expr {
-    if (this.acceptOp('-')) return { k: 'neg', e: this.parseUnary() };
+    if (this.acceptOp('-')) return { k: 'neg', e: this.nested(() => this.parseUnary()) };
     this.acceptOp('+');
     return this.parsePrimary();
   }
@@ -323,8 +341,22 @@ class Parser {
   }
 }
 
-/** Parses one statement of the supported subset (throws TimestreamError ValidationException). */
+/** Every expression of a statement (select list, WHERE, GROUP BY, HAVING, ORDER BY). */
+function expressionsOf(stmt: SelectStatement): Expr[] {
+  const out = stmt.items.map((i) => i.expr);
+  if (stmt.where !== undefined) out.push(stmt.where);
+  out.push(...stmt.groupBy);
+  if (stmt.having !== undefined) out.push(stmt.having);
+  for (const o of stmt.orderBy) out.push(o.expr);
+  return out;
+}
+
+/**
+ * Parses one statement of the supported subset (throws TimestreamError
+ * ValidationException, also for a query longer or nested deeper than query-limits allows).
+ */
 export function parseTimestreamSql(sql: string): SelectStatement {
   if (sql.trim().length === 0) throw validationError('QueryString must not be empty.');
+  checkQueryLength(sql);
   return new Parser(tokenize(sql)).parseStatement();
 }
