@@ -243,23 +243,28 @@ async function recordFailure(
   };
   deps.emit.actionFailed({ ruleName: rule.ruleName, actionType: a.type, errorMessage: failure.errorMessage });
   deps.logger.warn({ rule: rule.ruleName, topic: facts.topic, action: a.type, error: failure.errorMessage }, 'rule action failed');
-  const letter = await deps.dlq.add(
-    {
-      ruleName: rule.ruleName,
-      actionType: a.type,
-      action: a.action as Record<string, unknown>,
-      failedResource: failure.failedResource,
-      topic: facts.topic,
-      clientId: facts.clientId,
-      base64OriginalPayload: facts.raw.toString('base64'),
-      base64ActionPayload: out === undefined ? '' : outputBytes(out).toString('base64'),
-      request: e instanceof ActionError ? e.request : undefined,
-      attempts,
-      errorMessage: failure.errorMessage,
-    },
-    deps.now(),
-  );
-  deps.emit.deadLetter(letter);
+  try {
+    const letter = await deps.dlq.add(
+      {
+        ruleName: rule.ruleName,
+        actionType: a.type,
+        action: a.action as Record<string, unknown>,
+        failedResource: failure.failedResource,
+        topic: facts.topic,
+        clientId: facts.clientId,
+        base64OriginalPayload: facts.raw.toString('base64'),
+        base64ActionPayload: out === undefined ? '' : outputBytes(out).toString('base64'),
+        request: e instanceof ActionError ? e.request : undefined,
+        attempts,
+        errorMessage: failure.errorMessage,
+      },
+      deps.now(),
+    );
+    deps.emit.deadLetter(letter);
+  } catch (dlqErr) {
+    // The dead-letter queue is full or failing: the failure still reaches the errorAction.
+    deps.logger.error({ err: dlqErr, rule: rule.ruleName, topic: facts.topic, action: a.type }, 'failed rule action not dead-lettered');
+  }
   return failure;
 }
 
