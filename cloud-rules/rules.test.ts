@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../protocol/telemetry';
 import { TOPICS } from '../protocol/topics';
-import { AWS_IOT_SQL_VERSION, FUNCTION_NAMES, pulsepetRules, SIGNALS, TopicRulePayloadSchema } from './rules';
+import { AWS_IOT_SQL_VERSION, FUNCTION_NAMES, pulsepetRules, TopicRulePayloadSchema } from './rules';
 import { compileRule, outputBytes, topicMatches } from './sql/index';
 import { compileTemplate } from './substitution';
 
@@ -26,8 +26,8 @@ function fire(ruleName: string, topic: string, payload: unknown): unknown {
 }
 
 describe('Function: pulsepetRules', () => {
-  it('defines ingest_telemetry, reason_on_signal and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
-    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_signal']);
+  it('defines ingest_telemetry, reason_on_telemetry and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
+    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry']);
     for (const r of rules) {
       expect(TopicRulePayloadSchema.parse(r.topicRulePayload)).toEqual(r.topicRulePayload);
       expect(r.topicRulePayload.awsIotSqlVersion).toBe(AWS_IOT_SQL_VERSION);
@@ -43,7 +43,7 @@ describe('Function: pulsepetRules', () => {
 
   it('builds ARNs from the region and account it is given', () => {
     expect(byName('ingest_telemetry').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.ingest}`);
-    expect(byName('reason_on_signal').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.reasoning}`);
+    expect(byName('reason_on_telemetry').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.reasoning}`);
   });
 
   it('sends every telemetry batch to ingest with the thing name from the topic', () => {
@@ -52,19 +52,12 @@ describe('Function: pulsepetRules', () => {
     expect(fire('ingest_telemetry', 'dt/pulsepet/pet-1/other', b)).toBeUndefined();
   });
 
-  it('sends a batch to reasoning only when its summary crosses a signal, even without hrvRmssd', () => {
+  it('sends every telemetry batch to reasoning, calm ones too (a pet must also calm down)', () => {
     const calm = batch([{ hr: 70, hrvRmssd: 60, steps: 30 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', calm)).toBeUndefined();
-    const calmNoHrv = batch([{ hr: 70, steps: 30 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', calmNoHrv)).toBeUndefined();
-    const peakNoHrv = batch([{ hr: SIGNALS.hrMaxAtLeast, steps: 100 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', peakNoHrv)).toMatchObject({ thing: 'pet-1' });
-    const lowHrv = batch([{ hr: 70, hrvRmssd: SIGNALS.hrvBelow - 1, steps: 30 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', lowHrv)).toMatchObject({ thing: 'pet-1' });
-    const stressedStill = batch([{ hr: SIGNALS.restingHrMeanAtLeast + 5, hrvRmssd: 50, steps: 0 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', stressedStill)).toMatchObject({ thing: 'pet-1' });
-    const exercising = batch([{ hr: SIGNALS.restingHrMeanAtLeast + 5, hrvRmssd: 50, steps: 200 }]);
-    expect(fire('reason_on_signal', 'dt/pulsepet/pet-1/telemetry', exercising)).toBeUndefined();
+    expect(fire('reason_on_telemetry', 'dt/pulsepet/pet-1/telemetry', calm)).toEqual({ ...calm, thing: 'pet-1' });
+    const noHrv = batch([{ hr: 170, steps: 100 }]);
+    expect(fire('reason_on_telemetry', 'dt/pulsepet/pet-1/telemetry', noHrv)).toMatchObject({ thing: 'pet-1' });
+    expect(fire('reason_on_telemetry', 'dt/pulsepet/pet-1/other', calm)).toBeUndefined();
   });
 
   it('maps presence events to measures with the thing dimension and event timestamp', () => {

@@ -38,12 +38,6 @@ export { FUNCTION_NAMES, TIMESTREAM } from '../protocol/resources';
 /** IAM role the rules engine assumes for republish/Timestream (deployed by infra). */
 export const RULES_ROLE_NAME = 'pulsepet-iot-rules';
 
-/**
- * Thresholds of the edge summary that make a batch worth reasoning about
- * (reason_on_signal WHERE clause): a high peak heart rate, a low HRV, or an
- * elevated mean heart rate without movement (stress rather than exercise).
- */
-export const SIGNALS = { hrMaxAtLeast: 160, hrvBelow: 25, restingHrMeanAtLeast: 100, restingStepsPerSampleBelow: 10 } as const;
 
 export function lambdaArn(env: RuleEnvironment, functionName: string): string {
   return `arn:aws:lambda:${env.region}:${env.accountId}:function:${functionName}`;
@@ -69,12 +63,10 @@ const TELEMETRY_FILTER = "'dt/pulsepet/+/telemetry'";
  * The pulsepet rules for one region/account.
  *
  * - `ingest_telemetry`: every telemetry batch (plus `thing` = topic level 3) → ingest function.
- * - `reason_on_signal`: batches whose summary crosses a signal → reasoning function.
- *   `nanvl()` keeps a missing hrvRmssd from making the whole WHERE Undefined.
+ * - `reason_on_telemetry`: every telemetry batch (plus `thing`) → reasoning function.
  * - `presence_to_timestream`: lifecycle events → Timestream table `presence`, one record per attribute.
  */
 export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
-  const s = SIGNALS;
   return [
     {
       ruleName: 'ingest_telemetry',
@@ -88,13 +80,13 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
       },
     },
     {
-      ruleName: 'reason_on_signal',
+      // Every batch: the pet must also recover when a state ends, and the function's
+      // deterministic path (no store query, no LLM, a shadow write only on change) is
+      // cheap enough to run on all of them.
+      ruleName: 'reason_on_telemetry',
       topicRulePayload: {
-        sql:
-          `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER} WHERE summary.hrMax >= ${s.hrMaxAtLeast}` +
-          ` OR nanvl(summary.hrvRmssd, 1000) < ${s.hrvBelow}` +
-          ` OR (summary.hrMean >= ${s.restingHrMeanAtLeast} AND summary.stepsSum < ${s.restingStepsPerSampleBelow} * summary.n)`,
-        description: 'Telemetry whose edge summary crosses a signal to the reasoning function.',
+        sql: `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER}`,
+        description: 'Every telemetry batch to the reasoning function (models → pet shadow when the state changes).',
         awsIotSqlVersion: AWS_IOT_SQL_VERSION,
         ruleDisabled: false,
         actions: [{ lambda: { functionArn: lambdaArn(env, FUNCTION_NAMES.reasoning) } }],

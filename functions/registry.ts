@@ -37,7 +37,7 @@ export interface FunctionDefinition {
 /** Lambda's defaults for asynchronous invocation (invocation-async-error-handling). */
 export const LAMBDA_ASYNC_DEFAULTS: AsyncInvokeSettings = { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 };
 
-export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze([
+export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDefinition[]>([
   {
     name: FUNCTION_NAMES.ingest,
     description: 'Telemetry v1 batches (rule ingest_telemetry) to Timestream WriteRecords, one vitals record per sample.',
@@ -50,6 +50,20 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze([
     timeoutSeconds: 60,
     memoryMb: 1024,
     asyncInvoke: LAMBDA_ASYNC_DEFAULTS,
+  },
+  {
+    name: FUNCTION_NAMES.reasoning,
+    description: 'Every telemetry batch (rule reason_on_telemetry): models → pet state → the pet shadow, when the state changes.',
+    module: new URL('./reasoning/handler.ts', import.meta.url),
+    handler: 'handler',
+    environment: {
+      PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
+      PULSEPET_DAILY_TABLE: TIMESTREAM.dailyTable,
+    },
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    // A stale pet state is worth less than a fresh one: an hour, not Lambda's six.
+    asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
   },
 ]);
 

@@ -13,6 +13,7 @@ import type { GatewayHandle } from './gateway/server';
 import { assertPortsFree } from './listen-preflight';
 import type { AsyncQueueLimits, LambdaService, LambdaTarget, LocalFunctionSpec } from './lambda/index';
 import type { BrokerBus, GatewayService } from './ports';
+import { createSageMakerRuntimeService, type ModelHandler } from './sagemaker/index';
 import type { Registry } from './registry/registry';
 import type { RuleDefinition, RulesRuntime } from './rules/index';
 import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
@@ -50,6 +51,8 @@ export interface LocalStackOptions {
   functions?: readonly LocalFunctionSpec[];
   /** in-process Lambda handlers by function name (tests, benches); they replace a deployed function of the same name */
   handlers?: ReadonlyMap<string, LambdaTarget>;
+  /** SageMaker endpoints served in-process by their model handlers (pulsepet's models, handed in by cli/) */
+  modelEndpoints?: ReadonlyMap<string, ModelHandler>;
   /** topic rules seeded at start (pulsepet's come from cloud-rules/, handed in by cli/) */
   rules?: (env: { region: string; accountId: string }) => readonly RuleDefinition[];
   /** IoT Core per-connection limits; AWS's defaults unless a test or benchmark lifts one */
@@ -151,7 +154,8 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   let mqttAddress = `${ctx.host}:${opts.mqttPort ?? 0}`;
   const iot = await startIotControlPlane(ctx, registry, () => mqttAddress);
   const timestream = await startTimestream(ctx);
-  const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service]);
+  const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
+  const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker]);
   const broker = await startMqttBroker(ctx, registry, gateway, { port: opts.mqttPort ?? 0, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) });
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
   mqttAddress = `${mqttHost}:${broker.port}`;

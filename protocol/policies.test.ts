@@ -69,6 +69,10 @@ describe('Policy: pulsepet-device', () => {
     ['iot:Subscribe', 'topicfilter', 'pulsepet/errors'],
     ['iot:RetainPublish', 'topic', 'dt/pulsepet/pet-1/telemetry'],
     ['iot:Publish', 'topic', 'dt/pulsepet/pet-1'],
+    ['iot:Publish', 'topic', '$aws/things/pet-1/shadow/name/reasoning/get'],
+    ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/name/reasoning/get/accepted'],
+    ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/name/reasoning/update/documents'],
+    ['iot:Subscribe', 'topicfilter', '$aws/things/pet-1/shadow/name/reasoning/update/accepted'],
   ] as const)('refuses %s on %s %s', (action, kind, name) => {
     expect(check(action, arn(kind, name)).allowed).toBe(false);
   });

@@ -30,7 +30,10 @@ const ARN = 'arn:aws:iot:*:*:';
  *   shadows, `.../shadow/name/pet/update/delta`);
  * - subscribe only to filters under the same prefixes. `+` and `#` are literal in
  *   policies, so `dt/pulsepet/+/telemetry` (someone else's data) is refused while
- *   `$aws/things/{thing}/shadow/#` is allowed by the `*`.
+ *   `$aws/things/{thing}/shadow/#` is allowed by the `*`;
+ * - never the `reasoning` named shadow: the reasoning function's server-only state
+ *   (an explicit Deny wins over the Allow above, and also stops its messages reaching a
+ *   device subscribed to `shadow/#`).
  *
  * No `iot:RetainPublish`: devices never publish retained messages.
  */
@@ -56,6 +59,12 @@ export function devicePolicyDocument(): string {
         Effect: 'Allow',
         Action: 'iot:Subscribe',
         Resource: [`${ARN}topicfilter/dt/pulsepet/${THING}/*`, `${ARN}topicfilter/$aws/things/${THING}/shadow/*`],
+      },
+      {
+        Sid: 'NoServerOnlyShadow',
+        Effect: 'Deny',
+        Action: ['iot:Publish', 'iot:Receive', 'iot:Subscribe'],
+        Resource: [`${ARN}topic/$aws/things/${THING}/shadow/name/reasoning/*`, `${ARN}topicfilter/$aws/things/${THING}/shadow/name/reasoning/*`],
       },
     ],
   });

@@ -8,5 +8,5 @@
 export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning' } as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
-/** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample) and `presence`. */
-export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence' } as const;
+/** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample), `presence` and `daily` (one record per thing and day). */
+export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence', dailyTable: 'daily' } as const;

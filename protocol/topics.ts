@@ -49,6 +49,10 @@ export const SHADOW_OPS = ['get', 'update', 'delete'] as const;
 export type ShadowOp = (typeof SHADOW_OPS)[number];
 export const PET_SHADOW = 'pet';
 export const CONFIG_SHADOW = 'config';
+/** the latest daily summary, for the display */
+export const DAILY_SHADOW = 'daily';
+/** server-only state of the reasoning function; no device or display may read it */
+export const REASONING_SHADOW = 'reasoning';
 
 export function telemetryTopic(thing: string): string {
   assertThingName(thing);

@@ -94,7 +94,7 @@ describe('Rules engine: telemetry nested past MAX_PAYLOAD_DEPTH (pulsepet rules,
     const { thing, topic } = await publish(5000);
     expect(events.has(thing)).toBe(false);
     const reports = reportsFor(topic);
-    expect(reports.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'reason_on_signal']);
+    expect(reports.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'reason_on_telemetry']);
     for (const r of reports) {
       expect(r.failures).toHaveLength(1);
       expect(r.failures[0]).toMatchObject({
@@ -108,7 +108,7 @@ describe('Rules engine: telemetry nested past MAX_PAYLOAD_DEPTH (pulsepet rules,
     expect(letters.map((d) => [d.ruleName, d.actionType, d.attempts, d.base64ActionPayload])).toEqual(
       expect.arrayContaining([
         ['ingest_telemetry', 'lambda', 0, ''],
-        ['reason_on_signal', 'lambda', 0, ''],
+        ['reason_on_telemetry', 'lambda', 0, ''],
       ]),
     );
     expect(letters).toHaveLength(2);

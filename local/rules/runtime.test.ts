@@ -335,11 +335,21 @@ describe('Class: RulesRuntime', () => {
       dirs.push(dataDir);
       const rules = pulsepetRules({ region: 'us-east-1', accountId: '000000000000' });
       const rt1 = await start({ rules }, dataDir);
-      expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_signal']);
+      expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry']);
       await rt1.deleteRule('presence_to_timestream');
       await rt1.close();
       const rt2 = await start({ rules }, dataDir);
-      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_signal']);
+      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_telemetry']);
+    });
+
+    it('removes a seeded rule that is no longer defined, unless it was changed through the API', async () => {
+      const dataDir = tempDir();
+      const def = (name: string) => ({ ruleName: name, topicRulePayload: { sql: `SELECT * FROM '${name}/in'`, awsIotSqlVersion: '2016-03-23', actions: [] } });
+      const rt1 = await start({ rules: [def('kept'), def('old'), def('edited')] }, dataDir);
+      await rt1.replaceRule('edited', { sql: "SELECT mine FROM 'edited/in'", actions: [] });
+      await rt1.close();
+      const rt2 = await start({ rules: [def('kept')] }, dataDir);
+      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['edited', 'kept']);
     });
 
     it('updates a seeded rule whose definition changed, unless it was changed through the API', async () => {

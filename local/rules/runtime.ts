@@ -140,7 +140,8 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   /**
    * Seeds definitions: a rule is created the first time it is seen; later it is
    * updated only if nobody changed it through the API since it was seeded, and a
-   * seeded rule deleted through the API stays deleted.
+   * seeded rule deleted through the API stays deleted. Seeded rules no longer defined
+   * are retired ({@link retire}).
    */
   private async seed(defs: readonly RuleDefinition[]): Promise<void> {
     for (const def of defs) {
@@ -154,6 +155,23 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
         await this.replaceRule(def.ruleName, payload);
       } else if (mark.payload === text) continue;
       await this.seeded.set(def.ruleName, { payload: text });
+    }
+    await this.retire(new Set(defs.map((d) => d.ruleName)));
+  }
+
+  /**
+   * A seeded rule that is no longer defined goes too, unless it was changed through the
+   * API since it was seeded (then it is the operator's rule now and stays).
+   */
+  private async retire(defined: ReadonlySet<string>): Promise<void> {
+    for (const [name, mark] of [...this.seeded.entries()]) {
+      if (defined.has(name)) continue;
+      const stored = this.store.get(name);
+      if (stored !== undefined && JSON.stringify(stored.topicRulePayload) === mark.payload) {
+        this.log.info({ rule: name }, 'seeded rule no longer defined; removed');
+        await this.deleteRule(name);
+      }
+      await this.seeded.delete(name);
     }
   }
 

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { PulsepetError } from '../../protocol/errors';
+
+/**
+ * The reasoning function's configuration, parsed once from the Lambda environment.
+ * Endpoints and credentials are not here: the SDK reads AWS_ENDPOINT_URL (local mode)
+ * or, on AWS, AWS_ENDPOINT_URL_IOT_DATA_PLANE (the account's IoT data endpoint, set by infra).
+ */
+const EnvSchema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  PULSEPET_TIMESTREAM_DATABASE: z.string().min(3).max(256).default('pulsepet'),
+  PULSEPET_DAILY_TABLE: z.string().min(3).max(256).default('daily'),
+  /** a SageMaker endpoint serving the models; unset → the models run in-process */
+  MODEL_ENDPOINT: z
+    .string()
+    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'not a SageMaker endpoint name')
+    .optional(),
+  /** how old the cached baseline may get before the daily table is read again */
+  PULSEPET_BASELINE_REFRESH_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ReasoningConfig {
+  readonly region: string;
+  readonly database: string;
+  readonly dailyTable: string;
+  readonly modelEndpoint: string | undefined;
+  readonly baselineRefreshMs: number;
+  readonly logLevel: string;
+}
+
+/** Parses the environment; every problem is reported at once as PP_ERR_CONFIG. */
+export function loadReasoningConfig(env: Record<string, string | undefined>): ReasoningConfig {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new PulsepetError('PP_ERR_CONFIG', `invalid reasoning configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze({
+    region: r.data.AWS_REGION,
+    database: r.data.PULSEPET_TIMESTREAM_DATABASE,
+    dailyTable: r.data.PULSEPET_DAILY_TABLE,
+    modelEndpoint: r.data.MODEL_ENDPOINT,
+    baselineRefreshMs: r.data.PULSEPET_BASELINE_REFRESH_MS,
+    logLevel: r.data.LOG_LEVEL,
+  });
+}

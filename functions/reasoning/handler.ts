@@ -1,0 +1,63 @@
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { createLogger } from '../../common/logger';
+import { FUNCTION_NAMES } from '../../protocol/resources';
+import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
+import { timestreamBaselines } from './baseline-adapter';
+import { loadReasoningConfig } from './config';
+import { DeterministicCoach } from './deterministic-coach';
+import { inProcessModels, sagemakerModels } from './model-adapters';
+import { type ReasoningDeps, type ReasonResult, reason } from './reason';
+import { iotDataShadows } from './shadow-adapter';
+
+/**
+ * Lambda entry point of `pulsepet-reasoning`, invoked by the `reason_on_telemetry` rule
+ * for every telemetry batch. Dependencies are built once per container (Lambda init).
+ */
+
+export interface ReasoningHandlerDeps extends ReasoningDeps {
+  report: ErrorReporter;
+}
+
+let deps: ReasoningHandlerDeps | undefined;
+
+function init(): ReasoningHandlerDeps {
+  // the one place this function reads process.env (CONVENTIONS.md rule 4)
+  const config = loadReasoningConfig(process.env);
+  const logger = createLogger('reasoning', { level: config.logLevel });
+  const iotData = new IoTDataPlaneClient({ region: config.region });
+  const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient({ region: config.region }), config.modelEndpoint);
+  return {
+    shadows: iotDataShadows(iotData),
+    model,
+    baselines: timestreamBaselines(new TimestreamQueryClient({ region: config.region }), config.database, config.dailyTable),
+    coach: new DeterministicCoach(),
+    logger,
+    now: Date.now,
+    baselineRefreshMs: config.baselineRefreshMs,
+    report: iotErrorReporter(iotData),
+  };
+}
+
+/**
+ * Builds a handler over explicit dependencies (tests): an event that can never be
+ * reasoned about (not telemetry v1) is reported on the error channel and answered
+ * `{refused: true}`; shadow or store failures throw, so Lambda retries them.
+ */
+export function createReasoningHandler(d: ReasoningHandlerDeps): (event: unknown, context?: { awsRequestId?: string }) => Promise<ReasonResult | Refused> {
+  return (event, context) =>
+    settlePermanentFailures(() => reason(event, d), {
+      functionName: FUNCTION_NAMES.reasoning,
+      ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
+      event,
+      report: d.report,
+      logger: d.logger,
+    });
+}
+
+/** The Lambda handler. */
+export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ReasonResult | Refused> {
+  deps ??= init();
+  return createReasoningHandler(deps)(event, context);
+}

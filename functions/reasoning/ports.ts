@@ -1,0 +1,44 @@
+import type { Baseline, FeatureVector, Prediction } from '../../protocol/models';
+import type { Persona } from '../../protocol/shadows';
+
+/** A named shadow's state as read: what is in `desired` and `reported`, and its version. */
+export interface ShadowRead {
+  desired?: Record<string, unknown>;
+  reported?: Record<string, unknown>;
+  version: number;
+}
+
+/** The shadows the loop reads and writes (client-iot-data-plane in both modes). */
+export interface ShadowPort {
+  /** undefined when the shadow does not exist yet */
+  get(thing: string, shadowName: string): Promise<ShadowRead | undefined>;
+  /**
+   * Updates with optimistic concurrency: `expectedVersion` undefined creates or
+   * overwrites; returns the new version, or 'conflict' when the version moved (409).
+   */
+  update(thing: string, shadowName: string, state: { desired?: unknown; reported?: unknown }, expectedVersion?: number): Promise<number | 'conflict'>;
+}
+
+/** The models: in-process, or a SageMaker endpoint with the same feature vector and scores. */
+export interface ModelPort {
+  predict(features: FeatureVector): Promise<Prediction>;
+}
+
+/** The wearer's baseline from the `daily` table (client-timestream-query). */
+export interface BaselinePort {
+  baseline(thing: string, now: number): Promise<Baseline>;
+}
+
+/** What the coach is told: the decided state and the facts behind it. */
+export interface CoachInput {
+  persona: Persona;
+  prediction: Prediction;
+  mood: string;
+  /** the previous message, so the coach does not repeat itself */
+  lastMessage?: string;
+}
+
+/** Who words the pet's message. The models decide the state; the coach only words it. */
+export interface Coach {
+  speak(input: CoachInput): Promise<{ message: string; source: 'llm' | 'cached' | 'deterministic'; animation?: string; suggestion?: string }>;
+}

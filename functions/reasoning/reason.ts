@@ -1,0 +1,175 @@
+import type { Logger } from '../../common/logger';
+import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
+import { emptyReasoningState, RECENT_BATCHES, type ReasoningState, ReasoningStateSchema, WINDOW_MINUTES } from '../../protocol/reasoning-state';
+import { DeviceConfigSchema, type Persona, PetStateSchema } from '../../protocol/shadows';
+import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
+import { parseIngestEvent } from '../ingest/core';
+import { derive, petState, stateHash } from './decide';
+import { mergeMinutes, minuteAggregates, populationBaseline } from './models/index';
+import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead } from './ports';
+
+/**
+ * The reasoning loop for one telemetry batch, in plain steps: perceive (the batch plus
+ * the rolling window kept in the `reasoning` shadow, the baseline refreshed at most
+ * hourly), predict (the models, in-process or behind a SageMaker endpoint), decide (the
+ * pet state and its hash), act (write the `pet` shadow's desired only when the hash
+ * changed, with its version; then the reasoning state, with its version). A version
+ * conflict (409) means another invocation moved first: read again and redo.
+ */
+
+export interface ReasoningDeps {
+  shadows: ShadowPort;
+  model: ModelPort;
+  baselines: BaselinePort;
+  coach: Coach;
+  logger: Logger;
+  now: () => number;
+  /** how old a cached baseline may get before the store is asked again */
+  baselineRefreshMs: number;
+}
+
+export interface ReasonResult {
+  thing: string;
+  batchId: string;
+  /** duplicate: the batch was handled before; unchanged: no pet write needed; written: the pet changed */
+  outcome: 'duplicate' | 'unchanged' | 'written';
+  stateHash?: string;
+  /** optimistic-concurrency retries */
+  conflicts: number;
+  storeQueries: number;
+}
+
+const MAX_ATTEMPTS = 5;
+
+function readState(r: ShadowRead | undefined): ReasoningState {
+  const parsed = ReasoningStateSchema.safeParse(r?.reported);
+  return parsed.success ? parsed.data : emptyReasoningState();
+}
+
+/** Handles one rule event (telemetry v1 + `thing`). */
+export async function reason(event: unknown, deps: ReasoningDeps): Promise<ReasonResult> {
+  const { thing, batch } = parseIngestEvent(event);
+  const log = deps.logger.child({ thing, batchId: batch.batchId });
+  const fresh = minuteAggregates(batch.samples);
+  let conflicts = 0;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await deps.shadows.get(thing, REASONING_SHADOW);
+    const state = readState(stored);
+    if (state.recentBatches.includes(batch.batchId)) return { thing, batchId: batch.batchId, outcome: 'duplicate', conflicts, storeQueries: 0 };
+    const now = dataTime(state.minutes, fresh.minutes, deps.now());
+    const perceived = await perceive(thing, state, fresh.minutes, now, deps);
+    const prediction = await deps.model.predict(perceived.features);
+    const derived = derive(prediction);
+    const hash = stateHash(derived);
+    let outcome: ReasonResult['outcome'] = 'unchanged';
+    if (hash !== state.lastStateHash) {
+      const wrote = await writePet(thing, prediction, now, deps);
+      if (wrote === 'conflict') {
+        conflicts++;
+        continue;
+      }
+      if (wrote) outcome = 'written';
+    }
+    const next = nextState(state, batch.batchId, perceived, prediction, hash, outcome === 'written');
+    // version 0 for a shadow that does not exist yet: two first batches cannot both create it
+    const v = await deps.shadows.update(thing, REASONING_SHADOW, { reported: next }, stored?.version ?? 0);
+    if (v === 'conflict') {
+      conflicts++;
+      continue;
+    }
+    if (fresh.dropped.length > 0) log.debug({ dropped: fresh.dropped }, 'samples dropped as artefacts');
+    return { thing, batchId: batch.batchId, outcome, stateHash: hash, conflicts, storeQueries: perceived.storeQueries };
+  }
+  throw new Error(`reasoning for ${thing} kept conflicting with concurrent updates (${conflicts} conflicts)`);
+}
+
+/**
+ * The moment the state is judged at: the end of the newest minute of data, never later
+ * than the clock. A batch that arrives late (a backlog after an outage, a replayed
+ * queue) then describes the time it was measured, not an empty window around "now".
+ */
+function dataTime(stored: readonly MinuteAggregate[], fresh: readonly MinuteAggregate[], clock: number): number {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const m of stored) newest = Math.max(newest, m.t);
+  for (const m of fresh) newest = Math.max(newest, m.t);
+  return Number.isFinite(newest) ? Math.min(clock, newest + 60_000) : clock;
+}
+
+interface Perceived {
+  features: FeatureVector;
+  minutes: MinuteAggregate[];
+  baseline: { value: Baseline; fetchedAt: number };
+  storeQueries: number;
+}
+
+/** The window (stored minutes plus this batch's) and the baseline, refreshed when stale. */
+async function perceive(thing: string, state: ReasoningState, fresh: MinuteAggregate[], now: number, deps: ReasoningDeps): Promise<Perceived> {
+  const minutes = mergeMinutes(state.minutes, fresh, now, WINDOW_MINUTES * 60_000);
+  let baseline = state.baseline;
+  let storeQueries = 0;
+  if (baseline === undefined || now - baseline.fetchedAt > deps.baselineRefreshMs) {
+    storeQueries++;
+    const value = await deps.baselines.baseline(thing, now).catch((e: unknown) => {
+      deps.logger.warn({ err: e, thing }, 'baseline unavailable; population priors used');
+      return populationBaseline();
+    });
+    baseline = { value, fetchedAt: now };
+  }
+  const features: FeatureVector = {
+    now,
+    minutes,
+    baseline: baseline.value,
+    ...(state.lastExerciseEndedAt === undefined ? {} : { lastExerciseEndedAt: state.lastExerciseEndedAt }),
+    ...(state.energy === undefined ? {} : { energy: state.energy }),
+  };
+  return { features, minutes, baseline, storeQueries };
+}
+
+/**
+ * Writes the pet's desired state when the shadow does not already show this state
+ * hash. Returns true when written, false when it already showed it, 'conflict' on 409.
+ */
+async function writePet(thing: string, prediction: Prediction, now: number, deps: ReasoningDeps): Promise<boolean | 'conflict'> {
+  const derived = derive(prediction);
+  const hash = stateHash(derived);
+  const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
+  const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});
+  if (current.success && current.data.stateHash === hash) return false;
+  const persona = personaOf(config);
+  const words = await deps.coach.speak({
+    persona,
+    prediction,
+    mood: derived.mood,
+    ...(current.success && current.data.message ? { lastMessage: current.data.message } : {}),
+  });
+  const desired = petState(prediction, derived, words, persona, now);
+  const v = await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0);
+  return v === 'conflict' ? 'conflict' : true;
+}
+
+/** The wearer's persona from the `config` shadow (desired wins over reported; encouraging by default). */
+export function personaOf(config: ShadowRead | undefined): Persona {
+  for (const side of [config?.desired, config?.reported]) {
+    const c = DeviceConfigSchema.partial().safeParse(side ?? {});
+    if (c.success && c.data.persona) return c.data.persona;
+  }
+  return 'encouraging';
+}
+
+function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, wrote: boolean): ReasoningState {
+  const lastExerciseEndedAt = prediction.lastExerciseEndedAt ?? state.lastExerciseEndedAt;
+  return {
+    v: 1,
+    minutes: p.minutes,
+    recentBatches: [...state.recentBatches, batchId].slice(-RECENT_BATCHES),
+    lastStateHash: hash,
+    ...(lastExerciseEndedAt === undefined ? {} : { lastExerciseEndedAt }),
+    energy: { day: prediction.energy.day, spoons: prediction.energy.spoons, updatedAt: prediction.energy.updatedAt },
+    baseline: p.baseline,
+    counters: {
+      batches: state.counters.batches + 1,
+      petWrites: state.counters.petWrites + (wrote ? 1 : 0),
+      storeQueries: state.counters.storeQueries + p.storeQueries,
+    },
+  };
+}
