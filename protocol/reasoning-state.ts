@@ -21,7 +21,7 @@ export const ReasoningStateSchema = z
     recentBatches: z.array(z.string().max(64)).max(RECENT_BATCHES),
     lastStateHash: z.string().max(64).optional(),
     lastExerciseEndedAt: z.number().int().optional(),
-    energy: z.object({ day: z.string().max(10), spoons: z.number().min(0).max(12), updatedAt: z.number().int() }).strict().optional(),
+    energy: z.object({ day: z.string().max(10), spoons: z.number().min(0).max(12), level: z.number().min(0).max(12).optional(), updatedAt: z.number().int() }).strict().optional(),
     /** the wearer's baseline from the `daily` table, refreshed at most about once an hour */
     baseline: z.object({ value: BaselineSchema, fetchedAt: z.number().int() }).strict().optional(),
     counters: z.object({ batches: z.number().int().min(0), petWrites: z.number().int().min(0), storeQueries: z.number().int().min(0) }).strict(),

@@ -20,7 +20,7 @@ function prediction(over: { stress?: Prediction['stress']['state']; band?: 'low'
       calibrating: over.calibrating ?? false,
     },
     stress: { state: over.stress ?? 'rest', level: 20, band: 'rest', windows: [], contributors: [] },
-    energy: { spoons: over.spoons ?? 8, day: '2026-12-05', updatedAt: 1, contributors: [] },
+    energy: { spoons: over.spoons ?? 8, level: (over.spoons ?? 8) / 12, day: '2026-12-05', updatedAt: 1, contributors: [] },
     calibrating: over.calibrating ?? false,
     confidence: 'high',
   };

@@ -164,7 +164,7 @@ function nextState(state: ReasoningState, batchId: string, p: Perceived, predict
     recentBatches: [...state.recentBatches, batchId].slice(-RECENT_BATCHES),
     lastStateHash: hash,
     ...(lastExerciseEndedAt === undefined ? {} : { lastExerciseEndedAt }),
-    energy: { day: prediction.energy.day, spoons: prediction.energy.spoons, updatedAt: prediction.energy.updatedAt },
+    energy: { day: prediction.energy.day, spoons: prediction.energy.spoons, level: prediction.energy.level, updatedAt: prediction.energy.updatedAt },
     baseline: p.baseline,
     counters: {
       batches: state.counters.batches + 1,
