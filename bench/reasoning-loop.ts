@@ -1,0 +1,133 @@
+/**
+ * Reasoning benchmark: N devices (a child process) publish 5-minute telemetry batches
+ * that alternate between running and rest, so every batch changes the pet's state; the
+ * rules hand each batch to the reasoning function (its own execution environment, real
+ * clients, no LLM), which writes the `pet` shadow; each device times publish → the
+ * `update/delta` it receives. Then, from the same run: the reasoning function's CPU per
+ * batch (its worker threads, /proc), shadow requests and store queries per batch, the
+ * share of batches that wrote the pet, and what that implies per device-month on AWS
+ * at list prices (the prices and their date are in the output).
+ *
+ *   npx tsx bench/reasoning-loop.ts [--devices 100] [--batches 6] [--interval-ms 2000]
+ *
+ * The paced phase (one batch per device every `--interval-ms`) is the latency figure;
+ * goal p99 < 1 s. Prints one JSON object. Not a test.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { z } from 'zod';
+import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { FUNCTION_NAMES } from '../protocol/resources';
+import { awsClientConfig, provisionTestDevice, type TestDevice } from '../test/support/local/stack';
+import { benchFlags, round } from './broker-support';
+import { monthlyCost, PRICES } from './reasoning-cost';
+
+const flags = benchFlags(
+  { devices: { type: 'string' }, batches: { type: 'string' }, 'interval-ms': { type: 'string' } },
+  z.object({
+    devices: z.coerce.number().int().min(1).max(1000).default(100),
+    batches: z.coerce.number().int().min(2).max(100).default(6),
+    /** one batch per device per interval (the agent batches every 30 s–5 min; faster here to load the function) */
+    'interval-ms': z.coerce.number().int().min(100).max(60_000).default(2000),
+  }),
+);
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-reasoning-'));
+const stack = await startPulsepetStack({ dataDir: dir });
+const devices: TestDevice[] = [];
+for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-reason-${i}`));
+
+const child = fork(join(import.meta.dirname, 'reasoning-fleet.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function request<T>(msg: object, expect: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: { kind: string; message?: string }) => {
+      if (m.kind !== expect && m.kind !== 'error') return;
+      child.off('message', on);
+      if (m.kind === 'error') reject(new Error(m.message));
+      else resolve(m as T);
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+await request({ kind: 'init', mqttEndpoint: stack.mqttEndpoint, caPem: readFileSync(stack.caFile, 'utf8'), devices: devices.map((d) => ({ thing: d.thingName, certificatePem: d.certificatePem, privateKeyPem: d.privateKeyPem })) }, 'ready');
+
+/** CPU of the reasoning function's execution environments (worker threads), in µs. */
+function functionCpuMicros(): number {
+  const tids = new Set(stack.lambda.functions.get(FUNCTION_NAMES.reasoning)?.osThreadIds ?? []);
+  let micros = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (!tids.has(Number(tid))) continue;
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    micros += (Number(f[11]) + Number(f[12])) * 10_000; // utime + stime, in 10 ms ticks
+  }
+  return micros;
+}
+
+/** The gateway's request counter for a service, summed over statuses (GET /metrics). */
+async function gatewayRequests(service: string): Promise<number> {
+  const text = await (await fetch(`${stack.httpEndpoint}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`pulsepet_gateway_requests_total{service="${service}"`)) n += Number(line.split(' ').pop());
+  return n;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+};
+
+const cpu0 = functionCpuMicros();
+const shadow0 = await gatewayRequests('iotdata');
+const ts0 = await gatewayRequests('timestream');
+const started = Date.now();
+const { latencies } = await request<{ latencies: number[] }>({ kind: 'run', batches: flags.batches, intervalMs: flags['interval-ms'], end: Date.now() }, 'done');
+await stack.rules.idle();
+const seconds = (Date.now() - started) / 1000;
+const cpuMicros = functionCpuMicros() - cpu0;
+const shadowRequests = (await gatewayRequests('iotdata')) - shadow0;
+// the ingest function's writes go to timestream too: count only the reasoning function's queries (from its shadow counters)
+const data = new IoTDataPlaneClient(awsClientConfig(stack));
+let batches = 0;
+let petWrites = 0;
+let storeQueries = 0;
+for (const d of devices) {
+  const out = await data.send(new GetThingShadowCommand({ thingName: d.thingName, shadowName: 'reasoning' }));
+  const c = (JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString()) as { state: { reported: { counters: { batches: number; petWrites: number; storeQueries: number } } } }).state.reported.counters;
+  batches += c.batches;
+  petWrites += c.petWrites;
+  storeQueries += c.storeQueries;
+}
+data.destroy();
+const delivered = latencies.filter((x) => x >= 0);
+const perBatch = {
+  functionCpuMicros: round(cpuMicros / batches),
+  shadowRequests: round(shadowRequests / batches, 2),
+  storeQueries: round(storeQueries / batches, 3),
+  petWriteShare: round(petWrites / batches, 3),
+};
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'reasoning-loop',
+    devices: flags.devices,
+    batchesPerDevice: flags.batches,
+    intervalMs: flags['interval-ms'],
+    seconds: round(seconds),
+    batches,
+    publishToDeltaMs: { p50: round(pct(delivered, 50)), p99: round(pct(delivered, 99)), max: round(pct(delivered, 100)), missing: latencies.length - delivered.length },
+    perBatch: { ...perBatch, what: 'every batch here changes the state (run/rest alternate): the worst case for writes; timestream queries are the hourly baseline reads' },
+    timestreamRequestsIncludingIngest: (await gatewayRequests('timestream')) - ts0,
+    awsPerDeviceMonth: monthlyCost({ batchesPerDay: 2880, ...perBatch, batchBytes: 21_000 }),
+    prices: PRICES,
+    loadAverage: os.loadavg().map((x) => round(x)),
+    cpus: os.cpus().length,
+    target: { publishToDeltaP99Ms: 1000 },
+  })}\n`,
+);
+child.send({ kind: 'exit' });
+await stack.close();
+rmSync(dir, { recursive: true, force: true });
