@@ -1,5 +1,6 @@
 export * from './error-report';
 export * from './errors';
+export * from './models';
 export * from './policies';
 export * from './resources';
 export * from './shadows';
