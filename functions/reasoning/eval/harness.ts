@@ -5,8 +5,8 @@
  * JSON; `run.ts` prints it.
  */
 import type { Baseline } from '../../../protocol/models';
-import { predict } from '../models';
-import { type Activity, TRUTH } from './activities';
+import { minuteAggregates, predict } from '../models';
+import type { Activity } from './activities';
 import { BURNOUT_DAYS, baselineAt, generateHistory, type History } from './history';
 import { emptyConfusion, type Figures, figures } from './metrics';
 import { PERSONAS, type Persona } from './personas';
@@ -77,8 +77,6 @@ function readinessByDay(h: History, seed: number): Array<{ day: number; score: n
   return out;
 }
 
-import { minuteAggregates } from '../models';
-
 function minuteAggregatesOf(s: Scenario, end: number) {
   return minuteAggregates(s.samples.filter((x) => x.t < end)).minutes;
 }
@@ -91,7 +89,7 @@ function burnout(seeds: readonly number[]) {
   for (const seed of seeds) {
     for (const p of PERSONAS) {
       const series = readinessByDay(generateHistory('burnout', p, seed), seed);
-      series.forEach((d) => days[d.day]?.push(d.score));
+      for (const d of series) days[d.day]?.push(d.score);
       const eve = series.find((d) => d.day === 0);
       const day10 = series.find((d) => d.day === 10);
       if (eve === undefined || day10 === undefined) continue;
@@ -151,5 +149,3 @@ export function evaluate(seeds: readonly number[] = HELD_OUT_SEEDS): Evaluation 
     illness: illness(seeds),
   };
 }
-
-export { TRUTH };
