@@ -17,7 +17,6 @@
  * A sample whose HR is rejected loses its RMSSD too (both come from the same beats).
  */
 import type { Sample } from '../../../protocol/telemetry';
-import { median } from './stats';
 
 /** A sample after cleaning: `hrBpm`/`rmssdMs` are absent when rejected or not reported. */
 export interface CleanSample {
@@ -61,14 +60,25 @@ export function emptyDropCounts(): DropCounts {
   return { 'hr-out-of-range': 0, 'hr-jump': 0, 'rmssd-out-of-range': 0, 'rmssd-spike': 0, duplicate: 0, gap: 0 };
 }
 
-/** The median of `values[i]`'s neighbours within ±half, itself excluded; undefined values skipped. */
-function localMedian(values: ReadonlyArray<number | undefined>, i: number, half: number): number | undefined {
-  const around: number[] = [];
+/**
+ * The median of `values[i]`'s neighbours within ±half, itself excluded; undefined values
+ * skipped. Insertion sort into `buf` (at most 2 × half values): no allocation per sample.
+ */
+function localMedian(values: ReadonlyArray<number | undefined>, i: number, half: number, buf: Float64Array): number | undefined {
+  let n = 0;
   for (let j = Math.max(0, i - half); j <= Math.min(values.length - 1, i + half); j++) {
     const v = values[j];
-    if (j !== i && v !== undefined) around.push(v);
+    if (j === i || v === undefined) continue;
+    let k = n++;
+    while (k > 0 && (buf[k - 1] ?? 0) > v) {
+      buf[k] = buf[k - 1] ?? 0;
+      k--;
+    }
+    buf[k] = v;
   }
-  return around.length >= 2 ? median(around) : undefined;
+  if (n < 2) return undefined;
+  const mid = n >> 1;
+  return n % 2 === 1 ? buf[mid] : ((buf[mid - 1] ?? 0) + (buf[mid] ?? 0)) / 2;
 }
 
 /** Sorted by time, one sample per timestamp (later duplicates dropped and counted). */
@@ -82,18 +92,18 @@ function ordered(samples: readonly Sample[], drops: DropCounts): Sample[] {
   return out;
 }
 
-function rejectHr(hr: number[], i: number, o: CleanOptions): 'hr-out-of-range' | 'hr-jump' | undefined {
+function rejectHr(hr: number[], i: number, o: CleanOptions, buf: Float64Array): 'hr-out-of-range' | 'hr-jump' | undefined {
   const v = hr[i] ?? Number.NaN;
   if (!(v >= o.hrMinBpm && v <= o.hrMaxBpm)) return 'hr-out-of-range';
-  const m = localMedian(hr, i, o.halfWindow);
+  const m = localMedian(hr, i, o.halfWindow, buf);
   return m !== undefined && Math.abs(v - m) > o.hrJumpBpm ? 'hr-jump' : undefined;
 }
 
-function rejectRmssd(rmssd: Array<number | undefined>, i: number, o: CleanOptions): 'rmssd-out-of-range' | 'rmssd-spike' | undefined {
+function rejectRmssd(rmssd: Array<number | undefined>, i: number, o: CleanOptions, buf: Float64Array): 'rmssd-out-of-range' | 'rmssd-spike' | undefined {
   const v = rmssd[i];
   if (v === undefined) return undefined;
   if (!(v >= 0 && v <= o.rmssdMaxMs)) return 'rmssd-out-of-range';
-  const m = localMedian(rmssd, i, o.halfWindow);
+  const m = localMedian(rmssd, i, o.halfWindow, buf);
   return m !== undefined && v > o.rmssdSpikeFactor * m ? 'rmssd-spike' : undefined;
 }
 
@@ -109,18 +119,19 @@ export function cleanSamples(samples: readonly Sample[], options: Partial<CleanO
   const sorted = ordered(samples, dropped);
   const hr = sorted.map((s) => s.hr);
   const rmssd = sorted.map((s) => s.hrvRmssd);
+  const buf = new Float64Array(2 * o.halfWindow);
   const out: CleanSample[] = sorted.map((s, i) => {
     const c: CleanSample = { t: s.t, steps: s.steps ?? 0, rejected: false };
     if (s.accelG !== undefined) c.accelG = s.accelG;
     if (s.skinTempC !== undefined) c.skinTempC = s.skinTempC;
-    const hrWhy = rejectHr(hr, i, o);
+    const hrWhy = rejectHr(hr, i, o, buf);
     if (hrWhy !== undefined) {
       dropped[hrWhy]++;
       c.rejected = true;
       return c;
     }
     c.hrBpm = s.hr;
-    const rmssdWhy = rejectRmssd(rmssd, i, o);
+    const rmssdWhy = rejectRmssd(rmssd, i, o, buf);
     if (rmssdWhy !== undefined) {
       dropped[rmssdWhy]++;
       c.rejected = true;

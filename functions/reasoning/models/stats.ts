@@ -26,7 +26,8 @@ export function median(xs: readonly number[]): number | undefined {
 /** Rounds to `digits` decimals (for contributors a user reads). */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  const r = Math.round(x * f) / f;
+  return r === 0 ? 0 : r; // no −0 in JSON a user reads
 }
 
 /** The UTC calendar day (YYYY-MM-DD) of `t` shifted by `offsetMin` minutes. */
