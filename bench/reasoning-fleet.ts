@@ -32,7 +32,7 @@ function batch(thing: string, k: number, batches: number, end: number): string {
     const t = t0 + i * 1000;
     return running ? { t, hr: 150 + (i % 5), hrvRmssd: 12, steps: 3, accelG: 1.5 } : { t, hr: 60 + (i % 5), hrvRmssd: 50, steps: 0, accelG: 0.01 };
   });
-  return JSON.stringify({ v: 1, batchId: `${thing}-${k}`, seq: k, samples, summary: summarize(samples) });
+  return JSON.stringify({ v: 1, batchId: `${thing}-${t0}`, seq: Math.floor(t0 / 300_000), samples, summary: summarize(samples) });
 }
 
 async function runDevice(d: Device, index: number, run: z.infer<typeof RunSchema>): Promise<number[]> {

@@ -28,11 +28,7 @@ export interface IngestClientOptions extends TimestreamWriteClientConfig {
  */
 export function createTimestreamWriteClient(options: IngestClientOptions = {}, logger?: Logger): TimestreamWriteClient {
   const { maxSockets, ...config } = options;
-  const quiet = {
-    debug: (): void => {},
-    warn: (...args: unknown[]): void => logger?.warn({ sdk: args.map(String) }, 'timestream-write SDK warning'),
-    error: (): void => {}, // failures surface as thrown, typed errors
-  };
+  const quiet = quietSdkLogger('timestream-write', logger);
   const sockets =
     maxSockets === undefined
       ? {}
@@ -42,6 +38,20 @@ export function createTimestreamWriteClient(options: IngestClientOptions = {}, l
             httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
           },
         };
-  // The SDK's Logger type requires `info`; leaving it out is the point (see above).
   return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, ...sockets, ...config });
+}
+
+/**
+ * An AWS SDK v3 logger without `info` (see {@link createTimestreamWriteClient} for why:
+ * the SDK then skips building a redacted copy of every request and response). Warnings
+ * reach pino; errors surface as thrown, typed exceptions. The SDK's Logger type requires
+ * `info`, so callers cast it; leaving `info` out is the point.
+ * @example new IoTDataPlaneClient({ region, logger: quietSdkLogger('iot-data', log) as never })
+ */
+export function quietSdkLogger(client: string, logger?: Logger): { debug(): void; warn(...args: unknown[]): void; error(): void } {
+  return {
+    debug: (): void => {},
+    warn: (...args: unknown[]): void => logger?.warn({ sdk: args.map(String) }, `${client} SDK warning`),
+    error: (): void => {},
+  };
 }

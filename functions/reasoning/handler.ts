@@ -1,7 +1,8 @@
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { createLogger } from '../../common/logger';
+import { quietSdkLogger } from '../../common/timestream-write-client';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { timestreamBaselines } from './baseline-adapter';
@@ -26,12 +27,14 @@ function init(): ReasoningHandlerDeps {
   // the one place this function reads process.env (CONVENTIONS.md rule 4)
   const config = loadReasoningConfig(process.env);
   const logger = createLogger('reasoning', { level: config.logLevel });
-  const iotData = new IoTDataPlaneClient({ region: config.region });
-  const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient({ region: config.region }), config.modelEndpoint);
+  // SDK loggers without `info`: the SDK then skips redacting a copy of every request (common/timestream-write-client.ts)
+  const sdk = (name: string) => ({ region: config.region, logger: quietSdkLogger(name, logger) as unknown as IoTDataPlaneClientConfig['logger'] });
+  const iotData = new IoTDataPlaneClient(sdk('iot-data'));
+  const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient(sdk('sagemaker-runtime')), config.modelEndpoint);
   return {
     shadows: iotDataShadows(iotData),
     model,
-    baselines: timestreamBaselines(new TimestreamQueryClient({ region: config.region }), config.database, config.dailyTable),
+    baselines: timestreamBaselines(new TimestreamQueryClient(sdk('timestream-query')), config.database, config.dailyTable),
     coach: new DeterministicCoach(),
     logger,
     now: Date.now,
