@@ -39,6 +39,7 @@ const flags = benchFlags(
     poll: { type: 'string' },
     'paced-fraction': { type: 'string' },
     'overload-seconds': { type: 'string' },
+    'overload-factor': { type: 'string' },
   },
   z.object({
     devices: z.coerce.number().int().min(1).max(200).default(40),
@@ -56,6 +57,8 @@ const flags = benchFlags(
     poll: z.coerce.number().int().min(10).max(1000).default(50),
     /** how long the 2× overload phase publishes */
     'overload-seconds': z.coerce.number().positive().max(120).default(8),
+    /** the overload phase's offered load, as a multiple of the sustainable (saturated, durable) throughput */
+    'overload-factor': z.coerce.number().min(1).max(20).default(2),
   }),
 );
 const batchesPerDevice = Math.max(1, Math.round(flags.rate * flags.seconds));
@@ -282,7 +285,7 @@ async function endToEndPhases(hour: number) {
  * samples ended (queryable after the backlog drained, or refused through the errorAction).
  */
 async function overload(sustainableSamplesPerSec: number, hour: number) {
-  const rate = Math.min(95, (2 * sustainableSamplesPerSec) / (flags.devices * flags.samples));
+  const rate = Math.min(95, (flags['overload-factor'] * sustainableSamplesPerSec) / (flags.devices * flags.samples));
   const batches = Math.max(1, Math.round(rate * flags['overload-seconds']));
   const base = Date.now() - hour * 3_600_000;
   const rssBefore = process.memoryUsage.rss();
@@ -312,6 +315,7 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
   );
   const throttledBatches = stack.lambda.queueStats().throttled - throttled0;
   return {
+    factor: flags['overload-factor'],
     offeredSamplesPerSec: round(flags.devices * rate * flags.samples),
     publishSeconds: round(publishSeconds),
     acknowledgedSamples: flags.devices * batches * flags.samples,
@@ -361,7 +365,7 @@ process.stdout.write(
       pacedP99Ms: { durable: durable.paced.latencyMs.p99, memory: memory.paced.latencyMs.p99 },
       what: 'durable / in-memory queue, same fleet, same run; goal: ratio ≥ 0.9 (the durable queue costs ≤ 10 %)',
     },
-    overload: { ...over, what: 'twice the sustainable (saturated, durable) load; the stack process RSS must stay bounded: the queue takes the backlog on disk, in memory at most its window' },
+    overload: { ...over, what: '--overload-factor (default 2) × the sustainable (saturated, durable) load; the stack process RSS must stay bounded: the queue takes the backlog on disk, in memory at most its window' },
     brokerOnly: { ...broker, what: 'publish → broker (mTLS, policy checks) → bus observer, same fleet, same run' },
     ratio: round(e2e.samplesPerSec / broker.samplesPerSec, 3),
     cpuRatio: round(broker.stackCpuMicrosPerSample / e2e.stackCpuMicrosPerSample, 3),
