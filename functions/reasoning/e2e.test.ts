@@ -24,7 +24,9 @@ let data: IoTDataPlaneClient;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-reasoning-e2e-'));
   stack = await startPulsepetStack({ dataDir: join(dir, 'data'), lambdaRetryDelaysMs: [50, 100] });
-  data = new IoTDataPlaneClient(awsClientConfig(stack));
+  // Shadow requests are limited to 20/s per thing (AWS IoT quotas), and the reasoning
+  // function has just made many for the same thing: the SDK's retries wait out a 429.
+  data = new IoTDataPlaneClient({ ...awsClientConfig(stack), maxAttempts: 6 });
 }, 60_000);
 afterAll(async () => {
   data?.destroy();
@@ -60,7 +62,10 @@ async function publish(client: MqttClient, thing: string, samples: Sample[], seq
 }
 
 async function pet(thing: string): Promise<{ desired?: PetState; version: number }> {
-  const out = await data.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' })).catch(() => undefined);
+  const out = await data.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' })).catch((e: unknown) => {
+    if ((e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+    throw e;
+  });
   if (!out) return { version: 0 };
   const doc = JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString()) as { state?: { desired?: unknown }; version: number };
   return { desired: PetStateSchema.parse(doc.state?.desired), version: doc.version };
