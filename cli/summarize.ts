@@ -22,7 +22,8 @@ anomalies (|z| >= 2 against the thing's own previous 30 and 60 days). Running it
 again for the same day writes the same record. Endpoint and credentials come from
 the standard AWS environment (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...).
 
-Exit codes: 0 ok (also for a day without telemetry), 1 an AWS call failed, 2 bad flags.
+Exit codes: 0 ok (also for a day without telemetry), 2 bad flags or an AWS call that
+failed (one line on stderr saying why), as for 'pulsepet fleet'.
 `;
 
 const Flags = z.object({
@@ -101,8 +102,9 @@ export async function summarize(argv: string[], out: NodeJS.WritableStream = pro
     return EXIT_CODES.ok;
   } catch (e) {
     if (!isPulsepetError(e)) throw e;
+    // as `pulsepet fleet` does: an AWS failure is one line and exit 2 (endpoint, credentials, data)
     err.write(`pulsepet summarize: ${e.message}\n`);
-    return EXIT_CODES.unexpected;
+    return EXIT_CODES.usage;
   } finally {
     built.destroy();
   }
