@@ -56,9 +56,9 @@ function rowMap(names: readonly string[], row: Row): Map<string, string | undefi
 }
 
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-const missingTable = (e: unknown) => e instanceof ValidationException && /does not exist/i.test(e.message);
-/** The column a query named that the table has never carried (Timestream: "Column 'x' cannot be resolved"). */
-const missingColumn = (e: unknown) => (e instanceof ValidationException ? /Column '([^']+)' cannot be resolved/i.exec(e.message)?.[1] : undefined);
+/** The column a query named that the table has never carried ("Column 'x' cannot be resolved" / "does not exist"). */
+const missingColumn = (e: unknown) => (e instanceof ValidationException ? /Column '([^']+)' (?:cannot be resolved|does not exist)/i.exec(e.message)?.[1] : undefined);
+const missingTable = (e: unknown) => e instanceof ValidationException && missingColumn(e) === undefined && /(table|database) \S+ does not exist/i.test(e.message);
 
 function storeError(what: string, e: unknown): PulsepetError {
   return new PulsepetError('PP_ERR_STORE', `${what} failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e, retryable: true });
