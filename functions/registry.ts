@@ -65,6 +65,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDe
     // A stale pet state is worth less than a fresh one: an hour, not Lambda's six.
     asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
   },
+  {
+    name: FUNCTION_NAMES.dailySummary,
+    description: 'Schedule daily_summary (00:15 UTC): every thing’s metrics and anomalies for the previous UTC day → table daily and the daily shadow.',
+    module: new URL('./daily-summary/handler.ts', import.meta.url),
+    handler: 'handler',
+    environment: {
+      PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
+      PULSEPET_TELEMETRY_TABLE: TIMESTREAM.telemetryTable,
+      PULSEPET_DAILY_TABLE: TIMESTREAM.dailyTable,
+    },
+    // One run walks the whole fleet (functions/daily-summary/README.md): Lambda's maximum.
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    // A day's summary is still worth writing hours late; a rerun writes the same record.
+    asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 },
+  },
 ]);
 
 /** The definition of one function, or undefined. */

@@ -4,6 +4,7 @@
  * (stack.ts) calls them in dependency order.
  */
 import { join } from 'node:path';
+import type { SchedulePayload } from '../cloud-rules/schedule-payload';
 import type { FsyncPolicy } from '../common/fsync-policy';
 import { formatFsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
@@ -21,6 +22,7 @@ import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunc
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
+import { LocalScheduler } from './scheduler/index';
 import { storeOpenFailure } from './store-open-failure';
 import { createTimestreamService, type TimestreamServiceHandle } from './timestream/timestream-service';
 
@@ -203,4 +205,17 @@ export async function startRules(
   // The rules are the failure destination now: events queued before a restart may run.
   deps.lambda.start();
   return { rules: runtime, closeTimestreamClient: () => tsWrite.destroy() };
+}
+
+/** The EventBridge Scheduler stand-in: the schedules it is handed fire into the Lambda service's async queue. */
+export function startScheduler(
+  ctx: WiringContext,
+  lambda: LambdaService,
+  schedules: (env: { region: string; accountId: string }) => readonly SchedulePayload[],
+): LocalScheduler {
+  const list = schedules({ region: ctx.region, accountId: LOCAL_ACCOUNT_ID });
+  const scheduler = new LocalScheduler({ schedules: list, invoke: (r) => lambda.invokeAsync(r), region: ctx.region, logger: ctx.logger });
+  ctx.unwinder.push(() => scheduler.close());
+  scheduler.start();
+  return scheduler;
 }

@@ -1,3 +1,4 @@
+import type { SchedulePayload } from '../cloud-rules/schedule-payload';
 import { acquireDirLock } from '../common/dir-lock';
 import type { FsyncPolicy } from '../common/fsync-policy';
 import { tuneGcForHost } from '../common/gc-tuning';
@@ -16,6 +17,7 @@ import type { BrokerBus, GatewayService } from './ports';
 import { createSageMakerRuntimeService, type ModelHandler } from './sagemaker/index';
 import type { Registry } from './registry/registry';
 import type { RuleDefinition, RulesRuntime } from './rules/index';
+import type { LocalScheduler } from './scheduler/index';
 import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
 import {
   openRegistry,
@@ -25,6 +27,7 @@ import {
   startLambda,
   startMqttBroker,
   startRules,
+  startScheduler,
   startShadows,
   startTimestream,
   type WiringContext,
@@ -55,6 +58,8 @@ export interface LocalStackOptions {
   modelEndpoints?: ReadonlyMap<string, ModelHandler>;
   /** topic rules seeded at start (pulsepet's come from cloud-rules/, handed in by cli/) */
   rules?: (env: { region: string; accountId: string }) => readonly RuleDefinition[];
+  /** EventBridge Scheduler schedules run at start (pulsepet's come from cloud-rules/schedules.ts, handed in by cli/) */
+  schedules?: (env: { region: string; accountId: string }) => readonly SchedulePayload[];
   /** IoT Core per-connection limits; AWS's defaults unless a test or benchmark lifts one */
   brokerLimits?: BrokerLimitsInput;
   /** waits before the Lambda service's async retries (tests shorten them) */
@@ -92,6 +97,8 @@ export interface LocalStack {
   timestream: TimestreamServiceHandle;
   /** the local Lambda service: functions by name, the async invocation queue */
   lambda: LambdaService;
+  /** the EventBridge Scheduler stand-in running the schedules it was given */
+  scheduler: LocalScheduler;
   material: DataDirMaterial;
   addService(s: GatewayService): void;
   close(): Promise<void>;
@@ -170,6 +177,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     ...(opts.lambdaQueue ? { queueLimits: opts.lambdaQueue } : {}),
   });
   const { rules, closeTimestreamClient } = await startRules(ctx, { broker, gateway, iot, lambda }, opts.rules ?? (() => []));
+  const scheduler = startScheduler(ctx, lambda, opts.schedules ?? (() => []));
 
   const httpEndpoint = gateway.url;
   const mqttEndpoint = `mqtts://${mqttAddress}`;
@@ -182,6 +190,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const close = async () => {
     try {
       await broker.close();
+      scheduler.close();
       await rules.stop();
       // The gateway stays up while running invocations finish, so they can still write;
       // events not done stay in the Lambda queue on disk and run after the next start.
@@ -215,6 +224,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     rules,
     timestream,
     lambda,
+    scheduler,
     material: m,
     addService: (s) => gateway.addService(s),
     close() {

@@ -27,3 +27,55 @@ export type DailyMetrics = z.infer<typeof DailyMetricsSchema>;
 /** The multi-measure record name and the measures of a day in table `daily`. */
 export const DAILY_RECORD = 'day';
 export const DAILY_MEASURES = ['restingHrBpm', 'lnRmssdRest', 'steps', 'activeMin', 'stressMin', 'sleepMin', 'skinTempC', 'samples'] as const;
+
+/** The daily metrics judged against the wearer's own history (`samples` is bookkeeping, not a metric). */
+export const ANOMALY_METRICS = ['restingHrBpm', 'lnRmssdRest', 'steps', 'activeMin', 'stressMin', 'sleepMin', 'skinTempC'] as const;
+export type AnomalyMetric = (typeof ANOMALY_METRICS)[number];
+
+/** The baselines a day is compared with: its own 30 and 60 days before it. */
+export const ANOMALY_WINDOWS_DAYS = [30, 60] as const;
+export type AnomalyWindowDays = (typeof ANOMALY_WINDOWS_DAYS)[number];
+
+/** |z| at or above this flags an anomaly (about the outer 5 % of a normal spread). */
+export const ANOMALY_Z_THRESHOLD = 2;
+
+/** The measure of table `daily` holding a metric's z-score against one window, e.g. `restingHrBpm_z30`. */
+export function zMeasureName(metric: AnomalyMetric, windowDays: AnomalyWindowDays): string {
+  return `${metric}_z${windowDays}`;
+}
+
+/** One flagged metric: its value, the window's mean and spread, the z-score and its direction. */
+export const DailyAnomalySchema = z
+  .object({
+    metric: z.enum(ANOMALY_METRICS),
+    windowDays: z.union([z.literal(30), z.literal(60)]),
+    value: z.number(),
+    mean: z.number(),
+    sd: z.number().min(0),
+    z: z.number(),
+    direction: z.enum(['high', 'low']),
+  })
+  .strict();
+export type DailyAnomaly = z.infer<typeof DailyAnomalySchema>;
+
+/**
+ * What the `daily` named shadow's `reported` holds: the latest summarized day and its
+ * flagged anomalies (value, window mean and z rounded for display). Metrics the day has
+ * no value for are absent. Far under the 8 KB shadow limit: at most 14 anomalies.
+ */
+export const DailyShadowStateSchema = DailyMetricsSchema.extend({
+  anomalies: z
+    .array(DailyAnomalySchema.pick({ metric: true, windowDays: true, value: true, mean: true, z: true, direction: true }).strict())
+    .max(ANOMALY_METRICS.length * ANOMALY_WINDOWS_DAYS.length),
+  updatedAt: z.number().int(),
+}).strict();
+export type DailyShadowState = z.infer<typeof DailyShadowStateSchema>;
+
+/**
+ * Retention of table `daily` (infra creates it with these; the daily summary creates it
+ * when missing): yesterday's record, time-stamped at the day's start, is 24–48 h old when
+ * written, so the memory store keeps 72 h, and magnetic writes take older days (a
+ * `pulsepet summarize --date` of last month).
+ * https://docs.aws.amazon.com/timestream/latest/developerguide/storage.html
+ */
+export const DAILY_TABLE_RETENTION = { MemoryStoreRetentionPeriodInHours: 72, MagneticStoreRetentionPeriodInDays: 3650 } as const;

@@ -5,7 +5,7 @@
  */
 
 /** Lambda function names; the rules' `functionArn`s end in these, the function registry is keyed by them. */
-export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning' } as const;
+export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary' } as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample), `presence` and `daily` (one record per thing and day). */
