@@ -14,7 +14,9 @@
  * Stress-like (Garmin/Firstbeat: stress = high HR with low HRV at rest): HR ≥ resting + 15
  * bpm and the minute's ln RMSSD z ≤ −1 against the wearer's baseline, more than 10 min
  * after exercise ended (the fast phase of HR recovery; Stanley, Peake & Buchheit 2013).
- * A minute is stress only inside a run of stress-like minutes spanning ≥ 10 min;
+ * A minute is stress inside a run of stress-like minutes spanning ≥ 10 min (confirmed), or
+ * inside the run still going on at the end of the window once it spans ≥ 8 min
+ * (provisional: shown as stress, confirmed at 10 min or dropped if the run breaks first);
  * minutes with too few samples or no RMSSD neither count nor break a run.
  */
 import type { MinuteAggregate } from '../../../protocol/models';
@@ -26,8 +28,12 @@ export const THRESHOLDS = {
   exerciseEnmoG: 0.1,
   exerciseHrReserve: 0.4,
   stressHrAboveRestBpm: 15,
+  /** a minute continuing a stress-like run needs only this much (hysteresis, tuned on training seeds) */
+  stressStayHrAboveRestBpm: 10,
   stressLnRmssdZ: -1,
   stressSustainMin: 10,
+  /** an open run (still going on at the window's end) is provisional stress from this span (tuned on training seeds) */
+  stressProvisionalMin: 8,
   afterExerciseLockoutMs: 10 * MINUTE_MS,
   /** a minute with fewer valid HR samples is unknown */
   minValidSamples: 3,
@@ -54,6 +60,10 @@ export interface MinuteState {
   /** true when the minute met the stress-like conditions (before the ≥ 10 min rule) */
   stressLike: boolean;
   afterExercise: boolean;
+  /** stress from a run still going on that has not yet spanned 10 minutes */
+  provisional?: boolean;
+  /** minutes spanned by the stress-like run this minute belongs to (stress minutes only) */
+  runMin?: number;
 }
 
 /** ENMO of a minute's mean acceleration magnitude, g (van Hees et al. 2013's Euclidean norm minus one). */
@@ -118,6 +128,7 @@ export function classifyMinutes(
       s.label = restLabel(s, b);
       return s;
     });
+  continueStressRuns(states, b);
   markSustainedStress(states);
   const out: { states: MinuteState[]; lastExerciseEndedAt?: number } = { states };
   if (exerciseEnd !== undefined) out.lastExerciseEndedAt = exerciseEnd;
@@ -129,22 +140,49 @@ function neutral(s: MinuteState): boolean {
   return s.label === 'unknown' || (s.lnRmssdZ === undefined && !s.afterExercise);
 }
 
-/** Relabels as stress the stress-like minutes in runs spanning ≥ 10 minutes. */
+/**
+ * Hysteresis: once a stress-like run has started (HR ≥ resting + 15), a minute with low
+ * RMSSD continues it while HR stays ≥ resting + 10, so a minute's HR dipping just under
+ * the entry threshold does not restart the count. Exercise and the lockout after it still break it.
+ */
+function continueStressRuns(states: MinuteState[], b: ResolvedBaseline): void {
+  if (b.calibrating) return;
+  let inRun = false;
+  for (const s of states) {
+    if (neutral(s)) continue;
+    if (!s.stressLike && inRun && s.label !== 'exercise' && !s.afterExercise) {
+      s.stressLike =
+        (s.hrBpm ?? 0) >= b.restingHrBpm + THRESHOLDS.stressStayHrAboveRestBpm && s.lnRmssdZ !== undefined && s.lnRmssdZ <= THRESHOLDS.stressLnRmssdZ;
+    }
+    inRun = s.stressLike;
+  }
+}
+
+/**
+ * Relabels as stress the stress-like minutes in runs spanning ≥ 10 minutes, and those of
+ * the run still open at the end (no breaking minute after it) once it spans ≥ 8 minutes.
+ */
 function markSustainedStress(states: MinuteState[]): void {
   let run: MinuteState[] = [];
-  const close = () => {
+  const close = (open: boolean) => {
     const first = run[0];
     const last = run[run.length - 1];
-    if (first !== undefined && last !== undefined && last.t + MINUTE_MS - first.t >= THRESHOLDS.stressSustainMin * MINUTE_MS) {
-      for (const s of run) s.label = 'stress';
+    const spanMin = first === undefined || last === undefined ? 0 : (last.t + MINUTE_MS - first.t) / MINUTE_MS;
+    const confirmed = spanMin >= THRESHOLDS.stressSustainMin;
+    if (confirmed || (open && spanMin >= THRESHOLDS.stressProvisionalMin)) {
+      for (const s of run) {
+        s.label = 'stress';
+        s.runMin = spanMin;
+        if (!confirmed) s.provisional = true;
+      }
     }
     run = [];
   };
   for (const s of states) {
     if (s.stressLike) run.push(s);
-    else if (!neutral(s)) close();
+    else if (!neutral(s)) close(false);
   }
-  close();
+  close(true);
 }
 
 /** The stress index of a non-exercise minute: mean of −z(ln RMSSD) and ΔHR/15, each clamped to [−1, 3]. */

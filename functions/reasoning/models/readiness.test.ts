@@ -48,6 +48,18 @@ describe('Function: readinessScore', () => {
     expect(r.contributors.find((c) => c.name === 'skinTemp')?.effect).toBeLessThan(0);
   });
 
+  it('caps at 33 when the 7-day HRV falls and resting HR rises by ≥ 1.5 sd together (the fatigue pattern)', () => {
+    const ln = (z: number) => Math.log(45) + 0.15 * z;
+    const fatigue = resolveBaseline({ ...PERSONAL, lnRmssd7d: ln(-0.8), restingHr7dBpm: 61.6, sleepMin7d: 540 });
+    const r = readinessScore(fatigue, { restMinutes: 0 });
+    expect(r.score).toBe(33);
+    expect(r.contributors.find((c) => c.name === 'fatigueTrend')).toMatchObject({ value: 1.6, baseline: 1.5 });
+    expect(r.contributors.find((c) => c.name === 'fatigueTrend')?.effect).toBeLessThan(0);
+    // one side alone, or together under 1.5 sd, leaves the score to the formula
+    expect(readinessScore(resolveBaseline({ ...PERSONAL, lnRmssd7d: ln(-2), restingHr7dBpm: 59.8, sleepMin7d: 540 }), { restMinutes: 0 }).score).toBeGreaterThan(33);
+    expect(readinessScore(resolveBaseline({ ...PERSONAL, lnRmssd7d: ln(-0.6), restingHr7dBpm: 61.6, sleepMin7d: 540 }), { restMinutes: 0 }).score).toBeGreaterThan(33);
+  });
+
   it('for a new wearer uses the population prior, low confidence and no trend', () => {
     const b = resolveBaseline({ days: 1, lnRmssd7d: 2, restingHr7dBpm: 90 });
     const states = classifyMinutes(minutes(10, { ...REST, hrvRmssdMs: 42 }), b).states;

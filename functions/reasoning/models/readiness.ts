@@ -15,6 +15,10 @@
  *   (personal history only).
  * - Sleep (w 0.3, s +1): 7-day mean sleep against the 60-day mean ± sd (population
  *   prior 450 ± 60 min while calibrating).
+ * Fatigue pattern (Plews et al. 2013: the 7-day ln RMSSD falling out of its normal range;
+ * Buchheit 2014: HRV down with resting HR up, read together): the 7-day ln RMSSD below its
+ * 60-day mean and the 7-day resting HR above its own, by ≥ 1.5 sd together
+ * (−zHRV7 + zRHR7; an ordinary week's two 7-day means vary by ≈ 0.53 sd together), caps R at 33.
  * Skin temperature ≥ 0.6 °C over its baseline (Oura: +1.1 °F ≈ 0.6 °C is the top of the
  * normal nightly deviation) caps R at 33, the top of the low band.
  * Bands: low ≤ 33 < normal < 67 ≤ high.
@@ -33,6 +37,9 @@ export const READINESS = {
   windowLnRmssdSdFloor: 0.25,
   feverDeltaC: 0.6,
   feverCap: 33,
+  /** −zHRV7 + zRHR7 from which the fatigue pattern caps R (≈ 2.8 × an ordinary week's spread of the sum) */
+  fatigueCombinedSd: 1.5,
+  fatigueCap: 33,
   lowMax: 33,
   highMin: 67,
 } as const;
@@ -103,6 +110,21 @@ function terms(b: ResolvedBaseline, w: WindowRest): { present: Term[]; missing: 
   return { present, missing };
 }
 
+/**
+ * The fatigue pattern's cap: the 7-day ln RMSSD below its 60-day mean and the 7-day resting
+ * HR above its mean, by ≥ 1.5 sd together. Lower HRV or higher resting HR can only make it
+ * apply, never lift it; listed as a contributor only when it lowers the score.
+ */
+function fatigueCap(b: ResolvedBaseline, score: number): { score: number; contributor?: Contributor } {
+  if (!b.hrvTrendUsable || b.lnRmssd7d === undefined || b.restingHr7dBpm === undefined) return { score };
+  const hrvDown = -(b.lnRmssd7d - b.lnRmssdMean) / b.lnRmssdSd;
+  const rhrUp = (b.restingHr7dBpm - b.restingHrBpm) / b.restingHrSdBpm;
+  const pattern = hrvDown > 0 && rhrUp > 0 && hrvDown + rhrUp >= READINESS.fatigueCombinedSd;
+  if (!pattern || score <= READINESS.fatigueCap) return { score };
+  const effect = round(READINESS.fatigueCap - score, 1);
+  return { score: READINESS.fatigueCap, contributor: { name: 'fatigueTrend', value: round(hrvDown + rhrUp, 2), baseline: READINESS.fatigueCombinedSd, effect, unit: 'sd' } };
+}
+
 function confidenceOf(b: ResolvedBaseline, missingInputs: number): Confidence {
   if (b.calibrating || missingInputs >= 2) return 'low';
   return missingInputs === 1 ? 'medium' : 'high';
@@ -127,11 +149,13 @@ export function readinessScore(b: ResolvedBaseline, w: WindowRest, extraMissing:
     unit: t.unit,
   }));
   const raw = clamp(50 + present.reduce((a, t) => a + (READINESS.scale * t.weight * t.sign * t.z) / total, 0), 0, 100);
-  let score = raw;
+  const fatigue = fatigueCap(b, raw);
+  if (fatigue.contributor !== undefined) contributors.push(fatigue.contributor);
+  let score = fatigue.score;
   if (b.skinTempC !== undefined && w.skinTempC !== undefined) {
     const delta = w.skinTempC - b.skinTempC;
     if (delta >= READINESS.feverDeltaC) score = Math.min(score, READINESS.feverCap);
-    contributors.push({ name: 'skinTemp', value: round(delta, 2), baseline: 0, effect: round(score - raw, 1), unit: '°C' });
+    contributors.push({ name: 'skinTemp', value: round(delta, 2), baseline: 0, effect: round(score - fatigue.score, 1), unit: '°C' });
   } else missing.push('skinTemp');
   score = Math.round(score);
   return {

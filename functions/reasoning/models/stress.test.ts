@@ -22,8 +22,29 @@ describe('Function: stressResult', () => {
     expect(r.contributors.find((c) => c.name === 'heartRate')).toMatchObject({ value: 85, baseline: 60 });
   });
 
-  it('does not call it stress before it has lasted 10 minutes', () => {
+  it('does not call 5 minutes of it stress (provisional from 8 minutes, confirmed at 10)', () => {
     expect(run([...minutes(10, REST), ...minutes(5, STRESS, T0 + 10 * MIN)]).state).toBe('rest');
+  });
+
+  it('shows an ongoing run provisionally as stress from 8 minutes, confirmed at 10 or dropped if it breaks first', () => {
+    const ongoing = classifyMinutes([...minutes(10, REST), ...minutes(8, STRESS, T0 + 10 * MIN)], b).states;
+    expect(ongoing.filter((s) => s.label === 'stress').every((s) => s.provisional === true && s.runMin === 8)).toBe(true);
+    const shown = run([...minutes(10, REST), ...minutes(8, STRESS, T0 + 10 * MIN)]);
+    expect(shown.state).toBe('stress');
+    expect(shown.contributors.find((c) => c.name === 'stressMinutes')).toMatchObject({ value: 8, baseline: 10, effect: 0 });
+    expect(run([...minutes(10, REST), ...minutes(7, STRESS, T0 + 10 * MIN)]).state).toBe('rest');
+    const broken = classifyMinutes([...minutes(8, STRESS), ...minutes(6, REST, T0 + 8 * MIN)], b).states;
+    expect(broken.some((s) => s.label === 'stress')).toBe(false);
+    const confirmed = classifyMinutes([...minutes(10, STRESS), ...minutes(6, REST, T0 + 10 * MIN)], b).states;
+    expect(confirmed.filter((s) => s.label === 'stress').map((s) => s.provisional)).toEqual(Array(10).fill(undefined));
+  });
+
+  it('keeps a run going while HR dips under +15 but stays ≥ +10 (hysteresis), not when it starts there', () => {
+    const dip = { ...STRESS, hrMeanBpm: 72 };
+    const ms = [...minutes(5, STRESS), ...minutes(1, dip, T0 + 5 * MIN), ...minutes(4, STRESS, T0 + 6 * MIN)];
+    expect(run(ms).state).toBe('stress');
+    expect(run(minutes(15, dip)).state).toBe('rest');
+    expect(run([...minutes(5, STRESS), ...minutes(1, { ...STRESS, hrMeanBpm: 68 }, T0 + 5 * MIN), ...minutes(4, STRESS, T0 + 6 * MIN)]).state).toBe('rest');
   });
 
   it('calls a run exercise, never stress, with level 0', () => {

@@ -6,7 +6,8 @@
  *
  * A window is `unknown` with fewer than 3 valid minutes; `exercise` when ≥ 2 of its
  * valid minutes are exercise (never stress); `stress` when at least half its valid
- * minutes are sustained stress (`minute-state.ts`); `rest` otherwise.
+ * minutes are sustained stress — confirmed (≥ 10 min) or provisional (an ongoing run of
+ * ≥ 8 min; `minute-state.ts`); `rest` otherwise. Contributor `stressMinutes` says how long.
  *
  * Level = clamp(25 + 26 × mean stress index, 0, 100), the index being the mean of
  * −z(ln RMSSD) and (HR − resting)/15 bpm: 25 (the top of "rest") at baseline, 51 (the
@@ -69,6 +70,11 @@ function contributors(last: readonly MinuteState[], b: ResolvedBaseline, lastExe
     { name: 'cadence', value: cadence === undefined ? null : round(cadence, 0), baseline: THRESHOLDS.exerciseCadenceSpm, effect: 0, unit: 'steps/min' },
     { name: 'movement', value: enmo === undefined ? null : round(enmo, 3), baseline: THRESHOLDS.exerciseEnmoG, effect: 0, unit: 'g' },
   ];
+  const runMin = Math.max(0, ...last.map((s) => s.runMin ?? 0));
+  if (runMin > 0) {
+    // how long the stress has lasted: provisional below 10 min, confirmed from 10
+    out.push({ name: 'stressMinutes', value: runMin, baseline: THRESHOLDS.stressSustainMin, effect: 0, unit: 'min' });
+  }
   if (lastExerciseEndedAt !== undefined) {
     out.push({ name: 'minutesSinceExercise', value: Math.max(0, Math.round((now - lastExerciseEndedAt) / MINUTE_MS)), baseline: 10, effect: 0, unit: 'min' });
   }
