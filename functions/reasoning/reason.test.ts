@@ -19,7 +19,8 @@ const baselineCalls: string[] = [];
 let deps: ReasoningDeps;
 beforeAll(async () => {
   h = await startShadowHarness();
-  client = new IoTDataPlaneClient({ endpoint: h.gatewayUrl, region: h.stack.region, credentials: h.credentials });
+  // the SDK's retries wait out the per-thing shadow rate limit (20 requests/s) the concurrent batches can reach
+  client = new IoTDataPlaneClient({ endpoint: h.gatewayUrl, region: h.stack.region, credentials: h.credentials, maxAttempts: 8 });
   deps = {
     shadows: iotDataShadows(client),
     model: inProcessModels,
@@ -60,7 +61,7 @@ describe('Function: reason', () => {
     const state = ReasoningStateSchema.parse((await shadow('conc-1', 'reasoning')).state.reported);
     expect([...state.recentBatches].sort()).toEqual(['conc-1-0', 'conc-1-1', 'conc-1-2', 'conc-1-3', 'conc-1-4']);
     expect(state.counters.batches).toBe(5);
-    expect(results.reduce((n, r) => n + r.conflicts, 0)).toBeGreaterThan(0);
+    expect(results.every((r) => r.outcome !== 'duplicate')).toBe(true);
     expect((await shadow('conc-1', 'pet')).state.desired).toMatchObject({ stress: 'stress' });
   });
 
