@@ -298,7 +298,8 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
     depthPeak = Math.max(depthPeak, q.depth);
     diskPeak = Math.max(diskPeak, q.diskBytes);
   }, 50);
-  const throttled0 = stack.lambda.queueStats().throttled;
+  const ingestThrottled = () => stack.lambda.queueStats().byFunction['pulsepet-ingest']?.throttled ?? 0;
+  const throttled0 = ingestThrottled();
   const started = Date.now();
   await request<Sent>(
     { kind: 'run', topicLeaf: 'telemetry', batchesPerDevice: batches, samplesPerBatch: flags.samples, ratePerDevice: rate, baseT: base, seqBase: hour * 1_000_000 },
@@ -313,7 +314,7 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
   const q = await query.send(
     new QueryCommand({ QueryString: `SELECT count(*) FROM "pulsepet"."telemetry" WHERE time >= from_milliseconds(${base}) AND time < from_milliseconds(${base + 3_600_000})` }),
   );
-  const throttledBatches = stack.lambda.queueStats().throttled - throttled0;
+  const throttledBatches = ingestThrottled() - throttled0;
   return {
     factor: flags['overload-factor'],
     offeredSamplesPerSec: round(flags.devices * rate * flags.samples),

@@ -86,7 +86,7 @@ export interface AsyncQueueStats {
   throttled: number;
   /** events that reached the failure destination, since start */
   failed: number;
-  byFunction: Record<string, { depth: number; running: number }>;
+  byFunction: Record<string, { depth: number; running: number; throttled: number }>;
 }
 
 export class AsyncQueue {
@@ -97,6 +97,7 @@ export class AsyncQueue {
   private readonly delaysMs: readonly number[];
   private memoryUsed = 0;
   private throttled = 0;
+  private readonly throttledBy = new Map<string, number>();
   private failed = 0;
   private started = false;
   /** no new attempts start (shutting down) */
@@ -177,6 +178,7 @@ export class AsyncQueue {
     } catch (e) {
       if (!(e instanceof RecordLogFullError)) throw e;
       this.throttled++;
+      this.throttledBy.set(req.functionName, (this.throttledBy.get(req.functionName) ?? 0) + 1);
       if (this.throttled === 1 || this.throttled % 1000 === 0) this.opts.logger.warn({ ...this.statsBrief(), throttled: this.throttled }, 'lambda async queue full; refusing events');
       return Promise.reject(
         new LambdaThrottledError(`Rate Exceeded. The asynchronous event queue is full (${e.bytes} of at most ${e.maxBytes} bytes on disk).`, e),
@@ -346,7 +348,7 @@ export class AsyncQueue {
     let oldest = Number.POSITIVE_INFINITY;
     const byFunction: AsyncQueueStats['byFunction'] = {};
     const fnStats = (name: string) => {
-      const f = byFunction[name] ?? { depth: 0, running: 0 };
+      const f = byFunction[name] ?? { depth: 0, running: 0, throttled: this.throttledBy.get(name) ?? 0 };
       byFunction[name] = f;
       return f;
     };
@@ -355,6 +357,7 @@ export class AsyncQueue {
       fnStats(e.functionName).depth++;
     }
     for (const [name, lane] of this.lanes) if (lane.running > 0) fnStats(name).running = lane.running;
+    for (const name of this.throttledBy.keys()) fnStats(name);
     return {
       ...this.statsBrief(),
       running: this.runningTotal,

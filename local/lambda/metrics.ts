@@ -35,6 +35,7 @@ export function lambdaQueueMetrics(s: AsyncQueueStats): string {
     '# HELP pulsepet_lambda_async_queue_throttled_total Events refused because the queue was full (TooManyRequestsException).',
     '# TYPE pulsepet_lambda_async_queue_throttled_total counter',
     `pulsepet_lambda_async_queue_throttled_total ${s.throttled}`,
+    ...Object.entries(s.byFunction).map(([fn, f]) => `pulsepet_lambda_async_queue_throttled_total{function="${label(fn)}"} ${f.throttled}`),
     '# HELP pulsepet_lambda_async_queue_failed_total Events handed to the failure destination.',
     '# TYPE pulsepet_lambda_async_queue_failed_total counter',
     `pulsepet_lambda_async_queue_failed_total ${s.failed}`,

@@ -39,7 +39,12 @@ export interface TelemetryStoreOptions {
   now?: () => number;
   /** records kept in the in-memory version index before it is dropped and reloaded lazily (default 2M, ~200 MB) */
   maxIndexEntries?: number;
+  /** DuckDB's memory_limit (default {@link DEFAULT_STORE_MEMORY_LIMIT}) */
+  memoryLimit?: string;
 }
+
+/** DuckDB's buffer pool for the local store. */
+export const DEFAULT_STORE_MEMORY_LIMIT = '256MB';
 
 /** Defaults for the local tables: a long magnetic window with magnetic writes on, so late device batches land. */
 export const DEFAULT_RETENTION: RetentionProperties = {
@@ -90,7 +95,10 @@ export class TelemetryStore {
       fs.mkdirSync(opts.dataDir, { recursive: true });
       file = path.join(opts.dataDir, 'timestream.duckdb');
     }
-    const instance = await DuckDBInstance.create(file);
+    // DuckDB's buffer pool defaults to 80 % of the machine's memory and keeps what was
+    // written cached: bounded here, so the stack's memory does not grow with the data it
+    // stored (DuckDB spills to its own temp files past it).
+    const instance = await DuckDBInstance.create(file, { memory_limit: opts.memoryLimit ?? DEFAULT_STORE_MEMORY_LIMIT });
     const writer = await instance.connect();
     const reader = await instance.connect();
     const data = await instance.connect();
