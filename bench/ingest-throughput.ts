@@ -290,10 +290,16 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
   const base = Date.now() - hour * 3_600_000;
   const rssBefore = process.memoryUsage.rss();
   let rssPeak = rssBefore;
+  const mem0 = process.memoryUsage();
+  let heapPeak = mem0.heapUsed;
+  let externalPeak = mem0.external;
   let depthPeak = 0;
   let diskPeak = 0;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    const m = process.memoryUsage();
+    rssPeak = Math.max(rssPeak, m.rss);
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+    externalPeak = Math.max(externalPeak, m.external);
     const q = stack.lambda.queueStats();
     depthPeak = Math.max(depthPeak, q.depth);
     diskPeak = Math.max(diskPeak, q.diskBytes);
@@ -324,6 +330,9 @@ async function overload(sustainableSamplesPerSec: number, hour: number) {
     refusedSamples: throttledBatches * flags.samples,
     drainedAfterSeconds: round(drainedAfterSeconds),
     rssMb: { before: round(rssBefore / 2 ** 20), peak: round(rssPeak / 2 ** 20) },
+    // where the growth is: the event loop's JS heap and external (Buffers), the rest is native (DuckDB) and the functions' worker isolates
+    heapUsedMb: { before: round(mem0.heapUsed / 2 ** 20), peak: round(heapPeak / 2 ** 20) },
+    externalMb: { before: round(mem0.external / 2 ** 20), peak: round(externalPeak / 2 ** 20) },
     lambdaQueue: { peakDepth: depthPeak, peakDiskMb: round(diskPeak / 2 ** 20), memoryWindowMb: round(DEFAULT_QUEUE_LIMITS.memoryBytes / 2 ** 20) },
   };
 }

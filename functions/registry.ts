@@ -58,6 +58,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDe
     handler: 'handler',
     environment: {
       PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
+      PULSEPET_TIMESTREAM_TABLE: TIMESTREAM.telemetryTable,
       PULSEPET_DAILY_TABLE: TIMESTREAM.dailyTable,
     },
     timeoutSeconds: 30,

@@ -21,6 +21,8 @@ export const ReasoningStateSchema = z
     recentBatches: z.array(z.string().max(64)).max(RECENT_BATCHES),
     lastStateHash: z.string().max(64).optional(),
     lastExerciseEndedAt: z.number().int().optional(),
+    /** when the window was last rebuilt from the store after a gap (at most hourly) */
+    lastRebuildAt: z.number().int().optional(),
     energy: z.object({ day: z.string().max(10), spoons: z.number().min(0).max(12), level: z.number().min(0).max(12).optional(), updatedAt: z.number().int() }).strict().optional(),
     /** the wearer's baseline from the `daily` table, refreshed at most about once an hour */
     baseline: z.object({ value: BaselineSchema, fetchedAt: z.number().int() }).strict().optional(),

@@ -3,7 +3,9 @@ import type { Baseline } from '../../protocol/models';
 import { PulsepetError } from '../../protocol/errors';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { populationBaseline } from './models/index';
-import type { BaselinePort } from './ports';
+import { minutesFromRows } from '../daily-summary/minute-rows';
+import { timestreamTelemetry } from '../daily-summary/timestream-adapters';
+import type { BaselinePort, WindowPort } from './ports';
 
 interface Day {
   t: number;
@@ -85,4 +87,13 @@ export function timestreamBaselines(client: TimestreamQueryClient, database: str
       return baselineFromDays(days, now);
     },
   };
+}
+
+/**
+ * The window's minutes from table `telemetry` (per-minute aggregates computed in SQL, as
+ * the daily summary reads a day), for rebuilding the window after a gap.
+ */
+export function recentWindow(client: TimestreamQueryClient, database: string, telemetryTable: string): WindowPort {
+  const telemetry = timestreamTelemetry(client, { database, telemetryTable, dailyTable: 'daily' });
+  return { recentMinutes: async (thing, fromMs, toMs) => minutesFromRows(await telemetry.minutes(thing, fromMs, toMs)) };
 }

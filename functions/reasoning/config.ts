@@ -10,6 +10,7 @@ const EnvSchema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   PULSEPET_TIMESTREAM_DATABASE: z.string().min(3).max(256).default('pulsepet'),
   PULSEPET_DAILY_TABLE: z.string().min(3).max(256).default('daily'),
+  PULSEPET_TIMESTREAM_TABLE: z.string().min(3).max(256).default('telemetry'),
   /** a SageMaker endpoint serving the models; unset → the models run in-process */
   MODEL_ENDPOINT: z
     .string()
@@ -24,6 +25,7 @@ export interface ReasoningConfig {
   readonly region: string;
   readonly database: string;
   readonly dailyTable: string;
+  readonly telemetryTable: string;
   readonly modelEndpoint: string | undefined;
   readonly baselineRefreshMs: number;
   readonly logLevel: string;
@@ -40,6 +42,7 @@ export function loadReasoningConfig(env: Record<string, string | undefined>): Re
     region: r.data.AWS_REGION,
     database: r.data.PULSEPET_TIMESTREAM_DATABASE,
     dailyTable: r.data.PULSEPET_DAILY_TABLE,
+    telemetryTable: r.data.PULSEPET_TIMESTREAM_TABLE,
     modelEndpoint: r.data.MODEL_ENDPOINT,
     baselineRefreshMs: r.data.PULSEPET_BASELINE_REFRESH_MS,
     logLevel: r.data.LOG_LEVEL,

@@ -5,7 +5,7 @@ import { createLogger } from '../../common/logger';
 import { quietSdkLogger } from '../../common/timestream-write-client';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
-import { timestreamBaselines } from './baseline-adapter';
+import { recentWindow, timestreamBaselines } from './baseline-adapter';
 import { loadReasoningConfig } from './config';
 import { DeterministicCoach } from './deterministic-coach';
 import { inProcessModels, sagemakerModels } from './model-adapters';
@@ -30,11 +30,13 @@ function init(): ReasoningHandlerDeps {
   // SDK loggers without `info`: the SDK then skips redacting a copy of every request (common/timestream-write-client.ts)
   const sdk = (name: string) => ({ region: config.region, logger: quietSdkLogger(name, logger) as unknown as IoTDataPlaneClientConfig['logger'] });
   const iotData = new IoTDataPlaneClient(sdk('iot-data'));
+  const query = new TimestreamQueryClient(sdk('timestream-query'));
   const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient(sdk('sagemaker-runtime')), config.modelEndpoint);
   return {
     shadows: iotDataShadows(iotData),
     model,
-    baselines: timestreamBaselines(new TimestreamQueryClient(sdk('timestream-query')), config.database, config.dailyTable),
+    baselines: timestreamBaselines(query, config.database, config.dailyTable),
+    window: recentWindow(query, config.database, config.telemetryTable),
     coach: new DeterministicCoach(),
     logger,
     now: Date.now,

@@ -1,4 +1,4 @@
-import type { Baseline, FeatureVector, Prediction } from '../../protocol/models';
+import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
 import type { Persona } from '../../protocol/shadows';
 
 /** A named shadow's state as read: what is in `desired` and `reported`, and its version. */
@@ -22,6 +22,12 @@ export interface ShadowPort {
 /** The models: in-process, or a SageMaker endpoint with the same feature vector and scores. */
 export interface ModelPort {
   predict(features: FeatureVector): Promise<Prediction>;
+}
+
+/** Recent per-minute aggregates from the `telemetry` table, to rebuild the window after a gap. */
+export interface WindowPort {
+  /** the minutes with samples in [fromMs, toMs), oldest first */
+  recentMinutes(thing: string, fromMs: number, toMs: number): Promise<MinuteAggregate[]>;
 }
 
 /** The wearer's baseline from the `daily` table (client-timestream-query). */

@@ -1,4 +1,8 @@
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { createTimestreamWriteClient } from '../../common/timestream-write-client';
+import { createIngestHandler } from '../ingest/handler';
+import { recentWindow } from './baseline-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import type { Baseline } from '../../protocol/models';
@@ -95,6 +99,29 @@ describe('Function: reason', () => {
     expect(baselineCalls).toEqual(['base-1']);
     const state = ReasoningStateSchema.parse((await shadow('base-1', 'reasoning')).state.reported);
     expect(state.counters).toMatchObject({ batches: 4, storeQueries: 1 });
+  });
+
+  it('rebuilds the window from the telemetry table after a gap, at most once an hour', async () => {
+    const gw = { endpoint: h.gatewayUrl, region: h.stack.region, credentials: h.credentials };
+    const write = createTimestreamWriteClient(gw);
+    const query = new TimestreamQueryClient(gw);
+    try {
+      // 25 minutes of stress already stored (ingested), but no reasoning state: the state was lost
+      await createIngestHandler({ client: write, database: 'pulsepet', table: 'telemetry', logger: silentLogger(), report: async () => {} })(batch('gap-1', 0, 30, 'stress'));
+      for (let k = 1; k < 5; k++) await createIngestHandler({ client: write, database: 'pulsepet', table: 'telemetry', logger: silentLogger(), report: async () => {} })(batch('gap-1', k, 30 - k * 5, 'stress'));
+      const withWindow = { ...deps, window: recentWindow(query, 'pulsepet', 'telemetry') };
+      const first = await reason(batch('gap-1', 5, 5, 'stress'), withWindow);
+      expect(first.storeQueries).toBe(2); // the baseline and the window
+      const state = ReasoningStateSchema.parse((await shadow('gap-1', 'reasoning')).state.reported);
+      expect(state.minutes.length).toBeGreaterThanOrEqual(25);
+      expect(state.lastRebuildAt).toBeDefined();
+      expect((await shadow('gap-1', 'pet')).state.desired).toMatchObject({ stress: 'stress' });
+      const second = await reason(batch('gap-1', 6, 0, 'stress'), withWindow);
+      expect(second.storeQueries).toBe(0);
+    } finally {
+      write.destroy();
+      query.destroy();
+    }
   });
 
   it('refuses an event that is not telemetry with a non-retryable validation error', async () => {

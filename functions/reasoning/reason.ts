@@ -6,7 +6,7 @@ import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topi
 import { parseIngestEvent } from '../ingest/core';
 import { derive, petState, stateHash } from './decide';
 import { mergeMinutes, minuteAggregates, populationBaseline } from './models/index';
-import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead } from './ports';
+import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead, WindowPort } from './ports';
 
 /**
  * The reasoning loop for one telemetry batch, in plain steps: perceive (the batch plus
@@ -21,6 +21,8 @@ export interface ReasoningDeps {
   shadows: ShadowPort;
   model: ModelPort;
   baselines: BaselinePort;
+  /** rebuilds the window after a gap; without it the window restarts from the batch */
+  window?: WindowPort;
   coach: Coach;
   logger: Logger;
   now: () => number;
@@ -100,13 +102,16 @@ interface Perceived {
   minutes: MinuteAggregate[];
   baseline: { value: Baseline; fetchedAt: number };
   storeQueries: number;
+  /** set when the window was rebuilt from the store */
+  rebuiltAt?: number;
 }
 
 /** The window (stored minutes plus this batch's) and the baseline, refreshed when stale. */
 async function perceive(thing: string, state: ReasoningState, fresh: MinuteAggregate[], now: number, deps: ReasoningDeps): Promise<Perceived> {
-  const minutes = mergeMinutes(state.minutes, fresh, now, WINDOW_MINUTES * 60_000);
+  const rebuilt = await rebuildAfterGap(thing, state, fresh, now, deps);
+  const minutes = mergeMinutes(rebuilt.minutes, fresh, now, WINDOW_MINUTES * 60_000);
   let baseline = state.baseline;
-  let storeQueries = 0;
+  let storeQueries = rebuilt.queried ? 1 : 0;
   if (baseline === undefined || now - baseline.fetchedAt > deps.baselineRefreshMs) {
     storeQueries++;
     const value = await deps.baselines.baseline(thing, now).catch((e: unknown) => {
@@ -122,7 +127,41 @@ async function perceive(thing: string, state: ReasoningState, fresh: MinuteAggre
     ...(state.lastExerciseEndedAt === undefined ? {} : { lastExerciseEndedAt: state.lastExerciseEndedAt }),
     ...(state.energy === undefined ? {} : { energy: state.energy }),
   };
-  return { features, minutes, baseline, storeQueries };
+  return { features, minutes, baseline, storeQueries, ...(rebuilt.queried ? { rebuiltAt: now } : {}) };
+}
+
+/** How much of the window start may be missing before it counts as a gap. */
+const GAP_MS = 5 * 60_000;
+const REBUILD_EVERY_MS = 3_600_000;
+
+/**
+ * After a gap (no stored window, or one that stops well before this batch — the state
+ * was lost, or batches arrived out of order), the minutes before the batch are read from
+ * the `telemetry` table, at most once an hour per device, so the window is whole again.
+ * Only minutes before the batch's first are taken: its own may not be stored yet.
+ */
+async function rebuildAfterGap(
+  thing: string,
+  state: ReasoningState,
+  fresh: MinuteAggregate[],
+  now: number,
+  deps: ReasoningDeps,
+): Promise<{ minutes: MinuteAggregate[]; queried: boolean }> {
+  const start = now - WINDOW_MINUTES * 60_000;
+  const firstFresh = fresh.length > 0 ? Math.min(...fresh.map((m) => m.t)) : now;
+  const known = state.minutes.filter((m) => m.t >= start && m.t < firstFresh);
+  const coveredFrom = known.length > 0 ? known[0]!.t : firstFresh;
+  const lastKnown = known.length > 0 ? known[known.length - 1]!.t + 60_000 : firstFresh;
+  const gap = coveredFrom - start > GAP_MS || firstFresh - lastKnown > GAP_MS;
+  const recently = state.lastRebuildAt !== undefined && now - state.lastRebuildAt < REBUILD_EVERY_MS;
+  if (!gap || recently || deps.window === undefined || firstFresh - start <= GAP_MS) return { minutes: state.minutes, queried: false };
+  const stored = await deps.window.recentMinutes(thing, start, firstFresh).catch((e: unknown) => {
+    deps.logger.warn({ err: e, thing }, 'window not rebuilt from the store');
+    return [];
+  });
+  const have = new Set(known.map((m) => m.t));
+  const added = stored.filter((m) => m.t >= start && m.t < firstFresh && !have.has(m.t));
+  return { minutes: [...state.minutes, ...added].sort((a, b) => a.t - b.t), queried: true };
 }
 
 /**
@@ -158,12 +197,14 @@ export function personaOf(config: ShadowRead | undefined): Persona {
 
 function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, wrote: boolean): ReasoningState {
   const lastExerciseEndedAt = prediction.lastExerciseEndedAt ?? state.lastExerciseEndedAt;
+  const lastRebuildAt = p.rebuiltAt ?? state.lastRebuildAt;
   return {
     v: 1,
     minutes: p.minutes,
     recentBatches: [...state.recentBatches, batchId].slice(-RECENT_BATCHES),
     lastStateHash: hash,
     ...(lastExerciseEndedAt === undefined ? {} : { lastExerciseEndedAt }),
+    ...(lastRebuildAt === undefined ? {} : { lastRebuildAt }),
     energy: { day: prediction.energy.day, spoons: prediction.energy.spoons, level: prediction.energy.level, updatedAt: prediction.energy.updatedAt },
     baseline: p.baseline,
     counters: {
