@@ -1,14 +1,9 @@
-import { rmSync } from 'node:fs';
 import { CreateTopicRuleCommand, GetTopicRuleCommand, type IoTClient } from '@aws-sdk/client-iot';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SQL_DEPTH, MAX_SQL_LENGTH } from '../../cloud-rules/sql/index';
 import { MAX_ACTION_FIELD_DEPTH } from '../../cloud-rules/topic-rule-payload';
-import { type Fixture, startFixture } from '../../test/support/local/broker';
-import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
-import { startRulesWithLambda, tempDir } from '../../test/support/local/rules';
-import { topicRuleRoutes } from './routes';
-import type { RulesRuntime } from './runtime';
+import { startTopicRuleApi, type TopicRuleApi } from '../../test/support/local/rules';
 
 /** Expressions `levels` deep (as MAX_SQL_DEPTH counts) by three constructs that nest. */
 const NESTING = {
@@ -17,26 +12,16 @@ const NESTING = {
   NOT: (levels: number) => `${'NOT '.repeat(levels - 1)}a`,
 };
 
-let fx: Fixture;
-let gw: TestGateway;
-let rt: RulesRuntime;
+let api: TopicRuleApi;
 let iot: IoTClient;
-let dataDir: string;
 
 beforeAll(async () => {
-  fx = await startFixture();
-  gw = await startTestGateway();
-  dataDir = tempDir();
-  rt = await startRulesWithLambda({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
-  for (const r of topicRuleRoutes(rt)) gw.iotService.addRoute(r);
-  iot = gw.iot();
+  api = await startTopicRuleApi();
+  iot = api.iot;
 });
 
 afterAll(async () => {
-  await rt?.close();
-  await gw?.close();
-  await fx?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await api?.close();
 });
 
 describe('CreateTopicRule with rule queries nested 1 to 100,000 levels (real client-iot, real gateway)', () => {

@@ -1,11 +1,14 @@
 /** Test helpers for the rules runtime suites (not product code). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../common/logger';
 import { LambdaService, type LambdaTarget } from '../../../local/lambda/index';
 import type { BrokerBus } from '../../../local/ports';
-import { RulesRuntime, type RulesRuntimeOptions } from '../../../local/rules/index';
+import type { IoTClient } from '@aws-sdk/client-iot';
+import { RulesRuntime, type RulesRuntimeOptions, topicRuleRoutes } from '../../../local/rules/index';
+import { type Fixture, startFixture } from './broker';
+import { startTestGateway, type TestGateway } from './gateway';
 
 export function tempDir(prefix = 'pp-rules-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -73,4 +76,34 @@ export async function startRulesWithLambda(opts: RulesWithLambdaOptions): Promis
     await closeStores();
   };
   return rt;
+}
+
+/** A rules runtime whose topic-rule API is served on a test gateway, reached with the real client-iot. */
+export interface TopicRuleApi {
+  fx: Fixture;
+  gw: TestGateway;
+  rt: RulesRuntime;
+  iot: IoTClient;
+  close(): Promise<void>;
+}
+
+/** Starts a broker fixture, a test gateway and a rules runtime with no seeded rules, the topic-rule routes added. */
+export async function startTopicRuleApi(): Promise<TopicRuleApi> {
+  const fx = await startFixture();
+  const gw = await startTestGateway();
+  const dataDir = tempDir();
+  const rt = await startRulesWithLambda({ bus: fx.broker, dataDir, region: gw.region, rules: [] });
+  for (const r of topicRuleRoutes(rt)) gw.iotService.addRoute(r);
+  return {
+    fx,
+    gw,
+    rt,
+    iot: gw.iot(),
+    async close() {
+      await rt.close();
+      await gw.close();
+      await fx.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
