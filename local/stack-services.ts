@@ -10,7 +10,7 @@ import { formatFsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
 import { listenFailure } from '../common/startup-errors';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
-import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../protocol/policies';
+import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
 import { type BrokerHandle, startBroker } from './broker/broker';
 import { createDurablePersistence } from './broker/durable-persistence';
@@ -61,7 +61,15 @@ export interface WiringContext {
 export async function openRegistry(ctx: WiringContext): Promise<Registry> {
   const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger });
   ctx.unwinder.push(() => registry.close());
-  if (!registry.getPolicy(DEVICE_POLICY_NAME)) await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
+  const seeded = registry.getPolicy(DEVICE_POLICY_NAME);
+  if (!seeded) await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
+  else if (supersededDevicePolicyDocuments().includes(seeded.policyDocument)) {
+    // an earlier pulsepet's document, unchanged since: the current one becomes the default version
+    await registry.policyVersions.createVersion(DEVICE_POLICY_NAME, devicePolicyDocument(), true).then(
+      () => ctx.logger.info({ policy: DEVICE_POLICY_NAME }, 'device policy updated to the current version'),
+      (e: unknown) => ctx.logger.warn({ err: e, policy: DEVICE_POLICY_NAME }, 'device policy left at an earlier version'),
+    );
+  }
   return registry;
 }
 

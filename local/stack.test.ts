@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DescribeThingCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { summarize } from '../protocol/telemetry';
 import { startLocalStack, type LocalStack } from './stack';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../test/support/local/stack';
@@ -35,6 +36,23 @@ describe('Function: startLocalStack', () => {
     );
     expect(await seen).toEqual({ topic: 'dt/pulsepet/pet-1/telemetry', thing: 'pet-1' });
     await client.endAsync();
+  });
+
+  it("moves a data dir's device policy seeded by an earlier pulsepet to the current document, and leaves an operator's edit alone", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pp-stack-'));
+    const first = await start(dataDir);
+    const [earlier] = supersededDevicePolicyDocuments();
+    await first.registry.policyVersions.createVersion(DEVICE_POLICY_NAME, earlier as string, true);
+    await first.close();
+    stacks.pop();
+    const second = await start(dataDir);
+    expect(second.registry.getPolicy(DEVICE_POLICY_NAME)?.policyDocument).toBe(devicePolicyDocument());
+    const edited = JSON.stringify({ ...JSON.parse(devicePolicyDocument()), Statement: [] });
+    await second.registry.policyVersions.createVersion(DEVICE_POLICY_NAME, edited, true);
+    await second.close();
+    stacks.pop();
+    const third = await start(dataDir);
+    expect(third.registry.getPolicy(DEVICE_POLICY_NAME)?.policyDocument).toBe(edited);
   });
 
   it('serves iot and iotdata through the same signed endpoint, and keeps state across a restart', async () => {

@@ -71,6 +71,16 @@ export function devicePolicyDocument(): string {
 }
 
 /**
+ * Device policy documents pulsepet seeded in earlier versions: a data dir whose
+ * `pulsepet-device` default version is one of these (nobody changed it) is moved to the
+ * current document. The first lacked the Deny on the server-only `reasoning` shadow.
+ */
+export function supersededDevicePolicyDocuments(): string[] {
+  const current = JSON.parse(devicePolicyDocument()) as { Version: string; Statement: Array<{ Sid: string }> };
+  return [JSON.stringify({ ...current, Statement: current.Statement.filter((st) => st.Sid !== 'NoServerOnlyShadow') })];
+}
+
+/**
  * The `pulsepet-operator` policy: connect as `pulsepet-operator-*`, and only
  * watch — subscribe to / receive `pulsepet/errors`, presence lifecycle events and
  * fleet telemetry. It grants no publish, so an operator tool cannot impersonate
