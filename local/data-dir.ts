@@ -118,6 +118,8 @@ export function writeEnvFile(
   const lines = [
     `export AWS_ENDPOINT_URL=${v.httpEndpoint}`,
     `export AWS_REGION=${v.region}`,
+    // the AWS CLI of Debian/Ubuntu (v2.9) reads only AWS_DEFAULT_REGION
+    `export AWS_DEFAULT_REGION=${v.region}`,
     `export AWS_ACCESS_KEY_ID=${v.credentials.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${v.credentials.secretAccessKey}`,
     `export PULSEPET_ROOT_CA=${v.caFile}`,
