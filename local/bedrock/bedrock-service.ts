@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/logger';
+import { seededRandom } from '../../common/seeded-random';
 import { awsError } from '../gateway/aws-error';
 import { LabelledCounter } from '../gateway/metrics';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
 import { coachAnswer, forcedTool } from './coach-answer';
 import { ACCEPTED_MODEL_ID, ConverseRequest } from './converse-shapes';
-import { type BedrockFaults, seededRandom } from './faults';
+import type { BedrockFaults } from './faults';
 
 const CONVERSE = /^\/model\/([^/]+)\/converse$/;
 /** Distinct model labels kept in the metric; more become `other` (label values must stay bounded). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BedrockFaultsSchema, seededRandom } from './faults';
+import { BedrockFaultsSchema } from './faults';
 
 describe('BedrockFaultsSchema', () => {
   it('parses probabilities, a latency and a seed', () => {
@@ -18,18 +18,5 @@ describe('BedrockFaultsSchema', () => {
     const r = BedrockFaultsSchema.safeParse(spec);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toMatch(reason);
-  });
-});
-
-describe('seededRandom', () => {
-  it('repeats for a seed and stays in [0, 1)', () => {
-    const a = seededRandom(42);
-    const b = seededRandom(42);
-    const xs = Array.from({ length: 1000 }, () => a());
-    expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-    expect(mean).toBeGreaterThan(0.4);
-    expect(mean).toBeLessThan(0.6);
   });
 });

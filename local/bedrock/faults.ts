@@ -58,18 +58,3 @@ export const BedrockFaultsSchema = z.string().transform((text, ctx): BedrockFaul
   }
   return out;
 });
-
-/**
- * A seeded uniform RNG in [0, 1) (mulberry32): the same seed gives the same faults in
- * the same request order, so a demo or test can be repeated.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
