@@ -93,6 +93,12 @@ describe('local Bedrock Converse through the real client', () => {
     const unknownTool = forcedToolInput('strict');
     unknownTool.toolConfig = { ...unknownTool.toolConfig, tools: unknownTool.toolConfig?.tools ?? [], toolChoice: { tool: { name: 'nope' } } };
     await expect(bedrock.send(new ConverseCommand(unknownTool))).rejects.toBeInstanceOf(ValidationException);
+    const impossible = forcedToolInput('strict');
+    impossible.toolConfig = {
+      tools: [{ toolSpec: { name: 'set_pet_state', inputSchema: { json: { type: 'object', properties: { m: { type: 'string', minLength: 5, maxLength: 2 } } } } } }],
+      toolChoice: { tool: { name: 'set_pet_state' } },
+    };
+    await expect(bedrock.send(new ConverseCommand(impossible))).rejects.toThrow(/cannot satisfy the inputSchema/);
     const unknownModel = bedrock.send(new ConverseCommand({ ...forcedToolInput('strict'), modelId: 'meta.llama3-8b-instruct-v1:0' }));
     await expect(unknownModel).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
@@ -102,7 +108,7 @@ describe('local Bedrock Converse through the real client', () => {
     expect(text).toContain('# TYPE pulsepet_bedrock_converse_requests_total counter');
     expect(text).toContain(`pulsepet_bedrock_converse_requests_total{model="${MODEL}",outcome="tool_use"} 2`);
     expect(text).toContain('pulsepet_bedrock_converse_requests_total{model="unknown",outcome="not_found"} 1');
-    expect(text).toMatch(/outcome="validation_error"} [12]/);
+    expect(text).toContain(`pulsepet_bedrock_converse_requests_total{model="${MODEL}",outcome="validation_error"} 3`);
   });
 });
 

@@ -4,7 +4,7 @@ import { seededRandom } from '../../common/seeded-random';
 import { awsError } from '../gateway/aws-error';
 import { LabelledCounter } from '../gateway/metrics';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
-import { coachAnswer, forcedTool } from './coach-answer';
+import { coachAnswer, forcedTool, UnsatisfiableSchemaError } from './coach-answer';
 import { ACCEPTED_MODEL_ID, ConverseRequest } from './converse-shapes';
 import type { BedrockFaults } from './faults';
 
@@ -59,7 +59,13 @@ export function createBedrockRuntimeService(opts: { logger: Logger; faults?: Bed
     if (faults && faults.latencyMs > 0) await sleep(faults.latencyMs);
     const malformed = faults !== undefined && forcedTool(parsed) !== undefined && random() < faults.malformed;
     const toolUseId = `tooluse_${req.requestId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 40)}`;
-    const body = coachAnswer(parsed, { toolUseId, malformed, latencyMs: Date.now() - started });
+    let body: ReturnType<typeof coachAnswer>;
+    try {
+      body = coachAnswer(parsed, { toolUseId, malformed, latencyMs: Date.now() - started });
+    } catch (e) {
+      if (!(e instanceof UnsatisfiableSchemaError)) throw e;
+      return { outcome: 'validation_error', response: awsError(400, 'ValidationException', e.message) };
+    }
     const outcome = malformed ? 'malformed_injected' : body.stopReason;
     return { outcome, response: { status: 200, headers: { 'content-type': 'application/json' }, body } };
   };

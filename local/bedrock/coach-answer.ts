@@ -3,6 +3,9 @@ import { estimateTokens } from './converse-shapes';
 import { breakValue, fillSchema, type JsonSchema, schemaViolations } from './json-schema-fill';
 import { coachSentence, factsOf, fillSourceFor, lastUserText, personaOf } from './local-coach';
 
+/** A forced tool's input schema the local coach cannot satisfy (answered as a ValidationException). */
+export class UnsatisfiableSchemaError extends Error {}
+
 type Content = ConverseResponse['output']['message']['content'];
 
 /** The tool a request forces (`toolChoice.tool`, or the first tool for `any`), or undefined. */
@@ -38,8 +41,8 @@ export function coachAnswer(
   if (tool) {
     const valid = fillSchema(tool.schema, fillSourceFor(facts, persona));
     const problems = schemaViolations(tool.schema, valid);
-    // A schema using keywords the walker does not know could defeat the fill; say so rather than answer wrong.
-    if (problems.length > 0 && !opts.malformed) throw new Error(`cannot fill the input schema of ${tool.name}: ${problems.join('; ')}`);
+    // A schema the walker cannot satisfy (contradictory bounds): say so rather than answer out of schema.
+    if (problems.length > 0 && !opts.malformed) throw new UnsatisfiableSchemaError(`The local coach cannot satisfy the inputSchema of tool ${tool.name}: ${problems.join('; ')}`);
     const input = opts.malformed ? breakValue(tool.schema, valid) : valid;
     content = [{ toolUse: { toolUseId: opts.toolUseId, name: tool.name, input } }];
     stopReason = 'tool_use';
