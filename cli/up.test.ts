@@ -71,6 +71,27 @@ describe('pulsepet up', () => {
     }
   });
 
+  it('exits 2 with the reason for a bad --bedrock-faults', async () => {
+    const r = await runCli(['up', '--bedrock-faults', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bedrock-faults/);
+    expect(r.stderr).toMatch(/not key=value/);
+    const r2 = await runCli(['up', '--bedrock-faults', 'throttle=1.5']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/probability/);
+  });
+
+  it('shows --bedrock-faults in the JSON ready line and serves the Bedrock counter on GET /metrics', async () => {
+    const up = await startUp(join(mkdtempSync(join(tmpdir(), 'pp-up-')), 'state'), ['--bedrock-faults', 'throttle=0.3,malformed=0.1,latency=2s']);
+    try {
+      expect(JSON.parse(up.line).bedrockFaults).toEqual({ throttle: 0.3, malformed: 0.1, latencyMs: 2000, seed: 1 });
+      const metrics = await (await fetch(`${up.ready.httpEndpoint}/metrics`)).text();
+      expect(metrics).toContain('# TYPE pulsepet_bedrock_converse_requests_total counter');
+    } finally {
+      expect(await up.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it('exits 2 for an unknown command', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(2);

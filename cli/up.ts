@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseFlags } from '../common/cli-config';
 import { FsyncPolicySchema } from '../common/fsync-policy';
 import { createLogger } from '../common/logger';
-import { DEFAULT_REGION } from '../local/index';
+import { BedrockFaultsSchema, DEFAULT_REGION, type LocalStack } from '../local/index';
 import { DEFAULT_QUEUE_LIMITS, DEFAULT_SHADOW_FSYNC } from '../local/index';
 import { startPulsepetStack } from './pulsepet-stack';
 
@@ -32,6 +32,7 @@ const UpFlags = z.object({
   'shadow-fsync': FsyncPolicySchema.default(DEFAULT_SHADOW_FSYNC),
   'lambda-queue-max-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.maxBytes),
   'lambda-queue-memory-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.memoryBytes),
+  'bedrock-faults': BedrockFaultsSchema.optional(),
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
@@ -49,6 +50,7 @@ const FLAGS = {
   'shadow-fsync': { type: 'string' },
   'lambda-queue-max-bytes': { type: 'string' },
   'lambda-queue-memory-bytes': { type: 'string' },
+  'bedrock-faults': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -56,10 +58,11 @@ const FLAGS = {
 
 export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R]
                    [--shadow-fsync always|interval:MS|never] [--lambda-queue-max-bytes SIZE]
-                   [--lambda-queue-memory-bytes SIZE] [--json] [--log-level L]
+                   [--lambda-queue-memory-bytes SIZE] [--bedrock-faults F] [--json] [--log-level L]
 
 Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
-the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
+the rules runtime, the telemetry store and the AWS-compatible HTTP gateway (with a
+local Bedrock Converse service answered by a deterministic coach, not an LLM).
   --data-dir DIR    state, CA, credentials (default .pulsepet)
   --mqtt-port N     MQTT over TLS port (default 8883; 0 = any free port)
   --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt (default 8080; 0 = any free port)
@@ -73,6 +76,11 @@ the rules runtime, the telemetry store and the AWS-compatible HTTP gateway.
                     when full, rule actions fail into their errorAction as on Lambda throttling
   --lambda-queue-memory-bytes SIZE
                     queued events kept in memory (default 64M); the rest are read back from disk
+  --bedrock-faults F
+                    faults the local Bedrock service injects per request, e.g.
+                    throttle=0.3,malformed=0.1,latency=2s (probabilities 0-1 of a
+                    ThrottlingException and of a forced tool's input breaking its schema; a
+                    delay up to 60s; seed=N repeats a run's faults); shown in the ready line
   --json            print the ready line as one JSON object on stdout
 
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flags, 3 a port cannot be listened on,
@@ -96,18 +104,10 @@ export async function up(argv: string[]): Promise<number> {
     region: flags.region,
     shadowFsync: flags['shadow-fsync'],
     lambdaQueue: { maxBytes: flags['lambda-queue-max-bytes'], memoryBytes: flags['lambda-queue-memory-bytes'] },
+    ...(flags['bedrock-faults'] ? { bedrockFaults: flags['bedrock-faults'] } : {}),
     logger,
   });
-  const ready = {
-    event: 'ready',
-    mqttEndpoint: stack.mqttEndpoint,
-    httpEndpoint: stack.httpEndpoint,
-    caFile: stack.caFile,
-    region: stack.region,
-    accessKeyId: stack.credentials.accessKeyId,
-    secretAccessKey: stack.credentials.secretAccessKey,
-    envFile: stack.envFile,
-  };
+  const ready = readyLine(stack, flags['bedrock-faults']);
   // Signal handlers first: a supervisor may send SIGTERM as soon as it reads the ready line.
   const stopped = new Promise<number>((done) => {
     let stopping = false;
@@ -138,4 +138,19 @@ export async function up(argv: string[]): Promise<number> {
     );
   }
   return await stopped;
+}
+
+/** The `--json` ready object; `bedrockFaults` only when faults are set (the other keys are a contract). */
+function readyLine(stack: LocalStack, bedrockFaults: unknown): Record<string, unknown> {
+  return {
+    event: 'ready',
+    mqttEndpoint: stack.mqttEndpoint,
+    httpEndpoint: stack.httpEndpoint,
+    caFile: stack.caFile,
+    region: stack.region,
+    accessKeyId: stack.credentials.accessKeyId,
+    secretAccessKey: stack.credentials.secretAccessKey,
+    envFile: stack.envFile,
+    ...(bedrockFaults ? { bedrockFaults } : {}),
+  };
 }

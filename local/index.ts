@@ -3,6 +3,7 @@
  * tests outside local/ use. Anything not exported here is an internal of a service.
  */
 export { DEFAULT_REGION, LOCAL_ACCOUNT_ID } from './aws-identity';
+export { type BedrockFaults, BedrockFaultsSchema, createBedrockRuntimeService } from './bedrock/index';
 export { type BrokerHandle, type BrokerOptions, startBroker } from './broker/index';
 export type { LocalCredentials } from './data-dir';
 export {

@@ -12,6 +12,7 @@ import { listenFailure } from '../common/startup-errors';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
 import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
+import { type BedrockFaults, createBedrockRuntimeService } from './bedrock/index';
 import { type BrokerHandle, startBroker } from './broker/broker';
 import { createDurablePersistence } from './broker/durable-persistence';
 import type { BrokerLimitsInput } from './broker/limits';
@@ -226,4 +227,15 @@ export function startScheduler(
   ctx.unwinder.push(() => scheduler.close());
   scheduler.start();
   return scheduler;
+}
+
+/**
+ * The local Bedrock runtime (`bedrock`): Converse answered by a deterministic coach,
+ * with the faults it is given, and its request counter on `GET /metrics`.
+ */
+export function startBedrock(ctx: WiringContext, gateway: GatewayHandle, faults?: BedrockFaults): void {
+  const bedrock = createBedrockRuntimeService({ logger: ctx.logger, ...(faults ? { faults } : {}) });
+  gateway.addService(bedrock);
+  gateway.addMetrics(() => bedrock.metrics());
+  if (faults) ctx.logger.info({ bedrockFaults: faults }, 'the local Bedrock service injects these faults');
 }

@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from '../common/logger';
 import { dirFailure } from '../common/startup-errors';
 import { PULSEPET_VERSION } from '../common/version';
 import { DEFAULT_REGION } from './aws-identity';
+import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
 import type { BrokerLimitsInput } from './broker/limits';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
@@ -22,6 +23,7 @@ import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
 import {
   openRegistry,
   StartupUnwinder,
+  startBedrock,
   startHttpGateway,
   startIotControlPlane,
   startLambda,
@@ -56,6 +58,8 @@ export interface LocalStackOptions {
   handlers?: ReadonlyMap<string, LambdaTarget>;
   /** SageMaker endpoints served in-process by their model handlers (pulsepet's models, handed in by cli/) */
   modelEndpoints?: ReadonlyMap<string, ModelHandler>;
+  /** faults the local Bedrock service injects per request (throttling, schema-breaking tool input, latency); none by default */
+  bedrockFaults?: BedrockFaults;
   /** topic rules seeded at start (pulsepet's come from cloud-rules/, handed in by cli/) */
   rules?: (env: { region: string; accountId: string }) => readonly RuleDefinition[];
   /** EventBridge Scheduler schedules run at start (pulsepet's come from cloud-rules/schedules.ts, handed in by cli/) */
@@ -108,7 +112,7 @@ export interface LocalStack {
  * Starts the local IoT Core on one machine: the registry, the policy-enforcing mTLS
  * broker, device shadows, the Timestream-compatible store, the Lambda service with the
  * functions it is given, the rules runtime with the rules it is given, and the SigV4
- * gateway for `iot`, `iotdata` and `timestream`. Closing flushes every store.
+ * gateway for `iot`, `iotdata`, `timestream`, `sagemaker` and `bedrock`. Closing flushes every store.
  *
  * One process at a time owns a data dir (common/dir-lock.ts); nothing in it is read
  * or written before that lock is held. A start that fails for a reason the user can
@@ -163,6 +167,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const timestream = await startTimestream(ctx);
   const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
   const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker]);
+  startBedrock(ctx, gateway, opts.bedrockFaults);
   const broker = await startMqttBroker(ctx, registry, gateway, { port: opts.mqttPort ?? 0, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) });
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
   mqttAddress = `${mqttHost}:${broker.port}`;

@@ -1,4 +1,5 @@
 import type { InputRecord } from '../protocol/telemetry';
+import { seededRandom } from '../common/seeded-random';
 
 /** Scenarios the built-in watch simulator can play. */
 export const WATCH_SCENARIOS = ['rest', 'run', 'stress', 'sleep'] as const;
@@ -23,17 +24,8 @@ const PROFILES: Record<WatchScenario, Profile> = {
   sleep: { hr: [48, 58], hrv: [55, 95], stepsPerMin: [0, 0], spo2: [94, 98], skin: [34, 35.5], accel: [0.98, 1.02], speedKmh: [0, 0], weather: 'clear' },
 };
 
-/** mulberry32: a small seeded PRNG so a scenario replays identically. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, so a scenario replays identically (common/seeded-random.ts). */
+export { seededRandom };
 
 export interface WatchSimulatorOptions {
   scenario: WatchScenario;
