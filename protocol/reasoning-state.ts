@@ -15,6 +15,8 @@ export const WINDOW_MINUTES = 30;
 export const ReasoningStateSchema = z
   .object({
     v: z.literal(1),
+    /** how many decisions were committed: each successful update adds one (the pet carries the one it shows) */
+    decision: z.number().int().min(0).optional(),
     /** per-minute aggregates of the last WINDOW_MINUTES, oldest first */
     minutes: z.array(MinuteAggregateSchema).max(WINDOW_MINUTES + 5),
     /** batch ids already handled, newest last */

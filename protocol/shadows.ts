@@ -43,6 +43,8 @@ export const PetStateSchema = z
     suggestion: z.string().max(140).optional(),
     /** hash of the derived state (not of the message or the time): a write happens only when it changes */
     stateHash: z.string().max(64).optional(),
+    /** the reasoning decision this state comes from: a write never replaces a later decision's */
+    decision: z.number().int().min(0).optional(),
     updatedAt: z.number().int().optional(),
   })
   .strict();

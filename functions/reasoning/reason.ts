@@ -61,24 +61,18 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
     const now = dataTime(state.minutes, fresh.minutes, deps.now());
     const perceived = await perceive(thing, state, fresh.minutes, now, deps);
     const prediction = await deps.model.predict(perceived.features);
-    const derived = derive(prediction);
-    const hash = stateHash(derived);
-    let outcome: ReasonResult['outcome'] = 'unchanged';
-    if (hash !== state.lastStateHash) {
-      const wrote = await writePet(thing, prediction, now, deps);
-      if (wrote === 'conflict') {
-        conflicts++;
-        continue;
-      }
-      if (wrote) outcome = 'written';
-    }
-    const next = nextState(state, batch.batchId, perceived, prediction, hash, outcome === 'written');
-    // version 0 for a shadow that does not exist yet: two first batches cannot both create it
+    const hash = stateHash(derive(prediction));
+    const changed = hash !== state.lastStateHash;
+    const next = nextState(state, batch.batchId, perceived, prediction, hash, changed);
+    // The decision is committed first, with the reasoning state's version (0 for a shadow
+    // that does not exist yet): a decision made from a stale window loses here and is
+    // redone, so it never reaches the pet. Decisions are numbered in commit order.
     const v = await deps.shadows.update(thing, REASONING_SHADOW, { reported: next }, stored?.version ?? 0);
     if (v === 'conflict') {
       conflicts++;
       continue;
     }
+    const outcome = changed && (await writePet(thing, prediction, next.decision, now, deps)) ? 'written' : 'unchanged';
     if (fresh.dropped.length > 0) log.debug({ dropped: fresh.dropped }, 'samples dropped as artefacts');
     return { thing, batchId: batch.batchId, outcome, stateHash: hash, conflicts, storeQueries: perceived.storeQueries };
   }
@@ -165,25 +159,25 @@ async function rebuildAfterGap(
 }
 
 /**
- * Writes the pet's desired state when the shadow does not already show this state
- * hash. Returns true when written, false when it already showed it, 'conflict' on 409.
+ * Writes the pet's desired state for decision `decision`, unless the pet already shows
+ * this state hash or a later decision (concurrent invocations commit decisions in order
+ * but may reach the pet out of order). A pet version conflict is re-read and re-checked.
+ * Returns true when it wrote.
  */
-async function writePet(thing: string, prediction: Prediction, now: number, deps: ReasoningDeps): Promise<boolean | 'conflict'> {
+async function writePet(thing: string, prediction: Prediction, decision: number, now: number, deps: ReasoningDeps): Promise<boolean> {
   const derived = derive(prediction);
   const hash = stateHash(derived);
-  const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
-  const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});
-  if (current.success && current.data.stateHash === hash) return false;
-  const persona = personaOf(config);
-  const words = await deps.coach.speak({
-    persona,
-    prediction,
-    mood: derived.mood,
-    ...(current.success && current.data.message ? { lastMessage: current.data.message } : {}),
-  });
-  const desired = petState(prediction, derived, words, persona, now);
-  const v = await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0);
-  return v === 'conflict' ? 'conflict' : true;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
+    const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});
+    const shown = current.success ? current.data : {};
+    if (shown.stateHash === hash || (shown.decision ?? -1) > decision) return false;
+    const persona = personaOf(config);
+    const words = await deps.coach.speak({ persona, prediction, mood: derived.mood, ...(shown.message ? { lastMessage: shown.message } : {}) });
+    const desired = { ...petState(prediction, derived, words, persona, now), decision };
+    if ((await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0)) !== 'conflict') return true;
+  }
+  throw new Error(`the pet shadow of ${thing} kept conflicting with concurrent updates`);
 }
 
 /** The wearer's persona from the `config` shadow (desired wins over reported; encouraging by default). */
@@ -195,11 +189,12 @@ export function personaOf(config: ShadowRead | undefined): Persona {
   return 'encouraging';
 }
 
-function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, wrote: boolean): ReasoningState {
+function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, changed: boolean): ReasoningState & { decision: number } {
   const lastExerciseEndedAt = prediction.lastExerciseEndedAt ?? state.lastExerciseEndedAt;
   const lastRebuildAt = p.rebuiltAt ?? state.lastRebuildAt;
   return {
     v: 1,
+    decision: (state.decision ?? 0) + 1,
     minutes: p.minutes,
     recentBatches: [...state.recentBatches, batchId].slice(-RECENT_BATCHES),
     lastStateHash: hash,
@@ -209,7 +204,7 @@ function nextState(state: ReasoningState, batchId: string, p: Perceived, predict
     baseline: p.baseline,
     counters: {
       batches: state.counters.batches + 1,
-      petWrites: state.counters.petWrites + (wrote ? 1 : 0),
+      petWrites: state.counters.petWrites + (changed ? 1 : 0),
       storeQueries: state.counters.storeQueries + p.storeQueries,
     },
   };
