@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import type { LocalStack } from '../local/index';
 import { MODEL_ENDPOINT_NAME } from '../functions/reasoning/model-container';
+import { runProcess } from './support/cli';
 import { awsClientConfig } from './support/local/stack';
 
 /**
@@ -42,19 +43,8 @@ afterAll(async () => {
 });
 
 /** Runs the AWS CLI asynchronously (the stack answers on this process's event loop). */
-function aws(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(awsCli(), ['--endpoint-url', stack.httpEndpoint, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function aws(args: string[]) {
+  return runProcess(awsCli(), ['--endpoint-url', stack.httpEndpoint, ...args], env);
 }
 
 describe('The AWS CLI against the local stack', () => {

@@ -13,8 +13,13 @@ export interface CliResult {
 
 /** Runs `pulsepet ...args` to completion (`as`: another user's uid/gid, for permission tests run as root). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, as?: { uid: number; gid: number }): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], env, timeoutMs, as);
+}
+
+/** Runs any command to completion, collecting its output; rejects when it outlives `timeoutMs`. */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, as?: { uid: number; gid: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -25,7 +30,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, tim
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pulsepet ${args.join(' ')} timed out; stderr: ${stderr}`));
+      reject(new Error(`${command} ${args.join(' ')} timed out; stderr: ${stderr}`));
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
