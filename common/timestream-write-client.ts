@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
 import type { Logger } from './logger';
+import { quietSdkLogger } from './sdk-logger';
 
 type SdkLogger = NonNullable<TimestreamWriteClientConfig['logger']>;
 
@@ -39,19 +40,4 @@ export function createTimestreamWriteClient(options: IngestClientOptions = {}, l
           },
         };
   return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, ...sockets, ...config });
-}
-
-/**
- * An AWS SDK v3 logger without `info` (see {@link createTimestreamWriteClient} for why:
- * the SDK then skips building a redacted copy of every request and response). Warnings
- * reach pino; errors surface as thrown, typed exceptions. The SDK's Logger type requires
- * `info`, so callers cast it; leaving `info` out is the point.
- * @example new IoTDataPlaneClient({ region, logger: quietSdkLogger('iot-data', log) as never })
- */
-export function quietSdkLogger(client: string, logger?: Logger): { debug(): void; warn(...args: unknown[]): void; error(): void } {
-  return {
-    debug: (): void => {},
-    warn: (...args: unknown[]): void => logger?.warn({ sdk: args.map(String) }, `${client} SDK warning`),
-    error: (): void => {},
-  };
 }

@@ -4,7 +4,7 @@ import { PulsepetError } from '../../protocol/errors';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { populationBaseline } from './models/index';
 import { minutesFromRows } from '../daily-summary/minute-rows';
-import { timestreamTelemetry } from '../daily-summary/timestream-adapters';
+import { parseTimestreamTime, type TimestreamTables, timestreamTelemetry } from '../daily-summary/timestream-adapters';
 import type { BaselinePort, WindowPort } from './ports';
 
 interface Day {
@@ -70,8 +70,7 @@ export function timestreamBaselines(client: TimestreamQueryClient, database: str
               const d = row.Data?.[names.indexOf(name)];
               return d === undefined || d.NullValue ? undefined : d.ScalarValue;
             };
-            // Timestream renders time as 'YYYY-MM-DD HH:MM:SS.nnnnnnnnn' (UTC)
-            const day: Day = { t: Date.parse(`${String(cell('time')).slice(0, 23).replace(' ', 'T')}Z`) };
+            const day: Day = { t: parseTimestreamTime(String(cell('time'))) };
             for (const k of ['restingHrBpm', 'lnRmssdRest', 'sleepMin', 'skinTempC'] as const) {
               const v = cell(k);
               if (v !== undefined) day[k] = Number(v);
@@ -93,7 +92,7 @@ export function timestreamBaselines(client: TimestreamQueryClient, database: str
  * The window's minutes from table `telemetry` (per-minute aggregates computed in SQL, as
  * the daily summary reads a day), for rebuilding the window after a gap.
  */
-export function recentWindow(client: TimestreamQueryClient, database: string, telemetryTable: string): WindowPort {
-  const telemetry = timestreamTelemetry(client, { database, telemetryTable, dailyTable: 'daily' });
+export function recentWindow(client: TimestreamQueryClient, tables: TimestreamTables): WindowPort {
+  const telemetry = timestreamTelemetry(client, tables);
   return { recentMinutes: async (thing, fromMs, toMs) => minutesFromRows(await telemetry.minutes(thing, fromMs, toMs)) };
 }

@@ -2,7 +2,7 @@ import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/clie
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { createLogger } from '../../common/logger';
-import { quietSdkLogger } from '../../common/timestream-write-client';
+import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { recentWindow, timestreamBaselines } from './baseline-adapter';
@@ -36,7 +36,7 @@ function init(): ReasoningHandlerDeps {
     shadows: iotDataShadows(iotData),
     model,
     baselines: timestreamBaselines(query, config.database, config.dailyTable),
-    window: recentWindow(query, config.database, config.telemetryTable),
+    window: recentWindow(query, { database: config.database, telemetryTable: config.telemetryTable, dailyTable: config.dailyTable }),
     coach: new DeterministicCoach(),
     logger,
     now: Date.now,

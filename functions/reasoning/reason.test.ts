@@ -109,7 +109,7 @@ describe('Function: reason', () => {
       // 25 minutes of stress already stored (ingested), but no reasoning state: the state was lost
       await createIngestHandler({ client: write, database: 'pulsepet', table: 'telemetry', logger: silentLogger(), report: async () => {} })(batch('gap-1', 0, 30, 'stress'));
       for (let k = 1; k < 5; k++) await createIngestHandler({ client: write, database: 'pulsepet', table: 'telemetry', logger: silentLogger(), report: async () => {} })(batch('gap-1', k, 30 - k * 5, 'stress'));
-      const withWindow = { ...deps, window: recentWindow(query, 'pulsepet', 'telemetry') };
+      const withWindow = { ...deps, window: recentWindow(query, { database: 'pulsepet', telemetryTable: 'telemetry', dailyTable: 'daily' }) };
       const first = await reason(batch('gap-1', 5, 5, 'stress'), withWindow);
       expect(first.storeQueries).toBe(2); // the baseline and the window
       const state = ReasoningStateSchema.parse((await shadow('gap-1', 'reasoning')).state.reported);

@@ -4,7 +4,7 @@ import { emptyReasoningState, RECENT_BATCHES, type ReasoningState, ReasoningStat
 import { DeviceConfigSchema, type Persona, PetStateSchema } from '../../protocol/shadows';
 import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { parseIngestEvent } from '../ingest/core';
-import { derive, petState, stateHash } from './decide';
+import { type DerivedState, derive, petState, stateHash } from './decide';
 import { mergeMinutes, minuteAggregates, populationBaseline } from './models/index';
 import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead, WindowPort } from './ports';
 
@@ -61,7 +61,8 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
     const now = dataTime(state.minutes, fresh.minutes, deps.now());
     const perceived = await perceive(thing, state, fresh.minutes, now, deps);
     const prediction = await deps.model.predict(perceived.features);
-    const hash = stateHash(derive(prediction));
+    const derived = derive(prediction);
+    const hash = stateHash(derived);
     const changed = hash !== state.lastStateHash;
     const next = nextState(state, batch.batchId, perceived, prediction, hash, changed);
     // The decision is committed first, with the reasoning state's version (0 for a shadow
@@ -72,7 +73,7 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
       conflicts++;
       continue;
     }
-    const outcome = changed && (await writePet(thing, prediction, next.decision, now, deps)) ? 'written' : 'unchanged';
+    const outcome = changed && (await writePet(thing, prediction, { derived, hash, decision: next.decision }, now, deps)) ? 'written' : 'unchanged';
     if (fresh.dropped.length > 0) log.debug({ dropped: fresh.dropped }, 'samples dropped as artefacts');
     return { thing, batchId: batch.batchId, outcome, stateHash: hash, conflicts, storeQueries: perceived.storeQueries };
   }
@@ -164,9 +165,14 @@ async function rebuildAfterGap(
  * but may reach the pet out of order). A pet version conflict is re-read and re-checked.
  * Returns true when it wrote.
  */
-async function writePet(thing: string, prediction: Prediction, decision: number, now: number, deps: ReasoningDeps): Promise<boolean> {
-  const derived = derive(prediction);
-  const hash = stateHash(derived);
+async function writePet(
+  thing: string,
+  prediction: Prediction,
+  d: { derived: DerivedState; hash: string; decision: number },
+  now: number,
+  deps: ReasoningDeps,
+): Promise<boolean> {
+  const { derived, hash, decision } = d;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
     const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});

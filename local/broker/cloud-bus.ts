@@ -25,9 +25,10 @@ export class CloudBus {
   readonly #origins = new WeakMap<object, PublishOrigin>();
   /** observers whose promise the acknowledgement waits for */
   readonly #ackObservers = new WeakSet<InternalPublishHandler>();
-  #ackObserverCount = 0;
-  /** device publishes whose before-ack observers already ran (in authorizePublish) */
-  readonly #ranBeforeAck = new WeakSet<object>();
+  /** the same observers in a trie of their own: a publish no rule matches (shadow traffic) costs one lookup in a small trie */
+  readonly #ackTrie = new TopicTrie<InternalPublishHandler>();
+  /** device publishes whose before-ack observers already ran (in authorizePublish), with the message they got */
+  readonly #ranBeforeAck = new WeakMap<object, Parameters<InternalPublishHandler>[0]>();
   #aedes: Aedes | undefined;
 
   constructor(
@@ -48,11 +49,12 @@ export class CloudBus {
    * (the acknowledgement then goes out at once).
    */
   beforeAck(packet: PublishPacket, client: Client): Promise<void> | undefined {
-    if (this.#ackObserverCount === 0 || packet.topic.startsWith('$SYS/')) return undefined;
-    const handlers = this.observers.match(packet.topic).filter((h) => this.#ackObservers.has(h));
+    if (this.#ackTrie.size === 0 || packet.topic.startsWith('$SYS/')) return undefined;
+    const handlers = this.#ackTrie.match(packet.topic);
     if (handlers.length === 0) return undefined;
-    this.#ranBeforeAck.add(packet);
-    return this.runAll(handlers, this.messageOf(packet, client));
+    const msg = this.messageOf(packet, client);
+    this.#ranBeforeAck.set(packet, msg);
+    return this.runAll(handlers, msg);
   }
 
   /**
@@ -64,8 +66,9 @@ export class CloudBus {
     if (this.observers.size === 0 || packet.topic.startsWith('$SYS/')) return undefined;
     const handlers = this.observers.match(packet.topic);
     if (handlers.length === 0) return undefined;
-    const msg = this.messageOf(packet, client);
-    const ranBeforeAck = this.#ranBeforeAck.has(packet);
+    const ran = this.#ranBeforeAck.get(packet);
+    const ranBeforeAck = ran !== undefined;
+    const msg = ran ?? this.messageOf(packet, client);
     const awaited: InternalPublishHandler[] = [];
     for (const h of handlers) {
       if (this.#ackObservers.has(h)) {
@@ -133,10 +136,8 @@ export class CloudBus {
   onPublish(filter: string, handler: InternalPublishHandler, options: { beforeAck?: boolean } = {}): () => void {
     // a wrapper per registration, so one function can be registered both ways
     const h: InternalPublishHandler = (m) => handler(m);
-    if (options.beforeAck) {
-      this.#ackObservers.add(h);
-      this.#ackObserverCount++;
-    }
+    const offAck = options.beforeAck ? this.#ackTrie.add(filter, h) : undefined;
+    if (options.beforeAck) this.#ackObservers.add(h);
     const off = this.observers.add(filter, h);
     this.observersChanged();
     let removed = false;
@@ -144,7 +145,7 @@ export class CloudBus {
       if (removed) return;
       removed = true;
       off();
-      if (options.beforeAck) this.#ackObserverCount--;
+      offAck?.();
       this.observersChanged();
     };
   }

@@ -251,14 +251,15 @@ export class AsyncQueue {
     }
     const eventJson = e.event ?? (this.log.readBlobs(e.ref)[0] as Buffer).toString('utf8');
     e.attempts++;
+    const inv = this.invocationOf(e, eventJson);
     let error: string | undefined;
     try {
-      await this.invoke(this.invocationOf(e, eventJson));
+      await this.invoke(inv);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
     if (this.closed) return; // the outcome is not recorded: the event runs again after a restart
-    this.opts.onAttempt?.(this.invocationOf(e, eventJson), error === undefined, error);
+    this.opts.onAttempt?.(inv, error === undefined, error);
     if (error === undefined) {
       this.done(e);
       return;
