@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CoachBudgetSchema } from './coach';
 import { BaselineSchema, MinuteAggregateSchema } from './models';
 
 /** How many batch ids the reasoning shadow remembers for idempotency by (thing, batchId). */
@@ -28,6 +29,8 @@ export const ReasoningStateSchema = z
     energy: z.object({ day: z.string().max(10), spoons: z.number().min(0).max(12), level: z.number().min(0).max(12).optional(), updatedAt: z.number().int() }).strict().optional(),
     /** the wearer's baseline from the `daily` table, refreshed at most about once an hour */
     baseline: z.object({ value: BaselineSchema, fetchedAt: z.number().int() }).strict().optional(),
+    /** the LLM coach's calls today, its last call and its cached answers (protocol/coach.ts) */
+    coach: CoachBudgetSchema.optional(),
     counters: z.object({ batches: z.number().int().min(0), petWrites: z.number().int().min(0), storeQueries: z.number().int().min(0) }).strict(),
   })
   .strict();
@@ -35,4 +38,10 @@ export type ReasoningState = z.infer<typeof ReasoningStateSchema>;
 
 export function emptyReasoningState(): ReasoningState {
   return { v: 1, minutes: [], recentBatches: [], counters: { batches: 0, petWrites: 0, storeQueries: 0 } };
+}
+
+/** The state in a `reasoning` shadow's `reported`; an empty state when it is absent or unreadable. */
+export function parseReasoningState(reported: unknown): ReasoningState {
+  const parsed = ReasoningStateSchema.safeParse(reported);
+  return parsed.success ? parsed.data : emptyReasoningState();
 }

@@ -10,3 +10,11 @@ export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample), `presence` and `daily` (one record per thing and day). */
 export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence', dailyTable: 'daily' } as const;
+
+/**
+ * The coach's default Bedrock model: Claude Haiku 4.5 through the US cross-region
+ * inference profile (Bedrock model card, `anthropic.claude-haiku-4-5-20251001-v1:0`).
+ * A deployment sets its own with `PULSEPET_COACH_MODEL_ID` (a newer Haiku, an `eu.` or
+ * `global.` profile); infra grants `bedrock:InvokeModel` on the same id.
+ */
+export const COACH_DEFAULT_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';

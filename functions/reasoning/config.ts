@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { PulsepetError } from '../../protocol/errors';
+import { COACH_DEFAULT_MODEL_ID } from '../../protocol/resources';
+import { type CoachLimits, DEFAULT_COACH_LIMITS } from './coach-budget';
 
 /**
  * The reasoning function's configuration, parsed once from the Lambda environment.
@@ -18,6 +20,17 @@ const EnvSchema = z.object({
     .optional(),
   /** how old the cached baseline may get before the daily table is read again */
   PULSEPET_BASELINE_REFRESH_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
+  /** who words the pet: the LLM coach on Bedrock (within its budget), or only the deterministic coach */
+  PULSEPET_COACH: z.enum(['bedrock', 'deterministic']).default('bedrock'),
+  PULSEPET_COACH_MODEL_ID: z
+    .string()
+    .regex(/^[\w.:/-]{3,2048}$/, 'not a Bedrock model id, inference profile id or ARN')
+    .default(COACH_DEFAULT_MODEL_ID),
+  /** one coach call in all, retries included; below the function's 30 s timeout */
+  PULSEPET_COACH_DEADLINE_MS: z.coerce.number().int().min(500).max(20_000).default(8_000),
+  PULSEPET_COACH_CALLS_PER_DAY: z.coerce.number().int().min(0).max(96).default(DEFAULT_COACH_LIMITS.callsPerDay),
+  PULSEPET_COACH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.minIntervalMs),
+  PULSEPET_COACH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.cacheTtlMs),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -29,6 +42,12 @@ export interface ReasoningConfig {
   readonly modelEndpoint: string | undefined;
   readonly baselineRefreshMs: number;
   readonly logLevel: string;
+  readonly coach: {
+    readonly kind: 'bedrock' | 'deterministic';
+    readonly modelId: string;
+    readonly deadlineMs: number;
+    readonly limits: CoachLimits;
+  };
 }
 
 /** Parses the environment; every problem is reported at once as PP_ERR_CONFIG. */
@@ -46,5 +65,15 @@ export function loadReasoningConfig(env: Record<string, string | undefined>): Re
     modelEndpoint: r.data.MODEL_ENDPOINT,
     baselineRefreshMs: r.data.PULSEPET_BASELINE_REFRESH_MS,
     logLevel: r.data.LOG_LEVEL,
+    coach: Object.freeze({
+      kind: r.data.PULSEPET_COACH,
+      modelId: r.data.PULSEPET_COACH_MODEL_ID,
+      deadlineMs: r.data.PULSEPET_COACH_DEADLINE_MS,
+      limits: Object.freeze({
+        callsPerDay: r.data.PULSEPET_COACH_CALLS_PER_DAY,
+        minIntervalMs: r.data.PULSEPET_COACH_MIN_INTERVAL_MS,
+        cacheTtlMs: r.data.PULSEPET_COACH_CACHE_TTL_MS,
+      }),
+    }),
   });
 }

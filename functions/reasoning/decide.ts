@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Contributor, Prediction } from '../../protocol/models';
 import type { Mood, PetState } from '../../protocol/shadows';
+import type { CoachWords } from './ports';
 
 /** The part of the pet state the models decide (no wording, no time): what stateHash covers. */
 export interface DerivedState {
@@ -51,12 +52,13 @@ export function topContributors(cs: readonly Contributor[]): NonNullable<PetStat
 export function petState(
   p: Prediction,
   d: DerivedState,
-  words: { message: string; source: 'llm' | 'cached' | 'deterministic'; animation?: string; suggestion?: string },
+  words: CoachWords,
   persona: 'strict' | 'encouraging',
   now: number,
 ): PetState {
   return {
-    mood: d.mood,
+    // a nuance the coach may choose only among the moods the models allow (protocol/coach.ts)
+    mood: words.mood ?? d.mood,
     energy: Math.round((d.spoons / 12) * 100) / 100,
     message: words.message.slice(0, 280),
     band: d.band,

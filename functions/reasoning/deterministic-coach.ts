@@ -1,10 +1,11 @@
+import { type Animation, defaultAnimation } from '../../protocol/coach';
 import type { Persona } from '../../protocol/shadows';
 import type { Coach, CoachInput } from './ports';
 
 type Situation = 'stress' | 'exercise' | 'tired' | 'calibrating' | 'recovered' | 'rest' | 'unknown';
 
 /** What the models' verdict is about, for wording. */
-export function situationOf(input: CoachInput): Situation {
+export function situationOf(input: Pick<CoachInput, 'prediction' | 'mood'>): Situation {
   const p = input.prediction;
   if (p.stress.state === 'stress') return 'stress';
   if (p.stress.state === 'exercise') return 'exercise';
@@ -41,8 +42,8 @@ const LINES: Record<Persona, Record<Situation, readonly [string, string]>> = {
  * the default, and the fallback whenever an LLM coach fails or answers out of schema.
  */
 export class DeterministicCoach implements Coach {
-  async speak(input: CoachInput): Promise<{ message: string; source: 'deterministic' }> {
+  async speak(input: Pick<CoachInput, 'persona' | 'prediction' | 'mood' | 'lastMessage'>): Promise<{ message: string; source: 'deterministic'; animation: Animation }> {
     const [a, b] = LINES[input.persona][situationOf(input)];
-    return { message: input.lastMessage === a ? b : a, source: 'deterministic' };
+    return { message: input.lastMessage === a ? b : a, source: 'deterministic', animation: defaultAnimation(input.mood) };
   }
 }

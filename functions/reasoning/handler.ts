@@ -1,14 +1,20 @@
 import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { createLogger } from '../../common/logger';
+import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
+import { createBedrockRuntimeClient } from '../../common/bedrock-client';
+import { createLogger, type Logger } from '../../common/logger';
 import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
+import { logStreamSink } from '../shared/emf';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { recentWindow, timestreamBaselines } from './baseline-adapter';
-import { loadReasoningConfig } from './config';
+import { BedrockCoach } from './bedrock-coach';
+import { BudgetedCoach } from './budgeted-coach';
+import { loadReasoningConfig, type ReasoningConfig } from './config';
 import { DeterministicCoach } from './deterministic-coach';
 import { inProcessModels, sagemakerModels } from './model-adapters';
+import type { Coach } from './ports';
 import { type ReasoningDeps, type ReasonResult, reason } from './reason';
 import { iotDataShadows } from './shadow-adapter';
 
@@ -37,12 +43,28 @@ function init(): ReasoningHandlerDeps {
     model,
     baselines: timestreamBaselines(query, config.database, config.dailyTable),
     window: recentWindow(query, { database: config.database, telemetryTable: config.telemetryTable, dailyTable: config.dailyTable }),
-    coach: new DeterministicCoach(),
+    coach: coachOf(config, iotData, logger, sdk('bedrock-runtime')),
     logger,
     now: Date.now,
     baselineRefreshMs: config.baselineRefreshMs,
     report: iotErrorReporter(iotData),
   };
+}
+
+/** The deterministic coach alone, or the Bedrock coach within its budget with the deterministic one as fallback. */
+function coachOf(config: ReasoningConfig, iotData: IoTDataPlaneClient, logger: Logger, sdk: { region: string; logger: unknown }): Coach {
+  const deterministic = new DeterministicCoach();
+  if (config.coach.kind === 'deterministic') return deterministic;
+  // maxAttempts 1: converse-call.ts owns the retry policy (3 attempts within the deadline)
+  const bedrock = createBedrockRuntimeClient({ region: sdk.region, logger: sdk.logger as BedrockRuntimeClientConfig['logger'], maxAttempts: 1 });
+  return new BudgetedCoach({
+    llm: new BedrockCoach(bedrock, { modelId: config.coach.modelId, deadlineMs: config.coach.deadlineMs }),
+    fallback: deterministic,
+    shadows: iotDataShadows(iotData),
+    limits: config.coach.limits,
+    logger,
+    metrics: logStreamSink,
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
-import type { Persona } from '../../protocol/shadows';
+import type { Animation } from '../../protocol/coach';
+import type { Mood, Persona } from '../../protocol/shadows';
+import type { TelemetryContext } from '../../protocol/telemetry/schemas';
 
 /** A named shadow's state as read: what is in `desired` and `reported`, and its version. */
 export interface ShadowRead {
@@ -37,14 +39,32 @@ export interface BaselinePort {
 
 /** What the coach is told: the decided state and the facts behind it. */
 export interface CoachInput {
+  thing: string;
   persona: Persona;
   prediction: Prediction;
-  mood: string;
+  /** the mood the models decided */
+  mood: Mood;
+  /** the derived state's hash (the cache key, with the persona) */
+  stateHash: string;
+  /** the moment the state is judged at (data time): budget days and intervals count in it */
+  now: number;
+  /** the phone's context of the batch that changed the state (altitude, temperature, speed, weather) */
+  environment?: TelemetryContext;
   /** the previous message, so the coach does not repeat itself */
   lastMessage?: string;
 }
 
+/** What the pet says: who worded it, and the optional animation, suggestion and mood nuance. */
+export interface CoachWords {
+  message: string;
+  source: 'llm' | 'cached' | 'deterministic';
+  animation?: Animation;
+  suggestion?: string;
+  /** a mood the models allow for this state (protocol/coach.ts coachChoices); absent → the decided mood */
+  mood?: Mood;
+}
+
 /** Who words the pet's message. The models decide the state; the coach only words it. */
 export interface Coach {
-  speak(input: CoachInput): Promise<{ message: string; source: 'llm' | 'cached' | 'deterministic'; animation?: string; suggestion?: string }>;
+  speak(input: CoachInput): Promise<CoachWords>;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '../../common/logger';
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
-import { emptyReasoningState, RECENT_BATCHES, type ReasoningState, ReasoningStateSchema, WINDOW_MINUTES } from '../../protocol/reasoning-state';
+import { parseReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../../protocol/reasoning-state';
 import { DeviceConfigSchema, type Persona, PetStateSchema } from '../../protocol/shadows';
+import type { TelemetryContext } from '../../protocol/telemetry/schemas';
 import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { parseIngestEvent } from '../ingest/core';
 import { type DerivedState, derive, petState, stateHash } from './decide';
@@ -44,8 +45,7 @@ export interface ReasonResult {
 const MAX_ATTEMPTS = 5;
 
 function readState(r: ShadowRead | undefined): ReasoningState {
-  const parsed = ReasoningStateSchema.safeParse(r?.reported);
-  return parsed.success ? parsed.data : emptyReasoningState();
+  return parseReasoningState(r?.reported);
 }
 
 /** Handles one rule event (telemetry v1 + `thing`). */
@@ -73,7 +73,8 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
       conflicts++;
       continue;
     }
-    const outcome = changed && (await writePet(thing, prediction, { derived, hash, decision: next.decision }, now, deps)) ? 'written' : 'unchanged';
+    const act = { derived, hash, decision: next.decision, ...(batch.context ? { environment: batch.context } : {}) };
+    const outcome = changed && (await writePet(thing, prediction, act, now, deps)) ? 'written' : 'unchanged';
     if (fresh.dropped.length > 0) log.debug({ dropped: fresh.dropped }, 'samples dropped as artefacts');
     return { thing, batchId: batch.batchId, outcome, stateHash: hash, conflicts, storeQueries: perceived.storeQueries };
   }
@@ -168,7 +169,7 @@ async function rebuildAfterGap(
 async function writePet(
   thing: string,
   prediction: Prediction,
-  d: { derived: DerivedState; hash: string; decision: number },
+  d: { derived: DerivedState; hash: string; decision: number; environment?: TelemetryContext },
   now: number,
   deps: ReasoningDeps,
 ): Promise<boolean> {
@@ -179,7 +180,16 @@ async function writePet(
     const shown = current.success ? current.data : {};
     if (shown.stateHash === hash || (shown.decision ?? -1) > decision) return false;
     const persona = personaOf(config);
-    const words = await deps.coach.speak({ persona, prediction, mood: derived.mood, ...(shown.message ? { lastMessage: shown.message } : {}) });
+    const words = await deps.coach.speak({
+      thing,
+      persona,
+      prediction,
+      mood: derived.mood,
+      stateHash: hash,
+      now,
+      ...(d.environment ? { environment: d.environment } : {}),
+      ...(shown.message ? { lastMessage: shown.message } : {}),
+    });
     const desired = { ...petState(prediction, derived, words, persona, now), decision };
     if ((await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0)) !== 'conflict') return true;
   }
@@ -208,6 +218,7 @@ function nextState(state: ReasoningState, batchId: string, p: Perceived, predict
     ...(lastRebuildAt === undefined ? {} : { lastRebuildAt }),
     energy: { day: prediction.energy.day, spoons: prediction.energy.spoons, level: prediction.energy.level, updatedAt: prediction.energy.updatedAt },
     baseline: p.baseline,
+    ...(state.coach === undefined ? {} : { coach: state.coach }),
     counters: {
       batches: state.counters.batches + 1,
       petWrites: state.counters.petWrites + (changed ? 1 : 0),

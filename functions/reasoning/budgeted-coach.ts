@@ -1,0 +1,117 @@
+/**
+ * The coach the reasoning loop talks to: the LLM coach within its budget, the
+ * deterministic coach otherwise. Per state change it answers from the cache (same
+ * persona and stateHash within 30 minutes), or skips the LLM when the day's calls or
+ * the interval are used up, or reserves a call in the `reasoning` shadow — a
+ * version-checked update, so cold starts and concurrent invocations share one budget —
+ * and asks the LLM, falling back to the deterministic wording on any failure. Every
+ * outcome is logged and emitted as a CloudWatch EMF metric with its tokens.
+ */
+import type { Logger } from '../../common/logger';
+import { moodSeverity } from '../../protocol/coach';
+import { parseReasoningState } from '../../protocol/reasoning-state';
+import { FUNCTION_NAMES } from '../../protocol/resources';
+import { REASONING_SHADOW } from '../../protocol/topics';
+import { ConverseFailure } from '../shared/converse-call';
+import { type EmfSink, emitMetrics } from '../shared/emf';
+import type { LlmAnswer, LlmCoach } from './bedrock-coach';
+import { type CoachLimits, cachedAnswer, currentBudget, planCall, withCached, withCall } from './coach-budget';
+import type { Coach, CoachInput, CoachWords, ShadowPort } from './ports';
+
+export type CoachOutcome = 'llm' | 'cached' | 'budget_skipped' | 'fallback';
+
+export interface BudgetedCoachDeps {
+  llm: LlmCoach;
+  fallback: Coach;
+  shadows: ShadowPort;
+  limits: CoachLimits;
+  logger: Logger;
+  metrics: EmfSink;
+  /** the wall clock, for metric timestamps (budgets count in the input's data time) */
+  clock?: () => number;
+}
+
+const MAX_RESERVE_ATTEMPTS = 5;
+
+export class BudgetedCoach implements Coach {
+  constructor(private readonly d: BudgetedCoachDeps) {}
+
+  async speak(input: CoachInput): Promise<CoachWords> {
+    const severity = moodSeverity(input.mood);
+    for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
+      const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
+      const budget = currentBudget(parseReasoningState(stored?.reported).coach, input.now, this.d.limits);
+      const hit = cachedAnswer(budget, input.persona, input.stateHash);
+      if (hit) {
+        this.record(input, 'cached', {});
+        const { message, animation, suggestion, mood } = hit;
+        return { message, source: 'cached', ...(animation ? { animation } : {}), ...(suggestion ? { suggestion } : {}), ...(mood ? { mood } : {}) };
+      }
+      const plan = planCall(budget, severity, input.now, this.d.limits);
+      if (plan.kind === 'skip') return this.fallBack(input, 'budget_skipped', plan.reason);
+      const reserved = withCall(budget, input.now, severity);
+      const v = await this.d.shadows.update(input.thing, REASONING_SHADOW, { reported: { coach: reserved } }, stored?.version ?? 0);
+      if (v !== 'conflict') return this.call(input);
+    }
+    return this.fallBack(input, 'fallback', 'budget_contended');
+  }
+
+  private async call(input: CoachInput): Promise<CoachWords> {
+    let answer: LlmAnswer;
+    try {
+      answer = await this.d.llm.word(input);
+    } catch (e) {
+      const failure = e instanceof ConverseFailure ? e : undefined;
+      if (failure === undefined) this.d.logger.warn({ err: e, thing: input.thing }, 'coach call failed unexpectedly');
+      return this.fallBack(input, 'fallback', failure?.reason ?? 'error', failure);
+    }
+    this.record(input, 'llm', { usage: answer.usage, attempts: answer.attempts, latencyMs: answer.latencyMs });
+    const { message, animation, suggestion, mood } = answer.words;
+    await this.remember(input, { persona: input.persona, stateHash: input.stateHash, at: input.now, message, animation, suggestion, ...(mood ? { mood } : {}) });
+    return { message, animation, suggestion, source: 'llm', ...(mood ? { mood } : {}) };
+  }
+
+  private async fallBack(input: CoachInput, outcome: CoachOutcome, reason: string, failure?: ConverseFailure): Promise<CoachWords> {
+    this.record(input, outcome, { reason, ...(failure?.usage ? { usage: failure.usage } : {}), ...(failure ? { attempts: failure.attempts } : {}) });
+    return this.d.fallback.speak(input);
+  }
+
+  /** Caches an answer in the reasoning shadow; losing it only costs a later call, so failures are logged. */
+  private async remember(input: CoachInput, entry: Parameters<typeof withCached>[1]): Promise<void> {
+    try {
+      for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
+        const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
+        const budget = currentBudget(parseReasoningState(stored?.reported).coach, input.now, this.d.limits);
+        const v = await this.d.shadows.update(input.thing, REASONING_SHADOW, { reported: { coach: withCached(budget, entry) } }, stored?.version ?? 0);
+        if (v !== 'conflict') return;
+      }
+      this.d.logger.warn({ thing: input.thing }, 'coach answer not cached: the reasoning shadow kept changing');
+    } catch (e) {
+      this.d.logger.warn({ err: e, thing: input.thing }, 'coach answer not cached');
+    }
+  }
+
+  private record(
+    input: CoachInput,
+    outcome: CoachOutcome,
+    o: { reason?: string; usage?: { inputTokens: number; outputTokens: number }; attempts?: number; latencyMs?: number },
+  ): void {
+    const tokens = o.usage ?? { inputTokens: 0, outputTokens: 0 };
+    this.d.logger.info({ thing: input.thing, outcome, persona: input.persona, stateHash: input.stateHash, ...o }, `coach ${outcome}${o.reason ? ` (${o.reason})` : ''}`);
+    emitMetrics(
+      this.d.metrics,
+      {
+        namespace: 'pulsepet',
+        dimensions: { FunctionName: FUNCTION_NAMES.reasoning, Outcome: outcome },
+        metrics: {
+          CoachRequests: { value: 1, unit: 'Count' },
+          CoachInputTokens: { value: tokens.inputTokens, unit: 'Count' },
+          CoachOutputTokens: { value: tokens.outputTokens, unit: 'Count' },
+          ...(o.latencyMs === undefined ? {} : { CoachLatency: { value: o.latencyMs, unit: 'Milliseconds' as const } }),
+        },
+        properties: { thing: input.thing, persona: input.persona, ...(o.reason ? { reason: o.reason } : {}), ...(o.attempts ? { attempts: o.attempts } : {}) },
+      },
+      (this.d.clock ?? Date.now)(),
+    );
+  }
+}
