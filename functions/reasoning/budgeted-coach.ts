@@ -8,8 +8,7 @@
  * outcome is logged and emitted as a CloudWatch EMF metric with its tokens.
  */
 import type { Logger } from '../../common/logger';
-import { moodSeverity } from '../../protocol/coach';
-import { parseReasoningState } from '../../protocol/reasoning-state';
+import { type CoachBudget, CoachBudgetSchema, moodSeverity } from '../../protocol/coach';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { REASONING_SHADOW } from '../../protocol/topics';
 import { ConverseFailure } from '../shared/converse-call';
@@ -33,6 +32,12 @@ export interface BudgetedCoachDeps {
 
 const MAX_RESERVE_ATTEMPTS = 5;
 
+/** The coach's part of a reasoning shadow's `reported`, read on its own (the rest may be of a later version). */
+function budgetIn(reported: Record<string, unknown> | undefined): CoachBudget | undefined {
+  const parsed = CoachBudgetSchema.safeParse(reported?.coach);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export class BudgetedCoach implements Coach {
   constructor(private readonly d: BudgetedCoachDeps) {}
 
@@ -40,7 +45,7 @@ export class BudgetedCoach implements Coach {
     const severity = moodSeverity(input.mood);
     for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
       const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
-      const budget = currentBudget(parseReasoningState(stored?.reported).coach, input.now, this.d.limits);
+      const budget = currentBudget(budgetIn(stored?.reported), input.now, this.d.limits);
       const hit = cachedAnswer(budget, input.persona, input.stateHash);
       if (hit) {
         this.record(input, 'cached', {});
@@ -81,7 +86,7 @@ export class BudgetedCoach implements Coach {
     try {
       for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
         const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
-        const budget = currentBudget(parseReasoningState(stored?.reported).coach, input.now, this.d.limits);
+        const budget = currentBudget(budgetIn(stored?.reported), input.now, this.d.limits);
         const v = await this.d.shadows.update(input.thing, REASONING_SHADOW, { reported: { coach: withCached(budget, entry) } }, stored?.version ?? 0);
         if (v !== 'conflict') return;
       }

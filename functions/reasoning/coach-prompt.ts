@@ -38,7 +38,7 @@ const FREE_TEXT_MAX = 40;
 export function quoteDeviceText(value: string, max = FREE_TEXT_MAX): string | undefined {
   const plain = value
     .normalize('NFKC')
-    .replace(/[^\p{L}\p{N} ,.'/()%°+-]/gu, ' ')
+    .replace(/[^\p{L}\p{N} ,.'/()%°+\u2212-]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, max)

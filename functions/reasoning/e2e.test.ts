@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPulsepetStack } from '../../cli/pulsepet-stack';
 import type { LocalStack } from '../../local/index';
-import { type PetState, PetStateSchema } from '../../protocol/shadows';
-import { type Sample, summarize } from '../../protocol/telemetry';
+import type { PetState } from '../../protocol/shadows';
+import { summarize } from '../../protocol/telemetry';
+import { minutesOf, publish, readPet } from '../../test/support/functions/reasoning-e2e';
 import { awsClientConfig, connectMqtt, provisionTestDevice, type TestDevice } from '../../test/support/local/stack';
 
 /**
@@ -34,41 +35,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Kind = 'stress' | 'run' | 'rest';
-
-/** 15 minutes at 1 Hz ending now: still with a raised heart rate and low HRV, running, or at rest. */
-function minutesOf(kind: Kind, end = Date.now(), minutes = 15): Sample[] {
-  const out: Sample[] = [];
-  for (let i = minutes * 60 - 1; i >= 0; i--) {
-    const t = end - i * 1000;
-    const wobble = (i % 7) - 3;
-    if (kind === 'stress') out.push({ t, hr: 92 + wobble, hrvRmssd: 16 + (i % 3), steps: 0, accelG: 0.02 });
-    else if (kind === 'run') out.push({ t, hr: 150 + wobble, hrvRmssd: 12 + (i % 3), steps: i % 2 === 0 ? 3 : 2, accelG: 1.6 });
-    else out.push({ t, hr: 60 + wobble, hrvRmssd: 48 + (i % 5), steps: 0, accelG: 0.01 });
-  }
-  return out;
-}
-
-async function publish(client: MqttClient, thing: string, samples: Sample[], seqBase: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < samples.length; i += 300) {
-    const part = samples.slice(i, i + 300);
-    const seq = seqBase + i / 300;
-    const batch = { v: 1, batchId: `${thing}-${seq}`, seq, samples: part, summary: summarize(part) };
-    await client.publishAsync(`dt/pulsepet/${thing}/telemetry`, JSON.stringify(batch), { qos: 1 });
-    ids.push(batch.batchId);
-  }
-  return ids;
-}
-
 async function pet(thing: string): Promise<{ desired?: PetState; version: number }> {
-  const out = await data.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' })).catch((e: unknown) => {
-    if ((e as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-    throw e;
-  });
-  if (!out) return { version: 0 };
-  const doc = JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString()) as { state?: { desired?: unknown }; version: number };
-  return { desired: PetStateSchema.parse(doc.state?.desired), version: doc.version };
+  return readPet(data, thing);
 }
 
 async function device(thing: string): Promise<{ dev: TestDevice; client: MqttClient }> {
