@@ -10,7 +10,8 @@
  *   npx tsx bench/reasoning-writes.ts [--batch-seconds 30] [--seeds 3]
  */
 import { z } from 'zod';
-import { derive, generateScenario, mergeMinutes, minuteAggregates, PERSONAS, personalBaseline, predict, SCENARIOS, stateHash } from '../functions/index';
+import { derive, mergeMinutes, minuteAggregates, predict, stateHash } from '../functions/index';
+import { BODY_PERSONAS as PERSONAS, generateScenario, personalBaseline, SCENARIOS } from '../simulators/index';
 import type { EnergyState, MinuteAggregate } from '../protocol/models';
 import { benchFlags, round } from './broker-support';
 

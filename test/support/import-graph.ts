@@ -33,6 +33,11 @@ export const DEPENDENCY_RULES: readonly FolderRule[] = [
   },
   { folder: 'device-agent', role: 'product: the gateway agent', mayImport: [...BASE, 'certs'] },
   { folder: 'functions', role: 'product: Lambda handlers and their registry', mayImport: BASE },
+  {
+    folder: 'functions/reasoning/eval',
+    role: 'the models\' evaluation harness (not deployed): replays the labelled bodies of simulators/body',
+    mayImport: [...BASE, 'functions/reasoning/models', 'simulators/body'],
+  },
   { folder: 'simulators', role: 'product: watch and fleet simulators', mayImport: [...BASE, 'certs'] },
   { folder: 'display', role: 'product: the shadow-driven pet display', mayImport: BASE },
   { folder: 'infra', role: 'product: cdktf stacks', mayImport: [...LIBRARIES, 'functions/registry.ts'] },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SampleSchema } from '../../../protocol/telemetry';
 import { evaluate, HELD_OUT_SEEDS, TUNING_SEEDS } from './harness';
-import { baselineAt, generateHistory, NORMAL_DAYS } from './history';
+import { baselineAt, generateHistory, NORMAL_DAYS } from '../../../simulators/body/history';
 import { figures } from './metrics';
-import { PERSONAS, persona } from './personas';
-import { generateScenario, SCENARIOS } from './scenarios';
+import { PERSONAS, persona } from '../../../simulators/body/personas';
+import { generateScenario, SCENARIOS } from '../../../simulators/body/scenarios';
 
 describe('Function: generateScenario', () => {
   it('is deterministic: the same seed gives the same samples and truth', () => {

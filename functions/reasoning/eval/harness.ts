@@ -6,35 +6,18 @@
  */
 import type { Baseline } from '../../../protocol/models';
 import { minuteAggregates, predict } from '../models';
-import type { Activity } from './activities';
-import { BURNOUT_DAYS, baselineAt, generateHistory, type History } from './history';
+import type { Activity } from '../../../simulators/body/activities';
+import { BURNOUT_DAYS, baselineAt, generateHistory, type History } from '../../../simulators/body/history';
 import { emptyConfusion, type Figures, figures } from './metrics';
-import { PERSONAS, type Persona } from './personas';
+import { PERSONAS, type Persona, personalBaseline } from '../../../simulators/body/personas';
 import { replay } from './replay';
-import { generateScenario, SCENARIOS, type Scenario } from './scenarios';
+import { generateScenario, SCENARIOS, type Scenario } from '../../../simulators/body/scenarios';
 
 /** Seeds used while choosing thresholds (1–5; 6–20 added for the burnout histories); never reported as results. */
 export const TUNING_SEEDS: readonly number[] = Array.from({ length: 20 }, (_, i) => i + 1);
 /** Held-out seeds the reported figures come from. */
 export const HELD_OUT_SEEDS: readonly number[] = [101, 102, 103, 104, 105, 106, 107, 108, 109, 110];
 
-/** The personal baseline a persona with 60 ordinary days would have. */
-export function personalBaseline(p: Persona): Baseline {
-  return {
-    days: 60,
-    restingHrBpm: p.restingHrBpm,
-    restingHrSdBpm: 1.5,
-    restingHr7dBpm: p.restingHrBpm,
-    lnRmssdMean60d: Math.log(p.restRmssdMs),
-    lnRmssdSd60d: 0.12,
-    lnRmssd7d: Math.log(p.restRmssdMs),
-    lnRmssd7dDays: 7,
-    skinTempC: p.skinTempC,
-    sleepMin7d: p.sleepMin,
-    sleepMinMean60d: p.sleepMin,
-    sleepMinSd60d: 30,
-  };
-}
 
 type Mode = 'online' | 'delayed';
 

@@ -4,7 +4,7 @@
  * macro-F1 over rest, exercise and stress.
  */
 import type { StressState } from '../../../protocol/models';
-import type { TruthLabel } from './activities';
+import type { TruthLabel } from '../../../simulators/body/activities';
 
 export const CLASSES: readonly TruthLabel[] = ['rest', 'exercise', 'stress'];
 export const PREDICTED: readonly StressState[] = ['rest', 'exercise', 'stress', 'unknown'];

@@ -6,7 +6,7 @@
  */
 import type { Baseline, EnergyState, MinuteAggregate, Prediction, StressState } from '../../../protocol/models';
 import { mergeMinutes, minuteAggregates, predict } from '../models';
-import type { Scenario, TruthWindow } from './scenarios';
+import type { Scenario, TruthWindow } from '../../../simulators/body/scenarios';
 
 export const KEEP_MS = 30 * 60_000;
 const DELAY_MS = 10 * 60_000;

@@ -5,7 +5,7 @@
  * function of (scenario, persona, seed). Importable on its own — the fleet simulators
  * use the same generators.
  */
-import type { Sample, TelemetryContext } from '../../../protocol/telemetry';
+import type { Sample, TelemetryContext } from '../../protocol/telemetry';
 import { type Activity, type BodyState, step, TRUTH, type TruthLabel, targetsFor } from './activities';
 import { addNoise, DEFAULT_NOISE, type NoiseCounts, type NoiseOptions } from './noise';
 import type { Persona } from './personas';

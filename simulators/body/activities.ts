@@ -7,7 +7,7 @@
  * exponential HR decay while RMSSD returns over tens of minutes (Stanley, Peake &
  * Buchheit 2013). Daytime rest sits a few bpm above the night's resting HR.
  */
-import type { Sample } from '../../../protocol/telemetry';
+import type { Sample } from '../../protocol/telemetry';
 import type { Persona } from './personas';
 import type { Rng } from './rng';
 

@@ -6,7 +6,7 @@
  * 2012–2013) or by an illness onset (skin temperature +0.7–1.2 °C, ln RMSSD −0.3, resting
  * HR +6 bpm). `baselineAt` turns the rows before a day into the `Baseline` the models read.
  */
-import type { Baseline } from '../../../protocol/models';
+import type { Baseline } from '../../protocol/models';
 import type { Persona } from './personas';
 import { createRng, deriveSeed, type Rng } from './rng';
 

@@ -4,7 +4,7 @@
  * dropping out for a few seconds), ectopic beats (an RMSSD spike), whole minutes without
  * HRV, and gaps (no samples at all). Each is counted, so a test can see it happened.
  */
-import type { Sample } from '../../../protocol/telemetry';
+import type { Sample } from '../../protocol/telemetry';
 import type { Rng } from './rng';
 
 export interface NoiseOptions {

@@ -1,3 +1,4 @@
+import type { Baseline } from '../../protocol/models';
 /**
  * Synthetic wearers with different resting HR and HRV. Resting RMSSD values span the
  * healthy-adult range of Nunan et al. 2010 (≈ 19–75 ms) and beyond it for an
@@ -31,4 +32,22 @@ export function persona(id: string): Persona {
   const p = PERSONAS.find((x) => x.id === id);
   if (p === undefined) throw new RangeError(`unknown persona ${id}`);
   return p;
+}
+
+/** The personal baseline a persona with 60 ordinary days would have. */
+export function personalBaseline(p: Persona): Baseline {
+  return {
+    days: 60,
+    restingHrBpm: p.restingHrBpm,
+    restingHrSdBpm: 1.5,
+    restingHr7dBpm: p.restingHrBpm,
+    lnRmssdMean60d: Math.log(p.restRmssdMs),
+    lnRmssdSd60d: 0.12,
+    lnRmssd7d: Math.log(p.restRmssdMs),
+    lnRmssd7dDays: 7,
+    skinTempC: p.skinTempC,
+    sleepMin7d: p.sleepMin,
+    sleepMinMean60d: p.sleepMin,
+    sleepMinSd60d: 30,
+  };
 }
