@@ -26,8 +26,8 @@ function fire(ruleName: string, topic: string, payload: unknown): unknown {
 }
 
 describe('Function: pulsepetRules', () => {
-  it('defines ingest_telemetry, reason_on_telemetry and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
-    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry']);
+  it('defines ingest_telemetry, reason_on_telemetry, reword_on_persona and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
+    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry', 'reword_on_persona']);
     for (const r of rules) {
       expect(TopicRulePayloadSchema.parse(r.topicRulePayload)).toEqual(r.topicRulePayload);
       expect(r.topicRulePayload.awsIotSqlVersion).toBe(AWS_IOT_SQL_VERSION);
@@ -58,6 +58,21 @@ describe('Function: pulsepetRules', () => {
     const noHrv = batch([{ hr: 170, steps: 100 }]);
     expect(fire('reason_on_telemetry', 'dt/pulsepet/pet-1/telemetry', noHrv)).toMatchObject({ thing: 'pet-1' });
     expect(fire('reason_on_telemetry', 'dt/pulsepet/pet-1/other', calm)).toBeUndefined();
+  });
+
+  it('sends a changed desired persona of the config shadow to reasoning, and nothing else of that shadow', () => {
+    const topic = '$aws/things/pet-1/shadow/name/config/update/documents';
+    const doc = (prev: Record<string, unknown>, cur: Record<string, unknown>) => ({
+      previous: { state: { desired: prev, reported: {} }, version: 1 },
+      current: { state: { desired: cur, reported: {} }, version: 2 },
+      timestamp: 1,
+    });
+    expect(fire('reword_on_persona', topic, doc({ persona: 'encouraging' }, { persona: 'strict' }))).toEqual({ kind: 'persona', thing: 'pet-1', persona: 'strict' });
+    expect(fire('reword_on_persona', topic, doc({}, { persona: 'strict' }))).toEqual({ kind: 'persona', thing: 'pet-1', persona: 'strict' });
+    expect(fire('reword_on_persona', topic, doc({ persona: 'strict' }, { persona: 'strict', units: 'imperial' }))).toBeUndefined();
+    expect(fire('reword_on_persona', topic, doc({ units: 'metric' }, { units: 'imperial' }))).toBeUndefined();
+    expect(fire('reword_on_persona', '$aws/things/pet-1/shadow/name/pet/update/documents', doc({}, { persona: 'strict' }))).toBeUndefined();
+    expect(byName('reword_on_persona').topicRulePayload.actions[0]?.lambda?.functionArn).toBe(`arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION_NAMES.reasoning}`);
   });
 
   it('maps presence events to measures with the thing dimension and event timestamp', () => {

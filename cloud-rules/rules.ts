@@ -64,6 +64,8 @@ const TELEMETRY_FILTER = "'dt/pulsepet/+/telemetry'";
  *
  * - `ingest_telemetry`: every telemetry batch (plus `thing` = topic level 3) → ingest function.
  * - `reason_on_telemetry`: every telemetry batch (plus `thing`) → reasoning function.
+ * - `reword_on_persona`: a change of the `config` shadow's desired persona → reasoning
+ *   function, which words the pet's current state in the new persona at once.
  * - `presence_to_timestream`: lifecycle events → Timestream table `presence`, one record per attribute.
  */
 export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
@@ -87,6 +89,23 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
       topicRulePayload: {
         sql: `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER}`,
         description: 'Every telemetry batch to the reasoning function (models → pet shadow when the state changes).',
+        awsIotSqlVersion: AWS_IOT_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [{ lambda: { functionArn: lambdaArn(env, FUNCTION_NAMES.reasoning) } }],
+        errorAction: errorAction(env),
+      },
+    },
+    {
+      // documents carries previous and current state: only a changed desired persona
+      // passes (a device reporting its config, or another field changing, does not).
+      ruleName: 'reword_on_persona',
+      topicRulePayload: {
+        sql:
+          "SELECT 'persona' AS kind, topic(3) AS thing, current.state.desired.persona AS persona FROM '$aws/things/+/shadow/name/config/update/documents' " +
+          // (AND/OR with an Undefined operand is Undefined in IoT SQL, so the missing previous persona goes through CASE)
+          'WHERE CASE isUndefined(previous.state.desired.persona) WHEN true THEN isUndefined(current.state.desired.persona) = false ' +
+          'ELSE previous.state.desired.persona <> current.state.desired.persona END',
+        description: "A changed persona in the config shadow to the reasoning function: the pet's state re-worded in that persona.",
         awsIotSqlVersion: AWS_IOT_SQL_VERSION,
         ruleDisabled: false,
         actions: [{ lambda: { functionArn: lambdaArn(env, FUNCTION_NAMES.reasoning) } }],

@@ -16,11 +16,12 @@ import { DeterministicCoach } from './deterministic-coach';
 import { inProcessModels, sagemakerModels } from './model-adapters';
 import type { Coach } from './ports';
 import { type ReasoningDeps, type ReasonResult, reason } from './reason';
+import { isPersonaEvent, type RewordResult, reword } from './reword';
 import { iotDataShadows } from './shadow-adapter';
 
 /**
  * Lambda entry point of `pulsepet-reasoning`, invoked by the `reason_on_telemetry` rule
- * for every telemetry batch. Dependencies are built once per container (Lambda init).
+ * for every telemetry batch, and by `reword_on_persona` when the wearer's persona changes. Dependencies are built once per container (Lambda init).
  */
 
 export interface ReasoningHandlerDeps extends ReasoningDeps {
@@ -72,9 +73,11 @@ function coachOf(config: ReasoningConfig, iotData: IoTDataPlaneClient, logger: L
  * reasoned about (not telemetry v1) is reported on the error channel and answered
  * `{refused: true}`; shadow or store failures throw, so Lambda retries them.
  */
-export function createReasoningHandler(d: ReasoningHandlerDeps): (event: unknown, context?: { awsRequestId?: string }) => Promise<ReasonResult | Refused> {
+export function createReasoningHandler(
+  d: ReasoningHandlerDeps,
+): (event: unknown, context?: { awsRequestId?: string }) => Promise<ReasonResult | RewordResult | Refused> {
   return (event, context) =>
-    settlePermanentFailures(() => reason(event, d), {
+    settlePermanentFailures<ReasonResult | RewordResult>(() => (isPersonaEvent(event) ? reword(event, d) : reason(event, d)), {
       functionName: FUNCTION_NAMES.reasoning,
       ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
       event,
@@ -84,7 +87,7 @@ export function createReasoningHandler(d: ReasoningHandlerDeps): (event: unknown
 }
 
 /** The Lambda handler. */
-export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ReasonResult | Refused> {
+export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ReasonResult | RewordResult | Refused> {
   deps ??= init();
   return createReasoningHandler(deps)(event, context);
 }

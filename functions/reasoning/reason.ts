@@ -44,7 +44,7 @@ export interface ReasonResult {
 
 const MAX_ATTEMPTS = 5;
 
-function readState(r: ShadowRead | undefined): ReasoningState {
+export function readState(r: ShadowRead | undefined): ReasoningState {
   return parseReasoningState(r?.reported);
 }
 
@@ -86,14 +86,14 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
  * than the clock. A batch that arrives late (a backlog after an outage, a replayed
  * queue) then describes the time it was measured, not an empty window around "now".
  */
-function dataTime(stored: readonly MinuteAggregate[], fresh: readonly MinuteAggregate[], clock: number): number {
+export function dataTime(stored: readonly MinuteAggregate[], fresh: readonly MinuteAggregate[], clock: number): number {
   let newest = Number.NEGATIVE_INFINITY;
   for (const m of stored) newest = Math.max(newest, m.t);
   for (const m of fresh) newest = Math.max(newest, m.t);
   return Number.isFinite(newest) ? Math.min(clock, newest + 60_000) : clock;
 }
 
-interface Perceived {
+export interface Perceived {
   features: FeatureVector;
   minutes: MinuteAggregate[];
   baseline: { value: Baseline; fetchedAt: number };
@@ -103,7 +103,7 @@ interface Perceived {
 }
 
 /** The window (stored minutes plus this batch's) and the baseline, refreshed when stale. */
-async function perceive(thing: string, state: ReasoningState, fresh: MinuteAggregate[], now: number, deps: ReasoningDeps): Promise<Perceived> {
+export async function perceive(thing: string, state: ReasoningState, fresh: MinuteAggregate[], now: number, deps: ReasoningDeps): Promise<Perceived> {
   const rebuilt = await rebuildAfterGap(thing, state, fresh, now, deps);
   const minutes = mergeMinutes(rebuilt.minutes, fresh, now, WINDOW_MINUTES * 60_000);
   let baseline = state.baseline;
@@ -162,11 +162,11 @@ async function rebuildAfterGap(
 
 /**
  * Writes the pet's desired state for decision `decision`, unless the pet already shows
- * this state hash or a later decision (concurrent invocations commit decisions in order
+ * this state hash in the wearer's persona, or a later decision (concurrent invocations commit decisions in order
  * but may reach the pet out of order). A pet version conflict is re-read and re-checked.
  * Returns true when it wrote.
  */
-async function writePet(
+export async function writePet(
   thing: string,
   prediction: Prediction,
   d: { derived: DerivedState; hash: string; decision: number; environment?: TelemetryContext },
@@ -178,8 +178,9 @@ async function writePet(
     const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
     const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});
     const shown = current.success ? current.data : {};
-    if (shown.stateHash === hash || (shown.decision ?? -1) > decision) return false;
     const persona = personaOf(config);
+    // the same state in the same persona is already shown; a persona change re-words it
+    if ((shown.stateHash === hash && shown.persona === persona) || (shown.decision ?? -1) > decision) return false;
     const words = await deps.coach.speak({
       thing,
       persona,

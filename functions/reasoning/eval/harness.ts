@@ -9,7 +9,7 @@ import { minuteAggregates, predict } from '../models';
 import type { Activity } from '../../../simulators/body/activities';
 import { BURNOUT_DAYS, baselineAt, generateHistory, type History } from '../../../simulators/body/history';
 import { emptyConfusion, type Figures, figures } from './metrics';
-import { PERSONAS, type Persona, personalBaseline } from '../../../simulators/body/personas';
+import { PERSONAS, personalBaseline } from '../../../simulators/body/personas';
 import { replay } from './replay';
 import { generateScenario, SCENARIOS, type Scenario } from '../../../simulators/body/scenarios';
 
