@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { type Mood, MOODS, PERSONAS } from './shadows';
 
 /**
- * The coach's contract: the `set_pet_state` tool an LLM coach is forced to call, and
- * the coach's budget and cache kept in the server-only `reasoning` shadow. The tool's
+ * The coach's contract: the `set_pet_state` tool an LLM coach is forced to call, the
+ * coach's budget (in the server-only `reasoning` shadow) and its cache (in the
+ * server-only `reasoning-coach` shadow). The tool's
  * JSON schema is generated from the zod schema here, and the same zod schema
  * validates the model's answer, so the two cannot drift apart.
  */
@@ -95,13 +96,18 @@ export const CoachCacheEntrySchema = z
   .strict();
 export type CoachCacheEntry = z.infer<typeof CoachCacheEntrySchema>;
 
-/** How many answers the cache keeps per device (newest last). */
+/** How many answers the cache keeps per device (newest last): 4 × ~600 bytes at most. */
 export const COACH_CACHE_SIZE = 4;
+
+/** The `reasoning-coach` shadow's `reported`: the coach's last answers per device. */
+export const CoachCacheSchema = z.object({ entries: z.array(CoachCacheEntrySchema).max(COACH_CACHE_SIZE) }).strict();
+export type CoachCache = z.infer<typeof CoachCacheSchema>;
 
 /**
  * The coach's budget per device, in the `reasoning` shadow (version-checked like the
  * rest of it, so it holds across cold starts and concurrent invocations): the LLM
  * calls of `day` (UTC), when the last one was made and how severe that state was.
+ * About 90 bytes: the reasoning state stays far below the shadow's 8 KB.
  */
 export const CoachBudgetSchema = z
   .object({
@@ -109,7 +115,6 @@ export const CoachBudgetSchema = z
     calls: z.number().int().min(0),
     lastCallAt: z.number().int().optional(),
     lastSeverity: z.number().int().min(0).max(9).optional(),
-    cache: z.array(CoachCacheEntrySchema).max(COACH_CACHE_SIZE),
   })
   .strict();
 export type CoachBudget = z.infer<typeof CoachBudgetSchema>;

@@ -73,6 +73,9 @@ describe('Policy: pulsepet-device', () => {
     ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/name/reasoning/get/accepted'],
     ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/name/reasoning/update/documents'],
     ['iot:Subscribe', 'topicfilter', '$aws/things/pet-1/shadow/name/reasoning/update/accepted'],
+    ['iot:Publish', 'topic', '$aws/things/pet-1/shadow/name/reasoning-coach/get'],
+    ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/name/reasoning-coach/update/documents'],
+    ['iot:Subscribe', 'topicfilter', '$aws/things/pet-1/shadow/name/reasoning-coach/update/accepted'],
   ] as const)('refuses %s on %s %s', (action, kind, name) => {
     expect(check(action, arn(kind, name)).allowed).toBe(false);
   });

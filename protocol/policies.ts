@@ -31,7 +31,8 @@ const ARN = 'arn:aws:iot:*:*:';
  * - subscribe only to filters under the same prefixes. `+` and `#` are literal in
  *   policies, so `dt/pulsepet/+/telemetry` (someone else's data) is refused while
  *   `$aws/things/{thing}/shadow/#` is allowed by the `*`;
- * - never the `reasoning` named shadow: the reasoning function's server-only state
+ * - never a named shadow whose name starts with `reasoning` (`reasoning`, `reasoning-coach`):
+ *   the reasoning function's server-only state
  *   (an explicit Deny wins over the Allow above, and also stops its messages reaching a
  *   device subscribed to `shadow/#`).
  *
@@ -64,7 +65,7 @@ export function devicePolicyDocument(): string {
         Sid: 'NoServerOnlyShadow',
         Effect: 'Deny',
         Action: ['iot:Publish', 'iot:Receive', 'iot:Subscribe'],
-        Resource: [`${ARN}topic/$aws/things/${THING}/shadow/name/reasoning/*`, `${ARN}topicfilter/$aws/things/${THING}/shadow/name/reasoning/*`],
+        Resource: [`${ARN}topic/$aws/things/${THING}/shadow/name/reasoning*`, `${ARN}topicfilter/$aws/things/${THING}/shadow/name/reasoning*`],
       },
     ],
   });
@@ -73,11 +74,21 @@ export function devicePolicyDocument(): string {
 /**
  * Device policy documents pulsepet seeded in earlier versions: a data dir whose
  * `pulsepet-device` default version is one of these (nobody changed it) is moved to the
- * current document. The first lacked the Deny on the server-only `reasoning` shadow.
+ * current document. The first lacked the Deny on the server-only `reasoning` shadow; the
+ * second denied only `reasoning` itself, not every `reasoning*` shadow.
  */
 export function supersededDevicePolicyDocuments(): string[] {
-  const current = JSON.parse(devicePolicyDocument()) as { Version: string; Statement: Array<{ Sid: string }> };
-  return [JSON.stringify({ ...current, Statement: current.Statement.filter((st) => st.Sid !== 'NoServerOnlyShadow') })];
+  const current = JSON.parse(devicePolicyDocument()) as { Version: string; Statement: Array<{ Sid: string; Resource?: unknown }> };
+  const first = { ...current, Statement: current.Statement.filter((st) => st.Sid !== 'NoServerOnlyShadow') };
+  const onlyReasoning = {
+    ...current,
+    Statement: current.Statement.map((st) =>
+      st.Sid === 'NoServerOnlyShadow'
+        ? { ...st, Resource: [`${ARN}topic/$aws/things/${THING}/shadow/name/reasoning/*`, `${ARN}topicfilter/$aws/things/${THING}/shadow/name/reasoning/*`] }
+        : st,
+    ),
+  };
+  return [JSON.stringify(first), JSON.stringify(onlyReasoning)];
 }
 
 /**

@@ -53,6 +53,10 @@ export const CONFIG_SHADOW = 'config';
 export const DAILY_SHADOW = 'daily';
 /** server-only state of the reasoning function; no device or display may read it */
 export const REASONING_SHADOW = 'reasoning';
+/** server-only: the coach's cached answers (kept apart so the reasoning state stays far below the 8 KB shadow limit) */
+export const COACH_CACHE_SHADOW = 'reasoning-coach';
+/** named shadows whose name starts with this are server-only (the device policy denies them) */
+export const SERVER_ONLY_SHADOW_PREFIX = 'reasoning';
 
 export function telemetryTopic(thing: string): string {
   assertThingName(thing);

@@ -1,20 +1,21 @@
 /**
  * The coach the reasoning loop talks to: the LLM coach within its budget, the
  * deterministic coach otherwise. Per state change it answers from the cache (same
- * persona and stateHash within 30 minutes), or skips the LLM when the day's calls or
- * the interval are used up, or reserves a call in the `reasoning` shadow — a
- * version-checked update, so cold starts and concurrent invocations share one budget —
- * and asks the LLM, falling back to the deterministic wording on any failure. Every
+ * persona and stateHash within 30 minutes, the `reasoning-coach` shadow), or skips the
+ * LLM when the day's calls or the interval are used up, or reserves a call in the
+ * `reasoning` shadow — a version-checked update, so cold starts and concurrent
+ * invocations share one budget — and asks the LLM, falling back to the deterministic
+ * wording on any failure. Every
  * outcome is logged and emitted as a CloudWatch EMF metric with its tokens.
  */
 import type { Logger } from '../../common/logger';
-import { type CoachBudget, CoachBudgetSchema, moodSeverity } from '../../protocol/coach';
+import { type CoachBudget, CoachBudgetSchema, type CoachCache, type CoachCacheEntry, CoachCacheSchema, moodSeverity } from '../../protocol/coach';
 import { FUNCTION_NAMES } from '../../protocol/resources';
-import { REASONING_SHADOW } from '../../protocol/topics';
+import { COACH_CACHE_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { ConverseFailure } from '../shared/converse-call';
 import { type EmfSink, emitMetrics } from '../shared/emf';
 import type { LlmAnswer, LlmCoach } from './bedrock-coach';
-import { type CoachLimits, cachedAnswer, currentBudget, planCall, withCached, withCall } from './coach-budget';
+import { type CoachLimits, cachedAnswer, currentBudget, currentCache, planCall, withCached, withCall } from './coach-budget';
 import type { Coach, CoachInput, CoachWords, ShadowPort } from './ports';
 
 export type CoachOutcome = 'llm' | 'cached' | 'budget_skipped' | 'fallback';
@@ -38,20 +39,26 @@ function budgetIn(reported: Record<string, unknown> | undefined): CoachBudget | 
   return parsed.success ? parsed.data : undefined;
 }
 
+function cacheIn(reported: Record<string, unknown> | undefined): CoachCache | undefined {
+  const parsed = CoachCacheSchema.safeParse(reported);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export class BudgetedCoach implements Coach {
   constructor(private readonly d: BudgetedCoachDeps) {}
 
   async speak(input: CoachInput): Promise<CoachWords> {
     const severity = moodSeverity(input.mood);
+    const cached = await this.d.shadows.get(input.thing, COACH_CACHE_SHADOW);
+    const hit = cachedAnswer(currentCache(cacheIn(cached?.reported), input.now, this.d.limits), input.persona, input.stateHash);
+    if (hit) {
+      this.record(input, 'cached', {});
+      const { message, animation, suggestion, mood } = hit;
+      return { message, source: 'cached', ...(animation ? { animation } : {}), ...(suggestion ? { suggestion } : {}), ...(mood ? { mood } : {}) };
+    }
     for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
       const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
-      const budget = currentBudget(budgetIn(stored?.reported), input.now, this.d.limits);
-      const hit = cachedAnswer(budget, input.persona, input.stateHash);
-      if (hit) {
-        this.record(input, 'cached', {});
-        const { message, animation, suggestion, mood } = hit;
-        return { message, source: 'cached', ...(animation ? { animation } : {}), ...(suggestion ? { suggestion } : {}), ...(mood ? { mood } : {}) };
-      }
+      const budget = currentBudget(budgetIn(stored?.reported), input.now);
       const plan = planCall(budget, severity, input.now, this.d.limits);
       if (plan.kind === 'skip') return this.fallBack(input, 'budget_skipped', plan.reason);
       const reserved = withCall(budget, input.now, severity);
@@ -81,16 +88,16 @@ export class BudgetedCoach implements Coach {
     return this.d.fallback.speak(input);
   }
 
-  /** Caches an answer in the reasoning shadow; losing it only costs a later call, so failures are logged. */
-  private async remember(input: CoachInput, entry: Parameters<typeof withCached>[1]): Promise<void> {
+  /** Caches an answer in the `reasoning-coach` shadow; losing it only costs a later call, so failures are logged. */
+  private async remember(input: CoachInput, entry: CoachCacheEntry): Promise<void> {
     try {
       for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
-        const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
-        const budget = currentBudget(budgetIn(stored?.reported), input.now, this.d.limits);
-        const v = await this.d.shadows.update(input.thing, REASONING_SHADOW, { reported: { coach: withCached(budget, entry) } }, stored?.version ?? 0);
+        const stored = await this.d.shadows.get(input.thing, COACH_CACHE_SHADOW);
+        const cache = withCached(currentCache(cacheIn(stored?.reported), input.now, this.d.limits), entry);
+        const v = await this.d.shadows.update(input.thing, COACH_CACHE_SHADOW, { reported: cache }, stored?.version ?? 0);
         if (v !== 'conflict') return;
       }
-      this.d.logger.warn({ thing: input.thing }, 'coach answer not cached: the reasoning shadow kept changing');
+      this.d.logger.warn({ thing: input.thing }, 'coach answer not cached: the cache shadow kept changing');
     } catch (e) {
       this.d.logger.warn({ err: e, thing: input.thing }, 'coach answer not cached');
     }

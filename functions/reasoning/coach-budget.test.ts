@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CoachBudget } from '../../protocol/coach';
-import { cachedAnswer, currentBudget, DEFAULT_COACH_LIMITS as L, planCall, utcDay, withCached, withCall } from './coach-budget';
+import type { CoachCache } from '../../protocol/coach';
+import { cachedAnswer, currentBudget, currentCache, DEFAULT_COACH_LIMITS as L, planCall, utcDay, withCached, withCall } from './coach-budget';
 
 const T = Date.parse('2026-12-05T10:00:00Z');
 const MIN = 60_000;
 
 describe('Coach budget rules', () => {
   it('allows a first call, then none within 30 minutes unless the state got worse', () => {
-    const b = withCall(currentBudget(undefined, T, L), T, 1);
+    const b = withCall(currentBudget(undefined, T), T, 1);
     expect(b).toMatchObject({ day: '2026-12-05', calls: 1, lastCallAt: T, lastSeverity: 1 });
     expect(planCall(b, 1, T + 29 * MIN, L)).toEqual({ kind: 'skip', reason: 'interval' });
     expect(planCall(b, 0, T + 29 * MIN, L)).toEqual({ kind: 'skip', reason: 'interval' });
@@ -16,11 +16,11 @@ describe('Coach budget rules', () => {
   });
 
   it('allows 8 calls a UTC day even when every state is worse, and starts again the next day', () => {
-    let b = currentBudget(undefined, T, L);
+    let b = currentBudget(undefined, T);
     let calls = 0;
     for (let i = 0; i < 20; i++) {
       const now = T + i * MIN;
-      b = currentBudget(b, now, L);
+      b = currentBudget(b, now);
       if (planCall(b, 3, now, { ...L, minIntervalMs: 0 }).kind === 'call') {
         b = withCall(b, now, 3);
         calls++;
@@ -30,18 +30,18 @@ describe('Coach budget rules', () => {
     expect(planCall(b, 3, T + 21 * MIN, L)).toEqual({ kind: 'skip', reason: 'daily_budget' });
     const tomorrow = Date.parse('2026-12-06T00:00:00Z');
     expect(utcDay(tomorrow)).toBe('2026-12-06');
-    expect(currentBudget(b, tomorrow, L)).toMatchObject({ day: '2026-12-06', calls: 0 });
+    expect(currentBudget(b, tomorrow)).toMatchObject({ day: '2026-12-06', calls: 0 });
   });
 
   it('caches by persona and state hash for 30 minutes, newest four kept', () => {
-    let b: CoachBudget = currentBudget(undefined, T, L);
-    for (let i = 0; i < 6; i++) b = withCached(b, { persona: 'strict', stateHash: `h${i}`, at: T + i, message: `m${i}` });
-    expect(b.cache.map((e) => e.stateHash)).toEqual(['h2', 'h3', 'h4', 'h5']);
-    b = withCached(b, { persona: 'strict', stateHash: 'h3', at: T + 10, message: 'again' });
-    expect(b.cache.map((e) => e.message)).toEqual(['m2', 'm4', 'm5', 'again']);
-    expect(cachedAnswer(b, 'strict', 'h3')?.message).toBe('again');
-    expect(cachedAnswer(b, 'encouraging', 'h3')).toBeUndefined();
-    expect(cachedAnswer(currentBudget(b, T + 30 * MIN + 10, L), 'strict', 'h3')).toBeUndefined();
-    expect(cachedAnswer(currentBudget(b, T + 29 * MIN, L), 'strict', 'h3')?.message).toBe('again');
+    let c: CoachCache = currentCache(undefined, T, L);
+    for (let i = 0; i < 6; i++) c = withCached(c, { persona: 'strict', stateHash: `h${i}`, at: T + i, message: `m${i}` });
+    expect(c.entries.map((e) => e.stateHash)).toEqual(['h2', 'h3', 'h4', 'h5']);
+    c = withCached(c, { persona: 'strict', stateHash: 'h3', at: T + 10, message: 'again' });
+    expect(c.entries.map((e) => e.message)).toEqual(['m2', 'm4', 'm5', 'again']);
+    expect(cachedAnswer(c, 'strict', 'h3')?.message).toBe('again');
+    expect(cachedAnswer(c, 'encouraging', 'h3')).toBeUndefined();
+    expect(cachedAnswer(currentCache(c, T + 30 * MIN + 10, L), 'strict', 'h3')).toBeUndefined();
+    expect(cachedAnswer(currentCache(c, T + 29 * MIN, L), 'strict', 'h3')?.message).toBe('again');
   });
 });
