@@ -101,7 +101,8 @@ beforeAll(async () => {
   const store = timestreamDaily(query, write, { database: 'pulsepet', telemetryTable: 'telemetry', dailyTable: 'daily' });
   for (let i = 1; i <= 10; i++) {
     const day = new Date(yesterday - i * DAY).toISOString().slice(0, 10);
-    await store.write(THING, yesterday - i * DAY, { day, restingHrBpm: i % 2 === 0 ? 58 : 62, steps: 8000, activeMin: 40, stressMin: 20, sleepMin: 420, samples: 8640 }, [], 1);
+    const metrics = { day, restingHrBpm: i % 2 === 0 ? 58 : 62, steps: 8000, activeMin: 40, stressMin: 20, sleepMin: 420, samples: 8640 };
+    await store.write(THING, yesterday - i * DAY, { metrics, zScores: [], explanation: { text: 'An earlier day.', source: 'deterministic' } }, 1);
   }
 }, 120_000);
 
