@@ -63,9 +63,13 @@ export const METRIC_TERMS: ReadonlyArray<readonly [AnomalyMetric, RegExp]> = [
   ['steps', /\b(?:step count|steps)\b/gi],
 ];
 
-/** Words that call a reading unusual. */
+/**
+ * Words that call a reading unusual. Plain "short" and "longer" are left out (a short
+ * walk, sleep a little longer: the advice the explanation may give); "than usual" and
+ * "below your normal" catch them in a comparison.
+ */
 const UNUSUAL =
-  /\b(?:high|higher|highest|low|lower|lowest|elevated|raised|increased|decreased|reduced|dropped|drop|dipped|spiked?|spikes|unusual(?:ly)?|abnormal(?:ly)?|anomal\w*|atypical|above|below|outside|short|shorter|longer|fewer|out of range)\b/i;
+  /\b(?:high|higher|highest|low|lower|lowest|elevated|raised|increased|decreased|reduced|dropped|dipped|spiked?|spikes|shorter|fewer|unusual(?:ly)?|abnormal(?:ly)?|anomal\w*|atypical|out of range|than (?:usual|normal|typical|average|before)|(?:above|below|outside) (?:of )?(?:your )?(?:usual|normal|typical|average|range|baseline))\b/i;
 
 /** A clause: text between punctuation or a contrasting conjunction ("resting HR was high, but sleep was normal" is two). */
 const CLAUSE_BREAK = /[.!?;:,…]|[–—]|\b(?:but|while|whereas|although|though|however|yet)\b/i;

@@ -29,7 +29,7 @@ export const METRIC_WORDS: Readonly<Record<AnomalyMetric, { name: string; fact: 
   restingHrBpm: { name: 'resting heart rate', fact: 'resting heart rate', value: (v) => `${Math.round(v)} bpm`, high: 'higher', low: 'lower' },
   lnRmssdRest: { name: 'heart rate variability (HRV)', fact: 'heart rate variability', value: (v) => `RMSSD ${Math.round(Math.exp(v))} ms`, high: 'higher', low: 'lower' },
   steps: { name: 'step count', fact: 'step count', value: (v) => `${Math.round(v)} steps`, high: 'higher', low: 'lower' },
-  activeMin: { name: 'active minutes', fact: 'active minutes', value: (v) => `${Math.round(v)} min`, high: 'higher', low: 'lower' },
+  activeMin: { name: 'active time', fact: 'active minutes', value: (v) => `${Math.round(v)} min`, high: 'higher', low: 'lower' },
   stressMin: { name: 'stress time', fact: 'stress minutes', value: (v) => `${Math.round(v)} min`, high: 'longer', low: 'shorter' },
   sleepMin: { name: 'sleep', fact: 'sleep', value: clock, high: 'longer', low: 'shorter' },
   skinTempC: { name: 'skin temperature', fact: 'skin temperature', value: (v) => `${(Math.round(v * 10) / 10).toFixed(1)} °C`, high: 'higher', low: 'lower' },
