@@ -18,8 +18,10 @@ export const SUMMARIZE_USAGE = `usage: pulsepet summarize THING [--date YYYY-MM-
 
 Computes THING's daily metrics for one UTC day (default: yesterday), writes them to
 Timestream table daily and the thing's daily shadow, and prints them with their
-anomalies (|z| >= 2 against the thing's own previous 30 and 60 days). Running it
-again for the same day writes the same record. Endpoint and credentials come from
+anomalies (|z| >= 2 against the thing's own previous 30 and 60 days) and the day's
+explanation in the persona of THING's config shadow: worded by Bedrock (Converse;
+PULSEPET_COACH=deterministic for the template only) or, when that fails, by the
+deterministic template. Running it again for the same day writes the same record. Endpoint and credentials come from
 the standard AWS environment (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...).
 
 Exit codes: 0 ok (also for a day without telemetry), 2 bad flags or an AWS call that
@@ -55,6 +57,20 @@ const LABELS: Record<AnomalyMetric, [string, (v: number) => string]> = {
   skinTempC: ['skin temp', (v) => `${v.toFixed(2)} °C`],
 };
 
+/** Words of `text` in lines of at most `width` characters (a longer word keeps its own line). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 /** The human report of a summarized day. */
 export function formatSummary(s: DaySummary): string {
   if (s.outcome === 'empty' || s.metrics === undefined) return `${s.thing} · ${s.day} (UTC): no telemetry that day; nothing written\n`;
@@ -73,6 +89,7 @@ export function formatSummary(s: DaySummary): string {
       lines.push(`  ${label.padEnd(14)} ${a.direction.padEnd(4)} z=${a.z > 0 ? '+' : ''}${a.z.toFixed(1)}  ${fmt(a.value)} vs ${fmt(a.mean)} (${a.windowDays} d)`);
     }
   }
+  if (s.explanation) lines.push(`explanation (${s.explanation.source}):`, ...wrap(s.explanation.text, 76).map((l) => `  ${l}`));
   lines.push(`written to table daily${s.shadowUpdated ? '; daily shadow updated' : '; the daily shadow shows a later day'}`);
   return `${lines.join('\n')}\n`;
 }
@@ -95,7 +112,8 @@ export async function summarize(argv: string[], out: NodeJS.WritableStream = pro
       throw new UsageError([e instanceof Error ? e.message : String(e)]);
     }
   })();
-  const built = dailySummaryDeps(config);
+  // no EMF lines from a CLI run: they are for the function's CloudWatch log group, and stderr stays for errors
+  const built = dailySummaryDeps(config, { metrics: () => {} });
   try {
     const s = await summarizeDay(thing, flags.date ?? previousUtcDay(Date.now()), built.deps);
     out.write(flags.json ? `${JSON.stringify(s)}\n` : formatSummary(s));

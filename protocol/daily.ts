@@ -58,15 +58,48 @@ export const DailyAnomalySchema = z
   .strict();
 export type DailyAnomaly = z.infer<typeof DailyAnomalySchema>;
 
+/** The longest daily explanation, in characters (the issue's contract; a watch-sized card). */
+export const EXPLANATION_MAX_CHARS = 600;
 /**
- * What the `daily` named shadow's `reported` holds: the latest summarized day and its
- * flagged anomalies (value, window mean and z rounded for display). Metrics the day has
- * no value for are absent. Far under the 8 KB shadow limit: at most 14 anomalies.
+ * Its longest UTF-8 form: Timestream limits a whole record to 2 KB (ts-limits, "Maximum
+ * record size"), and the day's other measures take about 700 bytes at most.
+ */
+export const EXPLANATION_MAX_BYTES = 1200;
+/** Who worded the explanation: the LLM (Bedrock Converse) or the deterministic template. */
+export const EXPLANATION_SOURCES = ['llm', 'deterministic'] as const;
+export type ExplanationSource = (typeof EXPLANATION_SOURCES)[number];
+
+const utf8 = new TextEncoder();
+
+/** The day's explanation in words, as stored with the day and shown in the `daily` shadow. */
+export const DailyExplanationSchema = z
+  .object({
+    text: z
+      .string()
+      .min(1)
+      .max(EXPLANATION_MAX_CHARS)
+      .refine((t) => utf8.encode(t).length <= EXPLANATION_MAX_BYTES, `at most ${EXPLANATION_MAX_BYTES} bytes of UTF-8`),
+    source: z.enum(EXPLANATION_SOURCES),
+  })
+  .strict();
+export type DailyExplanation = z.infer<typeof DailyExplanationSchema>;
+
+/** The VARCHAR measures of record `day` holding the explanation and its source. */
+export const EXPLANATION_MEASURES = { text: 'explanation', source: 'explanationSource' } as const;
+
+/**
+ * What the `daily` named shadow's `reported` holds: the latest summarized day, its
+ * flagged anomalies (value, window mean and z rounded for display) and its explanation
+ * (`explanation`, `explanationSource`; absent on days summarized before explanations
+ * existed). Metrics the day has no value for are absent. Far under the 8 KB shadow
+ * limit: at most 14 anomalies and 1,200 bytes of explanation.
  */
 export const DailyShadowStateSchema = DailyMetricsSchema.extend({
   anomalies: z
     .array(DailyAnomalySchema.pick({ metric: true, windowDays: true, value: true, mean: true, z: true, direction: true }).strict())
     .max(ANOMALY_METRICS.length * ANOMALY_WINDOWS_DAYS.length),
+  explanation: DailyExplanationSchema.shape.text.optional(),
+  explanationSource: DailyExplanationSchema.shape.source.optional(),
   updatedAt: z.number().int(),
 }).strict();
 export type DailyShadowState = z.infer<typeof DailyShadowStateSchema>;

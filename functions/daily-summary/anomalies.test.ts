@@ -65,8 +65,11 @@ describe('Function: shadowState', () => {
   it('fits the 8 KB shadow limit with every metric flagged in both windows', () => {
     const m = today({ restingHrBpm: 99.9, lnRmssdRest: 1.234, sleepMin: 1440, skinTempC: 39.99, steps: 123_456, activeMin: 1440, stressMin: 1440, samples: 86_400 });
     const h = Array.from({ length: 60 }, (_, i) => ({ t: DAY - (i + 1) * D, restingHrBpm: 50, lnRmssdRest: 4, sleepMin: 400, skinTempC: 33, steps: 100, activeMin: 1, stressMin: 1 }));
-    const state = shadowState(m, flagAnomalies(zScores(m, h, DAY)), Date.now());
+    // the longest explanation the schema allows: 600 characters, 1,200 bytes of UTF-8
+    const explanation = { text: 'é'.repeat(600), source: 'llm' as const };
+    const state = shadowState(m, flagAnomalies(zScores(m, h, DAY)), explanation, Date.now());
     expect(state.anomalies).toHaveLength(14);
+    expect(state).toMatchObject({ explanation: explanation.text, explanationSource: 'llm' });
     expect(DailyShadowStateSchema.parse(state)).toEqual(state);
     expect(Buffer.byteLength(JSON.stringify({ state: { reported: state } }))).toBeLessThan(8 * 1024);
   });

@@ -1,13 +1,14 @@
 /**
- * The `daily` named shadow (over the reasoning function's client-iot-data-plane shadow
- * adapter) and the fleet's things (client-iot ListThings).
+ * The `daily` and `config` named shadows (over the reasoning function's
+ * client-iot-data-plane shadow adapter) and the fleet's things (client-iot ListThings).
  */
 import { type IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { ANOMALY_METRICS, type DailyShadowState } from '../../protocol/daily';
-import { DAILY_SHADOW } from '../../protocol/topics';
+import { CONFIG_SHADOW, DAILY_SHADOW } from '../../protocol/topics';
 import { iotDataShadows } from '../reasoning/shadow-adapter';
-import type { DailyShadowPort, ThingListPort } from './ports';
+import { personaOf } from '../shared/persona';
+import type { DailyShadowPort, PersonaPort, ThingListPort } from './ports';
 
 /**
  * The `reported` document that replaces the shown day: a metric the new day has no value
@@ -35,6 +36,12 @@ export function iotDailyShadow(client: IoTDataPlaneClient): DailyShadowPort {
       return v === 'conflict' ? 'conflict' : 'ok';
     },
   };
+}
+
+/** The persona the wearer chose in the `config` shadow (desired over reported; encouraging without one). */
+export function iotPersona(client: IoTDataPlaneClient): PersonaPort {
+  const shadows = iotDataShadows(client);
+  return { persona: async (thing) => personaOf(await shadows.get(thing, CONFIG_SHADOW)) };
 }
 
 /** Every thing in the registry, page by page (ListThings, at most 250 a page). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PulsepetError } from '../../protocol/errors';
+import { COACH_DEFAULT_MODEL_ID } from '../../protocol/resources';
 
 /**
  * The daily summary's configuration, parsed once from the Lambda environment (or the
@@ -11,6 +12,14 @@ const EnvSchema = z.object({
   PULSEPET_TIMESTREAM_DATABASE: z.string().min(3).max(256).default('pulsepet'),
   PULSEPET_TELEMETRY_TABLE: z.string().min(3).max(256).default('telemetry'),
   PULSEPET_DAILY_TABLE: z.string().min(3).max(256).default('daily'),
+  /** who words the day's explanation: the LLM on Bedrock (template as fallback), or only the template */
+  PULSEPET_COACH: z.enum(['bedrock', 'deterministic']).default('bedrock'),
+  PULSEPET_COACH_MODEL_ID: z
+    .string()
+    .regex(/^[\w.:/-]{3,2048}$/, 'not a Bedrock model id, inference profile id or ARN')
+    .default(COACH_DEFAULT_MODEL_ID),
+  /** one explanation in all, retries included (the run also stops asking 30 s before its 900 s timeout) */
+  PULSEPET_COACH_DEADLINE_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -20,6 +29,11 @@ export interface DailySummaryConfig {
   readonly telemetryTable: string;
   readonly dailyTable: string;
   readonly logLevel: string;
+  readonly explainer: {
+    readonly kind: 'bedrock' | 'deterministic';
+    readonly modelId: string;
+    readonly deadlineMs: number;
+  };
 }
 
 /** Parses the environment; every problem is reported at once as PP_ERR_CONFIG. */
@@ -35,5 +49,6 @@ export function loadDailySummaryConfig(env: Record<string, string | undefined>):
     telemetryTable: r.data.PULSEPET_TELEMETRY_TABLE,
     dailyTable: r.data.PULSEPET_DAILY_TABLE,
     logLevel: r.data.LOG_LEVEL,
+    explainer: Object.freeze({ kind: r.data.PULSEPET_COACH, modelId: r.data.PULSEPET_COACH_MODEL_ID, deadlineMs: r.data.PULSEPET_COACH_DEADLINE_MS }),
   });
 }

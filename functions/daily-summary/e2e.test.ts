@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateThingCommand, IoTClient } from '@aws-sdk/client-iot';
-import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { type _Record, TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,9 @@ import { timestreamDaily } from './timestream-adapters';
  * The daily summary end to end on the local stack: a day of telemetry for yesterday is
  * written straight into table telemetry (client-timestream-write), ten earlier days into
  * table daily; the `daily_summary` schedule fires the function in its own execution
- * environment (twice: the same row both times); `pulsepet summarize` (spawned) computes
- * the same day and prints it.
+ * environment (twice: the same row both times), with the day's explanation worded by
+ * the local Bedrock service in the persona of the thing's `config` shadow; `pulsepet
+ * summarize` (spawned) computes the same day and prints it.
  */
 
 const DAY = 86_400_000;
@@ -101,7 +102,8 @@ beforeAll(async () => {
   const store = timestreamDaily(query, write, { database: 'pulsepet', telemetryTable: 'telemetry', dailyTable: 'daily' });
   for (let i = 1; i <= 10; i++) {
     const day = new Date(yesterday - i * DAY).toISOString().slice(0, 10);
-    await store.write(THING, yesterday - i * DAY, { day, restingHrBpm: i % 2 === 0 ? 58 : 62, steps: 8000, activeMin: 40, stressMin: 20, sleepMin: 420, samples: 8640 }, [], 1);
+    const metrics = { day, restingHrBpm: i % 2 === 0 ? 58 : 62, steps: 8000, activeMin: 40, stressMin: 20, sleepMin: 420, samples: 8640 };
+    await store.write(THING, yesterday - i * DAY, { metrics, zScores: [], explanation: { text: 'An earlier day.', source: 'deterministic' } }, 1);
   }
 }, 120_000);
 
@@ -122,6 +124,11 @@ describe('pulsepet-daily-summary on the local stack', () => {
     const shadow = await dailyShadow(THING);
     expect(shadow).toMatchObject({ day: YESTERDAY, restingHrBpm: 52, stressMin: 30, activeMin: 60, sleepMin: 360 });
     expect(shadow.anomalies).toContainEqual(expect.objectContaining({ metric: 'restingHrBpm', windowDays: 30, direction: 'low' }));
+    // the explanation, worded through Converse (the anomaly first), with the day in table daily and in the shadow
+    expect(rows[0]?.explanationSource).toBe('llm');
+    expect(rows[0]?.explanation).toMatch(/resting heart rate lower than usual/i);
+    expect(rows[0]?.explanation?.length).toBeLessThanOrEqual(600);
+    expect(shadow).toMatchObject({ explanation: rows[0]?.explanation, explanationSource: 'llm' });
     // a thing without telemetry that day gets no record
     expect(await dailyRows(QUIET)).toEqual([]);
   }, 120_000);
@@ -130,6 +137,18 @@ describe('pulsepet-daily-summary on the local stack', () => {
     const before = await dailyRows(THING);
     await fireSchedule();
     expect(await dailyRows(THING)).toEqual(before);
+  }, 120_000);
+
+  it('words the explanation in the persona the config shadow asks for', async () => {
+    const encouraging = (await dailyShadow(THING)).explanation;
+    const desired = JSON.stringify({ state: { desired: { persona: 'strict' } } });
+    await data.send(new UpdateThingShadowCommand({ thingName: THING, shadowName: 'config', payload: Buffer.from(desired) }));
+    await fireSchedule();
+    const rows = await dailyRows(THING);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ explanationSource: 'llm', restingHrBpm: '52.0' });
+    expect(rows[0]?.explanation).not.toBe(encouraging);
+    expect((await dailyShadow(THING)).explanation).toBe(rows[0]?.explanation);
   }, 120_000);
 });
 
@@ -146,11 +165,19 @@ describe('pulsepet summarize', () => {
     const r = await runCli(['summarize', THING, '--date', YESTERDAY, '--json'], env());
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { outcome: string; metrics: Record<string, unknown>; anomalies: Array<{ metric: string; direction: string }> };
+    const s = JSON.parse(r.stdout) as {
+      outcome: string;
+      metrics: Record<string, unknown>;
+      anomalies: Array<{ metric: string; direction: string }>;
+      explanation: { text: string; source: string };
+    };
     expect(s.outcome).toBe('written');
     expect(s.metrics).toMatchObject({ day: YESTERDAY, restingHrBpm: 52, stressMin: 30, activeMin: 60 });
     expect(s.anomalies).toContainEqual(expect.objectContaining({ metric: 'restingHrBpm', direction: 'low' }));
-    expect(await dailyRows(THING)).toHaveLength(1);
+    expect(s.explanation).toEqual({ text: expect.stringMatching(/resting heart rate lower than usual/i), source: 'llm' });
+    const rows = await dailyRows(THING);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.explanation).toBe(s.explanation.text);
   }, 60_000);
 
   it('prints the metrics and anomalies as text, for yesterday by default', async () => {
@@ -159,6 +186,7 @@ describe('pulsepet summarize', () => {
     expect(r.stdout).toContain(`${THING} · ${YESTERDAY} (UTC)`);
     expect(r.stdout).toMatch(/resting HR\s+52\.0 bpm/);
     expect(r.stdout).toMatch(/resting HR\s+low\s+z=-/);
+    expect(r.stdout).toMatch(/explanation \(llm\):\n {2}\S.*resting heart rate/i);
   }, 60_000);
 
   it.each([

@@ -4,6 +4,7 @@ import type { FunctionErrorReport } from '../../protocol/error-report';
 import { PulsepetError } from '../../protocol/errors';
 import { createDailySummaryHandler } from './handler';
 import type { MinuteRow } from './minute-rows';
+import { DayExplainer, type LlmExplainer } from './explainer';
 import type { DailyShadowPort, DailyStorePort, TelemetryPort, ThingListPort } from './ports';
 import { runScheduled } from './scheduled-run';
 
@@ -12,8 +13,10 @@ import { runScheduled } from './scheduled-run';
 const DAY = Date.UTC(2024, 4, 1);
 const rows: MinuteRow[] = Array.from({ length: 60 }, (_, i) => ({ t: DAY + i * 60_000, samples: 60, n: 60, hrMedianBpm: 60, rmssdMedianMs: 45, steps: 0, accelMeanG: 1 }));
 
-function ports(opts: { failWrite?: Record<string, Error> } = {}) {
+function ports(opts: { failWrite?: Record<string, Error>; llm?: LlmExplainer } = {}) {
   const written: string[] = [];
+  const now = () => DAY + 2 * 86_400_000;
+  const explainer = new DayExplainer({ llm: opts.llm, deadlineMs: 5_000, logger: silentLogger(), metrics: () => {}, clock: now });
   const telemetry: TelemetryPort = { minutes: async (thing) => (thing === 'pet-empty' ? [] : rows) };
   const daily: DailyStorePort = {
     history: async () => [],
@@ -29,7 +32,8 @@ function ports(opts: { failWrite?: Record<string, Error> } = {}) {
       yield* ['pet-a', 'pet-empty', 'pet-b'];
     },
   };
-  return { written, deps: { telemetry, daily, shadow, things, logger: silentLogger(), now: () => DAY + 2 * 86_400_000 } };
+  const persona = { persona: async () => 'strict' as const };
+  return { written, deps: { telemetry, daily, shadow, persona, explainer, things, logger: silentLogger(), now } };
 }
 
 describe('Function: runScheduled', () => {
@@ -66,5 +70,22 @@ describe('Function: createDailySummaryHandler', () => {
     const handler = createDailySummaryHandler({ ...ports().deps, report: async (r) => void reports.push(r) });
     expect(await handler({ day: 'yesterday' })).toMatchObject({ refused: true, code: 'PP_ERR_VALIDATION' });
     expect(reports[0]).toMatchObject({ functionName: 'pulsepet-daily-summary', code: 'PP_ERR_VALIDATION', retryable: false });
+  });
+
+  it('stops asking the LLM when the invocation is within 30 s of its timeout, and explains with the template', async () => {
+    const deadlines: number[] = [];
+    const llm: LlmExplainer = {
+      word: async (_input, deadline) => {
+        deadlines.push(deadline);
+        return { text: 'Worded by the model.', usage: { inputTokens: 1, outputTokens: 1 }, attempts: 1, latencyMs: 1 };
+      },
+    };
+    const p = ports({ llm });
+    const handler = createDailySummaryHandler({ ...p.deps, report: async () => {} });
+    await handler({ day: '2024-05-01', things: ['pet-a'] }, { getRemainingTimeInMillis: () => 20_000 });
+    expect(deadlines).toEqual([]);
+    await handler({ day: '2024-05-01', things: ['pet-a'] }, { getRemainingTimeInMillis: () => 32_000 });
+    // 2 s left before the margin: the call's deadline is the run's, not its own 5 s
+    expect(deadlines).toEqual([p.deps.now() + 2_000]);
   });
 });

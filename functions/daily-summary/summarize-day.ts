@@ -2,11 +2,13 @@
  * The daily summary of one thing and UTC day, in plain steps: read the 60 days before
  * it (table `daily`) and the day's per-minute telemetry; compute the metrics with the
  * live pet's minute model against the baseline the pet had; score each metric against
- * its 30- and 60-day history; upsert the day's record; show it in the `daily` shadow
- * when it is the latest day. Running it again for the same day writes the same record.
+ * its 30- and 60-day history; explain the day in the wearer's persona (the LLM, or the
+ * template); upsert the day's record; show it in the `daily` shadow when it is the
+ * latest day. Running it again for the same day writes a record of the same shape with
+ * the same metrics (the LLM may word the explanation differently).
  */
 import type { Logger } from '../../common/logger';
-import { type DailyAnomaly, type DailyMetrics, type DailyShadowState, DailyShadowStateSchema } from '../../protocol/daily';
+import { type DailyAnomaly, type DailyExplanation, type DailyMetrics, type DailyShadowState, DailyShadowStateSchema } from '../../protocol/daily';
 import { PulsepetError } from '../../protocol/errors';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { baselineFromDays } from '../reasoning/baseline-adapter';
@@ -14,7 +16,7 @@ import { resolveBaseline } from '../reasoning/models/index';
 import { flagAnomalies, type ZScore, zScores } from './anomalies';
 import { dailyMetrics } from './metrics';
 import { minutesFromRows } from './minute-rows';
-import type { DailyShadowPort, DailyStorePort, TelemetryPort } from './ports';
+import type { DailyShadowPort, DailyStorePort, ExplainPort, PersonaPort, TelemetryPort } from './ports';
 
 const DAY_MS = 86_400_000;
 const HISTORY_DAYS = 60;
@@ -24,8 +26,12 @@ export interface SummarizeDeps {
   telemetry: TelemetryPort;
   daily: DailyStorePort;
   shadow: DailyShadowPort;
+  persona: PersonaPort;
+  explainer: ExplainPort;
   logger: Logger;
   now: () => number;
+  /** epoch ms by which the run's LLM calls must be done (below the function's timeout); none: only the per-call deadline */
+  explainBy?: number;
 }
 
 export interface DaySummary {
@@ -36,6 +42,8 @@ export interface DaySummary {
   metrics?: DailyMetrics;
   zScores: ZScore[];
   anomalies: DailyAnomaly[];
+  /** the day in words, and who worded it */
+  explanation?: DailyExplanation;
   /** whether the `daily` shadow now shows this day (false when it shows a later one) */
   shadowUpdated: boolean;
   /** days of history the baseline and z-scores came from */
@@ -71,15 +79,17 @@ export async function summarizeDay(thing: string, day: string, deps: SummarizeDe
   const metrics = dailyMetrics(day, minutesFromRows(rows), baseline, totals);
   const scores = zScores(metrics, history, start);
   const anomalies = flagAnomalies(scores);
+  const persona = await deps.persona.persona(thing);
+  const explanation = await deps.explainer.explain({ thing, day, persona, metrics, anomalies, judged: scores.length > 0 }, deps.explainBy);
   const now = deps.now();
-  await deps.daily.write(thing, start, metrics, scores, now);
-  const shadowUpdated = await showLatest(thing, shadowState(metrics, anomalies, now), deps);
-  deps.logger.info({ thing, day, samples: metrics.samples, anomalies: anomalies.length, shadowUpdated }, 'day summarized');
-  return { ...base, outcome: 'written', metrics, zScores: scores, anomalies, shadowUpdated };
+  await deps.daily.write(thing, start, { metrics, zScores: scores, explanation }, now);
+  const shadowUpdated = await showLatest(thing, shadowState(metrics, anomalies, explanation, now), deps);
+  deps.logger.info({ thing, day, samples: metrics.samples, anomalies: anomalies.length, explanation: explanation.source, shadowUpdated }, 'day summarized');
+  return { ...base, outcome: 'written', metrics, zScores: scores, anomalies, explanation, shadowUpdated };
 }
 
-/** The `daily` shadow's reported state: the metrics and the flagged anomalies, rounded for display. */
-export function shadowState(metrics: DailyMetrics, anomalies: readonly DailyAnomaly[], now: number): DailyShadowState {
+/** The `daily` shadow's reported state: the metrics, the flagged anomalies rounded for display, the explanation. */
+export function shadowState(metrics: DailyMetrics, anomalies: readonly DailyAnomaly[], explanation: DailyExplanation, now: number): DailyShadowState {
   return DailyShadowStateSchema.parse({
     ...metrics,
     anomalies: anomalies.map((a) => ({
@@ -90,6 +100,8 @@ export function shadowState(metrics: DailyMetrics, anomalies: readonly DailyAnom
       z: Math.round(a.z * 10) / 10,
       direction: a.direction,
     })),
+    explanation: explanation.text,
+    explanationSource: explanation.source,
     updatedAt: now,
   });
 }

@@ -13,11 +13,11 @@ import {
   type TimestreamWriteClient,
   WriteRecordsCommand,
 } from '@aws-sdk/client-timestream-write';
-import { ANOMALY_METRICS, DAILY_RECORD, DAILY_TABLE_RETENTION, type DailyMetrics, zMeasureName } from '../../protocol/daily';
+import { ANOMALY_METRICS, DAILY_RECORD, DAILY_TABLE_RETENTION, EXPLANATION_MEASURES, zMeasureName } from '../../protocol/daily';
 import { PulsepetError } from '../../protocol/errors';
-import type { HistoryDay, ZScore } from './anomalies';
+import type { HistoryDay } from './anomalies';
 import type { MinuteRow } from './minute-rows';
-import type { DailyStorePort, TelemetryPort } from './ports';
+import type { DailyStorePort, StoredDay, TelemetryPort } from './ports';
 
 /** Where the two tables are. */
 export interface TimestreamTables {
@@ -133,8 +133,12 @@ function historyDay(r: Map<string, string | undefined>): HistoryDay {
   return d;
 }
 
-/** The day's record: its metrics and z-scores as one multi-measure record (omitted measures are NULL). */
-export function dailyMeasureValues(metrics: DailyMetrics, scores: readonly ZScore[]): MeasureValue[] {
+/**
+ * The day's record: its metrics, z-scores and explanation as one multi-measure record
+ * (omitted measures are NULL). The explanation and its source are VARCHAR measures,
+ * always written, so every run of a day writes the same shape.
+ */
+export function dailyMeasureValues({ metrics, zScores: scores, explanation }: StoredDay): MeasureValue[] {
   const doubles = new Set(['restingHrBpm', 'lnRmssdRest', 'skinTempC']);
   const values: MeasureValue[] = [];
   for (const m of [...ANOMALY_METRICS, 'samples'] as const) {
@@ -142,6 +146,8 @@ export function dailyMeasureValues(metrics: DailyMetrics, scores: readonly ZScor
     if (v !== undefined) values.push({ Name: m, Value: String(v), Type: doubles.has(m) ? 'DOUBLE' : 'BIGINT' });
   }
   for (const s of scores) values.push({ Name: zMeasureName(s.metric, s.windowDays), Value: String(s.z), Type: 'DOUBLE' });
+  values.push({ Name: EXPLANATION_MEASURES.text, Value: explanation.text, Type: 'VARCHAR' });
+  values.push({ Name: EXPLANATION_MEASURES.source, Value: explanation.source, Type: 'VARCHAR' });
   return values;
 }
 
@@ -175,8 +181,8 @@ export function timestreamDaily(query: TimestreamQueryClient, write: TimestreamW
         throw storeError('reading the daily history', e);
       }
     },
-    async write(thing, dayStart, metrics, scores, version) {
-      const values = dailyMeasureValues(metrics, scores);
+    async write(thing, dayStart, day, version) {
+      const values = dailyMeasureValues(day);
       try {
         await send(thing, dayStart, values, version).catch(async (e: unknown) => {
           if (!(e instanceof ResourceNotFoundException)) throw e;

@@ -1,10 +1,11 @@
 import type { Logger } from '../../common/logger';
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
 import { parseReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../../protocol/reasoning-state';
-import { DeviceConfigSchema, type Persona, PetStateSchema } from '../../protocol/shadows';
+import { PetStateSchema } from '../../protocol/shadows';
 import type { TelemetryContext } from '../../protocol/telemetry/schemas';
 import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { parseIngestEvent } from '../ingest/core';
+import { personaOf } from '../shared/persona';
 import { type DerivedState, derive, petState, stateHash } from './decide';
 import { mergeMinutes, minuteAggregates, populationBaseline } from './models/index';
 import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead, WindowPort } from './ports';
@@ -195,15 +196,6 @@ export async function writePet(
     if ((await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0)) !== 'conflict') return true;
   }
   throw new Error(`the pet shadow of ${thing} kept conflicting with concurrent updates`);
-}
-
-/** The wearer's persona from the `config` shadow (desired wins over reported; encouraging by default). */
-export function personaOf(config: ShadowRead | undefined): Persona {
-  for (const side of [config?.desired, config?.reported]) {
-    const c = DeviceConfigSchema.partial().safeParse(side ?? {});
-    if (c.success && c.data.persona) return c.data.persona;
-  }
-  return 'encouraging';
 }
 
 function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, changed: boolean): ReasoningState & { decision: number } {
