@@ -50,7 +50,7 @@ describe('The reasoning loop on the local stack', () => {
     await publish(client, 'reason-stress', minutesOf('stress'), 0);
     await stack.rules.idle();
     const p = (await pet('reason-stress')).desired;
-    expect(p).toMatchObject({ stress: 'stress', mood: 'stressed', calibrating: true });
+    expect(p, JSON.stringify(p)).toMatchObject({ stress: 'stress', mood: 'stressed', calibrating: true });
     // worded by the LLM coach (the local Bedrock service) or, when its budget's interval holds it back, the deterministic coach
     expect(['llm', 'deterministic']).toContain(p?.source);
     expect(p?.message.length).toBeGreaterThan(0);
