@@ -14,6 +14,7 @@ import { derive, mergeMinutes, minuteAggregates, predict, stateHash } from '../f
 import { BODY_PERSONAS as PERSONAS, generateScenario, personalBaseline, SCENARIOS } from '../simulators/index';
 import type { EnergyState, MinuteAggregate } from '../protocol/models';
 import { benchFlags, round } from './broker-support';
+import { batchesOf } from './coach-replay';
 
 const flags = benchFlags(
   { 'batch-seconds': { type: 'string' }, seeds: { type: 'string' } },
@@ -34,9 +35,7 @@ for (const name of Object.keys(SCENARIOS)) {
       let last: string | undefined;
       const tally = perScenario[name] ?? { batches: 0, writes: 0 };
       perScenario[name] = tally;
-      for (let from = t0; from < (s.samples[s.samples.length - 1]?.t ?? t0); from += stepMs) {
-        const batch = s.samples.filter((x) => x.t >= from && x.t < from + stepMs);
-        if (batch.length === 0) continue;
+      for (const { from, samples: batch } of batchesOf(s.samples, t0, s.samples[s.samples.length - 1]?.t ?? t0, stepMs)) {
         const now = from + stepMs;
         window = mergeMinutes(window, minuteAggregates(batch).minutes, now, 30 * 60_000);
         const p = predict({ now, minutes: window, baseline, ...(energy ? { energy } : {}), ...(lastExerciseEndedAt ? { lastExerciseEndedAt } : {}) });

@@ -13,6 +13,8 @@ export const BENCHMARKS: Record<string, string> = {
   'outbox-append': 'durable outbox appends/s with group commit vs fsync per sample (target ≥ 20,000/s)',
   'outbox-drain': 'time to drain a 100,000-sample backlog vs the 100 publishes/s floor',
   'ingest-throughput': 'telemetry → rules → ingest → queryable samples/s and latency vs broker-only rate',
+  'coach-calls': 'LLM coach calls per device-day on simulated days of every scenario, through reason() and the coach budget (goal ≤ 8; naive 2,880)',
+  'coach-cost': 'LLM coach tokens per call (local Bedrock estimate) and cost per device-month at the default model’s on-demand price',
 };
 
 const USAGE = `usage: pulsepet bench NAME [flags passed to the benchmark]
