@@ -97,6 +97,11 @@ describe('Function: admitBeforeBody without a signature', () => {
     expect(a).toMatchObject({ ok: true, pending: undefined, caller: { kind: 'anonymous' }, signingName: 'cognito-identity', service: cognito });
   });
 
+  it('refuses an unsigned body declared past its service’s limit with 413, before reading it', () => {
+    const head = { method: 'POST', headers: { host: 'localhost', 'x-amz-target': 'Svc.GetId', 'content-length': String(64 * 1024 + 1) } };
+    expect(admitBeforeBody(head, splitTarget('/'), optsFor(session()))).toMatchObject({ ok: false, reason: 'body_too_large', response: { status: 413 } });
+  });
+
   it.each([
     ['another target', unsignedHead('Svc.DeleteIdentityPool')],
     ['a GET', unsignedHead('Svc.GetId', 'GET')],
