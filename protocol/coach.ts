@@ -115,6 +115,8 @@ export const CoachBudgetSchema = z
     calls: z.number().int().min(0),
     lastCallAt: z.number().int().optional(),
     lastSeverity: z.number().int().min(0).max(9).optional(),
+    /** what the last LLM call worded, coarsely (mood, band, stress): spoons alone moving is not worth another call for a while */
+    lastWorded: z.string().max(48).optional(),
   })
   .strict();
 export type CoachBudget = z.infer<typeof CoachBudgetSchema>;

@@ -88,7 +88,7 @@ describe('Budgeted coach', () => {
 
   it('holds 8 calls a day across cold starts and concurrent invocations (version-checked in the reasoning shadow)', async () => {
     const llm = countingLlm();
-    const noInterval = { ...DEFAULT_COACH_LIMITS, minIntervalMs: 0 };
+    const noInterval = { ...DEFAULT_COACH_LIMITS, minIntervalMs: 0, minorChangeMs: 0 };
     const instances = [coach(llm, noInterval), coach(llm, noInterval), coach(llm, noInterval)];
     const results = await Promise.all(Array.from({ length: 14 }, (_, i) => instances[i % 3]!.c.speak(input('budget-1', 'stressed', `s${i}`, T + i))));
     expect(llm.calls).toBe(8);

@@ -48,7 +48,7 @@ export class BudgetedCoach implements Coach {
   constructor(private readonly d: BudgetedCoachDeps) {}
 
   async speak(input: CoachInput): Promise<CoachWords> {
-    const severity = moodSeverity(input.mood);
+    const state = { severity: moodSeverity(input.mood), key: `${input.mood}|${input.prediction.readiness.band}|${input.prediction.stress.state}`, noSignal: input.prediction.stress.state === 'unknown' };
     const cached = await this.d.shadows.get(input.thing, COACH_CACHE_SHADOW);
     const hit = cachedAnswer(currentCache(cacheIn(cached?.reported), input.now, this.d.limits), input.persona, input.stateHash);
     if (hit) {
@@ -59,9 +59,9 @@ export class BudgetedCoach implements Coach {
     for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
       const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
       const budget = currentBudget(budgetIn(stored?.reported), input.now);
-      const plan = planCall(budget, severity, input.now, this.d.limits);
+      const plan = planCall(budget, state, input.now, this.d.limits);
       if (plan.kind === 'skip') return this.fallBack(input, 'budget_skipped', plan.reason);
-      const reserved = withCall(budget, input.now, severity);
+      const reserved = withCall(budget, input.now, state);
       const v = await this.d.shadows.update(input.thing, REASONING_SHADOW, { reported: { coach: reserved } }, stored?.version ?? 0);
       if (v !== 'conflict') return this.call(input);
     }

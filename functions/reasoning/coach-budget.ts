@@ -12,9 +12,15 @@ export interface CoachLimits {
   callsPerDay: number;
   minIntervalMs: number;
   cacheTtlMs: number;
+  /**
+   * How long a state that differs from the last one worded by the LLM only in its spoons
+   * (the energy budget refilling one spoon at a time overnight, or draining by day)
+   * waits before the LLM may word it again.
+   */
+  minorChangeMs: number;
 }
 
-export const DEFAULT_COACH_LIMITS: CoachLimits = Object.freeze({ callsPerDay: 8, minIntervalMs: 30 * 60_000, cacheTtlMs: 30 * 60_000 });
+export const DEFAULT_COACH_LIMITS: CoachLimits = Object.freeze({ callsPerDay: 8, minIntervalMs: 30 * 60_000, cacheTtlMs: 30 * 60_000, minorChangeMs: 3 * 3_600_000 });
 
 /** The UTC day of an instant, `YYYY-MM-DD`. */
 export function utcDay(ms: number): string {
@@ -38,20 +44,37 @@ export function cachedAnswer(c: CoachCache, persona: Persona, stateHash: string)
   return c.entries.find((e) => e.persona === persona && e.stateHash === stateHash);
 }
 
-export type CoachPlan = { kind: 'call' } | { kind: 'skip'; reason: 'daily_budget' | 'interval' };
+/** The state about to be worded, as the budget sees it. */
+export interface CoachedState {
+  /** moodSeverity of the decided mood: higher is worse */
+  severity: number;
+  /** mood, readiness band and stress state: what a new message is about */
+  key: string;
+  /** the models could not read the wearer (stress `unknown`): nothing for an LLM to word */
+  noSignal: boolean;
+}
 
-/** Whether an LLM call is allowed now for a state of this severity. */
-export function planCall(b: CoachBudget, severity: number, now: number, limits: CoachLimits): CoachPlan {
+export type CoachPlan = { kind: 'call' } | { kind: 'skip'; reason: 'daily_budget' | 'interval' | 'no_signal' | 'minor_change' };
+
+/**
+ * Whether an LLM call is allowed now for this state. Beyond the daily cap and the
+ * interval (waived when the state got worse), two rules keep the budget for the waking
+ * day (bench/coach-calls.ts showed it spent before 08:00 without them): a state without
+ * signal is never worth a call, and a spoons-only change waits `minorChangeMs`.
+ */
+export function planCall(b: CoachBudget, s: CoachedState, now: number, limits: CoachLimits): CoachPlan {
+  if (s.noSignal) return { kind: 'skip', reason: 'no_signal' };
   if (b.calls >= limits.callsPerDay) return { kind: 'skip', reason: 'daily_budget' };
-  const recent = b.lastCallAt !== undefined && now - b.lastCallAt < limits.minIntervalMs && now >= b.lastCallAt;
-  const worse = b.lastSeverity === undefined || severity > b.lastSeverity;
-  if (recent && !worse) return { kind: 'skip', reason: 'interval' };
+  const since = b.lastCallAt === undefined || now < b.lastCallAt ? Number.POSITIVE_INFINITY : now - b.lastCallAt;
+  const worse = b.lastSeverity === undefined || s.severity > b.lastSeverity;
+  if (since < limits.minIntervalMs && !worse) return { kind: 'skip', reason: 'interval' };
+  if (b.lastWorded === s.key && since < limits.minorChangeMs) return { kind: 'skip', reason: 'minor_change' };
   return { kind: 'call' };
 }
 
-/** The budget with one more call reserved. */
-export function withCall(b: CoachBudget, now: number, severity: number): CoachBudget {
-  return { ...b, calls: b.calls + 1, lastCallAt: now, lastSeverity: severity };
+/** The budget with one more call reserved for this state. */
+export function withCall(b: CoachBudget, now: number, s: CoachedState): CoachBudget {
+  return { ...b, calls: b.calls + 1, lastCallAt: now, lastSeverity: s.severity, lastWorded: s.key };
 }
 
 /** The cache with an answer added (replacing one for the same key; the oldest goes first). */

@@ -9,7 +9,7 @@ describe('Reasoning configuration', () => {
       kind: 'bedrock',
       modelId: COACH_DEFAULT_MODEL_ID,
       deadlineMs: 8_000,
-      limits: { callsPerDay: 8, minIntervalMs: 1_800_000, cacheTtlMs: 1_800_000 },
+      limits: { callsPerDay: 8, minIntervalMs: 1_800_000, cacheTtlMs: 1_800_000, minorChangeMs: 10_800_000 },
     });
     expect(COACH_DEFAULT_MODEL_ID).toMatch(/anthropic\.claude-haiku/);
   });

@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   PULSEPET_COACH_CALLS_PER_DAY: z.coerce.number().int().min(0).max(96).default(DEFAULT_COACH_LIMITS.callsPerDay),
   PULSEPET_COACH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.minIntervalMs),
   PULSEPET_COACH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.cacheTtlMs),
+  PULSEPET_COACH_MINOR_CHANGE_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.minorChangeMs),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -73,6 +74,7 @@ export function loadReasoningConfig(env: Record<string, string | undefined>): Re
         callsPerDay: r.data.PULSEPET_COACH_CALLS_PER_DAY,
         minIntervalMs: r.data.PULSEPET_COACH_MIN_INTERVAL_MS,
         cacheTtlMs: r.data.PULSEPET_COACH_CACHE_TTL_MS,
+        minorChangeMs: r.data.PULSEPET_COACH_MINOR_CHANGE_MS,
       }),
     }),
   });
