@@ -8,7 +8,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { type IAspect, TerraformResource, TerraformStack } from 'cdktf';
+import { type IAspect, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { listOf, type PolicyStatement, WILDCARD_RESOURCE_ACTIONS } from './policy';
 
@@ -89,9 +89,14 @@ export class EncryptionAspect implements IAspect {
     if (node instanceof SnsTopic && node.kmsMasterKeyIdInput === undefined) throw new Error(`${node.node.path}: topic without kmsMasterKeyId`);
     if (node instanceof TerraformStack) {
       const all = node.node.findAll();
-      const encrypted = new Set(all.filter((c) => c instanceof S3BucketServerSideEncryptionConfigurationA).map((c) => c.bucketInput));
+      // what the configurations' `bucket` arguments refer to (`aws_s3_bucket.x.id`)
+      const encrypted = all
+        .filter((c) => c instanceof S3BucketServerSideEncryptionConfigurationA)
+        .flatMap((c) => Tokenization.reverseString(c.bucketInput ?? '').tokens.map((t) => String((t as { identifier?: unknown }).identifier)));
       for (const b of all) {
-        if (b instanceof S3Bucket && !encrypted.has(b.id)) throw new Error(`${b.node.path}: bucket without a server-side encryption configuration`);
+        if (!(b instanceof S3Bucket)) continue;
+        const ref = `${b.terraformResourceType}.${b.friendlyUniqueId}.`;
+        if (!encrypted.some((e) => e.startsWith(ref))) throw new Error(`${b.node.path}: bucket without a server-side encryption configuration`);
       }
     }
   }

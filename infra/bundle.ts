@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync, type Metafile } from 'esbuild';
+import { type BuildOptions, buildSync, type Metafile } from 'esbuild';
 import type { FunctionDefinition } from '../functions/registry';
 
 /** The bundle's file name; Lambda's handler setting is `index.{export}`. */
@@ -28,9 +28,16 @@ export interface FunctionBundle {
 export function bundleFunction(def: FunctionDefinition, outRoot: string): FunctionBundle {
   const dir = join(outRoot, def.name);
   mkdirSync(dir, { recursive: true });
-  const result = buildSync({
+  const result = buildSync({ ...esbuildOptions(def), outfile: join(dir, BUNDLE_FILE), metafile: true });
+  const out = result.metafile.outputs[Object.keys(result.metafile.outputs).find((f) => f.endsWith(BUNDLE_FILE)) ?? ''];
+  if (out === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE} for ${def.name}`);
+  return { dir, handler: `index.${def.handler}`, bytes: out.bytes, sources: ownSources(result.metafile) };
+}
+
+/** The esbuild settings of a function's bundle (also what the grant audit bundles unminified). */
+export function esbuildOptions(def: FunctionDefinition): BuildOptions {
+  return {
     entryPoints: [fileURLToPath(def.module)],
-    outfile: join(dir, BUNDLE_FILE),
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -40,13 +47,9 @@ export function bundleFunction(def: FunctionDefinition, outRoot: string): Functi
     keepNames: true,
     sourcemap: 'linked',
     legalComments: 'none',
-    metafile: true,
     logLevel: 'silent',
     banner: { js: "import { createRequire as __pulsepetRequire } from 'node:module'; const require = __pulsepetRequire(import.meta.url);" },
-  });
-  const out = result.metafile.outputs[Object.keys(result.metafile.outputs).find((f) => f.endsWith(BUNDLE_FILE)) ?? ''];
-  if (out === undefined) throw new Error(`esbuild wrote no ${BUNDLE_FILE} for ${def.name}`);
-  return { dir, handler: `index.${def.handler}`, bytes: out.bytes, sources: ownSources(result.metafile) };
+  };
 }
 
 function ownSources(meta: Metafile): string[] {

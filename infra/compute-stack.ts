@@ -28,6 +28,8 @@ export const LAMBDA_ARCHITECTURE = 'arm64';
 export interface ComputeStackOptions {
   /** where the bundles are written before the assets copy them (default: a new temp dir) */
   bundleDir?: string;
+  /** the bundler (default: esbuild, bundle.ts); tests that synthesize many variants reuse one bundle per function */
+  bundle?: (def: FunctionDefinition, outRoot: string) => FunctionBundle;
 }
 
 /**
@@ -51,14 +53,13 @@ export class ComputeStack extends PulsepetStack {
     });
     const endpoint = new DataAwsIotEndpoint(this, 'iot-data-endpoint', { endpointType: 'iot:Data-ATS' });
     const bundleDir = options.bundleDir ?? mkdtempSync(join(tmpdir(), 'pulsepet-bundles-'));
-    for (const def of FUNCTIONS) this.lambda(def, bundleDir, endpoint.endpointAddress);
+    for (const def of FUNCTIONS) this.lambda(def, (options.bundle ?? bundleFunction)(def, bundleDir), endpoint.endpointAddress);
     this.rulePermissions();
     new ScheduleConstruct(this, 'schedules', this.aws, this.functions);
     new TerraformOutput(this, 'dead_letter_queue_url', { value: this.deadLetters.url });
   }
 
-  private lambda(def: FunctionDefinition, bundleDir: string, iotDataEndpoint: string): void {
-    const bundle = bundleFunction(def, bundleDir);
+  private lambda(def: FunctionDefinition, bundle: FunctionBundle, iotDataEndpoint: string): void {
     this.bundles.set(def.name, bundle);
     const asset = new TerraformAsset(this, `${def.name}-code`, { path: bundle.dir, type: AssetType.ARCHIVE });
     const role = new ServiceRole(this, `${def.name}-role`, {

@@ -4,6 +4,7 @@ import { FUNCTIONS } from '../functions/registry';
 import { FUNCTION_NAMES } from '../protocol/resources';
 import type { InfraConfig } from './config';
 import { connectedDevicesMetricName, dashboardName, deadLetterQueueName } from './names';
+import { documentText } from './terraform-escape';
 
 /**
  * The EMF metrics that count LLM calls (functions/reasoning/budgeted-coach.ts and
@@ -37,7 +38,7 @@ export class DashboardConstruct extends Construct {
   constructor(scope: Construct, id: string, config: InfraConfig) {
     super(scope, id);
     this.widgets = dashboardWidgets(config);
-    this.dashboard = new CloudwatchDashboard(this, 'dashboard', { dashboardName: dashboardName(config), dashboardBody: JSON.stringify({ widgets: this.widgets }) });
+    this.dashboard = new CloudwatchDashboard(this, 'dashboard', { dashboardName: dashboardName(config), dashboardBody: documentText({ widgets: this.widgets }) });
   }
 }
 

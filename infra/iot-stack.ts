@@ -14,7 +14,7 @@ import { serviceTrustPolicy } from './policy';
 import { PulsepetStack } from './pulsepet-stack';
 import { ruleRoleStatements } from './rule-grants';
 import { ServiceRole } from './service-role';
-import { terraformLiteral } from './terraform-escape';
+import { documentText, terraformLiteral } from './terraform-escape';
 import { topicRuleArgs } from './topic-rule';
 
 /**
@@ -41,7 +41,7 @@ export class IotStack extends PulsepetStack {
 
   /** An IoT policy from protocol/, its policy variables escaped for Terraform. */
   policy(id: string, name: string, document: string): IotPolicy {
-    return new IotPolicy(this, id, { name, policy: terraformLiteral(document) });
+    return new IotPolicy(this, id, { name, policy: terraformLiteral(documentText(document)) });
   }
 
   private topicRules(): void {
@@ -108,6 +108,6 @@ export class IotStack extends PulsepetStack {
         },
       },
     };
-    new CloudformationStack(this, 'fleet-metrics', { name: this.name('fleet-metrics'), templateBody: JSON.stringify(template), dependsOn: [indexing] });
+    new CloudformationStack(this, 'fleet-metrics', { name: this.name('fleet-metrics'), templateBody: documentText(template), dependsOn: [indexing] });
   }
 }

@@ -1,3 +1,5 @@
+import { documentText } from './terraform-escape';
+
 /**
  * IAM policy documents as data: statements, the few actions AWS authorizes only on
  * `Resource: "*"`, and trust policies for service principals. Every document infra
@@ -25,9 +27,9 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = Objec
   'iot:ListThings': 'ListThings has no resource type (list_awsiot.html); the daily summary walks the fleet with it.',
 });
 
-/** A policy document of these statements, as the JSON string IAM and IoT take. */
+/** A policy document of these statements, as the JSON string IAM and IoT take (multi-line: terraform-escape.ts documentText). */
 export function policyDocument(statements: readonly PolicyStatement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  return documentText({ Version: '2012-10-17', Statement: statements });
 }
 
 /** Allow `actions` on `*`: only actions in {@link WILDCARD_RESOURCE_ACTIONS}. */

@@ -17,6 +17,19 @@ export function terraformLiteral(text: string): string {
   return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
+/**
+ * A JSON document as infra writes it into a resource argument: indented over several
+ * lines. `cdktf synth --hcl` writes a multi-line string as a heredoc, where quotes need
+ * no escaping; a one-line string that holds both `"` and `${…}` (a policy variable, or a
+ * reference such as a queue's ARN) comes out of cdktf 0.21's HCL writer with its quotes
+ * broken. The document means the same to AWS either way.
+ *
+ * @example policy: terraformLiteral(documentText(devicePolicyDocument()))
+ */
+export function documentText(json: string | object): string {
+  return JSON.stringify(typeof json === 'string' ? JSON.parse(json) : json, null, 2);
+}
+
 /** What Terraform makes of a {@link terraformLiteral} string: the text AWS receives. */
 export function fromTerraformLiteral(text: string): string {
   return text.replace(/\$\$\{/g, () => '${').replace(/%%\{/g, () => '%{');
