@@ -2,6 +2,7 @@ import { App } from 'cdktf';
 import { ComputeStack, type ComputeStackOptions } from './compute-stack';
 import type { InfraConfig } from './config';
 import { DataStack } from './data-stack';
+import { DisplayStack } from './display-stack';
 import { IotStack } from './iot-stack';
 import { ObservabilityStack } from './observability-stack';
 
@@ -11,6 +12,7 @@ export interface PulsepetStacks {
   observability: ObservabilityStack;
   compute: ComputeStack;
   iot: IotStack;
+  display: DisplayStack;
 }
 
 export interface PulsepetAppOptions extends ComputeStackOptions {
@@ -22,7 +24,7 @@ export interface PulsepetAppOptions extends ComputeStackOptions {
  * The whole deployment. Stacks are applied in dependency order by `cdktf deploy '*'`:
  * data (the tables) → observability (log groups exist before anything logs) → compute
  * (functions, with the rules' invoke permissions) → iot (the rules start routing only
- * when the functions they call are there).
+ * when the functions they call are there) → display (the page, once there is data).
  *
  * @example
  * const { app } = pulsepetApp(loadInfraConfig(process.env));
@@ -38,5 +40,7 @@ export function pulsepetApp(config: InfraConfig, options: PulsepetAppOptions = {
   const iot = new IotStack(app, config);
   iot.addDependency(compute);
   iot.addDependency(data);
-  return { app, data, observability, compute, iot };
+  const display = new DisplayStack(app, config);
+  display.addDependency(iot);
+  return { app, data, observability, compute, iot, display };
 }

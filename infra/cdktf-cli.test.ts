@@ -59,7 +59,7 @@ function normalize(v: unknown, expected?: unknown): unknown {
 describe('The cdktf CLI', () => {
   it('synthesizes every stack offline', () => {
     expect(json.code, json.stderr + json.stdout).toBe(0);
-    expect(readdirSync(join(dir, 'json', 'stacks')).sort()).toEqual(['pp-test-compute', 'pp-test-data', 'pp-test-iot', 'pp-test-observability']);
+    expect(readdirSync(join(dir, 'json', 'stacks')).sort()).toEqual(['pp-test-compute', 'pp-test-data', 'pp-test-display', 'pp-test-iot', 'pp-test-observability']);
     const compute = JSON.parse(readFileSync(join(dir, 'json', 'stacks', 'pp-test-compute', 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, { filename?: string }>> };
     for (const fn of Object.values(compute.resource.aws_lambda_function ?? {})) {
       expect(readFileSync(join(dir, 'json', 'stacks', 'pp-test-compute', String(fn.filename))).subarray(0, 2).toString()).toBe('PK');

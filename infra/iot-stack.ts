@@ -6,6 +6,7 @@ import { IotThingType } from '@cdktf/provider-aws/lib/iot-thing-type';
 import { IotTopicRule } from '@cdktf/provider-aws/lib/iot-topic-rule';
 import type { Construct } from 'constructs';
 import { pulsepetRules, RULES_ROLE_NAME } from '../cloud-rules/rules';
+import { DISPLAY_IOT_POLICY_NAME, displayIotPolicyDocument } from '../protocol/display-access';
 import { DEVICE_POLICY_NAME, devicePolicyDocument, OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../protocol/policies';
 import { iamRoleArn, iotRuleArn, logGroupArn } from './arns';
 import type { InfraConfig } from './config';
@@ -34,6 +35,8 @@ export class IotStack extends PulsepetStack {
     });
     this.policy('device-policy', DEVICE_POLICY_NAME, devicePolicyDocument());
     this.policy('operator-policy', OPERATOR_POLICY_NAME, operatorPolicyDocument());
+    // for authenticated display identities later (unauthenticated ones carry no IoT policy: display-stack.ts)
+    this.policy('display-policy', DISPLAY_IOT_POLICY_NAME, displayIotPolicyDocument());
     this.topicRules();
     this.logging();
     this.fleetIndexing();

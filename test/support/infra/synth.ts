@@ -10,8 +10,8 @@ import { type InfraConfig, loadInfraConfig } from '../../../infra/config';
 /** A deployment that is not the defaults: another region and a name prefix, so nothing hard-coded passes. */
 export const TEST_ENV = { PULSEPET_AWS_ACCOUNT_ID: '123456789012', PULSEPET_AWS_REGION: 'eu-west-1', PULSEPET_NAME_PREFIX: 'pp-test' } as const;
 
-export type StackName = 'data' | 'observability' | 'compute' | 'iot';
-export const STACK_NAMES: readonly StackName[] = ['data', 'observability', 'compute', 'iot'];
+export type StackName = 'data' | 'observability' | 'compute' | 'iot' | 'display';
+export const STACK_NAMES: readonly StackName[] = ['data', 'observability', 'compute', 'iot', 'display'];
 
 /** One stack's synthesized Terraform JSON (metadata removed, as Testing.synth returns it). */
 export interface SynthJson {
