@@ -1,0 +1,20 @@
+/**
+ * The cdktf app (cdktf.json `app`): reads the deployment's configuration from the
+ * environment once (infra/config.ts), builds the stacks and writes the Terraform JSON
+ * to cdktf.out/. Run through the CLI (`npx cdktf synth`, `npx cdktf deploy '*'`), or
+ * directly (`npx tsx infra/main.ts`) where the CLI cannot run.
+ */
+import { isPulsepetError } from '../protocol/errors';
+import { pulsepetApp } from './app';
+import { loadInfraConfig } from './config';
+
+try {
+  // the one place infra reads process.env (CONVENTIONS.md rule 4)
+  const config = loadInfraConfig(process.env);
+  pulsepetApp(config).app.synth();
+} catch (e) {
+  if (!isPulsepetError(e, 'PP_ERR_CONFIG')) throw e;
+  const problems = Array.isArray(e.details?.problems) ? (e.details.problems as string[]) : [e.message];
+  process.stderr.write(`pulsepet infra: invalid configuration\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exit(2);
+}
