@@ -7,6 +7,7 @@ import { awsError } from './aws-error';
 import { isCorsPreflight, preflightResponse } from './cors';
 import { type HashedBody, type RequestTarget, readBodyHashed, splitTarget } from './http-io';
 import { type GatewayMetrics, isMetricsScrape, metricsResponse } from './metrics';
+import type { StaticSites } from './static-site';
 import { finishSigV4, type SigV4Credentials, type SigV4Result } from './sigv4';
 
 /** What the pipeline needs from the gateway: who may sign, and who answers which signing name. */
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   metrics?: GatewayMetrics;
   /** the `GET /metrics` text; without it `/metrics` is an ordinary (signed) path */
   metricsText?: () => string;
+  /** unsigned static sites (the pet display) under their own path prefixes */
+  staticSites?: StaticSites;
 }
 
 /** Per-request hooks between the server and the pipeline. */
@@ -37,7 +40,7 @@ type Verified = Extract<SigV4Result, { ok: true }>;
 
 /**
  * The gateway's request pipeline, one step a function:
- * CORS preflight → `/metrics` → admission (everything the head can tell: signature
+ * CORS preflight → `/metrics` → static sites → admission (everything the head can tell: signature
  * shape, key, scope, service, declared length) → read the body, hashing it as it
  * streams → finish SigV4 with that hash → route by signing name.
  * A step answers by returning a response; the request goes on only with its value.
@@ -52,6 +55,11 @@ export function createRequestPipeline(
     }
     const target = splitTarget(req.url);
     if (opts.metricsText && isMetricsScrape(req.method, target.rawPath)) return metricsResponse([opts.metricsText]);
+    const page = await opts.staticSites?.serve(req, target);
+    if (page) {
+      req.resume();
+      return page;
+    }
     const admitted = admitBeforeBody(req, target, opts);
     if (!admitted.ok) {
       opts.metrics?.refused(admitted.reason);
