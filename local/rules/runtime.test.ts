@@ -335,11 +335,11 @@ describe('Class: RulesRuntime', () => {
       dirs.push(dataDir);
       const rules = pulsepetRules({ region: 'us-east-1', accountId: '000000000000' });
       const rt1 = await start({ rules }, dataDir);
-      expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry']);
+      expect(rt1.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'pet_state_to_timestream', 'presence_to_timestream', 'reason_on_telemetry']);
       await rt1.deleteRule('presence_to_timestream');
       await rt1.close();
       const rt2 = await start({ rules }, dataDir);
-      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'reason_on_telemetry']);
+      expect(rt2.listRules().map((r) => r.ruleName)).toEqual(['ingest_telemetry', 'pet_state_to_timestream', 'reason_on_telemetry']);
     });
 
     it('removes a seeded rule that is no longer defined, unless it was changed through the API', async () => {
