@@ -131,9 +131,10 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
               roleArn: roleArn(env),
               databaseName: TIMESTREAM.database,
               tableName: TIMESTREAM.petStateTable,
-              // $aws/things/{thing}/shadow/name/pet/update/documents
+              // $aws/things/{thing}/shadow/name/pet/update/documents; the time the state was
+              // decided for (its data's time: a replayed backlog lands where it happened)
               dimensions: [{ name: 'thing', value: substitution('topic(3)') }],
-              timestamp: { value: substitution('timestamp()'), unit: 'MILLISECONDS' },
+              timestamp: { value: substitution('current.state.desired.updatedAt'), unit: 'MILLISECONDS' },
             },
           },
         ],

@@ -9,7 +9,7 @@ import { FleetGrid } from './views/grid';
 import { PetPage } from './views/pet-page';
 
 /** MQTT client ids of display pages start with this (the display's IoT policy allows only these). */
-export const DISPLAY_CLIENT_ID_PREFIX = 'pulsepet-display-';
+export const DISPLAY_CLIENT_ID_PREFIX = 'display-';
 
 /** The routes: `#/` the grid, `#/pet/{thing}` a pet. */
 export function routeOf(hash: string): { view: 'grid' } | { view: 'pet'; thing: string } {

@@ -81,7 +81,7 @@ export function stressChart(spans: readonly StressSpan[], from: number, to: numb
   const opts: uPlot.Options = {
     ...sized(holder),
     scales: { x: { time: true, min: from / 1000, max: to / 1000 }, y: { range: [-0.5, 3.5] } },
-    series: [{}, { label: 'stress state', stroke: STRESS_COLOURS.stress, width: 2, paths: uPlot.paths.stepped?.({ align: 1 }), points: { show: false } }],
+    series: [{}, { label: 'stress state', stroke: STRESS_COLOURS.stress, fill: `${STRESS_COLOURS.stress}33`, width: 2, paths: uPlot.paths.stepped?.({ align: 1 }), points: { show: false } }],
     axes: [{}, { splits: () => [0, 1, 2, 3], values: (_u, vals) => vals.map((v) => names[v] ?? ''), size: 70 }],
     legend: { show: false },
   };
