@@ -112,7 +112,7 @@ function readPrivateKey(path: string): string {
 /** Writes `{dataDir}/env`: `source` it to point the AWS SDKs and the CLI at this stack. */
 export function writeEnvFile(
   dataDir: string,
-  v: { httpEndpoint: string; region: string; credentials: LocalCredentials; caFile: string; mqttEndpoint: string },
+  v: { httpEndpoint: string; region: string; credentials: LocalCredentials; caFile: string; mqttEndpoint: string; identityPoolId?: string },
 ): string {
   const path = join(dataDir, 'env');
   const lines = [
@@ -124,6 +124,8 @@ export function writeEnvFile(
     `export AWS_SECRET_ACCESS_KEY=${v.credentials.secretAccessKey}`,
     `export PULSEPET_ROOT_CA=${v.caFile}`,
     `export PULSEPET_MQTT_ENDPOINT=${v.mqttEndpoint}`,
+    // the display's Cognito identity pool (its runtime config names it)
+    ...(v.identityPoolId ? [`export PULSEPET_IDENTITY_POOL_ID=${v.identityPoolId}`] : []),
   ];
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PolicyEvaluator } from './policy/evaluator';
 
 /**
  * A service served by the local HTTP gateway, selected by the SigV4 credential
@@ -9,6 +10,47 @@ export interface GatewayService {
   /** SigV4 signing names this service answers (e.g. ['iot'] or ['iotdata']). */
   readonly signingNames: readonly string[];
   handle(req: GatewayRequest): Promise<GatewayResponse>;
+  /**
+   * `X-Amz-Target` values of operations AWS serves without a signature (Smithy
+   * `smithy.api#noAuth`, e.g. Cognito's `GetId`): such a request is admitted unsigned.
+   */
+  readonly unsignedTargets?: readonly string[];
+  /**
+   * The IAM actions and resources a request needs, as AWS authorizes them. Asked only
+   * for callers with limited rights (temporary credentials of an assumed role); a
+   * service without it is closed to them.
+   */
+  iamRequest?(req: GatewayRequest): readonly IamRequest[];
+  /** The error type AWS answers an IAM denial with on this service; `AccessDeniedException` by default. */
+  readonly accessDeniedType?: string;
+}
+
+/** One action on one resource, as an IAM policy names them (`iot:GetThingShadow` on `arn:aws:iot:…:thing/pet-1/pet`). */
+export interface IamRequest {
+  action: string;
+  resource: string;
+}
+
+/**
+ * Temporary credentials of an assumed role (what STS, here Cognito, hands out): the
+ * key, its session token, when they expire, and the role's rights.
+ */
+export interface RoleSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** epoch ms */
+  expiresAt: number;
+  /** the caller as AWS names it: `arn:aws:sts::{account}:assumed-role/{role}/{session}` */
+  arn: string;
+  /** the role's IAM policy */
+  rights: PolicyEvaluator;
+}
+
+/** Where the gateway and the broker look temporary credentials up by access key id. */
+export interface RoleSessions {
+  /** the session of an access key (also once expired, for a while, so it can be told apart from an unknown one) */
+  find(accessKeyId: string): RoleSession | undefined;
 }
 
 export interface GatewayRequest {
@@ -21,6 +63,7 @@ export interface GatewayRequest {
   /** the SigV4 signing name in the credential scope */
   service: string;
   region: string;
+  /** the caller's access key id; '' for an unsigned operation */
   accessKeyId: string;
   requestId: string;
 }

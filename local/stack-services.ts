@@ -16,10 +16,12 @@ import { type BedrockFaults, createBedrockRuntimeService } from './bedrock/index
 import { type BrokerHandle, startBroker } from './broker/broker';
 import { createDurablePersistence } from './broker/durable-persistence';
 import type { BrokerLimitsInput } from './broker/limits';
+import { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
 import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
+import type { RoleSessions } from './ports';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
@@ -90,9 +92,25 @@ export async function startTimestream(ctx: WiringContext): Promise<TimestreamSer
   return timestream;
 }
 
+/**
+ * The display's Cognito identity pool (`cognito-identity`): unauthenticated identities get
+ * temporary credentials for the `pulsepet-display` role, which the gateway and the broker accept.
+ */
+export function openDisplayIdentityPool(ctx: WiringContext): DisplayIdentity {
+  const display = openDisplayIdentity({ dataDir: ctx.dataDir, region: ctx.region, logger: ctx.logger });
+  ctx.logger.info({ identityPoolId: display.identityPoolId }, 'display identity pool ready');
+  return display;
+}
+
 /** The SigV4 gateway on one HTTP port, serving `iot` and `timestream` (more services join later). */
-export async function startHttpGateway(ctx: WiringContext, port: number, services: Parameters<typeof startGateway>[0]['services']): Promise<GatewayHandle> {
-  const gateway = await startGateway({ host: ctx.host, port, region: ctx.region, credentials: ctx.material.credentials, services, logger: ctx.logger }).catch(
+export async function startHttpGateway(
+  ctx: WiringContext,
+  port: number,
+  services: Parameters<typeof startGateway>[0]['services'],
+  sessions?: RoleSessions,
+): Promise<GatewayHandle> {
+  const gw = { host: ctx.host, port, region: ctx.region, credentials: ctx.material.credentials, services, logger: ctx.logger };
+  const gateway = await startGateway({ ...gw, ...(sessions ? { sessions } : {}) }).catch(
     (e: unknown) => {
       throw listenFailure(e, { option: 'httpPort', service: 'HTTP gateway', host: ctx.host, port }) ?? e;
     },
@@ -106,7 +124,7 @@ export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
   gateway: GatewayHandle,
-  opts: { port: number; limits?: BrokerLimitsInput },
+  opts: { port: number; limits?: BrokerLimitsInput; sessions?: RoleSessions },
 ): Promise<BrokerHandle> {
   const m = ctx.material;
   const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
@@ -119,6 +137,7 @@ export async function startMqttBroker(
     logger: ctx.logger,
     persistence,
     wsCredentials: m.credentials,
+    ...(opts.sessions ? { sessions: opts.sessions } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
   }).catch((e: unknown) => {
     throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;

@@ -21,6 +21,7 @@ import type { RuleDefinition, RulesRuntime } from './rules/index';
 import type { LocalScheduler } from './scheduler/index';
 import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
 import {
+  openDisplayIdentityPool,
   openRegistry,
   StartupUnwinder,
   startBedrock,
@@ -103,6 +104,12 @@ export interface LocalStack {
   lambda: LambdaService;
   /** the EventBridge Scheduler stand-in running the schedules it was given */
   scheduler: LocalScheduler;
+  /**
+   * The pet display's access: its Cognito identity pool (`<region>:<uuid>`, the same at
+   * every start of the data dir), whose unauthenticated identities get temporary
+   * credentials for the `pulsepet-display` role (protocol/display-access.ts).
+   */
+  display: { identityPoolId: string; roleArn: string };
   material: DataDirMaterial;
   addService(s: GatewayService): void;
   close(): Promise<void>;
@@ -112,7 +119,8 @@ export interface LocalStack {
  * Starts the local IoT Core on one machine: the registry, the policy-enforcing mTLS
  * broker, device shadows, the Timestream-compatible store, the Lambda service with the
  * functions it is given, the rules runtime with the rules it is given, and the SigV4
- * gateway for `iot`, `iotdata`, `timestream`, `sagemaker` and `bedrock`. Closing flushes every store.
+ * gateway for `iot`, `iotdata`, `timestream`, `sagemaker`, `bedrock` and `cognito-identity` (the
+ * display's identity pool). Closing flushes every store.
  *
  * One process at a time owns a data dir (common/dir-lock.ts); nothing in it is read
  * or written before that lock is held. A start that fails for a reason the user can
@@ -166,9 +174,11 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const iot = await startIotControlPlane(ctx, registry, () => mqttAddress);
   const timestream = await startTimestream(ctx);
   const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
-  const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker]);
+  const display = openDisplayIdentityPool(ctx);
+  const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker, display.service], display.sessions);
   startBedrock(ctx, gateway, opts.bedrockFaults);
-  const broker = await startMqttBroker(ctx, registry, gateway, { port: opts.mqttPort ?? 0, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) });
+  const brokerOpts = { port: opts.mqttPort ?? 0, sessions: display.sessions, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) };
+  const broker = await startMqttBroker(ctx, registry, gateway, brokerOpts);
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
   mqttAddress = `${mqttHost}:${broker.port}`;
   const shadows = startShadows(ctx, broker, gateway, {
@@ -187,30 +197,13 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const httpEndpoint = gateway.url;
   const mqttEndpoint = `mqtts://${mqttAddress}`;
   const m = ctx.material;
-  const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint });
+  const identityPoolId = display.identityPoolId;
+  const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
   ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint }, 'local IoT Core ready');
 
   let closing: Promise<void> | undefined;
-  // Stop intake first (the broker), then the rules and functions, the gateway, the services, the stores.
-  const close = async () => {
-    try {
-      await broker.close();
-      scheduler.close();
-      await rules.stop();
-      // The gateway stays up while running invocations finish, so they can still write;
-      // events not done stay in the Lambda queue on disk and run after the next start.
-      await lambda.close();
-      await rules.close();
-      closeTimestreamClient();
-      await gateway.close();
-      await shadows.close();
-      await timestream.close();
-      await registry.flush();
-      registry.close();
-    } finally {
-      releaseDataDir();
-    }
-  };
+  const parts = { broker, scheduler, rules, lambda, closeTimestreamClient, gateway, shadows, timestream, registry };
+  const close = () => closeStack(parts, releaseDataDir);
   return {
     mqttEndpoint,
     httpEndpoint,
@@ -230,6 +223,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     timestream,
     lambda,
     scheduler,
+    display: { identityPoolId, roleArn: display.roleArn },
     material: m,
     addService: (s) => gateway.addService(s),
     close() {
@@ -237,4 +231,38 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
       return closing;
     },
   };
+}
+
+/** Stops intake first (the broker), then the rules and functions, the gateway, the services, the stores. */
+async function closeStack(
+  p: {
+    broker: BrokerHandle;
+    scheduler: LocalScheduler;
+    rules: RulesRuntime;
+    lambda: LambdaService;
+    closeTimestreamClient: () => void;
+    gateway: GatewayHandle;
+    shadows: ShadowServiceHandle;
+    timestream: TimestreamServiceHandle;
+    registry: Registry;
+  },
+  releaseDataDir: () => void,
+): Promise<void> {
+  try {
+    await p.broker.close();
+    p.scheduler.close();
+    await p.rules.stop();
+    // The gateway stays up while running invocations finish, so they can still write;
+    // events not done stay in the Lambda queue on disk and run after the next start.
+    await p.lambda.close();
+    await p.rules.close();
+    p.closeTimestreamClient();
+    await p.gateway.close();
+    await p.shadows.close();
+    await p.timestream.close();
+    await p.registry.flush();
+    p.registry.close();
+  } finally {
+    releaseDataDir();
+  }
 }

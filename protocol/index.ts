@@ -6,3 +6,4 @@ export * from './resources';
 export * from './shadows';
 export * from './telemetry';
 export * from './topics';
+export * from './display-access';

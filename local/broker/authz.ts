@@ -20,8 +20,13 @@ export type BrokerPrincipal =
       caCertificateId: string;
       subjectCommonName?: string;
     }
-  /** A SigV4-authenticated WebSocket client: an IAM principal with the local credentials' rights. */
-  | { kind: 'iam'; accessKeyId: string };
+  /**
+   * A SigV4-authenticated WebSocket client: an IAM principal. Without `rights` it holds
+   * the stack's own key (every right); with them it is an assumed role's session (the
+   * display's) and its IAM policy decides, as IoT Core evaluates the role's policy for
+   * an unauthenticated Cognito identity.
+   */
+  | { kind: 'iam'; accessKeyId: string; rights?: PolicyEvaluator };
 
 /** Per-connection authorization state; the compiled policy check is cached. */
 export interface AuthzSubject {
@@ -95,7 +100,7 @@ export class BrokerAuthorizer {
    * the connection, so its decisions go with it.
    */
   allowedOnTopic(subject: AuthzSubject, action: IotAction, topic: string): boolean {
-    if (subject.principal.kind === 'iam') return true;
+    if (unrestricted(subject.principal)) return true;
     if (subject.checkGeneration === this.generation) {
       const known = subject.allowedTopics?.get(action);
       if (known?.has(topic)) return true;
@@ -116,36 +121,40 @@ export class BrokerAuthorizer {
   /** True when the action on the resource is allowed (explicit Deny wins, default deny). */
   allowed(subject: AuthzSubject, action: IotAction, resourceArn: string): boolean {
     const p = subject.principal;
-    if (p.kind === 'iam') return true;
+    if (unrestricted(p)) return true;
     if (subject.check === undefined || subject.checkGeneration !== this.generation) {
       subject.allowedTopics?.clear();
-      // attachments may have changed the thing the client id names
-      subject.thingName = this.resolveThingName(subject);
-      const ctx: AuthzContext = {
-        region: this.region,
-        accountId: LOCAL_ACCOUNT_ID,
-        clientId: subject.clientId ?? '',
-        certificateId: p.certificateId,
-      };
-      if (p.subjectCommonName !== undefined) ctx.subjectCommonName = p.subjectCommonName;
-      if (subject.thingName !== undefined) {
-        ctx.thingName = subject.thingName;
-        const thing = this.registry.getThing(subject.thingName);
-        if (thing?.thingTypeName !== undefined) ctx.thingTypeName = thing.thingTypeName;
-        if (thing) ctx.thingAttributes = thing.attributes;
-      }
-      subject.check = this.evaluatorFor(p.certificateArn).forConnection(ctx);
+      subject.check = this.compileCheck(subject);
       subject.checkGeneration = this.generation;
     }
     const result = subject.check(action, resourceArn);
     if (!result.allowed) {
       // receive denials can repeat per message: keep them out of the default log level
+      const principal = p.kind === 'certificate' ? p.certificateId : p.accessKeyId;
       this.log[action === 'iot:Receive' ? 'debug' : 'info'](
-        { clientId: subject.clientId, principal: p.certificateId, action, resource: resourceArn, decision: result.decision },
+        { clientId: subject.clientId, principal, action, resource: resourceArn, decision: result.decision },
         'authorization denied',
       );
     }
     return result.allowed;
+  }
+
+  /** The connection's check: its certificate's IoT policies, or its role's IAM policy. */
+  private compileCheck(subject: AuthzSubject): ConnectionAuthorizer {
+    const p = subject.principal;
+    const ctx: AuthzContext = { region: this.region, accountId: LOCAL_ACCOUNT_ID, clientId: subject.clientId ?? '' };
+    if (p.kind === 'iam') return (p.rights as PolicyEvaluator).forConnection(ctx);
+    // attachments may have changed the thing the client id names
+    subject.thingName = this.resolveThingName(subject);
+    ctx.certificateId = p.certificateId;
+    if (p.subjectCommonName !== undefined) ctx.subjectCommonName = p.subjectCommonName;
+    if (subject.thingName !== undefined) {
+      ctx.thingName = subject.thingName;
+      const thing = this.registry.getThing(subject.thingName);
+      if (thing?.thingTypeName !== undefined) ctx.thingTypeName = thing.thingTypeName;
+      if (thing) ctx.thingAttributes = thing.attributes;
+    }
+    return this.evaluatorFor(p.certificateArn).forConnection(ctx);
   }
 
   private evaluatorFor(certificateArn: string): PolicyEvaluator {
@@ -164,4 +173,9 @@ export class BrokerAuthorizer {
     this.evaluators.set(certificateArn, ev);
     return ev;
   }
+}
+
+/** The stack's own key over WebSocket: every right, no policy evaluated. */
+function unrestricted(p: BrokerPrincipal): boolean {
+  return p.kind === 'iam' && p.rights === undefined;
 }

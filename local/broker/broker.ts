@@ -3,7 +3,7 @@ import { Aedes } from 'aedes';
 import aedesMemoryPersistence from 'aedes-persistence';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger';
-import type { BrokerBus, PublishOrigin } from '../ports';
+import type { BrokerBus, PublishOrigin, RoleSessions } from '../ports';
 import type { Registry } from '../registry/registry';
 import { onlineSubscriptionCheck } from './aedes-internals';
 import { BrokerAuthorizer } from './authz';
@@ -42,6 +42,12 @@ export interface BrokerOptions {
    * WebSocket connections are accepted from loopback addresses only.
    */
   wsCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Temporary credentials of assumed roles (the local Cognito identity pool's): a URL
+   * presigned with one is admitted with its session token, and the connection may do only
+   * what the role's IAM policy allows (connect, publish, subscribe, receive).
+   */
+  sessions?: RoleSessions;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -154,7 +160,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     await stopAedes(broker, persistence);
     throw e;
   });
-  const ws = new WebSocketListener({ region: cfg.region, wsCredentials: opts.wsCredentials, log, admit });
+  const ws = new WebSocketListener({ region: cfg.region, wsCredentials: opts.wsCredentials, sessions: opts.sessions, log, admit });
 
   return {
     port: tls.port,

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '../../common/logger';
+import type { RoleSessions } from '../ports';
 import type { BrokerPrincipal } from './authz';
 import { normalizeIp } from './session';
 import type { Admit } from './tls-listener';
@@ -13,6 +14,8 @@ export interface WebSocketListenerOptions {
   region: string;
   /** SigV4 credentials presigned URLs must be signed with; without them only loopback clients are accepted */
   wsCredentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** temporary credentials of assumed roles (the display's): admitted with their role's rights */
+  sessions?: RoleSessions | undefined;
   log: Logger;
   admit: Admit;
 }
@@ -70,18 +73,26 @@ export class WebSocketListener {
     }
   }
 
-  /** The IAM principal of an upgrade request, or undefined when it is refused (403). */
+  /**
+   * The IAM principal of an upgrade request, or undefined when it is refused (403): the
+   * stack's own key (every right) or an assumed role's temporary key (its session token
+   * checked, its role's policy applied to the connection).
+   */
   #principal(req: IncomingMessage, url: URL, remote: string | undefined): BrokerPrincipal | undefined {
-    const { wsCredentials, region, log } = this.opts;
-    if (!wsCredentials) {
+    const { wsCredentials, sessions, region, log } = this.opts;
+    if (!wsCredentials && !sessions) {
       const ip = normalizeIp(remote);
       return ip === '127.0.0.1' || ip === '::1' ? { kind: 'iam', accessKeyId: 'loopback' } : undefined;
     }
-    const check = verifyPresignedUrl({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers }, wsCredentials, { region });
+    const lookup = (id: string) => (wsCredentials?.accessKeyId === id ? wsCredentials : sessions?.find(id));
+    const input = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
+    const check = verifyPresignedUrl(input, lookup, { region });
     if (!check.ok) {
       log.warn({ reason: check.reason, ip: normalizeIp(remote) }, 'WebSocket connection refused');
       return undefined;
     }
-    return { kind: 'iam', accessKeyId: check.accessKeyId };
+    if (check.accessKeyId === wsCredentials?.accessKeyId) return { kind: 'iam', accessKeyId: check.accessKeyId };
+    const session = sessions?.find(check.accessKeyId);
+    return session ? { kind: 'iam', accessKeyId: check.accessKeyId, rights: session.rights } : undefined;
   }
 }

@@ -9,17 +9,27 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 
 export type PresignCheck = { ok: true; accessKeyId: string } | { ok: false; reason: string };
 
+/** A key a URL may be signed with; temporary ones carry their session token and expiry (epoch ms). */
+export interface WsCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiresAt?: number;
+}
+
 /**
  * Verifies an AWS IoT WebSocket URL presigned with SigV4 query parameters
  * (https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html#mqtt-ws and
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
  * AWS IoT's own clients append `X-Amz-Security-Token` after signing, while generic
  * SigV4 presigners sign it, so both canonical forms are accepted; likewise the
- * payload hash may be the empty-body hash or `UNSIGNED-PAYLOAD`.
+ * payload hash may be the empty-body hash or `UNSIGNED-PAYLOAD`. `credentials` is one key
+ * or a lookup by access key id; a temporary key (with a session token) is accepted only
+ * with its `X-Amz-Security-Token` and before it expires.
  */
 export function verifyPresignedUrl(
   input: { method: string; path: string; query: URLSearchParams; headers: Readonly<Record<string, string | string[] | undefined>> },
-  credentials: { accessKeyId: string; secretAccessKey: string },
+  credentials: WsCredential | ((accessKeyId: string) => WsCredential | undefined),
   expected: { region: string },
   now = Date.now(),
 ): PresignCheck {
@@ -36,7 +46,10 @@ export function verifyPresignedUrl(
   if (rest.length > 0 || terminator !== 'aws4_request' || !date || !region || !service) {
     return { ok: false, reason: 'malformed X-Amz-Credential' };
   }
-  if (accessKeyId !== credentials.accessKeyId) return { ok: false, reason: 'unknown access key' };
+  const key = typeof credentials === 'function' ? credentials(accessKeyId ?? '') : credentials;
+  if (key === undefined || accessKeyId !== key.accessKeyId) return { ok: false, reason: 'unknown access key' };
+  const tokenProblem = sessionTokenProblem(key, q.get('X-Amz-Security-Token'), now);
+  if (tokenProblem !== undefined) return { ok: false, reason: tokenProblem };
   if (service !== IOT_WS_SERVICE) return { ok: false, reason: `credential scope service must be ${IOT_WS_SERVICE}` };
   if (region !== expected.region) return { ok: false, reason: 'credential scope region mismatch' };
   const signedAt = parseAmzDate(amzDate);
@@ -63,7 +76,7 @@ export function verifyPresignedUrl(
   }
 
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const key = signingKey(credentials.secretAccessKey, date, region, service);
+  const signing = signingKey(key.secretAccessKey, date, region, service);
   const given = Buffer.from(signature, 'utf8');
   for (const withToken of [true, false]) {
     const query = canonicalQuery([...q].filter(([k]) => withToken || k !== 'X-Amz-Security-Token'));
@@ -77,13 +90,24 @@ export function verifyPresignedUrl(
         payloadHash,
       ].join('\n');
       const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-      const expectedSig = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'), 'utf8');
+      const expectedSig = Buffer.from(createHmac('sha256', signing).update(stringToSign).digest('hex'), 'utf8');
       if (expectedSig.length === given.length && timingSafeEqual(expectedSig, given)) {
         return { ok: true, accessKeyId };
       }
     }
   }
   return { ok: false, reason: 'signature does not match' };
+}
+
+/** Why a temporary key's URL is refused (token missing, wrong or expired), or undefined. */
+function sessionTokenProblem(key: WsCredential, given: string | null, now: number): string | undefined {
+  if (key.sessionToken === undefined) return undefined;
+  if (given === null) return 'missing security token';
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(key.sessionToken).digest();
+  if (!timingSafeEqual(a, b)) return 'invalid security token';
+  if (key.expiresAt !== undefined && now >= key.expiresAt) return 'expired security token';
+  return undefined;
 }
 
 function canonicalUri(path: string): string {

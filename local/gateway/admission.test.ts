@@ -40,7 +40,7 @@ describe('Function: admitBeforeBody', () => {
     if (a.ok) {
       expect(a.service).toBe(iot);
       expect(a.maxBodyBytes).toBe(1024 * 1024);
-      expect(a.pending.accepted).toMatchObject({ service: 'iot', region, accessKeyId: credentials.accessKeyId });
+      expect(a.pending?.accepted).toMatchObject({ service: 'iot', region, accessKeyId: credentials.accessKeyId });
     }
   });
 

@@ -59,6 +59,8 @@ export type RefusalReason =
   | 'missing_signature'
   | 'malformed_signature'
   | 'unknown_access_key'
+  | 'invalid_session_token'
+  | 'expired_session_token'
   | 'invalid_signature'
   | 'unknown_service'
   | 'body_too_large';

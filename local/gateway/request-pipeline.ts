@@ -1,22 +1,27 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
-import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
+import type { GatewayRequest, GatewayResponse, GatewayService, RoleSessions } from '../ports';
 import { type Admitted, admitBeforeBody, sigV4Status, tooLarge } from './admission';
 import { awsError } from './aws-error';
 import { isCorsPreflight, preflightResponse } from './cors';
 import { type HashedBody, type RequestTarget, readBodyHashed, splitTarget } from './http-io';
+import { authorizeRoleSession } from './iam-authorization';
 import { type GatewayMetrics, isMetricsScrape, metricsResponse } from './metrics';
+import { finishSigV4, type SigV4Credentials, type SigV4Pending, type SigV4Result } from './sigv4';
 import type { StaticSites } from './static-site';
-import { finishSigV4, type SigV4Credentials, type SigV4Result } from './sigv4';
 
 /** What the pipeline needs from the gateway: who may sign, and who answers which signing name. */
 export interface PipelineOptions {
   region: string;
-  /** the one key pair the gateway accepts */
+  /** the stack's own key pair (every right) */
   credentials: SigV4Credentials;
+  /** temporary credentials of assumed roles, with their role's rights */
+  sessions?: RoleSessions | undefined;
   /** the service answering a signing name, looked up per request (services can be added later) */
   serviceFor(signingName: string): GatewayService | undefined;
+  /** the service answering an unsigned `X-Amz-Target` (AWS's unsigned operations), if one does */
+  unsignedServiceFor?(amzTarget: string): GatewayService | undefined;
   /** largest body read for any service (each signing name may have a lower limit, body-limits.ts) */
   maxBodyBytes: number;
   log: Logger;
@@ -40,9 +45,10 @@ type Verified = Extract<SigV4Result, { ok: true }>;
 
 /**
  * The gateway's request pipeline, one step a function:
- * CORS preflight → `/metrics` → static sites → admission (everything the head can tell: signature
- * shape, key, scope, service, declared length) → read the body, hashing it as it
- * streams → finish SigV4 with that hash → route by signing name.
+ * CORS preflight → `/metrics` → static sites → admission (everything the head can tell:
+ * signature shape, key and session token, scope, service, declared length; or an
+ * operation AWS serves unsigned) → read the body, hashing it as it streams → finish
+ * SigV4 with that hash → an assumed role's IAM policy → route by signing name.
  * A step answers by returning a response; the request goes on only with its value.
  */
 export function createRequestPipeline(
@@ -69,7 +75,7 @@ export function createRequestPipeline(
       );
       return admitted.response;
     }
-    ctx.service = admitted.pending.accepted.service;
+    ctx.service = admitted.signingName;
     ctx.beforeBody?.();
     return serveAdmitted({ req, requestId, target, admitted }, opts);
   };
@@ -91,9 +97,23 @@ async function serveAdmitted(
   try {
     const body = await readRequestBody(r.req, r.admitted.maxBodyBytes, hold);
     if (!('sha256' in body)) return body;
-    const auth = authenticate(r.req, r.target, body, r.admitted, opts.log, r.requestId);
-    if (!auth.ok) return auth.response;
-    return await routeToService({ ...r, body: body.body, auth: auth.verified, service: r.admitted.service }, opts.log);
+    let verified: Verified | undefined;
+    if (r.admitted.pending !== undefined) {
+      const auth = authenticate(r.req, r.target, body, r.admitted.pending, opts.log, r.requestId);
+      if (!auth.ok) return auth.response;
+      verified = auth.verified;
+    }
+    const greq = gatewayRequest({ ...r, body: body.body }, verified, opts.region);
+    const caller = r.admitted.caller;
+    if (caller.kind === 'session') {
+      const decision = authorizeRoleSession(r.admitted.service, greq, caller.session);
+      if (!decision.ok) {
+        const { action, resource } = decision.denied ?? {};
+        opts.log.info({ requestId: r.requestId, principal: caller.session.arn, service: greq.service, action, resource }, 'request denied by IAM policy');
+        return decision.response;
+      }
+    }
+    return await routeToService(r.admitted.service, greq, opts.log);
   } finally {
     opts.metrics?.holdBody(-held);
   }
@@ -121,46 +141,47 @@ function authenticate(
   req: IncomingMessage,
   target: RequestTarget,
   body: HashedBody,
-  admitted: Admitted,
+  pending: SigV4Pending,
   log: Logger,
   requestId: string,
 ): { ok: true; verified: Verified } | { ok: false; response: GatewayResponse } {
-  const auth = finishSigV4(admitted.pending, body.sha256);
+  const auth = finishSigV4(pending, body.sha256);
   if (auth.ok) return { ok: true, verified: auth };
   log.info({ requestId, method: req.method, path: target.rawPath, errorType: auth.errorType }, 'request rejected: signature');
   return { ok: false, response: awsError(sigV4Status(auth.errorType), auth.errorType, auth.message) };
 }
 
-interface AuthenticatedRequest {
-  req: IncomingMessage;
-  requestId: string;
-  target: RequestTarget;
-  body: Buffer;
-  auth: Verified;
-  service: GatewayService;
-}
-
-/** Hands the request to the service its credential scope names (chosen at admission). */
-async function routeToService(r: AuthenticatedRequest, log: Logger): Promise<GatewayResponse> {
-  const method = r.req.method ?? 'GET';
-  const greq: GatewayRequest = {
-    method,
+/**
+ * The request as services see it; an unsigned operation has no access key and is
+ * served in the gateway's region under its service's signing name.
+ */
+function gatewayRequest(
+  r: { req: IncomingMessage; requestId: string; target: RequestTarget; body: Buffer; admitted: Admitted },
+  auth: Verified | undefined,
+  region: string,
+): GatewayRequest {
+  return {
+    method: r.req.method ?? 'GET',
     path: r.target.rawPath,
     query: new URLSearchParams(r.target.rawQuery),
     headers: r.req.headers,
     body: r.body,
-    service: r.auth.service,
-    region: r.auth.region,
-    accessKeyId: r.auth.accessKeyId,
+    service: auth?.service ?? r.admitted.signingName,
+    region: auth?.region ?? region,
+    accessKeyId: auth?.accessKeyId ?? '',
     requestId: r.requestId,
   };
+}
+
+/** Hands the request to the service its credential scope names (chosen at admission). */
+async function routeToService(service: GatewayService, greq: GatewayRequest, log: Logger): Promise<GatewayResponse> {
   const started = Date.now();
-  const out = await r.service.handle(greq);
+  const out = await service.handle(greq);
   log.debug({
-    requestId: r.requestId,
-    service: r.auth.service,
-    method,
-    path: r.target.rawPath,
+    requestId: greq.requestId,
+    service: greq.service,
+    method: greq.method,
+    path: greq.path,
     status: out.status,
     ms: Date.now() - started,
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../common/logger';
-import type { GatewayResponse, GatewayService } from '../ports';
+import type { GatewayResponse, GatewayService, RoleSessions } from '../ports';
 import { awsError } from './aws-error';
 import { MAX_BODY_BYTES } from './body-limits';
 import { gatewayUrl, sendResponse, wireResponse } from './http-io';
@@ -19,8 +19,13 @@ export interface GatewayOptions {
   /** 0 picks a free port (tests). */
   port: number;
   region: string;
-  /** The one key pair the gateway accepts (the local stand-in of IAM). */
+  /** The stack's own key pair (the local stand-in of IAM's administrator): every right. */
   credentials: SigV4Credentials;
+  /**
+   * Temporary credentials of assumed roles (issued by the local Cognito identity pool):
+   * accepted with their session token, and only for what their role's policy allows.
+   */
+  sessions?: RoleSessions;
   services: GatewayService[];
   logger: Logger;
 }
@@ -53,7 +58,9 @@ export interface GatewayHandle {
 
 /**
  * Starts the local AWS-compatible HTTP gateway: every request must carry a valid
- * SigV4 signature made with `credentials`; it is then routed by the signing name in
+ * SigV4 signature made with `credentials` (every right) or with temporary credentials
+ * of `sessions` (their role's IAM policy decides), except the operations AWS serves
+ * unsigned (a service's `unsignedTargets`); it is then routed by the signing name in
  * the credential scope to the service that answers it. Everything the request's head
  * can tell (signature shape, key, scope, service, declared length) is checked before a
  * byte of the body is read, and a request answered with its body unread is closed
@@ -69,8 +76,10 @@ export interface GatewayHandle {
 export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   const log = opts.logger.child({ component: 'gateway' });
   const services = new Map<string, GatewayService>();
+  const unsigned = new Map<string, GatewayService>();
   const addService = (s: GatewayService): void => {
     for (const name of s.signingNames) services.set(name, s);
+    for (const target of s.unsignedTargets ?? []) unsigned.set(target, s);
   };
   for (const s of opts.services) addService(s);
   const metrics = new GatewayMetrics();
@@ -79,7 +88,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const pipeline = createRequestPipeline({
     region: opts.region,
     credentials: opts.credentials,
+    sessions: opts.sessions,
     serviceFor: (name) => services.get(name),
+    unsignedServiceFor: (target) => unsigned.get(target),
     maxBodyBytes: MAX_BODY_BYTES,
     log,
     metrics,

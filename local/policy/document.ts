@@ -20,6 +20,13 @@ import { PulsepetError } from '../../protocol/errors';
 export const MAX_POLICY_DOCUMENT_CHARS = 2048;
 
 /**
+ * IAM: "Role policy size … 10,240 characters" (the inline policies of a role together,
+ * whitespace excluded), https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html.
+ * Role policies (the display's) are parsed with this limit instead of IoT's.
+ */
+export const MAX_IAM_ROLE_POLICY_CHARS = 10_240;
+
+/**
  * The deepest nesting the IAM policy grammar allows
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html):
  * the policy object (1) → its `Statement` list (2) → a statement (3) → `Condition`
@@ -146,8 +153,8 @@ function formatIssues(error: z.ZodError): string {
  * receives it) and returns it normalised.
  *
  * @throws PulsepetError `PP_ERR_VALIDATION` with a message naming every problem
- *   (nesting deeper than the grammar allows, bad JSON, size over 2048
- *   non-whitespace characters, unknown elements, bad
+ *   (nesting deeper than the grammar allows, bad JSON, size over `maxChars`
+ *   (IoT's 2048 by default) non-whitespace characters, unknown elements, bad
  *   Effect/Action/Resource, unsupported condition operators).
  *
  * @example
@@ -156,7 +163,8 @@ function formatIssues(error: z.ZodError): string {
  *   Statement: { Effect: 'Allow', Action: 'iot:Connect', Resource: 'arn:aws:iot:*:*:client/${iot:ClientId}' },
  * }));
  */
-export function parsePolicyDocument(json: string): PolicyDocument {
+export function parsePolicyDocument(json: string, opts: { maxChars?: number } = {}): PolicyDocument {
+  const maxChars = opts.maxChars ?? MAX_POLICY_DOCUMENT_CHARS;
   if (typeof json !== 'string' || json.trim() === '') {
     throw new PulsepetError('PP_ERR_VALIDATION', 'policy document is empty');
   }
@@ -178,10 +186,10 @@ export function parsePolicyDocument(json: string): PolicyDocument {
   }
   // Re-serialising drops the whitespace outside strings, which is what the limit excludes.
   const size = JSON.stringify(raw).length;
-  if (size > MAX_POLICY_DOCUMENT_CHARS) {
+  if (size > maxChars) {
     throw new PulsepetError(
       'PP_ERR_VALIDATION',
-      `policy document is ${size} characters excluding whitespace; the maximum is ${MAX_POLICY_DOCUMENT_CHARS}`,
+      `policy document is ${size} characters excluding whitespace; the maximum is ${maxChars}`,
       { details: { size } },
     );
   }

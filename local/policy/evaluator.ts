@@ -189,7 +189,7 @@ export class PolicyEvaluator {
 
   /** Parses each JSON document (as stored by the registry) and builds an evaluator. */
   static fromJson(documents: readonly string[]): PolicyEvaluator {
-    return new PolicyEvaluator(documents.map(parsePolicyDocument));
+    return new PolicyEvaluator(documents.map((d) => parsePolicyDocument(d)));
   }
 
   /**

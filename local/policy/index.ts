@@ -4,6 +4,7 @@
  */
 export {
   type ConditionOperator,
+  MAX_IAM_ROLE_POLICY_CHARS,
   MAX_POLICY_DOCUMENT_CHARS,
   MAX_POLICY_DOCUMENT_DEPTH,
   type PolicyDocument,

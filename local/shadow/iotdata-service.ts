@@ -11,6 +11,7 @@ import type { Logger } from '../../common/logger';
 import { topicLimitViolation } from '../../protocol/topics';
 import { awsError } from '../gateway/aws-error';
 import type { BrokerBus, GatewayRequest, GatewayResponse, GatewayService } from '../ports';
+import { iotDataIamRequest } from './iotdata-iam';
 import type { ShadowOpResult, ShadowService } from './shadow-service';
 
 /** HTTP status → the data plane's modeled exception names. */
@@ -125,5 +126,6 @@ export function createIotDataService(opts: IotDataServiceOptions): GatewayServic
     return { status: 200 };
   }
 
-  return { signingNames: ['iotdata'], handle };
+  // AWS IoT's data plane answers an IAM denial with 403 ForbiddenException (not AccessDeniedException).
+  return { signingNames: ['iotdata'], handle, iamRequest: iotDataIamRequest, accessDeniedType: 'ForbiddenException' };
 }

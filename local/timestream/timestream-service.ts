@@ -2,6 +2,7 @@ import type { Logger } from '../../common/logger';
 import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
 import { databaseOperations, tableOperations } from './catalog-operations';
 import { dataOperations } from './data-operations';
+import { timestreamIamRequest } from './iam-request';
 import { TimestreamError, type TimestreamErrorType } from './errors';
 import { CONTENT_TYPE, type Operation, type OperationContext } from './operations';
 import { QueryResultCache } from './query-results';
@@ -86,6 +87,7 @@ export async function createTimestreamService(opts: TimestreamServiceOptions): P
   const operations: Record<string, Operation> = { ...dataOperations(ctx), ...databaseOperations(ctx), ...tableOperations(ctx) };
   const service: GatewayService = {
     signingNames: ['timestream'],
+    iamRequest: timestreamIamRequest,
     async handle(req: GatewayRequest): Promise<GatewayResponse> {
       const routed = route(operations, req);
       if (!('handler' in routed)) return routed;

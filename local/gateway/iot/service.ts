@@ -76,6 +76,12 @@ export function createIotService(opts: IotServiceOptions): IotService {
     signingNames: ['iot'],
     ready,
     handle: (req) => dispatch(router, req, logger),
+    // control-plane actions are checked on `*`: policies scoping them to narrower ARNs are not
+    // modelled (the only role here, the display's, is granted none of them)
+    iamRequest: (req) => {
+      const m = router.match(req.method, req.path);
+      return m !== undefined && 'route' in m ? [{ action: `iot:${m.route.operation}`, resource: '*' }] : [];
+    },
     addRoute: (r) => router.add(r),
   };
 }
