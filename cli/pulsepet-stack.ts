@@ -27,8 +27,7 @@ export async function startPulsepetStack(opts: PulsepetStackOptions): Promise<Lo
   const { displayDir = DISPLAY_DIST, ...local } = opts;
   const stack = await startLocalStack({ ...local, functions: FUNCTIONS, rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
   if (displayDir !== false) {
-    const identityPoolId = (stack as LocalStack & { identityPoolId?: string }).identityPoolId ?? `${stack.region}:00000000-0000-0000-0000-000000000000`;
-    serveDisplay(stack.gateway, { region: stack.region, identityPoolId, httpEndpoint: stack.httpEndpoint }, opts.logger ?? silentLogger(), displayDir);
+    serveDisplay(stack.gateway, { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint }, opts.logger ?? silentLogger(), displayDir);
   }
   return stack;
 }

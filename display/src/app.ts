@@ -1,3 +1,4 @@
+import { DISPLAY_CLIENT_ID_PREFIX } from '../../protocol/display-access';
 import type { DisplayConfig } from '../../protocol/display-config';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { openDisplaySession } from './aws-session';
@@ -8,8 +9,6 @@ import { ago } from './views/format';
 import { FleetGrid } from './views/grid';
 import { PetPage } from './views/pet-page';
 
-/** MQTT client ids of display pages start with this (the display's IoT policy allows only these). */
-export const DISPLAY_CLIENT_ID_PREFIX = 'display-';
 
 /** The routes: `#/` the grid, `#/pet/{thing}` a pet. */
 export function routeOf(hash: string): { view: 'grid' } | { view: 'pet'; thing: string } {

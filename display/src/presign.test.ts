@@ -5,7 +5,7 @@ import { IOT_WS_SERVICE, presignMqttUrl } from './presign';
 const creds = { accessKeyId: 'ASIALOCALTEMP0000001', secretAccessKey: 'temporary-secret-key-000000000000000000', sessionToken: 'token/with+chars=and more' };
 const region = 'eu-west-1';
 
-function verify(url: string, c: { accessKeyId: string; secretAccessKey: string } = creds) {
+function verify(url: string, c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = creds) {
   const u = new URL(url);
   return verifyPresignedUrl({ method: 'GET', path: u.pathname, query: u.searchParams, headers: { host: u.host } }, c, { region });
 }
@@ -25,8 +25,12 @@ describe('Function: presignMqttUrl', () => {
     const url = new URL(await presignMqttUrl('wss://abc123-ats.iot.eu-west-1.amazonaws.com/mqtt', region, creds));
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe(creds.sessionToken);
     expect([...url.searchParams.keys()].at(-1)).toBe('X-Amz-Security-Token');
-    url.searchParams.delete('X-Amz-Security-Token');
     expect(verify(url.toString()).ok).toBe(true);
+    // the signature is over the URL without the token: it verifies for the bare key pair
+    url.searchParams.delete('X-Amz-Security-Token');
+    expect(verify(url.toString(), { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }).ok).toBe(true);
+    // and the stack, which knows the token, refuses the URL without it
+    expect(verify(url.toString())).toEqual({ ok: false, reason: 'missing security token' });
   });
 
   it('signs for the endpoint it is given, so a URL for another host or secret does not verify', async () => {
