@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import type { LocalStack } from '../local/index';
 import { artifactsDir, buildDisplay, chromiumPath, launchChromium } from '../test/support/display/browser';
+import { connectWs, presignMqttUrl } from '../test/support/local/display';
 import { type Kind, minutesOf, publish, readPet } from '../test/support/functions/reasoning-e2e';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../test/support/local/stack';
 
@@ -175,6 +176,45 @@ describe('The pet display in a browser', () => {
     expect(await page.isChecked('input[name=persona][value=strict]')).toBe(true);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(shots, 'pet-page.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
+});
+
+describe('The live connection', () => {
+  it('shows the connection dropping, reconnects with new credentials, and keeps showing changes', async () => {
+    const { page, traffic } = await openDisplay();
+    const clientIds: string[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        const id = /display-[0-9a-f-]{36}/.exec(Buffer.from(f.payload).toString('latin1'))?.[0];
+        if (id) clientIds.push(id);
+      }),
+    );
+    await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
+    await online(page);
+    const granted = traffic.cognito.filter((t) => t === 'GetCredentialsForIdentity').length;
+    await page.reload();
+    await online(page);
+    const clientId = clientIds.at(-1) ?? '';
+    expect(clientId).toMatch(/^display-/);
+
+    // IoT Core drops a connection when another connects with its client id (session takeover)
+    const states: string[] = [];
+    await page.exposeFunction('__state', (s: string) => states.push(s));
+    await page.evaluate(() => {
+      const el = document.getElementById('connection') as HTMLElement;
+      new MutationObserver(() => (window as unknown as { __state(s: string): void }).__state(el.dataset.state ?? '')).observe(el, { attributes: true });
+    });
+    const thief = await connectWs(await presignMqttUrl(stack, stack.credentials), clientId);
+    if (!thief.ok) throw new Error(thief.error);
+    await thief.client.endAsync();
+    await page.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'online', undefined, { timeout: 15_000 });
+    expect(states).toEqual(expect.arrayContaining(['offline', 'connecting', 'online']));
+    expect(traffic.cognito.filter((t) => t === 'GetCredentialsForIdentity').length).toBeGreaterThan(granted + 1);
+
+    const desired = { ...(await readPet(data, 'pet-a')).desired, message: 'Back online.', updatedAt: Date.now() };
+    await data.send(new UpdateThingShadowCommand({ thingName: 'pet-a', shadowName: 'pet', payload: Buffer.from(JSON.stringify({ state: { desired } })) }));
+    await page.waitForSelector(`li[data-thing="pet-a"][data-updated-at="${desired.updatedAt}"]`, { timeout: 2_000 });
     await page.close();
   }, 60_000);
 });

@@ -51,13 +51,26 @@ export class FleetStore {
       const e = this.entry(r.thing);
       if (r.lastSampleAt !== undefined) e.lastSampleAt = Math.max(e.lastSampleAt ?? 0, r.lastSampleAt);
     }
-    for (const [thing, p] of presence) {
-      const e = this.pets.get(thing);
-      if (e && (e.presence === undefined || e.presence.at <= p.at)) e.presence = p;
-    }
+    this.mergePresence(presence);
     this.loaded = true;
     this.loadError = undefined;
     this.emit(undefined);
+  }
+
+  /** Newer presence events of known pets (clients that are not pets, such as display pages, are left out). */
+  setPresence(presence: ReadonlyMap<string, Presence>): void {
+    for (const thing of this.mergePresence(presence)) this.emit(thing);
+  }
+
+  private mergePresence(presence: ReadonlyMap<string, Presence>): string[] {
+    const changed: string[] = [];
+    for (const [thing, p] of presence) {
+      const e = this.pets.get(thing);
+      if (!e || (e.presence !== undefined && (e.presence.at > p.at || (e.presence.at === p.at && e.presence.connected === p.connected)))) continue;
+      e.presence = p;
+      changed.push(thing);
+    }
+    return changed;
   }
 
   failLoad(reason: string): void {

@@ -11,6 +11,8 @@ export const LIVE_FILTERS = [shadowTopic('+', PET_SHADOW, 'update', 'documents')
 
 /** At most this many shadow reads in flight while the fleet loads. */
 const READ_CONCURRENCY = 8;
+/** After a live pet change, presence is read again once this much later (changes in between share the read). */
+const PRESENCE_AFTER_CHANGE_MS = 3_000;
 
 /**
  * Keeps the store in step with AWS: the fleet from history, each pet's shadows read
@@ -18,6 +20,8 @@ const READ_CONCURRENCY = 8;
  * over MQTT. No polling.
  */
 export class FleetSync {
+  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(
     private readonly session: DisplaySession,
     private readonly store: FleetStore,
@@ -36,8 +40,9 @@ export class FleetSync {
     await this.readAll();
   }
 
-  /** Reads every known pet's shadows (after a reconnect: the updates missed while offline). */
+  /** Reads every known pet's shadows and presence (after a reconnect: what was missed while offline). */
   async readAll(): Promise<void> {
+    this.presenceSoon();
     const things = this.store.list().map((p) => p.thing);
     let next = 0;
     const worker = async () => {
@@ -62,8 +67,25 @@ export class FleetSync {
   onMessage(topic: string, payload: Uint8Array): void {
     const change = shadowChangeOf(topic, payload);
     if (!change) return;
-    if (change.shadow === 'pet') this.store.applyPet(change.thing, change.read);
-    else this.store.applyDaily(change.thing, change.read);
+    if (change.shadow === 'pet') {
+      if (this.store.applyPet(change.thing, change.read)) this.presenceSoon();
+    } else this.store.applyDaily(change.thing, change.read);
+  }
+
+  /**
+   * The display may not watch presence topics, so the connection column is read from
+   * history: at load, after a reconnect, and a few seconds after pets change (a device
+   * that sends data is usually one that just connected). Never on a timer.
+   */
+  private presenceSoon(): void {
+    if (this.presenceTimer !== undefined) return;
+    this.presenceTimer = setTimeout(() => {
+      this.presenceTimer = undefined;
+      queryRows(this.session.query, sql.presence(this.session.config.database)).then(
+        (rows) => this.store.setPresence(presenceRows(rows)),
+        () => undefined, // the column keeps what it showed; the next change tries again
+      );
+    }, PRESENCE_AFTER_CHANGE_MS);
   }
 
   /** The persona switch: `desired.persona` of the pet's `config` shadow, nothing else. */

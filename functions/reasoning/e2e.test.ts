@@ -50,8 +50,11 @@ describe('The reasoning loop on the local stack', () => {
     await publish(client, 'reason-stress', minutesOf('stress'), 0);
     await stack.rules.idle();
     const p = (await pet('reason-stress')).desired;
-    // worded by the coach: the local Bedrock service answers set_pet_state from the prompt's facts
-    expect(p).toMatchObject({ stress: 'stress', mood: 'stressed', source: 'llm', calibrating: true });
+    // worded by the coach: the local Bedrock service answers set_pet_state from the prompt's facts.
+    // The batches run concurrently: a later batch with the same state may reach the pet first
+    // with the answer the earlier one cached (source `cached`, the same LLM wording).
+    expect(p).toMatchObject({ stress: 'stress', mood: 'stressed', calibrating: true });
+    expect(['llm', 'cached']).toContain(p?.source);
     expect(p?.message).toMatch(/stressed/);
     expect(['breathe', 'wobble']).toContain(p?.animation);
     expect(p?.readiness?.top.length).toBeGreaterThan(0);
