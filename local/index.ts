@@ -5,6 +5,7 @@
 export { DEFAULT_REGION, LOCAL_ACCOUNT_ID } from './aws-identity';
 export { type BedrockFaults, BedrockFaultsSchema, createBedrockRuntimeService } from './bedrock/index';
 export { type BrokerHandle, type BrokerOptions, startBroker } from './broker/index';
+export { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 export type { LocalCredentials } from './data-dir';
 export {
   type AsyncFailure,
@@ -19,7 +20,7 @@ export {
   LocalFunction,
   type LocalFunctionSpec,
 } from './lambda/index';
-export type { BrokerBus, GatewayService, PublishOrigin } from './ports';
+export type { BrokerBus, GatewayService, IamRequest, PublishOrigin, RoleSession, RoleSessions } from './ports';
 export { Registry } from './registry/registry';
 export { createSageMakerRuntimeService, ModelContainerError, type ModelHandler } from './sagemaker/index';
 export { type DeadLetter, DeadLetterSchema, type RuleDefinition, RulesRuntime } from './rules/index';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeThingCommand, IoTClient, ListThingsCommand } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
+import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { summarize } from '../protocol/telemetry';
@@ -87,5 +88,19 @@ describe('Function: startLocalStack', () => {
     };
     expect(doc.state.desired.persona).toBe('strict');
     data2.destroy();
+  });
+
+  it("keeps the display's identity pool across a restart; credentials issued before it are refused after it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pp-stack-'));
+    const first = await start(dataDir);
+    const poolId = first.display.identityPoolId;
+    const creds = await fromCognitoIdentityPool({ identityPoolId: poolId, clientConfig: { region: first.region, endpoint: first.httpEndpoint } })();
+    await first.close();
+    stacks.pop();
+    const second = await start(dataDir);
+    expect(second.display.identityPoolId).toBe(poolId);
+    const data = new IoTDataPlaneClient({ endpoint: second.httpEndpoint, region: second.region, credentials: creds, maxAttempts: 1 });
+    await expect(data.send(new GetThingShadowCommand({ thingName: 'pet-1', shadowName: 'pet' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    data.destroy();
   });
 });

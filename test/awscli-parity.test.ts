@@ -74,4 +74,16 @@ describe('The AWS CLI against the local stack', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ stress: { state: 'unknown' }, calibrating: true });
   });
+
+  it("gets the display's unauthenticated identity and its temporary credentials (cognito-identity, unsigned as on AWS)", async () => {
+    const id = await aws(['cognito-identity', 'get-id', '--identity-pool-id', stack.display.identityPoolId]);
+    expect(id.code, id.stderr).toBe(0);
+    const { IdentityId } = JSON.parse(id.stdout) as { IdentityId: string };
+    expect(IdentityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
+    const got = await aws(['cognito-identity', 'get-credentials-for-identity', '--identity-id', IdentityId]);
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({ IdentityId, Credentials: { AccessKeyId: expect.stringMatching(/^ASIA/) } });
+    const unknown = await aws(['cognito-identity', 'get-id', '--identity-pool-id', 'us-east-1:00000000-0000-0000-0000-000000000000']);
+    expect(unknown.stderr).toMatch(/ResourceNotFoundException/);
+  });
 });

@@ -70,3 +70,33 @@ describe('Function: verifyPresignedUrl', () => {
     expect(r).toEqual({ ok: false, reason: 'unknown access key' });
   });
 });
+
+describe('Function: verifyPresignedUrl with temporary keys', () => {
+  const temp = { ...creds, sessionToken: 'tok+en/==', expiresAt: at(3600) };
+  const lookup = (id: string) => (id === temp.accessKeyId ? temp : undefined);
+  const verify = (q: URLSearchParams, now = at(1)) => verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: q, headers: { host } }, lookup, { region: 'us-east-1' }, now);
+
+  it('accepts the session token appended after signing or signed in', async () => {
+    const appended = await presign({ expiresIn: 300 });
+    appended.set('X-Amz-Security-Token', temp.sessionToken);
+    expect(verify(appended)).toEqual({ ok: true, accessKeyId: creds.accessKeyId });
+    expect(verify(await presign({ token: temp.sessionToken, expiresIn: 300 })).ok).toBe(true);
+  });
+
+  it('refuses a missing, wrong or expired session token', async () => {
+    expect(verify(await presign({ expiresIn: 300 }))).toEqual({ ok: false, reason: 'missing security token' });
+    const wrong = await presign({ expiresIn: 300 });
+    wrong.set('X-Amz-Security-Token', 'other');
+    expect(verify(wrong)).toEqual({ ok: false, reason: 'invalid security token' });
+    const late = await presign({ expiresIn: 300 });
+    late.set('X-Amz-Security-Token', temp.sessionToken);
+    expect(verify(late, at(3600))).toEqual({ ok: false, reason: 'expired security token' });
+  });
+
+  it('refuses a key the lookup does not know', async () => {
+    expect(verifyPresignedUrl({ method: 'GET', path: '/mqtt', query: await presign({ expiresIn: 60 }), headers: { host } }, () => undefined, { region: 'us-east-1' }, at(1))).toEqual({
+      ok: false,
+      reason: 'unknown access key',
+    });
+  });
+});

@@ -6,6 +6,7 @@ describe('Function: bodyLimitFor', () => {
     expect(bodyLimitFor('iotdata')).toBe(128 * 1024);
     expect(bodyLimitFor('iot')).toBe(1024 * 1024);
     expect(bodyLimitFor('timestream')).toBe(4 * 1024 * 1024);
+    expect(bodyLimitFor('cognito-identity')).toBe(64 * 1024);
     expect(bodyLimitFor('bedrock')).toBe(MAX_BODY_BYTES);
   });
 

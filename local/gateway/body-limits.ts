@@ -20,6 +20,10 @@ export const BODY_LIMITS: Readonly<Record<string, number>> = {
   // with ≤ 2 KB of names and values (https://docs.aws.amazon.com/timestream/latest/developerguide/ts-limits.html);
   // the JSON envelope of that is a few MB at most; a query string is ≤ 256 KiB.
   timestream: 4 * 1024 * 1024,
+  // Cognito Identity is reached unsigned (GetId, GetCredentialsForIdentity): its bodies are an id or
+  // two (≤ 55 characters each); `Logins` tokens (≤ 50,000 characters, API_GetId.html) are refused
+  // anyway, the local pool having no identity providers. 64 KiB bounds what a stranger can make it read.
+  'cognito-identity': 64 * 1024,
 };
 
 /** The body limit for a signing name, capped by the gateway's overall maximum. */
