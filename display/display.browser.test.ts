@@ -219,6 +219,31 @@ describe('The live connection', () => {
   }, 60_000);
 });
 
+describe('A restart of the stack under an open page', () => {
+  it('reconnects with new credentials (the old ones died with the stack) and reads what changed', async () => {
+    const { page, traffic } = await openDisplay();
+    await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
+    await online(page);
+    const port = stack.httpPort;
+    for (const d of devices.values()) await d.client.endAsync().catch(() => undefined);
+    devices.clear();
+    await stack.close();
+    await page.waitForFunction(() => document.getElementById('connection')?.dataset.state !== 'online', undefined, { timeout: 10_000 });
+    expect(await page.textContent('#connection')).toMatch(/Offline|Reconnecting|Connecting/);
+    const granted = traffic.cognito.filter((t) => t === 'GetCredentialsForIdentity').length;
+
+    stack = await startPulsepetStack({ dataDir: join(dir, 'data'), httpPort: port, displayDir: join(dir, 'dist'), lambdaRetryDelaysMs: [50, 100] });
+    // changed while the page was away: it must read it after reconnecting
+    const desired = { ...(await readPet(data, 'pet-b')).desired, message: 'Changed while you were away.', updatedAt: Date.now() };
+    await data.send(new UpdateThingShadowCommand({ thingName: 'pet-b', shadowName: 'pet', payload: Buffer.from(JSON.stringify({ state: { desired } })) }));
+    await online(page);
+    await page.waitForSelector(`li[data-thing="pet-b"][data-updated-at="${desired.updatedAt}"]`, { timeout: 10_000 });
+    expect(traffic.cognito.filter((t) => t === 'GetCredentialsForIdentity').length).toBeGreaterThan(granted);
+    expect(await page.locator('li[data-thing="pet-a"] .error').count()).toBe(0);
+    await page.close();
+  }, 60_000);
+});
+
 describe('Chromium for the browser tests', () => {
   it('is required: a missing binary fails with the command that installs it, never a skip', () => {
     expect(() => chromiumPath({ PULSEPET_CHROMIUM: '/nonexistent/chromium' })).toThrow(/Chromium not found at \/nonexistent\/chromium.*apt-get install -y chromium/);

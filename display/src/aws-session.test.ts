@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedCredentials } from './aws-session';
+import { type DisplaySession, openDisplaySession, sharedCredentials, withFreshCredentials } from './aws-session';
 import type { DisplayCredentials } from './presign';
 
 function counted(expiresInMs: number, now: () => number) {
@@ -43,5 +43,30 @@ describe('Function: sharedCredentials', () => {
     await expect(creds()).rejects.toThrow('cognito down');
     fail = false;
     expect((await creds()).accessKeyId).toBe('AK');
+  });
+});
+
+describe('Function: openDisplaySession', () => {
+  const config = { region: 'us-east-1', identityPoolId: 'us-east-1:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', database: 'pulsepet', endpoints: { mqtt: 'ws://127.0.0.1:1/mqtt' } };
+
+  it('makes its SDK clients again when the credentials are renewed (the SDK would keep refused ones)', () => {
+    const session = openDisplaySession(config);
+    const [iotData, query] = [session.iotData, session.query];
+    expect(session.iotData).toBe(iotData);
+    session.credentials.renew();
+    expect(session.iotData).not.toBe(iotData);
+    expect(session.query).not.toBe(query);
+  });
+
+  it('renews once and retries a call whose credentials were refused; other errors pass through', async () => {
+    let renewals = 0;
+    const session = { credentials: Object.assign(async () => ({ accessKeyId: 'a', secretAccessKey: 's' }), { renew: () => renewals++ }) } as unknown as DisplaySession;
+    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' });
+    let calls = 0;
+    expect(await withFreshCredentials(session, async () => (++calls === 1 ? Promise.reject(expired) : 'ok'))).toBe('ok');
+    expect([calls, renewals]).toEqual([2, 1]);
+    const forbidden = Object.assign(new Error('not allowed'), { name: 'ForbiddenException' });
+    await expect(withFreshCredentials(session, () => Promise.reject(forbidden))).rejects.toThrow('not allowed');
+    expect(renewals).toBe(1);
   });
 });

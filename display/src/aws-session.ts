@@ -18,7 +18,7 @@ export interface CredentialSource {
  * Wraps a provider so every user — the SDK clients and the MQTT presigner — shares one
  * set of credentials, asked for again only near expiry or after {@link CredentialSource.renew}.
  */
-export function sharedCredentials(provider: () => Promise<DisplayCredentials>, now: () => number = Date.now): CredentialSource {
+export function sharedCredentials(provider: () => Promise<DisplayCredentials>, now: () => number = Date.now, onRenew?: () => void): CredentialSource {
   let kept: Promise<DisplayCredentials> | undefined;
   const source = (() => {
     const current = kept;
@@ -38,16 +38,39 @@ export function sharedCredentials(provider: () => Promise<DisplayCredentials>, n
   }) as CredentialSource;
   source.renew = () => {
     kept = undefined;
+    onRenew?.();
   };
   return source;
 }
 
-/** What the display talks to AWS with: one identity's credentials, the shadow and history clients. */
+/**
+ * What the display talks to AWS with: one identity's credentials, the shadow and history
+ * clients. The clients are made again when the credentials are renewed (the SDK keeps
+ * the credentials it was given until they near expiry: after a refusal it must not).
+ */
 export interface DisplaySession {
-  config: DisplayConfig;
-  credentials: CredentialSource;
-  iotData: IoTDataPlaneClient;
-  query: TimestreamQueryClient;
+  readonly config: DisplayConfig;
+  readonly credentials: CredentialSource;
+  readonly iotData: IoTDataPlaneClient;
+  readonly query: TimestreamQueryClient;
+}
+
+/** Errors that mean "these credentials are no longer good" (expired, unknown after a restart of the stack). */
+const CREDENTIAL_ERRORS = new Set(['ExpiredTokenException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException']);
+
+export function isCredentialError(e: unknown): boolean {
+  return e instanceof Error && CREDENTIAL_ERRORS.has(e.name);
+}
+
+/** Runs a call; if the credentials were refused, renews them once and runs it again. */
+export async function withFreshCredentials<T>(session: DisplaySession, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!isCredentialError(e)) throw e;
+    session.credentials.renew();
+    return await call();
+  }
 }
 
 /**
@@ -62,8 +85,29 @@ export function openDisplaySession(config: DisplayConfig): DisplaySession {
     identityPoolId: config.identityPoolId,
     clientConfig: { region, ...(endpoints.cognitoIdentity ? { endpoint: endpoints.cognitoIdentity } : {}) },
   });
-  const credentials = sharedCredentials(() => cognito());
-  const iotData = new IoTDataPlaneClient({ region, credentials, ...(endpoints.iotData ? { endpoint: endpoints.iotData } : {}) });
-  const query = new TimestreamQueryClient({ region, credentials, ...(endpoints.timestreamQuery ? { endpoint: endpoints.timestreamQuery } : {}) });
-  return { config, credentials, iotData, query };
+  const build = () => ({
+    iotData: new IoTDataPlaneClient({ region, credentials, ...(endpoints.iotData ? { endpoint: endpoints.iotData } : {}) }),
+    query: new TimestreamQueryClient({ region, credentials, ...(endpoints.timestreamQuery ? { endpoint: endpoints.timestreamQuery } : {}) }),
+  });
+  const credentials: CredentialSource = sharedCredentials(
+    () => cognito(),
+    Date.now,
+    () => {
+      const old = clients;
+      clients = build();
+      old.iotData.destroy();
+      old.query.destroy();
+    },
+  );
+  let clients = build();
+  return {
+    config,
+    credentials,
+    get iotData() {
+      return clients.iotData;
+    },
+    get query() {
+      return clients.query;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { GetThingShadowCommand, ResourceNotFoundException, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { Persona } from '../../protocol/shadows';
 import { CONFIG_SHADOW, DAILY_SHADOW, PET_SHADOW, shadowTopic } from '../../protocol/topics';
-import type { DisplaySession } from './aws-session';
+import { type DisplaySession, withFreshCredentials } from './aws-session';
 import type { FleetStore } from './fleet-store';
 import { fleetRows, presenceRows, queryRows, sql } from './history';
 import { parseShadowPayload, readDaily, readPet, shadowChangeOf } from './shadow-documents';
@@ -31,7 +31,7 @@ export class FleetSync {
   async load(): Promise<void> {
     const db = this.session.config.database;
     try {
-      const [fleet, presence] = await Promise.all([queryRows(this.session.query, sql.fleet(db)), queryRows(this.session.query, sql.presence(db))]);
+      const [fleet, presence] = await Promise.all([this.query(sql.fleet(db)), this.query(sql.presence(db))]);
       this.store.setFleet(fleetRows(fleet), presenceRows(presence));
     } catch (e) {
       this.store.failLoad(`the pet list could not be read: ${errorText(e)}`);
@@ -81,7 +81,7 @@ export class FleetSync {
     if (this.presenceTimer !== undefined) return;
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = undefined;
-      queryRows(this.session.query, sql.presence(this.session.config.database)).then(
+      this.query(sql.presence(this.session.config.database)).then(
         (rows) => this.store.setPresence(presenceRows(rows)),
         () => undefined, // the column keeps what it showed; the next change tries again
       );
@@ -91,7 +91,7 @@ export class FleetSync {
   /** The persona switch: `desired.persona` of the pet's `config` shadow, nothing else. */
   async setPersona(thing: string, persona: Persona): Promise<void> {
     const payload = new TextEncoder().encode(JSON.stringify({ state: { desired: { persona } } }));
-    await this.session.iotData.send(new UpdateThingShadowCommand({ thingName: thing, shadowName: CONFIG_SHADOW, payload }));
+    await withFreshCredentials(this.session, () => this.session.iotData.send(new UpdateThingShadowCommand({ thingName: thing, shadowName: CONFIG_SHADOW, payload })));
   }
 
   /** The `config` shadow's persona (desired wins over reported), or undefined when none is set. */
@@ -105,9 +105,14 @@ export class FleetSync {
     return undefined;
   }
 
+  /** A history query (every page of it), with the session's current client. */
+  query(queryString: string) {
+    return withFreshCredentials(this.session, () => queryRows(this.session.query, queryString));
+  }
+
   private async getShadow(thing: string, shadowName: string) {
     try {
-      const out = await this.session.iotData.send(new GetThingShadowCommand({ thingName: thing, shadowName }));
+      const out = await withFreshCredentials(this.session, () => this.session.iotData.send(new GetThingShadowCommand({ thingName: thing, shadowName })));
       return parseShadowPayload(out.payload ?? new Uint8Array());
     } catch (e) {
       if (e instanceof ResourceNotFoundException) return undefined;

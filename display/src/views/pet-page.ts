@@ -1,7 +1,7 @@
 import { PERSONAS, type Persona } from '../../../protocol/shadows';
 import type { FleetStore } from '../fleet-store';
 import { errorText, type FleetSync } from '../fleet-sync';
-import { queryRows, sql, stressSpans, vitalsSeries } from '../history';
+import { sql, stressSpans, vitalsSeries } from '../history';
 import type { DisplaySession } from '../aws-session';
 import { stressChart, vitalsChart } from './charts';
 import { h } from './dom';
@@ -92,7 +92,7 @@ export class PetPage {
   private async loadCharts(): Promise<void> {
     const db = this.session.config.database;
     try {
-      const [vitals, stress] = await Promise.all([queryRows(this.session.query, sql.vitals(db, this.thing, CHART_HOURS)), queryRows(this.session.query, sql.stress(db, this.thing, CHART_HOURS))]);
+      const [vitals, stress] = await Promise.all([this.sync.query(sql.vitals(db, this.thing, CHART_HOURS)), this.sync.query(sql.stress(db, this.thing, CHART_HOURS))]);
       const to = this.now();
       const from = to - CHART_HOURS * 3_600_000;
       for (const d of this.disposeCharts) d();
