@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     await page.goto(`${stack.httpEndpoint}/display/`);
     await page.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'online', undefined, { timeout: 30_000 });
     await page.waitForFunction((n) => document.querySelectorAll('li[data-updated-at]').length >= n, things.length, { timeout: 30_000 });
+    // the page reads every pet's shadows again once subscribed: let that finish first
+    await page.waitForLoadState('networkidle');
     await page.evaluate(OBSERVE_CARDS);
 
     const sent = new Map<number, number>();

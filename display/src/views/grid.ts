@@ -30,9 +30,12 @@ export class FleetGrid {
     else this.swap(thing);
   }
 
-  /** Re-renders the relative times ("2 min ago"). */
+  /** Rewrites the relative times ("2 min ago") in place: no card is rebuilt. */
   tick(): void {
-    for (const thing of [...this.cards.keys()]) this.swap(thing);
+    const now = this.now();
+    this.list.querySelectorAll<HTMLElement>('[data-ago]').forEach((el) => {
+      el.textContent = ago(Number(el.dataset.ago), now);
+    });
   }
 
   private swap(thing: string): void {
@@ -59,14 +62,19 @@ export class FleetGrid {
   }
 }
 
-function connectionText(e: PetEntry, now: number): { text: string; cls: string } {
-  if (!e.presence) return { text: 'device connection unknown', cls: 'unknown' };
-  return e.presence.connected ? { text: `device connected ${ago(e.presence.at, now)}`, cls: 'up' } : { text: `device disconnected ${ago(e.presence.at, now)}`, cls: 'down' };
+/** A relative time that {@link FleetGrid.tick} keeps current. */
+function agoText(at: number, now: number): HTMLElement {
+  return h('time', { datetime: new Date(at).toISOString(), 'data-ago': at }, ago(at, now));
+}
+
+function presenceLine(e: PetEntry, now: number): HTMLElement {
+  if (!e.presence) return h('p', { class: 'presence presence-unknown' }, 'device connection unknown');
+  const p = e.presence;
+  return h('p', { class: `presence presence-${p.connected ? 'up' : 'down'}` }, `device ${p.connected ? 'connected' : 'disconnected'} `, agoText(p.at, now));
 }
 
 /** One pet's card (a list item whose heading links to the pet page). */
 export function petCard(e: PetEntry, now: number): HTMLElement {
-  const conn = connectionText(e, now);
   const href = `#/pet/${encodeURIComponent(e.thing)}`;
   const heading = h('h2', {}, h('a', { href }, e.thing));
   const li = h('li', { class: 'card', 'data-thing': e.thing });
@@ -91,10 +99,10 @@ export function petCard(e: PetEntry, now: number): HTMLElement {
         h('dt', {}, 'Stress'),
         h('dd', { class: `stress stress-${p.stress ?? 'unknown'}` }, STRESS_LABEL[p.stress ?? 'unknown']),
         h('dt', {}, 'Updated'),
-        h('dd', {}, p.updatedAt !== undefined ? h('time', { datetime: new Date(p.updatedAt).toISOString() }, ago(p.updatedAt, now)) : 'unknown'),
+        h('dd', {}, p.updatedAt !== undefined ? agoText(p.updatedAt, now) : 'unknown'),
       ),
     );
   }
-  li.append(h('p', { class: `presence presence-${conn.cls}` }, conn.text));
+  li.append(presenceLine(e, now));
   return li;
 }
