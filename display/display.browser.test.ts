@@ -180,6 +180,32 @@ describe('The pet display in a browser', () => {
   }, 60_000);
 });
 
+describe("The day's summary", () => {
+  it('shows the daily explanation with who worded it, live when the daily shadow changes', async () => {
+    const { page } = await openDisplay();
+    await page.goto(`${stack.httpEndpoint}/display/#/pet/pet-a`);
+    await page.waitForSelector('.pet-state[data-mood]', { timeout: 15_000 });
+    await online(page);
+    expect(await page.textContent('.daily')).toContain('No daily summary yet');
+    const reported = {
+      day: '2026-01-05',
+      steps: 8200,
+      activeMin: 41,
+      stressMin: 95,
+      samples: 80_000,
+      anomalies: [{ metric: 'stressMin', windowDays: 30, value: 95, mean: 40, z: 2.4, direction: 'high' }],
+      explanation: 'A busy day: you were stressed for longer than usual.',
+      explanationSource: 'llm',
+      updatedAt: Date.now(),
+    };
+    await data.send(new UpdateThingShadowCommand({ thingName: 'pet-a', shadowName: 'daily', payload: Buffer.from(JSON.stringify({ state: { reported } })) }));
+    await page.waitForSelector('.daily .explanation', { timeout: 2_000 });
+    expect(await page.textContent('.daily .explanation')).toBe(`${reported.explanation}worded by the LLM`);
+    expect(await page.textContent('.daily')).toMatch(/stressed minutes higher than your 30-day usual/);
+    await page.close();
+  }, 60_000);
+});
+
 describe('The live connection', () => {
   it('shows the connection dropping, reconnects with new credentials, and keeps showing changes', async () => {
     const { page, traffic } = await openDisplay();
