@@ -2,21 +2,32 @@
  * The one place where pulsepet is wired onto the local IoT Core: the function
  * registry (functions/registry.ts) and the rules (cloud-rules/) go to the local Lambda
  * service and rules runtime, exactly as infra/ hands the same two lists to AWS; the
- * models' inference handler serves the local SageMaker endpoint `pulsepet-models`.
+ * models' inference handler serves the local SageMaker endpoint `pulsepet-models`; the
+ * built pet display is served at /display/ on the gateway's port.
  */
 import { pulsepetRules } from '../cloud-rules/rules';
 import { pulsepetSchedules } from '../cloud-rules/schedules';
+import { silentLogger } from '../common/logger';
 import { MODEL_ENDPOINT_NAME, serveModels } from '../functions/reasoning/model-container';
 import { FUNCTIONS } from '../functions/registry';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../local/stack';
+import { DISPLAY_DIST, serveDisplay } from './display-site';
 
 /** Options of {@link startPulsepetStack}: the local stack's, minus what pulsepet provides. */
-export type PulsepetStackOptions = Omit<LocalStackOptions, 'functions' | 'rules' | 'schedules' | 'modelEndpoints'>;
+export type PulsepetStackOptions = Omit<LocalStackOptions, 'functions' | 'rules' | 'schedules' | 'modelEndpoints'> & {
+  /** the built display to serve (default display/dist); false serves none */
+  displayDir?: string | false;
+};
 
 /**
- * Starts the local IoT Core with pulsepet's functions and rules deployed.
+ * Starts the local IoT Core with pulsepet's functions and rules deployed, and the pet display.
  * @example const stack = await startPulsepetStack({ dataDir: '.pulsepet', logger });
  */
-export function startPulsepetStack(opts: PulsepetStackOptions): Promise<LocalStack> {
-  return startLocalStack({ ...opts, functions: FUNCTIONS, rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
+export async function startPulsepetStack(opts: PulsepetStackOptions): Promise<LocalStack> {
+  const { displayDir = DISPLAY_DIST, ...local } = opts;
+  const stack = await startLocalStack({ ...local, functions: FUNCTIONS, rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
+  if (displayDir !== false) {
+    serveDisplay(stack.gateway, { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint }, opts.logger ?? silentLogger(), displayDir);
+  }
+  return stack;
 }

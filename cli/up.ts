@@ -5,6 +5,7 @@ import { FsyncPolicySchema } from '../common/fsync-policy';
 import { createLogger } from '../common/logger';
 import { BedrockFaultsSchema, DEFAULT_REGION, type LocalStack } from '../local/index';
 import { DEFAULT_QUEUE_LIMITS, DEFAULT_SHADOW_FSYNC } from '../local/index';
+import { DISPLAY_PATH } from '../protocol/display-config';
 import { startPulsepetStack } from './pulsepet-stack';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -65,7 +66,8 @@ the rules runtime, the telemetry store and the AWS-compatible HTTP gateway (with
 local Bedrock Converse service answered by a deterministic coach, not an LLM).
   --data-dir DIR    state, CA, credentials (default .pulsepet)
   --mqtt-port N     MQTT over TLS port (default 8883; 0 = any free port)
-  --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt (default 8080; 0 = any free port)
+  --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt and the pet display
+                    at /display/ (default 8080; 0 = any free port)
   --shadow-fsync P  when a shadow update is acknowledged (accepted/delta published,
                     HTTP answered): interval:MS (default interval:1000) after write(2),
                     which survives kill -9, with an fsync every MS so power loss or an OS
@@ -134,7 +136,7 @@ export async function up(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(ready)}\n`);
   } else {
     process.stdout.write(
-      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint} — run: source ${stack.envFile}\n`,
+      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint}, pet display ${stack.httpEndpoint}${DISPLAY_PATH} — run: source ${stack.envFile}\n`,
     );
   }
   return await stopped;

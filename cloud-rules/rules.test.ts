@@ -26,8 +26,8 @@ function fire(ruleName: string, topic: string, payload: unknown): unknown {
 }
 
 describe('Function: pulsepetRules', () => {
-  it('defines ingest_telemetry, reason_on_telemetry, reword_on_persona and presence_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
-    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'presence_to_timestream', 'reason_on_telemetry', 'reword_on_persona']);
+  it('defines ingest_telemetry, reason_on_telemetry, reword_on_persona, presence_to_timestream and pet_state_to_timestream as valid TopicRulePayloads in SQL 2016-03-23', () => {
+    expect(rules.map((r) => r.ruleName).sort()).toEqual(['ingest_telemetry', 'pet_state_to_timestream', 'presence_to_timestream', 'reason_on_telemetry', 'reword_on_persona']);
     for (const r of rules) {
       expect(TopicRulePayloadSchema.parse(r.topicRulePayload)).toEqual(r.topicRulePayload);
       expect(r.topicRulePayload.awsIotSqlVersion).toBe(AWS_IOT_SQL_VERSION);
@@ -84,5 +84,22 @@ describe('Function: pulsepetRules', () => {
     const messageEnvFor = { payload: event, raw: Buffer.from(JSON.stringify(event)), ctx: { topic, timestamp: 0 } };
     expect(compileTemplate(ts?.dimensions[0]?.value ?? '').render(messageEnvFor)).toBe('pet-1');
     expect(compileTemplate(ts?.timestamp?.value ?? '').render(messageEnvFor)).toBe('1573002230757');
+  });
+
+  it("keeps each new pet state (not the agent's reported echo) as measures of table petStates", () => {
+    const topic = '$aws/things/pet-1/shadow/name/pet/update/documents';
+    const desired = { mood: 'stressed', energy: 0.4, message: 'Breathe.', stress: 'stress', stressLevel: 71, spoons: 5, readiness: { score: 48, top: [] }, updatedAt: 2_000 };
+    const written = { previous: { state: { desired: { ...desired, mood: 'calm', updatedAt: 1_000 } }, version: 3 }, current: { state: { desired }, version: 4 }, timestamp: 2 };
+    expect(fire('pet_state_to_timestream', topic, written)).toEqual({ mood: 'stressed', stress: 'stress', stressLevel: 71, energy: 0.4, spoons: 5, readiness: 48 });
+    const first = { previous: null, current: { state: { desired: { mood: 'calm', energy: 1, message: 'Hi', updatedAt: 1_000 } }, version: 1 }, timestamp: 1 };
+    expect(fire('pet_state_to_timestream', topic, first)).toEqual({ mood: 'calm', energy: 1 });
+    const echo = { previous: { state: { desired }, version: 4 }, current: { state: { desired, reported: { mood: 'stressed' } }, version: 5 }, timestamp: 3 };
+    expect(fire('pet_state_to_timestream', topic, echo)).toBeUndefined();
+    expect(fire('pet_state_to_timestream', '$aws/things/pet-1/shadow/name/config/update/documents', written)).toBeUndefined();
+    const ts = byName('pet_state_to_timestream').topicRulePayload.actions[0]?.timestream;
+    expect(ts).toMatchObject({ databaseName: 'pulsepet', tableName: 'petStates' });
+    const env = { payload: written, raw: Buffer.from(JSON.stringify(written)), ctx: { topic, timestamp: 1_700_000_000_123 } };
+    expect(compileTemplate(ts?.dimensions[0]?.value ?? '').render(env)).toBe('pet-1');
+    expect(compileTemplate(ts?.timestamp?.value ?? '').render(env)).toBe('2000');
   });
 });

@@ -67,8 +67,16 @@ const TELEMETRY_FILTER = "'dt/pulsepet/+/telemetry'";
  * - `reword_on_persona`: a change of the `config` shadow's desired persona → reasoning
  *   function, which words the pet's current state in the new persona at once.
  * - `presence_to_timestream`: lifecycle events → Timestream table `presence`, one record per attribute.
+ * - `pet_state_to_timestream`: every new state the reasoning function writes to a `pet`
+ *   shadow (its `desired` changed; the agent's `reported` echo is left out) → Timestream
+ *   table `petStates`, one record per attribute: the history the display charts.
  */
 export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
+  return [...telemetryRules(env), ...shadowRules(env), ...historyRules(env)];
+}
+
+/** Every telemetry batch, to ingest and to reasoning. */
+function telemetryRules(env: RuleEnvironment): RuleDefinition[] {
   return [
     {
       ruleName: 'ingest_telemetry',
@@ -95,6 +103,12 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
         errorAction: errorAction(env),
       },
     },
+  ];
+}
+
+/** Changes of a shadow that call for work: a new persona to re-word. */
+function shadowRules(env: RuleEnvironment): RuleDefinition[] {
+  return [
     {
       // documents carries previous and current state: only a changed desired persona
       // passes (a device reporting its config, or another field changing, does not).
@@ -112,6 +126,12 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
         errorAction: errorAction(env),
       },
     },
+  ];
+}
+
+/** What the store keeps beside telemetry: presence and the pet states shown. */
+function historyRules(env: RuleEnvironment): RuleDefinition[] {
+  return [
     {
       ruleName: 'presence_to_timestream',
       topicRulePayload: {
@@ -134,5 +154,47 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
         errorAction: errorAction(env),
       },
     },
+    {
+      ruleName: 'pet_state_to_timestream',
+      topicRulePayload: {
+        sql: `SELECT ${PET_STATE_MEASURES.map(([path, name]) => `current.state.desired.${path} AS ${name}`).join(', ')} FROM '${PET_DOCUMENTS_FILTER}' WHERE ${PET_DESIRED_CHANGED}`,
+        description: "Each new pet state (mood, stress, energy, spoons, readiness) to Timestream (table petStates), the display's history.",
+        awsIotSqlVersion: AWS_IOT_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [
+          {
+            timestream: {
+              roleArn: roleArn(env),
+              databaseName: TIMESTREAM.database,
+              tableName: TIMESTREAM.petStateTable,
+              // $aws/things/{thing}/shadow/name/pet/update/documents; the time the state was
+              // decided for (its data's time: a replayed backlog lands where it happened)
+              dimensions: [{ name: 'thing', value: substitution('topic(3)') }],
+              timestamp: { value: substitution('current.state.desired.updatedAt'), unit: 'MILLISECONDS' },
+            },
+          },
+        ],
+        errorAction: errorAction(env),
+      },
+    },
   ];
 }
+
+/** The `pet` shadow's documents topic for every thing. */
+const PET_DOCUMENTS_FILTER = '$aws/things/+/shadow/name/pet/update/documents';
+/** The pet-state fields kept in table petStates: [path under desired, measure name]. */
+const PET_STATE_MEASURES = [
+  ['mood', 'mood'],
+  ['stress', 'stress'],
+  ['stressLevel', 'stressLevel'],
+  ['energy', 'energy'],
+  ['spoons', 'spoons'],
+  ['readiness.score', 'readiness'],
+] as const;
+/**
+ * A write by the reasoning function (a new `updatedAt`), not the agent's `reported` echo
+ * of one. CASE, not OR: a comparison with an Undefined operand (no previous state) is
+ * Undefined, and so is an OR over it (iot-sql-operators.html).
+ */
+const PET_DESIRED_CHANGED =
+  'CASE isUndefined(previous.state.desired.updatedAt) WHEN true THEN NOT isUndefined(current.state.desired.updatedAt) ELSE previous.state.desired.updatedAt <> current.state.desired.updatedAt END';

@@ -106,7 +106,9 @@ describe('Stack: iot', () => {
       const byAction = Object.fromEntries(statementsOf(policy().policy).map((st) => [[st.Action].flat().join(','), st.Resource]));
       expect(byAction).toEqual({
         'iot:Publish': [`arn:aws:iot:${ENV.region}:${ENV.accountId}:topic/pulsepet/errors`],
-        'timestream:WriteRecords': [`arn:aws:timestream:${ENV.region}:${ENV.accountId}:database/${TIMESTREAM.database}/table/${TIMESTREAM.presenceTable}`],
+        'timestream:WriteRecords': [TIMESTREAM.petStateTable, TIMESTREAM.presenceTable].map(
+          (t) => `arn:aws:timestream:${ENV.region}:${ENV.accountId}:database/${TIMESTREAM.database}/table/${t}`,
+        ),
         'timestream:DescribeEndpoints': '*',
       });
     });

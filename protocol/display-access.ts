@@ -7,7 +7,7 @@
  * need both. The same documents are created by `infra/` and enforced by the local stack.
  *
  * The display may read every pet's `pet` and `daily` shadows (HTTP and MQTT), query history
- * (Timestream tables `telemetry` and `daily`), and change the `config` shadow: nothing else,
+ * (Timestream tables `telemetry`, `daily`, `presence` and `petStates`), and change the `config` shadow: nothing else,
  * not the server-only `reasoning` shadow, no telemetry, no control plane.
  *
  * "Persona only" is not expressible in IAM or IoT policies: they authorize an action on a
@@ -36,8 +36,12 @@ export const COGNITO_SESSION_NAME = 'CognitoIdentityCredentials';
 export const DISPLAY_READ_SHADOWS = [PET_SHADOW, DAILY_SHADOW] as const;
 /** The shadow the display writes (the persona switch). */
 export const DISPLAY_WRITE_SHADOW = CONFIG_SHADOW;
-/** Timestream tables the display queries for history. */
-export const DISPLAY_HISTORY_TABLES = [TIMESTREAM.telemetryTable, TIMESTREAM.dailyTable] as const;
+/**
+ * Timestream tables the display queries for history: vitals (`telemetry`), days
+ * (`daily`), which pets exist and whether their device is connected (`presence`, the
+ * grid's connection column) and the states each pet was given (`petStates`, the stress timeline).
+ */
+export const DISPLAY_HISTORY_TABLES = [TIMESTREAM.telemetryTable, TIMESTREAM.dailyTable, TIMESTREAM.presenceTable, TIMESTREAM.petStateTable] as const;
 
 /** The account and region the role's resource ARNs name (partition `aws`). */
 export interface AwsScope {

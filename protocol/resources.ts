@@ -8,8 +8,12 @@
 export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary' } as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
-/** Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample), `presence` and `daily` (one record per thing and day). */
-export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence', dailyTable: 'daily' } as const;
+/**
+ * Timestream layout: database `pulsepet`, tables `telemetry` (vitals per sample),
+ * `presence`, `daily` (one record per thing and day) and `petStates` (what the pet was
+ * told to show, one record per attribute per `pet` shadow write: the display's stress timeline).
+ */
+export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', presenceTable: 'presence', dailyTable: 'daily', petStateTable: 'petStates' } as const;
 
 /**
  * The coach's default Bedrock model: Claude Haiku 4.5 through the US cross-region

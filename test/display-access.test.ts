@@ -119,14 +119,15 @@ describe('HTTP APIs with the display’s credentials', () => {
     expect(JSON.parse(Buffer.from(got.payload ?? new Uint8Array()).toString())).toMatchObject({ state: { desired: { mood: 'calm' } } });
   });
 
-  it('queries history in the telemetry table, but not the presence table', async () => {
+  it('queries history (telemetry, presence), but no table outside it', async () => {
     const query = client(new TimestreamQueryClient(asDisplay()));
     const db = TIMESTREAM.database;
     const rows = await query.send(new QueryCommand({ QueryString: `SELECT thing, hr FROM "${db}"."${TIMESTREAM.telemetryTable}"` }));
     expect(rows.Rows?.[0]?.Data?.map((d) => d.ScalarValue)).toEqual(['pet-1', '72.0']);
-    const f = await failure(query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."${TIMESTREAM.presenceTable}"` })));
+    await query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."${TIMESTREAM.presenceTable}"` }));
+    const f = await failure(query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."operatorNotes"` })));
     expect(f).toMatchObject({ name: 'AccessDeniedException', status: 403 });
-    expect(f.message).toContain(`timestream:Select on resource: arn:aws:timestream:${stack.region}:000000000000:database/${db}/table/${TIMESTREAM.presenceTable}`);
+    expect(f.message).toContain(`timestream:Select on resource: arn:aws:timestream:${stack.region}:000000000000:database/${db}/table/operatorNotes`);
   });
 
   it('refuses the IoT control plane (ListThings) with 403 AccessDeniedException', async () => {

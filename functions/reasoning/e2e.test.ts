@@ -51,8 +51,10 @@ describe('The reasoning loop on the local stack', () => {
     await stack.rules.idle();
     const p = (await pet('reason-stress')).desired;
     expect(p, JSON.stringify(p)).toMatchObject({ stress: 'stress', mood: 'stressed', calibrating: true });
-    // worded by the LLM coach (the local Bedrock service) or, when its budget's interval holds it back, the deterministic coach
-    expect(['llm', 'deterministic']).toContain(p?.source);
+    // worded by the LLM coach (the local Bedrock service); the batches run concurrently, so a later
+    // batch with the same state may reach the pet first with the answer the earlier one cached, and
+    // when the budget's interval holds the LLM back the deterministic coach words it
+    expect(['llm', 'cached', 'deterministic']).toContain(p?.source);
     expect(p?.message.length).toBeGreaterThan(0);
     expect(['breathe', 'wobble']).toContain(p?.animation);
     expect(p?.readiness?.top.length).toBeGreaterThan(0);

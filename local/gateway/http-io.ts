@@ -93,7 +93,8 @@ export function wireResponse(requestId: string, out: GatewayResponse): WireRespo
     payload = JSON.stringify(out.body);
     if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
   }
-  headers['content-length'] = String(Buffer.byteLength(payload));
+  // a 304 has no content; its length would be the 200's, so none is sent (RFC 9110 §8.6)
+  if (out.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload));
   return { status: out.status, headers, payload };
 }
 

@@ -5,3 +5,4 @@ export { type RestRoute, RestRouter } from './rest-router';
 export { type GatewayHandle, type GatewayOptions, MAX_BODY_BYTES, startGateway } from './server';
 export { beginSigV4, finishSigV4, verifySigV4 } from './sigv4';
 export { GatewayMetrics, LabelledCounter, type MetricsSource } from './metrics';
+export type { GeneratedFile, StaticRequest, StaticSiteOptions } from './static-site';

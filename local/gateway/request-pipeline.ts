@@ -9,6 +9,7 @@ import { type HashedBody, type RequestTarget, readBodyHashed, splitTarget } from
 import { authorizeRoleSession } from './iam-authorization';
 import { type GatewayMetrics, isMetricsScrape, metricsResponse } from './metrics';
 import { finishSigV4, type SigV4Credentials, type SigV4Pending, type SigV4Result } from './sigv4';
+import type { StaticSites } from './static-site';
 
 /** What the pipeline needs from the gateway: who may sign, and who answers which signing name. */
 export interface PipelineOptions {
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   metrics?: GatewayMetrics;
   /** the `GET /metrics` text; without it `/metrics` is an ordinary (signed) path */
   metricsText?: () => string;
+  /** unsigned static sites (the pet display) under their own path prefixes */
+  staticSites?: StaticSites;
 }
 
 /** Per-request hooks between the server and the pipeline. */
@@ -42,10 +45,10 @@ type Verified = Extract<SigV4Result, { ok: true }>;
 
 /**
  * The gateway's request pipeline, one step a function:
- * CORS preflight → `/metrics` → admission (everything the head can tell: signature
- * shape, key and session token, scope, service, declared length; or an operation AWS
- * serves unsigned) → read the body, hashing it as it streams → finish SigV4 with that
- * hash → an assumed role's IAM policy → route by signing name.
+ * CORS preflight → `/metrics` → static sites → admission (everything the head can tell:
+ * signature shape, key and session token, scope, service, declared length; or an
+ * operation AWS serves unsigned) → read the body, hashing it as it streams → finish
+ * SigV4 with that hash → an assumed role's IAM policy → route by signing name.
  * A step answers by returning a response; the request goes on only with its value.
  */
 export function createRequestPipeline(
@@ -58,6 +61,11 @@ export function createRequestPipeline(
     }
     const target = splitTarget(req.url);
     if (opts.metricsText && isMetricsScrape(req.method, target.rawPath)) return metricsResponse([opts.metricsText]);
+    const page = await opts.staticSites?.serve(req, target);
+    if (page) {
+      req.resume();
+      return page;
+    }
     const admitted = admitBeforeBody(req, target, opts);
     if (!admitted.ok) {
       opts.metrics?.refused(admitted.reason);

@@ -10,6 +10,7 @@ import { GatewayMetrics, type MetricsSource } from './metrics';
 import { answerAndLinger } from './polite-close';
 import { createRequestPipeline, type RequestContext } from './request-pipeline';
 import type { SigV4Credentials } from './sigv4';
+import { type StaticSiteOptions, StaticSites } from './static-site';
 
 export { MAX_BODY_BYTES } from './body-limits';
 
@@ -43,6 +44,15 @@ export interface GatewayHandle {
    * gw.addMetrics(() => '# HELP q_depth Events queued.\n# TYPE q_depth gauge\nq_depth 3\n');
    */
   addMetrics(source: MetricsSource): void;
+  /**
+   * Serves a static web site (unsigned GET/HEAD) under `prefix`, beside the AWS APIs
+   * (static-site.ts): files of `dir`, generated files such as a runtime config, and
+   * with `redirectRoot` a 302 from `/` to it.
+   *
+   * @example
+   * gw.addStaticSite('/display/', 'display/dist', { redirectRoot: true, immutableDir: 'assets', generated: { 'config.json': () => ({ body: '{}', contentType: 'application/json' }) } });
+   */
+  addStaticSite(prefix: string, dir: string, opts?: StaticSiteOptions): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +66,7 @@ export interface GatewayHandle {
  * byte of the body is read, and a request answered with its body unread is closed
  * politely, not reset. Errors use AWS's shape (`x-amzn-errortype` header + JSON
  * `message`) so the SDKs raise typed exceptions. `GET /metrics` is unsigned
- * (Prometheus text). WebSocket upgrades are left to whoever listens for `upgrade` on `server`
+ * (Prometheus text), and so are the static sites added with `addStaticSite`. WebSocket upgrades are left to whoever listens for `upgrade` on `server`
  * (the broker attaches MQTT over WebSocket at `/mqtt`).
  *
  * @example
@@ -74,6 +84,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   for (const s of opts.services) addService(s);
   const metrics = new GatewayMetrics();
   const metricSources: MetricsSource[] = [() => metrics.render()];
+  const staticSites = new StaticSites();
   const pipeline = createRequestPipeline({
     region: opts.region,
     credentials: opts.credentials,
@@ -84,6 +95,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     log,
     metrics,
     metricsText: () => metricSources.map((source) => source()).join(''),
+    staticSites,
   });
   const handle = requestHandler(pipeline, metrics, log);
   const server = createServer((req, res) => handle(req, res, {}));
@@ -104,7 +116,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const addMetrics = (source: MetricsSource): void => {
     metricSources.push(source);
   };
-  return { server, port, url, addService, addMetrics, close };
+  const addStaticSite = (prefix: string, dir: string, siteOpts?: StaticSiteOptions): void => staticSites.add(prefix, dir, siteOpts);
+  return { server, port, url, addService, addMetrics, addStaticSite, close };
 }
 
 type Pipeline = ReturnType<typeof createRequestPipeline>;

@@ -147,7 +147,7 @@ describe('IoT SQL conformance through real rules (client-iot CreateTopicRule + r
 
 describe('pulsepet rules on the real stack', () => {
   it('loads the cloud-rules definitions at start, visible through GetTopicRule', async () => {
-    for (const name of ['ingest_telemetry', 'reason_on_telemetry', 'presence_to_timestream']) {
+    for (const name of ['ingest_telemetry', 'reason_on_telemetry', 'presence_to_timestream', 'pet_state_to_timestream']) {
       const got = await iot.send(new GetTopicRuleCommand({ ruleName: name }));
       expect(got.rule?.errorAction?.republish?.topic).toBe('pulsepet/errors');
     }

@@ -208,9 +208,9 @@ describe('Class: TelemetryStore', () => {
       expect(await hrs(second, 'a')).toEqual([98, 70]);
     });
 
-    it('seeds pulsepet.telemetry and pulsepet.presence', async () => {
+    it('seeds the tables the rules write into: pulsepet.telemetry, presence and petStates', async () => {
       const s = await open(undefined);
-      expect(s.catalog.listTables('pulsepet').map((t) => t.name).sort()).toEqual(['presence', 'telemetry']);
+      expect(s.catalog.listTables('pulsepet').map((t) => t.name).sort()).toEqual(['petStates', 'presence', 'telemetry']);
     });
   });
 });

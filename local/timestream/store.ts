@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Logger } from '../../common/logger';
+import { TIMESTREAM } from '../../protocol/resources';
 import { Catalog, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
 import { commitStaged, TableAppenders } from './group-commit';
@@ -114,9 +115,11 @@ export class TelemetryStore {
       opts.maxIndexEntries ?? 2_000_000,
     );
     if (opts.seedDefaults ?? true) {
-      if (!catalog.database('pulsepet')) await catalog.createDatabase('pulsepet');
-      for (const t of ['telemetry', 'presence']) {
-        if (!catalog.table('pulsepet', t)) await catalog.createTable('pulsepet', t, DEFAULT_RETENTION, true);
+      // the tables infra creates, which the IoT rules' timestream actions write into (a rule cannot create one)
+      const db = TIMESTREAM.database;
+      if (!catalog.database(db)) await catalog.createDatabase(db);
+      for (const t of [TIMESTREAM.telemetryTable, TIMESTREAM.presenceTable, TIMESTREAM.petStateTable]) {
+        if (!catalog.table(db, t)) await catalog.createTable(db, t, DEFAULT_RETENTION, true);
       }
     }
     return store;

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { FleetStore } from './fleet-store';
+import { parseShadowPayload, readDaily, readPet, shadowChangeOf } from './shadow-documents';
+
+const enc = (x: unknown) => new TextEncoder().encode(typeof x === 'string' ? x : JSON.stringify(x));
+const pet = { mood: 'stressed', energy: 0.4, message: 'Slow breaths.', stress: 'stress', source: 'llm', updatedAt: 1_700_000_000_000 };
+const documents = (desired: unknown, version: number) => ({ previous: null, current: { state: { desired }, metadata: {}, version }, timestamp: 1_700_000_000 });
+
+describe('Function: shadowChangeOf', () => {
+  it("reads a pet shadow's documents message as the thing's new pet state", () => {
+    const change = shadowChangeOf('$aws/things/pet-7/shadow/name/pet/update/documents', enc(documents(pet, 12)));
+    expect(change).toEqual({ thing: 'pet-7', shadow: 'pet', read: { ok: true, state: pet, version: 12 } });
+  });
+
+  it('reads the daily shadow from reported, with its explanation when the day has one', () => {
+    const reported = { day: '2025-01-02', steps: 9000, activeMin: 40, stressMin: 30, samples: 80000, anomalies: [], updatedAt: 1, explanation: 'A calm day.', explanationSource: 'llm' };
+    const msg = { previous: null, current: { state: { reported }, version: 3 }, timestamp: 1 };
+    const change = shadowChangeOf('$aws/things/pet-7/shadow/name/daily/update/documents', enc(msg));
+    expect(change).toMatchObject({ shadow: 'daily', read: { ok: true, version: 3, state: { explanation: 'A calm day.', explanationSource: 'llm', steps: 9000 } } });
+  });
+
+  it('keeps keys a newer writer added, and reports a state it cannot read instead of throwing', () => {
+    expect(readPet({ state: { desired: { ...pet, newField: 1 } }, version: 1 })).toMatchObject({ ok: true, state: { newField: 1 } });
+    const bad = readPet({ state: { desired: { ...pet, energy: 7 } }, version: 2 });
+    expect(bad).toMatchObject({ ok: false, version: 2 });
+    expect(!bad.ok && bad.error).toMatch(/energy/);
+    expect(shadowChangeOf('$aws/things/pet-7/shadow/name/pet/update/documents', enc('not json'))).toMatchObject({ read: { ok: false, error: 'the documents message is not JSON' } });
+    expect(readDaily({ state: {}, version: 1 })).toMatchObject({ ok: true });
+  });
+
+  it('ignores every other topic (another shadow, another operation)', () => {
+    expect(shadowChangeOf('$aws/things/pet-7/shadow/name/config/update/documents', enc(documents({}, 1)))).toBeUndefined();
+    expect(shadowChangeOf('$aws/things/pet-7/shadow/name/pet/update/delta', enc(documents(pet, 1)))).toBeUndefined();
+    expect(shadowChangeOf('dt/pulsepet/pet-7/telemetry', enc({}))).toBeUndefined();
+  });
+
+  it('parses a GetThingShadow payload, naming what is wrong with a bad one', () => {
+    expect(parseShadowPayload(enc({ state: { desired: pet }, version: 4 }))).toMatchObject({ version: 4 });
+    expect(parseShadowPayload(enc({ state: {} }))).toMatchObject({ error: expect.stringMatching(/version/) });
+  });
+});
+
+describe('Class: FleetStore', () => {
+  it('keeps the newest version when an HTTP read and a live change race, and tells listeners which pet changed', () => {
+    const store = new FleetStore(() => 5);
+    const seen: Array<string | undefined> = [];
+    store.subscribe((t) => seen.push(t));
+    expect(store.applyPet('pet-1', { ok: true, state: { ...pet, mood: 'calm' } as never, version: 8 })).toBe(true);
+    expect(store.applyPet('pet-1', { ok: true, state: pet as never, version: 7 })).toBe(false);
+    expect(store.get('pet-1')?.pet).toMatchObject({ version: 8, state: { mood: 'calm' } });
+    expect(store.get('pet-1')?.receivedAt).toBe(5);
+    store.setFleet([{ thing: 'pet-2', lastSampleAt: 10 }], new Map([['pet-2', { connected: true, at: 9 }], ['not-a-pet', { connected: true, at: 9 }]]));
+    expect(store.list().map((p) => p.thing)).toEqual(['pet-1', 'pet-2']);
+    expect(store.get('pet-2')?.presence).toEqual({ connected: true, at: 9 });
+    expect(seen).toEqual(['pet-1', undefined]);
+  });
+});

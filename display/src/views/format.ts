@@ -1,0 +1,49 @@
+import type { PetState } from '../../../protocol/shadows';
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; "just now" under 5 s. */
+export function ago(at: number, now: number): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hrs = Math.round(m / 60);
+  if (hrs < 48) return `${hrs} h ago`;
+  return `${Math.round(hrs / 24)} d ago`;
+}
+
+/** Local clock time, HH:MM. */
+export function clock(at: number): string {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+export const STRESS_LABEL: Record<NonNullable<PetState['stress']>, string> = {
+  rest: 'at rest',
+  exercise: 'exercising',
+  stress: 'stressed',
+  unknown: 'not known yet',
+};
+
+export const SOURCE_LABEL: Record<NonNullable<PetState['source']>, string> = {
+  llm: 'LLM coach',
+  cached: 'LLM coach (cached answer)',
+  deterministic: 'deterministic coach',
+};
+
+export function percent(x: number): string {
+  return `${Math.round(x * 100)} %`;
+}
+
+/** A contributor's effect on readiness, signed: "+6", "−4". */
+export function signed(points: number): string {
+  const r = Math.round(points);
+  return r > 0 ? `+${r}` : r < 0 ? `−${Math.abs(r)}` : '±0';
+}
+
+/** The pet's state in one sentence, for screen readers and as the figure's text alternative. */
+export function petSentence(thing: string, p: PetState): string {
+  const parts = [`${thing} is ${p.mood}`, `energy ${percent(p.energy)}`];
+  if (p.spoons !== undefined) parts.push(`${p.spoons} of 12 spoons`);
+  if (p.stress !== undefined) parts.push(`stress: ${STRESS_LABEL[p.stress]}${p.stressLevel !== undefined ? ` (${p.stressLevel}/100)` : ''}`);
+  return `${parts.join(', ')}. It says: “${p.message}”`;
+}
