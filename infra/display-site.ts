@@ -12,6 +12,7 @@ import { S3Object } from '@cdktf/provider-aws/lib/s3-object';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument } from './policy';
+import { CONTENT_TYPES } from '../common/content-types';
 
 /** Where the page lives: the display is built for `/display/` (display/vite.config.ts `base`), as `pulsepet up` serves it. */
 export const DISPLAY_PREFIX = 'display/';
@@ -19,20 +20,6 @@ export const DISPLAY_PREFIX = 'display/';
 /** CloudFront's managed cache policies (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html). */
 export const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 export const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /**
  * `/display/` → `/display/index.html` (S3 behind an origin access control has no index

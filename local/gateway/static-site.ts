@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import type { GatewayResponse } from '../ports';
 import type { RequestTarget } from './http-io';
+import { CONTENT_TYPES } from '../../common/content-types';
 
 /**
  * Static web sites on the gateway's port (the pet display), beside the AWS APIs:
@@ -33,21 +34,6 @@ export interface StaticSiteOptions {
   /** `GET /` answers 302 to this site (the first site that asks keeps it) */
   redirectRoot?: boolean;
 }
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.webmanifest': 'application/manifest+json',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const HOST_RE = /^(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$/;
 const YEAR_S = 365 * 24 * 3600;
