@@ -53,3 +53,25 @@ export function generateDay(h: History, i: number, dayStartMs: number, seed: num
   const rng = createRng(deriveSeed(seed, 'day', String(i), kind));
   return playSegments(`day-${kind}`, dayPlan(row, kind, rng), personaOnDay(h, i), deriveSeed(seed, String(i)), dayStartMs).samples;
 }
+
+/**
+ * One sample per `intervalMs` (the first of each interval; a watch sampling slowly), with
+ * the steps of the whole interval, so a day can be stored at a lower rate and still count
+ * every step.
+ * @example downsample(samples1Hz, 60_000).length // ≈ 1,440 for a day
+ */
+export function downsample(samples: readonly Sample[], intervalMs: number): Sample[] {
+  if (!(intervalMs >= 1)) throw new RangeError(`interval must be ≥ 1 ms, got ${intervalMs}`);
+  const out: Sample[] = [];
+  let slot = Number.NaN;
+  let current: Sample | undefined;
+  for (const s of samples) {
+    const k = Math.floor(s.t / intervalMs);
+    if (k !== slot || current === undefined) {
+      slot = k;
+      current = { ...s, ...(s.steps !== undefined ? { steps: s.steps } : {}) };
+      out.push(current);
+    } else if (s.steps !== undefined) current.steps = (current.steps ?? 0) + s.steps;
+  }
+  return out;
+}

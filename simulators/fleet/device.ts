@@ -35,7 +35,7 @@ export interface SimDeviceSpec {
 export interface DeviceContext {
   host: string;
   port: number;
-  servername: string;
+  servername?: string;
   caPem: string;
   clock: ScenarioClock;
   stats: FleetStats;
@@ -149,7 +149,7 @@ export class SimDevice {
       c = await FleetConnection.connect({
         host: ctx.host,
         port: ctx.port,
-        servername: ctx.servername,
+        ...(ctx.servername !== undefined ? { servername: ctx.servername } : {}),
         clientId: spec.thing,
         cert: spec.certificatePem,
         key: spec.privateKeyPem,

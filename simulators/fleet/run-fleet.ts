@@ -19,7 +19,7 @@ export interface FleetRunOptions {
   /** the broker (IoT Core's ATS endpoint, or the local broker) */
   host: string;
   port: number;
-  /** TLS server name; defaults to host */
+  /** TLS server name; defaults to host (none for an IP address) */
   servername?: string;
   /** the CA the broker's certificate chains to (PEM) */
   caPem: string;
@@ -76,7 +76,7 @@ export async function runFleet(opts: FleetRunOptions, signal?: AbortSignal): Pro
   const ctx: DeviceContext = {
     host: opts.host,
     port: opts.port,
-    servername: opts.servername ?? opts.host,
+    ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
     caPem: opts.caPem,
     clock,
     stats,
