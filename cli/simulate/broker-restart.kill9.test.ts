@@ -52,7 +52,13 @@ it('loses nothing acknowledged when the broker is killed and restarted mid-run',
   };
   let stdout = '';
   let stderr = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(c.toString()), cb()) });
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(c, _e, cb) {
+        f(c.toString());
+        cb();
+      },
+    });
   const run = runSimulate(['--devices', '12', '--duration', '25s', '--speedup', '20', '--batch-interval', '1s', '--state-dir', join(dir, 'state'), '--settle', '30s'], {
     env,
     stdout: sink((s) => (stdout += s)),
