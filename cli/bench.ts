@@ -13,6 +13,7 @@ export const BENCHMARKS: Record<string, string> = {
   'outbox-append': 'durable outbox appends/s with group commit vs fsync per sample (target ≥ 20,000/s)',
   'outbox-drain': 'time to drain a 100,000-sample backlog vs the 100 publishes/s floor',
   'ingest-throughput': 'telemetry → rules → ingest → queryable samples/s and latency vs broker-only rate',
+  'fleet-scale': '10,000 simulated devices, own certificates and connections, 30 s batches: connect time, RSS, publish → pet delta, losses',
 };
 
 const USAGE = `usage: pulsepet bench NAME [flags passed to the benchmark]

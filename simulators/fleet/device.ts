@@ -75,6 +75,8 @@ export class SimDevice {
   private config: Required<Pick<DeviceConfig, 'sampleIntervalMs' | 'batchIntervalMs' | 'batchMaxSamples'>> & { persona?: CoachPersona };
   private batches = 0;
   private lastPublishAt = 0;
+  /** the newest publish was of the device's first batch of the run */
+  private lastWasFirst = false;
   private deltaAwaited = false;
 
   constructor(
@@ -239,6 +241,7 @@ export class SimDevice {
     stats.inFlight++;
     const t0 = performance.now();
     this.lastPublishAt = t0;
+    this.lastWasFirst = p.entry.seq === this.ctx.seqBase + 1;
     this.deltaAwaited = true;
     c.publish(this.topic, p.payload, 1).then(
       () => {
@@ -266,7 +269,10 @@ export class SimDevice {
     this.ctx.stats.petDeltas++;
     if (!this.deltaAwaited) return;
     this.deltaAwaited = false;
-    this.ctx.stats.petDelta.record(performance.now() - this.lastPublishAt);
+    const ms = performance.now() - this.lastPublishAt;
+    this.ctx.stats.petDelta.record(ms);
+    // a device's first batch on a fresh stack takes the cold path (reasoning state and pet created, baseline read)
+    if (!this.lastWasFirst) this.ctx.stats.petDeltaAfterFirst.record(ms);
   }
 
   private applyConfig(d: DeviceConfig): DeviceConfig {

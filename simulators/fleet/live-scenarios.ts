@@ -5,10 +5,10 @@
  * condition; `mix` deals the seven across the fleet in turn.
  *
  * Recordings are generated once per (scenario, persona, variant) and shared by every
- * device playing them, each from its own phase, so 10,000 devices cost a few dozen
- * recordings (about 1 MB each for a 2-hour one), not 10,000.
+ * device playing them, each from its own phase, so 10,000 devices cost at most 105
+ * recordings, not 10,000; each is kept as typed columns (about 160 KB for a 2-hour one,
+ * a seventh of the sample objects it comes from).
  */
-import type { Sample } from '../../protocol/telemetry';
 import { generateHistory, personaOnDay } from '../body/history';
 import { PERSONAS, type Persona } from '../body/personas';
 import { deriveSeed } from '../body/rng';
@@ -34,18 +34,21 @@ const BODY_SCENARIO: Record<LiveScenario, string> = {
 /** Different recordings per (scenario, persona); devices beyond that differ by phase. */
 export const VARIANTS = 3;
 
-/** One looped recording: samples at 1 Hz from offset 0, indexed by second. */
+/** One looped recording at 1 Hz, by second from offset 0; NaN where nothing was measured. */
 export interface Recording {
   scenario: LiveScenario;
   persona: Persona;
-  samples: readonly Sample[];
-  /** index into `samples` of second s, or −1 in a gap (the watch recorded nothing) */
-  bySecond: Int32Array;
+  lengthS: number;
+  /** NaN in a gap: the watch recorded nothing that second */
+  hr: Float32Array;
+  /** NaN when the sample lacks HRV */
+  hrvRmssd: Float32Array;
+  skinTempC: Float32Array;
+  accelG: Float32Array;
   /** steps taken in second s (0 in a gap) */
-  stepsBySecond: Uint16Array;
+  steps: Uint16Array;
   /** altitude per minute, m */
   altitudeByMinute: Float32Array;
-  lengthS: number;
 }
 
 /** The live scenario device `index` (0-based) plays under `choice`. */
@@ -72,19 +75,21 @@ function record(scenario: LiveScenario, base: Persona, seed: number): Recording 
   const p = history === undefined ? base : personaOnDay(history, history.rows.length - 1);
   const s = generateScenario(BODY_SCENARIO[scenario], p, seed);
   const lengthS = Math.round((s.truth.length * 300_000) / 1000);
-  const bySecond = new Int32Array(lengthS).fill(-1);
-  const stepsBySecond = new Uint16Array(lengthS);
-  s.samples.forEach((x, i) => {
+  const column = () => new Float32Array(lengthS).fill(Number.NaN);
+  const r: Recording = { scenario, persona: base, lengthS, hr: column(), hrvRmssd: column(), skinTempC: column(), accelG: column(), steps: new Uint16Array(lengthS), altitudeByMinute: new Float32Array(Math.ceil(lengthS / 60)) };
+  for (const x of s.samples) {
     const sec = Math.round((x.t - s.start) / 1000);
-    if (sec < 0 || sec >= lengthS) return;
-    bySecond[sec] = i;
-    stepsBySecond[sec] = x.steps ?? 0;
-  });
-  const altitudeByMinute = new Float32Array(Math.ceil(lengthS / 60));
+    if (sec < 0 || sec >= lengthS) continue;
+    r.hr[sec] = x.hr;
+    r.hrvRmssd[sec] = x.hrvRmssd ?? Number.NaN;
+    r.skinTempC[sec] = x.skinTempC ?? Number.NaN;
+    r.accelG[sec] = x.accelG ?? Number.NaN;
+    r.steps[sec] = x.steps ?? 0;
+  }
   s.contexts.forEach((c, i) => {
-    if (i < altitudeByMinute.length) altitudeByMinute[i] = c.context.altitudeM ?? 0;
+    if (i < r.altitudeByMinute.length) r.altitudeByMinute[i] = c.context.altitudeM ?? 0;
   });
-  return { scenario, persona: base, samples: s.samples, bySecond, stepsBySecond, altitudeByMinute, lengthS };
+  return r;
 }
 
 /** Recordings by (scenario, persona, variant), generated on first use and shared. */

@@ -5,7 +5,7 @@
  * the previous sample, so step counts stay right at any interval. A gap in the recording
  * (the watch recorded nothing) yields no sample, as on a real watch.
  */
-import type { BatchRecord } from '../../protocol/telemetry';
+import type { BatchRecord, Sample } from '../../protocol/telemetry';
 import type { Recording } from './live-scenarios';
 
 const MIN_INTERVAL_MS = 100;
@@ -65,11 +65,8 @@ export class SampleStream {
       const offset = (((t - this.origin + this.phaseMs) % lengthMs) + lengthMs) % lengthMs;
       const second = Math.floor(offset / 1000);
       const steps = this.stepsSince(second);
-      const idx = r.bySecond[second] ?? -1;
-      const src = idx >= 0 ? r.samples[idx] : undefined;
-      if (src === undefined) continue;
-      const s = { ...src, t };
-      if (s.steps !== undefined) s.steps = steps;
+      const s = sampleAt(r, second, t, steps);
+      if (s === undefined) continue;
       const altitudeM = r.altitudeByMinute[Math.floor(second / 60)];
       const b = Math.max(0.05, this.battery0 - (t - this.origin) / (2 * 86_400_000));
       out.push({ s, ...(altitudeM === undefined ? {} : { c: { altitudeM } }), b: Math.round(b * 1000) / 1000 });
@@ -89,9 +86,26 @@ export class SampleStream {
     const n = r.lengthS;
     // a wrap (or an interval longer than the recording) walks at most one full loop
     for (let k = 0, s = from % n; k < n; k++, s = (s + 1) % n) {
-      steps += r.stepsBySecond[s] ?? 0;
+      steps += r.steps[s] ?? 0;
       if (s === second) break;
     }
     return steps;
   }
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The recording's second as a telemetry v1 sample at time t, or undefined in a gap. */
+function sampleAt(r: Recording, second: number, t: number, steps: number): Sample | undefined {
+  const hr = r.hr[second] ?? Number.NaN;
+  if (Number.isNaN(hr)) return undefined;
+  const s: Sample = { t, hr: r1(hr) };
+  const hrv = r.hrvRmssd[second] ?? Number.NaN;
+  if (!Number.isNaN(hrv)) s.hrvRmssd = r1(hrv);
+  s.steps = steps;
+  const skin = r.skinTempC[second] ?? Number.NaN;
+  if (!Number.isNaN(skin)) s.skinTempC = Math.round(skin * 100) / 100;
+  const accel = r.accelG[second] ?? Number.NaN;
+  if (!Number.isNaN(accel)) s.accelG = Math.round(accel * 1000) / 1000;
+  return s;
 }

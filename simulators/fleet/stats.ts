@@ -11,8 +11,9 @@ export interface ProgressTick {
   connected: number;
   connectFailures: number;
   failuresByReason: Record<string, number>;
-  /** PUBACKs of telemetry batches in the last second */
+  /** PUBACKs of telemetry batches in the last second, and since the start */
   pubAckedPerS: number;
+  pubAcked: number;
   /** pet shadow deltas received in the last second */
   petDeltasPerS: number;
   reconnects: number;
@@ -34,6 +35,8 @@ export class FleetStats {
   readonly connect = new LatencyRecorder();
   readonly puback = new LatencyRecorder();
   readonly petDelta = new LatencyRecorder();
+  /** publish → pet delta for batches after each device's first of the run */
+  readonly petDeltaAfterFirst = new LatencyRecorder();
   private last = { t: 0, pubAcked: 0, petDeltas: 0 };
 
   constructor(
@@ -58,6 +61,7 @@ export class FleetStats {
       connectFailures: this.connectFailures,
       failuresByReason: Object.fromEntries(this.failuresByReason),
       pubAckedPerS: Math.round((this.pubAcked - this.last.pubAcked) / dt),
+      pubAcked: this.pubAcked,
       petDeltasPerS: Math.round((this.petDeltas - this.last.petDeltas) / dt),
       reconnects: this.reconnects,
       inFlight: this.inFlight,

@@ -30,6 +30,8 @@ export interface FleetSummary {
     publishToPuback: LatencySummary;
     /** from a batch's publish to the next `pet` update/delta of its thing (see SimDevice.onPetDelta) */
     publishToPetDelta: LatencySummary;
+    /** the same without each device's first batch of the run (on a fresh stack it creates the reasoning state and the pet) */
+    publishToPetDeltaAfterFirst: LatencySummary;
   };
   samples: { sent: number; acked: number; stored: number | null };
   batches: {
@@ -76,7 +78,7 @@ export function buildSummary(
       reconnects: stats.reconnects,
       disconnects: stats.disconnects,
     },
-    latencyMs: { connect: stats.connect.summary(), publishToPuback: stats.puback.summary(), publishToPetDelta: stats.petDelta.summary() },
+    latencyMs: { connect: stats.connect.summary(), publishToPuback: stats.puback.summary(), publishToPetDelta: stats.petDelta.summary(), publishToPetDeltaAfterFirst: stats.petDeltaAfterFirst.summary() },
     samples: { sent: t.samplesSent, acked: t.samplesAcked, stored: checked ? store.storedSamples : null },
     batches: {
       sent: t.batches,
