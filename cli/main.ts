@@ -33,6 +33,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'inspect rule actions that failed all retries (list | show ID)',
     load: async () => (await import('./dead-letters')).deadLetters,
   },
+  simulate: {
+    summary: 'run a fleet of simulated devices (--devices N …; seed-history, persona)',
+    load: async () => (await import('./simulate')).simulate,
+  },
   summarize: {
     summary: "compute and print a thing's daily metrics and anomalies (THING [--date D] [--json])",
     load: async () => (await import('./summarize')).summarize,

@@ -84,6 +84,8 @@ export class RecordLog {
   private syncWaiters: Waiter[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** bumped whenever the append file is fsynced and closed (a segment rotation, close) */
+  private fileGeneration = 0;
   private readonly segmentBytes: number;
 
   private constructor(
@@ -216,6 +218,8 @@ export class RecordLog {
     if (this.fd >= 0) {
       fsyncSync(this.fd);
       closeSync(this.fd);
+      this.fd = -1;
+      this.fileGeneration++;
     }
     for (const s of this.segments) if (s.readFd !== undefined) closeSync(s.readFd);
     clearInterval(this.timer);
@@ -234,6 +238,7 @@ export class RecordLog {
         fsyncSync(this.fd);
         closeSync(this.fd);
         this.fd = -1;
+        this.fileGeneration++;
       }
       const seq = seg === undefined ? 0 : seg.seq + 1;
       seg = { seq, path: join(this.dir, `seg-${String(seq).padStart(16, '0')}.log`), bytes: 0, live: 0 };
@@ -277,12 +282,21 @@ export class RecordLog {
   }
 
   private startSync(waiters: Waiter[]): void {
+    const fd = this.fd;
+    if (fd < 0) {
+      // The file was fsynced and closed (segment rotation, close) after these writes and
+      // nothing was written since (a write opens the next file): they are durable.
+      this.dirty = false;
+      for (const w of waiters) w.resolve();
+      return;
+    }
     this.syncing = true;
     this.dirty = false;
-    const fd = this.fd;
+    const generation = this.fileGeneration;
     fsync(fd, (err) => {
       this.syncing = false;
-      if (err) this.fail(waiters, new PulsepetError('PP_ERR_STORE', `record log fsync failed: ${err.message}`, { cause: err }));
+      // An error from a file closed meanwhile is moot: it was fsynced before it was closed.
+      if (err && generation === this.fileGeneration) this.fail(waiters, new PulsepetError('PP_ERR_STORE', `record log fsync failed: ${err.message}`, { cause: err }));
       else for (const w of waiters) w.resolve();
       // Appends committed while this fsync ran wait for the next one.
       const next = this.syncWaiters.splice(0);

@@ -11,6 +11,7 @@
  *
  * Spec: MQTT 3.1.1, https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html
  */
+import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { PulsepetError } from '../protocol/errors';
 import {
@@ -36,7 +37,7 @@ export interface FleetConnectionOptions {
   key: string;
   /** CA that signed the broker's server certificate (PEM) */
   ca: string;
-  /** TLS server name; defaults to `host` */
+  /** TLS server name (SNI); defaults to `host` unless that is an IP address (RFC 6066 allows only DNS names) */
   servername?: string;
   /** seconds; 0 turns keep-alive off. IoT Core allows 30-1200, default here 60 */
   keepAliveSeconds?: number;
@@ -105,7 +106,7 @@ export class FleetConnection {
         cert: opts.cert,
         key: opts.key,
         ca: opts.ca,
-        servername: opts.servername ?? opts.host,
+        ...(opts.servername !== undefined ? { servername: opts.servername } : isIP(opts.host) ? {} : { servername: opts.host }),
       });
       const conn = new FleetConnection(socket, opts.clientId);
       const fail = (why: string, cause?: unknown) => {

@@ -5,13 +5,16 @@
  * lifts HR 16–30 bpm and roughly halves RMSSD (the size of responses reported for
  * laboratory stressors such as the TSST in WESAD); recovery follows a fast and a slow
  * exponential HR decay while RMSSD returns over tens of minutes (Stanley, Peake &
- * Buchheit 2013). Daytime rest sits a few bpm above the night's resting HR.
+ * Buchheit 2013). Daytime rest sits a few bpm above the night's resting HR. An ill day
+ * (`ill`) is rest with the illness onset of history.ts on top: resting HR +6 bpm, ln
+ * RMSSD −0.3 and wrist skin temperature +0.7–1.2 °C (raised resting HR before symptoms:
+ * Mishra et al. 2020; fever on the wrist: Smarr et al. 2020), with little movement.
  */
 import type { Sample } from '../../protocol/telemetry';
 import type { Persona } from './personas';
 import type { Rng } from './rng';
 
-export type Activity = 'rest' | 'sleep' | 'stress' | 'run' | 'cycle' | 'hike' | 'recovery';
+export type Activity = 'rest' | 'sleep' | 'stress' | 'run' | 'cycle' | 'hike' | 'recovery' | 'ill';
 export type TruthLabel = 'rest' | 'exercise' | 'stress';
 
 /** The class each activity counts as in the evaluation. */
@@ -19,6 +22,7 @@ export const TRUTH: Readonly<Record<Activity, TruthLabel>> = {
   rest: 'rest',
   sleep: 'rest',
   recovery: 'rest',
+  ill: 'rest',
   stress: 'stress',
   run: 'exercise',
   cycle: 'exercise',
@@ -66,6 +70,20 @@ function restTargets(p: Persona, rng: Rng): TargetFn {
     return walking
       ? { ...still(p, hr + 12, rmssd * 0.7, 1.08, 0), cadenceSpm: 95, accelSdG: 0.05 }
       : still(p, hr, rmssd, 1 + rng.uniform(0.004, 0.02), 0);
+  };
+}
+
+/** An ill day at rest: raised HR, lowered RMSSD, a fever on the wrist, now and then a slow walk. */
+function illTargets(p: Persona, rng: Rng): TargetFn {
+  const hr = p.restingHrBpm + 6 + rng.uniform(2, 6);
+  const rmssd = p.restRmssdMs * Math.exp(-0.3) * rng.uniform(0.8, 0.95);
+  const feverC = rng.uniform(0.7, 1.2);
+  const walkStart = rng.chance(0.3) ? rng.int(60, 1800) : -1;
+  return (s) => {
+    const walking = walkStart >= 0 && s >= walkStart && s < walkStart + 45;
+    return walking
+      ? { ...still(p, hr + 10, rmssd * 0.8, 1.05, feverC), cadenceSpm: 70, accelSdG: 0.04 }
+      : still(p, hr, rmssd, 1 + rng.uniform(0.002, 0.01), feverC);
   };
 }
 
@@ -119,6 +137,8 @@ export function targetsFor(activity: Activity, p: Persona, rng: Rng, body: BodyS
     }
     case 'recovery':
       return recoveryTargets(p, rng, body.hr);
+    case 'ill':
+      return illTargets(p, rng);
     default:
       return exerciseTargets(p, rng, activity);
   }

@@ -104,3 +104,22 @@ export function baselineAt(rows: readonly DayRow[], i: number): Baseline {
     sleepMinSd60d: sleep.sd,
   };
 }
+
+/**
+ * The wearer as they are on day `i` of a history: the persona with that day's resting
+ * HR, rest RMSSD, skin temperature and sleep, so a day's live scenario (the fleet
+ * simulator's `burnout`) or a whole seeded day (days.ts) plays that day's body.
+ * @example personaOnDay(generateHistory('burnout', persona('office'), 3), 73).restingHrBpm // ≈ 73
+ */
+export function personaOnDay(h: History, i: number): Persona {
+  const row = h.rows[i];
+  if (row === undefined) throw new RangeError(`day ${i} is outside the history (0..${h.rows.length - 1})`);
+  return {
+    ...h.persona,
+    id: `${h.persona.id}-${h.kind}-${i}`,
+    restingHrBpm: row.restingHrBpm,
+    restRmssdMs: Math.exp(row.lnRmssd),
+    skinTempC: row.skinTempC,
+    sleepMin: row.sleepMin,
+  };
+}

@@ -55,6 +55,20 @@ export const SCENARIOS: Readonly<Record<string, readonly Segment[]>> = {
   ],
 };
 
+/**
+ * Conditions rather than activities: the body is in a state (ill) for the whole
+ * scenario. Truth is `rest`, but the physiology departs from the wearer's normal the way
+ * the readiness models should notice; kept apart from SCENARIOS, the library the
+ * stress/exercise evaluation scores, because its three classes do not describe them.
+ */
+export const CONDITION_SCENARIOS: Readonly<Record<string, readonly Segment[]>> = {
+  illness: [
+    { activity: 'sleep', minutes: 20 },
+    { activity: 'ill', minutes: 40 },
+    { activity: 'ill', minutes: 30 },
+  ],
+};
+
 export interface TruthWindow {
   from: number;
   to: number;
@@ -94,24 +108,31 @@ function truthWindows(start: number, activities: readonly Activity[]): TruthWind
 }
 
 /**
- * Generates one scenario.
+ * Generates one scenario (from SCENARIOS or CONDITION_SCENARIOS).
  *
  * @example
  * const s = generateScenario('stress', persona('office'), 101);
  * s.truth.filter((w) => w.label === 'stress').length; // 6 windows of 5 min
  */
 export function generateScenario(name: string, p: Persona, seed: number, noise: NoiseOptions = DEFAULT_NOISE): Scenario {
-  const segments = SCENARIOS[name];
+  const segments = SCENARIOS[name] ?? CONDITION_SCENARIOS[name];
   if (segments === undefined) throw new RangeError(`unknown scenario ${name}`);
+  return playSegments(name, segments, p, seed, EPOCH + (seed % 365) * DAY_MS, noise);
+}
+
+/**
+ * A persona living through `segments` from `start` (epoch ms) at 1 Hz, with noise and
+ * truth: what generateScenario does for a named scenario, and days.ts for a whole day.
+ */
+export function playSegments(name: string, segments: readonly Segment[], p: Persona, seed: number, start: number, noise: NoiseOptions = DEFAULT_NOISE): Scenario {
   const rng = createRng(deriveSeed(seed, name, p.id));
-  const start = EPOCH + (seed % 365) * DAY_MS;
   const body: BodyState = { hr: p.restingHrBpm + 5, lnRmssd: Math.log(p.restRmssdMs * 0.85), skinTempC: p.skinTempC, stepCarry: 0, altitudeM: 350 };
   const clean: Sample[] = [];
   const activities: Activity[] = [];
   const contexts: Array<{ t: number; context: TelemetryContext }> = [];
   for (const seg of segments) {
     const target = targetsFor(seg.activity, p, rng, body);
-    const fast = seg.activity !== 'rest' && seg.activity !== 'sleep' && seg.activity !== 'stress';
+    const fast = !SLOW_HR.has(seg.activity);
     for (let s = 0; s < seg.minutes * 60; s++) {
       const t = start + clean.length * 1000;
       clean.push(step(body, target(s), t, rng, fast));
@@ -123,3 +144,6 @@ export function generateScenario(name: string, p: Persona, seed: number, noise: 
   const noisy = addNoise(clean, moving, rng, noise);
   return { name, persona: p, seed, start, samples: noisy.samples, contexts, truth: truthWindows(start, activities), noise: noisy.counts };
 }
+
+/** Activities whose HR drifts slowly towards its target (no exercise onset or recovery). */
+const SLOW_HR: ReadonlySet<Activity> = new Set(['rest', 'sleep', 'stress', 'ill']);

@@ -1,0 +1,95 @@
+/**
+ * Child process of bench/fleet-scale.ts: the local IoT Core with pulsepet's functions and
+ * rules, alone in its process so its RSS and CPU are its own. Provisions N devices
+ * straight into its registry (thing, ACTIVE certificate from the stack's CA,
+ * pulsepet-device policy, attachment: the end state `pulsepet simulate` reaches through
+ * client-iot, without 60,000 HTTP round trips), hands them to the parent over IPC, and
+ * answers 'mem' with its RSS and CPU until 'stop'.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createKeysAndCertificate, inspectCertificate } from '../certs/index';
+import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { DEVICE_POLICY_NAME } from '../protocol/policies';
+import { FUNCTION_NAMES } from '../protocol/resources';
+
+const [dataDir, countArg, prefix = 'sim-'] = process.argv.slice(2);
+const count = Number(countArg);
+if (!dataDir || !Number.isInteger(count) || count < 1 || !process.send) {
+  process.stderr.write('usage: forked by bench/fleet-scale.ts with DATA_DIR N [PREFIX]\n');
+  process.exit(2);
+}
+const send = (m: object) => process.send?.(m);
+mkdirSync(dataDir, { recursive: true });
+const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack') });
+const ca = stack.material.ca;
+
+async function provision(thingName: string): Promise<{ thing: string; certificatePem: string; privateKeyPem: string }> {
+  const issued = await createKeysAndCertificate(ca, { commonName: thingName });
+  const info = inspectCertificate(issued.certificatePem);
+  const arn = stack.registry.certificateArn(issued.certificateId);
+  await stack.registry.addCertificate({
+    certificateId: issued.certificateId,
+    certificatePem: issued.certificatePem,
+    status: 'ACTIVE',
+    caCertificateId: ca.certificateId,
+    validity: { notBefore: info.notBefore, notAfter: info.notAfter },
+  });
+  await stack.registry.createThing({ thingName });
+  await stack.registry.attachThingPrincipal(thingName, arn);
+  await stack.registry.attachPolicy(DEVICE_POLICY_NAME, arn);
+  return { thing: thingName, certificatePem: issued.certificatePem, privateKeyPem: issued.keyPair.PrivateKey };
+}
+
+const t0 = performance.now();
+const width = Math.max(5, String(count).length);
+for (let i = 0; i < count; i += 250) {
+  const chunk = await Promise.all(
+    Array.from({ length: Math.min(250, count - i) }, (_, k) => provision(`${prefix}${String(i + k + 1).padStart(width, '0')}`)),
+  );
+  send({ kind: 'devices', devices: chunk });
+}
+await stack.registry.flush();
+send({
+  kind: 'ready',
+  provisionS: Math.round((performance.now() - t0) / 100) / 10,
+  mqttEndpoint: stack.mqttEndpoint,
+  httpEndpoint: stack.httpEndpoint,
+  region: stack.region,
+  credentials: { ...stack.credentials },
+  caFile: stack.caFile,
+});
+
+/**
+ * CPU µs by where it ran: the main thread (broker, shadows, rules, gateway, the Lambda
+ * queue), each function's execution environments (worker threads), and every other
+ * thread (DuckDB, libuv, V8 helpers); from /proc/self/task/TID/stat (utime + stime).
+ */
+function cpuByThread(): Record<string, number> {
+  const owner = new Map<number, string>();
+  for (const [key, name] of Object.entries(FUNCTION_NAMES)) for (const tid of stack.lambda.functions.get(name)?.osThreadIds ?? []) owner.set(tid, key);
+  const out: Record<string, number> = { main: 0, ingest: 0, reasoning: 0, dailySummary: 0, other: 0 };
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const micros = (Number(f[11]) + Number(f[12])) * 10_000; // clock ticks of 10 ms
+    const who = Number(tid) === process.pid ? 'main' : (owner.get(Number(tid)) ?? 'other');
+    out[who] = (out[who] ?? 0) + micros;
+  }
+  return out;
+}
+
+process.on('message', async (msg) => {
+  if (msg === 'mem') {
+    const cpu = process.cpuUsage();
+    send({ kind: 'mem', rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, threads: cpuByThread() });
+  } else if (msg === 'stop') {
+    await stack.close();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,193 @@
+/**
+ * Fleet benchmark: N simulated devices (default 10,000), each with its own certificate
+ * and mTLS connection under the pulsepet-device policy, publishing telemetry v1 batches
+ * every 30 s through the whole local pipeline (broker → rules → Lambda queue → ingest +
+ * reasoning → pet shadow → the device). The stack runs alone in a child process
+ * (bench/fleet-scale-stack.ts) so its RSS and CPU are its own; this process is the
+ * simulator (simulators/ runFleet, the engine of `pulsepet simulate`).
+ *
+ *   npx tsx bench/fleet-scale.ts [--devices 10000] [--duration 5m] [--batch-interval 30s]
+ *                                [--connect-rate 500] [--scenario mix] [--settle 60s]
+ *
+ * Reports: time to connect all; stack and simulator RSS (peak, and after connecting);
+ * connect, publish → PUBACK and publish → pet delta p50/p99 (the latter from a batch's
+ * publish to its thing's next pet delta, as `pulsepet simulate` matches them); losses
+ * (acknowledged samples missing from the store); CPU of both processes; the Lambda
+ * queue's peak depth. Goals: all connected, stack RSS < 1 GiB, publish → pet delta p99
+ * < 2 s, losses 0. Prints one JSON object. Not a test: nothing is asserted.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { z } from 'zod';
+import { parseDuration } from '../cli/fleet';
+import { TIMESTREAM } from '../protocol/resources';
+import { type ProgressTick, runFleet, type SimDeviceSpec, scenarioFor, SCENARIO_CHOICES, timestreamStoreCheck } from '../simulators/index';
+import { benchFlags, round } from './broker-support';
+import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
+
+const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
+const flags = benchFlags(
+  { devices: { type: 'string' }, duration: { type: 'string' }, 'batch-interval': { type: 'string' }, 'connect-rate': { type: 'string' }, scenario: { type: 'string' }, settle: { type: 'string' } },
+  z.object({
+    devices: z.coerce.number().int().min(1).max(50_000).default(10_000),
+    duration: dur('5m'),
+    'batch-interval': dur('30s'),
+    'connect-rate': z.coerce.number().min(1).max(10_000).default(500),
+    scenario: z.enum(SCENARIO_CHOICES).default('mix'),
+    settle: dur('60s'),
+  }),
+);
+
+const MiB = 1024 * 1024;
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-fleet-'));
+const child: ChildProcess = fork(join(import.meta.dirname, 'fleet-scale-stack.ts'), [dir, String(flags.devices)], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+});
+
+interface Ready {
+  kind: 'ready';
+  provisionS: number;
+  mqttEndpoint: string;
+  httpEndpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  caFile: string;
+}
+type Identity = Pick<SimDeviceSpec, 'thing' | 'certificatePem' | 'privateKeyPem'>;
+
+/** The devices the child provisioned, then its endpoints. */
+function provisioned(): Promise<{ ready: Ready; ids: Identity[] }> {
+  const ids: Identity[] = [];
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`stack process exited ${code}`)));
+    child.on('message', (m: { kind: string; devices?: Identity[] }) => {
+      if (m.kind === 'devices') ids.push(...(m.devices ?? []));
+      if (m.kind === 'ready') resolve({ ready: m as Ready, ids });
+    });
+  });
+}
+
+interface StackMem {
+  rss: number;
+  cpuMicros: number;
+  /** CPU µs by thread group (fleet-scale-stack.ts cpuByThread) */
+  threads: Record<string, number>;
+}
+
+function stackMem(): Promise<StackMem> {
+  return new Promise((resolve) => {
+    const on = (m: StackMem & { kind: string }) => {
+      if (m.kind !== 'mem') return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send('mem');
+  });
+}
+
+/** Depth of the Lambda service's asynchronous queue (GET /metrics, Prometheus text). */
+async function queueDepth(httpEndpoint: string): Promise<number> {
+  const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('pulsepet_lambda_async_queue_depth '));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+const { ready, ids } = await provisioned();
+const url = new URL(ready.mqttEndpoint);
+const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
+const mem0 = await stackMem();
+const cpu0 = process.cpuUsage();
+const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0 };
+let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number } | undefined;
+let connectCpu: { stackMicros: number; simMicros: number; wallS: number; threads: Record<string, number>; pubAcked: number } | undefined;
+const t0 = performance.now();
+const onTick = (t: ProgressTick) => {
+  void (async () => {
+    const m = await stackMem();
+    const simRss = process.memoryUsage().rss;
+    peak.stackRss = Math.max(peak.stackRss, m.rss);
+    peak.simRss = Math.max(peak.simRss, simRss);
+    const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
+    peak.queueDepth = Math.max(peak.queueDepth, depth);
+    if (afterConnect === undefined && t.connected === flags.devices) {
+      afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS };
+      const c = process.cpuUsage(cpu0);
+      connectCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked };
+    }
+    if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} stack ${round(m.rss / MiB)} MiB sim ${round(simRss / MiB)} MiB\n`);
+  })();
+};
+
+const query = new TimestreamQueryClient({ endpoint: ready.httpEndpoint, region: ready.region, credentials: ready.credentials });
+const summary = await runFleet({
+  devices,
+  host: url.hostname,
+  port: Number(url.port),
+  caPem: readFileSync(ready.caFile, 'utf8'),
+  batchIntervalMs: flags['batch-interval'],
+  durationMs: flags.duration,
+  connectRate: flags['connect-rate'],
+  onTick,
+  storeCheck: timestreamStoreCheck(query, { database: TIMESTREAM.database, table: TIMESTREAM.telemetryTable, settleMs: flags.settle }),
+});
+const memEnd = await stackMem();
+const cpuAll = process.cpuUsage(cpu0);
+const wallS = (performance.now() - t0) / 1000;
+query.destroy();
+const pct = (micros: number, s: number) => round((micros / 1e6 / s) * 100, 1);
+const steadyS = wallS - (connectCpu?.wallS ?? 0);
+/** Where the stack's CPU went after every device was connected, in % of one core, and per acknowledged batch. */
+function steadyProfile(): Record<string, { percentOfOneCore: number; msPerBatch: number }> | null {
+  if (connectCpu === undefined) return null;
+  const out: Record<string, { percentOfOneCore: number; msPerBatch: number }> = {};
+  const batches = Math.max(1, summary.latencyMs.publishToPuback.n - connectCpu.pubAcked);
+  for (const [k, v] of Object.entries(memEnd.threads)) {
+    const micros = v - (connectCpu.threads[k] ?? 0);
+    out[k] = { percentOfOneCore: pct(micros, steadyS), msPerBatch: round(micros / 1000 / batches, 2) };
+  }
+  return out;
+}
+// the goal is judged at load, after each device's first batch (the cold path, reported in publishToPetDelta)
+const p99 = summary.latencyMs.publishToPetDeltaAfterFirst.p99;
+
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'fleet-scale',
+    devices: flags.devices,
+    durationS: flags.duration / 1000,
+    batchIntervalS: flags['batch-interval'] / 1000,
+    connectRate: flags['connect-rate'],
+    provisionS: ready.provisionS,
+    connect: { allConnectedAfterS: summary.connect.allConnectedAfterS, peakConnected: summary.connect.peakConnected, failures: summary.connect.failuresByReason, reconnects: summary.connect.reconnects },
+    rssMiB: { stackPeak: round(peak.stackRss / MiB), stackEnd: round(memEnd.rss / MiB), simulatorPeak: round(peak.simRss / MiB), afterConnect },
+    latencyMs: summary.latencyMs,
+    batches: summary.batches,
+    samples: summary.samples,
+    losses: summary.losses,
+    petDeltas: summary.petDeltas,
+    store: summary.store,
+    lambdaQueuePeakDepth: peak.queueDepth,
+    cpuPercentOfOneCore: {
+      connectPhase: connectCpu ? { stack: pct(connectCpu.stackMicros, connectCpu.wallS), simulator: pct(connectCpu.simMicros, connectCpu.wallS), wallS: round(connectCpu.wallS, 1) } : null,
+      steadyPhase: connectCpu ? { stack: pct(memEnd.cpuMicros - mem0.cpuMicros - connectCpu.stackMicros, steadyS), simulator: pct(cpuAll.user + cpuAll.system - connectCpu.simMicros, steadyS), wallS: round(steadyS, 1) } : null,
+      stackSteadyByThread: steadyProfile(),
+    },
+    goals: {
+      allConnected: summary.connect.allConnectedAfterS !== null,
+      stackRssUnder1GiB: peak.stackRss < 1024 * MiB,
+      publishToPetDeltaP99Under2s: p99 !== null && p99 < 2000,
+      noLosses: summary.batches.lost === 0,
+    },
+    comparison: DEVICE_SIMULATOR_COMPARISON,
+    loadAverage: os.loadavg().map((x) => round(x)),
+    cpus: os.cpus().length,
+  })}\n`,
+);
+child.send('stop');
+await new Promise((r) => child.once('exit', r));
+rmSync(dir, { recursive: true, force: true });

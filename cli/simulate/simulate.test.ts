@@ -1,0 +1,194 @@
+/**
+ * `pulsepet simulate` end to end against the local IoT Core with pulsepet's functions and
+ * rules: real provisioning through client-iot, real mTLS connections held to the
+ * pulsepet-device policy, real ingest into the store, and an independent operator
+ * watching the telemetry topic to hold the summary to what actually happened.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { CreatePolicyCommand, IoTClient, ListThingPrincipalsCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack';
+import { OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../../protocol/policies';
+import type { FleetSummary } from '../../simulators/index';
+import { FleetConnection } from '../../simulators/index';
+import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
+import { startPulsepetStack } from '../pulsepet-stack';
+import { runSimulate } from '../simulate';
+
+let stack: LocalStack;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pp-simulate-'));
+  stack = await startPulsepetStack({ dataDir: join(dir, 'data') });
+  env = {
+    AWS_ENDPOINT_URL: stack.httpEndpoint,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
+    PULSEPET_ROOT_CA: stack.caFile,
+    PULSEPET_MQTT_ENDPOINT: stack.mqttEndpoint,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sink(): Writable & { text(): string } {
+  let buf = '';
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      buf += chunk.toString();
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => buf });
+}
+
+async function simulate(args: string[]): Promise<{ code: number; stdout: string; stderr: string; summary: FleetSummary }> {
+  const out = sink();
+  const err = sink();
+  const code = await runSimulate(args, { env, stdout: out, stderr: err });
+  const last = out.text().trim().split('\n').pop() ?? '';
+  return { code, stdout: out.text(), stderr: err.text(), summary: (last.startsWith('{') ? JSON.parse(last) : undefined) as FleetSummary };
+}
+
+/** An operator (pulsepet-operator policy) counting every telemetry message the broker delivers, by (thing, batchId). */
+async function watchTelemetry(): Promise<{ client: MqttClient; batches: Map<string, number>; messages: () => number }> {
+  const iot = new IoTClient(awsClientConfig(stack));
+  await iot.send(new CreatePolicyCommand({ policyName: OPERATOR_POLICY_NAME, policyDocument: operatorPolicyDocument() })).catch(() => undefined);
+  iot.destroy();
+  const op = await provisionTestDevice(stack, 'pulsepet-operator-watch', { policyName: OPERATOR_POLICY_NAME });
+  const client = await connectMqtt(stack, op);
+  await client.subscribeAsync('dt/pulsepet/+/telemetry', { qos: 1 });
+  const batches = new Map<string, number>();
+  let messages = 0;
+  client.on('message', (topic, payload) => {
+    const b = JSON.parse(payload.toString()) as { batchId: string; samples: unknown[] };
+    messages++;
+    batches.set(`${topic.split('/')[2]}/${b.batchId}`, b.samples.length);
+  });
+  return { client, batches, messages: () => messages };
+}
+
+async function storedCount(things: string[], from: string, to: string): Promise<number> {
+  const q = new TimestreamQueryClient(awsClientConfig(stack));
+  try {
+    const list = things.map((t) => `'${t}'`).join(', ');
+    const sql = `SELECT count(*) AS n FROM "pulsepet"."telemetry" WHERE measure_name = 'vitals' AND thing IN (${list}) AND time BETWEEN from_iso8601_timestamp('${from}') AND from_iso8601_timestamp('${to}')`;
+    const r = await q.send(new QueryCommand({ QueryString: sql }));
+    return Number(r.Rows?.[0]?.Data?.[0]?.ScalarValue ?? 0);
+  } finally {
+    q.destroy();
+  }
+}
+
+const things = (n: number) => Array.from({ length: n }, (_, i) => `sim-${String(i + 1).padStart(5, '0')}`);
+
+describe('pulsepet simulate', () => {
+  it('runs 20 devices on their own certificates; the summary matches what the broker delivered and the store holds', async () => {
+    const watch = await watchTelemetry();
+    const stateDir = join(dir, 'state');
+    const running = simulate(['--devices', '20', '--duration', '10s', '--speedup', '30', '--batch-interval', '2s', '--state-dir', stateDir, '--connect-rate', '50']);
+    // a persona set while the fleet runs reaches the device, which applies and reports it
+    await new Promise((r) => setTimeout(r, 4_000));
+    const persona = await simulate(['persona', '--thing', 'sim-00003', 'strict']);
+    expect(persona.code, persona.stderr).toBe(0);
+    const { code, stderr, summary: s } = await running;
+    watch.client.end(true);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/connected 20\/20/);
+    // every device connected on its own certificate
+    expect(s.connect.peakConnected).toBe(20);
+    expect(s.connect.failures).toBe(0);
+    const iot = new IoTClient(awsClientConfig(stack));
+    const principals = await Promise.all(things(20).map(async (t) => (await iot.send(new ListThingPrincipalsCommand({ thingName: t }))).principals ?? []));
+    iot.destroy();
+    expect(principals.every((p) => p.length === 1)).toBe(true);
+    expect(new Set(principals.flat()).size).toBe(20);
+    expect(statSync(join(stateDir, 'sim-00001', 'sim-00001.private.key')).mode & 0o777).toBe(0o600);
+    // the figures are the broker's: what the operator saw delivered is what was acknowledged
+    expect(s.batches.acked).toBeGreaterThan(60);
+    expect(watch.batches.size).toBe(s.batches.acked + s.batches.unacked);
+    expect([...watch.batches.values()].reduce((a, b) => a + b, 0)).toBe(s.samples.acked);
+    expect(s.latencyMs.publishToPuback.n).toBe(s.batches.acked);
+    expect(s.latencyMs.connect.n).toBe(20);
+    // …and the store holds every acknowledged sample once (de-duplicated by (thing, time))
+    expect(s.batches.lost).toBe(0);
+    expect(s.samples.stored).toBe(s.samples.acked);
+    expect(await storedCount(things(20), s.scenarioTime.from, new Date(Date.parse(s.scenarioTime.to) + 1).toISOString())).toBe(s.samples.acked);
+    // pet deltas came from the reasoning function, each matched to at most one batch
+    expect(s.petDeltas).toBeGreaterThan(0);
+    expect(s.latencyMs.publishToPetDelta.n).toBeLessThanOrEqual(s.petDeltas);
+    const data = new IoTDataPlaneClient(awsClientConfig(stack));
+    const cfg = await data.send(new GetThingShadowCommand({ thingName: 'sim-00003', shadowName: 'config' }));
+    data.destroy();
+    expect(JSON.parse(Buffer.from(cfg.payload ?? new Uint8Array()).toString())).toMatchObject({ state: { reported: { persona: 'strict', batchIntervalMs: 2000 } } });
+  }, 120_000);
+
+  it('reuses kept devices, replaces one whose certificate was revoked, and provisions the new ones', async () => {
+    const stateDir = join(dir, 'state');
+    const cfg = JSON.parse(readFileSync(join(stateDir, 'sim-00002', 'sim-00002.config.json'), 'utf8')) as { certificateId: string };
+    const iot = new IoTClient(awsClientConfig(stack));
+    await iot.send(new UpdateCertificateCommand({ certificateId: cfg.certificateId, newStatus: 'REVOKED' }));
+    iot.destroy();
+    const { code, stderr, summary } = await simulate(['--devices', '22', '--duration', '3s', '--scenario', 'rest', '--state-dir', stateDir, '--batch-interval', '1s']);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('22 ready (2 created, 19 reused, 1 replaced, 0 failed)');
+    expect(summary.connect.peakConnected).toBe(22);
+  }, 60_000);
+
+  it("holds a device to its policy: it cannot connect as another device, nor publish another's telemetry", async () => {
+    const keyOf = (t: string) => readFileSync(join(dir, 'state', t, `${t}.private.key`), 'utf8');
+    const certOf = (t: string) => readFileSync(join(dir, 'state', t, `${t}.cert.pem`), 'utf8');
+    const url = new URL(stack.mqttEndpoint);
+    const as = (clientId: string) =>
+      FleetConnection.connect({ host: url.hostname, port: Number(url.port), clientId, cert: certOf('sim-00004'), key: keyOf('sim-00004'), ca: readFileSync(stack.caFile, 'utf8') });
+    await expect(as('sim-00005')).rejects.toMatchObject({ code: 'PP_ERR_TRANSPORT' });
+    const c = await as('sim-00004');
+    const closed = new Promise<Error | undefined>((r) => c.onClose(r));
+    const t = Date.now() + 7 * 86_400_000; // a time no run writes
+    const batch = { v: 1, batchId: 'forged-1', seq: 1, samples: [{ t, hr: 60 }], summary: { from: t, to: t, n: 1, hrMean: 60, hrMax: 60, stepsSum: 0 } };
+    await c.publish('dt/pulsepet/sim-00005/telemetry', JSON.stringify(batch), 1).catch(() => undefined);
+    expect(await closed).toMatchObject({ code: 'PP_ERR_TRANSPORT' });
+    await stack.rules.idle();
+    expect(await storedCount(['sim-00005'], new Date(t - 1).toISOString(), new Date(t + 1).toISOString())).toBe(0);
+  }, 30_000);
+
+  it('seeds past days through ingest and summarizes each, so the thing has daily baselines', async () => {
+    const out = sink();
+    const err = sink();
+    const code = await runSimulate(['seed-history', '--thing', 'seeded-1', '--days', '3', '--scenario', 'ordinary', '--json'], { env, stdout: out, stderr: err });
+    expect(code, err.text()).toBe(0);
+    const r = JSON.parse(out.text()) as { days: Array<{ day: string; samples: number; metrics: { restingHrBpm?: number; sleepMin?: number; samples: number } }> };
+    expect(r.days).toHaveLength(3);
+    const yesterday = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000).toISOString().slice(0, 10);
+    expect(r.days[2]?.day).toBe(yesterday);
+    for (const d of r.days) {
+      expect(d.metrics.samples).toBe(d.samples);
+      expect(d.samples).toBeGreaterThan(8_000);
+      expect(d.metrics.restingHrBpm).toBeGreaterThan(50);
+    }
+  }, 60_000);
+
+  it('refuses bad flags with every problem listed', async () => {
+    await expect(runSimulate(['--devices', '0', '--scenario', 'party', '--speedup', '0.5'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: expect.arrayContaining([expect.stringMatching(/^--devices/), expect.stringMatching(/^--scenario/), expect.stringMatching(/^--speedup/)]),
+    });
+    await expect(runSimulate(['persona', '--thing', 'sim-00001', 'grumpy'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/PERSONA: give one of strict, encouraging/)],
+    });
+    await expect(runSimulate(['seed-history', '--thing', 'x', '--days', '70', '--scenario', 'ordinary'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/--days: a ordinary history has 60 days/)],
+    });
+  });
+});

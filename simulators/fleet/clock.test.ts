@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectPacer, JitteredBackoff } from './backoff';
+import { scenarioClock } from './clock';
+
+describe('Function: scenarioClock', () => {
+  it('runs K times faster and ends at the wall clock: never in the future', () => {
+    let wall = 1_700_000_000_000;
+    const c = scenarioClock({ durationMs: 600_000, speedup: 144, wallNow: () => wall });
+    expect(c.scenarioStart).toBe(wall - 143 * 600_000);
+    for (const step of [0, 1_000, 60_000, 300_000, 600_000]) {
+      const w = c.wallStart + step;
+      wall = w;
+      expect(c.now()).toBeLessThanOrEqual(w);
+      expect(c.now()).toBe(c.scenarioStart + 144 * step);
+    }
+    expect(c.at(c.wallStart + 600_000)).toBe(c.wallStart + 600_000);
+    wall = c.wallStart + 700_000; // draining past the duration
+    expect(c.now()).toBe(wall);
+  });
+
+  it('is the wall clock at speedup 1', () => {
+    let wall = 5_000;
+    const c = scenarioClock({ durationMs: 10_000, speedup: 1, wallNow: () => wall });
+    wall = 7_500;
+    expect(c.now()).toBe(7_500);
+  });
+
+  it('refuses a speedup below 1 or a duration that is not positive', () => {
+    expect(() => scenarioClock({ durationMs: 1000, speedup: 0.5 })).toThrow(RangeError);
+    expect(() => scenarioClock({ durationMs: 0, speedup: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('Class: JitteredBackoff', () => {
+  it('grows within [base, 3 × previous], stays under the cap, and starts over after reset', () => {
+    let r = 0.99;
+    const b = new JitteredBackoff(1_000, 30_000, () => r);
+    const waits = Array.from({ length: 8 }, () => b.next());
+    expect(waits[0]).toBeLessThanOrEqual(3_000);
+    expect(waits.every((w) => w >= 1_000 && w <= 30_000)).toBe(true);
+    expect(waits[waits.length - 1]).toBe(30_000);
+    b.reset();
+    r = 0;
+    expect(b.next()).toBe(1_000);
+  });
+});
+
+describe('Class: ConnectPacer', () => {
+  it('spaces slots 1/rate apart and lets an idle pacer go at once', () => {
+    let now = 0;
+    const p = new ConnectPacer(100, () => now);
+    expect([p.reserve(), p.reserve(), p.reserve()]).toEqual([0, 10, 20]);
+    now = 1_000;
+    expect(p.reserve()).toBe(0);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Did every acknowledged batch reach the store? Asks Timestream (the real
+ * `client-timestream-query`) for each thing's `vitals` rows within the time range of its
+ * acknowledged samples, until the counts match or stop growing for `settleMs` (ingest runs
+ * behind the PUBACK, through the Lambda queue). Samples are de-duplicated by the store
+ * itself: a record is (thing, time), and a batch written twice upserts the same records.
+ *
+ * A thing whose count equals its acknowledged samples and that has no unacknowledged
+ * batch is complete. Any other thing is checked sample by sample: each acknowledged
+ * batch whose every timestamp is stored is there; one missing any is lost. Rows in range
+ * that belong to no acknowledged batch (an unacknowledged batch that did arrive, or an
+ * earlier run at the same times) are counted as `extraRows`, never as present.
+ */
+import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import type { BatchEntry, ThingAcked } from './ledger';
+
+export interface LostBatch {
+  thing: string;
+  batchId: string;
+  samples: number;
+  /** of its samples, how many the store lacks */
+  missing: number;
+}
+
+export interface StoreReport {
+  /** acknowledged samples found in the store */
+  storedSamples: number;
+  lostBatches: number;
+  lostSamples: number;
+  /** the first lost batches (at most 20) */
+  lost: LostBatch[];
+  extraRows: number;
+  /** how long it waited for the store to catch up */
+  settledAfterMs: number;
+  /** store queries made */
+  queries: number;
+}
+
+/** Checks the acknowledged batches of a run against the store. */
+export type StoreCheck = (acked: readonly ThingAcked[], signal?: AbortSignal) => Promise<StoreReport>;
+
+export interface TimestreamStoreCheckOptions {
+  database: string;
+  table: string;
+  /** give up waiting when the counts have not grown for this long (default 30 s) */
+  settleMs?: number;
+  pollMs?: number;
+  /** things per count query (default 100) */
+  chunk?: number;
+}
+
+const ms = (t: number) => `from_milliseconds(${Math.round(t)})`;
+/** Timestream renders a timestamp as 'YYYY-MM-DD HH:MM:SS.nnnnnnnnn' (UTC). */
+const parseTime = (s: string) => Date.parse(`${s.slice(0, 23).replace(' ', 'T')}Z`);
+
+/**
+ * @example
+ * const check = timestreamStoreCheck(new TimestreamQueryClient({}), { database: 'pulsepet', table: 'telemetry' });
+ * const report = await check(ledger.acked());
+ */
+export function timestreamStoreCheck(client: TimestreamQueryClient, o: TimestreamStoreCheckOptions): StoreCheck {
+  const from = `"${o.database}"."${o.table}"`;
+  let queries = 0;
+  const rows = async (sql: string, signal?: AbortSignal): Promise<Array<Array<string | undefined>>> => {
+    const out: Array<Array<string | undefined>> = [];
+    let NextToken: string | undefined;
+    do {
+      queries++;
+      const page = await client.send(new QueryCommand({ QueryString: sql, ...(NextToken ? { NextToken } : {}) }), { abortSignal: signal });
+      for (const r of page.Rows ?? []) out.push((r.Data ?? []).map((d) => (d.NullValue ? undefined : d.ScalarValue)));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  };
+  const counts = async (things: readonly ThingAcked[], signal?: AbortSignal): Promise<Map<string, number>> => {
+    const n = new Map<string, number>();
+    for (let i = 0; i < things.length; i += o.chunk ?? 100) {
+      const conds = things.slice(i, i + (o.chunk ?? 100)).map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`);
+      const sql = `SELECT thing, count(*) AS n FROM ${from} WHERE measure_name = 'vitals' AND (${conds.join(' OR ')}) GROUP BY thing`;
+      for (const [thing, c] of await rows(sql, signal)) if (thing !== undefined) n.set(thing, Number(c));
+    }
+    return n;
+  };
+  const times = async (t: ThingAcked, signal?: AbortSignal): Promise<Set<number>> => {
+    const sql = `SELECT time FROM ${from} WHERE measure_name = 'vitals' AND thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)}`;
+    return new Set((await rows(sql, signal)).map((r) => parseTime(r[0] ?? '')));
+  };
+  return async (acked, signal) => {
+    queries = 0;
+    const started = performance.now();
+    const withSamples = acked.filter((t) => t.batches.length > 0);
+    const open = await settle(withSamples, counts, o, signal);
+    const report: StoreReport = { storedSamples: 0, lostBatches: 0, lostSamples: 0, lost: [], extraRows: 0, settledAfterMs: 0, queries: 0 };
+    for (const t of withSamples) if (!open.has(t.thing)) report.storedSamples += t.samples;
+    for (const t of withSamples.filter((x) => open.has(x.thing))) tally(t, await times(t, signal), report);
+    report.settledAfterMs = Math.round(performance.now() - started);
+    report.queries = queries;
+    return report;
+  };
+}
+
+/**
+ * Polls the counts until every thing is complete or the short ones stop growing for
+ * `settleMs`; returns the things to check sample by sample: still short, over their
+ * count, or with unacknowledged batches.
+ */
+async function settle(
+  things: readonly ThingAcked[],
+  counts: (things: readonly ThingAcked[], signal?: AbortSignal) => Promise<Map<string, number>>,
+  o: TimestreamStoreCheckOptions,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  const detail = new Set<string>();
+  const seen = new Map<string, number>();
+  let toCount = [...things];
+  let grewAt = performance.now();
+  while (toCount.length > 0) {
+    const n = await counts(toCount, signal);
+    const short: ThingAcked[] = [];
+    for (const t of toCount) {
+      const c = n.get(t.thing) ?? 0;
+      if (c > (seen.get(t.thing) ?? -1)) grewAt = performance.now();
+      seen.set(t.thing, c);
+      if (c < t.samples) short.push(t);
+      else if (c > t.samples || t.unacked.length > 0) detail.add(t.thing);
+    }
+    toCount = short;
+    if (short.length === 0) break;
+    if (signal?.aborted || performance.now() - grewAt >= (o.settleMs ?? 30_000)) {
+      for (const t of short) detail.add(t.thing);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 1_000));
+  }
+  return detail;
+}
+
+function tally(t: ThingAcked, stored: Set<number>, report: StoreReport): void {
+  const ours = new Set<number>();
+  for (const b of t.batches) {
+    const missing = missingOf(b, stored, ours);
+    report.storedSamples += b.times.length - missing;
+    if (missing === 0) continue;
+    report.lostBatches++;
+    report.lostSamples += missing;
+    if (report.lost.length < 20) report.lost.push({ thing: t.thing, batchId: b.batchId, samples: b.times.length, missing });
+  }
+  for (const x of stored) if (!ours.has(x)) report.extraRows++;
+}
+
+function missingOf(b: BatchEntry, stored: Set<number>, ours: Set<number>): number {
+  let missing = 0;
+  for (const x of b.times) {
+    ours.add(x);
+    if (!stored.has(x)) missing++;
+  }
+  return missing;
+}
