@@ -23,6 +23,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       hostFlag: '--host',
     },
   },
+  demo: {
+    summary: 'the live demo (npm start): IoT Core, six simulated pets, the display',
+    load: async () => (await import('./demo')).demo,
+  },
   fleet: { summary: 'provision and manage things and certificates', load: async () => (await import('./fleet')).fleet },
   agent: {
     summary: 'run the gateway device agent',

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { afterAll, describe, expect, it } from 'vitest';
+import { demoPets } from './demo';
+import { pulsepetBin, readEnvFile } from './demo/children';
+
+/**
+ * `pulsepet demo` as `npm start` runs it: a real process tree (up, seed-history, persona,
+ * fleet provision, agent, simulate); the test reads the pets with the real client and
+ * stops the demo with SIGINT.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-demo-'));
+let demo: ChildProcess | undefined;
+afterAll(() => {
+  if (demo && demo.exitCode === null) demo.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function lines(p: ChildProcess): { next(timeoutMs: number): Promise<string> } {
+  const queue: string[] = [];
+  let buf = '';
+  let wake: (() => void) | undefined;
+  p.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      queue.push(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    wake?.();
+  });
+  return {
+    async next(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (queue.length === 0) {
+        if (Date.now() > until || p.exitCode !== null) throw new Error('no line from pulsepet demo');
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 500);
+        });
+      }
+      return queue.shift() as string;
+    },
+  };
+}
+
+describe('pulsepet demo', () => {
+  it('starts six pets that change with their simulated bodies, prints the display URL, and stops cleanly on SIGINT', async () => {
+    const started = Date.now();
+    demo = spawn(process.execPath, [pulsepetBin(), 'demo', '--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--history-days', '1', '--batch-interval', '5s', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = lines(demo);
+    const ready = JSON.parse(await out.next(180_000)) as { event: string; displayUrl: string; pets: string[] };
+    expect(ready.event).toBe('demo-ready');
+    expect(ready.pets).toEqual(demoPets().map((p) => p.thing));
+    expect(ready.pets).toHaveLength(6);
+    const page = await fetch(ready.displayUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+
+    const env = readEnvFile(join(dir, 'env'));
+    const data = new IoTDataPlaneClient({
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: env.AWS_REGION,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+      maxAttempts: 5,
+    });
+    const fresh = new Map<string, string>();
+    const until = Date.now() + 150_000;
+    while (fresh.size < 6 && Date.now() < until) {
+      for (const thing of ready.pets) {
+        const got = await data.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' })).catch(() => undefined);
+        const doc = got ? (JSON.parse(Buffer.from(got.payload ?? new Uint8Array()).toString()) as { state?: { desired?: { mood?: string } }; metadata?: { desired?: { mood?: { timestamp?: number } } } }) : undefined;
+        // a pet state written since the demo started: the live pipeline decided it
+        const at = (doc?.metadata?.desired?.mood?.timestamp ?? 0) * 1000;
+        if (doc?.state?.desired?.mood && at >= started) fresh.set(thing, doc.state.desired.mood);
+      }
+      if (fresh.size < 6) await new Promise((r) => setTimeout(r, 2_000));
+    }
+    data.destroy();
+    expect([...fresh.keys()].sort()).toEqual([...ready.pets].sort());
+
+    demo.kill('SIGINT');
+    const stopped = JSON.parse(await out.next(120_000)) as { event: string; exitCodes: Record<string, number>; fleet?: { batches?: { lost?: number } } };
+    expect(stopped.event).toBe('demo-stopped');
+    expect(stopped.exitCodes.up).toBe(0);
+    expect(stopped.fleet?.batches?.lost).toBe(0);
+    const code = await new Promise<number | null>((r) => (demo?.exitCode !== null ? r(demo?.exitCode ?? null) : demo?.once('exit', (c) => r(c))));
+    expect(code).toBe(0);
+  }, 420_000);
+});

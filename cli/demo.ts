@@ -1,0 +1,219 @@
+/**
+ * `pulsepet demo` (what `npm start` runs): the whole system alive on one machine. It
+ * runs the real commands as child processes — `up` (the local IoT Core with the rules,
+ * the reasoning function, the coach and the display), `simulate seed-history` (past days,
+ * so baselines exist), `simulate persona`, `fleet provision` + `agent` (one pet driven by
+ * the real gateway agent and its watch simulator), and `simulate` (five pets from the
+ * fleet simulator, scenario time sped up) — prints the display's URL and, every ten
+ * seconds, each pet's mood. SIGINT/SIGTERM stop the devices first (their acknowledged
+ * batches are kept), then the IoT Core, each with its own clean shutdown.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { z } from 'zod';
+import { parseFlags } from '../common/cli-config';
+import { EXIT_CODES } from '../common/exit-codes';
+import { DISPLAY_PATH } from '../protocol/display-config';
+import { type Child, firstLine, readEnvFile, runChild, startChild, stopChild } from './demo/children';
+import { simThingNames } from './simulate/devices';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const DemoFlags = z.object({
+  'data-dir': z.string().min(1).default('.pulsepet-demo'),
+  'mqtt-port': port.default(8883),
+  'http-port': port.default(8080),
+  speedup: z.coerce.number().min(1).max(10_000).default(30),
+  'history-days': z.coerce.number().int().min(0).max(60).default(7),
+  'batch-interval': z.string().regex(/^\d+(ms|s|m)$/, 'a duration such as 10s').default('10s'),
+  json: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+const FLAGS = {
+  'data-dir': { type: 'string' },
+  'mqtt-port': { type: 'string' },
+  'http-port': { type: 'string' },
+  speedup: { type: 'string' },
+  'history-days': { type: 'string' },
+  'batch-interval': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type Flags = z.infer<typeof DemoFlags>;
+
+export const DEMO_USAGE = `usage: pulsepet demo [--data-dir DIR] [--http-port N] [--mqtt-port N] [--speedup K]
+                     [--history-days N] [--batch-interval D] [--json]
+
+The live demo (npm start): the local IoT Core, six pets — one driven by the real gateway
+agent and its watch simulator, five by the fleet simulator with scenario time K times
+faster (default 30) — past days seeded on the first run so baselines exist, and the pet
+display. Prints the display's URL; Ctrl-C stops everything cleanly.
+  --data-dir DIR       the demo's own state (default .pulsepet-demo; logs in DIR/logs)
+  --http-port N        HTTP port of the IoT Core and the display (default 8080; 0 = free)
+  --mqtt-port N        MQTT over TLS port (default 8883; 0 = free)
+  --history-days N     past days seeded per pet on the first run (default 7)
+  --batch-interval D   how often each device publishes a batch (default 10s)
+  --json               print the ready line (and the stop line) as JSON on stdout
+`;
+
+export const AGENT_THING = 'demo-agent';
+export const FLEET_PREFIX = 'demo-';
+export const FLEET_SIZE = 5;
+
+/** The six pets: who drives each, its persona and the history seeded before it. */
+export function demoPets(): { thing: string; driver: 'agent' | 'fleet'; persona: 'strict' | 'encouraging'; history: 'ordinary' | 'burnout' | 'illness' }[] {
+  const fleet = simThingNames(FLEET_PREFIX, FLEET_SIZE).map((thing, i) => ({
+    thing,
+    driver: 'fleet' as const,
+    persona: i % 2 === 0 ? ('strict' as const) : ('encouraging' as const),
+    history: i === 0 ? ('burnout' as const) : i === 1 ? ('illness' as const) : ('ordinary' as const),
+  }));
+  return [{ thing: AGENT_THING, driver: 'agent', persona: 'encouraging', history: 'ordinary' }, ...fleet];
+}
+
+interface Running {
+  logs: string;
+  up: Child;
+  devices: Child[];
+  env: NodeJS.ProcessEnv;
+  httpEndpoint: string;
+}
+
+/** `pulsepet demo`: returns the exit code once stopped. */
+export async function demo(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, FLAGS, DemoFlags);
+  if (flags.help) {
+    process.stdout.write(DEMO_USAGE);
+    return EXIT_CODES.ok;
+  }
+  const dir = resolve(flags['data-dir']);
+  const logs = join(dir, 'logs');
+  let stopping = false;
+  const stopRequested = new Promise<void>((done) => {
+    const stop = () => {
+      stopping = true;
+      done();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  const running = await start(flags, dir, logs, () => stopping);
+  if (running === undefined) return EXIT_CODES.ok;
+  const displayUrl = `${running.httpEndpoint}${DISPLAY_PATH}`;
+  const pets = demoPets().map((p) => p.thing);
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ event: 'demo-ready', displayUrl, httpEndpoint: running.httpEndpoint, pets, logs })}\n`
+      : `pulsepet demo: ${pets.length} pets are alive — open ${displayUrl} (logs in ${logs}; Ctrl-C stops)\n`,
+  );
+  const ticker = flags.json ? undefined : statusTicker(running.env, pets);
+  const failed = Promise.race([running.up, ...running.devices].map((c) => c.exited.then(() => c.name)));
+  const why = await Promise.race([stopRequested.then(() => undefined), failed]);
+  if (ticker) clearInterval(ticker);
+  return shutdown(running, why, flags.json);
+}
+
+/** Starts the IoT Core, seeds, provisions and starts the devices; undefined when stopped meanwhile. */
+async function start(flags: Flags, dir: string, logs: string, stopping: () => boolean): Promise<Running | undefined> {
+  const upArgs = ['up', '--json', '--data-dir', dir, '--http-port', String(flags['http-port']), '--mqtt-port', String(flags['mqtt-port']), '--log-level', 'warn'];
+  const up = startChild('up', upArgs, process.env, logs, true);
+  const ready = JSON.parse(await firstLine(up, 120_000)) as { httpEndpoint: string; envFile: string };
+  const env = { ...process.env, ...readEnvFile(ready.envFile), PULSEPET_DATA_DIR: dir };
+  const halt = async () => {
+    await stopChild(up, 30_000);
+    return undefined;
+  };
+  try {
+    return await startDevices(flags, dir, env, logs, stopping, { up, httpEndpoint: ready.httpEndpoint, halt });
+  } catch (e) {
+    await stopChild(up, 30_000);
+    throw e;
+  }
+}
+
+async function startDevices(
+  flags: Flags,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  logs: string,
+  stopping: () => boolean,
+  core: { up: Child; httpEndpoint: string; halt: () => Promise<undefined> },
+): Promise<Running | undefined> {
+  const { halt } = core;
+  await seedOnce(flags, dir, env, logs);
+  if (stopping()) return halt();
+  for (const p of demoPets()) await runChild('persona', ['simulate', 'persona', '--thing', p.thing, p.persona], env, logs);
+  const agentConfig = join(dir, 'devices', AGENT_THING, `${AGENT_THING}.config.json`);
+  if (!existsSync(agentConfig)) await runChild('provision', ['fleet', 'provision', AGENT_THING, '--out', join(dir, 'devices', AGENT_THING)], env, logs);
+  if (stopping()) return halt();
+  const agent = startChild(
+    'agent',
+    ['agent', '--config', agentConfig, '--input', 'sim:stress', '--outbox', join(dir, 'agent-outbox'), '--batch-interval', flags['batch-interval']],
+    env,
+    logs,
+  );
+  const fleetArgs = ['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', 'mix', '--speedup', String(flags.speedup)];
+  const fleet = startChild('fleet', [...fleetArgs, '--duration', '24h', '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
+  return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint };
+}
+
+/** Seeds each pet's past days once per data dir (a marker file records it). */
+async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs: string): Promise<void> {
+  const marker = join(dir, 'demo-seeded.json');
+  if (flags['history-days'] === 0 || existsSync(marker)) return;
+  const days = String(flags['history-days']);
+  await Promise.all(
+    demoPets().map((p) => runChild(`seed-${p.thing}`, ['simulate', 'seed-history', '--thing', p.thing, '--days', days, '--scenario', p.history, '--sample-interval', '20s', '--json'], env, logs)),
+  );
+  writeFileSync(marker, `${JSON.stringify({ seededAt: new Date().toISOString(), days: flags['history-days'] })}\n`);
+}
+
+/** Every ten seconds, one line with each pet's mood (read with the real client-iot-data-plane). */
+function statusTicker(env: NodeJS.ProcessEnv, pets: string[]): NodeJS.Timeout {
+  const client = new IoTDataPlaneClient({
+    region: env.AWS_REGION ?? 'us-east-1',
+    endpoint: env.AWS_ENDPOINT_URL,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
+    maxAttempts: 1,
+  });
+  const mood = async (thing: string) => {
+    try {
+      const out = await client.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' }));
+      const doc = JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString()) as { state?: { desired?: { mood?: string; source?: string } } };
+      return `${thing} ${doc.state?.desired?.mood ?? '…'}`;
+    } catch {
+      return `${thing} …`;
+    }
+  };
+  const t = setInterval(() => {
+    void Promise.all(pets.map(mood)).then((m) => process.stdout.write(`pets: ${m.join(' · ')}\n`));
+  }, 10_000);
+  t.unref();
+  return t;
+}
+
+/** Devices first (they flush their acknowledged batches), then the IoT Core. */
+async function shutdown(r: Running, failedChild: string | undefined, json: boolean): Promise<number> {
+  const codes = await Promise.all(r.devices.map((c) => stopChild(c, 30_000)));
+  const upCode = await stopChild(r.up, 60_000);
+  const byChild = Object.fromEntries([...r.devices.map((c, i) => [c.name, codes[i]]), ['up', upCode]]);
+  await Promise.all(r.devices.map((c) => c.flushed));
+  const fleet = fleetSummary(r.logs);
+  const lost = fleet?.batches?.lost ?? null;
+  if (json) process.stdout.write(`${JSON.stringify({ event: 'demo-stopped', exitCodes: byChild, fleet, ...(failedChild ? { failed: failedChild } : {}) })}\n`);
+  else {
+    const figures = fleet ? `: the fleet's ${fleet.samples?.acked ?? 0} acknowledged samples, ${lost ?? 'unchecked'} batches lost` : '';
+    process.stdout.write(`pulsepet demo stopped${figures}${failedChild ? ` (${failedChild} ended first: see its log)` : ''}\n`);
+  }
+  return failedChild === undefined && upCode === 0 && !lost ? EXIT_CODES.ok : EXIT_CODES.unexpected;
+}
+
+/** The fleet simulator's JSON summary (the last line of its stdout), when it printed one. */
+function fleetSummary(logs: string): { samples?: { acked?: number }; batches?: { lost?: number | null } } | undefined {
+  try {
+    const lines = readFileSync(join(logs, 'fleet.out'), 'utf8').trim().split('\n');
+    return JSON.parse(lines[lines.length - 1] ?? '');
+  } catch {
+    return undefined;
+  }
+}
