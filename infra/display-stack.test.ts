@@ -5,6 +5,7 @@ import { Testing } from 'cdktf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DISPLAY_IDENTITY_POOL_NAME, DISPLAY_IOT_POLICY_NAME, DISPLAY_ROLE_NAME, displayIotPolicyDocument, displayRolePolicyDocument, displayRoleTrustPolicyDocument } from '../protocol/display-access';
 import { resourcesOf, resourceWith, statementsOf, type Synthesized, synthesize, TEST_ENV } from '../test/support/infra/synth';
+import { DisplayConfigSchema } from '../protocol/display-config';
 import { CACHING_DISABLED, DISPLAY_PREFIX } from './display-site';
 import { fromTerraformLiteral } from './terraform-escape';
 
@@ -74,8 +75,18 @@ describe('Stack: display', () => {
         region: ENV.region,
         identityPoolId: POOL_ID,
         database: 'pulsepet',
-        endpoints: { mqtt: `wss://\${data.aws_iot_endpoint.iot-data-endpoint.endpoint_address}/mqtt` },
+        endpoints: {
+          mqtt: `wss://\${data.aws_iot_endpoint.iot-data-endpoint.endpoint_address}/mqtt`,
+          iotData: `https://\${data.aws_iot_endpoint.iot-data-endpoint.endpoint_address}`,
+        },
       });
+      // the page's own schema accepts it once Terraform has filled in the pool id and the endpoint
+      const deployed = JSON.parse(
+        JSON.stringify(config)
+          .replaceAll(`\${data.aws_iot_endpoint.iot-data-endpoint.endpoint_address}`, 'abc123-ats.iot.eu-west-1.amazonaws.com')
+          .replace(POOL_ID, 'eu-west-1:1f0c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f'),
+      );
+      expect(DisplayConfigSchema.parse(deployed)).toEqual(deployed);
     });
 
     it('refuses a display directory without a built page', () => {

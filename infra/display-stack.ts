@@ -7,6 +7,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DISPLAY_IDENTITY_POOL_NAME, DISPLAY_ROLE_NAME, displayRolePolicyDocument, displayRoleTrustPolicyDocument } from '../protocol/display-access';
+import type { DisplayConfig } from '../protocol/display-config';
 import { TIMESTREAM } from '../protocol/resources';
 import type { InfraConfig } from './config';
 import { DISPLAY_PREFIX, DisplaySite } from './display-site';
@@ -22,10 +23,9 @@ export const DEFAULT_DISPLAY_DIST = 'display/dist';
  * (the same the local stack enforces), and the built page on S3 + CloudFront with its
  * runtime config.
  *
- * The runtime config is `{ region, identityPoolId, database, endpoints: { mqtt } }` with
- * `mqtt` = `wss://{the account's IoT data endpoint}/mqtt`; the other endpoints are left
- * to the SDKs' defaults for the region (protocol/display-config.ts on the display-app
- * branch describes this shape; it is not on main yet, so the shape is written here).
+ * The runtime config has the page's shape (protocol/display-config.ts): `mqtt` =
+ * `wss://{the account's IoT data endpoint}/mqtt` and `iotData` = that endpoint over
+ * HTTPS; Cognito and Timestream are left to the SDKs' defaults for the region.
  */
 export class DisplayStack extends PulsepetStack {
   readonly pool: CognitoIdentityPool;
@@ -50,7 +50,13 @@ export class DisplayStack extends PulsepetStack {
     });
     new CognitoIdentityPoolRolesAttachment(this, 'identity-pool-roles', { identityPoolId: this.pool.id, roles: { unauthenticated: this.role.arn }, dependsOn: [policy] });
     const endpoint = new DataAwsIotEndpoint(this, 'iot-data-endpoint', { endpointType: 'iot:Data-ATS' });
-    const runtimeConfig = { region: config.region, identityPoolId: this.pool.id, database: TIMESTREAM.database, endpoints: { mqtt: `wss://${endpoint.endpointAddress}/mqtt` } };
+    // the page's protocol/display-config.ts shape; the account's ATS endpoint serves both MQTT over WebSocket and the shadows' HTTPS API
+    const runtimeConfig: DisplayConfig = {
+      region: config.region,
+      identityPoolId: this.pool.id,
+      database: TIMESTREAM.database,
+      endpoints: { mqtt: `wss://${endpoint.endpointAddress}/mqtt`, iotData: `https://${endpoint.endpointAddress}` },
+    };
     this.site = new DisplaySite(this, 'site', {
       bucketName: `${config.namePrefix}-display-${config.accountId}-${config.region}`,
       functionName: this.name('display-index'),
