@@ -93,7 +93,10 @@ process.on('message', async (msg) => {
     // 'mem-gc': after a full GC, the live memory (V8 grows its heap lazily while memory is plentiful)
     if (msg === 'mem-gc') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
-    send({ kind: 'mem', rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, threads: cpuByThread() });
+    const m = process.memoryUsage();
+    // execution environments (worker threads, each a V8 isolate of its own) per function
+    const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
+    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments });
   } else if (msg === 'stop') {
     await stack.close();
     logger.flush();

@@ -79,6 +79,12 @@ function provisioned(): Promise<{ ready: Ready; ids: Identity[] }> {
 
 interface StackMem {
   rss: number;
+  /** V8 heap in use, and memory outside it (OpenSSL, DuckDB, buffers) as V8 accounts it */
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** Lambda execution environments (worker threads) per function */
+  environments: Record<string, number>;
   cpuMicros: number;
   /** CPU µs by thread group (fleet-scale-stack.ts cpuByThread) */
   threads: Record<string, number>;
@@ -116,7 +122,7 @@ const url = new URL(ready.mqttEndpoint);
 const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
 const mem0 = await stackMem(true);
 const cpu0 = process.cpuUsage();
-const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0 };
+const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number> };
 let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number } | undefined;
 let connectCpu: { stackMicros: number; simMicros: number; wallS: number; threads: Record<string, number>; pubAcked: number } | undefined;
 const t0 = performance.now();
@@ -126,6 +132,7 @@ const onTick = (t: ProgressTick) => {
     const simRss = process.memoryUsage().rss;
     peak.stackRss = Math.max(peak.stackRss, m.rss);
     peak.simRss = Math.max(peak.simRss, simRss);
+    for (const [k, n] of Object.entries(m.environments)) peak.environments[k] = Math.max(peak.environments[k] ?? 0, n);
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (afterConnect === undefined && t.connected === flags.devices) {
@@ -192,6 +199,8 @@ process.stdout.write(
       stackEnd: round(memEnd.rss / MiB),
       stackBeforeRunAfterGc: round(mem0.rss / MiB),
       stackEndAfterGc: round(memEndGc.rss / MiB),
+      stackEndAfterGcBreakdown: { mainHeapUsed: round(memEndGc.heapUsed / MiB), external: round(memEndGc.external / MiB), arrayBuffers: round(memEndGc.arrayBuffers / MiB) },
+      lambdaEnvironmentsPeak: peak.environments,
       simulatorPeak: round(peak.simRss / MiB),
       afterConnect,
     },
