@@ -6,10 +6,11 @@
  * client-iot, without 60,000 HTTP round trips), hands them to the parent over IPC, and
  * answers 'mem' with its RSS and CPU until 'stop'.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKeysAndCertificate, inspectCertificate } from '../certs/index';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { createLogger } from '../common/logger';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
 
@@ -21,7 +22,9 @@ if (!dataDir || !Number.isInteger(count) || count < 1 || !process.send) {
 }
 const send = (m: object) => process.send?.(m);
 mkdirSync(dataDir, { recursive: true });
-const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack') });
+// warnings and errors of the stack (failed invocations, dead letters) go to DATA_DIR/stack.log
+const logger = createLogger('stack', { level: 'warn', destination: createWriteStream(join(dataDir, 'stack.log')) });
+const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger });
 const ca = stack.material.ca;
 
 async function provision(thingName: string): Promise<{ thing: string; certificatePem: string; privateKeyPem: string }> {
@@ -48,6 +51,7 @@ for (let i = 0; i < count; i += 250) {
     Array.from({ length: Math.min(250, count - i) }, (_, k) => provision(`${prefix}${String(i + k + 1).padStart(width, '0')}`)),
   );
   send({ kind: 'devices', devices: chunk });
+  if ((i + chunk.length) % 2_000 === 0) process.stderr.write(`provisioned ${i + chunk.length}/${count} devices\n`);
 }
 await stack.registry.flush();
 send({
@@ -85,11 +89,17 @@ function cpuByThread(): Record<string, number> {
 }
 
 process.on('message', async (msg) => {
-  if (msg === 'mem') {
+  if (msg === 'mem' || msg === 'mem-gc') {
+    // 'mem-gc': after a full GC, the live memory (V8 grows its heap lazily while memory is plentiful)
+    if (msg === 'mem-gc') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
-    send({ kind: 'mem', rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, threads: cpuByThread() });
+    const m = process.memoryUsage();
+    // execution environments (worker threads, each a V8 isolate of its own) per function
+    const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
+    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments });
   } else if (msg === 'stop') {
     await stack.close();
+    logger.flush();
     process.exit(0);
   }
 });

@@ -7,13 +7,13 @@
  * simulator (simulators/ runFleet, the engine of `pulsepet simulate`).
  *
  *   npx tsx bench/fleet-scale.ts [--devices 10000] [--duration 5m] [--batch-interval 30s]
- *                                [--connect-rate 500] [--scenario mix] [--settle 60s]
+ *                                [--connect-rate 200] [--scenario mix] [--settle 60s]
  *
  * Reports: time to connect all; stack and simulator RSS (peak, and after connecting);
  * connect, publish → PUBACK and publish → pet delta p50/p99 (the latter from a batch's
  * publish to its thing's next pet delta, as `pulsepet simulate` matches them); losses
- * (acknowledged samples missing from the store); CPU of both processes; the Lambda
- * queue's peak depth. Goals: all connected, stack RSS < 1 GiB, publish → pet delta p99
+ * (acknowledged samples missing from the store, checked once the ingest queue has
+ * drained); CPU of both processes by thread group; the Lambda queue's peak depth. Goals: all connected, stack RSS < 1 GiB, publish → pet delta p99
  * < 2 s, losses 0. Prints one JSON object. Not a test: nothing is asserted.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -35,7 +35,7 @@ const flags = benchFlags(
     devices: z.coerce.number().int().min(1).max(50_000).default(10_000),
     duration: dur('5m'),
     'batch-interval': dur('30s'),
-    'connect-rate': z.coerce.number().min(1).max(10_000).default(500),
+    'connect-rate': z.coerce.number().min(1).max(10_000).default(200),
     scenario: z.enum(SCENARIO_CHOICES).default('mix'),
     settle: dur('60s'),
   }),
@@ -44,8 +44,14 @@ const flags = benchFlags(
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-fleet-'));
 const child: ChildProcess = fork(join(import.meta.dirname, 'fleet-scale-stack.ts'), [dir, String(flags.devices)], {
-  execArgv: ['--import', 'tsx'],
+  execArgv: ['--import', 'tsx', '--expose-gc'],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+});
+let stopping = false;
+child.once('exit', (code, signal) => {
+  if (stopping) return;
+  process.stderr.write(`fleet-scale: the stack process ended (${signal ?? `exit ${code}`}) during the run\n`);
+  process.exit(1);
 });
 
 interface Ready {
@@ -73,12 +79,18 @@ function provisioned(): Promise<{ ready: Ready; ids: Identity[] }> {
 
 interface StackMem {
   rss: number;
+  /** V8 heap in use, and memory outside it (OpenSSL, DuckDB, buffers) as V8 accounts it */
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** Lambda execution environments (worker threads) per function */
+  environments: Record<string, number>;
   cpuMicros: number;
   /** CPU µs by thread group (fleet-scale-stack.ts cpuByThread) */
   threads: Record<string, number>;
 }
 
-function stackMem(): Promise<StackMem> {
+function stackMem(gc = false): Promise<StackMem> {
   return new Promise((resolve) => {
     const on = (m: StackMem & { kind: string }) => {
       if (m.kind !== 'mem') return;
@@ -86,23 +98,31 @@ function stackMem(): Promise<StackMem> {
       resolve(m);
     };
     child.on('message', on);
-    child.send('mem');
+    child.send(gc ? 'mem-gc' : 'mem');
   });
 }
 
-/** Depth of the Lambda service's asynchronous queue (GET /metrics, Prometheus text). */
-async function queueDepth(httpEndpoint: string): Promise<number> {
+/** A figure of the stack's GET /metrics (Prometheus text): the first line starting with `prefix`. */
+async function metric(httpEndpoint: string, prefix: string): Promise<number> {
   const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('pulsepet_lambda_async_queue_depth '));
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
   return Number(line?.split(' ').pop() ?? 0);
+}
+const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ');
+
+/** Waits until the ingest function's queue is empty: every acknowledged batch has been handed to it (or failed for good). */
+async function ingestDrained(httpEndpoint: string): Promise<number> {
+  const t = performance.now();
+  while ((await metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth{function="pulsepet-ingest"}')) > 0) await new Promise((r) => setTimeout(r, 1_000));
+  return round((performance.now() - t) / 1000, 1);
 }
 
 const { ready, ids } = await provisioned();
 const url = new URL(ready.mqttEndpoint);
 const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
-const mem0 = await stackMem();
+const mem0 = await stackMem(true);
 const cpu0 = process.cpuUsage();
-const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0 };
+const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number> };
 let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number } | undefined;
 let connectCpu: { stackMicros: number; simMicros: number; wallS: number; threads: Record<string, number>; pubAcked: number } | undefined;
 const t0 = performance.now();
@@ -112,6 +132,7 @@ const onTick = (t: ProgressTick) => {
     const simRss = process.memoryUsage().rss;
     peak.stackRss = Math.max(peak.stackRss, m.rss);
     peak.simRss = Math.max(peak.simRss, simRss);
+    for (const [k, n] of Object.entries(m.environments)) peak.environments[k] = Math.max(peak.environments[k] ?? 0, n);
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (afterConnect === undefined && t.connected === flags.devices) {
@@ -124,6 +145,8 @@ const onTick = (t: ProgressTick) => {
 };
 
 const query = new TimestreamQueryClient({ endpoint: ready.httpEndpoint, region: ready.region, credentials: ready.credentials });
+const check = timestreamStoreCheck(query, { database: TIMESTREAM.database, table: TIMESTREAM.telemetryTable, settleMs: flags.settle });
+let drainS = 0;
 const summary = await runFleet({
   devices,
   host: url.hostname,
@@ -133,9 +156,16 @@ const summary = await runFleet({
   durationMs: flags.duration,
   connectRate: flags['connect-rate'],
   onTick,
-  storeCheck: timestreamStoreCheck(query, { database: TIMESTREAM.database, table: TIMESTREAM.telemetryTable, settleMs: flags.settle }),
+  // a backlog is drained before the store is judged: a late sample is slow, not lost
+  storeCheck: async (acked) => {
+    drainS = await ingestDrained(ready.httpEndpoint);
+    return check(acked);
+  },
 });
+const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
+const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
 const memEnd = await stackMem();
+const memEndGc = await stackMem(true);
 const cpuAll = process.cpuUsage(cpu0);
 const wallS = (performance.now() - t0) / 1000;
 query.destroy();
@@ -164,14 +194,23 @@ process.stdout.write(
     connectRate: flags['connect-rate'],
     provisionS: ready.provisionS,
     connect: { allConnectedAfterS: summary.connect.allConnectedAfterS, peakConnected: summary.connect.peakConnected, failures: summary.connect.failuresByReason, reconnects: summary.connect.reconnects },
-    rssMiB: { stackPeak: round(peak.stackRss / MiB), stackEnd: round(memEnd.rss / MiB), simulatorPeak: round(peak.simRss / MiB), afterConnect },
+    rssMiB: {
+      stackPeak: round(peak.stackRss / MiB),
+      stackEnd: round(memEnd.rss / MiB),
+      stackBeforeRunAfterGc: round(mem0.rss / MiB),
+      stackEndAfterGc: round(memEndGc.rss / MiB),
+      stackEndAfterGcBreakdown: { mainHeapUsed: round(memEndGc.heapUsed / MiB), external: round(memEndGc.external / MiB), arrayBuffers: round(memEndGc.arrayBuffers / MiB) },
+      lambdaEnvironmentsPeak: peak.environments,
+      simulatorPeak: round(peak.simRss / MiB),
+      afterConnect,
+    },
     latencyMs: summary.latencyMs,
     batches: summary.batches,
     samples: summary.samples,
     losses: summary.losses,
     petDeltas: summary.petDeltas,
     store: summary.store,
-    lambdaQueuePeakDepth: peak.queueDepth,
+    lambdaQueue: { peakDepth: peak.queueDepth, ingestDrainedAfterRunS: drainS, failedInvocations, throttled },
     cpuPercentOfOneCore: {
       connectPhase: connectCpu ? { stack: pct(connectCpu.stackMicros, connectCpu.wallS), simulator: pct(connectCpu.simMicros, connectCpu.wallS), wallS: round(connectCpu.wallS, 1) } : null,
       steadyPhase: connectCpu ? { stack: pct(memEnd.cpuMicros - mem0.cpuMicros - connectCpu.stackMicros, steadyS), simulator: pct(cpuAll.user + cpuAll.system - connectCpu.simMicros, steadyS), wallS: round(steadyS, 1) } : null,
@@ -188,6 +227,9 @@ process.stdout.write(
     cpus: os.cpus().length,
   })}\n`,
 );
+stopping = true;
 child.send('stop');
 await new Promise((r) => child.once('exit', r));
-rmSync(dir, { recursive: true, force: true });
+// keep the stack's data dir (dead letters: pulsepet dead-letters list --data-dir DIR/stack) and log when something was lost
+if ((summary.batches.lost ?? 0) > 0 || process.env.PULSEPET_BENCH_KEEP) process.stderr.write(`kept ${dir} (stack.log, stack/)\n`);
+else rmSync(dir, { recursive: true, force: true });

@@ -34,6 +34,9 @@ missing from the store (losses > 0).
 
 /** `pulsepet simulate …`: returns the exit code. */
 export async function simulate(argv: string[]): Promise<number> {
+  const io = { env: process.env, stdout: process.stdout, stderr: process.stderr };
+  // only the run form stops cleanly on Ctrl-C; the others keep the default (exit at once)
+  if (argv[0] === 'seed-history' || argv[0] === 'persona') return runSimulate(argv, io);
   const ac = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -46,7 +49,7 @@ export async function simulate(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await runSimulate(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: ac.signal });
+    return await runSimulate(argv, { ...io, signal: ac.signal });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

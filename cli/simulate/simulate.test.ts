@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../../protocol/policies';
 import type { FleetSummary } from '../../simulators/index';
-import { FleetConnection } from '../../simulators/index';
+import { FleetConnection, timestreamStoreCheck } from '../../simulators/index';
+import { BatchLedger } from '../../simulators/fleet/ledger';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import { startPulsepetStack } from '../pulsepet-stack';
 import { runSimulate } from '../simulate';
@@ -162,6 +163,26 @@ describe('pulsepet simulate', () => {
     expect(await closed).toMatchObject({ code: 'PP_ERR_TRANSPORT' });
     await stack.rules.idle();
     expect(await storedCount(['sim-00005'], new Date(t - 1).toISOString(), new Date(t + 1).toISOString())).toBe(0);
+  }, 30_000);
+
+  it('reports an acknowledged batch the store lacks as lost, by (thing, batchId), and rows of no batch as extra', async () => {
+    // sample times the first run stored for sim-00001, read back from the store
+    const q = new TimestreamQueryClient(awsClientConfig(stack));
+    const r = await q.send(new QueryCommand({ QueryString: `SELECT time FROM "pulsepet"."telemetry" WHERE thing = 'sim-00001' ORDER BY time LIMIT 12` }));
+    const stored = (r.Rows ?? []).map((row) => Date.parse(`${(row.Data?.[0]?.ScalarValue ?? '').slice(0, 23).replace(' ', 'T')}Z`));
+    expect(stored).toHaveLength(12);
+    const ledger = new BatchLedger();
+    const present = ledger.add({ thing: 'sim-00001', batchId: 'present', seq: 1, times: Float64Array.from(stored.slice(0, 5)) });
+    // acknowledged, but its samples (between stored ones, at odd milliseconds) were never written
+    const missing = ledger.add({ thing: 'sim-00001', batchId: 'missing', seq: 2, times: Float64Array.from(stored.slice(5, 8), (t) => t + 1) });
+    present.publishes = present.acks = 1;
+    missing.publishes = missing.acks = 1;
+    const report = await timestreamStoreCheck(q, { database: 'pulsepet', table: 'telemetry', settleMs: 1_000, pollMs: 200 })(ledger.acked());
+    q.destroy();
+    expect(report.lost).toEqual([{ thing: 'sim-00001', batchId: 'missing', samples: 3, missing: 3 }]);
+    expect(report).toMatchObject({ lostBatches: 1, lostSamples: 3, storedSamples: 5 });
+    // the stored rows in the range that no batch of this ledger claims
+    expect(report.extraRows).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
   it('seeds past days through ingest and summarizes each, so the thing has daily baselines', async () => {

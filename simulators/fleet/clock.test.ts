@@ -18,6 +18,14 @@ describe('Function: scenarioClock', () => {
     expect(c.now()).toBe(wall);
   });
 
+  it('keeps whole milliseconds at a fractional speedup', () => {
+    let wall = 1_700_000_000_123;
+    const c = scenarioClock({ durationMs: 333, speedup: 1.7, wallNow: () => wall });
+    expect(Number.isInteger(c.scenarioStart)).toBe(true);
+    wall += 77;
+    expect(Number.isInteger(c.now())).toBe(true);
+  });
+
   it('is the wall clock at speedup 1', () => {
     let wall = 5_000;
     const c = scenarioClock({ durationMs: 10_000, speedup: 1, wallNow: () => wall });

@@ -33,7 +33,8 @@ export function scenarioClock(o: { durationMs: number; speedup: number; wallNow?
   if (!(o.durationMs > 0) || !Number.isFinite(o.durationMs)) throw new RangeError(`duration must be > 0 ms, got ${o.durationMs}`);
   const wallNow = o.wallNow ?? Date.now;
   const wallStart = wallNow();
-  const scenarioStart = wallStart - (o.speedup - 1) * o.durationMs;
+  // whole milliseconds: sample times are integers (telemetry v1), also at a fractional speedup
+  const scenarioStart = Math.round(wallStart - (o.speedup - 1) * o.durationMs);
   const at = (wall: number) => Math.round(scenarioStart + o.speedup * (wall - wallStart));
   // never ahead of the wall clock, also while a stopping run drains past its duration
   const now = () => {

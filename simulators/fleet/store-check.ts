@@ -5,11 +5,13 @@
  * behind the PUBACK, through the Lambda queue). Samples are de-duplicated by the store
  * itself: a record is (thing, time), and a batch written twice upserts the same records.
  *
- * A thing whose count equals its acknowledged samples and that has no unacknowledged
- * batch is complete. Any other thing is checked sample by sample: each acknowledged
- * batch whose every timestamp is stored is there; one missing any is lost. Rows in range
- * that belong to no acknowledged batch (an unacknowledged batch that did arrive, or an
- * earlier run at the same times) are counted as `extraRows`, never as present.
+ * A thing whose row count and sum of timestamps (relative to a base, so the sum stays
+ * exact) both equal those of its acknowledged samples, and that has no unacknowledged
+ * batch, is complete: rows of another run in the range would change the count or the sum.
+ * Any other thing is checked sample by sample: each acknowledged batch whose every
+ * timestamp is stored is there; one missing any is lost. Rows in range that belong to no
+ * acknowledged batch (an unacknowledged batch that did arrive, or an earlier run at the
+ * same times) are counted as `extraRows`, never as present.
  */
 import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { BatchEntry, ThingAcked } from './ledger';
@@ -34,6 +36,20 @@ export interface StoreReport {
   settledAfterMs: number;
   /** store queries made */
   queries: number;
+}
+
+/** A thing's rows in range: how many, and the sum of their timestamps less `base` (ms). */
+interface Tally {
+  n: number;
+  sum: number;
+  base: number;
+}
+
+/** The sum of a thing's acknowledged sample times less `base`. */
+function expectedSum(t: ThingAcked, base: number): number {
+  let sum = 0;
+  for (const b of t.batches) for (const x of b.times) sum += x - base;
+  return sum;
 }
 
 /** Checks the acknowledged batches of a run against the store. */
@@ -72,12 +88,14 @@ export function timestreamStoreCheck(client: TimestreamQueryClient, o: Timestrea
     } while (NextToken);
     return out;
   };
-  const counts = async (things: readonly ThingAcked[], signal?: AbortSignal): Promise<Map<string, number>> => {
-    const n = new Map<string, number>();
+  const counts = async (things: readonly ThingAcked[], signal?: AbortSignal): Promise<Map<string, Tally>> => {
+    const n = new Map<string, Tally>();
     for (let i = 0; i < things.length; i += o.chunk ?? 100) {
-      const conds = things.slice(i, i + (o.chunk ?? 100)).map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`);
-      const sql = `SELECT thing, count(*) AS n FROM ${from} WHERE measure_name = 'vitals' AND (${conds.join(' OR ')}) GROUP BY thing`;
-      for (const [thing, c] of await rows(sql, signal)) if (thing !== undefined) n.set(thing, Number(c));
+      const chunk = things.slice(i, i + (o.chunk ?? 100));
+      const base = Math.min(...chunk.map((t) => t.from));
+      const conds = chunk.map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`);
+      const sql = `SELECT thing, count(*) AS n, sum(to_milliseconds(time) - ${Math.round(base)}) AS s FROM ${from} WHERE measure_name = 'vitals' AND (${conds.join(' OR ')}) GROUP BY thing`;
+      for (const [thing, c, sum] of await rows(sql, signal)) if (thing !== undefined) n.set(thing, { n: Number(c), sum: Number(sum ?? 0), base });
     }
     return n;
   };
@@ -106,7 +124,7 @@ export function timestreamStoreCheck(client: TimestreamQueryClient, o: Timestrea
  */
 async function settle(
   things: readonly ThingAcked[],
-  counts: (things: readonly ThingAcked[], signal?: AbortSignal) => Promise<Map<string, number>>,
+  counts: (things: readonly ThingAcked[], signal?: AbortSignal) => Promise<Map<string, Tally>>,
   o: TimestreamStoreCheckOptions,
   signal?: AbortSignal,
 ): Promise<Set<string>> {
@@ -118,11 +136,12 @@ async function settle(
     const n = await counts(toCount, signal);
     const short: ThingAcked[] = [];
     for (const t of toCount) {
-      const c = n.get(t.thing) ?? 0;
+      const tally = n.get(t.thing);
+      const c = tally?.n ?? 0;
       if (c > (seen.get(t.thing) ?? -1)) grewAt = performance.now();
       seen.set(t.thing, c);
       if (c < t.samples) short.push(t);
-      else if (c > t.samples || t.unacked.length > 0) detail.add(t.thing);
+      else if (c > t.samples || t.unacked.length > 0 || tally === undefined || tally.sum !== expectedSum(t, tally.base)) detail.add(t.thing);
     }
     toCount = short;
     if (short.length === 0) break;
