@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { auth, iot, mqtt as crt } from 'aws-iot-device-sdk-v2';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDevice, type Fixture, startFixture, TEST_REGION, until } from '../../test/support/local/broker';
 import { IOT_WS_SERVICE } from './ws-auth';
+import { connectWs } from '../../test/support/local/display';
 
 const creds = { accessKeyId: 'AKIALOCALTEST0000001', secretAccessKey: 'local-test-secret-key-0000000000000000000' };
 let fx: Fixture;
@@ -37,25 +37,10 @@ async function presignedUrl(credentials = creds): Promise<string> {
   return `ws://${host}/mqtt?${q.toString()}`;
 }
 
-function wsConnect(url: string, clientId: string): Promise<{ ok: true; client: MqttClient } | { ok: false; error: string }> {
-  return new Promise((resolve) => {
-    const client = mqtt.connect(url, { protocolVersion: 4, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
-    let done = false;
-    const settle = (v: { ok: true; client: MqttClient } | { ok: false; error: string }) => {
-      if (done) return;
-      done = true;
-      if (!v.ok) client.end(true);
-      resolve(v);
-    };
-    client.once('connect', () => settle({ ok: true, client }));
-    client.once('error', (e) => settle({ ok: false, error: e.message }));
-    client.once('close', () => settle({ ok: false, error: 'closed' }));
-  });
-}
 
 describe('Method: attachWebSocket', () => {
   it('admits a SigV4-presigned connection as a cloud principal that may watch every device', async () => {
-    const out = await wsConnect(await presignedUrl(), 'pet-display-1');
+    const out = await connectWs(await presignedUrl(), 'pet-display-1');
     if (!out.ok) throw new Error(out.error);
     const got: string[] = [];
     out.client.on('message', (topic) => got.push(topic));
@@ -94,12 +79,12 @@ describe('Method: attachWebSocket', () => {
 
   it('refuses a URL signed with the wrong secret', async () => {
     const url = await presignedUrl({ ...creds, secretAccessKey: 'not-the-secret' });
-    const out = await wsConnect(url, 'pet-display-2');
+    const out = await connectWs(url, 'pet-display-2');
     expect(out.ok).toBe(false);
   });
 
   it('refuses an unsigned URL', async () => {
-    const out = await wsConnect(`ws://127.0.0.1:${httpPort}/mqtt`, 'pet-display-3');
+    const out = await connectWs(`ws://127.0.0.1:${httpPort}/mqtt`, 'pet-display-3');
     expect(out.ok).toBe(false);
   });
 });
