@@ -9,7 +9,7 @@ import type { Logger } from '../../common/logger';
 import type { DailyExplanation } from '../../protocol/daily';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { ConverseFailure, type ConverseRetryOptions, converseWithRetry, usageOf } from '../shared/converse-call';
-import { type EmfSink, emitLlmOutcome } from '../shared/emf';
+import { type EmfSink, emitMetrics } from '../shared/emf';
 import { fitExplanation } from './explain-check';
 import { explainRequest, parseExplanationAnswer } from './explain-prompt';
 import { type ExplainInput, templateExplanation } from './explain-words';
@@ -93,17 +93,21 @@ export class DayExplainer implements ExplainPort {
   }
 
   private record(input: ExplainInput, outcome: ExplainOutcome, o: { reason?: string; detail?: string; usage?: Usage; attempts?: number; latencyMs?: number }): void {
+    const tokens = o.usage ?? { inputTokens: 0, outputTokens: 0 };
     const { thing, day, persona } = input;
     this.d.logger.info({ thing, day, persona, outcome, ...o }, `daily explanation ${outcome}${o.reason ? ` (${o.reason})` : ''}`);
-    emitLlmOutcome(
+    emitMetrics(
       this.d.metrics,
       {
-        prefix: 'Explain',
-        functionName: FUNCTION_NAMES.dailySummary,
-        outcome,
-        ...(o.usage ? { usage: o.usage } : {}),
-        ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
-        properties: { thing, day, persona, reason: o.reason, attempts: o.attempts },
+        namespace: 'pulsepet',
+        dimensions: { FunctionName: FUNCTION_NAMES.dailySummary, Outcome: outcome },
+        metrics: {
+          ExplainRequests: { value: 1, unit: 'Count' },
+          ExplainInputTokens: { value: tokens.inputTokens, unit: 'Count' },
+          ExplainOutputTokens: { value: tokens.outputTokens, unit: 'Count' },
+          ...(o.latencyMs === undefined ? {} : { ExplainLatency: { value: o.latencyMs, unit: 'Milliseconds' as const } }),
+        },
+        properties: { thing, day, persona, ...(o.reason ? { reason: o.reason } : {}), ...(o.attempts ? { attempts: o.attempts } : {}) },
       },
       (this.d.clock ?? Date.now)(),
     );

@@ -13,7 +13,7 @@ import { type CoachBudget, CoachBudgetSchema, type CoachCache, type CoachCacheEn
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { COACH_CACHE_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { ConverseFailure } from '../shared/converse-call';
-import { type EmfSink, emitLlmOutcome } from '../shared/emf';
+import { type EmfSink, emitMetrics } from '../shared/emf';
 import type { LlmAnswer, LlmCoach } from './bedrock-coach';
 import { type CoachLimits, cachedAnswer, currentBudget, currentCache, planCall, withCached, withCall } from './coach-budget';
 import type { Coach, CoachInput, CoachWords, ShadowPort } from './ports';
@@ -108,16 +108,20 @@ export class BudgetedCoach implements Coach {
     outcome: CoachOutcome,
     o: { reason?: string; usage?: { inputTokens: number; outputTokens: number }; attempts?: number; latencyMs?: number },
   ): void {
+    const tokens = o.usage ?? { inputTokens: 0, outputTokens: 0 };
     this.d.logger.info({ thing: input.thing, outcome, persona: input.persona, stateHash: input.stateHash, ...o }, `coach ${outcome}${o.reason ? ` (${o.reason})` : ''}`);
-    emitLlmOutcome(
+    emitMetrics(
       this.d.metrics,
       {
-        prefix: 'Coach',
-        functionName: FUNCTION_NAMES.reasoning,
-        outcome,
-        ...(o.usage ? { usage: o.usage } : {}),
-        ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
-        properties: { thing: input.thing, persona: input.persona, reason: o.reason, attempts: o.attempts },
+        namespace: 'pulsepet',
+        dimensions: { FunctionName: FUNCTION_NAMES.reasoning, Outcome: outcome },
+        metrics: {
+          CoachRequests: { value: 1, unit: 'Count' },
+          CoachInputTokens: { value: tokens.inputTokens, unit: 'Count' },
+          CoachOutputTokens: { value: tokens.outputTokens, unit: 'Count' },
+          ...(o.latencyMs === undefined ? {} : { CoachLatency: { value: o.latencyMs, unit: 'Milliseconds' as const } }),
+        },
+        properties: { thing: input.thing, persona: input.persona, ...(o.reason ? { reason: o.reason } : {}), ...(o.attempts ? { attempts: o.attempts } : {}) },
       },
       (this.d.clock ?? Date.now)(),
     );

@@ -56,35 +56,3 @@ export function emfDocument(o: EmfObservation, timestamp: number): Record<string
 export function emitMetrics(sink: EmfSink, o: EmfObservation, timestamp = Date.now()): void {
   sink(JSON.stringify(emfDocument(o, timestamp)));
 }
-
-/** One LLM call's outcome as an EMF line: `{prefix}Requests`, input/output tokens and, when known, latency. */
-export function emitLlmOutcome(
-  sink: EmfSink,
-  o: {
-    prefix: 'Coach' | 'Explain';
-    functionName: string;
-    outcome: string;
-    usage?: { inputTokens: number; outputTokens: number };
-    latencyMs?: number;
-    properties: Readonly<Record<string, string | number | boolean | undefined>>;
-  },
-  timestamp: number,
-): void {
-  const tokens = o.usage ?? { inputTokens: 0, outputTokens: 0 };
-  const properties = Object.fromEntries(Object.entries(o.properties).filter(([, v]) => v !== undefined && v !== '' && v !== 0)) as Record<string, string | number | boolean>;
-  emitMetrics(
-    sink,
-    {
-      namespace: 'pulsepet',
-      dimensions: { FunctionName: o.functionName, Outcome: o.outcome },
-      metrics: {
-        [`${o.prefix}Requests`]: { value: 1, unit: 'Count' },
-        [`${o.prefix}InputTokens`]: { value: tokens.inputTokens, unit: 'Count' },
-        [`${o.prefix}OutputTokens`]: { value: tokens.outputTokens, unit: 'Count' },
-        ...(o.latencyMs === undefined ? {} : { [`${o.prefix}Latency`]: { value: o.latencyMs, unit: 'Milliseconds' as const } }),
-      },
-      properties,
-    },
-    timestamp,
-  );
-}
