@@ -96,7 +96,7 @@ export interface GatewayHandle {
  * politely, not reset. Errors use AWS's shape (`x-amzn-errortype` header + JSON
  * `message`) so the SDKs raise typed exceptions. `GET /metrics` is unsigned
  * (Prometheus text), and so are the static sites added with `addStaticSite`. WebSocket upgrades are left to whoever listens for `upgrade` on `server`
- * (the broker attaches MQTT over WebSocket at `/mqtt`).
+ * (the broker attaches MQTT over WebSocket at `/mqtt`), and on `https.server` once `listenHttps` has added the same routes over TLS.
  *
  * @example
  * const gw = await startGateway({ port: 0, region, credentials, services: [iot], logger });
