@@ -121,14 +121,19 @@ async function otherHttpsServer(): Promise<{ url: string; close(): Promise<void>
 
 const online = (page: Page) => page.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'online', undefined, { timeout: 15_000 });
 
+/** Both pets' cards show a mood and the connection is live. */
+async function gridLive(page: Page): Promise<void> {
+  await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
+  await page.waitForSelector('li[data-thing="pet-b"][data-mood]', { timeout: 15_000 });
+  await online(page);
+  expect(await page.textContent('#connection')).toMatch(/^Live/);
+}
+
 describe('The pet display in a browser', () => {
   it('loads the grid over a presigned WebSocket with identity-pool credentials, every pet with its state', async () => {
     const { page, traffic, errors } = await openDisplay();
     expect(new URL(page.url()).pathname).toBe('/display/');
-    await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
-    await page.waitForSelector('li[data-thing="pet-b"][data-mood]', { timeout: 15_000 });
-    await online(page);
-    expect(await page.textContent('#connection')).toMatch(/^Live/);
+    await gridLive(page);
 
     const ws = expectPresignedMqttSocket(traffic);
     expect(ws.protocol).toBe('ws:');
@@ -149,10 +154,7 @@ describe('The pet display in a browser', () => {
     const { page, traffic, errors } = await openDisplay(undefined, origin);
     expect(page.url()).toBe(`${origin}/display/`);
     expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
-    await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
-    await page.waitForSelector('li[data-thing="pet-b"][data-mood]', { timeout: 15_000 });
-    await online(page);
-    expect(await page.textContent('#connection')).toMatch(/^Live/);
+    await gridLive(page);
 
     const ws = expectPresignedMqttSocket(traffic);
     expect(ws.protocol).toBe('wss:');
