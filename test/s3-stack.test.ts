@@ -73,6 +73,11 @@ describe('The local stack’s S3', () => {
     expect(await s3Failure(display.send(new ListObjectsV2Command({ Bucket: AVATARS.bucket })))).toMatchObject(denied);
   });
 
+  it('counts its requests on GET /metrics', async () => {
+    const text = await (await fetch(`${stack.httpEndpoint}/metrics`)).text();
+    expect(text).toMatch(/^pulsepet_s3_requests_total\{operation="PutObject",status="200"\} [1-9]/m);
+  });
+
   it('keeps the avatars across a restart of the stack', async () => {
     await stack.close();
     stack = await startLocalStack({ dataDir: dir });
