@@ -28,6 +28,7 @@ describe('Class: OwnershipTokens', () => {
     advance(1000);
     expect(t.consume(token, A)).toBe('expired');
     expect(expired).toEqual(['cert-2']);
+    expect(t.consume(token, A)).toBe('expired');
   });
 
   it('sweeps expired tokens it was never asked about', () => {
@@ -42,6 +43,9 @@ describe('Class: OwnershipTokens', () => {
     t.sweep();
     expect(expired).toEqual(['cert-3']);
     expect(t.size).toBe(0);
+    advance(5000);
+    t.sweep();
+    expect(t.consume(kept, A)).toBe('unknown');
   });
 
   it('issues tokens that cannot be guessed from one another', () => {

@@ -41,8 +41,8 @@ export const TOKEN_REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
  */
 export class OwnershipTokens {
   private readonly live = new Map<string, OwnershipToken>();
-  /** used tokens, kept until they would have expired so a replay is named as such */
-  private readonly spent = new Map<string, number>();
+  /** used and expired tokens, remembered for one more lifetime so a replay is named as such */
+  private readonly spent = new Map<string, { why: 'used' | 'expired'; forgetAt: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -82,14 +82,14 @@ export class OwnershipTokens {
   consume(token: string, presenter: TokenBinding): OwnershipToken | TokenRefusal {
     if (token === '') return 'empty';
     const t = this.live.get(token);
-    if (!t) return this.spent.has(token) ? 'used' : 'unknown';
+    if (!t) return this.spent.get(token)?.why ?? 'unknown';
     if (t.expiresAt <= this.now()) {
       this.expire(token, t);
       return 'expired';
     }
     if (t.clientId !== presenter.clientId || t.claimCertificateId !== presenter.claimCertificateId) return 'foreign';
     this.live.delete(token);
-    this.spent.set(token, t.expiresAt);
+    this.spent.set(token, { why: 'used', forgetAt: t.expiresAt + this.ttlMs });
     return t;
   }
 
@@ -97,11 +97,12 @@ export class OwnershipTokens {
   sweep(): void {
     const now = this.now();
     for (const [token, t] of this.live) if (t.expiresAt <= now) this.expire(token, t);
-    for (const [token, expiresAt] of this.spent) if (expiresAt <= now) this.spent.delete(token);
+    for (const [token, s] of this.spent) if (s.forgetAt <= now) this.spent.delete(token);
   }
 
   private expire(token: string, t: OwnershipToken): void {
     this.live.delete(token);
+    this.spent.set(token, { why: 'expired', forgetAt: t.expiresAt + this.ttlMs });
     this.opts.onExpired?.(t);
   }
 
