@@ -1,17 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { acquireDirLock } from '../common/dir-lock';
+import { acquireDirLock, type DirLock } from '../common/dir-lock';
+import { EXIT_CODES } from '../common/exit-codes';
 import { createLogger, type Logger } from '../common/logger';
-import { dirFailure, listenFailure } from '../common/startup-errors';
+import { DirUnusableError, dirFailure, listenFailure } from '../common/startup-errors';
+import { isPulsepetError } from '../protocol/errors';
 import {
   Agent,
   type AgentConfig,
   agentUsage,
+  type ClaimArgs,
+  ClaimRejectedError,
+  defaultSerial,
+  ensureIdentity,
   HttpInput,
   JsonLinesInput,
   Outbox,
   mqtt311Transport,
   mqtt5Transport,
-  parseAgentConfig,
+  parseAgentArgs,
   parseMqttEndpoint,
   type SampleSource,
   SimInput,
@@ -30,12 +36,51 @@ import { isWatchScenario, WATCH_SCENARIOS, WatchSimulator } from '../simulators/
  */
 export async function agent(argv: string[]): Promise<number> {
   // The agent does not know the simulators; the scenarios it accepts come from here.
-  const cfg = parseAgentConfig(argv, { scenarios: WATCH_SCENARIOS });
-  if (cfg === 'help') {
+  const args = parseAgentArgs(argv, { scenarios: WATCH_SCENARIOS, defaultSerial });
+  if (args.mode === 'help') {
     process.stdout.write(`${agentUsage(WATCH_SCENARIOS)}\n`);
     return 0;
   }
-  const logger = createLogger('agent', { level: cfg.logLevel });
+  if (args.mode === 'claim') return agentByClaim(args.claim, args.withIdentity);
+  return runAgent(args.config, createLogger('agent', { level: args.config.logLevel }));
+}
+
+/**
+ * First start by claim: holds the device folder's lock, takes the identity there or
+ * provisions one by claim (cli exits 2 with IoT Core's errorCode and errorMessage if
+ * it is refused), then runs the agent as that thing.
+ */
+async function agentByClaim(claim: ClaimArgs, withIdentity: (configFile: string) => Readonly<AgentConfig>): Promise<number> {
+  const logger = createLogger('agent', { level: claim.logLevel });
+  let lock: DirLock;
+  try {
+    lock = acquireDirLock(claim.deviceDir, 'pulsepet agent');
+  } catch (e) {
+    if (!(e instanceof DirUnusableError)) throw e;
+    process.stderr.write(`pulsepet agent: device folder ${e.message} — stop the other agent, or pass --device-dir with another directory\n`);
+    return EXIT_CODES.dirUnusable;
+  }
+  let identity: Awaited<ReturnType<typeof ensureIdentity>>;
+  try {
+    identity = await ensureIdentity({ deviceDir: claim.deviceDir, claimConfigFile: claim.claimConfig, serial: claim.serial, logger, ...(claim.template ? { template: claim.template } : {}) });
+  } catch (e) {
+    lock.release();
+    if (!(e instanceof ClaimRejectedError) && !isPulsepetError(e, 'PP_ERR_CONFIG')) throw e;
+    process.stderr.write(`pulsepet agent: provisioning by claim failed: ${e.message}\n`);
+    logger.flush();
+    // the CRT's native handles may outlive the connection (aws-crt-nodejs #600)
+    setTimeout(() => process.exit(EXIT_CODES.usage), 100).unref();
+    return EXIT_CODES.usage;
+  }
+  try {
+    return await runAgent(withIdentity(identity.configFile), logger);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs the agent over a complete config until SIGTERM/SIGINT. */
+async function runAgent(cfg: Readonly<AgentConfig>, logger: Logger): Promise<number> {
   // Nothing in the outbox dir is read before the lock is held.
   const lock = acquireDirLock(cfg.outbox, 'pulsepet agent');
   let wired: ReturnType<typeof wireAgent>;

@@ -8,7 +8,9 @@ import type { FleetContext } from './fleet/context';
 import { readRootCa } from './fleet/files';
 import { BaseFlags, FLAGS, noPositional, ProvisionFlags, RotateFlags, TargetFlags, withPositional } from './fleet/flags';
 import { describeThing, listFleet, revoke, rotate } from './fleet/manage';
+import { claimCommand } from './fleet/claim';
 import { bulkNames, pool, type ProvisionResult, provisionThing, readCsr } from './fleet/provision';
+import { templateCommand } from './fleet/template';
 import { bulkReport, describeReport, listReport, provisionedReport, revokedReport, rotatedReport } from './fleet/report';
 
 export { parseDuration } from './fleet/flags';
@@ -32,6 +34,13 @@ commands:
   revoke THING|CERT_ID [--json]     set the thing's certificates (or that one) REVOKED
   rotate THING [--grace 30s] [--out DIR] [--csr FILE [--key FILE]] [--policy NAME] [--root-ca FILE] [--json]
       new certificate + files now; old certificates INACTIVE and detached after the grace period
+  template create NAME --file template.json [--role-arn ARN] [--pre-provisioning-hook ARN] [--description D] [--json]
+      an enabled FLEET_PROVISIONING template (role default: pulsepet-provisioning in the account)
+  template list|describe NAME|delete NAME [--json]
+  claim create --template NAME [--out DIR] [--root-ca FILE] [--json]
+      claim certificate (ACTIVE) + policy pulsepet-claim-NAME; writes DIR/claim.cert.pem,
+      claim.private.key (0600), root-ca.pem, claim.config.json (DIR defaults to ./claims/NAME),
+      what 'pulsepet agent --claim-config' reads
 
 Exit codes: 0 ok, 2 usage or AWS error (one line on stderr saying why).
 `;
@@ -139,6 +148,8 @@ const COMMANDS: Record<string, Command> = {
   describe: describeCommand,
   revoke: revokeCommand,
   rotate: rotateCommand,
+  template: (argv, spec, io) => templateCommand(argv, spec, (region, fn) => withContext(io, region, fn)),
+  claim: (argv, spec, io) => claimCommand(argv, spec, (region, fn) => withContext(io, region, fn), rootCa),
 };
 
 /** Runs `fn` with a context for `region`, and frees the SDK client however it ends. */

@@ -6,6 +6,7 @@ import { UsageError } from '../common/cli-config';
 import { FsyncPolicySchema } from '../common/fsync-policy';
 import { MAX_PAYLOAD_BYTES, MAX_SAMPLES_PER_BATCH } from '../protocol/telemetry';
 import { THING_NAME_RE } from '../protocol/topics';
+import { SERIAL_RE, TEMPLATE_NAME_RE } from './claim-config';
 
 /** `500ms`, `60s`, `2m`, `1h`, or a bare number of milliseconds. */
 export function parseDurationMs(v: string | number): number | undefined {
@@ -117,14 +118,25 @@ const FLAGS = {
   'watch-output': { type: 'string' },
   'max-publish-rate': { type: 'string' },
   'log-level': { type: 'string' },
+  'claim-config': { type: 'string' },
+  template: { type: 'string' },
+  serial: { type: 'string' },
+  'device-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `pulsepet agent --help`. */
 export const agentUsage = (scenarios: readonly string[]): string => `usage: pulsepet agent [--config FILE] [flags]
+       pulsepet agent --claim-config FILE [--template NAME] [--serial S] [--device-dir DIR] [flags]
 
   --config FILE            JSON written by 'pulsepet fleet provision' (flags override it)
   --thing NAME  --endpoint mqtts://host:port  --cert PATH  --key PATH  --ca PATH
+  --claim-config FILE      first start by claim: the claim.config.json 'pulsepet fleet claim create'
+                           wrote; without an identity in --device-dir the agent provisions itself
+                           (fleet provisioning by claim, CSR made here), stores it, then runs as it
+  --template NAME          fleet provisioning template (default: the claim config's)
+  --serial S               SerialNumber parameter (default: /etc/machine-id, else the host name)
+  --device-dir DIR         the device's identity and outbox (default .pulsepet/agent/device)
   --mqtt 3.1.1|5           protocol (default 3.1.1)
   --input SPEC             stdin | http:PORT | sim:${scenarios.join('|')} (repeatable; default stdin)
   --outbox DIR             durable outbox (default .pulsepet/agent/THING/outbox)
@@ -141,52 +153,145 @@ export const agentUsage = (scenarios: readonly string[]): string => `usage: puls
   --log-level LEVEL        (default info; logs go to stderr)`;
 
 const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Flags of first start by claim; they never reach the agent config itself. */
+const CLAIM_FLAGS = ['claim-config', 'template', 'serial', 'device-dir'] as const;
+/** Flags that name an identity, which claim mode obtains instead. */
+const IDENTITY_FLAGS = ['config', 'thing', 'endpoint', 'cert', 'key', 'ca'] as const;
+
+/** `pulsepet agent --claim-config FILE [--template NAME] [--serial S] [--device-dir DIR]`. */
+export interface ClaimArgs {
+  claimConfig: string;
+  /** default: the claim config's template */
+  template?: string;
+  serial: string;
+  /** absolute */
+  deviceDir: string;
+  /** --log-level, for the provisioning that runs before the agent config is complete */
+  logLevel: AgentConfig['logLevel'];
+}
+
+/** What `pulsepet agent`'s command line asks for. */
+export type AgentArgs =
+  | { mode: 'help' }
+  | { mode: 'config'; config: Readonly<AgentConfig> }
+  | {
+      mode: 'claim';
+      claim: ClaimArgs;
+      /** the agent config once the device has its identity (flags override the identity's config file) */
+      withIdentity: (identityConfigFile: string) => Readonly<AgentConfig>;
+    };
+
+function readFlags(argv: string[]): Record<string, unknown> {
+  try {
+    return parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError([(e as Error).message]);
+  }
+}
+
+/** The `--config` file's fields, with its relative paths made relative to the file. */
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      problems.push(`--config: ${path} is not a JSON object`);
+      return {};
+    }
+    const fromFile = parsed as Record<string, unknown>;
+    // Paths in the file are relative to the file, not to the working directory.
+    for (const k of ['cert', 'key', 'ca', 'outbox']) {
+      const v = fromFile[k];
+      if (typeof v === 'string' && !isAbsolute(v)) fromFile[k] = resolve(dirname(path), v);
+    }
+    return fromFile;
+  } catch (e) {
+    problems.push(`--config: cannot read ${path}: ${(e as Error).message}`);
+    return {};
+  }
+}
+
+/** Flags over the config file, in the schema's (camelCase) keys. */
+function mergeValues(values: Record<string, unknown>, problems: string[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = typeof values.config === 'string' ? readConfigFile(values.config, problems) : {};
+  const skip = new Set<string>(['config', 'help', ...CLAIM_FLAGS]);
+  for (const [k, v] of Object.entries(values)) if (!skip.has(k) && v !== undefined) merged[camel(k)] = v;
+  if (typeof merged.input === 'string') merged.input = [merged.input];
+  return merged;
+}
+
+function issuesAsProblems(issues: readonly z.core.$ZodIssue[], problems: string[]): void {
+  for (const i of issues) {
+    problems.push(i.path.length > 0 ? `--${kebab(String(i.path[0]))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}` : i.message);
+  }
+}
+
+function buildConfig(values: Record<string, unknown>, opts: AgentConfigOptions): Readonly<AgentConfig> {
+  const problems: string[] = [];
+  const merged = mergeValues(values, problems);
+  const r = agentConfigSchema(opts.scenarios).safeParse(merged);
+  if (!r.success) issuesAsProblems(r.error.issues, problems);
+  if (problems.length > 0 || !r.success) throw new UsageError(problems);
+  const cfg = { ...r.data, outbox: r.data.outbox ?? join(opts.cwd ?? process.cwd(), '.pulsepet', 'agent', r.data.thing, 'outbox') };
+  return Object.freeze(cfg);
+}
+
+/** Claim mode: its own flags, and every other flag checked now, before anything is provisioned. */
+function claimArgs(values: Record<string, unknown>, opts: AgentConfigOptions & { defaultSerial: () => string }): ClaimArgs {
+  const problems: string[] = [];
+  for (const f of IDENTITY_FLAGS) if (values[f] !== undefined) problems.push(`--${f}: not with --claim-config (the device gets its identity by claim)`);
+  const template = values.template as string | undefined;
+  if (template !== undefined && !TEMPLATE_NAME_RE.test(template)) problems.push('--template: expected a provisioning template name ([0-9A-Za-z_-], 1..36 chars)');
+  let serial = values.serial as string | undefined;
+  if (serial !== undefined && !SERIAL_RE.test(serial)) problems.push(`--serial: expected ${SERIAL_RE}`);
+  if (serial === undefined) {
+    try {
+      serial = opts.defaultSerial();
+    } catch (e) {
+      problems.push(`--serial: ${(e as Error).message}`);
+    }
+  }
+  const others = agentConfigSchema(opts.scenarios).omit({ thing: true, endpoint: true, cert: true, key: true, ca: true }).safeParse(mergeValues(values, problems));
+  if (!others.success) issuesAsProblems(others.error.issues, problems);
+  if (problems.length > 0 || !others.success) throw new UsageError(problems);
+  const deviceDir = resolve(opts.cwd ?? process.cwd(), (values['device-dir'] as string | undefined) ?? join('.pulsepet', 'agent', 'device'));
+  return { claimConfig: values['claim-config'] as string, ...(template !== undefined ? { template } : {}), serial: serial as string, deviceDir, logLevel: others.data.logLevel };
+}
+
+/**
+ * Parses `pulsepet agent`'s command line: `--help`; an identity (`--config FILE` and/or
+ * `--thing … --ca`), validated once with the config file and returned frozen; or first
+ * start by claim (`--claim-config FILE [--template NAME] [--serial S] [--device-dir DIR]`),
+ * whose other flags are validated now and merged over the identity's config file once
+ * the device has one. Every problem is reported together (UsageError → exit 2).
+ *
+ * @example
+ * const args = parseAgentArgs(['--claim-config', 'claim/claim.config.json', '--serial', 'SN1'], { scenarios, defaultSerial });
+ */
+export function parseAgentArgs(argv: string[], opts: AgentConfigOptions & { defaultSerial: () => string }): AgentArgs {
+  const values = readFlags(argv);
+  if (values.help) return { mode: 'help' };
+  if (values['claim-config'] === undefined) {
+    const stray = CLAIM_FLAGS.filter((f) => values[f] !== undefined).map((f) => `--${f}: only with --claim-config FILE`);
+    if (stray.length > 0) throw new UsageError(stray);
+    return { mode: 'config', config: buildConfig(values, opts) };
+  }
+  const claim = claimArgs(values, opts);
+  return { mode: 'claim', claim, withIdentity: (identityConfigFile) => buildConfig({ ...values, config: identityConfigFile }, opts) };
+}
 
 /**
  * Parses `pulsepet agent` flags and the optional `--config` file, validates the
  * merged result once and returns it frozen. Every problem is reported together
- * (UsageError → exit 2). Returns `'help'` for --help.
+ * (UsageError → exit 2). Returns `'help'` for --help. Claim mode needs
+ * {@link parseAgentArgs}.
  *
  * @example
  * parseAgentConfig(['--config', 'devices/pet-1/pet-1.config.json', '--input', 'sim:run'], { scenarios: ['rest', 'run'] });
  */
 export function parseAgentConfig(argv: string[], opts: AgentConfigOptions): Readonly<AgentConfig> | 'help' {
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new UsageError([(e as Error).message]);
-  }
-  if (values.help) return 'help';
-  const problems: string[] = [];
-  let fromFile: Record<string, unknown> = {};
-  if (typeof values.config === 'string') {
-    try {
-      const parsed = JSON.parse(readFileSync(values.config, 'utf8')) as unknown;
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) problems.push(`--config: ${values.config} is not a JSON object`);
-      else {
-        fromFile = parsed as Record<string, unknown>;
-        // Paths in the file are relative to the file, not to the working directory.
-        for (const k of ['cert', 'key', 'ca', 'outbox']) {
-          const v = fromFile[k];
-          if (typeof v === 'string' && !isAbsolute(v)) fromFile[k] = resolve(dirname(values.config), v);
-        }
-      }
-    } catch (e) {
-      problems.push(`--config: cannot read ${values.config}: ${(e as Error).message}`);
-    }
-  }
-  const merged: Record<string, unknown> = { ...fromFile };
-  for (const [k, v] of Object.entries(values)) if (k !== 'config' && k !== 'help' && v !== undefined) merged[camel(k)] = v;
-  if (typeof merged.input === 'string') merged.input = [merged.input];
-  const r = agentConfigSchema(opts.scenarios).safeParse(merged);
-  if (!r.success) {
-    const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    for (const i of r.error.issues) {
-      problems.push(i.path.length > 0 ? `--${kebab(String(i.path[0]))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}` : i.message);
-    }
-  }
-  if (problems.length > 0 || !r.success) throw new UsageError(problems);
-  const cfg = { ...r.data, outbox: r.data.outbox ?? join(opts.cwd ?? process.cwd(), '.pulsepet', 'agent', r.data.thing, 'outbox') };
-  return Object.freeze(cfg);
+  const a = parseAgentArgs(argv, { ...opts, defaultSerial: () => '' });
+  if (a.mode === 'claim') throw new UsageError(['--claim-config: first start by claim runs through pulsepet agent']);
+  return a.mode === 'help' ? 'help' : a.config;
 }

@@ -3,7 +3,11 @@
  * benchmarks drive. The agent's modules below it are internals.
  */
 export { Agent, type AgentOptions, type BatchSettings } from './agent';
-export { type AgentConfig, type AgentConfigOptions, agentUsage, parseAgentConfig, parseDurationMs } from './config';
+export { type ClaimConfig, ClaimConfigSchema, type ClaimMaterial, CLAIM_CONFIG_FILE, defaultSerial, readClaimConfig, SERIAL_RE, TEMPLATE_NAME_RE } from './claim-config';
+export { ensureIdentity, type ClaimStartOptions } from './claim-mode';
+export { ClaimRejectedError, type ClaimProvisioned, type ClaimProvisioningOptions, provisionByClaim } from './claim-provisioning';
+export { type AgentArgs, type AgentConfig, type AgentConfigOptions, agentUsage, type ClaimArgs, parseAgentArgs, parseAgentConfig, parseDurationMs } from './config';
+export { commitIdentity, IDENTITY_DIR, loadIdentity, type NewIdentity, OUTBOX_DIR, type StoredIdentity } from './identity-store';
 export { parseMqttEndpoint } from './endpoint';
 export { HttpInput } from './inputs/http-input';
 export { SimInput, type SimInputOptions } from './inputs/sim-input';

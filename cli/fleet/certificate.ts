@@ -113,7 +113,8 @@ export async function issueCertificate(ctx: FleetContext, opts: IssueOptions, un
   return { certificateId, certificateArn, endpoint, files, wroteKey: privateKey !== undefined };
 }
 
-async function attachPolicy(ctx: FleetContext, policyName: string, certificateId: string, target: string, undos: Undo[]): Promise<void> {
+/** AttachPolicy, with its undo. */
+export async function attachPolicy(ctx: FleetContext, policyName: string, certificateId: string, target: string, undos: Undo[]): Promise<void> {
   await call(ctx, 'AttachPolicy', () => ctx.iot.send(new AttachPolicyCommand({ policyName, target })));
   undos.push({
     what: `policy ${policyName} attached to certificate ${certificateId}`,
@@ -131,7 +132,7 @@ async function attachToThing(ctx: FleetContext, thingName: string, certificateId
 }
 
 /** The account's ATS data endpoint as an mqtts URL (what devices connect to). */
-async function atsEndpoint(ctx: FleetContext): Promise<string> {
+export async function atsEndpoint(ctx: FleetContext): Promise<string> {
   const ep = await call(ctx, 'DescribeEndpoint', () => ctx.iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' })));
   if (!ep.endpointAddress) throw new FleetError('DescribeEndpoint returned no endpointAddress');
   return mqttsEndpoint(ep.endpointAddress);
