@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/cli-config';
-import { agentUsage, parseAgentConfig, parseDurationMs } from './config';
+import { agentUsage, parseAgentArgs, parseAgentConfig, parseDurationMs } from './config';
 
 /** The scenarios cli/agent.ts hands in (the watch simulator's). */
 const scenarios = ['rest', 'run', 'stress', 'sleep'];
@@ -98,4 +98,34 @@ describe('Function: parseDurationMs', () => {
   ])('reads %s as %d ms', (s, ms) => expect(parseDurationMs(s)).toBe(ms));
 
   it('refuses garbage', () => expect(parseDurationMs('soon')).toBeUndefined());
+});
+
+describe('Function: parseAgentArgs (first start by claim)', () => {
+  const opts = { scenarios, cwd: '/work', defaultSerial: () => 'machine-1' };
+
+  it('takes the claim flags, defaults the serial and the device folder, and completes the config from the identity', () => {
+    const f = files();
+    const a = parseAgentArgs(['--claim-config', 'claim/claim.config.json', '--input', 'sim:run', '--log-level', 'debug'], opts);
+    expect(a.mode).toBe('claim');
+    if (a.mode !== 'claim') return;
+    expect(a.claim).toEqual({ claimConfig: 'claim/claim.config.json', serial: 'machine-1', deviceDir: '/work/.pulsepet/agent/device', logLevel: 'debug' });
+    const idFile = join(f.dir, 'pet-9.config.json');
+    writeFileSync(idFile, JSON.stringify({ thing: 'pet-9', endpoint: 'mqtts://h:1', cert: 'c.pem', key: 'k.pem', ca: 'ca.pem', certificateId: 'x', outbox: '../outbox' }));
+    expect(a.withIdentity(idFile)).toMatchObject({ thing: 'pet-9', input: ['sim:run'], cert: f.cert, outbox: join(f.dir, '..', 'outbox') });
+  });
+
+  it('lists every problem before anything is provisioned', () => {
+    let problems: string[] = [];
+    try {
+      parseAgentArgs(['--claim-config', 'c.json', '--thing', 'pet-1', '--serial', 'bad serial', '--template', 'no/slash', '--mqtt', '4'], opts);
+    } catch (e) {
+      if (e instanceof UsageError) problems = e.problems;
+    }
+    expect(problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['--thing', '--serial', '--template', '--mqtt']));
+    expect(problems).toContain('--thing: not with --claim-config (the device gets its identity by claim)');
+  });
+
+  it('refuses claim flags without --claim-config', () => {
+    expect(() => parseAgentArgs(['--serial', 'S1', '--config', 'x.json'], opts)).toThrow(UsageError);
+  });
 });

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import {
   DescribeCertificateCommand,
   DescribeProvisioningTemplateCommand,
@@ -24,9 +23,9 @@ import { parseMqttEndpoint } from '../../device-agent/endpoint';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { claimPolicyDocument } from '../../protocol/policies';
 import { subscribeCodes } from '../../test/support/local/broker';
+import { fleetCli, fleetOk } from '../../test/support/local/fleet-cli';
 import { fleetTemplateBody } from '../../test/support/local/provisioning';
 import { awsClientConfig, connectMqtt } from '../../test/support/local/stack';
-import { runFleet } from '../fleet';
 
 let stack: LocalStack;
 let work: string;
@@ -46,38 +45,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
-
-async function fleet(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const env = {
-    AWS_ENDPOINT_URL: stack.httpEndpoint,
-    AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
-    PULSEPET_ROOT_CA: stack.caFile,
-  };
-  const code = await runFleet(argv, { env, stdout, stderr });
-  return { code, out: stdout.text(), err: stderr.text() };
-}
-
-async function ok(...argv: string[]): Promise<string> {
-  const r = await fleet(...argv);
-  expect(r.err).toBe('');
-  expect(r.code).toBe(0);
-  return r.out;
-}
+const fleet = (...argv: string[]) => fleetCli(stack, ...argv);
+const ok = (...argv: string[]) => fleetOk(stack, ...argv);
 
 const templateNames = async (): Promise<string[]> => ((await iot.send(new ListProvisioningTemplatesCommand({}))).templates ?? []).map((t) => t.templateName ?? '');
 
