@@ -84,39 +84,55 @@ async function release(conn: mqtt.MqttClientConnection): Promise<void> {
 
 type Handler<T> = (error?: iotidentity.IotIdentityError, response?: T) => void;
 
-/** One request of the API: subscribe to both outcomes, publish, wait for the first reply. */
-interface Exchange<A> {
+/** The reply topics of one request of the API. */
+interface ReplyTopics<A> {
   operation: ClaimRejectedError['operation'];
   subscribeAccepted: (h: Handler<A>) => Promise<mqtt.MqttSubscribeRequest>;
   subscribeRejected: (h: Handler<iotidentity.model.ErrorResponse>) => Promise<mqtt.MqttSubscribeRequest>;
-  publish: () => Promise<unknown>;
 }
 
-async function exchange<A>(x: Exchange<A>, timeoutMs: number, lost: Promise<never>): Promise<A> {
-  let timer: NodeJS.Timeout | undefined;
+/** One request whose reply topics are subscribed: `send` publishes and waits for the first reply. */
+interface Prepared<A> {
+  subscribed: Promise<void>;
+  send(publish: () => Promise<unknown>, timeoutMs: number, lost: Promise<never>): Promise<A>;
+}
+
+/** Subscribes to both outcomes of one request (before it is sent: the reply may come at once). */
+function prepare<A>(x: ReplyTopics<A>): Prepared<A> {
+  let settle!: { resolve: (a: A) => void; reject: (e: unknown) => void };
   const reply = new Promise<A>((resolve, reject) => {
-    const accepted: Handler<A> = (e, r) => (e || !r ? reject(e ?? new Error('empty reply')) : resolve(r));
-    const rejected: Handler<iotidentity.model.ErrorResponse> = (e, r) =>
-      reject(e && !r ? e : new ClaimRejectedError(x.operation, r?.statusCode ?? 0, r?.errorCode ?? 'Unknown', r?.errorMessage ?? ''));
-    const subscribed = Promise.all([x.subscribeAccepted(accepted), x.subscribeRejected(rejected)]);
-    subscribed.then(
-      (subs) => {
-        // SUBACK 0x80 [MQTT-3.9.3]: the claim policy does not cover these topics
-        if (subs.some((s) => s.error_code || (s.qos as number) === 128)) {
-          reject(new ClaimRejectedError(x.operation, 403, 'AccessDenied', `the claim certificate may not subscribe to the ${x.operation} reply topics (check its claim policy and the template name)`));
-          return;
-        }
-        x.publish().catch(reject);
-        timer = setTimeout(() => reject(new PulsepetError('PP_ERR_TRANSPORT', `no reply to ${x.operation} within ${timeoutMs} ms`)), timeoutMs);
-      },
-      (e: unknown) => reject(new PulsepetError('PP_ERR_TRANSPORT', `SUBSCRIBE for ${x.operation} failed: ${String(e)}`, { cause: e })),
-    );
+    settle = { resolve, reject };
   });
-  try {
-    return await Promise.race([reply, lost]);
-  } finally {
-    clearTimeout(timer);
-  }
+  reply.catch(() => undefined);
+  const accepted: Handler<A> = (e, r) => (e || !r ? settle.reject(e ?? new Error('empty reply')) : settle.resolve(r));
+  const rejected: Handler<iotidentity.model.ErrorResponse> = (e, r) =>
+    settle.reject(e && !r ? e : new ClaimRejectedError(x.operation, r?.statusCode ?? 0, r?.errorCode ?? 'Unknown', r?.errorMessage ?? ''));
+  const subscribed = Promise.all([x.subscribeAccepted(accepted), x.subscribeRejected(rejected)]).then(
+    (subs) => {
+      // SUBACK 0x80 [MQTT-3.9.3]: the claim policy does not cover these topics
+      if (subs.some((s) => s.error_code || (s.qos as number) === 128)) {
+        throw new ClaimRejectedError(x.operation, 403, 'AccessDenied', `the claim certificate may not subscribe to the ${x.operation} reply topics (check its claim policy and the template name)`);
+      }
+    },
+    (e: unknown) => {
+      throw new PulsepetError('PP_ERR_TRANSPORT', `SUBSCRIBE for ${x.operation} failed: ${String(e)}`, { cause: e });
+    },
+  );
+  return {
+    subscribed,
+    async send(publish, timeoutMs, lost) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new PulsepetError('PP_ERR_TRANSPORT', `no reply to ${x.operation} within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await publish();
+        return await Promise.race([reply, timeout, lost]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 /** A reply field IoT Core always sends; its absence is a transport-level failure. */
@@ -152,27 +168,24 @@ export async function provisionByClaim(o: ClaimProvisioningOptions): Promise<Cla
       throw new PulsepetError('PP_ERR_TRANSPORT', `claim CONNECT to ${o.host}:${o.port} failed: ${String(e)}`, { cause: e });
     }
     log.info('claim connection up');
-    const { csrPem, privateKeyPem } = await createCsr({ commonName: o.serial });
-    const created = await exchange<iotidentity.model.CreateCertificateFromCsrResponse>(
-      {
-        operation: 'CreateCertificateFromCsr',
-        subscribeAccepted: (h) => identity.subscribeToCreateCertificateFromCsrAccepted({}, q, h),
-        subscribeRejected: (h) => identity.subscribeToCreateCertificateFromCsrRejected({}, q, h),
-        publish: () => identity.publishCreateCertificateFromCsr({ certificateSigningRequest: csrPem }, q),
-      },
-      timeoutMs,
-      lost,
-    );
+    const csr = prepare<iotidentity.model.CreateCertificateFromCsrResponse>({
+      operation: 'CreateCertificateFromCsr',
+      subscribeAccepted: (h) => identity.subscribeToCreateCertificateFromCsrAccepted({}, q, h),
+      subscribeRejected: (h) => identity.subscribeToCreateCertificateFromCsrRejected({}, q, h),
+    });
+    const register = prepare<iotidentity.model.RegisterThingResponse>({
+      operation: 'RegisterThing',
+      subscribeAccepted: (h) => identity.subscribeToRegisterThingAccepted({ templateName: o.template }, q, h),
+      subscribeRejected: (h) => identity.subscribeToRegisterThingRejected({ templateName: o.template }, q, h),
+    });
+    // both requests' reply topics at once (one round trip), while the key pair is made
+    const [{ csrPem, privateKeyPem }] = await Promise.all([createCsr({ commonName: o.serial }), csr.subscribed, register.subscribed]);
+    const created = await csr.send(() => identity.publishCreateCertificateFromCsr({ certificateSigningRequest: csrPem }, q), timeoutMs, lost);
     const certificateId = field(created.certificateId, 'certificateId');
     log.info({ certificateId }, 'certificate created (PENDING_ACTIVATION)');
     const token = field(created.certificateOwnershipToken, 'certificateOwnershipToken');
-    const registered = await exchange<iotidentity.model.RegisterThingResponse>(
-      {
-        operation: 'RegisterThing',
-        subscribeAccepted: (h) => identity.subscribeToRegisterThingAccepted({ templateName: o.template }, q, h),
-        subscribeRejected: (h) => identity.subscribeToRegisterThingRejected({ templateName: o.template }, q, h),
-        publish: () => identity.publishRegisterThing({ templateName: o.template, certificateOwnershipToken: token, parameters: { SerialNumber: o.serial } }, q),
-      },
+    const registered = await register.send(
+      () => identity.publishRegisterThing({ templateName: o.template, certificateOwnershipToken: token, parameters: { SerialNumber: o.serial } }, q),
       timeoutMs,
       lost,
     );
