@@ -4,8 +4,8 @@
  * runs as that thing. Crash safety: the identity is committed in one rename after
  * RegisterThing is accepted; a crash before that leaves no identity, and the next
  * start provisions again from the beginning (the certificate of the interrupted
- * attempt was never activated: it stays PENDING_ACTIVATION and IoT Core deletes it
- * when its ownership token expires).
+ * attempt was never activated, unless IoT Core had applied RegisterThing already: it
+ * stays PENDING_ACTIVATION, and is deleted when its ownership token expires unused).
  */
 import type { Logger } from '../common/logger';
 import { isPulsepetError } from '../protocol/errors';
