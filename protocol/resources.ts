@@ -4,8 +4,19 @@
  * and the Timestream layout (ARCHITECTURE.md, Contracts).
  */
 
-/** Lambda function names; the rules' `functionArn`s end in these, the function registry is keyed by them. */
-export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary' } as const;
+/**
+ * Lambda function names; the rules' `functionArn`s end in these, the function registry is
+ * keyed by them. `pulsepet-avatar` is invoked by the reasoning function (Lambda `Invoke`,
+ * `InvocationType: Event`), not by a rule.
+ */
+export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary', avatar: 'pulsepet-avatar' } as const;
+
+/**
+ * The S3 bucket of the avatar images (`avatars/{hash}.png`) in local mode, and the
+ * registry's default; infra names the deployed one per account and region
+ * (`{prefix}-avatars-{account}-{region}`) and sets PULSEPET_AVATAR_BUCKET.
+ */
+export const AVATAR_BUCKET = 'pulsepet-avatars';
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /**
