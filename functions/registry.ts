@@ -88,7 +88,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDe
     description: 'The pet’s face, invoked by pulsepet-reasoning when the state changes: one image per visual state (Bedrock InvokeModel), stored once in S3 as avatars/{hash}.png, then the pet shadow’s desired.avatar.',
     module: new URL('./avatar/handler.ts', import.meta.url),
     handler: 'handler',
-    // bucket and model: functions/avatar/config.ts defaults (AVATAR_BUCKET, AVATAR_DEFAULT_MODEL_ID); infra sets the deployed ones
+    // bucket and model: functions/avatar/config.ts defaults (AVATARS.bucket, AVATAR_DEFAULT_MODEL_ID); infra sets the deployed ones
     environment: {},
     // an image takes seconds to tens of seconds; the generation deadline (40 s) stays below this
     timeoutSeconds: 60,

@@ -24,6 +24,7 @@ import { type AsyncQueueLimits, createLambdaInvokeService, LambdaService, type L
 import type { RoleSessions } from './ports';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
+import { createS3Service, type S3Service } from './s3/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
 import { LocalScheduler } from './scheduler/index';
 import { storeOpenFailure } from './store-open-failure';
@@ -119,7 +120,19 @@ export async function startHttpGateway(
   return gateway;
 }
 
-/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt`. */
+/**
+ * The gateway's HTTPS listener on a second port (same host, same routes), with the data
+ * dir's server certificate: the one the broker presents, issued by the local CA for the
+ * stack's host, `127.0.0.1` and `localhost`.
+ */
+export async function startHttpsListener(ctx: WiringContext, gateway: GatewayHandle, port: number): Promise<void> {
+  const { privateKeyPem: key, certificatePem: cert } = ctx.material.server;
+  await gateway.listenHttps({ port, key, cert }).catch((e: unknown) => {
+    throw listenFailure(e, { option: 'httpsPort', service: 'HTTPS gateway', host: ctx.host, port }) ?? e;
+  });
+}
+
+/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt` of the gateway (HTTP and HTTPS). */
 export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
@@ -144,6 +157,7 @@ export async function startMqttBroker(
   });
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');
+  if (gateway.https) broker.attachWebSocket(gateway.https.server, '/mqtt');
   return broker;
 }
 
@@ -259,4 +273,16 @@ export function startBedrock(ctx: WiringContext, gateway: GatewayHandle, faults?
   gateway.addService(bedrock);
   gateway.addMetrics(() => bedrock.metrics());
   if (faults) ctx.logger.info({ bedrockFaults: faults }, 'the local Bedrock service injects these faults');
+}
+
+/**
+ * The local S3 (`s3`, path-style) over `{dataDir}/s3`, with `buckets` created unless they
+ * exist, and its request counter on `GET /metrics`.
+ */
+export async function startS3(ctx: WiringContext, gateway: GatewayHandle, buckets: readonly string[]): Promise<S3Service> {
+  const s3 = await createS3Service({ dataDir: ctx.dataDir, region: ctx.region, logger: ctx.logger });
+  for (const bucket of buckets) await s3.ensureBucket(bucket);
+  gateway.addService(s3);
+  gateway.addMetrics(() => s3.metrics());
+  return s3;
 }

@@ -5,6 +5,7 @@ import { tuneGcForHost } from '../common/gc-tuning';
 import { type Logger, silentLogger } from '../common/logger';
 import { dirFailure } from '../common/startup-errors';
 import { PULSEPET_VERSION } from '../common/version';
+import { AVATARS } from '../protocol/resources';
 import { DEFAULT_REGION } from './aws-identity';
 import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
@@ -18,6 +19,7 @@ import type { BrokerBus, GatewayService } from './ports';
 import { createSageMakerRuntimeService, type ModelHandler } from './sagemaker/index';
 import type { Registry } from './registry/registry';
 import type { RuleDefinition, RulesRuntime } from './rules/index';
+import type { S3Service } from './s3/index';
 import type { LocalScheduler } from './scheduler/index';
 import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
 import {
@@ -26,10 +28,12 @@ import {
   StartupUnwinder,
   startBedrock,
   startHttpGateway,
+  startHttpsListener,
   startIotControlPlane,
   startLambda,
   startMqttBroker,
   startRules,
+  startS3,
   startScheduler,
   startShadows,
   startTimestream,
@@ -44,6 +48,11 @@ export interface LocalStackOptions {
   mqttPort?: number;
   /** HTTP gateway + MQTT over WebSocket at /mqtt; 0 picks a free port */
   httpPort?: number;
+  /**
+   * the same gateway over HTTPS (and `wss://…/mqtt`) with the data dir's server
+   * certificate, issued by the local CA; 0 picks a free port; none when left out
+   */
+  httpsPort?: number;
   host?: string;
   region?: string;
   logger?: Logger;
@@ -85,6 +94,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   mqttEndpoint: string;
   httpEndpoint: string;
+  /** `https://host:port` of the gateway's HTTPS listener (trusting `caFile`), when `httpsPort` was given */
+  httpsEndpoint?: string;
   region: string;
   /** the CA that signs the broker's certificate (devices' root CA) */
   caFile: string;
@@ -93,6 +104,8 @@ export interface LocalStack {
   dataDir: string;
   mqttPort: number;
   httpPort: number;
+  /** when `httpsPort` was given */
+  httpsPort?: number;
   bus: BrokerBus;
   broker: BrokerHandle;
   registry: Registry;
@@ -104,6 +117,8 @@ export interface LocalStack {
   lambda: LambdaService;
   /** the EventBridge Scheduler stand-in running the schedules it was given */
   scheduler: LocalScheduler;
+  /** the local S3 (path-style, signing name `s3`), with the avatar bucket (`AVATARS.bucket`) created at start */
+  s3: S3Service;
   /**
    * The pet display's access: its Cognito identity pool (`<region>:<uuid>`, the same at
    * every start of the data dir), whose unauthenticated identities get temporary
@@ -119,8 +134,8 @@ export interface LocalStack {
  * Starts the local IoT Core on one machine: the registry, the policy-enforcing mTLS
  * broker, device shadows, the Timestream-compatible store, the Lambda service with the
  * functions it is given, the rules runtime with the rules it is given, and the SigV4
- * gateway for `iot`, `iotdata`, `timestream`, `sagemaker`, `bedrock` and `cognito-identity` (the
- * display's identity pool). Closing flushes every store.
+ * gateway for `iot`, `iotdata`, `timestream`, `sagemaker`, `bedrock`, `s3` (path-style, the avatar
+ * bucket created) and `cognito-identity` (the display's identity pool). Closing flushes every store.
  *
  * One process at a time owns a data dir (common/dir-lock.ts); nothing in it is read
  * or written before that lock is held. A start that fails for a reason the user can
@@ -161,6 +176,7 @@ async function prepare(opts: LocalStackOptions, host: string, logger: Logger): P
   await assertPortsFree([
     { option: 'mqttPort', service: 'MQTT broker', host, port: opts.mqttPort ?? 0 },
     { option: 'httpPort', service: 'HTTP gateway', host, port: opts.httpPort ?? 0 },
+    ...(opts.httpsPort === undefined ? [] : [{ option: 'httpsPort', service: 'HTTPS gateway', host, port: opts.httpsPort }]),
   ]);
   if (marker === undefined) writeDataDirFormat(opts.dataDir, PULSEPET_VERSION);
   const hosts = [...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
@@ -176,7 +192,9 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
   const display = openDisplayIdentityPool(ctx);
   const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker, display.service], display.sessions);
+  if (opts.httpsPort !== undefined) await startHttpsListener(ctx, gateway, opts.httpsPort);
   startBedrock(ctx, gateway, opts.bedrockFaults);
+  const s3 = await startS3(ctx, gateway, [AVATARS.bucket]);
   const brokerOpts = { port: opts.mqttPort ?? 0, sessions: display.sessions, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) };
   const broker = await startMqttBroker(ctx, registry, gateway, brokerOpts);
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
@@ -199,7 +217,8 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const m = ctx.material;
   const identityPoolId = display.identityPoolId;
   const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
-  ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint }, 'local IoT Core ready');
+  const https = gateway.https ? { httpsEndpoint: gateway.https.url, httpsPort: gateway.https.port } : {};
+  ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint, ...https }, 'local IoT Core ready');
 
   let closing: Promise<void> | undefined;
   const parts = { broker, scheduler, rules, lambda, closeTimestreamClient, gateway, shadows, timestream, registry };
@@ -208,6 +227,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     mqttEndpoint,
     httpEndpoint,
     region: ctx.region,
+    ...https,
     caFile: m.caFile,
     credentials: m.credentials,
     envFile,
@@ -223,6 +243,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     timestream,
     lambda,
     scheduler,
+    s3,
     display: { identityPoolId, roleArn: display.roleArn },
     material: m,
     addService: (s) => gateway.addService(s),

@@ -11,12 +11,6 @@
  */
 export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary', avatar: 'pulsepet-avatar' } as const;
 
-/**
- * The S3 bucket of the avatar images (`avatars/{hash}.png`) in local mode, and the
- * registry's default; infra names the deployed one per account and region
- * (`{prefix}-avatars-{account}-{region}`) and sets PULSEPET_AVATAR_BUCKET.
- */
-export const AVATAR_BUCKET = 'pulsepet-avatars';
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /**
@@ -33,3 +27,11 @@ export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', p
  * `global.` profile); infra grants `bedrock:InvokeModel` on the same id.
  */
 export const COACH_DEFAULT_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+
+/**
+ * The avatar bucket (issue 18): one PNG per set of visual inputs under
+ * `avatars/{hash}.png`. The local stack creates it at start; bucket names are global on
+ * AWS, so infra names the deployed one per account and region
+ * (`{prefix}-avatars-{account}-{region}`) and hands it to pulsepet-avatar as PULSEPET_AVATAR_BUCKET.
+ */
+export const AVATARS = { bucket: 'pulsepet-avatars', keyPrefix: 'avatars/' } as const;

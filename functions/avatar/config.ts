@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AVATAR_DEFAULT_MODEL_ID } from '../../protocol/avatar';
 import { PulsepetError } from '../../protocol/errors';
-import { AVATAR_BUCKET } from '../../protocol/resources';
+import { AVATARS } from '../../protocol/resources';
 
 /**
  * The avatar function's configuration, parsed once from the Lambda environment.
@@ -13,7 +13,7 @@ const EnvSchema = z.object({
   PULSEPET_AVATAR_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name')
-    .default(AVATAR_BUCKET),
+    .default(AVATARS.bucket),
   /** the image model on Bedrock (InvokeModel with Nova Canvas's TEXT_IMAGE body) */
   PULSEPET_AVATAR_MODEL_ID: z
     .string()

@@ -31,7 +31,19 @@ export interface BudgetedCoachDeps {
   clock?: () => number;
 }
 
-const MAX_RESERVE_ATTEMPTS = 5;
+/**
+ * Reservation attempts. A lost race means another invocation's version-checked write landed
+ * first; on the coach's part of the shadow those are reservations, at most `callsPerDay` a
+ * day, so `callsPerDay + 2` reads settle every contender unless other writers race too.
+ */
+function reserveAttempts(limits: CoachLimits): number {
+  return Math.max(5, limits.callsPerDay + 2);
+}
+
+/** A short, jittered pause after a lost race, so contenders do not collide again in lockstep. */
+function contentionPause(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.floor(Math.random() * 10 * attempt)));
+}
 
 /** The coach's part of a reasoning shadow's `reported`, read on its own (the rest may be of a later version). */
 function budgetIn(reported: Record<string, unknown> | undefined): CoachBudget | undefined {
@@ -56,7 +68,9 @@ export class BudgetedCoach implements Coach {
       const { message, animation, suggestion, mood } = hit;
       return { message, source: 'cached', ...(animation ? { animation } : {}), ...(suggestion ? { suggestion } : {}), ...(mood ? { mood } : {}) };
     }
-    for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
+    const attempts = reserveAttempts(this.d.limits);
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await contentionPause(attempt);
       const stored = await this.d.shadows.get(input.thing, REASONING_SHADOW);
       const budget = currentBudget(budgetIn(stored?.reported), input.now);
       const plan = planCall(budget, state, input.now, this.d.limits);
@@ -91,7 +105,9 @@ export class BudgetedCoach implements Coach {
   /** Caches an answer in the `reasoning-coach` shadow; losing it only costs a later call, so failures are logged. */
   private async remember(input: CoachInput, entry: CoachCacheEntry): Promise<void> {
     try {
-      for (let attempt = 1; attempt <= MAX_RESERVE_ATTEMPTS; attempt++) {
+      const attempts = reserveAttempts(this.d.limits);
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (attempt > 1) await contentionPause(attempt);
         const stored = await this.d.shadows.get(input.thing, COACH_CACHE_SHADOW);
         const cache = withCached(currentCache(cacheIn(stored?.reported), input.now, this.d.limits), entry);
         const v = await this.d.shadows.update(input.thing, COACH_CACHE_SHADOW, { reported: cache }, stored?.version ?? 0);

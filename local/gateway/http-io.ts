@@ -93,8 +93,11 @@ export function wireResponse(requestId: string, out: GatewayResponse): WireRespo
     payload = JSON.stringify(out.body);
     if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
   }
-  // a 304 has no content; its length would be the 200's, so none is sent (RFC 9110 §8.6)
-  if (out.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload));
+  // a 304 has no content; its length would be the 200's, so none is sent (RFC 9110 §8.6).
+  // An answer to HEAD carries no content but may state the length a GET would have
+  // (RFC 9110 §9.3.2): a service's own length is kept when it sends no payload.
+  const headAnswer = Buffer.byteLength(payload) === 0 && hasHeader(headers, 'content-length');
+  if (out.status !== 304 && !headAnswer) headers['content-length'] = String(Buffer.byteLength(payload));
   return { status: out.status, headers, payload };
 }
 
@@ -114,7 +117,7 @@ function hasHeader(h: Record<string, string>, name: string): boolean {
  * The URL clients use: a wildcard bind address is reached on loopback, and an IPv6
  * host is bracketed (RFC 3986 §3.2.2).
  */
-export function gatewayUrl(host: string | undefined, port: number): string {
+export function gatewayUrl(host: string | undefined, port: number, scheme: 'http' | 'https' = 'http'): string {
   const h = host === undefined || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  return `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }
