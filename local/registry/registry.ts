@@ -3,14 +3,13 @@ import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
-import { CaStore, type NewCaCertificate } from './ca-store';
+import { type CaCertificateChange, CaStore, type NewCaCertificate } from './ca-store';
 import { CertificateStore, type NewCertificate } from './certificate-store';
 import { iotError } from './errors';
 import { PolicyStore } from './policy-store';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
-  CaStatus,
   CertificateRecord,
   CertificateStatus,
   PolicyRecord,
@@ -18,7 +17,7 @@ import type {
   ThingRecord,
 } from './types';
 
-export type { NewCaCertificate } from './ca-store';
+export type { CaCertificateChange, NewCaCertificate } from './ca-store';
 export { CERTIFICATE_ID_RE, certificateIdOfArn, type NewCertificate } from './certificate-store';
 export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
 export { THING_NAME_RE } from '../../protocol/topics';
@@ -229,11 +228,18 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   }
 
   /** UpdateCACertificate; emits `ca-status` when the status changes. */
-  updateCaCertificate(
-    certificateId: string,
-    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
-  ): Promise<CaCertificateRecord> {
+  updateCaCertificate(certificateId: string, change: CaCertificateChange): Promise<CaCertificateRecord> {
     return this.caStore.update(certificateId, change);
+  }
+
+  /** GetRegistrationCode: stable for the account and region until deleted; durable. */
+  registrationCode(): Promise<string> {
+    return this.caStore.registrationCode();
+  }
+
+  /** DeleteRegistrationCode. */
+  deleteRegistrationCode(): Promise<void> {
+    return this.caStore.deleteRegistrationCode();
   }
 
   /** DeleteCACertificate: the CA must be INACTIVE (its `ca-status` event has gone out already). */
