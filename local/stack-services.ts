@@ -22,6 +22,7 @@ import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
 import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
+import { JustInTimeProvisioning } from './provisioning/jitp';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
@@ -119,7 +120,10 @@ export async function startHttpGateway(
   return gateway;
 }
 
-/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt`. */
+/**
+ * The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at
+ * `/mqtt`; unknown certificates from CAs registered with auto-registration go through JITR/JITP.
+ */
 export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
@@ -128,7 +132,15 @@ export async function startMqttBroker(
 ): Promise<BrokerHandle> {
   const m = ctx.material;
   const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
+  // the registration event goes out through the broker this provisioner is handed to
+  let bus: BrokerHandle | undefined;
+  const jitp = new JustInTimeProvisioning({
+    registry,
+    logger: ctx.logger,
+    publish: (topic, payload) => bus?.publish(topic, payload, { qos: 1 }) ?? Promise.resolve(),
+  });
   const broker = await startBroker({
+    autoRegister: (peer) => jitp.register(peer),
     host: ctx.host,
     port: opts.port,
     tls: { key: m.server.privateKeyPem, cert: m.server.certificatePem, ca: m.ca.certificatePem },
@@ -142,6 +154,7 @@ export async function startMqttBroker(
   }).catch((e: unknown) => {
     throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;
   });
+  bus = broker;
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');
   return broker;

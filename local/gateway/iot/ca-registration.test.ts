@@ -23,8 +23,11 @@ afterAll(async () => {
 });
 
 const TEMPLATE = JSON.stringify({
-  Parameters: { 'AWS::IoT::Certificate::CommonName': { Type: 'String' } },
-  Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'AWS::IoT::Certificate::CommonName' } } } },
+  Parameters: { 'AWS::IoT::Certificate::CommonName': { Type: 'String' }, 'AWS::IoT::Certificate::Id': { Type: 'String' } },
+  Resources: {
+    thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: { Ref: 'AWS::IoT::Certificate::CommonName' } } },
+    certificate: { Type: 'AWS::IoT::Certificate', Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' } },
+  },
 });
 
 describe('iot service: CA registration', () => {
@@ -92,11 +95,15 @@ describe('iot service: CA registration', () => {
       expect(d.certificateDescription?.certificateMode).toBe('SNI_ONLY');
     });
 
-    it('refuses a registration config naming a template both inline and by name, or with a body that is not JSON', async () => {
+    it('refuses a registration config naming a template both inline and by name, or with a body that is not a JITP template', async () => {
       const ca = await createCa({ commonName: 'bad-config CA' });
-      for (const registrationConfig of [{ templateBody: TEMPLATE, templateName: 'jitp' }, { templateBody: '{not json' }]) {
+      const noCertificate = JSON.stringify({ Resources: { thing: { Type: 'AWS::IoT::Thing', Properties: { ThingName: 'x' } } } });
+      for (const registrationConfig of [{ templateBody: TEMPLATE, templateName: 'jitp' }, { templateBody: '{not json' }, { templateBody: noCertificate }]) {
         await expect(registerVerifiedCa(t.iot(), ca, { registrationConfig })).rejects.toBeInstanceOf(InvalidRequestException);
       }
+      await expect(registerVerifiedCa(t.iot(), ca, { registrationConfig: { templateBody: noCertificate } })).rejects.toThrow(
+        /exactly one AWS::IoT::Certificate/,
+      );
       expect(t.registry.getCaCertificate(ca.certificateId)).toBeUndefined();
     });
   });

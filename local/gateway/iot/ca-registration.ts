@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { verifyIssuedBy } from '../../../certs/index';
 import type { GatewayRequest } from '../../ports';
+import { parseProvisioningTemplate, TemplateValidationError } from '../../provisioning/template';
 import { iotError } from '../../registry/errors';
 import type { RegistrationConfig } from '../../registry/types';
 import { type InspectedCertificate, inspectPem, pemText } from './certificate-pem';
@@ -25,22 +26,21 @@ const registerCaBody = z.object({
 
 /**
  * A registration config as AWS accepts it: a template given either inline or by name, never
- * both; an inline body must be a JSON object (the template engine checks the rest when the
- * template is applied: a body the engine cannot apply leaves the device unregistered).
+ * both; an inline body must be a valid JITP template (the template engine names every problem).
+ * A named template is looked up when a device first connects.
  */
 export function checkRegistrationConfig(cfg: RegistrationConfig): RegistrationConfig {
   if (cfg.templateBody !== undefined && cfg.templateName !== undefined) {
     throw iotError('InvalidRequestException', 'registrationConfig takes templateBody or templateName, not both');
   }
   if (cfg.templateBody !== undefined) {
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(cfg.templateBody);
-    } catch {
-      throw iotError('InvalidRequestException', 'registrationConfig.templateBody is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw iotError('InvalidRequestException', 'registrationConfig.templateBody must be a JSON object');
+      parseProvisioningTemplate(cfg.templateBody, { templateType: 'JITP' });
+    } catch (e) {
+      if (e instanceof TemplateValidationError) {
+        throw iotError('InvalidRequestException', `registrationConfig.templateBody: ${e.problems.join('; ')}`, { cause: e });
+      }
+      throw e;
     }
   }
   const out: RegistrationConfig = {};
