@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPulsepetError } from '../protocol/errors';
+import { openssl, opensslRootCa } from '../test/support/openssl';
 import {
   createCa,
   createVerificationCertificate,
@@ -20,18 +20,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** An RSA CA made the way the AWS IoT guide makes one (openssl genrsa + req -x509). */
+/** An RSA CA made the way the AWS IoT guide makes one (openssl genrsa + req -x509), its key in PKCS#1. */
 function opensslRsaCa(): { certificatePem: string; privateKeyPem: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pp-openssl-ca-'));
   dirs.push(dir);
-  const run = (args: string[]) => {
-    const r = spawnSync('openssl', args, { encoding: 'utf8' });
-    if (r.error) throw new Error('openssl is not installed; install it with: apt-get install -y openssl');
-    if (r.status !== 0) throw new Error(r.stderr);
-  };
-  run(['genrsa', '-traditional', '-out', join(dir, 'ca.key'), '2048']);
-  run(['req', '-x509', '-new', '-nodes', '-key', join(dir, 'ca.key'), '-sha256', '-days', '30', '-out', join(dir, 'ca.pem'), '-subj', '/C=US/O=Acme Devices/CN=Acme Root CA']);
-  return { certificatePem: readFileSync(join(dir, 'ca.pem'), 'utf8'), privateKeyPem: readFileSync(join(dir, 'ca.key'), 'utf8') };
+  const ca = opensslRootCa(dir, 'ca');
+  openssl(dir, ['rsa', '-in', 'ca.key', '-traditional', '-out', 'ca-pkcs1.key']);
+  return { certificatePem: ca.certificatePem, privateKeyPem: readFileSync(join(dir, 'ca-pkcs1.key'), 'utf8') };
 }
 
 describe('certs: operator CAs', () => {

@@ -13,10 +13,11 @@ import {
   UpdateCACertificateCommand,
 } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CaMaterial, createCa } from '../../certs/index';
+import { type CaMaterial, certificateIdFromPem, createCa } from '../../certs/index';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { until } from '../../test/support/local/broker';
 import { registerVerifiedCa } from '../../test/support/local/ca';
+import { opensslRootCa, opensslSigned } from '../../test/support/openssl';
 import { type CloudSubscriber, cloudSubscriber, jitpTemplateBody, operatorDevice } from '../../test/support/local/jitp';
 import { awsClientConfig, connectMqtt, type TestDevice } from '../../test/support/local/stack';
 import { type LocalStack, startLocalStack } from '../stack';
@@ -99,6 +100,18 @@ describe('JITP on the local broker', () => {
     await client.publishAsync('dt/pulsepet/watch-jitp-1/telemetry', '{}', { qos: 1 });
     await client.endAsync();
     expect(registeredEventsFor(device.certificateId)).toHaveLength(1);
+  });
+
+  it('provisions an RSA device certificate made with openssl from an openssl CA, with its subject fields', async () => {
+    const work = mkdtempSync(join(dir, 'openssl-'));
+    const ca = opensslRootCa(work, 'rootCA');
+    await registerVerifiedCa(iot, ca, { setAsActive: true, allowAutoRegistration: true, registrationConfig: { templateBody: jitpTemplateBody({ serialAttribute: true }) } });
+    const cert = opensslSigned(work, 'rootCA', 'device', '/C=DE/O=Acme/serialNumber=AC-77/CN=watch-openssl');
+    const device: TestDevice = { ...(await operatorDevice(stack, factoryCa, 'watch-openssl')), certificatePem: cert.certificatePem, privateKeyPem: cert.privateKeyPem };
+    device.certificateId = certificateIdFromPem(cert.certificatePem);
+    expect(await firstConnect(device)).toBe('connection closed before CONNACK');
+    expect((await iot.send(new DescribeThingCommand({ thingName: 'watch-openssl' }))).attributes).toEqual({ version: 'v1', serialNumber: 'AC-77' });
+    expect(await firstConnect(device)).toBe('connected');
   });
 
   it('registers a certificate once when two first connects race', async () => {
