@@ -73,10 +73,15 @@ async function deleteCaCertificate(ctx: IotContext, params: PathParams) {
   return ok();
 }
 
-/** ListCACertificates: newest first unless `isAscendingOrder`, like ListCertificates. */
+/**
+ * ListCACertificates: newest first unless `isAscendingOrder`, like ListCertificates;
+ * `templateName` keeps the CAs whose registration config names that provisioning template.
+ */
 async function listCaCertificates(ctx: IotContext, _params: PathParams, req: GatewayRequest) {
   const paging = readPaging(req, MARKER_PAGING, 25);
-  const cas = inRequestedOrder(req, ctx.registry.listCaCertificates(), false);
+  const templateName = req.query.get('templateName');
+  const all = ctx.registry.listCaCertificates();
+  const cas = inRequestedOrder(req, templateName === null ? all : all.filter((c) => c.registrationConfig?.templateName === templateName), false);
   return ok(
     pageBody(paging, 'certificates', cas, (c) => c.certificateId, (c) => ({
       certificateArn: c.certificateArn,

@@ -4,6 +4,7 @@ import {
   DescribeCACertificateCommand,
   GetRegistrationCodeCommand,
   InvalidRequestException,
+  ListCACertificatesCommand,
   RegisterCACertificateCommand,
   RegistrationCodeValidationException,
   ResourceAlreadyExistsException,
@@ -122,6 +123,8 @@ describe('iot service: CA registration', () => {
       await t.restart();
       d = await t.iot().send(new DescribeCACertificateCommand({ certificateId: id }));
       expect(d.registrationConfig).toEqual({ templateName: 'watch-jitp' });
+      const byTemplate = await t.iot().send(new ListCACertificatesCommand({ templateName: 'watch-jitp' }));
+      expect(byTemplate.certificates?.map((c) => c.certificateId)).toEqual([id]);
       await t.iot().send(new UpdateCACertificateCommand({ certificateId: id, removeAutoRegistration: true }));
       d = await t.iot().send(new DescribeCACertificateCommand({ certificateId: id }));
       expect(d.certificateDescription?.autoRegistrationStatus).toBe('DISABLE');
