@@ -121,26 +121,27 @@ export class JustInTimeProvisioning {
     return undefined;
   }
 
-  /** Registers the certificate PENDING_ACTIVATION (durably), then announces it. */
+  /** Registers the certificate PENDING_ACTIVATION (durably), then announces it (once: only the run that registered it). */
   private async registerPending(peer: X509Certificate, certificateId: string, ca: CaCertificateRecord): Promise<CertificateRecord> {
     const { registry } = this.opts;
     const pem = peer.toString();
     const cn = subjectAttributes(pem).CommonName;
-    const rec = await registry
-      .addCertificate({
+    let rec: CertificateRecord;
+    try {
+      rec = await registry.addCertificate({
         certificateId,
         certificatePem: pem,
         status: 'PENDING_ACTIVATION',
         caCertificateId: ca.certificateId,
         validity: { notBefore: Date.parse(peer.validFrom), notAfter: Date.parse(peer.validTo) },
         ...(cn !== undefined ? { subjectCommonName: cn } : {}),
-      })
-      .catch((e: unknown) => {
-        // registered meanwhile through the API (RegisterCertificate): go on with that record
-        const existing = registry.getCertificate(certificateId);
-        if (existing) return existing;
-        throw e;
       });
+    } catch (e) {
+      // registered meanwhile through the API (RegisterCertificate): go on with that record, unannounced
+      const existing = registry.getCertificate(certificateId);
+      if (existing) return existing;
+      throw e;
+    }
     this.log.info({ certificateId, caCertificateId: ca.certificateId }, 'certificate registered just in time (PENDING_ACTIVATION)');
     const event: CertificateRegisteredEvent = {
       certificateId,
