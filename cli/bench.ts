@@ -16,6 +16,7 @@ export const BENCHMARKS: Record<string, string> = {
   'coach-calls': 'LLM coach calls per device-day on simulated days of every scenario, through reason() and the coach budget (goal ≤ 8; naive 2,880)',
   'coach-cost': 'LLM coach tokens per call (local Bedrock estimate) and cost per device-month at the default model’s on-demand price',
   'display-latency': 'pet shadow update → shown in the display (Chromium), p50/p99, vs the same update reaching a Node MQTT client',
+  'provisioning-by-claim': 'devices provisioned by claim per second end to end (claim connect → CSR → RegisterThing → connected) vs the admin-API path',
   'fleet-scale': '10,000 simulated devices, own certificates and connections, 30 s batches: connect time, RSS, publish → pet delta, losses',
 };
 

@@ -10,7 +10,7 @@ import { formatFsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
 import { listenFailure } from '../common/startup-errors';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
-import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
+import { CLAIM_POLICY_NAME, claimPolicyDocument, DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
 import { type BedrockFaults, createBedrockRuntimeService } from './bedrock/index';
 import { type BrokerHandle, startBroker } from './broker/broker';
@@ -20,6 +20,7 @@ import { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
+import { type FleetProvisioningHandle, startFleetProvisioning } from './provisioning/fleet-provisioning-service';
 import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
 import { JustInTimeProvisioning } from './provisioning/jitp';
@@ -61,19 +62,27 @@ export interface WiringContext {
   unwinder: StartupUnwinder;
 }
 
-/** The registry, with the `pulsepet-device` policy seeded on first run. */
+/**
+ * Seeds one of pulsepet's policies: created on first run; a data dir whose default
+ * version is an earlier pulsepet's document (nobody changed it) moves to the current one.
+ */
+async function seedPolicy(ctx: WiringContext, registry: Registry, name: string, current: string, superseded: readonly string[]): Promise<void> {
+  const seeded = registry.getPolicy(name);
+  if (!seeded) await registry.createPolicy(name, current);
+  else if (superseded.includes(seeded.policyDocument)) {
+    await registry.policyVersions.createVersion(name, current, true).then(
+      () => ctx.logger.info({ policy: name }, 'policy updated to the current version'),
+      (e: unknown) => ctx.logger.warn({ err: e, policy: name }, 'policy left at an earlier version'),
+    );
+  }
+}
+
+/** The registry, with the `pulsepet-device` and `pulsepet-claim` policies seeded on first run. */
 export async function openRegistry(ctx: WiringContext): Promise<Registry> {
   const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger });
   ctx.unwinder.push(() => registry.close());
-  const seeded = registry.getPolicy(DEVICE_POLICY_NAME);
-  if (!seeded) await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
-  else if (supersededDevicePolicyDocuments().includes(seeded.policyDocument)) {
-    // an earlier pulsepet's document, unchanged since: the current one becomes the default version
-    await registry.policyVersions.createVersion(DEVICE_POLICY_NAME, devicePolicyDocument(), true).then(
-      () => ctx.logger.info({ policy: DEVICE_POLICY_NAME }, 'device policy updated to the current version'),
-      (e: unknown) => ctx.logger.warn({ err: e, policy: DEVICE_POLICY_NAME }, 'device policy left at an earlier version'),
-    );
-  }
+  await seedPolicy(ctx, registry, DEVICE_POLICY_NAME, devicePolicyDocument(), supersededDevicePolicyDocuments());
+  await seedPolicy(ctx, registry, CLAIM_POLICY_NAME, claimPolicyDocument(), []);
   return registry;
 }
 
@@ -246,6 +255,28 @@ export async function startRules(
   // The rules are the failure destination now: events queued before a restart may run.
   deps.lambda.start();
   return { rules: runtime, closeTimestreamClient: () => tsWrite.destroy() };
+}
+
+/**
+ * The fleet provisioning MQTT API on the broker (provisioning by claim): certificates
+ * from the stack's CA, RegisterThing over the registry's templates, pre-provisioning
+ * hooks invoked synchronously in the Lambda service.
+ */
+export function startFleetProvisioningApi(
+  ctx: WiringContext,
+  deps: { broker: BrokerHandle; registry: Registry; lambda: LambdaService },
+  opts: { tokenTtlMs?: number } = {},
+): FleetProvisioningHandle {
+  const fp = startFleetProvisioning({
+    bus: deps.broker,
+    registry: deps.registry,
+    ca: ctx.material.ca,
+    logger: ctx.logger,
+    invoke: (name, event, caller) => deps.lambda.invoke(name, event, caller),
+    ...(opts.tokenTtlMs !== undefined ? { tokenTtlMs: opts.tokenTtlMs } : {}),
+  });
+  ctx.unwinder.push(() => fp.close());
+  return fp;
 }
 
 /** The EventBridge Scheduler stand-in: the schedules it is handed fire into the Lambda service's async queue. */

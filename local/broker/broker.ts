@@ -60,7 +60,7 @@ export interface BrokerHandle extends BrokerBus {
    * {@link BrokerBus.publish}, plus an optional `origin` observers see (e.g. the
    * access key id of an iotdata Publish caller); without it the origin is `{}`.
    */
-  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin }): Promise<void>;
+  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin; to?: string }): Promise<void>;
   port: number;
   readonly limits: Readonly<BrokerLimits>;
   /**
@@ -135,6 +135,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     lifecycle,
     throttle,
     beforeAck: (packet, client) => bus.beforeAck(packet, client),
+    addresseeOf: (packet) => bus.addresseeOf(packet),
     subscriptionGranted: () => subscribers?.invalidate(),
   });
   // aedes' default (memory) persistence, made here so that close() can destroy it

@@ -1,120 +1,140 @@
 /**
- * Applies a resolved provisioning plan (template.ts) to the registry for a certificate that
- * is already registered, as JITP's RegisterThing does: thing (created, or changed as its
- * OverrideSettings say), policies (created from an inline document when missing) attached to
- * the certificate, the certificate attached to the thing, and last the certificate's status,
- * so a device can connect only once everything it needs is in place.
+ * Applying a resolved provisioning template to the registry: what RegisterThing (fleet
+ * provisioning) and JITP do once the template is resolved. Everything is checked
+ * before anything changes, and the certificate is activated last, so a failure (or a
+ * crash) part-way never leaves an ACTIVE certificate without its thing and policies.
  * https://docs.aws.amazon.com/iot/latest/developerguide/provision-template.html
- *
- * Every step is idempotent, so applying the same plan again after a crash (or on the
- * device's next connect) converges on the same state.
  */
-import type { Logger } from '../../common/logger';
+import { certificateIdFromPem } from '../../certs/index';
 import { isPulsepetError } from '../../protocol/errors';
 import { parsePolicyDocument } from '../policy/index';
 import { iotError } from '../registry/errors';
-import type { Registry } from '../registry/registry';
+import { POLICY_NAME_RE, type Registry, THING_NAME_RE, type ThingUpdate } from '../registry/registry';
 import type { CertificateRecord, ThingRecord } from '../registry/types';
-import type { ProvisioningPlan, ThingPlan } from './template';
+import type { OverrideAction, PolicyPlan, ProvisioningPlan, ThingPlan } from './template';
 
-/** What applying a plan left in the registry. */
-export interface AppliedPlan {
+/** What applying a plan did. */
+export interface AppliedProvisioning {
   thingName?: string;
-  createdThing: boolean;
-  policies: string[];
-  certificateStatus: CertificateRecord['status'];
+  thingArn?: string;
+  certificateId: string;
+  certificateArn: string;
+  /** the policies now attached to the certificate by this plan */
+  policyNames: string[];
+  /** the certificate's status afterwards */
+  status: CertificateRecord['status'];
 }
 
-/** Checks what can be checked before anything changes: the certificate named, the inline policy documents. */
-function preflight(plan: ProvisioningPlan, cert: CertificateRecord): void {
-  const named = plan.certificate;
-  if (named?.certificateId !== undefined && named.certificateId !== cert.certificateId) {
-    throw iotError('InvalidRequestException', `the template names certificate ${named.certificateId}, not the one provisioned (${cert.certificateId})`);
+function requireCertificate(registry: Registry, plan: ProvisioningPlan, certificateId: string): CertificateRecord {
+  const cert = registry.getCertificate(certificateId);
+  if (!cert) throw iotError('ResourceNotFoundException', `Certificate ${certificateId} not found`);
+  const c = plan.certificate;
+  if (!c) throw iotError('InvalidRequestException', 'The template declares no AWS::IoT::Certificate');
+  if (c.certificateSigningRequest !== undefined) {
+    throw iotError('InvalidRequestException', `Resources.${c.logicalId}: a CSR certificate is for bulk registration, not this request`);
   }
-  for (const p of plan.policies) {
-    if (p.policyDocument === undefined) continue;
-    try {
-      parsePolicyDocument(p.policyDocument);
-    } catch (e) {
-      if (isPulsepetError(e, 'PP_ERR_VALIDATION')) {
-        throw iotError('MalformedPolicyException', `policy ${p.policyName}: ${e.message}`, { cause: e });
-      }
-      throw e;
+  const named = c.certificateId ?? (c.certificatePem !== undefined ? certificateIdFromPem(c.certificatePem) : undefined);
+  if (named !== certificateId) {
+    throw iotError('InvalidRequestException', `Resources.${c.logicalId}: the template names certificate ${named}, not the one being provisioned`);
+  }
+  return cert;
+}
+
+function checkThing(registry: Registry, t: ThingPlan): ThingRecord | undefined {
+  if (!THING_NAME_RE.test(t.thingName)) {
+    throw iotError('InvalidRequestException', `Resources.${t.logicalId}: thing name '${t.thingName}' must match [a-zA-Z0-9:_-]{1,128}`);
+  }
+  const group = t.thingGroups[0];
+  if (group !== undefined) throw iotError('ResourceNotFoundException', `Thing group ${group} does not exist (the local IoT Core has no thing groups)`);
+  if (t.thingTypeName !== undefined && !registry.thingTypes.getType(t.thingTypeName)) {
+    throw iotError('ResourceNotFoundException', `Thing type ${t.thingTypeName} is not found`);
+  }
+  const existing = registry.getThing(t.thingName);
+  if (existing) {
+    for (const [prop, action] of Object.entries(t.overrideSettings)) {
+      if (action === 'FAIL') throw iotError('ResourceAlreadyExistsException', `Thing ${t.thingName} already exists (OverrideSettings.${prop} is FAIL)`);
     }
   }
+  return existing;
 }
 
-/** The thing as the plan wants it: created, or updated per its OverrideSettings (no setting: left as it is). */
-async function applyThing(registry: Registry, t: ThingPlan, log: Logger): Promise<{ thing: ThingRecord; created: boolean }> {
-  if (t.thingGroups.length > 0) log.debug({ thing: t.thingName, thingGroups: t.thingGroups }, 'thing groups are not modelled locally; ignored');
-  const existing = registry.getThing(t.thingName);
+function checkPolicy(registry: Registry, p: PolicyPlan): void {
+  if (!POLICY_NAME_RE.test(p.policyName)) throw iotError('InvalidRequestException', `Resources.${p.logicalId}: invalid policy name '${p.policyName}'`);
+  if (registry.getPolicy(p.policyName)) return;
+  if (p.policyDocument === undefined) throw iotError('ResourceNotFoundException', `Policy ${p.policyName} not found`);
+  try {
+    parsePolicyDocument(p.policyDocument);
+  } catch (e) {
+    if (isPulsepetError(e, 'PP_ERR_VALIDATION')) throw iotError('MalformedPolicyException', `Resources.${p.logicalId}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+/** The UpdateThing an existing thing gets under the template's OverrideSettings (default: DO_NOTHING). */
+function thingUpdate(existing: ThingRecord, t: ThingPlan): ThingUpdate | undefined {
+  const u: ThingUpdate = {};
+  const attrs: OverrideAction = t.overrideSettings.AttributePayload ?? 'DO_NOTHING';
+  if (attrs === 'REPLACE') u.attributes = t.attributes;
+  if (attrs === 'MERGE' && Object.keys(t.attributes).length > 0) {
+    u.attributes = t.attributes;
+    u.merge = true;
+  }
+  if ((t.overrideSettings.ThingTypeName ?? 'DO_NOTHING') === 'REPLACE' && t.thingTypeName !== existing.thingTypeName) {
+    if (t.thingTypeName === undefined) u.removeThingType = true;
+    else u.thingTypeName = t.thingTypeName;
+  }
+  return Object.keys(u).length > 0 ? u : undefined;
+}
+
+async function applyThing(registry: Registry, t: ThingPlan, existing: ThingRecord | undefined): Promise<ThingRecord> {
   if (!existing) {
-    return registry.createThing({
+    const created = await registry.createThing({
       thingName: t.thingName,
       attributes: t.attributes,
       ...(t.thingTypeName !== undefined ? { thingTypeName: t.thingTypeName } : {}),
     });
+    return created.thing;
   }
-  const o = t.overrideSettings;
-  const sameAttributes = JSON.stringify(sorted(existing.attributes)) === JSON.stringify(sorted(t.attributes));
-  const sameType = existing.thingTypeName === t.thingTypeName;
-  // FAIL refuses a thing whose value differs from the template's (an identical retry still passes).
-  if ((o.AttributePayload === 'FAIL' && !sameAttributes) || (o.ThingTypeName === 'FAIL' && !sameType)) {
-    throw iotError('ResourceAlreadyExistsException', `Thing ${t.thingName} already exists with a different configuration`);
-  }
-  const merge = o.AttributePayload === 'MERGE';
-  const attributes = (merge || o.AttributePayload === 'REPLACE') && !sameAttributes ? { attributes: t.attributes, merge } : {};
-  const replaceType = o.ThingTypeName === 'REPLACE' && !sameType;
-  const type = replaceType ? (t.thingTypeName !== undefined ? { thingTypeName: t.thingTypeName } : { removeThingType: true }) : {};
-  if (Object.keys(attributes).length === 0 && Object.keys(type).length === 0) return { thing: existing, created: false };
-  return { thing: await registry.updateThing(t.thingName, { ...attributes, ...type }), created: false };
-}
-
-/** Each policy exists (created from its inline document when missing) and is attached to the certificate. */
-async function applyPolicies(registry: Registry, plan: ProvisioningPlan, certificateArn: string): Promise<string[]> {
-  const names: string[] = [];
-  for (const p of plan.policies) {
-    if (!registry.getPolicy(p.policyName)) {
-      if (p.policyDocument === undefined) throw iotError('ResourceNotFoundException', `Policy ${p.policyName} not found`);
-      await registry.createPolicy(p.policyName, p.policyDocument).catch((e: unknown) => {
-        // created meanwhile by a concurrent provisioning with the same document: fine
-        if (!registry.getPolicy(p.policyName)) throw e;
-      });
-    }
-    await registry.attachPolicy(p.policyName, certificateArn);
-    names.push(p.policyName);
-  }
-  return names;
+  const u = thingUpdate(existing, t);
+  return u ? registry.updateThing(t.thingName, u) : existing;
 }
 
 /**
- * Applies `plan` for the registered certificate `certificateId`. Throws an IoT-typed error
- * (the certificate keeps its status) when the plan cannot be applied.
+ * Applies `plan` to the registry for the certificate `certificateId` (the one the
+ * device proved it owns): checks everything (certificate named by the template,
+ * thing name and type, policies existing or given as valid documents, FAIL
+ * overrides), then creates or updates the thing, creates missing inline policies,
+ * attaches the policies and the thing to the certificate, and sets the certificate's
+ * status last (from PENDING_ACTIVATION; an already active certificate keeps its
+ * status unless the template's Status override is REPLACE). Throws the IoT error
+ * (`iotError`) of the first problem; every step is idempotent, so a retry converges.
+ *
+ * @example
+ * const plan = resolveProvisioningTemplate(template, { ...parameters, 'AWS::IoT::Certificate::Id': certId });
+ * const applied = await applyProvisioningPlan(registry, plan, { certificateId: certId });
  */
-export async function applyProvisioningPlan(
-  registry: Registry,
-  plan: ProvisioningPlan,
-  certificateId: string,
-  log: Logger,
-): Promise<AppliedPlan> {
-  const cert = registry.getCertificate(certificateId);
-  if (!cert) throw iotError('ResourceNotFoundException', `Certificate ${certificateId} not found`);
-  preflight(plan, cert);
-  const thing = plan.thing ? await applyThing(registry, plan.thing, log) : undefined;
-  const policies = await applyPolicies(registry, plan, cert.certificateArn);
-  if (thing) await registry.attachThingPrincipal(thing.thing.thingName, cert.certificateArn);
-  // Only a certificate still waiting for provisioning gets the template's status: one an
-  // operator has since deactivated or revoked keeps its status.
-  let status = registry.getCertificate(certificateId)?.status ?? cert.status;
-  const wanted = plan.certificate?.status;
-  if (wanted !== undefined && status === 'PENDING_ACTIVATION') {
-    status = (await registry.updateCertificateStatus(certificateId, wanted)).status;
-  }
-  const out: AppliedPlan = { createdThing: thing?.created ?? false, policies, certificateStatus: status };
-  if (thing) out.thingName = thing.thing.thingName;
-  return out;
-}
+export async function applyProvisioningPlan(registry: Registry, plan: ProvisioningPlan, target: { certificateId: string }): Promise<AppliedProvisioning> {
+  const cert = requireCertificate(registry, plan, target.certificateId);
+  const existingThing = plan.thing ? checkThing(registry, plan.thing) : undefined;
+  for (const p of plan.policies) checkPolicy(registry, p);
 
-function sorted(r: Record<string, string>): Array<[string, string]> {
-  return Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const thing = plan.thing ? await applyThing(registry, plan.thing, existingThing) : undefined;
+  for (const p of plan.policies) {
+    if (!registry.getPolicy(p.policyName) && p.policyDocument !== undefined) await registry.createPolicy(p.policyName, p.policyDocument);
+    await registry.attachPolicy(p.policyName, cert.certificateArn);
+  }
+  if (thing) await registry.attachThingPrincipal(thing.thingName, cert.certificateArn);
+  const wanted = plan.certificate!.status;
+  const replace = plan.certificate!.statusOverride === 'REPLACE';
+  let status = cert.status;
+  if ((cert.status === 'PENDING_ACTIVATION' || replace) && cert.status !== wanted) {
+    status = (await registry.updateCertificateStatus(cert.certificateId, wanted)).status;
+  }
+  return {
+    ...(thing ? { thingName: thing.thingName, thingArn: thing.thingArn } : {}),
+    certificateId: cert.certificateId,
+    certificateArn: cert.certificateArn,
+    policyNames: plan.policies.map((p) => p.policyName),
+    status,
+  };
 }

@@ -71,7 +71,7 @@ describe('Class: JustInTimeProvisioning', () => {
       const reopened = Registry.open(join(fx.dir, 'registry'), { region: 'us-east-1', logger: silentLogger() });
       try {
         const outcome = await provisioner(reopened).register(new X509Certificate(dev.certificatePem));
-        expect(outcome).toMatchObject({ result: 'registered', applied: { thingName: 'watch-crash', certificateStatus: 'ACTIVE', policies: [DEVICE_POLICY_NAME] } });
+        expect(outcome).toMatchObject({ result: 'registered', applied: { thingName: 'watch-crash', status: 'ACTIVE', policyNames: [DEVICE_POLICY_NAME] } });
         const arn = reopened.certificateArn(dev.certificateId);
         expect(reopened.thingsForPrincipal(arn)).toEqual(['watch-crash']);
         expect(reopened.policiesForPrincipal(arn).map((p) => p.policyName)).toEqual([DEVICE_POLICY_NAME]);

@@ -16,7 +16,7 @@ import { certificateRegisteredTopic } from '../../protocol/topics';
 import { iotError } from '../registry/errors';
 import type { Registry } from '../registry/registry';
 import type { CaCertificateRecord, CertificateRecord } from '../registry/types';
-import { type AppliedPlan, applyProvisioningPlan } from './apply-plan';
+import { type AppliedProvisioning, applyProvisioningPlan } from './apply-plan';
 import { parseProvisioningTemplate, resolveProvisioningTemplate } from './template';
 
 /** The `$aws/events/certificates/registered/{caCertificateId}` payload, as AWS publishes it. */
@@ -34,7 +34,7 @@ export type CertificateRegisteredEvent = z.infer<typeof certificateRegisteredEve
 /** What one first connect led to. */
 export type JitpOutcome =
   | { result: 'not-eligible'; reason: string }
-  | { result: 'registered'; certificateId: string; caCertificateId: string; applied?: AppliedPlan }
+  | { result: 'registered'; certificateId: string; caCertificateId: string; applied?: AppliedProvisioning }
   | { result: 'failed'; certificateId: string; caCertificateId: string; reason: string };
 
 export interface JitpOptions {
@@ -89,7 +89,7 @@ export class JustInTimeProvisioning {
     if (!ca.registrationConfig) return { result: 'registered', certificateId, caCertificateId: ca.certificateId };
     try {
       const applied = await this.applyTemplate(ca, cert);
-      this.log.info({ certificateId, thing: applied.thingName, status: applied.certificateStatus }, 'JITP template applied');
+      this.log.info({ certificateId, thing: applied.thingName, status: applied.status }, 'JITP template applied');
       return { result: 'registered', certificateId, caCertificateId: ca.certificateId, applied };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
@@ -158,14 +158,14 @@ export class JustInTimeProvisioning {
   }
 
   /** The CA's JITP template (inline, or the named provisioning template's default version) applied to `cert`. */
-  private async applyTemplate(ca: CaCertificateRecord, cert: CertificateRecord): Promise<AppliedPlan> {
+  private async applyTemplate(ca: CaCertificateRecord, cert: CertificateRecord): Promise<AppliedProvisioning> {
     const { registry } = this.opts;
     const plan = resolveProvisioningTemplate(parseProvisioningTemplate(this.templateBody(ca), { templateType: 'JITP' }), {
       ...certificateParameters(cert),
       'AWS::Region': registry.region,
       'AWS::AccountId': registry.accountId,
     });
-    return applyProvisioningPlan(registry, plan, cert.certificateId, this.log);
+    return applyProvisioningPlan(registry, plan, { certificateId: cert.certificateId });
   }
 
   private templateBody(ca: CaCertificateRecord): string {

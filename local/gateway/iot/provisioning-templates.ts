@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GatewayRequest } from '../../ports';
+import { LAMBDA_FUNCTION_ARN_RE } from '../../provisioning/hook';
 import { parseProvisioningTemplate } from '../../provisioning/template';
 import { iotError } from '../../registry/errors';
 import type { ProvisioningTemplateRecord } from '../../registry/provisioning-template-store';
@@ -16,8 +17,6 @@ import { epochSeconds, ok } from './responses';
 
 /** The only pre-provisioning hook payload version AWS defines. */
 export const HOOK_PAYLOAD_VERSION = '2020-04-01';
-/** Only Lambda functions can be hooks (ProvisioningHook.targetArn). */
-export const LAMBDA_FUNCTION_ARN_RE = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,64})(:[A-Za-z0-9$_-]+)?$/;
 
 const hookSchema = z.object({
   targetArn: z.string().max(2048).regex(LAMBDA_FUNCTION_ARN_RE, 'must be a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)'),
