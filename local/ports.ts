@@ -23,6 +23,31 @@ export interface GatewayService {
   iamRequest?(req: GatewayRequest): readonly IamRequest[];
   /** The error type AWS answers an IAM denial with on this service; `AccessDeniedException` by default. */
   readonly accessDeniedType?: string;
+  /**
+   * The gateway's own refusal of a request addressed to this service (signature, session
+   * token, body size, IAM denial), in this service's error shape; without it, AWS's JSON
+   * shape (`x-amzn-errortype` + `message`). S3 answers in XML.
+   */
+  shapeRefusal?(refusal: GatewayRefusal): GatewayResponse;
+  /**
+   * Whether a request carrying no signature at all is addressed to this service, so its
+   * refusal takes this service's shape (S3: a path-style request for one of its buckets).
+   */
+  claimsUnsigned?(method: string, rawPath: string): boolean;
+}
+
+/** A refusal the gateway made before (or instead of) handing a request to its service. */
+export interface GatewayRefusal {
+  status: number;
+  /** the exception type the gateway's JSON shape would name (e.g. `InvalidSignatureException`) */
+  errorType: string;
+  message: string;
+  method: string;
+  /** the request path as sent (percent-encoded) */
+  rawPath: string;
+  requestId: string;
+  /** signed in the query string (a presigned URL) rather than in the `Authorization` header */
+  presigned: boolean;
 }
 
 /** One action on one resource, as an IAM policy names them (`iot:GetThingShadow` on `arn:aws:iot:…:thing/pet-1/pet`). */

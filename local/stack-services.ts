@@ -24,6 +24,7 @@ import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunc
 import type { RoleSessions } from './ports';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
+import { createS3Service, type S3Service } from './s3/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
 import { LocalScheduler } from './scheduler/index';
 import { storeOpenFailure } from './store-open-failure';
@@ -257,4 +258,16 @@ export function startBedrock(ctx: WiringContext, gateway: GatewayHandle, faults?
   gateway.addService(bedrock);
   gateway.addMetrics(() => bedrock.metrics());
   if (faults) ctx.logger.info({ bedrockFaults: faults }, 'the local Bedrock service injects these faults');
+}
+
+/**
+ * The local S3 (`s3`, path-style) over `{dataDir}/s3`, with `buckets` created unless they
+ * exist, and its request counter on `GET /metrics`.
+ */
+export async function startS3(ctx: WiringContext, gateway: GatewayHandle, buckets: readonly string[]): Promise<S3Service> {
+  const s3 = await createS3Service({ dataDir: ctx.dataDir, region: ctx.region, logger: ctx.logger });
+  for (const bucket of buckets) await s3.ensureBucket(bucket);
+  gateway.addService(s3);
+  gateway.addMetrics(() => s3.metrics());
+  return s3;
 }

@@ -5,6 +5,7 @@ import { tuneGcForHost } from '../common/gc-tuning';
 import { type Logger, silentLogger } from '../common/logger';
 import { dirFailure } from '../common/startup-errors';
 import { PULSEPET_VERSION } from '../common/version';
+import { AVATARS } from '../protocol/resources';
 import { DEFAULT_REGION } from './aws-identity';
 import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
@@ -18,6 +19,7 @@ import type { BrokerBus, GatewayService } from './ports';
 import { createSageMakerRuntimeService, type ModelHandler } from './sagemaker/index';
 import type { Registry } from './registry/registry';
 import type { RuleDefinition, RulesRuntime } from './rules/index';
+import type { S3Service } from './s3/index';
 import type { LocalScheduler } from './scheduler/index';
 import type { ShadowServiceHandle, ShadowServiceLimits } from './shadow/index';
 import {
@@ -30,6 +32,7 @@ import {
   startLambda,
   startMqttBroker,
   startRules,
+  startS3,
   startScheduler,
   startShadows,
   startTimestream,
@@ -104,6 +107,8 @@ export interface LocalStack {
   lambda: LambdaService;
   /** the EventBridge Scheduler stand-in running the schedules it was given */
   scheduler: LocalScheduler;
+  /** the local S3 (path-style, signing name `s3`), with the avatar bucket (`AVATARS.bucket`) created at start */
+  s3: S3Service;
   /**
    * The pet display's access: its Cognito identity pool (`<region>:<uuid>`, the same at
    * every start of the data dir), whose unauthenticated identities get temporary
@@ -119,8 +124,8 @@ export interface LocalStack {
  * Starts the local IoT Core on one machine: the registry, the policy-enforcing mTLS
  * broker, device shadows, the Timestream-compatible store, the Lambda service with the
  * functions it is given, the rules runtime with the rules it is given, and the SigV4
- * gateway for `iot`, `iotdata`, `timestream`, `sagemaker`, `bedrock` and `cognito-identity` (the
- * display's identity pool). Closing flushes every store.
+ * gateway for `iot`, `iotdata`, `timestream`, `sagemaker`, `bedrock`, `s3` (path-style, the avatar
+ * bucket created) and `cognito-identity` (the display's identity pool). Closing flushes every store.
  *
  * One process at a time owns a data dir (common/dir-lock.ts); nothing in it is read
  * or written before that lock is held. A start that fails for a reason the user can
@@ -177,6 +182,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const display = openDisplayIdentityPool(ctx);
   const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker, display.service], display.sessions);
   startBedrock(ctx, gateway, opts.bedrockFaults);
+  const s3 = await startS3(ctx, gateway, [AVATARS.bucket]);
   const brokerOpts = { port: opts.mqttPort ?? 0, sessions: display.sessions, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) };
   const broker = await startMqttBroker(ctx, registry, gateway, brokerOpts);
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
@@ -223,6 +229,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     timestream,
     lambda,
     scheduler,
+    s3,
     display: { identityPoolId, roleArn: display.roleArn },
     material: m,
     addService: (s) => gateway.addService(s),

@@ -22,3 +22,10 @@ export const TIMESTREAM = { database: 'pulsepet', telemetryTable: 'telemetry', p
  * `global.` profile); infra grants `bedrock:InvokeModel` on the same id.
  */
 export const COACH_DEFAULT_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+
+/**
+ * The avatar bucket (issue 18): one PNG per set of visual inputs under
+ * `avatars/{hash}.png`. The local stack creates it at start; bucket names are global on
+ * AWS, so a deployment may name its own (infra passes the name it created).
+ */
+export const AVATARS = { bucket: 'pulsepet-avatars', keyPrefix: 'avatars/' } as const;

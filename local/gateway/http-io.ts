@@ -93,8 +93,11 @@ export function wireResponse(requestId: string, out: GatewayResponse): WireRespo
     payload = JSON.stringify(out.body);
     if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
   }
-  // a 304 has no content; its length would be the 200's, so none is sent (RFC 9110 §8.6)
-  if (out.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload));
+  // a 304 has no content; its length would be the 200's, so none is sent (RFC 9110 §8.6).
+  // An answer to HEAD carries no content but may state the length a GET would have
+  // (RFC 9110 §9.3.2): a service's own length is kept when it sends no payload.
+  const headAnswer = Buffer.byteLength(payload) === 0 && hasHeader(headers, 'content-length');
+  if (out.status !== 304 && !headAnswer) headers['content-length'] = String(Buffer.byteLength(payload));
   return { status: out.status, headers, payload };
 }
 

@@ -8,6 +8,7 @@ import { isCorsPreflight, preflightResponse } from './cors';
 import { type HashedBody, type RequestTarget, readBodyHashed, splitTarget } from './http-io';
 import { authorizeRoleSession } from './iam-authorization';
 import { type GatewayMetrics, isMetricsScrape, metricsResponse } from './metrics';
+import { addressedService, shapedRefusal } from './refusal-shape';
 import { finishSigV4, type SigV4Credentials, type SigV4Pending, type SigV4Result } from './sigv4';
 import type { StaticSites } from './static-site';
 
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   serviceFor(signingName: string): GatewayService | undefined;
   /** the service answering an unsigned `X-Amz-Target` (AWS's unsigned operations), if one does */
   unsignedServiceFor?(amzTarget: string): GatewayService | undefined;
+  /** the service that claims a request with no signature at all (its refusal takes that service's error shape) */
+  unsignedClaimantFor?(method: string, rawPath: string): GatewayService | undefined;
   /** largest body read for any service (each signing name may have a lower limit, body-limits.ts) */
   maxBodyBytes: number;
   log: Logger;
@@ -50,6 +53,8 @@ type Verified = Extract<SigV4Result, { ok: true }>;
  * operation AWS serves unsigned) → read the body, hashing it as it streams → finish
  * SigV4 with that hash → an assumed role's IAM policy → route by signing name.
  * A step answers by returning a response; the request goes on only with its value.
+ * The gateway's own refusals take the error shape of the service addressed, when it
+ * has one (refusal-shape.ts: S3's XML).
  */
 export function createRequestPipeline(
   opts: PipelineOptions,
@@ -73,7 +78,7 @@ export function createRequestPipeline(
         { requestId, method: req.method, path: target.rawPath, errorType: admitted.errorType, reason: admitted.reason },
         'request refused before its body',
       );
-      return admitted.response;
+      return shapedRefusal(admitted.response, addressedService({ req, target, requestId }, opts), { req, target, requestId });
     }
     ctx.service = admitted.signingName;
     ctx.beforeBody?.();
@@ -94,13 +99,14 @@ async function serveAdmitted(
     held += bytes;
     opts.metrics?.holdBody(bytes);
   };
+  const refused = (response: GatewayResponse): GatewayResponse => shapedRefusal(response, r.admitted.service, r);
   try {
     const body = await readRequestBody(r.req, r.admitted.maxBodyBytes, hold);
-    if (!('sha256' in body)) return body;
+    if (!('sha256' in body)) return refused(body);
     let verified: Verified | undefined;
     if (r.admitted.pending !== undefined) {
       const auth = authenticate(r.req, r.target, body, r.admitted.pending, opts.log, r.requestId);
-      if (!auth.ok) return auth.response;
+      if (!auth.ok) return refused(auth.response);
       verified = auth.verified;
     }
     const greq = gatewayRequest({ ...r, body: body.body }, verified, opts.region);
@@ -110,7 +116,7 @@ async function serveAdmitted(
       if (!decision.ok) {
         const { action, resource } = decision.denied ?? {};
         opts.log.info({ requestId: r.requestId, principal: caller.session.arn, service: greq.service, action, resource }, 'request denied by IAM policy');
-        return decision.response;
+        return refused(decision.response);
       }
     }
     return await routeToService(r.admitted.service, greq, opts.log);

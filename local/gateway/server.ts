@@ -91,6 +91,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     sessions: opts.sessions,
     serviceFor: (name) => services.get(name),
     unsignedServiceFor: (target) => unsigned.get(target),
+    unsignedClaimantFor: (method, rawPath) => [...new Set(services.values())].find((s) => s.claimsUnsigned?.(method, rawPath)),
     maxBodyBytes: MAX_BODY_BYTES,
     log,
     metrics,

@@ -11,6 +11,11 @@ import type { SigV4Result } from './sigv4';
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
+/** Like encodeURIComponent, plus the RFC 3986 reserved `!'()*` (SigV4 "UriEncode"). */
+export function uriEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** A refusal with the exception type AWS answers. */
 export type SigV4Rejection = Extract<SigV4Result, { ok: false }>;
 

@@ -8,9 +8,11 @@ import {
   parseAmzDate,
   parseAuth,
   type SigV4Rejection,
+  uriEncode,
 } from './sigv4-signature-parts';
+import { S3_SIGNING_NAME, S3_STREAMING_PAYLOADS, s3CanonicalPath, s3DeclaredPayloadHash } from './sigv4-s3';
 
-export { ALGORITHM } from './sigv4-signature-parts';
+export { ALGORITHM, uriEncode } from './sigv4-signature-parts';
 
 /**
  * Server-side AWS Signature Version 4 verification, per
@@ -48,11 +50,6 @@ export type SigV4Failure =
 export type SigV4Result =
   | { ok: true; accessKeyId: string; region: string; service: string; signedAt: Date }
   | { ok: false; errorType: SigV4Failure; message: string };
-
-/** Like encodeURIComponent, plus the RFC 3986 reserved `!'()*` (SigV4 "UriEncode"). */
-export function uriEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
 
 /** Splits a raw query string into decoded [key, value] pairs. */
 export function parseRawQuery(rawQuery: string): Array<[string, string]> {
@@ -136,7 +133,7 @@ type SigV4Accepted = Extract<SigV4Result, { ok: true }>;
  */
 export interface SigV4Pending {
   readonly accepted: SigV4Accepted;
-  /** `x-amz-content-sha256` as sent (a hex hash or `UNSIGNED-PAYLOAD`), when present */
+  /** `x-amz-content-sha256` as sent (a hex hash, `UNSIGNED-PAYLOAD`, an S3 streaming marker; for S3 presigned URLs their query value or `UNSIGNED-PAYLOAD`), when present */
   readonly declaredPayloadHash: string | undefined;
   readonly creds: SigV4Credentials;
   readonly parsed: ParsedAuth;
@@ -176,7 +173,10 @@ export function beginSigV4(
     service: parsed.service,
     signedAt,
   };
-  const declaredPayloadHash = headerValue(head.headers, 'x-amz-content-sha256');
+  const declaredPayloadHash =
+    parsed.service === S3_SIGNING_NAME
+      ? s3DeclaredPayloadHash(parsed.presigned, head.headers, new Map(pairs))
+      : headerValue(head.headers, 'x-amz-content-sha256');
   return { ok: true, pending: { accepted, declaredPayloadHash, creds, parsed, canonicalHead } };
 }
 
@@ -187,10 +187,13 @@ export function beginSigV4(
  * (`XAmzContentSHA256Mismatch`, https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
  * and as a signature mismatch elsewhere: for other services the hash is only the last
  * line of the canonical request (IAM guide, create-signed-request.html, "HashedPayload").
+ * S3's streaming markers (sigv4-s3.ts) are signed as they are; the S3 service checks
+ * the chunks they announce.
  */
 export function finishSigV4(pending: SigV4Pending, bodySha256Hex: string): SigV4Result {
   const declared = pending.declaredPayloadHash;
-  if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== bodySha256Hex) {
+  const s3Streaming = pending.parsed.service === S3_SIGNING_NAME && declared !== undefined && S3_STREAMING_PAYLOADS.has(declared);
+  if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== bodySha256Hex && !s3Streaming) {
     const message = 'The provided x-amz-content-sha256 header does not match what was computed.';
     if (pending.parsed.service === 's3') return { ok: false, errorType: 'XAmzContentSHA256Mismatch', message };
     return invalid(message);
@@ -268,7 +271,7 @@ function canonicalRequestHead(head: SigV4Head, parsed: ParsedAuth, pairs: Array<
   }
   return [
     head.method.toUpperCase(),
-    canonicalPath(head.rawPath),
+    parsed.service === S3_SIGNING_NAME ? s3CanonicalPath(head.rawPath) : canonicalPath(head.rawPath),
     canonicalQuery(pairs),
     `${canonicalHeaders.join('\n')}\n`,
     parsed.signedHeaders.join(';'),
