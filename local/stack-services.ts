@@ -20,7 +20,7 @@ import { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
-import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
+import { type AsyncQueueLimits, createLambdaInvokeService, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
@@ -171,7 +171,8 @@ export function startShadows(
 /**
  * The local Lambda service. Each function runs in an execution environment of its own
  * and reaches the stack only as it reaches AWS: through the real SDK clients,
- * configured by the standard environment variables set here.
+ * configured by the standard environment variables set here. Lambda's `Invoke` API
+ * (`lambda`) is on the gateway, so a function invokes another as it does on AWS.
  */
 export function startLambda(
   ctx: WiringContext,
@@ -203,6 +204,7 @@ export function startLambda(
   });
   ctx.unwinder.push(() => lambda.close(0));
   gateway.addMetrics(() => lambda.metrics());
+  gateway.addService(createLambdaInvokeService({ lambda, region: ctx.region, accountId: LOCAL_ACCOUNT_ID, logger: ctx.logger }));
   return lambda;
 }
 

@@ -141,6 +141,17 @@ export class LambdaService {
     return this.queue.enqueue(req);
   }
 
+  /**
+   * Runs the function now and resolves with its result (`Invoke`, `InvocationType:
+   * RequestResponse`); rejects with the function's error. Nothing is queued or retried.
+   */
+  invokeSync(functionName: string, functionArn: string, eventJson: string, requestId: string): Promise<unknown> {
+    const entry = this.targets.get(functionName);
+    if (entry === undefined) return Promise.reject(new Error(`Function not found: ${functionArn}`));
+    const context = { functionName, invokedFunctionArn: functionArn, awsRequestId: requestId, attempt: 1, ruleName: 'lambda:Invoke' };
+    return typeof entry.target === 'function' ? entry.target(JSON.parse(eventJson), context) : entry.target.invokeJson(eventJson, context);
+  }
+
   /** Runs one attempt now, outside the queue (dead-letter replay). */
   invokeOnce(inv: AsyncInvocation): Promise<void> {
     return this.queue.invoke(inv);
