@@ -19,6 +19,19 @@ describe('Function: localDisplayConfig', () => {
     });
     expect(localDisplayConfig(target, undefined).endpoints.mqtt).toBe('ws://127.0.0.1:8080/mqtt');
   });
+
+  it('gives a page loaded over HTTPS https:// endpoints and wss://…/mqtt, as on AWS', () => {
+    const tls = { ...target, httpsEndpoint: 'https://127.0.0.1:8443' };
+    expect(DisplayConfigSchema.parse(localDisplayConfig(tls, 'localhost:8443', true)).endpoints).toEqual({
+      mqtt: 'wss://localhost:8443/mqtt',
+      iotData: 'https://localhost:8443',
+      timestreamQuery: 'https://localhost:8443',
+      cognitoIdentity: 'https://localhost:8443',
+    });
+    expect(localDisplayConfig(tls, undefined, true).endpoints.mqtt).toBe('wss://127.0.0.1:8443/mqtt');
+    // over HTTP the same stack keeps answering ws:// and http://
+    expect(localDisplayConfig(tls, '127.0.0.1:8080', false).endpoints).toMatchObject({ mqtt: 'ws://127.0.0.1:8080/mqtt', iotData: 'http://127.0.0.1:8080' });
+  });
 });
 
 describe('Function: serveDisplay', () => {
@@ -28,7 +41,7 @@ describe('Function: serveDisplay', () => {
       writeFileSync(join(dir, 'index.html'), '<!doctype html>');
       const sites: Array<{ prefix: string; dir: string; redirectRoot: boolean; config: string }> = [];
       const log = captureLogger();
-      serveDisplay({ addStaticSite: (prefix, d, o) => sites.push({ prefix, dir: d, redirectRoot: o.redirectRoot, config: o.generated['config.json']?.({ host: undefined }).body ?? '' }) }, target, log.logger, dir);
+      serveDisplay({ addStaticSite: (prefix, d, o) => sites.push({ prefix, dir: d, redirectRoot: o.redirectRoot, config: o.generated['config.json']?.({ host: undefined, secure: false }).body ?? '' }) }, target, log.logger, dir);
       expect(sites).toEqual([{ prefix: '/display/', dir, redirectRoot: true, config: JSON.stringify(localDisplayConfig(target, undefined)) }]);
       expect(log.records.filter((r) => r.component === 'display').map((r) => r.msg)).toEqual(['pet display served']);
     } finally {

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     startup: {
       dirLabel: 'data dir',
       dirFlag: '--data-dir',
-      ports: { mqttPort: '--mqtt-port N', httpPort: '--http-port N' },
+      ports: { mqttPort: '--mqtt-port N', httpPort: '--http-port N', httpsPort: '--https-port N' },
       hostFlag: '--host',
     },
   },

@@ -27,7 +27,8 @@ export async function startPulsepetStack(opts: PulsepetStackOptions): Promise<Lo
   const { displayDir = DISPLAY_DIST, ...local } = opts;
   const stack = await startLocalStack({ ...local, functions: FUNCTIONS, rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
   if (displayDir !== false) {
-    serveDisplay(stack.gateway, { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint }, opts.logger ?? silentLogger(), displayDir);
+    const target = { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint, httpsEndpoint: stack.httpsEndpoint };
+    serveDisplay(stack.gateway, target, opts.logger ?? silentLogger(), displayDir);
   }
   return stack;
 }

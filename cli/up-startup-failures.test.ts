@@ -40,14 +40,17 @@ async function holdPort(): Promise<{ server: Server; port: number }> {
 const up = (dir: string, ...extra: string[]): Promise<CliResult> => runCli(['up', '--data-dir', dir, '--mqtt-port', '0', '--http-port', '0', ...extra]);
 
 describe('pulsepet up: start-up failures', () => {
-  it('refuses an HTTP port in use with exit 3, naming the port and --http-port, and changes nothing in the data dir', async () => {
+  it.each([
+    ['HTTP', '--http-port', 'HTTP gateway'],
+    ['HTTPS', '--https-port', 'HTTPS gateway'],
+  ])('refuses an %s port in use with exit 3, naming the port and %s, and changes nothing in the data dir', async (_, flag, service) => {
     const { server, port } = await holdPort();
     const dir = copyOfFixture();
     const before = treeDigest(dir);
     try {
-      const line = oneLine(await up(dir, '--http-port', String(port)), 3);
+      const line = oneLine(await up(dir, flag, String(port)), 3);
       expect(line).toBe(
-        `pulsepet up: cannot listen on 127.0.0.1:${port} (HTTP gateway): the port is already in use — stop what holds it, or pass --http-port 0 (any free port) or another port`,
+        `pulsepet up: cannot listen on 127.0.0.1:${port} (${service}): the port is already in use — stop what holds it, or pass ${flag} 0 (any free port) or another port`,
       );
     } finally {
       server.close();
@@ -68,6 +71,15 @@ describe('pulsepet up: start-up failures', () => {
     }
     expect(treeDigest(dir)).toEqual(before);
   }, 60_000);
+
+  it('refuses an --https-port equal to --http-port or --mqtt-port as a usage error (exit 2)', async () => {
+    const r = await runCli(['up', '--http-port', '18080', '--https-port', '18080']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--https-port: must differ from --http-port and --mqtt-port');
+    const r2 = await runCli(['up', '--mqtt-port', '18883', '--https-port', '18883']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('--https-port: must differ from --http-port and --mqtt-port');
+  });
 
   it('refuses the same fixed port for MQTT and HTTP as a usage error (exit 2)', async () => {
     const r = await runCli(['up', '--mqtt-port', '18883', '--http-port', '18883']);

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli, startUp } from '../test/support/cli';
 
@@ -87,6 +89,28 @@ describe('pulsepet up', () => {
       expect(JSON.parse(up.line).bedrockFaults).toEqual({ throttle: 0.3, malformed: 0.1, latencyMs: 2000, seed: 1 });
       const metrics = await (await fetch(`${up.ready.httpEndpoint}/metrics`)).text();
       expect(metrics).toContain('# TYPE pulsepet_bedrock_converse_requests_total counter');
+    } finally {
+      expect(await up.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('with --https-port adds exactly httpsEndpoint to the JSON ready line, where the real client-iot trusting caFile is served', async () => {
+    const up = await startUp(join(mkdtempSync(join(tmpdir(), 'pp-up-')), 'state'), ['--https-port', '0']);
+    try {
+      expect(Object.keys(up.ready).sort()).toEqual(
+        ['accessKeyId', 'caFile', 'envFile', 'event', 'httpEndpoint', 'httpsEndpoint', 'mqttEndpoint', 'region', 'secretAccessKey'].sort(),
+      );
+      expect(up.ready.httpsEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(up.ready.httpsEndpoint).not.toBe(up.ready.httpEndpoint.replace('http:', 'https:'));
+      const iot = new IoTClient({
+        endpoint: up.ready.httpsEndpoint,
+        region: up.ready.region,
+        credentials: { accessKeyId: up.ready.accessKeyId, secretAccessKey: up.ready.secretAccessKey },
+        requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(up.ready.caFile, 'utf8') }) }),
+      });
+      const ep = await iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+      expect(`mqtts://${ep.endpointAddress}`).toBe(up.ready.mqttEndpoint);
+      iot.destroy();
     } finally {
       expect(await up.stop('SIGTERM')).toBe(0);
     }

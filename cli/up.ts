@@ -28,6 +28,7 @@ const UpFlags = z.object({
   'data-dir': z.string().min(1).default('.pulsepet'),
   'mqtt-port': port.default(8883),
   'http-port': port.default(8080),
+  'https-port': port.optional(),
   host: z.string().min(1).default('127.0.0.1'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
   'shadow-fsync': FsyncPolicySchema.default(DEFAULT_SHADOW_FSYNC),
@@ -37,15 +38,21 @@ const UpFlags = z.object({
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
-}).refine((f) => f['mqtt-port'] === 0 || f['mqtt-port'] !== f['http-port'], {
-  message: 'must differ from --mqtt-port (0 picks a free port)',
-  path: ['http-port'],
-});
+})
+  .refine((f) => f['mqtt-port'] === 0 || f['mqtt-port'] !== f['http-port'], {
+    message: 'must differ from --mqtt-port (0 picks a free port)',
+    path: ['http-port'],
+  })
+  .refine((f) => !f['https-port'] || (f['https-port'] !== f['http-port'] && f['https-port'] !== f['mqtt-port']), {
+    message: 'must differ from --http-port and --mqtt-port (0 picks a free port)',
+    path: ['https-port'],
+  });
 
 const FLAGS = {
   'data-dir': { type: 'string' },
   'mqtt-port': { type: 'string' },
   'http-port': { type: 'string' },
+  'https-port': { type: 'string' },
   host: { type: 'string' },
   region: { type: 'string' },
   'shadow-fsync': { type: 'string' },
@@ -57,8 +64,8 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--host H] [--region R]
-                   [--shadow-fsync always|interval:MS|never] [--lambda-queue-max-bytes SIZE]
+export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--https-port N] [--host H]
+                   [--region R] [--shadow-fsync always|interval:MS|never] [--lambda-queue-max-bytes SIZE]
                    [--lambda-queue-memory-bytes SIZE] [--bedrock-faults F] [--json] [--log-level L]
 
 Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
@@ -68,6 +75,9 @@ local Bedrock Converse service answered by a deterministic coach, not an LLM).
   --mqtt-port N     MQTT over TLS port (default 8883; 0 = any free port)
   --http-port N     HTTP gateway port, also MQTT over WebSocket at /mqtt and the pet display
                     at /display/ (default 8080; 0 = any free port)
+  --https-port N    the same over HTTPS, wss://…/mqtt included, with a certificate of the
+                    data dir's CA (ca/root-ca.pem) for --host, 127.0.0.1 and localhost
+                    (default: no HTTPS; 0 = any free port)
   --shadow-fsync P  when a shadow update is acknowledged (accepted/delta published,
                     HTTP answered): interval:MS (default interval:1000) after write(2),
                     which survives kill -9, with an fsync every MS so power loss or an OS
@@ -102,6 +112,7 @@ export async function up(argv: string[]): Promise<number> {
     dataDir: resolve(flags['data-dir']),
     mqttPort: flags['mqtt-port'],
     httpPort: flags['http-port'],
+    ...(flags['https-port'] === undefined ? {} : { httpsPort: flags['https-port'] }),
     host: flags.host,
     region: flags.region,
     shadowFsync: flags['shadow-fsync'],
@@ -135,19 +146,23 @@ export async function up(argv: string[]): Promise<number> {
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(ready)}\n`);
   } else {
-    process.stdout.write(
-      `pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint}, pet display ${stack.httpEndpoint}${DISPLAY_PATH} — run: source ${stack.envFile}\n`,
-    );
+    const https = stack.httpsEndpoint ? `, https ${stack.httpsEndpoint}` : '';
+    const display = [stack.httpEndpoint, ...(stack.httpsEndpoint ? [stack.httpsEndpoint] : [])].map((u) => `${u}${DISPLAY_PATH}`).join(' and ');
+    process.stdout.write(`pulsepet local IoT Core ready: mqtt ${stack.mqttEndpoint}, http ${stack.httpEndpoint}${https}, pet display ${display} — run: source ${stack.envFile}\n`);
   }
   return await stopped;
 }
 
-/** The `--json` ready object; `bedrockFaults` only when faults are set (the other keys are a contract). */
+/**
+ * The `--json` ready object; `httpsEndpoint` only with `--https-port`, `bedrockFaults` only
+ * when faults are set (the other keys are a contract).
+ */
 function readyLine(stack: LocalStack, bedrockFaults: unknown): Record<string, unknown> {
   return {
     event: 'ready',
     mqttEndpoint: stack.mqttEndpoint,
     httpEndpoint: stack.httpEndpoint,
+    ...(stack.httpsEndpoint ? { httpsEndpoint: stack.httpsEndpoint } : {}),
     caFile: stack.caFile,
     region: stack.region,
     accessKeyId: stack.credentials.accessKeyId,

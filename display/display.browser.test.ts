@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import type { MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerCertificate } from '../certs/index';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import type { LocalStack } from '../local/index';
 import { artifactsDir, buildDisplay, chromiumPath, launchChromium } from '../test/support/display/browser';
@@ -34,9 +37,10 @@ const shots = artifactsDir('display');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-display-browser-'));
-  browser = await launchChromium();
   const dist = await buildDisplay(join(dir, 'dist'));
-  stack = await startPulsepetStack({ dataDir: join(dir, 'data'), displayDir: dist, lambdaRetryDelaysMs: [50, 100] });
+  stack = await startPulsepetStack({ dataDir: join(dir, 'data'), httpsPort: 0, displayDir: dist, lambdaRetryDelaysMs: [50, 100] });
+  // trusts the stack's server certificate (its key only), as a browser that imported the local CA
+  browser = await launchChromium({ trustCertificates: [stack.material.server.certificatePem] });
   data = new IoTDataPlaneClient({ ...awsClientConfig(stack), maxAttempts: 4 });
   await Promise.all([wearer('pet-a', 'rest', 0), wearer('pet-b', 'rest', 0)]);
 }, 120_000);
@@ -70,43 +74,69 @@ async function settle(): Promise<void> {
 interface Traffic {
   sockets: string[];
   cognito: string[];
+  /** origins of every signed AWS API call and Cognito call the page made */
+  apiOrigins: Set<string>;
   tokenHeaders: number;
 }
 
-async function openDisplay(viewport = { width: 1100, height: 800 }): Promise<{ page: Page; traffic: Traffic; errors: string[] }> {
+async function openDisplay(viewport = { width: 1100, height: 800 }, origin = stack.httpEndpoint): Promise<{ page: Page; traffic: Traffic; errors: string[] }> {
   const page = await browser.newPage({ viewport });
-  const traffic: Traffic = { sockets: [], cognito: [], tokenHeaders: 0 };
+  const traffic: Traffic = { sockets: [], cognito: [], apiOrigins: new Set(), tokenHeaders: 0 };
   const errors: string[] = [];
   page.on('websocket', (ws) => traffic.sockets.push(ws.url()));
   page.on('request', (r) => {
     const target = r.headers()['x-amz-target'];
     if (target?.startsWith('AWSCognitoIdentityService.')) traffic.cognito.push(target.split('.')[1] ?? '');
     if (r.headers()['x-amz-security-token']) traffic.tokenHeaders++;
+    if (target || r.headers().authorization) traffic.apiOrigins.add(new URL(r.url()).origin);
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${stack.httpEndpoint}/`);
+  await page.goto(`${origin}/`);
   return { page, traffic, errors };
 }
 
+/** The page's one MQTT WebSocket: presigned for `iotdevicegateway` with the identity pool's temporary key, the token appended last. */
+function expectPresignedMqttSocket(traffic: Traffic): URL {
+  const ws = traffic.sockets.map((u) => new URL(u)).find((u) => u.pathname === '/mqtt');
+  if (!ws) throw new Error(`no WebSocket to /mqtt among ${JSON.stringify(traffic.sockets)}`);
+  const credential = ws.searchParams.get('X-Amz-Credential') ?? '';
+  expect(credential).toMatch(new RegExp(`/${stack.region}/iotdevicegateway/aws4_request$`));
+  expect(credential.split('/')[0]).not.toBe(stack.credentials.accessKeyId);
+  expect([...ws.searchParams.keys()].at(-1)).toBe('X-Amz-Security-Token');
+  expect(traffic.cognito).toEqual(expect.arrayContaining(['GetId', 'GetCredentialsForIdentity']));
+  expect(traffic.tokenHeaders).toBeGreaterThan(0);
+  return ws;
+}
+
+/** An HTTPS server with a fresh key, its certificate issued by the stack's own CA for 127.0.0.1. */
+async function otherHttpsServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const { certificatePem: cert, privateKeyPem: key } = await createServerCertificate(stack.material.ca, { hosts: ['127.0.0.1'] });
+  const server = createHttpsServer({ key, cert }, (_req, res) => res.end('not the stack'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
 const online = (page: Page) => page.waitForFunction(() => document.getElementById('connection')?.dataset.state === 'online', undefined, { timeout: 15_000 });
+
+/** Both pets' cards show a mood and the connection is live. */
+async function gridLive(page: Page): Promise<void> {
+  await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
+  await page.waitForSelector('li[data-thing="pet-b"][data-mood]', { timeout: 15_000 });
+  await online(page);
+  expect(await page.textContent('#connection')).toMatch(/^Live/);
+}
 
 describe('The pet display in a browser', () => {
   it('loads the grid over a presigned WebSocket with identity-pool credentials, every pet with its state', async () => {
     const { page, traffic, errors } = await openDisplay();
     expect(new URL(page.url()).pathname).toBe('/display/');
-    await page.waitForSelector('li[data-thing="pet-a"][data-mood]', { timeout: 15_000 });
-    await page.waitForSelector('li[data-thing="pet-b"][data-mood]', { timeout: 15_000 });
-    await online(page);
-    expect(await page.textContent('#connection')).toMatch(/^Live/);
+    await gridLive(page);
 
-    expect(traffic.cognito).toEqual(expect.arrayContaining(['GetId', 'GetCredentialsForIdentity']));
-    const ws = traffic.sockets.map((u) => new URL(u)).find((u) => u.pathname === '/mqtt');
-    expect(ws, 'a WebSocket to /mqtt').toBeDefined();
-    const credential = ws?.searchParams.get('X-Amz-Credential') ?? '';
-    expect(credential).toMatch(new RegExp(`/${stack.region}/iotdevicegateway/aws4_request$`));
-    expect(credential.split('/')[0]).not.toBe(stack.credentials.accessKeyId);
-    expect([...(ws?.searchParams.keys() ?? [])].at(-1)).toBe('X-Amz-Security-Token');
-    expect(traffic.tokenHeaders).toBeGreaterThan(0);
+    const ws = expectPresignedMqttSocket(traffic);
+    expect(ws.protocol).toBe('ws:');
 
     const cardA = page.locator('li[data-thing="pet-a"]');
     const pet = (await readPet(data, 'pet-a')).desired;
@@ -116,6 +146,35 @@ describe('The pet display in a browser', () => {
     await page.screenshot({ path: join(shots, 'grid.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('loads the grid from https://…/display/ over WSS with presigned URLs and identity-pool credentials, trusting only the stack certificate', async () => {
+    const origin = stack.httpsEndpoint ?? '';
+    expect(origin).toMatch(/^https:/);
+    const { page, traffic, errors } = await openDisplay(undefined, origin);
+    expect(page.url()).toBe(`${origin}/display/`);
+    expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+    await gridLive(page);
+
+    const ws = expectPresignedMqttSocket(traffic);
+    expect(ws.protocol).toBe('wss:');
+    expect(ws.host).toBe(new URL(origin).host);
+    // every AWS call (Cognito, shadows, history) went to the HTTPS port: nothing in the clear
+    expect([...traffic.apiOrigins]).toEqual([origin]);
+    expect(await page.locator('li[data-thing="pet-a"]').getAttribute('data-mood')).toBe((await readPet(data, 'pet-a')).desired?.mood);
+    await page.screenshot({ path: join(shots, 'grid-https.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // the pin is the stack's key, not a blanket pass: another key from the same CA is refused
+    const other = await otherHttpsServer();
+    const refused = await browser.newPage();
+    try {
+      await expect(refused.goto(other.url)).rejects.toThrow(/ERR_CERT_AUTHORITY_INVALID/);
+    } finally {
+      await refused.close();
+      await other.close();
+    }
   }, 60_000);
 
   it('shows a pet whose device turns stressed as stressed, with the reason, within seconds and without a reload', async () => {
@@ -260,7 +319,8 @@ describe('A restart of the stack under an open page', () => {
     expect(await page.textContent('#connection')).toMatch(/Offline|Reconnecting|Connecting/);
     const granted = traffic.cognito.filter((t) => t === 'GetCredentialsForIdentity').length;
 
-    stack = await startPulsepetStack({ dataDir: join(dir, 'data'), httpPort: port, displayDir: join(dir, 'dist'), lambdaRetryDelaysMs: [50, 100] });
+    const httpsPort = stack.httpsPort;
+    stack = await startPulsepetStack({ dataDir: join(dir, 'data'), httpPort: port, httpsPort, displayDir: join(dir, 'dist'), lambdaRetryDelaysMs: [50, 100] });
     // changed while the page was away: it must read it after reconnecting
     const desired = { ...(await readPet(data, 'pet-b')).desired, message: 'Changed while you were away.', updatedAt: Date.now() };
     await data.send(new UpdateThingShadowCommand({ thingName: 'pet-b', shadowName: 'pet', payload: Buffer.from(JSON.stringify({ state: { desired } })) }));

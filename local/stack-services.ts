@@ -120,7 +120,19 @@ export async function startHttpGateway(
   return gateway;
 }
 
-/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt`. */
+/**
+ * The gateway's HTTPS listener on a second port (same host, same routes), with the data
+ * dir's server certificate: the one the broker presents, issued by the local CA for the
+ * stack's host, `127.0.0.1` and `localhost`.
+ */
+export async function startHttpsListener(ctx: WiringContext, gateway: GatewayHandle, port: number): Promise<void> {
+  const { privateKeyPem: key, certificatePem: cert } = ctx.material.server;
+  await gateway.listenHttps({ port, key, cert }).catch((e: unknown) => {
+    throw listenFailure(e, { option: 'httpsPort', service: 'HTTPS gateway', host: ctx.host, port }) ?? e;
+  });
+}
+
+/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt` of the gateway (HTTP and HTTPS). */
 export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
@@ -145,6 +157,7 @@ export async function startMqttBroker(
   });
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');
+  if (gateway.https) broker.attachWebSocket(gateway.https.server, '/mqtt');
   return broker;
 }
 

@@ -28,6 +28,7 @@ import {
   StartupUnwinder,
   startBedrock,
   startHttpGateway,
+  startHttpsListener,
   startIotControlPlane,
   startLambda,
   startMqttBroker,
@@ -47,6 +48,11 @@ export interface LocalStackOptions {
   mqttPort?: number;
   /** HTTP gateway + MQTT over WebSocket at /mqtt; 0 picks a free port */
   httpPort?: number;
+  /**
+   * the same gateway over HTTPS (and `wss://…/mqtt`) with the data dir's server
+   * certificate, issued by the local CA; 0 picks a free port; none when left out
+   */
+  httpsPort?: number;
   host?: string;
   region?: string;
   logger?: Logger;
@@ -88,6 +94,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   mqttEndpoint: string;
   httpEndpoint: string;
+  /** `https://host:port` of the gateway's HTTPS listener (trusting `caFile`), when `httpsPort` was given */
+  httpsEndpoint?: string;
   region: string;
   /** the CA that signs the broker's certificate (devices' root CA) */
   caFile: string;
@@ -96,6 +104,8 @@ export interface LocalStack {
   dataDir: string;
   mqttPort: number;
   httpPort: number;
+  /** when `httpsPort` was given */
+  httpsPort?: number;
   bus: BrokerBus;
   broker: BrokerHandle;
   registry: Registry;
@@ -166,6 +176,7 @@ async function prepare(opts: LocalStackOptions, host: string, logger: Logger): P
   await assertPortsFree([
     { option: 'mqttPort', service: 'MQTT broker', host, port: opts.mqttPort ?? 0 },
     { option: 'httpPort', service: 'HTTP gateway', host, port: opts.httpPort ?? 0 },
+    ...(opts.httpsPort === undefined ? [] : [{ option: 'httpsPort', service: 'HTTPS gateway', host, port: opts.httpsPort }]),
   ]);
   if (marker === undefined) writeDataDirFormat(opts.dataDir, PULSEPET_VERSION);
   const hosts = [...new Set([host, '127.0.0.1', 'localhost'].filter((h) => h !== '0.0.0.0' && h !== '::'))];
@@ -181,6 +192,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
   const display = openDisplayIdentityPool(ctx);
   const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker, display.service], display.sessions);
+  if (opts.httpsPort !== undefined) await startHttpsListener(ctx, gateway, opts.httpsPort);
   startBedrock(ctx, gateway, opts.bedrockFaults);
   const s3 = await startS3(ctx, gateway, [AVATARS.bucket]);
   const brokerOpts = { port: opts.mqttPort ?? 0, sessions: display.sessions, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) };
@@ -205,7 +217,8 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const m = ctx.material;
   const identityPoolId = display.identityPoolId;
   const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
-  ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint }, 'local IoT Core ready');
+  const https = gateway.https ? { httpsEndpoint: gateway.https.url, httpsPort: gateway.https.port } : {};
+  ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint, ...https }, 'local IoT Core ready');
 
   let closing: Promise<void> | undefined;
   const parts = { broker, scheduler, rules, lambda, closeTimestreamClient, gateway, shadows, timestream, registry };
@@ -214,6 +227,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     mqttEndpoint,
     httpEndpoint,
     region: ctx.region,
+    ...https,
     caFile: m.caFile,
     credentials: m.credentials,
     envFile,

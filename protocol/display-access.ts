@@ -7,7 +7,8 @@
  * need both. The same documents are created by `infra/` and enforced by the local stack.
  *
  * The display may read every pet's `pet` and `daily` shadows (HTTP and MQTT), query history
- * (Timestream tables `telemetry`, `daily`, `presence` and `petStates`), and change the `config` shadow: nothing else,
+ * (Timestream tables `telemetry`, `daily`, `presence` and `petStates`), read avatar images
+ * (`avatars/*` of the avatar bucket), and change the `config` shadow: nothing else,
  * not the server-only `reasoning` shadow, no telemetry, no control plane.
  *
  * "Persona only" is not expressible in IAM or IoT policies: they authorize an action on a
@@ -17,9 +18,11 @@
  *
  * Resources per action: https://docs.aws.amazon.com/iot/latest/developerguide/iot-action-resources.html
  * (named shadows: `thing/{thing}/{shadow}`); Timestream: `database/{db}/table/{table}`
- * (https://docs.aws.amazon.com/timestream/latest/developerguide/security_iam_service-with-iam.html).
+ * (https://docs.aws.amazon.com/timestream/latest/developerguide/security_iam_service-with-iam.html);
+ * S3 objects: `arn:aws:s3:::{bucket}/{key}`, with no region or account (S3 ARNs name neither,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html).
  */
-import { TIMESTREAM } from './resources';
+import { AVATARS, TIMESTREAM } from './resources';
 import { CONFIG_SHADOW, DAILY_SHADOW, PET_SHADOW, REASONING_SHADOW, shadowTopic, shadowTopicPrefix } from './topics';
 
 /** The IAM role unauthenticated display identities assume. */
@@ -87,13 +90,14 @@ function mqttStatements(iotArn: string): Statement[] {
 /**
  * The `pulsepet-display` role's IAM policy (identity-based, IAM grammar): the MQTT rights
  * above, GetThingShadow on the `pet` and `daily` named shadows and UpdateThingShadow on
- * `config` of any thing, and Timestream `Select` on the history tables (plus the endpoint
- * discovery the Timestream SDKs call first, which takes `*`).
+ * `config` of any thing, Timestream `Select` on the history tables (plus the endpoint
+ * discovery the Timestream SDKs call first, which takes `*`), and S3 `GetObject` on the
+ * avatar images (`avatars/*` of `avatarBucket`, nothing else of it).
  *
  * @example
  * displayRolePolicyDocument({ region: 'us-east-1', accountId: '123456789012' });
  */
-export function displayRolePolicyDocument(scope: AwsScope): string {
+export function displayRolePolicyDocument(scope: AwsScope, avatarBucket: string = AVATARS.bucket): string {
   const iotArn = `arn:aws:iot:${scope.region}:${scope.accountId}:`;
   const tsArn = `arn:aws:timestream:${scope.region}:${scope.accountId}:database/${TIMESTREAM.database}/table/`;
   return JSON.stringify({
@@ -104,6 +108,7 @@ export function displayRolePolicyDocument(scope: AwsScope): string {
       { Sid: 'ChangePersona', Effect: 'Allow', Action: 'iot:UpdateThingShadow', Resource: `${iotArn}thing/*/${DISPLAY_WRITE_SHADOW}` },
       { Sid: 'QueryHistory', Effect: 'Allow', Action: 'timestream:Select', Resource: DISPLAY_HISTORY_TABLES.map((t) => `${tsArn}${t}`) },
       { Sid: 'DiscoverTimestream', Effect: 'Allow', Action: 'timestream:DescribeEndpoints', Resource: '*' },
+      { Sid: 'ReadAvatars', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${avatarBucket}/${AVATARS.keyPrefix}*` },
     ],
   });
 }

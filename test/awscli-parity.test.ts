@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import type { LocalStack } from '../local/index';
 import { MODEL_ENDPOINT_NAME } from '../functions/reasoning/model-container';
+import { AVATARS } from '../protocol/resources';
 import { runProcess } from './support/cli';
 import { awsClientConfig } from './support/local/stack';
 
@@ -28,7 +29,10 @@ beforeAll(async () => {
   awsCli();
   dir = mkdtempSync(join(tmpdir(), 'pp-awscli-'));
   stack = await startPulsepetStack({ dataDir: join(dir, 'data') });
+  // path-style addressing (`/{bucket}/{key}`), as the SDK's forcePathStyle
+  writeFileSync(join(dir, 'aws-config'), '[default]\ns3 =\n    addressing_style = path\n');
   env = {
+    AWS_CONFIG_FILE: join(dir, 'aws-config'),
     PATH: process.env.PATH,
     HOME: dir,
     AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
@@ -85,5 +89,34 @@ describe('The AWS CLI against the local stack', () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ IdentityId, Credentials: { AccessKeyId: expect.stringMatching(/^ASIA/) } });
     const unknown = await aws(['cognito-identity', 'get-id', '--identity-pool-id', 'us-east-1:00000000-0000-0000-0000-000000000000']);
     expect(unknown.stderr).toMatch(/ResourceNotFoundException/);
+  });
+
+  it('puts, heads, gets and lists an avatar in the local S3 (s3api, path-style)', async () => {
+    const file = join(dir, 'avatar.png');
+    writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+    const key = `${AVATARS.keyPrefix}cli test.png`;
+    const bucket = ['--bucket', AVATARS.bucket];
+    const put = await aws(['s3api', 'put-object', ...bucket, '--key', key, '--body', file, '--content-type', 'image/png', '--metadata', 'hash=abc']);
+    expect(put.code, put.stderr).toBe(0);
+    const { ETag } = JSON.parse(put.stdout) as { ETag: string };
+    expect(ETag).toMatch(/^"[0-9a-f]{32}"$/);
+    const head = await aws(['s3api', 'head-object', ...bucket, '--key', key]);
+    expect(head.code, head.stderr).toBe(0);
+    expect(JSON.parse(head.stdout)).toMatchObject({ ContentLength: 7, ContentType: 'image/png', ETag, Metadata: { hash: 'abc' } });
+    const out = join(dir, 'avatar-copy.png');
+    const get = await aws(['s3api', 'get-object', ...bucket, '--key', key, out]);
+    expect(get.code, get.stderr).toBe(0);
+    expect(readFileSync(out)).toEqual(readFileSync(file));
+    const list = await aws(['s3api', 'list-objects-v2', ...bucket, '--prefix', AVATARS.keyPrefix]);
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { Contents: Array<{ Key: string }> }).Contents.map((c) => c.Key)).toContain(key);
+  });
+
+  it('gets S3 error codes it understands (NoSuchKey, NoSuchBucket)', async () => {
+    const missing = await aws(['s3api', 'get-object', '--bucket', AVATARS.bucket, '--key', 'avatars/none.png', join(dir, 'none.png')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/NoSuchKey/);
+    const noBucket = await aws(['s3api', 'list-objects-v2', '--bucket', 'no-such-bucket']);
+    expect(noBucket.stderr).toMatch(/NoSuchBucket/);
   });
 });

@@ -1,4 +1,3 @@
-import type { Server as HttpServer } from 'node:http';
 import { Aedes } from 'aedes';
 import aedesMemoryPersistence from 'aedes-persistence';
 import { z } from 'zod';
@@ -19,7 +18,7 @@ import { watchRegistry } from './registry-watch';
 import { markReason } from './session';
 import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
 import { type Admit, listenTls } from './tls-listener';
-import { WebSocketListener } from './websocket-listener';
+import { type HttpServer, WebSocketListener } from './websocket-listener';
 
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
 export type BrokerPersistence = object;
@@ -66,7 +65,7 @@ export interface BrokerHandle extends BrokerBus {
   hasSubscribers(topic: string): boolean;
   /** number of open MQTT connections (TLS + WebSocket) */
   connectionCount(): number;
-  /** Serves MQTT over WebSocket on `path` of an existing HTTP server (IoT Core's `/mqtt`). */
+  /** Serves MQTT over WebSocket on `path` of an existing HTTP or HTTPS server (IoT Core's `/mqtt`; `wss://` over HTTPS). */
   attachWebSocket(server: HttpServer, path: '/mqtt'): void;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as PlainHttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -19,6 +20,9 @@ export interface WebSocketListenerOptions {
   log: Logger;
   admit: Admit;
 }
+
+/** An HTTP server, plain or over TLS (`ws://` or `wss://`). */
+export type HttpServer = PlainHttpServer | HttpsServer;
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 

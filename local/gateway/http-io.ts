@@ -117,7 +117,7 @@ function hasHeader(h: Record<string, string>, name: string): boolean {
  * The URL clients use: a wildcard bind address is reached on loopback, and an IPv6
  * host is bracketed (RFC 3986 §3.2.2).
  */
-export function gatewayUrl(host: string | undefined, port: number): string {
+export function gatewayUrl(host: string | undefined, port: number, scheme: 'http' | 'https' = 'http'): string {
   const h = host === undefined || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  return `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

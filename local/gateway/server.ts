@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../common/logger';
 import type { GatewayResponse, GatewayService, RoleSessions } from '../ports';
@@ -30,11 +31,39 @@ export interface GatewayOptions {
   logger: Logger;
 }
 
+/** The gateway's HTTPS listener ({@link GatewayHandle.listenHttps}). */
+export interface HttpsListener {
+  server: HttpsServer;
+  port: number;
+  /** `https://host:port` */
+  url: string;
+}
+
+/** A TLS listener's port and server key material (PEM). */
+export interface HttpsListenOptions {
+  /** 0 picks a free port (tests). */
+  port: number;
+  key: string;
+  cert: string;
+}
+
 export interface GatewayHandle {
   server: Server;
   port: number;
   /** `http://host:port`, what AWS_ENDPOINT_URL should be set to. */
   url: string;
+  /** the HTTPS listener once {@link GatewayHandle.listenHttps} has resolved, else undefined */
+  readonly https: HttpsListener | undefined;
+  /**
+   * Serves exactly the same requests over HTTPS (TLS 1.2+, no client certificate asked)
+   * on a second port of the same host: the AWS APIs, `/metrics`, the static sites, and
+   * upgrades to whoever listens on the returned server (`wss://…/mqtt`). Once per gateway.
+   *
+   * @example
+   * const tls = await gw.listenHttps({ port: 0, key: serverKeyPem, cert: serverCertPem });
+   * new IoTClient({ endpoint: tls.url, requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca }) }) });
+   */
+  listenHttps(opts: HttpsListenOptions): Promise<HttpsListener>;
   addService(service: GatewayService): void;
   /**
    * Adds a source to the unsigned `GET /metrics` (Prometheus text format 0.0.4): it
@@ -67,7 +96,7 @@ export interface GatewayHandle {
  * politely, not reset. Errors use AWS's shape (`x-amzn-errortype` header + JSON
  * `message`) so the SDKs raise typed exceptions. `GET /metrics` is unsigned
  * (Prometheus text), and so are the static sites added with `addStaticSite`. WebSocket upgrades are left to whoever listens for `upgrade` on `server`
- * (the broker attaches MQTT over WebSocket at `/mqtt`).
+ * (the broker attaches MQTT over WebSocket at `/mqtt`), and on `https.server` once `listenHttps` has added the same routes over TLS.
  *
  * @example
  * const gw = await startGateway({ port: 0, region, credentials, services: [iot], logger });
@@ -99,26 +128,46 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     staticSites,
   });
   const handle = requestHandler(pipeline, metrics, log);
-  const server = createServer((req, res) => handle(req, res, {}));
-  // Expect: 100-continue — the body is asked for only once the head has been admitted
-  // (RFC 9110 §10.1.1); a refusal is the final answer and the body is never sent.
-  server.on('checkContinue', (req, res) => handle(req, res, { beforeBody: () => res.writeContinue() }));
-  const sockets = trackSockets(server);
+  const sockets = new Set<Socket>();
+  const server = serveRequests(createServer(), handle, sockets);
   await listen(server, opts.port, opts.host ?? '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   const url = gatewayUrl(opts.host, port);
   log.info({ url }, 'gateway listening');
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const sock of sockets) sock.destroy();
-    });
+  let https: HttpsListener | undefined;
+  const listenHttps = async (tls: HttpsListenOptions): Promise<HttpsListener> => {
+    if (https) throw new Error('the gateway already listens on HTTPS');
+    const secure = serveRequests(createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }), handle, sockets);
+    await listen(secure, tls.port, opts.host ?? '127.0.0.1');
+    const tlsPort = (secure.address() as AddressInfo).port;
+    https = { server: secure, port: tlsPort, url: gatewayUrl(opts.host, tlsPort, 'https') };
+    log.info({ url: https.url }, 'gateway listening on HTTPS');
+    return https;
+  };
+  const close = async (): Promise<void> => {
+    const servers = [server, ...(https ? [https.server] : [])];
+    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const s of servers) s.closeAllConnections();
+    for (const sock of sockets) sock.destroy();
+    await closed;
+  };
   const addMetrics = (source: MetricsSource): void => {
     metricSources.push(source);
   };
   const addStaticSite = (prefix: string, dir: string, siteOpts?: StaticSiteOptions): void => staticSites.add(prefix, dir, siteOpts);
-  return { server, port, url, addService, addMetrics, addStaticSite, close };
+  return {
+    server,
+    port,
+    url,
+    get https() {
+      return https;
+    },
+    listenHttps,
+    addService,
+    addMetrics,
+    addStaticSite,
+    close,
+  };
 }
 
 type Pipeline = ReturnType<typeof createRequestPipeline>;
@@ -152,19 +201,23 @@ function respond(req: IncomingMessage, res: ServerResponse, requestId: string, o
 }
 
 /**
- * Tracks every socket (upgraded WebSocket ones included, which closeAllConnections
- * does not see) so close() cannot hang on a client that stays connected.
+ * Routes a server's requests into the pipeline and tracks its every socket (upgraded
+ * WebSocket ones included, which closeAllConnections does not see) in `sockets`, so
+ * close() cannot hang on a client that stays connected.
  */
-function trackSockets(server: Server): Set<Socket> {
-  const sockets = new Set<Socket>();
+function serveRequests<S extends Server | HttpsServer>(server: S, handle: Handler, sockets: Set<Socket>): S {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, {}));
+  // Expect: 100-continue — the body is asked for only once the head has been admitted
+  // (RFC 9110 §10.1.1); a refusal is the final answer and the body is never sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, { beforeBody: () => res.writeContinue() }));
   server.on('connection', (sock: Socket) => {
     sockets.add(sock);
     sock.once('close', () => sockets.delete(sock));
   });
-  return sockets;
+  return server;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: Server | HttpsServer, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -15,11 +15,16 @@ import { CONTENT_TYPES } from '../../common/content-types';
  * rest are revalidated by ETag on every load.
  */
 
-/** What a generated file may know about the request: the host the browser used. */
+/** What a generated file may know about the request: the host and the scheme the browser used. */
 export interface StaticRequest {
   /** the `Host` header when it is a plain `host[:port]`, else undefined */
   host: string | undefined;
+  /** true when the request came over TLS (the gateway's HTTPS listener) */
+  secure: boolean;
 }
+
+/** The parts of a request a site reads; `socket.encrypted` tells a TLS connection. */
+type SiteRequest = Pick<IncomingMessage, 'method' | 'headers'> & { socket?: object | null };
 
 export interface GeneratedFile {
   body: string | Buffer;
@@ -61,7 +66,7 @@ export class StaticSites {
   }
 
   /** The answer for a request to one of the sites; undefined when the request is not theirs (an AWS API call). */
-  async serve(req: Pick<IncomingMessage, 'method' | 'headers'>, target: RequestTarget): Promise<GatewayResponse | undefined> {
+  async serve(req: SiteRequest, target: RequestTarget): Promise<GatewayResponse | undefined> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
     const path = target.rawPath;
     // `/` is a site only for a browser: a signed call (header or presigned query) goes on to its service
@@ -101,13 +106,14 @@ export function siteRelativePath(rawRest: string): string | undefined {
   return segments.join('/');
 }
 
-async function serveFile(site: Site, rawRest: string, req: Pick<IncomingMessage, 'headers'>): Promise<GatewayResponse> {
+async function serveFile(site: Site, rawRest: string, req: SiteRequest): Promise<GatewayResponse> {
   const name = siteRelativePath(rawRest);
   if (name === undefined) return notFound();
   const generate = site.opts.generated?.[name];
   if (generate) {
     const host = String(req.headers.host ?? '');
-    const file = generate({ host: HOST_RE.test(host) ? host : undefined });
+    const secure = req.socket != null && 'encrypted' in req.socket && req.socket.encrypted === true;
+    const file = generate({ host: HOST_RE.test(host) ? host : undefined, secure });
     return { status: 200, headers: { 'content-type': file.contentType, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, body: file.body };
   }
   const path = resolve(site.dir, name);

@@ -44,6 +44,8 @@ export interface ReadyLine {
   event: 'ready';
   mqttEndpoint: string;
   httpEndpoint: string;
+  /** with `--https-port` only */
+  httpsEndpoint?: string;
   caFile: string;
   region: string;
   accessKeyId: string;

@@ -4,6 +4,7 @@
  * through playwright-core. A missing Chromium is an error naming the install command,
  * never a skip (CI installs it in .ci/run). Not product code.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +21,36 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return path;
 }
 
-/** Headless Chromium with the flags a CI container needs (no sandbox, no GPU, no background traffic). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * The base64 SHA-256 of a certificate's SubjectPublicKeyInfo: what Chromium's
+ * `--ignore-certificate-errors-spki-list` pins.
+ */
+export function spkiSha256(certificatePem: string): string {
+  const spki = new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
+
+/**
+ * Headless Chromium with the flags a CI container needs (no sandbox, no GPU, no background
+ * traffic). `trustCertificates` (PEM) are accepted for TLS by their key alone
+ * (`--ignore-certificate-errors-spki-list`, as a browser that imported the local CA would):
+ * only servers presenting one of those keys; any other certificate error still fails.
+ */
+export function launchChromium(opts: { trustCertificates?: readonly string[] } = {}): Promise<Browser> {
+  const pins = (opts.trustCertificates ?? []).map(spkiSha256);
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...(pins.length > 0 ? [`--ignore-certificate-errors-spki-list=${pins.join(',')}`] : []),
+    ],
   });
 }
 
