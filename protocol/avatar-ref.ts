@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { AVATARS } from './resources';
 
 /**
  * How the `pet` shadow names the pet's avatar image (protocol/avatar.ts has the rest of
- * the avatar contract; this file has no other imports so protocol/shadows.ts can use it).
+ * the avatar contract; this file imports no schema so protocol/shadows.ts can use it).
  *
  * - `desired.avatar` = `{ key, url, hash }`, written by the avatar function:
  *   `hash` is the content hash of the image's visual inputs (64 hex digits, see
@@ -17,7 +18,7 @@ import { z } from 'zod';
 export const AVATAR_HASH_RE = /^[0-9a-f]{64}$/;
 
 /** The S3 key prefix of every avatar image (content-addressed: `avatars/{hash}.png`). */
-export const AVATAR_KEY_PREFIX = 'avatars/';
+export const AVATAR_KEY_PREFIX = AVATARS.keyPrefix;
 
 /**
  * Longest URL the shadow takes: a presigned GET signed with temporary credentials carries
