@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from '../common/logger';
 import { AVATAR_HASH_RE } from '../protocol/avatar-ref';
-import { AVATAR_HASH_TEXT_KEY, pngText, verifyAvatarPng } from '../protocol/avatar-png';
+import { AVATAR_HASH_TEXT_KEY, pngText, readPng, verifyAvatarPng } from '../protocol/avatar-png';
 
 /** The avatar the watch shows: its hash (from the image's own hash mark) and where it is. */
 export interface StoredAvatar {
@@ -26,19 +27,23 @@ const CURRENT = 'current.png';
  *
  * - `current.png`: the avatar the watch shows, replaced atomically (the verified part is
  *   fsync'd and renamed over it, then the directory is fsync'd). It names itself: its
- *   `pulsepet-avatar-hash` tEXt chunk is its hash, so after a restart the agent knows what
- *   the watch shows without a second file that could disagree with it.
+ *   `pulsepet-avatar-hash` tEXt chunk is its hash (an unmarked one: its SHA-256), so after
+ *   a restart the agent knows what the watch shows without a second file that could
+ *   disagree with it.
  * - `{hash}.part`: a download in progress, continued with a Range request after a
  *   restart; `{hash}.part.json`: its ETag and length (`If-Match` on the resume).
  */
 export class AvatarStore {
   private current: StoredAvatar | undefined;
 
+  readonly dir: string;
+
   constructor(
-    readonly dir: string,
+    dir: string,
     private readonly log: Logger,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.dir = resolve(dir);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.current = this.load();
   }
 
@@ -88,7 +93,7 @@ export class AvatarStore {
   commitPart(hash: string): { ok: true; avatar: StoredAvatar } | { ok: false; reason: string } {
     const part = this.partPath(hash);
     const bytes = new Uint8Array(readFileSync(part));
-    const v = verifyAvatarPng(bytes, hash);
+    const v = verifyAvatar(bytes, hash);
     if (!v.ok) {
       this.discardPart(hash);
       return { ok: false, reason: v.reason };
@@ -107,20 +112,43 @@ export class AvatarStore {
     return { ok: true, avatar: this.current };
   }
 
-  /** `current.png` if it is intact and marked with a hash; a damaged one is removed (the pet falls back to no avatar). */
+  /** `current.png` if it is intact and names a hash; a damaged one is removed (the pet falls back to no avatar). */
   private load(): StoredAvatar | undefined {
     const file = join(this.dir, CURRENT);
     if (!existsSync(file)) return undefined;
     const bytes = new Uint8Array(readFileSync(file));
-    const hash = pngText(bytes)?.[AVATAR_HASH_TEXT_KEY];
-    const v = hash !== undefined && AVATAR_HASH_RE.test(hash) ? verifyAvatarPng(bytes, hash) : { ok: false as const, reason: 'no hash mark' };
-    if (!v.ok || hash === undefined) {
-      this.log.warn({ file, reason: v.ok ? 'no hash' : v.reason }, 'stored avatar is damaged; removed');
+    const hash = hashOf(bytes);
+    if (hash === undefined) {
+      this.log.warn({ file }, 'stored avatar is damaged; removed');
       rmSync(file, { force: true });
       return undefined;
     }
     return { hash, file, bytes: bytes.length };
   }
+}
+
+/**
+ * Whether `bytes` are the avatar `hash`: an intact PNG marked with the hash (the
+ * contract, protocol/avatar-png.ts); an unmarked intact PNG whose SHA-256 is the hash is
+ * the same image named by its content, and passes too.
+ */
+export function verifyAvatar(bytes: Uint8Array, hash: string): { ok: true } | { ok: false; reason: string } {
+  const marked = verifyAvatarPng(bytes, hash);
+  if (marked.ok || pngText(bytes)?.[AVATAR_HASH_TEXT_KEY] !== undefined) return marked;
+  if (!readPng(bytes).ok) return marked;
+  return sha256Hex(bytes) === hash ? { ok: true } : marked;
+}
+
+/** The hash an intact avatar names: its mark, or for an unmarked PNG its SHA-256; undefined for damaged bytes. */
+function hashOf(bytes: Uint8Array): string | undefined {
+  if (!readPng(bytes).ok) return undefined;
+  const mark = pngText(bytes)?.[AVATAR_HASH_TEXT_KEY];
+  if (mark === undefined) return sha256Hex(bytes);
+  return AVATAR_HASH_RE.test(mark) ? mark : undefined;
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function checkHash(hash: string): string {

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderAvatarPng } from '../common/avatar-render';
 import { silentLogger } from '../common/logger';
 import { withPngText } from '../protocol/avatar-png';
 import { AVATARS } from '../protocol/resources';
@@ -160,6 +162,21 @@ describe('Class: AvatarSync', () => {
       writeFileSync(join(s.dir, 'current.png'), a.png.subarray(0, 100));
       expect(new AvatarStore(s.dir, silentLogger()).shown()).toBeUndefined();
       expect(existsSync(join(s.dir, 'current.png'))).toBe(false);
+    });
+
+    it('takes an unmarked PNG named by its SHA-256, and refuses an unmarked one named otherwise', async () => {
+      const png = renderAvatarPng({ mood: 'calm', scene: 'snow' }, 96);
+      const hash = createHash('sha256').update(png).digest('hex');
+      const a: TestAvatar = { hash, key: `avatars/${hash}.png`, png };
+      const s = setup();
+      s.sync.want(await stored(a));
+      expect(await s.settled(hash)).toMatchObject({ outcome: 'ok' });
+      expect(new AvatarStore(s.dir, silentLogger()).shown()?.hash).toBe(hash);
+
+      const wrong = { ...makeAvatar('sick', 'rain', 96), png };
+      const t = setup();
+      t.sync.want(await stored(wrong));
+      expect(await t.settled(wrong.hash)).toMatchObject({ outcome: 'invalid', reason: expect.stringContaining('no pulsepet-avatar-hash') });
     });
   });
 });

@@ -157,7 +157,7 @@ export class AvatarSync implements AvatarPort {
     if (!err.retryable && err.outcome !== 'aborted') this.refused.set(job.hash, job.url);
     this.settle(job, err.outcome, { reason: err.message });
     const fields = { hash: job.hash, outcome: err.outcome, reason: err.message, attempts };
-    if (err.outcome === 'aborted') this.log.info(fields, 'avatar download abandoned for a newer avatar');
+    if (err.outcome === 'aborted') this.log.info(fields, 'avatar download abandoned (a newer avatar, or the agent stopping); its part is kept');
     else if (err.outcome === 'expired') this.log.warn(fields, 'avatar URL has expired; waiting for a new URL in the pet shadow');
     else this.log.warn(fields, 'avatar download failed; waiting for the pet shadow to name the avatar again');
   }
