@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PetState } from '../protocol/shadows';
 import { agentArgs, metric, newOutboxDir, statusPort } from '../test/support/device-agent/agent-args';
 import { AgentProcess } from '../test/support/device-agent/agent-process';
+import { type Kind, minutesOf } from '../test/support/functions/reasoning-e2e';
 import { avatarRef, makeAvatar, presignAvatar, putAvatar, s3Client, type TestAvatar } from '../test/support/device-agent/avatars';
 import { type CloudHarness, startStackHarness } from '../test/support/device-agent/harness';
 import { HttpCountingProxy } from '../test/support/device-agent/http-proxy';
@@ -187,7 +188,7 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
       await desire(dev.thing, { message: 'later' });
       await first.waitFor(() => frames(first).find((f) => f.state.message === 'later'), 20_000, 'the next frame');
       expect(gets(avatar)).toHaveLength(1);
-      expect(await metric(await statusPort(first), 'pulsepet_agent_avatar_downloads_total')).toBeGreaterThanOrEqual(0);
+      expect(await (await fetch(`http://127.0.0.1:${await statusPort(first)}/metrics`)).text()).toContain('pulsepet_agent_avatar_downloads_total{outcome="expired"} 1');
 
       await desire(dev.thing, { avatar: avatarRef(avatar, await presignAvatar(viaProxy, avatar.key)) });
       await first.waitFor(() => frames(first).find((f) => f.avatar?.hash === avatar.hash), 20_000, 'the avatar from the new URL');
@@ -197,4 +198,50 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
       await first.stop();
     }
   }, 90_000);
+
+  it('end to end: the reasoning and avatar functions give the pet a face, the watch downloads it once, and again only when the state changes', async () => {
+    const dev = await cloud.device('avatar-e2e');
+    const agent = new AgentProcess(agentArgs(dev, cloud.endpoint(), ['--status-port', '0', '--input', 'stdin', '--batch-max-samples', '300', '--batch-interval', '200ms']));
+    const s3Gets = () => Number(/^pulsepet_s3_requests_total\{operation="GetObject",status="200"\} (\d+)$/m.exec(cloud.stack.s3.metrics())?.[1] ?? 0);
+    const settle = async () => {
+      for (let i = 0; i < 2; i++) {
+        await cloud.stack.rules.idle();
+        await cloud.stack.lambda.idle();
+      }
+    };
+    const BLOCK_MS = 15 * 60_000;
+    const start = Date.now() - 3 * BLOCK_MS;
+    const block = (kind: Kind, k: number) => agent.writeStdin(`${minutesOf(kind, start + (k + 1) * BLOCK_MS, 15).map((x) => JSON.stringify(x)).join('\n')}\n`);
+    try {
+      await agent.waitForLog((l) => l.msg === 'connected');
+      const before = s3Gets();
+      block('rest', 0);
+      const first = await agent.waitFor(() => frames(agent).find((f) => f.avatar !== undefined), 60_000, 'a frame with a generated avatar');
+      await until(async () => (await reportedHash(dev.thing)) === first.avatar?.hash, 'reported.avatar.hash');
+      await settle();
+      expect(s3Gets() - before).toBe(1);
+
+      block('stress', 1);
+      const second = await agent.waitFor(() => frames(agent).find((f) => f.avatar !== undefined && f.avatar.hash !== first.avatar?.hash), 60_000, 'the face of the new state');
+      expect(second.state.mood).toBe('stressed');
+      await until(async () => (await reportedHash(dev.thing)) === second.avatar?.hash, 'the new reported.avatar.hash');
+      await settle();
+      expect(s3Gets() - before).toBe(2);
+
+      // the same state again: the same face, nothing generated, nothing downloaded
+      block('stress', 2);
+      const sp = await statusPort(agent);
+      await until(async () => (await metric(sp, 'pulsepet_agent_samples_acked_total')) >= 3 * 900, 'the third block acknowledged');
+      await settle();
+      const desired = await data.send(new GetThingShadowCommand({ thingName: dev.thing, shadowName: 'pet' }));
+      const pet = (JSON.parse(new TextDecoder().decode(desired.payload)) as { state: { desired: { mood: string; avatar: { hash: string } } } }).state.desired;
+      expect(pet.mood).toBe('stressed');
+      expect(pet.avatar.hash).toBe(second.avatar?.hash);
+      expect(s3Gets() - before).toBe(2);
+      expect(await metric(sp, 'pulsepet_agent_avatar_requests_total')).toBe(2);
+    } finally {
+      await agent.stop();
+    }
+  }, 120_000);
 });
+
