@@ -75,6 +75,7 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
       await until(async () => (await reportedHash(dev.thing)) === avatar.hash, 'reported.avatar.hash');
       expect((await reported(dev.thing))?.avatar).toEqual({ hash: avatar.hash });
       expect(gets(avatar).map((r) => [r.status, r.range])).toEqual([[200, undefined]]);
+      expect(first.stderrText + first.stdoutLines.join('\n')).not.toContain('X-Amz-Signature'); // the presigned URL is a credential: never logged or passed on
 
       // A new pet state and a renewed URL for the same avatar: shown, nothing fetched.
       await desire(dev.thing, { mood: 'happy', message: 'nice walk' });
