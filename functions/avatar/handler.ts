@@ -40,7 +40,8 @@ function init(): AvatarHandlerDeps {
   // path-style: AWS answers it for every bucket, and the local stand-in answers only it
   const s3 = new S3Client({ ...sdk('s3'), forcePathStyle: true });
   // maxAttempts 1: converse-call.ts owns the retry policy (3 attempts within the deadline)
-  const bedrock = createBedrockRuntimeClient({ ...sdk('bedrock-runtime'), logger: sdk('bedrock-runtime').logger as BedrockRuntimeClientConfig['logger'], maxAttempts: 1 });
+  const bedrockSdk = sdk('bedrock-runtime');
+  const bedrock = createBedrockRuntimeClient({ region: bedrockSdk.region, logger: bedrockSdk.logger as BedrockRuntimeClientConfig['logger'], maxAttempts: 1 });
   return {
     shadows: iotDataShadows(iotData),
     images: s3ImageStore(s3, config.bucket, config.urlTtlSeconds),
