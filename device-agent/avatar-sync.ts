@@ -51,6 +51,8 @@ interface Job {
   hash: string;
   /** the newest URL the shadow gave for this hash (a later delta may renew it mid-retry) */
   url: string;
+  /** the URL the last attempt used (the one a refusal is remembered for) */
+  tried?: string;
   abort: AbortController;
   requests: number;
 }
@@ -113,11 +115,11 @@ export class AvatarSync implements AvatarPort {
     const backoff = new ReconnectBackoff({ baseMs: this.o.retryBaseMs ?? 1_000, capMs: this.o.retryCapMs ?? 30_000, minConnectIntervalMs: 0 });
     const attempts = this.o.attempts ?? 5;
     try {
-      for (let attempt = 1; !job.abort.signal.aborted; attempt++) {
-        const err = await this.attempt(job);
+      for (let attempt = 1; ; attempt++) {
+        const err = job.abort.signal.aborted ? new AvatarDownloadError('aborted', 'the download was abandoned') : await this.attempt(job);
         if (err === undefined) return;
-        const again = err.outcome === 'changed' || (err.retryable && attempt < attempts);
-        if (!again || err.outcome === 'aborted') return this.failed(job, err, attempt);
+        if (!err.retryable || attempt >= attempts) return this.failed(job, err, attempt);
+        // the object changed under the part: start over at once; otherwise wait (decorrelated jitter)
         const delay = err.outcome === 'changed' ? 0 : backoff.nextDelayMs();
         this.log.warn({ hash: job.hash, outcome: err.outcome, reason: err.message, attempt, retryInMs: delay }, 'avatar download failed; retrying');
         await sleep(delay, job.abort.signal);
@@ -134,6 +136,7 @@ export class AvatarSync implements AvatarPort {
       job.requests++;
       m.avatarRequests++;
     };
+    job.tried = job.url;
     try {
       const opts = { url: job.url, hash: job.hash, store: this.o.store, signal: job.abort.signal, onRequest, fetch: this.o.fetch };
       const r = await fetchIntoPart({ ...opts, maxBytes: this.o.maxBytes ?? 8 * 1024 * 1024, idleTimeoutMs: this.o.idleTimeoutMs ?? 30_000 });
@@ -154,7 +157,7 @@ export class AvatarSync implements AvatarPort {
 
   private failed(job: Job, err: AvatarDownloadError, attempts: number): void {
     if (DISCARD.has(err.outcome)) this.o.store.discardPart(job.hash);
-    if (!err.retryable && err.outcome !== 'aborted') this.refused.set(job.hash, job.url);
+    if (!err.retryable && err.outcome !== 'aborted') this.refused.set(job.hash, job.tried ?? job.url);
     this.settle(job, err.outcome, { reason: err.message });
     const fields = { hash: job.hash, outcome: err.outcome, reason: err.message, attempts };
     if (err.outcome === 'aborted') this.log.info(fields, 'avatar download abandoned (a newer avatar, or the agent stopping); its part is kept');
