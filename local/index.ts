@@ -20,6 +20,15 @@ export {
   LocalFunction,
   type LocalFunctionSpec,
 } from './lambda/index';
+export {
+  type AppliedProvisioning,
+  applyProvisioningPlan,
+  type PreProvisioningHookEvent,
+  type ProvisioningPlan,
+  parseProvisioningTemplate,
+  resolveProvisioningTemplate,
+  TemplateValidationError,
+} from './provisioning/index';
 export type { BrokerBus, GatewayService, IamRequest, PublishOrigin, RoleSession, RoleSessions } from './ports';
 export { Registry } from './registry/registry';
 export { createSageMakerRuntimeService, ModelContainerError, type ModelHandler } from './sagemaker/index';

@@ -106,6 +106,11 @@ export interface PublishOrigin {
   /** certificate id for device connections; access key id for HTTP principals */
   principal?: string;
   thingName?: string;
+  /**
+   * the publishing connection (its lifecycle `sessionIdentifier`); a reply addressed
+   * to it with `publish(…, { to })` reaches that connection only
+   */
+  sessionId?: string;
 }
 
 export type InternalPublishHandler = (msg: {
@@ -122,8 +127,13 @@ export type InternalPublishHandler = (msg: {
  * policies; devices still only see what their policies allow them to receive.
  */
 export interface BrokerBus {
-  /** Publish as the cloud (not subject to device policy). Resolves once routed. */
-  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Publish as the cloud (not subject to device policy). Resolves once routed. With
+   * `to` (an origin's `sessionId`) the message reaches that connection only, if it
+   * subscribes to the topic and may receive it: IoT Core answers the fleet provisioning
+   * API to the requesting connection alone.
+   */
+  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; to?: string }): Promise<void>;
   /**
    * Observe messages published by devices or the cloud on topics matching the MQTT
    * filter (`+`/`#`). Returns an unsubscribe function.

@@ -10,7 +10,7 @@ import { formatFsyncPolicy } from '../common/fsync-policy';
 import type { Logger } from '../common/logger';
 import { listenFailure } from '../common/startup-errors';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
-import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
+import { CLAIM_POLICY_NAME, claimPolicyDocument, DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
 import { type BedrockFaults, createBedrockRuntimeService } from './bedrock/index';
 import { type BrokerHandle, startBroker } from './broker/broker';
@@ -20,8 +20,10 @@ import { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
+import { type FleetProvisioningHandle, startFleetProvisioning } from './provisioning/fleet-provisioning-service';
 import { type AsyncQueueLimits, createLambdaInvokeService, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
+import { JustInTimeProvisioning } from './provisioning/jitp';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createS3Service, type S3Service } from './s3/index';
@@ -61,19 +63,27 @@ export interface WiringContext {
   unwinder: StartupUnwinder;
 }
 
-/** The registry, with the `pulsepet-device` policy seeded on first run. */
+/**
+ * Seeds one of pulsepet's policies: created on first run; a data dir whose default
+ * version is an earlier pulsepet's document (nobody changed it) moves to the current one.
+ */
+async function seedPolicy(ctx: WiringContext, registry: Registry, name: string, current: string, superseded: readonly string[]): Promise<void> {
+  const seeded = registry.getPolicy(name);
+  if (!seeded) await registry.createPolicy(name, current);
+  else if (superseded.includes(seeded.policyDocument)) {
+    await registry.policyVersions.createVersion(name, current, true).then(
+      () => ctx.logger.info({ policy: name }, 'policy updated to the current version'),
+      (e: unknown) => ctx.logger.warn({ err: e, policy: name }, 'policy left at an earlier version'),
+    );
+  }
+}
+
+/** The registry, with the `pulsepet-device` and `pulsepet-claim` policies seeded on first run. */
 export async function openRegistry(ctx: WiringContext): Promise<Registry> {
   const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger });
   ctx.unwinder.push(() => registry.close());
-  const seeded = registry.getPolicy(DEVICE_POLICY_NAME);
-  if (!seeded) await registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument());
-  else if (supersededDevicePolicyDocuments().includes(seeded.policyDocument)) {
-    // an earlier pulsepet's document, unchanged since: the current one becomes the default version
-    await registry.policyVersions.createVersion(DEVICE_POLICY_NAME, devicePolicyDocument(), true).then(
-      () => ctx.logger.info({ policy: DEVICE_POLICY_NAME }, 'device policy updated to the current version'),
-      (e: unknown) => ctx.logger.warn({ err: e, policy: DEVICE_POLICY_NAME }, 'device policy left at an earlier version'),
-    );
-  }
+  await seedPolicy(ctx, registry, DEVICE_POLICY_NAME, devicePolicyDocument(), supersededDevicePolicyDocuments());
+  await seedPolicy(ctx, registry, CLAIM_POLICY_NAME, claimPolicyDocument(), []);
   return registry;
 }
 
@@ -132,7 +142,11 @@ export async function startHttpsListener(ctx: WiringContext, gateway: GatewayHan
   });
 }
 
-/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt` of the gateway (HTTP and HTTPS). */
+/**
+ * The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at
+ * `/mqtt` of the gateway (HTTP and HTTPS); unknown certificates from CAs registered with
+ * auto-registration go through JITR/JITP.
+ */
 export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
@@ -141,7 +155,15 @@ export async function startMqttBroker(
 ): Promise<BrokerHandle> {
   const m = ctx.material;
   const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
+  // the registration event goes out through the broker this provisioner is handed to
+  let bus: BrokerHandle | undefined;
+  const jitp = new JustInTimeProvisioning({
+    registry,
+    logger: ctx.logger,
+    publish: (topic, payload) => bus?.publish(topic, payload, { qos: 1 }) ?? Promise.resolve(),
+  });
   const broker = await startBroker({
+    autoRegister: (peer) => jitp.register(peer),
     host: ctx.host,
     port: opts.port,
     tls: { key: m.server.privateKeyPem, cert: m.server.certificatePem, ca: m.ca.certificatePem },
@@ -155,6 +177,7 @@ export async function startMqttBroker(
   }).catch((e: unknown) => {
     throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;
   });
+  bus = broker;
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');
   if (gateway.https) broker.attachWebSocket(gateway.https.server, '/mqtt');
@@ -249,6 +272,28 @@ export async function startRules(
   // The rules are the failure destination now: events queued before a restart may run.
   deps.lambda.start();
   return { rules: runtime, closeTimestreamClient: () => tsWrite.destroy() };
+}
+
+/**
+ * The fleet provisioning MQTT API on the broker (provisioning by claim): certificates
+ * from the stack's CA, RegisterThing over the registry's templates, pre-provisioning
+ * hooks invoked synchronously in the Lambda service.
+ */
+export function startFleetProvisioningApi(
+  ctx: WiringContext,
+  deps: { broker: BrokerHandle; registry: Registry; lambda: LambdaService },
+  opts: { tokenTtlMs?: number } = {},
+): FleetProvisioningHandle {
+  const fp = startFleetProvisioning({
+    bus: deps.broker,
+    registry: deps.registry,
+    ca: ctx.material.ca,
+    logger: ctx.logger,
+    invoke: (name, event, caller) => deps.lambda.invoke(name, event, caller),
+    ...(opts.tokenTtlMs !== undefined ? { tokenTtlMs: opts.tokenTtlMs } : {}),
+  });
+  ctx.unwinder.push(() => fp.close());
+  return fp;
 }
 
 /** The EventBridge Scheduler stand-in: the schedules it is handed fire into the Lambda service's async queue. */

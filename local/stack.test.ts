@@ -5,7 +5,7 @@ import { DescribeThingCommand, IoTClient, ListThingsCommand } from '@aws-sdk/cli
 import { GetThingShadowCommand, IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
+import { CLAIM_POLICY_NAME, claimPolicyDocument, DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { summarize } from '../protocol/telemetry';
 import { startLocalStack, type LocalStack } from './stack';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../test/support/local/stack';
@@ -37,6 +37,12 @@ describe('Function: startLocalStack', () => {
     );
     expect(await seen).toEqual({ topic: 'dt/pulsepet/pet-1/telemetry', thing: 'pet-1' });
     await client.endAsync();
+  });
+
+  it('seeds the device and claim policies on first start', async () => {
+    const stack = await start();
+    expect(stack.registry.getPolicy(DEVICE_POLICY_NAME)?.policyDocument).toBe(devicePolicyDocument());
+    expect(stack.registry.getPolicy(CLAIM_POLICY_NAME)?.policyDocument).toBe(claimPolicyDocument());
   });
 
   it("moves a data dir's device policy seeded by an earlier pulsepet to the current document, and leaves an operator's edit alone", async () => {

@@ -10,6 +10,7 @@ import { DEFAULT_REGION } from './aws-identity';
 import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
 import type { BrokerLimitsInput } from './broker/limits';
+import type { FleetProvisioningHandle } from './provisioning/fleet-provisioning-service';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
 import { readDataDirFormat, writeDataDirFormat } from './data-dir-format';
 import type { GatewayHandle } from './gateway/server';
@@ -27,6 +28,7 @@ import {
   openRegistry,
   StartupUnwinder,
   startBedrock,
+  startFleetProvisioningApi,
   startHttpGateway,
   startHttpsListener,
   startIotControlPlane,
@@ -83,6 +85,8 @@ export interface LocalStackOptions {
    * in memory, concurrency); `durable: false` keeps it in memory only (benchmark baseline)
    */
   lambdaQueue?: Partial<AsyncQueueLimits> & { durable?: boolean };
+  /** fleet provisioning ownership-token lifetime (AWS: one hour; tests shorten it) */
+  provisioningTokenTtlMs?: number;
   /**
    * V8 tuning for the server process (common/gc-tuning.ts: no parallel scavenging
    * on hosts with two CPUs or fewer); process-wide. Default true.
@@ -209,6 +213,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     ...(opts.lambdaRetryDelaysMs ? { retryDelaysMs: opts.lambdaRetryDelaysMs } : {}),
     ...(opts.lambdaQueue ? { queueLimits: opts.lambdaQueue } : {}),
   });
+  const provisioning = startFleetProvisioningApi(ctx, { broker, registry, lambda }, opts.provisioningTokenTtlMs !== undefined ? { tokenTtlMs: opts.provisioningTokenTtlMs } : {});
   const { rules, closeTimestreamClient } = await startRules(ctx, { broker, gateway, iot, lambda }, opts.rules ?? (() => []));
   const scheduler = startScheduler(ctx, lambda, opts.schedules ?? (() => []));
 
@@ -221,7 +226,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint, ...https }, 'local IoT Core ready');
 
   let closing: Promise<void> | undefined;
-  const parts = { broker, scheduler, rules, lambda, closeTimestreamClient, gateway, shadows, timestream, registry };
+  const parts = { broker, provisioning, scheduler, rules, lambda, closeTimestreamClient, gateway, shadows, timestream, registry };
   const close = () => closeStack(parts, releaseDataDir);
   return {
     mqttEndpoint,
@@ -258,6 +263,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
 async function closeStack(
   p: {
     broker: BrokerHandle;
+    provisioning: FleetProvisioningHandle;
     scheduler: LocalScheduler;
     rules: RulesRuntime;
     lambda: LambdaService;
@@ -271,6 +277,7 @@ async function closeStack(
 ): Promise<void> {
   try {
     await p.broker.close();
+    p.provisioning.close();
     p.scheduler.close();
     await p.rules.stop();
     // The gateway stays up while running invocations finish, so they can still write;

@@ -3,6 +3,8 @@ import { parsePolicyDocument } from '../local/policy/document';
 import { type AuthzContext, PolicyEvaluator } from '../local/policy/evaluator';
 import { connectionThingName, iotResourceArn } from '../local/policy/resources';
 import {
+  CLAIM_POLICY_NAME,
+  claimPolicyDocument,
   DEVICE_POLICY_NAME,
   devicePolicyDocument,
   OPERATOR_CLIENT_ID_PREFIX,
@@ -102,5 +104,50 @@ describe('Policy: pulsepet-operator', () => {
     expect(check('iot:Publish', arn('topic', 'pulsepet/errors')).allowed).toBe(false);
     expect(check('iot:Publish', arn('topic', 'dt/pulsepet/pet-1/telemetry')).allowed).toBe(false);
     expect(check('iot:Connect', arn('client', 'pet-1')).allowed).toBe(false);
+  });
+});
+
+describe('Policy: pulsepet-claim', () => {
+  const claim = PolicyEvaluator.fromJson([claimPolicyDocument()]);
+  const ctx: AuthzContext = { region, accountId, clientId: 'factory-serial-42' };
+  const check = claim.forConnection(ctx);
+
+  it('is a valid IoT policy named pulsepet-claim within the size limit, with region/account wildcards', () => {
+    expect(CLAIM_POLICY_NAME).toBe('pulsepet-claim');
+    const doc = parsePolicyDocument(claimPolicyDocument());
+    for (const st of doc.Statement) for (const r of st.Resource) expect(r.startsWith('arn:aws:iot:*:*:')).toBe(true);
+    expect(claimPolicyDocument(['fleet-a', 'fleet-b']).length).toBeLessThanOrEqual(2048);
+  });
+
+  it.each([
+    ['iot:Connect', 'client', 'factory-serial-42'],
+    ['iot:Publish', 'topic', '$aws/certificates/create/json'],
+    ['iot:Publish', 'topic', '$aws/certificates/create-from-csr/cbor'],
+    ['iot:Receive', 'topic', '$aws/certificates/create-from-csr/json/accepted'],
+    ['iot:Subscribe', 'topicfilter', '$aws/certificates/create/json/rejected'],
+    ['iot:Publish', 'topic', '$aws/provisioning-templates/fleet-a/provision/json'],
+    ['iot:Subscribe', 'topicfilter', '$aws/provisioning-templates/fleet-a/provision/json/accepted'],
+  ] as const)('allows %s on %s %s', (action, kind, name) => {
+    expect(check(action, arn(kind, name)).allowed).toBe(true);
+  });
+
+  it.each([
+    ['iot:Publish', 'topic', 'dt/pulsepet/factory-serial-42/telemetry'],
+    ['iot:Publish', 'topic', '$aws/things/pet-1/shadow/update'],
+    ['iot:Publish', 'topic', '$aws/things/pet-1/shadow/name/pet/update'],
+    ['iot:Receive', 'topic', '$aws/things/pet-1/shadow/update/delta'],
+    ['iot:Subscribe', 'topicfilter', '$aws/things/+/shadow/#'],
+    ['iot:Subscribe', 'topicfilter', '#'],
+    ['iot:Subscribe', 'topicfilter', '$aws/events/presence/+/+'],
+    ['iot:Publish', 'topic', 'pulsepet/errors'],
+    ['iot:RetainPublish', 'topic', '$aws/certificates/create/json'],
+  ] as const)('refuses %s on %s %s (never telemetry, shadows or anything else)', (action, kind, name) => {
+    expect(check(action, arn(kind, name)).allowed).toBe(false);
+  });
+
+  it('limits a per-template claim policy to its templates', () => {
+    const only = PolicyEvaluator.fromJson([claimPolicyDocument(['fleet-a'])]).forConnection(ctx);
+    expect(only('iot:Publish', arn('topic', '$aws/provisioning-templates/fleet-a/provision/json')).allowed).toBe(true);
+    expect(only('iot:Publish', arn('topic', '$aws/provisioning-templates/fleet-b/provision/json')).allowed).toBe(false);
   });
 });

@@ -13,6 +13,9 @@ export const DEVICE_POLICY_NAME = 'pulsepet-device';
 /** Name of the policy for operator tools that watch errors, presence and telemetry. */
 export const OPERATOR_POLICY_NAME = 'pulsepet-operator';
 
+/** Name of the policy attached to claim certificates (fleet provisioning by claim). */
+export const CLAIM_POLICY_NAME = 'pulsepet-claim';
+
 /** Operator MQTT client ids must start with this (operators are not things). */
 export const OPERATOR_CLIENT_ID_PREFIX = 'pulsepet-operator-';
 
@@ -120,6 +123,30 @@ export function operatorPolicyDocument(): string {
         Action: 'iot:Receive',
         Resource: watched.map((t) => `${ARN}topic/${t}`),
       },
+    ],
+  });
+}
+
+/**
+ * The `pulsepet-claim` policy, for the claim certificate a factory line shares
+ * (fleet provisioning by claim, https://docs.aws.amazon.com/iot/latest/developerguide/provision-wo-cert.html):
+ * - connect (any client id: a device has no identity yet);
+ * - publish / receive / subscribe only on the fleet provisioning MQTT API:
+ *   `$aws/certificates/create/*`, `$aws/certificates/create-from-csr/*` and
+ *   `$aws/provisioning-templates/{template}/provision/*` of the allowed templates
+ *   (`*` = every template; the seeded `pulsepet-claim` allows every template, a
+ *   per-template claim policy names its own).
+ * Nothing else: no telemetry, no shadow, no lifecycle events. A certificate with only
+ * this policy cannot do anything but obtain its own identity.
+ */
+export function claimPolicyDocument(templateNames: readonly string[] = ['*']): string {
+  const apis = ['$aws/certificates/create/*', '$aws/certificates/create-from-csr/*', ...templateNames.map((t) => `$aws/provisioning-templates/${t}/provision/*`)];
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ConnectToProvision', Effect: 'Allow', Action: 'iot:Connect', Resource: `${ARN}client/*` },
+      { Sid: 'ProvisioningTopics', Effect: 'Allow', Action: ['iot:Publish', 'iot:Receive'], Resource: apis.map((t) => `${ARN}topic/${t}`) },
+      { Sid: 'ProvisioningTopicFilters', Effect: 'Allow', Action: 'iot:Subscribe', Resource: apis.map((t) => `${ARN}topicfilter/${t}`) },
     ],
   });
 }

@@ -131,7 +131,7 @@ async function attachToThing(ctx: FleetContext, thingName: string, certificateId
 }
 
 /** The account's ATS data endpoint as an mqtts URL (what devices connect to). */
-async function atsEndpoint(ctx: FleetContext): Promise<string> {
+export async function atsEndpoint(ctx: FleetContext): Promise<string> {
   const ep = await call(ctx, 'DescribeEndpoint', () => ctx.iot.send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' })));
   if (!ep.endpointAddress) throw new FleetError('DescribeEndpoint returned no endpointAddress');
   return mqttsEndpoint(ep.endpointAddress);

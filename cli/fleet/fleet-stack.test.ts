@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textSink as sink } from '../../test/support/fleet';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { runFleet } from '../fleet';
 import { type DeviceConfig, DeviceConfigSchema } from './files';
@@ -23,18 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
 });
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
 
 async function fleet(argv: string[], sleep?: (ms: number) => Promise<void>): Promise<string> {
   const stdout = sink();

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textSink as sink } from '../../test/support/fleet';
 import { createCsr, verifyIssuedBy } from '../../certs/index';
 import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
@@ -36,18 +36,6 @@ function env(overrides: Record<string, string | undefined> = {}): Record<string,
     PULSEPET_ROOT_CA: caFile,
     ...overrides,
   };
-}
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
 }
 
 async function run(

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultFace } from '../../protocol/avatar';
 import { pngText, verifyAvatarPng } from '../../protocol/avatar-png';
 import { MOODS } from '../../protocol/shadows';
-import { bundledDefaultFace } from './handler';
+import { bundledDefaultFace } from './default-faces';
 import { DEFAULT_FACE_SIZE, defaultFacesSource, GENERATED_FILE } from './render-default-faces';
 
 describe('The bundled default faces', () => {

@@ -5,14 +5,13 @@ import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger } from '../../common/logger';
 import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
-import type { Mood } from '../../protocol/shadows';
 import { iotDataShadows } from '../reasoning/shadow-adapter';
 import { logStreamSink } from '../shared/emf';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { type AvatarDeps, type AvatarResult, avatar } from './avatar';
 import { bedrockImageModel, s3ImageStore } from './aws-adapters';
 import { loadAvatarConfig } from './config';
-import { DEFAULT_FACES_BASE64 } from './default-faces.generated';
+import { bundledDefaultFace } from './default-faces';
 
 /**
  * Lambda entry point of `pulsepet-avatar`, invoked asynchronously (Lambda `Invoke`,
@@ -25,11 +24,6 @@ export interface AvatarHandlerDeps extends AvatarDeps {
 }
 
 let deps: AvatarHandlerDeps | undefined;
-
-/** A mood's bundled default face as PNG bytes. */
-export function bundledDefaultFace(mood: Mood): Uint8Array {
-  return new Uint8Array(Buffer.from(DEFAULT_FACES_BASE64[mood], 'base64'));
-}
 
 function init(): AvatarHandlerDeps {
   // the one place this function reads process.env (CONVENTIONS.md rule 4)

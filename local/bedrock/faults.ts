@@ -18,7 +18,7 @@ export interface BedrockFaults {
   seed: number;
 }
 
-const NO_FAULTS: Required<BedrockFaults> = { throttle: 0, malformed: 0, filtered: 0, blocked: 0, timeout: 0, latencyMs: 0, seed: 1 };
+const NO_FAULTS: BedrockFaults = { throttle: 0, malformed: 0, latencyMs: 0, seed: 1 };
 const PROBABILITIES = ['throttle', 'malformed', 'filtered', 'blocked', 'timeout'] as const;
 const probability = z.coerce.number().min(0).max(1);
 const MAX_LATENCY_MS = 60_000;
@@ -35,11 +35,11 @@ function latencyMs(v: string): number | undefined {
  * `blocked=P`, `timeout=P` (P in 0–1), `latency=D` (`2s`, `500ms`, at most 60s) and
  * `seed=N`; each at most once. Throttling, timeouts and latency apply to Converse and
  * InvokeModel; `malformed` to Converse's forced tool; `filtered` and `blocked` to
- * InvokeModel's images.
+ * InvokeModel's images; the InvokeModel faults appear in the result only when given.
  *
  * @example BedrockFaultsSchema.parse('throttle=0.3,malformed=0.1,latency=2s')
  */
-export const BedrockFaultsSchema = z.string().transform((text, ctx): Required<BedrockFaults> => {
+export const BedrockFaultsSchema = z.string().transform((text, ctx): BedrockFaults => {
   const out = { ...NO_FAULTS };
   const seen = new Set<string>();
   const fail = (message: string) => {

@@ -90,6 +90,7 @@ describe('Function: createConnectHooks', () => {
       lifecycle,
       throttle: new PublishThrottle(limits.publishesPerSecond, silentLogger()),
       beforeAck: () => undefined,
+      addresseeOf: () => undefined,
       subscriptionGranted: () => {},
     };
     const aedes = await pool.start({ ...createConnectHooks(deps), maxClientsIdLength: 128 });

@@ -81,7 +81,7 @@ describe('Function: startBroker (MQTT.js, pulsepet-device policy)', () => {
       expect(m).toEqual({
         topic: 'dt/pulsepet/pet-a/telemetry',
         payload: '{"v":1}',
-        origin: { clientId: 'pet-a', principal: petA.certificateId, thingName: 'pet-a' },
+        origin: { clientId: 'pet-a', principal: petA.certificateId, thingName: 'pet-a', sessionId: expect.any(String) },
       });
       await client.endAsync();
     });

@@ -1,6 +1,7 @@
-import { iot, mqtt } from 'aws-iot-device-sdk-v2';
+import { mqtt } from 'aws-iot-device-sdk-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Device, type Fixture, startFixture, until } from '../../test/support/local/broker';
+import { releaseSdkV2, sdkV2Connection } from '../../test/support/local/sdk-v2';
 
 let fx: Fixture;
 let pet: Device;
@@ -17,28 +18,10 @@ afterAll(async () => {
 });
 
 function connection(device: Device, clientId: string): mqtt.MqttClientConnection {
-  const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder(device.certificatePem, device.privateKeyPem)
-    .with_certificate_authority(fx.ca.certificatePem)
-    .with_endpoint('127.0.0.1')
-    .with_port(fx.broker.port)
-    .with_client_id(clientId)
-    .with_clean_session(true)
-    .with_keep_alive_seconds(60)
-    .with_ping_timeout_ms(5000)
-    .with_reconnect_min_sec(30)
-    .with_reconnect_max_sec(30)
-    .build();
-  return client.new_connection(config);
+  return sdkV2Connection(client, { ...device, caPem: fx.ca.certificatePem, port: fx.broker.port, clientId });
 }
 
-/**
- * disconnect() both sends DISCONNECT and frees the native connection, so it must run
- * exactly once per connection, including after a refused connect (otherwise the CRT
- * keeps the event loop alive).
- */
-async function release(conn: mqtt.MqttClientConnection): Promise<void> {
-  await Promise.race([conn.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
-}
+const release = releaseSdkV2;
 
 describe('Function: startBroker (aws-iot-device-sdk-v2 MQTT 3.1.1 over mTLS)', () => {
   it('connects as its thing, subscribes to its own shadow and receives a cloud update', async () => {

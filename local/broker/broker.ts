@@ -17,7 +17,7 @@ import { PublishThrottle } from './publish-throttle';
 import { watchRegistry } from './registry-watch';
 import { markReason } from './session';
 import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
-import { type Admit, listenTls } from './tls-listener';
+import { type Admit, type AutoRegister, listenTls } from './tls-listener';
 import { type HttpServer, WebSocketListener } from './websocket-listener';
 
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
@@ -47,6 +47,11 @@ export interface BrokerOptions {
    * what the role's IAM policy allows (connect, publish, subscribe, receive).
    */
   sessions?: RoleSessions;
+  /**
+   * Just-in-time registration (JITR/JITP) of unknown client certificates; without it they are
+   * simply refused. The first connection is closed once it settles, as on IoT Core.
+   */
+  autoRegister?: AutoRegister;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -54,7 +59,7 @@ export interface BrokerHandle extends BrokerBus {
    * {@link BrokerBus.publish}, plus an optional `origin` observers see (e.g. the
    * access key id of an iotdata Publish caller); without it the origin is `{}`.
    */
-  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin }): Promise<void>;
+  publish(topic: string, payload: Buffer | string, options?: { qos?: 0 | 1; retain?: boolean; origin?: PublishOrigin; to?: string }): Promise<void>;
   port: number;
   readonly limits: Readonly<BrokerLimits>;
   /**
@@ -129,6 +134,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     lifecycle,
     throttle,
     beforeAck: (packet, client) => bus.beforeAck(packet, client),
+    addresseeOf: (packet) => bus.addresseeOf(packet),
     subscriptionGranted: () => subscribers?.invalidate(),
   });
   // aedes' default (memory) persistence, made here so that close() can destroy it
@@ -153,7 +159,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     inspectPackets(client, s, limits, log);
   };
   const certAuth = new CertificateAuthenticator(opts.registry);
-  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit }).catch(async (e: unknown) => {
+  const autoRegister = opts.autoRegister ? { autoRegister: opts.autoRegister } : {};
+  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit, ...autoRegister }).catch(async (e: unknown) => {
     // A failed listen (port in use) leaves nothing running that would keep the process alive.
     unwatch();
     await stopAedes(broker, persistence);

@@ -11,6 +11,8 @@ export interface CloudPublishOptions {
   qos?: 0 | 1;
   retain?: boolean;
   origin?: PublishOrigin;
+  /** the `sessionId` of the only connection the message may reach */
+  to?: string;
 }
 
 /**
@@ -23,6 +25,11 @@ export class CloudBus {
   /** in-process observers by topic filter */
   readonly observers = new TopicTrie<InternalPublishHandler>();
   readonly #origins = new WeakMap<object, PublishOrigin>();
+  /**
+   * addressed publishes, by payload buffer: aedes wraps a routed packet in packets of
+   * its own but keeps the payload buffer, which each publish gets a fresh one of
+   */
+  readonly #addressed = new WeakMap<object, string>();
   /** observers whose promise the acknowledgement waits for */
   readonly #ackObservers = new WeakSet<InternalPublishHandler>();
   /** the same observers in a trie of their own: a publish no rule matches (shadow traffic) costs one lookup in a small trie */
@@ -115,21 +122,32 @@ export class CloudBus {
     if (topic.length === 0 || topic.includes('+') || topic.includes('#')) {
       return Promise.reject(new PulsepetError('PP_ERR_VALIDATION', `cannot publish to topic ${JSON.stringify(topic)}`));
     }
+    // an addressed payload is copied, so that its buffer identifies this publish alone
+    const bytes = Buffer.isBuffer(payload) ? (options.to === undefined ? payload : Buffer.from(payload)) : Buffer.from(payload, 'utf8');
     const packet: PublishPacket = {
       cmd: 'publish',
       topic,
-      payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'),
+      payload: bytes,
       qos: options.qos ?? 0,
       retain: options.retain ?? false,
       dup: false,
     };
     if (options.origin) this.#origins.set(packet, options.origin);
+    if (options.to !== undefined) this.#addressed.set(bytes, options.to);
     return new Promise((resolve, reject) => {
       aedes.publish(packet, (err?: Error) => {
         if (err) reject(new PulsepetError('PP_ERR_TRANSPORT', `broker could not route ${topic}`, { cause: err }));
         else resolve();
       });
     });
+  }
+
+  /**
+   * The session an addressed publish may reach, for a packet as aedes delivers it;
+   * undefined for a message published to every subscriber.
+   */
+  addresseeOf(packet: Pick<PublishPacket, 'payload'>): string | undefined {
+    return typeof packet.payload === 'object' ? this.#addressed.get(packet.payload) : undefined;
   }
 
   /** Observes messages on topics matching `filter`; returns the function that stops it. */

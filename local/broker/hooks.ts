@@ -21,6 +21,8 @@ export interface HookDeps {
   throttle: Pick<PublishThrottle, 'take'>;
   /** runs the observers an authorized publish must reach before it is acknowledged */
   beforeAck(packet: PublishPacket, client: Client): Promise<void> | undefined;
+  /** the session an addressed cloud publish may reach (undefined: every subscriber) */
+  addresseeOf(packet: Pick<PublishPacket, 'payload'>): string | undefined;
   /** a subscription is about to be stored (cached "nobody subscribes" answers are stale) */
   subscriptionGranted(): void;
 }

@@ -2,6 +2,7 @@ import type { AedesOptions, PublishPacket } from 'aedes';
 import type { BrokerAuthorizer } from './authz';
 import type { HookDeps } from './hooks';
 import { type BrokerLimits, topicViolation } from './limits';
+import { isPrivateReplyTopic } from './private-replies';
 import { markReason, type Session } from './session';
 
 /** Why IoT Core refuses a PUBLISH (it then closes the connection with this lifecycle reason). */
@@ -41,7 +42,8 @@ export function publishRefusal(
 
 /**
  * The PUBLISH hooks: {@link publishRefusal} and the publish rate on the way in,
- * `iot:Receive` on every delivery (a denied message is silently not delivered).
+ * `iot:Receive` on every delivery (a denied message is silently not delivered), and
+ * an addressed message (a private reply) only to the connection it is addressed to.
  */
 export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authorizePublish' | 'authorizeForward'> {
   const { limits, authorizer, log, connections } = deps;
@@ -81,6 +83,8 @@ export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authoriz
     authorizeForward(client, packet) {
       const s = connections.sessionOf(client);
       if (!s) return null;
+      const to = deps.addresseeOf(packet);
+      if (to !== undefined ? to !== s.id : isPrivateReplyTopic(packet.topic)) return null;
       if (!authorizer.allowedOnTopic(s, 'iot:Receive', packet.topic)) return null;
       return packet;
     },

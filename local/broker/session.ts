@@ -46,7 +46,7 @@ export function sessionFacts(s: Session): SessionFacts {
 export function sessionOrigin(s: Session): PublishOrigin {
   // rebuilt when an attachment change re-resolved the thing name
   if (s.origin && s.origin.thingName === s.thingName) return s.origin;
-  const o: PublishOrigin = { principal: principalIdentifier(s) };
+  const o: PublishOrigin = { principal: principalIdentifier(s), sessionId: s.id };
   if (s.clientId !== undefined) o.clientId = s.clientId;
   if (s.thingName !== undefined) o.thingName = s.thingName;
   s.origin = o;

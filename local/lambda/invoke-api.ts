@@ -92,7 +92,7 @@ async function invoke(req: GatewayRequest, rawName: string, o: LambdaInvokeServi
   }
   const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
   try {
-    const result = await o.lambda.invokeSync(fn.name, fn.arn, eventJson, req.requestId);
+    const result = await o.lambda.invoke(fn.name, JSON.parse(eventJson) as unknown, { functionArn: fn.arn, source: INVOKE_API_SOURCE });
     return { status: 200, headers, body: Buffer.from(JSON.stringify(result ?? null)) };
   } catch (e) {
     const errorType = e instanceof FunctionError ? e.errorType : e instanceof Error ? e.name : 'Error';

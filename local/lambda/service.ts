@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { FsyncPolicy } from '../../common/fsync-policy';
 import type { Logger } from '../../common/logger';
@@ -10,7 +11,7 @@ import {
   type FailureDestination,
 } from './async-queue';
 import { lambdaQueueMetrics } from './metrics';
-import { LocalFunction } from './runtime';
+import { FunctionError, LocalFunction } from './runtime';
 import type { AsyncInvokeConfig, LambdaTarget, LocalFunctionSpec } from './types';
 
 /** Lambda's defaults for asynchronous invocation (invocation-async-error-handling). */
@@ -142,14 +143,16 @@ export class LambdaService {
   }
 
   /**
-   * Runs the function now and resolves with its result (`Invoke`, `InvocationType:
-   * RequestResponse`); rejects with the function's error. Nothing is queued or retried.
+   * Invokes a function synchronously (Lambda's `RequestResponse`): resolves with what it
+   * returned, rejects with its error (a {@link FunctionError} for a local function). An
+   * unknown name rejects with `ResourceNotFoundException`, as Lambda answers.
    */
-  invokeSync(functionName: string, functionArn: string, eventJson: string, requestId: string): Promise<unknown> {
+  invoke(functionName: string, event: unknown, caller: { functionArn: string; source: string }): Promise<unknown> {
     const entry = this.targets.get(functionName);
-    if (entry === undefined) return Promise.reject(new Error(`Function not found: ${functionArn}`));
-    const context = { functionName, invokedFunctionArn: functionArn, awsRequestId: requestId, attempt: 1, ruleName: 'lambda:Invoke' };
-    return typeof entry.target === 'function' ? entry.target(JSON.parse(eventJson), context) : entry.target.invokeJson(eventJson, context);
+    if (!entry) return Promise.reject(new FunctionError('ResourceNotFoundException', `Function not found: ${caller.functionArn}`));
+    const context = { functionName, invokedFunctionArn: caller.functionArn, awsRequestId: randomUUID(), attempt: 1, ruleName: caller.source };
+    if (typeof entry.target === 'function') return entry.target(event, context);
+    return entry.target.invokeJson(JSON.stringify(event) ?? 'null', context);
   }
 
   /** Runs one attempt now, outside the queue (dead-letter replay). */

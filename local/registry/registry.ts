@@ -3,14 +3,14 @@ import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
-import { CaStore, type NewCaCertificate } from './ca-store';
+import { type CaCertificateChange, CaStore, type NewCaCertificate } from './ca-store';
 import { CertificateStore, type NewCertificate } from './certificate-store';
 import { iotError } from './errors';
 import { PolicyStore } from './policy-store';
+import { ProvisioningTemplateStore } from './provisioning-template-store';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
-  CaStatus,
   CertificateRecord,
   CertificateStatus,
   PolicyRecord,
@@ -18,9 +18,10 @@ import type {
   ThingRecord,
 } from './types';
 
-export type { NewCaCertificate } from './ca-store';
+export type { CaCertificateChange, NewCaCertificate } from './ca-store';
 export { CERTIFICATE_ID_RE, certificateIdOfArn, type NewCertificate } from './certificate-store';
 export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
+export type { ProvisioningTemplateRecord, ProvisioningTemplateStore } from './provisioning-template-store';
 export { THING_NAME_RE } from '../../protocol/topics';
 export type { ThingConfig, ThingUpdate } from './thing-store';
 
@@ -66,6 +67,8 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   private readonly certStore: CertificateStore;
   private readonly caStore: CaStore;
   private readonly policyStore: PolicyStore;
+  /** CreateProvisioningTemplate … DeleteProvisioningTemplateVersion (bodies validated by the caller) */
+  readonly provisioningTemplates: ProvisioningTemplateStore;
   private readonly policyLinks: DurableMap<PolicyAttachment>;
   private readonly thingLinks: DurableMap<ThingAttachment>;
   /** policy name ⇄ target (principal ARN) */
@@ -85,6 +88,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     );
     this.caStore = new CaStore(dir, opts.region, this.accountId, (e) => this.emit('ca-status', e));
     this.policyStore = new PolicyStore(dir, opts.region, (policyName) => this.emit('policy-changed', { policyName }));
+    this.provisioningTemplates = new ProvisioningTemplateStore(dir, opts.region);
     this.policyLinks = DurableMap.open(dir, 'policy-attachments');
     this.thingLinks = DurableMap.open(dir, 'thing-principals');
     for (const a of this.policyLinks.values()) this.policyIndex.add(a.policyName, a.target);
@@ -229,11 +233,18 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   }
 
   /** UpdateCACertificate; emits `ca-status` when the status changes. */
-  updateCaCertificate(
-    certificateId: string,
-    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
-  ): Promise<CaCertificateRecord> {
+  updateCaCertificate(certificateId: string, change: CaCertificateChange): Promise<CaCertificateRecord> {
     return this.caStore.update(certificateId, change);
+  }
+
+  /** GetRegistrationCode: stable for the account and region until deleted; durable. */
+  registrationCode(): Promise<string> {
+    return this.caStore.registrationCode();
+  }
+
+  /** DeleteRegistrationCode. */
+  deleteRegistrationCode(): Promise<void> {
+    return this.caStore.deleteRegistrationCode();
   }
 
   /** DeleteCACertificate: the CA must be INACTIVE (its `ca-status` event has gone out already). */
@@ -342,6 +353,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
       this.caStore.flush(),
       this.policyStore.flush(),
       this.certStore.flush(),
+      this.provisioningTemplates.flush(),
       ...[this.policyLinks, this.thingLinks].map((m) => m.flush()),
     ]);
   }
@@ -351,6 +363,7 @@ export class Registry extends EventEmitter<RegistryEventMap> {
     this.caStore.close();
     this.policyStore.close();
     this.certStore.close();
+    this.provisioningTemplates.close();
     for (const m of [this.policyLinks, this.thingLinks]) m.close();
     this.removeAllListeners();
   }

@@ -13,6 +13,7 @@ import { iotErrorResponse } from './error-response';
 import { policyOperations } from './policies';
 import { policyAttachmentOperations } from './policy-attachments';
 import { policyVersionOperations } from './policy-versions';
+import { provisioningTemplateOperations } from './provisioning-templates';
 import { thingPrincipalOperations } from './thing-principals';
 import { thingTypeOperations } from './thing-types';
 import { thingOperations } from './things';
@@ -48,6 +49,7 @@ const IOT_OPERATIONS: readonly IotOperation[] = [
   ...policyOperations,
   ...policyVersionOperations,
   ...policyAttachmentOperations,
+  ...provisioningTemplateOperations,
 ];
 
 /**
