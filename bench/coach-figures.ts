@@ -3,7 +3,7 @@
  * (bench/coach-replay.ts), then distributions over device-days — LLM calls, cached
  * answers, budget skips by reason, state changes — per plan and overall.
  */
-import type { CoachLimits, LlmCoach } from '../functions/index';
+import type { AvatarPort, CoachLimits, LlmCoach } from '../functions/index';
 import { BODY_PERSONAS as PERSONAS } from '../simulators/index';
 import { PERSONAS as COACH_PERSONAS } from '../protocol/shadows';
 import { round } from './broker-support';
@@ -31,6 +31,8 @@ export interface FleetOptions {
   stepMs: number;
   limits: CoachLimits;
   llm: LlmCoach;
+  /** asked for the pet's face after each pet write (bench/avatar-images.ts records the requests) */
+  avatars?: AvatarPort;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function replayFleet(o: FleetOptions): Promise<DeviceDay[]> {
     for (const [w, wearer] of PERSONAS.entries()) {
       for (let seed = 1; seed <= o.seeds; seed++) {
         const coachPersona = COACH_PERSONAS[(w + seed) % COACH_PERSONAS.length] as (typeof COACH_PERSONAS)[number];
-        out.push(...(await replayDevice({ plan, wearer, coachPersona, seed, days: o.days, stepMs: o.stepMs, limits: o.limits, llm: o.llm })));
+        const avatars = o.avatars ? { avatars: o.avatars } : {};
+        out.push(...(await replayDevice({ plan, wearer, coachPersona, seed, days: o.days, stepMs: o.stepMs, limits: o.limits, llm: o.llm, ...avatars })));
       }
     }
     process.stderr.write(`${plan}: ${PERSONAS.length * o.seeds * o.days} device-days in ${round((performance.now() - started) / 1000, 1)} s\n`);

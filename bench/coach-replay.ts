@@ -8,6 +8,7 @@
  */
 import { silentLogger } from '../common/logger';
 import {
+  type AvatarPort,
   BudgetedCoach,
   type CoachInput,
   type CoachLimits,
@@ -187,6 +188,8 @@ export interface ReplayOptions {
   stepMs: number;
   limits: CoachLimits;
   llm: LlmCoach;
+  /** asked for the pet's face after each pet write, as the reasoning function asks pulsepet-avatar */
+  avatars?: AvatarPort;
 }
 
 /** Replays one device through `days` simulated days, batch by batch, through `reason()` with the budgeted LLM coach. */
@@ -236,6 +239,7 @@ export async function replayDevice(o: ReplayOptions): Promise<DeviceDay[]> {
     logger: silentLogger(),
     now: () => clock,
     baselineRefreshMs: 3_600_000,
+    ...(o.avatars ? { avatars: o.avatars } : {}),
   };
   let seq = 0;
   for (let day = 0; day < o.days; day++) {

@@ -22,13 +22,32 @@ export async function publicKeyToPem(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, 'PUBLIC KEY');
 }
 
-/** Imports a PEM private key (PKCS#8 or SEC1 "EC PRIVATE KEY") for signing. */
-export async function importSigningKey(pem: string): Promise<CryptoKey> {
+/** A CA's private key ready to sign, with the signature algorithm its type calls for. */
+export interface SigningKey {
+  key: CryptoKey;
+  algorithm: typeof EC_ALG | EcdsaParams | RsaHashedImportParams;
+}
+
+/**
+ * Imports a PEM private key for signing: EC (P-256, P-384; PKCS#8 or SEC1 "EC PRIVATE
+ * KEY") or RSA (PKCS#8 or PKCS#1 "RSA PRIVATE KEY", as `openssl genrsa` writes for the CAs
+ * the AWS IoT guide creates). Signatures use SHA-256 (SHA-384 on P-384).
+ */
+export async function importSigningKey(pem: string): Promise<SigningKey> {
   try {
-    const der = createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' });
-    return (await webcrypto.subtle.importKey('pkcs8', der, EC_ALG, false, ['sign'])) as CryptoKey;
+    const key = createPrivateKey(pem);
+    const der = key.export({ type: 'pkcs8', format: 'der' });
+    if (key.asymmetricKeyType === 'rsa') {
+      const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+      return { key: (await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign'])) as CryptoKey, algorithm };
+    }
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const algorithm = curve === 'secp384r1' ? { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' } : EC_ALG;
+    return { key: (await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign'])) as CryptoKey, algorithm };
   } catch (e) {
-    throw new PulsepetError('PP_ERR_CERT', 'cannot import the CA private key (expected EC P-256 PEM)', { cause: e });
+    throw new PulsepetError('PP_ERR_CERT', 'cannot import the CA private key (expected an unencrypted EC P-256/P-384 or RSA PEM key)', {
+      cause: e,
+    });
   }
 }
 

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import { parsePemCertificate, x509 } from './crypto';
+import { SUBJECT_ATTRIBUTE_OIDS } from './issue';
 
 export interface CertificateInfo {
   subjectCommonName?: string;
@@ -48,4 +49,19 @@ export function writePrivateKeyFile(path: string, pem: string): void {
   } catch (e) {
     throw new PulsepetError('PP_ERR_CERT', `cannot write key file ${path}`, { cause: e });
   }
+}
+
+/**
+ * The subject attributes JITP can fill template parameters from
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/jit-provisioning.html), keyed by
+ * the parameter's last part (`CommonName`, `Country`, `SerialNumber` …); absent ones are left out.
+ */
+export function subjectAttributes(pem: string): Partial<Record<keyof typeof SUBJECT_ATTRIBUTE_OIDS, string>> {
+  const name = parsePemCertificate(pem).subjectName;
+  const out: Partial<Record<keyof typeof SUBJECT_ATTRIBUTE_OIDS, string>> = {};
+  for (const [param, oid] of Object.entries(SUBJECT_ATTRIBUTE_OIDS) as Array<[keyof typeof SUBJECT_ATTRIBUTE_OIDS, string]>) {
+    const v = name.getField(oid)[0];
+    if (v !== undefined) out[param] = v;
+  }
+  return out;
 }

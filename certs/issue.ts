@@ -16,7 +16,7 @@ import {
 const DAY_MS = 86_400_000;
 
 interface IssueParams {
-  subject: string;
+  subject: string | x509.Name;
   publicKey: x509.PublicKeyType;
   validityDays: number;
   extensions: x509.Extension[];
@@ -24,17 +24,18 @@ interface IssueParams {
 
 async function issue(ca: CaMaterial, p: IssueParams): Promise<string> {
   const caCert = parsePemCertificate(ca.certificatePem);
-  const signingKey = await importSigningKey(ca.privateKeyPem);
+  const signing = await importSigningKey(ca.privateKeyPem);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: p.subject,
-    issuer: caCert.subject,
+    // the CA's own encoding of its name, so chain building matches it byte for byte
+    issuer: caCert.subjectName,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + p.validityDays * DAY_MS),
-    signingAlgorithm: EC_ALG,
+    signingAlgorithm: signing.algorithm,
     publicKey: p.publicKey,
-    signingKey,
+    signingKey: signing.key,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
@@ -93,7 +94,8 @@ export async function issueFromCsr(
   }
   if (!valid) throw new PulsepetError('PP_ERR_CERT', 'the CSR signature is invalid');
   const certificatePem = await issue(ca, {
-    subject: csr.subject || 'CN=AWS IoT Certificate',
+    // the CSR's own encoding of its name (attributes such as serialNumber survive unchanged)
+    subject: csr.subject ? csr.subjectName : 'CN=AWS IoT Certificate',
     publicKey: csr.publicKey,
     validityDays: opts.validityDays ?? 3650,
     extensions: deviceExtensions(),
@@ -121,11 +123,33 @@ export async function createServerCertificate(
   return { certificatePem, privateKeyPem: await privateKeyToPem(keys.privateKey) };
 }
 
+/**
+ * Subject attributes besides the common name, by the names JITP gives its template
+ * parameters (`AWS::IoT::Certificate::Country` …), as X.520 attribute OIDs.
+ */
+export const SUBJECT_ATTRIBUTE_OIDS = {
+  Country: '2.5.4.6',
+  Organization: '2.5.4.10',
+  OrganizationalUnit: '2.5.4.11',
+  DistinguishedNameQualifier: '2.5.4.46',
+  StateName: '2.5.4.8',
+  CommonName: '2.5.4.3',
+  SerialNumber: '2.5.4.5',
+} as const;
+export type SubjectAttributes = Partial<Record<Exclude<keyof typeof SUBJECT_ATTRIBUTE_OIDS, 'CommonName'>, string>>;
+
 /** A device-side CSR: the private key stays with the caller. */
-export async function createCsr(opts: { commonName: string }): Promise<{ csrPem: string; privateKeyPem: string }> {
+export async function createCsr(opts: {
+  commonName: string;
+  /** more subject attributes (Country, Organization, SerialNumber …) */
+  attributes?: SubjectAttributes;
+}): Promise<{ csrPem: string; privateKeyPem: string }> {
   const keys = await generateKeyPair();
+  const extra = Object.entries(opts.attributes ?? {})
+    .filter((e): e is [keyof SubjectAttributes, string] => e[1] !== undefined)
+    .map(([k, v]) => ({ [SUBJECT_ATTRIBUTE_OIDS[k]]: [v] }));
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${escapeDn(opts.commonName)}`,
+    name: extra.length === 0 ? `CN=${escapeDn(opts.commonName)}` : [{ CN: [opts.commonName] }, ...extra],
     keys,
     signingAlgorithm: EC_ALG,
   });

@@ -179,6 +179,7 @@ function wireAgent(cfg: AgentConfig, logger: Logger): { agent: Agent; outbox: Ou
     maxPublishesPerSecond: cfg.maxPublishRate,
     dutyCycleMs: cfg.dutyCycle,
     initialConfig: { sampleIntervalMs: cfg.sampleInterval },
+    avatarDir: cfg.avatarDir,
     onConfig: (c) => {
       if (c.sampleIntervalMs !== undefined) for (const s of sims) s.setIntervalMs(c.sampleIntervalMs);
     },

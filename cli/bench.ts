@@ -15,6 +15,7 @@ export const BENCHMARKS: Record<string, string> = {
   'ingest-throughput': 'telemetry → rules → ingest → queryable samples/s and latency vs broker-only rate',
   'coach-calls': 'LLM coach calls per device-day on simulated days of every scenario, through reason() and the coach budget (goal ≤ 8; naive 2,880)',
   'coach-cost': 'LLM coach tokens per call (local Bedrock estimate) and cost per device-month at the default model’s on-demand price',
+  'avatar-images': 'avatar images per device-day (no cache vs cache per device vs content-addressed fleet cache), a 1,000-device day’s hit rate, image cost per device-month (goal ≤ 3 per device-day warm)',
   'display-latency': 'pet shadow update → shown in the display (Chromium), p50/p99, vs the same update reaching a Node MQTT client',
   'provisioning-by-claim': 'devices provisioned by claim per second end to end (claim connect → CSR → RegisterThing → connected) vs the admin-API path',
   'fleet-scale': '10,000 simulated devices, own certificates and connections, 30 s batches: connect time, RSS, publish → pet delta, losses',

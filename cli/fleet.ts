@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type FlagSpec, parseFlags, UsageError } from '../common/cli-config';
 import { isPulsepetError } from '../protocol/errors';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
+import { caCommand } from './fleet/ca-command';
 import type { FleetContext } from './fleet/context';
 import { readRootCa } from './fleet/files';
 import { BaseFlags, FLAGS, noPositional, ProvisionFlags, RotateFlags, TargetFlags, withPositional } from './fleet/flags';
@@ -41,6 +42,15 @@ commands:
       claim certificate (ACTIVE) + policy pulsepet-claim-NAME; writes DIR/claim.cert.pem,
       claim.private.key (0600), root-ca.pem, claim.config.json (DIR defaults to ./claims/NAME),
       what 'pulsepet agent --claim-config' reads
+  ca register --ca-cert F --ca-key F [--template NAME] [--json]
+      registers your CA (GetRegistrationCode + a verification certificate signed by the CA key,
+      which stays here) ACTIVE; with --template (a JITP provisioning template) auto-registration
+      is enabled: devices it signed are provisioned on first connect (JITP)
+  ca issue --ca-cert F --ca-key F THING [--out DIR] [--serial S] [--root-ca FILE] [--json]
+      device key (written only to DIR) + certificate CN=THING signed by your CA, files as for
+      provision (DIR defaults to ./devices/THING); registered when the device first connects
+  ca create --out DIR [--name CN] [--json]
+      a test CA: DIR/ca.pem + DIR/ca.key (0600); a real fleet uses the manufacturer's CA
 
 Exit codes: 0 ok, 2 usage or AWS error (one line on stderr saying why).
 `;
@@ -143,6 +153,7 @@ function rootCa(flag: string | undefined, ctx: FleetContext): string {
 type Command = (argv: string[], spec: FlagSpec, io: FleetIo) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  ca: (argv, _spec, io) => caCommand(argv, { withContext: (region, fn) => withContext(io, region, fn), rootCa, stdout: io.stdout }),
   provision: provisionCommand,
   list: listCommand,
   describe: describeCommand,

@@ -5,12 +5,13 @@ import type { DeviceConfig } from '../protocol/shadows';
 import { MAX_SAMPLES_PER_BATCH, toBatchRecord, validateInput } from '../protocol/telemetry';
 import { telemetryTopic } from '../protocol/topics';
 import { type BackoffOptions, RateLimiter, ReconnectBackoff } from './backoff';
+import { AvatarStore } from './avatar-store';
+import { AvatarSync, type AvatarSyncOptions } from './avatar-sync';
 import { AgentMetrics } from './metrics';
 import type { BatchAssignment, Outbox } from './outbox';
-
 import type { AcceptResult, SampleSink, Transport, TransportFactory } from './ports';
 import { ShadowSync } from './shadow-sync';
-import type { StatusSource } from './status-server';
+import type { Health, StatusSource } from './status-server';
 import { Wakeup } from './wakeup';
 import type { WatchOutput } from './watch-output';
 
@@ -40,6 +41,10 @@ export interface AgentOptions {
   onConfig?: (cfg: DeviceConfig) => void;
   initialConfig?: DeviceConfig;
   metrics?: AgentMetrics;
+  /** where the avatar image lives (`current.png`, `{hash}.part`); none: `desired.avatar` is ignored */
+  avatarDir?: string;
+  /** download limits and retries (avatar-sync.ts defaults) */
+  avatar?: Pick<AvatarSyncOptions, 'maxBytes' | 'attempts' | 'retryBaseMs' | 'retryCapMs' | 'idleTimeoutMs'>;
 }
 
 /** The state of one connection while it sends. */
@@ -70,6 +75,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
   readonly metricsRegistry: AgentMetrics;
   private readonly log: Logger;
   private readonly shadow: ShadowSync;
+  private readonly avatars: AvatarSync | undefined;
   private readonly backoff: ReconnectBackoff;
   private readonly wake = new Wakeup();
   private batch: BatchSettings;
@@ -94,8 +100,13 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
       batchIntervalMs: opts.batch.intervalMs,
       batchMaxSamples: Math.min(opts.batch.maxSamples, MAX_SAMPLES_PER_BATCH),
     };
+    if (opts.avatarDir !== undefined) {
+      const store = new AvatarStore(opts.avatarDir, this.log);
+      this.avatars = new AvatarSync({ ...opts.avatar, store, metrics: this.metricsRegistry, logger: this.log, onChange: () => this.shadow.avatarChanged() });
+    }
     this.shadow = new ShadowSync({
       thing: opts.thing,
+      avatars: this.avatars,
       output: opts.output,
       applyConfig: (c) => this.applyConfig(c),
       currentConfig: () => ({ ...this.config }),
@@ -119,6 +130,7 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     this.wake.notify();
     this.dropConnection?.('agent stopping');
     await this.loop;
+    await this.avatars?.stop();
     await this.opts.outbox.close();
   }
 
@@ -146,11 +158,12 @@ export class Agent extends EventEmitter implements SampleSink, StatusSource {
     this.metricsRegistry.reject('invalid');
   }
 
-  health(): { status: 'ok' | 'degraded'; connected: boolean; outboxDepth: number } {
+  health(): Health {
     const connected = this.metricsRegistry.connected;
     // In duty-cycle mode being offline between bursts is the normal state.
     const ok = connected || this.opts.dutyCycleMs !== undefined || !this.connectedOnce;
-    return { status: ok ? 'ok' : 'degraded', connected, outboxDepth: this.opts.outbox.depth };
+    const avatar = this.avatars?.status();
+    return { status: ok ? 'ok' : 'degraded', connected, outboxDepth: this.opts.outbox.depth, ...(avatar && Object.keys(avatar).length > 0 ? { avatar } : {}) };
   }
 
   metrics(): string {

@@ -38,7 +38,18 @@ describe('Function: parseAgentConfig', () => {
     const cfg = parseAgentConfig(['--config', cfgFile, '--mqtt', '5', '--batch-interval', '2s', '--input', 'sim:run', '--input', 'http:0'], { scenarios, cwd: f.dir });
     expect(cfg).toMatchObject({ thing: 'pet-1', mqtt: '5', batchInterval: 2_000, input: ['sim:run', 'http:0'], fsync: { kind: 'always' } });
     expect(cfg !== 'help' && cfg.outbox).toBe(join(f.dir, '.pulsepet', 'agent', 'pet-1', 'outbox'));
+    expect(cfg !== 'help' && cfg.avatarDir).toBe(join(f.dir, '.pulsepet', 'agent', 'pet-1', 'outbox', 'avatar'));
     expect(Object.isFrozen(cfg)).toBe(true);
+  });
+
+  it('keeps the avatar in OUTBOX/avatar unless --avatar-dir names another dir', () => {
+    const f = files();
+    const base = ['--thing', 'pet-3', '--endpoint', 'mqtts://h:1', '--cert', f.cert, '--key', f.key, '--ca', f.ca, '--outbox', join(f.dir, 'ob')];
+    const cfg = parseAgentConfig(base, { scenarios });
+    expect(cfg !== 'help' && cfg.avatarDir).toBe(join(f.dir, 'ob', 'avatar'));
+    const other = parseAgentConfig([...base, '--avatar-dir', join(f.dir, 'faces')], { scenarios });
+    expect(other !== 'help' && other.avatarDir).toBe(join(f.dir, 'faces'));
+    expect(agentUsage(scenarios)).toContain('--avatar-dir DIR');
   });
 
   it('resolves relative paths in the config file against the file’s directory', () => {

@@ -77,6 +77,7 @@ export function agentConfigSchema(scenarios: readonly string[]) {
       mqtt: z.enum(['3.1.1', '5']).default('3.1.1'),
       input: z.array(inputSpecSchema(scenarios)).min(1).default(['stdin']),
       outbox: z.string().min(1).optional(),
+      avatarDir: z.string().min(1).optional(),
       outboxMaxBytes: intLike(1_024, 2 ** 40).default(32 * 1024 * 1024),
       outboxPolicy: z.enum(['drop-oldest', 'reject-new']).default('drop-oldest'),
       fsync: FsyncPolicySchema.default({ kind: 'always' }),
@@ -94,7 +95,7 @@ export function agentConfigSchema(scenarios: readonly string[]) {
     })
     .strict();
 }
-export type AgentConfig = z.infer<ReturnType<typeof agentConfigSchema>> & { outbox: string };
+export type AgentConfig = z.infer<ReturnType<typeof agentConfigSchema>> & { outbox: string; avatarDir: string };
 
 const FLAGS = {
   config: { type: 'string' },
@@ -106,6 +107,7 @@ const FLAGS = {
   mqtt: { type: 'string' },
   input: { type: 'string', multiple: true },
   outbox: { type: 'string' },
+  'avatar-dir': { type: 'string' },
   'outbox-max-bytes': { type: 'string' },
   'outbox-policy': { type: 'string' },
   fsync: { type: 'string' },
@@ -140,6 +142,7 @@ export const agentUsage = (scenarios: readonly string[]): string => `usage: puls
   --mqtt 3.1.1|5           protocol (default 3.1.1)
   --input SPEC             stdin | http:PORT | sim:${scenarios.join('|')} (repeatable; default stdin)
   --outbox DIR             durable outbox (default .pulsepet/agent/THING/outbox)
+  --avatar-dir DIR         the pet's avatar image and partial downloads (default OUTBOX/avatar)
   --outbox-max-bytes N     bound on unacknowledged data (default 33554432)
   --outbox-policy P        drop-oldest | reject-new when full (default drop-oldest)
   --fsync P                always | interval:MS | never (default always, group commit)
@@ -201,7 +204,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     }
     const fromFile = parsed as Record<string, unknown>;
     // Paths in the file are relative to the file, not to the working directory.
-    for (const k of ['cert', 'key', 'ca', 'outbox']) {
+    for (const k of ['cert', 'key', 'ca', 'outbox', 'avatarDir']) {
       const v = fromFile[k];
       if (typeof v === 'string' && !isAbsolute(v)) fromFile[k] = resolve(dirname(path), v);
     }
@@ -233,7 +236,8 @@ function buildConfig(values: Record<string, unknown>, opts: AgentConfigOptions):
   const r = agentConfigSchema(opts.scenarios).safeParse(merged);
   if (!r.success) issuesAsProblems(r.error.issues, problems);
   if (problems.length > 0 || !r.success) throw new UsageError(problems);
-  const cfg = { ...r.data, outbox: r.data.outbox ?? join(opts.cwd ?? process.cwd(), '.pulsepet', 'agent', r.data.thing, 'outbox') };
+  const outbox = r.data.outbox ?? join(opts.cwd ?? process.cwd(), '.pulsepet', 'agent', r.data.thing, 'outbox');
+  const cfg = { ...r.data, outbox, avatarDir: r.data.avatarDir ?? join(outbox, 'avatar') };
   return Object.freeze(cfg);
 }
 

@@ -14,6 +14,13 @@ export class AgentMetrics {
   shadowErrors = 0;
   connected = false;
   lastAckAt: number | undefined;
+  /** avatar downloads by how they ended (avatar-download.ts DOWNLOAD_OUTCOMES) */
+  readonly avatarDownloads = new Map<string, number>();
+  avatarRequests = 0;
+  avatarBytes = 0;
+  avatarResumes = 0;
+  /** the avatar the watch shows */
+  avatarHash: string | undefined;
 
   reject(reason: string): void {
     this.samplesRejected.set(reason, (this.samplesRejected.get(reason) ?? 0) + 1);
@@ -53,6 +60,12 @@ export class AgentMetrics {
     metric('pulsepet_agent_connected', 'gauge', '1 while connected to the broker.', [['', this.connected ? 1 : 0]]);
     const age = this.lastAckAt === undefined ? Number.NaN : (now - this.lastAckAt) / 1000;
     metric('pulsepet_agent_last_ack_age_seconds', 'gauge', 'Seconds since the last PUBACK (NaN before the first).', [['', age]]);
+    const downloads: Array<[string, number]> = [...this.avatarDownloads].map(([o, v]) => [`{outcome="${o}"}`, v]);
+    metric('pulsepet_agent_avatar_downloads_total', 'counter', 'Avatar downloads, by outcome.', downloads.length > 0 ? downloads : [['{outcome="ok"}', 0]]);
+    metric('pulsepet_agent_avatar_requests_total', 'counter', 'HTTP GETs sent for avatars (resumes and retries included).', [['', this.avatarRequests]]);
+    metric('pulsepet_agent_avatar_bytes_total', 'counter', 'Avatar bytes received by downloads that completed.', [['', this.avatarBytes]]);
+    metric('pulsepet_agent_avatar_resumes_total', 'counter', 'Avatar downloads continued from a partial file with a Range request.', [['', this.avatarResumes]]);
+    metric('pulsepet_agent_avatar_info', 'gauge', 'The avatar the watch shows (hash label; none before the first).', [[this.avatarHash ? `{hash="${this.avatarHash}"}` : '{hash=""}', this.avatarHash ? 1 : 0]]);
     return `${out.join('\n')}\n`;
   }
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/logger';
 import type { DeviceConfig, PetState } from '../protocol/shadows';
 import { AgentMetrics } from './metrics';
+import type { AvatarRef } from '../protocol/avatar-ref';
+import type { AvatarPort } from './avatar-sync';
 import { ShadowSync } from './shadow-sync';
 import type { WatchFrame } from './watch-output';
 
@@ -10,7 +12,20 @@ const pre = `$aws/things/${THING}/shadow/name`;
 const calm: PetState = { mood: 'calm', energy: 0.6, message: 'steady' };
 const happy: PetState = { mood: 'happy', energy: 0.8, message: 'nice walk' };
 
-function setup(failFirst = 0) {
+/** A stand-in for the avatar downloads: records what the shadow asked for; `arrive` makes an avatar shown. */
+function fakeAvatars() {
+  let shown: { hash: string; file: string; bytes: number } | undefined;
+  const wanted: AvatarRef[] = [];
+  return {
+    port: { shown: () => shown, want: (ref: AvatarRef) => void wanted.push(ref) } satisfies AvatarPort,
+    wanted,
+    arrive: (hash: string) => {
+      shown = { hash, file: `/tmp/${hash}.png`, bytes: 10 };
+    },
+  };
+}
+
+function setup(failFirst = 0, avatars?: AvatarPort) {
   const shown: WatchFrame[] = [];
   let failures = failFirst;
   const sent: Array<{ topic: string; body: Record<string, unknown> }> = [];
@@ -34,6 +49,7 @@ function setup(failFirst = 0) {
     currentConfig: () => config,
     metrics,
     logger: silentLogger(),
+    avatars,
   });
   const deliver = async (topic: string, body: unknown): Promise<void> => {
     expect(sync.handleMessage(topic, Buffer.from(JSON.stringify(body)))).toBe(true);
@@ -139,5 +155,55 @@ describe('Class: ShadowSync', () => {
     await s.deliver(`${pre}/pet/get/rejected`, { code: 404, message: 'No shadow exists with name: pet' });
     expect(s.sent).toEqual([{ topic: `${pre}/config/update`, body: expect.objectContaining({ state: { reported: { batchIntervalMs: 10_000 } } }) }]);
     expect(s.sync.isSynced()).toBe(true);
+  });
+
+  describe('the pet avatar', () => {
+    const h1 = 'a'.repeat(64);
+    const h2 = 'b'.repeat(64);
+    const ref = (hash: string, n = 1) => ({ key: `avatars/${hash}.png`, url: `http://127.0.0.1:9/pulsepet-avatars/avatars/${hash}.png?X-Amz-Signature=${n}`, hash });
+
+    it('shows the state without the URL, asks for the avatar, and reports avatar {hash} once it is here', async () => {
+      const av = fakeAvatars();
+      const s = setup(0, av.port);
+      await s.sync.onConnected(s.publish);
+      s.sent.length = 0;
+      await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: { ...calm, avatar: ref(h1) } }, version: 3 });
+      expect(av.wanted).toEqual([ref(h1)]);
+      expect(s.shown).toEqual([{ type: 'pet', version: 3, state: calm }]);
+      expect(s.sent.map((m) => m.body.state)).toEqual([{ reported: calm }]);
+
+      av.arrive(h1);
+      s.sync.avatarChanged();
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(s.shown.at(-1)).toEqual({ type: 'pet', version: 3, state: calm, avatar: { hash: h1, file: `/tmp/${h1}.png`, bytes: 10 } });
+      expect(s.sent.at(-1)?.body.state).toEqual({ reported: { ...calm, avatar: { hash: h1 } } });
+    });
+
+    it('does nothing for a shadow that already reports the avatar it shows, and asks again only on shadow messages', async () => {
+      const av = fakeAvatars();
+      av.arrive(h1);
+      const s = setup(1, av.port); // the first watch output fails: its retry is not a shadow message
+      await s.sync.onConnected(s.publish);
+      s.sent.length = 0;
+      await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: { ...calm, avatar: ref(h2) }, reported: { ...calm, avatar: { hash: h1 } } }, version: 5 });
+      expect(s.shown).toEqual([]);
+      expect(s.sent).toEqual([]);
+      expect(av.wanted).toEqual([ref(h2)]);
+      await s.deliver(`${pre}/pet/update/delta`, { state: { message: 'new words', avatar: { url: ref(h2, 2).url } }, version: 6 });
+      const deadline = Date.now() + 5_000;
+      while (s.shown.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(s.shown.map((f) => [f.state.message, f.avatar?.hash])).toEqual([['new words', h1]]);
+      expect(av.wanted).toEqual([ref(h2), ref(h2, 2)]);
+    });
+
+    it('shows the pet state when desired.avatar is malformed, and counts the refusal', async () => {
+      const av = fakeAvatars();
+      const s = setup(0, av.port);
+      await s.sync.onConnected(s.publish);
+      await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: { ...calm, avatar: { key: 'x', url: 'file:///etc/passwd', hash: h1 } } }, version: 2 });
+      expect(s.shown.map((f) => f.state)).toEqual([calm]);
+      expect(av.wanted).toEqual([]);
+      expect(s.metrics.shadowErrors).toBe(1);
+    });
   });
 });

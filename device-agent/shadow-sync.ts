@@ -1,8 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Logger } from '../common/logger';
-import { type DeviceConfig, DeviceConfigSchema, PetStateSchema } from '../protocol/shadows';
+import { type AvatarRef, AvatarRefSchema } from '../protocol/avatar-ref';
+import { type DeviceConfig, DeviceConfigSchema, type PetState, PetStateSchema } from '../protocol/shadows';
 import { CONFIG_SHADOW, PET_SHADOW, parseShadowTopic, shadowTopic } from '../protocol/topics';
+import type { AvatarPort } from './avatar-sync';
 import type { AgentMetrics } from './metrics';
 import type { WatchOutput } from './watch-output';
 
@@ -44,6 +46,8 @@ export interface ShadowSyncOptions {
   logger: Logger;
   /** wait before showing a pet state again after the watch output failed (default 5 s) */
   outputRetryMs?: number;
+  /** the avatar downloads (`desired.avatar` → image → `reported.avatar.hash`); none: avatars are ignored */
+  avatars?: AvatarPort;
 }
 
 type Publish = (topic: string, payload: Buffer) => Promise<void>;
@@ -160,7 +164,7 @@ export class ShadowSync {
         if (doc.data.state?.reported) s.reported = mergeState(s.reported ?? {}, doc.data.state.reported);
         if (doc.data.clientToken?.startsWith(this.tokenPrefix())) this.opts.metrics.shadowUpdates++;
       }
-      await this.reconcile(name, s);
+      await this.reconcile(name, s, true);
       if (kind === 'get/accepted') this.markSynced(s);
       return;
     }
@@ -170,7 +174,7 @@ export class ShadowSync {
       if (d.data.version < s.version) return;
       s.version = d.data.version;
       s.desired = mergeState(s.desired, d.data.state);
-      await this.reconcile(name, s);
+      await this.reconcile(name, s, true);
       return;
     }
     if (kind === 'get/rejected' || kind === 'update/rejected') {
@@ -191,25 +195,13 @@ export class ShadowSync {
     }
   }
 
-  private async reconcile(name: string, s: ShadowState): Promise<void> {
-    if (name === PET_SHADOW) {
-      if (Object.keys(s.desired).length === 0) return;
-      const pet = PetStateSchema.safeParse(s.desired);
-      if (!pet.success) return this.refuse(name, 'desired', pet.error.message);
-      if (s.reported !== undefined && isDeepStrictEqual(s.reported, pet.data)) return;
-      try {
-        await this.opts.output.show({ type: 'pet', version: s.version, state: pet.data });
-      } catch (err) {
-        // The watch did not take it: nothing is reported (reported = what is shown); try again later.
-        this.opts.metrics.shadowErrors++;
-        this.log.warn({ err, shadow: name, retryInMs: this.outputRetryMs }, 'watch output failed');
-        this.retryLater(name, s);
-        return;
-      }
-      this.log.info({ shadow: name, version: s.version, mood: pet.data.mood }, 'pet state shown on the watch');
-      await this.report(name, s, pet.data, diffNulls(s.reported, pet.data));
-      return;
-    }
+  /**
+   * Brings one shadow's `reported` in line with its `desired`. `fromShadow`: called for a
+   * shadow message (delta, get or update accepted), the only moments an avatar download
+   * may start; a retry of the watch output or a finished download is not one.
+   */
+  private async reconcile(name: string, s: ShadowState, fromShadow = false): Promise<void> {
+    if (name === PET_SHADOW) return this.reconcilePet(s, fromShadow);
     let effective: DeviceConfig;
     if (Object.keys(s.desired).length === 0) {
       effective = this.opts.currentConfig();
@@ -221,6 +213,58 @@ export class ShadowSync {
     }
     if (s.reported !== undefined && isDeepStrictEqual(pick(s.reported, Object.keys(effective)), effective)) return;
     await this.report(name, s, effective, {});
+  }
+
+  /** A new avatar is in the store: show it with the pet state and report its hash. */
+  avatarChanged(): void {
+    const s = this.shadows.get(PET_SHADOW);
+    if (!s) return;
+    this.chain = this.chain.then(() => this.reconcilePet(s, false)).catch((err: unknown) => this.log.error({ err }, 'showing the new avatar failed'));
+  }
+
+  /**
+   * `pet`: desired → the watch output → `reported` = what is shown. The avatar is what the
+   * agent holds (reported as `avatar: { hash }`), not what desired names: a new
+   * `desired.avatar` starts a download and is reported once the image is here.
+   */
+  private async reconcilePet(s: ShadowState, fromShadow: boolean): Promise<void> {
+    if (Object.keys(s.desired).length === 0) return;
+    const parsed = this.petOf(s.desired);
+    if (!parsed) return;
+    const { state, ref } = parsed;
+    const avatars = this.opts.avatars;
+    if (fromShadow && ref && avatars) avatars.want(ref);
+    const avatar = avatars?.shown();
+    const reported: Doc = avatar ? { ...state, avatar: { hash: avatar.hash } } : { ...state };
+    if (s.reported !== undefined && isDeepStrictEqual(s.reported, reported)) return;
+    try {
+      await this.opts.output.show({ type: 'pet', version: s.version, state, ...(avatar ? { avatar: { ...avatar } } : {}) });
+    } catch (err) {
+      // The watch did not take it: nothing is reported (reported = what is shown); try again later.
+      this.opts.metrics.shadowErrors++;
+      this.log.warn({ err, shadow: PET_SHADOW, retryInMs: this.outputRetryMs }, 'watch output failed');
+      this.retryLater(PET_SHADOW, s);
+      return;
+    }
+    this.log.info({ shadow: PET_SHADOW, version: s.version, mood: state.mood, avatar: avatar?.hash }, 'pet state shown on the watch');
+    await this.report(PET_SHADOW, s, reported, diffNulls(s.reported, reported));
+  }
+
+  /**
+   * The pet state without its avatar reference, and the reference when it is valid: a bad
+   * `desired.avatar` is refused (counted, logged) but the rest of the state is still shown.
+   */
+  private petOf(desired: Doc): { state: Omit<PetState, 'avatar'>; ref: AvatarRef | undefined } | undefined {
+    const { avatar, ...rest } = desired;
+    const pet = PetStateSchema.safeParse(rest);
+    if (!pet.success) {
+      this.refuse(PET_SHADOW, 'desired', pet.error.message);
+      return undefined;
+    }
+    if (avatar === undefined) return { state: pet.data, ref: undefined };
+    const ref = AvatarRefSchema.safeParse(avatar);
+    if (!ref.success) this.refuse(PET_SHADOW, 'desired.avatar', ref.error.message);
+    return { state: pet.data, ref: ref.success ? ref.data : undefined };
   }
 
   private async report(name: string, s: ShadowState, reported: object, nulls: Doc): Promise<void> {

@@ -1,9 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
+import type { AvatarStatus } from './avatar-sync';
+
+/** `GET /healthz`: `avatar` appears once the agent holds or has tried to download one. */
+export interface Health {
+  status: 'ok' | 'degraded';
+  connected: boolean;
+  outboxDepth: number;
+  avatar?: AvatarStatus;
+}
 
 export interface StatusSource {
-  health(): { status: 'ok' | 'degraded'; connected: boolean; outboxDepth: number };
+  health(): Health;
   metrics(): string;
 }
 

@@ -2,11 +2,17 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { PetState } from '../protocol/shadows';
 
-/** What the watch is told to show: the `pet` shadow's desired state and its version. */
+/**
+ * What the watch is told to show: the `pet` shadow's desired state (without its
+ * `avatar` reference: the agent fetches the image) and its version, and the avatar
+ * image the agent holds, if any: a verified PNG at `file` in the agent's avatar dir
+ * (replaced atomically when a new one arrives), named by its `hash`.
+ */
 export interface WatchFrame {
   type: 'pet';
   version: number;
-  state: PetState;
+  state: Omit<PetState, 'avatar'>;
+  avatar?: { hash: string; file: string; bytes: number };
 }
 
 /** Where pet states go: the watch face, its BLE bridge, or a file a display reads. */

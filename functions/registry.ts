@@ -60,6 +60,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDe
       PULSEPET_TIMESTREAM_DATABASE: TIMESTREAM.database,
       PULSEPET_TIMESTREAM_TABLE: TIMESTREAM.telemetryTable,
       PULSEPET_DAILY_TABLE: TIMESTREAM.dailyTable,
+      PULSEPET_AVATAR_FUNCTION: FUNCTION_NAMES.avatar,
     },
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -81,6 +82,19 @@ export const FUNCTIONS: readonly FunctionDefinition[] = Object.freeze<FunctionDe
     memoryMb: 512,
     // A day's summary is still worth writing hours late; a rerun writes the same record.
     asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 },
+  },
+  {
+    name: FUNCTION_NAMES.avatar,
+    description: 'The pet’s face, invoked by pulsepet-reasoning when the state changes: one image per visual state (Bedrock InvokeModel), stored once in S3 as avatars/{hash}.png, then the pet shadow’s desired.avatar.',
+    module: new URL('./avatar/handler.ts', import.meta.url),
+    handler: 'handler',
+    // bucket and model: functions/avatar/config.ts defaults (AVATARS.bucket, AVATAR_DEFAULT_MODEL_ID); infra sets the deployed ones
+    environment: {},
+    // an image takes seconds to tens of seconds; the generation deadline (40 s) stays below this
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    // A face an hour late is still the right face; Lambda's retries (1 and 2 min) ride out throttling.
+    asyncInvoke: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
   },
 ]);
 

@@ -11,7 +11,14 @@ beforeAll(() => {
  * its stack's file) fails, so nothing is deployed that no test looked at.
  */
 const RESOURCE_TYPES: Record<(typeof STACK_NAMES)[number], string[]> = {
-  data: ['aws_timestreamwrite_database', 'aws_timestreamwrite_table'],
+  data: [
+    'aws_s3_bucket',
+    'aws_s3_bucket_ownership_controls',
+    'aws_s3_bucket_public_access_block',
+    'aws_s3_bucket_server_side_encryption_configuration',
+    'aws_timestreamwrite_database',
+    'aws_timestreamwrite_table',
+  ],
   observability: [
     'aws_cloudwatch_dashboard',
     'aws_cloudwatch_log_group',

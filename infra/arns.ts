@@ -82,3 +82,13 @@ export function bedrockModelArns(s: AwsScope, modelId: string): string[] {
   if (profile[1] === 'global') arns.push(`arn:aws:bedrock:::foundation-model/${model}`);
   return arns;
 }
+
+/** An S3 bucket, or with `keys` the objects under that key pattern (`avatars/*`). S3 ARNs carry no region or account. */
+export function s3Arn(bucket: string, keys?: string): string {
+  return `arn:aws:s3:::${bucket}${keys === undefined ? '' : `/${keys}`}`;
+}
+
+/** A Lambda function (what lambda:InvokeFunction names). */
+export function lambdaFunctionArn(s: AwsScope, name: string): string {
+  return `arn:aws:lambda:${s.region}:${s.accountId}:function:${name}`;
+}

@@ -88,6 +88,26 @@ describe('Stack: compute', () => {
       expect(g['timestream:WriteRecords']).toBeUndefined();
     });
 
+    it('lets the avatar function read and write only avatars/* of its bucket, call only the image model, update only the pet shadow', () => {
+      const g = grants(rolePolicyOf(s.json.compute, FUNCTION_NAMES.avatar));
+      const bucket = `pp-test-avatars-${ENV.accountId}-${ENV.region}`;
+      expect(g['s3:GetObject,s3:PutObject']).toEqual([`arn:aws:s3:::${bucket}/avatars/*`]);
+      expect(g['s3:ListBucket']).toEqual([`arn:aws:s3:::${bucket}`]);
+      expect(g['bedrock:InvokeModel']).toEqual([`arn:aws:bedrock:${ENV.region}::foundation-model/amazon.nova-canvas-v1:0`]);
+      expect(g['iot:GetThingShadow']).toEqual([iot('thing/*/pet')]);
+      expect(g['iot:UpdateThingShadow']).toEqual([iot('thing/*/pet')]);
+      expect(g['lambda:InvokeFunction']).toBeUndefined();
+      const vars = (fn(FUNCTION_NAMES.avatar).environment as { variables: Tf }).variables;
+      expect(vars).toMatchObject({ PULSEPET_AVATAR_BUCKET: bucket, PULSEPET_AVATAR_MODEL_ID: 'amazon.nova-canvas-v1:0' });
+      const titan = synthesize({ PULSEPET_AVATAR_MODEL_ID: 'amazon.titan-image-generator-v2:0', PULSEPET_COACH: 'deterministic' });
+      expect(grants(rolePolicyOf(titan.json.compute, FUNCTION_NAMES.avatar))['bedrock:InvokeModel']).toEqual([`arn:aws:bedrock:${ENV.region}::foundation-model/amazon.titan-image-generator-v2:0`]);
+    });
+
+    it('lets reasoning invoke the avatar function, and no other function invoke anything', () => {
+      expect(grants(rolePolicyOf(s.json.compute, FUNCTION_NAMES.reasoning))['lambda:InvokeFunction']).toEqual([`arn:aws:lambda:${ENV.region}:${ENV.accountId}:function:${FUNCTION_NAMES.avatar}`]);
+      for (const f of FUNCTIONS.filter((x) => x.name !== FUNCTION_NAMES.reasoning)) expect(grants(rolePolicyOf(s.json.compute, f.name))['lambda:InvokeFunction']).toBeUndefined();
+    });
+
     it('lets ingest write telemetry and report errors, and nothing of shadows or models', () => {
       const g = grants(rolePolicyOf(s.json.compute, FUNCTION_NAMES.ingest));
       expect(Object.keys(g).sort()).toEqual(['iot:Publish', 'logs:CreateLogStream,logs:PutLogEvents', 'sqs:SendMessage', 'timestream:DescribeEndpoints', 'timestream:WriteRecords']);
@@ -106,7 +126,7 @@ describe('Stack: compute', () => {
 
     it('grants Bedrock only with the Bedrock coach, and SageMaker only on a configured endpoint', () => {
       const off = synthesize({ PULSEPET_COACH: 'deterministic', PULSEPET_MODEL_ENDPOINT: 'Pulsepet-Models' });
-      for (const f of FUNCTIONS) expect(grants(rolePolicyOf(off.json.compute, f.name))['bedrock:InvokeModel']).toBeUndefined();
+      for (const f of FUNCTIONS.filter((x) => x.name !== FUNCTION_NAMES.avatar)) expect(grants(rolePolicyOf(off.json.compute, f.name))['bedrock:InvokeModel']).toBeUndefined();
       expect(grants(rolePolicyOf(off.json.compute, FUNCTION_NAMES.reasoning))['sagemaker:InvokeEndpoint']).toEqual([
         `arn:aws:sagemaker:${ENV.region}:${ENV.accountId}:endpoint/pulsepet-models`,
       ]);

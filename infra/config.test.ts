@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPulsepetError } from '../protocol/errors';
+import { AVATAR_DEFAULT_MODEL_ID } from '../protocol/avatar';
 import { COACH_DEFAULT_MODEL_ID } from '../protocol/resources';
 import { loadInfraConfig } from './config';
 
@@ -11,6 +12,7 @@ describe('Function: loadInfraConfig', () => {
       namePrefix: 'pulsepet',
       stage: 'prod',
       coach: { kind: 'bedrock', modelId: COACH_DEFAULT_MODEL_ID },
+      avatar: { modelId: AVATAR_DEFAULT_MODEL_ID },
       modelEndpoint: undefined,
       alarmEmail: undefined,
       logRetentionDays: 30,
@@ -35,8 +37,9 @@ describe('Function: loadInfraConfig', () => {
       PULSEPET_IOT_LOG_LEVEL: 'WARN',
       PULSEPET_DISPLAY_DIST: 'display/dist',
       PULSEPET_STATE_BUCKET: 'my-tf-state',
+      PULSEPET_AVATAR_MODEL_ID: 'amazon.titan-image-generator-v2:0',
     });
-    expect(c).toMatchObject({ region: 'eu-central-1', namePrefix: 'pet-eu', coach: { kind: 'deterministic' }, modelEndpoint: 'pulsepet-models', logRetentionDays: 90, iotLogLevel: 'WARN', stateBucket: 'my-tf-state' });
+    expect(c).toMatchObject({ region: 'eu-central-1', namePrefix: 'pet-eu', coach: { kind: 'deterministic' }, avatar: { modelId: 'amazon.titan-image-generator-v2:0' }, modelEndpoint: 'pulsepet-models', logRetentionDays: 90, iotLogLevel: 'WARN', stateBucket: 'my-tf-state' });
     expect(c.tags.Stage).toBe('staging');
     expect(Object.isFrozen(c)).toBe(true);
   });

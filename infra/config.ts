@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PulsepetError } from '../protocol/errors';
+import { AVATAR_DEFAULT_MODEL_ID } from '../protocol/avatar';
 import { COACH_DEFAULT_MODEL_ID } from '../protocol/resources';
 
 /**
@@ -37,6 +38,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.:/-]{3,2048}$/, 'not a Bedrock model id, inference profile id or ARN')
     .default(COACH_DEFAULT_MODEL_ID),
+  /** the avatar's image model on Bedrock (InvokeModel with Nova Canvas's TEXT_IMAGE body) */
+  PULSEPET_AVATAR_MODEL_ID: z
+    .string()
+    .regex(/^[\w.:/-]{3,2048}$/, 'not a Bedrock model id or ARN')
+    .default(AVATAR_DEFAULT_MODEL_ID),
   /** a SageMaker endpoint serving the models (the reasoning function's MODEL_ENDPOINT); unset: in-process */
   PULSEPET_MODEL_ENDPOINT: z
     .string()
@@ -66,6 +72,8 @@ export interface InfraConfig {
   readonly namePrefix: string;
   readonly stage: string;
   readonly coach: { readonly kind: 'bedrock' | 'deterministic'; readonly modelId: string };
+  /** the avatar's image model (the bucket is named by names.ts avatarBucketName) */
+  readonly avatar: { readonly modelId: string };
   readonly modelEndpoint: string | undefined;
   readonly alarmEmail: string | undefined;
   readonly logRetentionDays: number;
@@ -95,6 +103,7 @@ export function loadInfraConfig(env: Record<string, string | undefined>): InfraC
     namePrefix: e.PULSEPET_NAME_PREFIX,
     stage: e.PULSEPET_STAGE,
     coach: Object.freeze({ kind: e.PULSEPET_COACH, modelId: e.PULSEPET_COACH_MODEL_ID }),
+    avatar: Object.freeze({ modelId: e.PULSEPET_AVATAR_MODEL_ID }),
     modelEndpoint: e.PULSEPET_MODEL_ENDPOINT,
     alarmEmail: e.PULSEPET_ALARM_EMAIL,
     logRetentionDays: e.PULSEPET_LOG_RETENTION_DAYS,

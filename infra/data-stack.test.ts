@@ -38,4 +38,18 @@ describe('Stack: data', () => {
   it('gives table daily the retention the daily summary creates it with when missing', () => {
     expect(DEFAULT_RETENTION.daily).toEqual({ memoryHours: DAILY_TABLE_RETENTION.MemoryStoreRetentionPeriodInHours, magneticDays: DAILY_TABLE_RETENTION.MagneticStoreRetentionPeriodInDays });
   });
+
+  it('keeps the avatar images in a private, encrypted bucket named for the account and region', () => {
+    const bucket = `pp-test-avatars-${s.config.accountId}-${s.config.region}`;
+    expect(resourcesOf(s.json.data, 'aws_s3_bucket').avatars).toMatchObject({ bucket });
+    expect(resourcesOf(s.json.data, 'aws_s3_bucket_public_access_block')['avatars-no-public-access']).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(resourcesOf(s.json.data, 'aws_s3_bucket_ownership_controls')['avatars-owner-enforced']).toMatchObject({ rule: { object_ownership: 'BucketOwnerEnforced' } });
+    expect(JSON.stringify(resourcesOf(s.json.data, 'aws_s3_bucket_server_side_encryption_configuration')['avatars-encryption'])).toContain('AES256');
+    expect(s.json.data.output?.avatar_bucket).toBeDefined();
+  });
 });

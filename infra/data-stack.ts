@@ -1,10 +1,15 @@
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { TimestreamwriteDatabase } from '@cdktf/provider-aws/lib/timestreamwrite-database';
 import { TimestreamwriteTable } from '@cdktf/provider-aws/lib/timestreamwrite-table';
-import { TerraformVariable } from 'cdktf';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DAILY_TABLE_RETENTION } from '../protocol/daily';
 import { TIMESTREAM } from '../protocol/resources';
 import type { InfraConfig } from './config';
+import { avatarBucketName } from './names';
 import { PulsepetStack } from './pulsepet-stack';
 
 /** Memory-store hours and magnetic-store days of one table. */
@@ -47,11 +52,30 @@ export function timestreamTables(): string[] {
 export class DataStack extends PulsepetStack {
   readonly database: TimestreamwriteDatabase;
   readonly tables = new Map<string, TimestreamwriteTable>();
+  readonly avatars: S3Bucket;
 
   constructor(scope: Construct, config: InfraConfig) {
     super(scope, 'data', config);
     this.database = new TimestreamwriteDatabase(this, 'database', { databaseName: TIMESTREAM.database });
     for (const table of timestreamTables()) this.tables.set(table, this.table(table));
+    this.avatars = this.avatarBucket(config);
+  }
+
+  /**
+   * The avatar images (`avatars/{hash}.png`, written by pulsepet-avatar, read through
+   * presigned URLs): private, owner-enforced, encrypted with S3-managed keys. A cache of
+   * images that can be drawn again, so `cdktf destroy` may empty it.
+   */
+  private avatarBucket(config: InfraConfig): S3Bucket {
+    const bucket = new S3Bucket(this, 'avatars', { bucket: avatarBucketName(config), forceDestroy: true });
+    new S3BucketPublicAccessBlock(this, 'avatars-no-public-access', { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    new S3BucketOwnershipControls(this, 'avatars-owner-enforced', { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'avatars-encryption', {
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
+    });
+    new TerraformOutput(this, 'avatar_bucket', { value: bucket.bucket });
+    return bucket;
   }
 
   private table(name: string): TimestreamwriteTable {

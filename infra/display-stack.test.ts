@@ -38,7 +38,9 @@ describe('Stack: display', () => {
 
     it('gives the role exactly the rights protocol/display-access.ts gives it locally', () => {
       const policy = resourceWith(s.json.display, 'aws_iam_role_policy', 'name', DISPLAY_ROLE_NAME);
-      expect(JSON.parse(fromTerraformLiteral(String(policy.policy)))).toEqual(JSON.parse(displayRolePolicyDocument(ENV)));
+      const avatarBucket = `pp-test-avatars-${ENV.accountId}-${ENV.region}`;
+      expect(JSON.parse(fromTerraformLiteral(String(policy.policy)))).toEqual(JSON.parse(displayRolePolicyDocument(ENV, avatarBucket)));
+      expect(JSON.stringify(statementsOf(policy.policy))).toContain(`arn:aws:s3:::${avatarBucket}/avatars/*`);
       expect(statementsOf(policy.policy).filter((st) => [st.Resource].flat().includes('*'))).toEqual([expect.objectContaining({ Action: 'timestream:DescribeEndpoints' })]);
     });
 

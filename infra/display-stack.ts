@@ -11,6 +11,7 @@ import type { DisplayConfig } from '../protocol/display-config';
 import { TIMESTREAM } from '../protocol/resources';
 import type { InfraConfig } from './config';
 import { DISPLAY_PREFIX, DisplaySite } from './display-site';
+import { avatarBucketName } from './names';
 import { PulsepetStack } from './pulsepet-stack';
 import { documentText, terraformLiteral } from './terraform-escape';
 
@@ -46,7 +47,7 @@ export class DisplayStack extends PulsepetStack {
     const policy = new IamRolePolicy(this, 'display-role-policy', {
       name: DISPLAY_ROLE_NAME,
       role: this.role.id,
-      policy: terraformLiteral(documentText(displayRolePolicyDocument(this.aws))),
+      policy: terraformLiteral(documentText(displayRolePolicyDocument(this.aws, avatarBucketName(config)))),
     });
     new CognitoIdentityPoolRolesAttachment(this, 'identity-pool-roles', { identityPoolId: this.pool.id, roles: { unauthenticated: this.role.arn }, dependsOn: [policy] });
     const endpoint = new DataAwsIotEndpoint(this, 'iot-data-endpoint', { endpointType: 'iot:Data-ATS' });

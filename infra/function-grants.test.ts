@@ -21,7 +21,13 @@ const COMMAND_ACTIONS: Readonly<Record<string, string>> = {
   PublishCommand: 'iot:Publish',
   ListThingsCommand: 'iot:ListThings',
   ConverseCommand: 'bedrock:InvokeModel',
+  InvokeModelCommand: 'bedrock:InvokeModel',
   InvokeEndpointCommand: 'sagemaker:InvokeEndpoint',
+  // HeadObject is authorized as s3:GetObject (S3 API reference, HeadObject "Permissions")
+  HeadObjectCommand: 's3:GetObject',
+  GetObjectCommand: 's3:GetObject',
+  PutObjectCommand: 's3:PutObject',
+  InvokeCommand: 'lambda:InvokeFunction',
 };
 /** Commands the code sends that are deliberately not granted, with the reason. */
 const NOT_GRANTED: Readonly<Record<string, string>> = {
@@ -42,9 +48,9 @@ function sourcesOf(name: string): string {
   return own;
 }
 
-/** The IAM actions the access list grants (logs, the DLQ and endpoint discovery aside). */
+/** The IAM actions the access list grants (logs, the DLQ, endpoint discovery and s3:ListBucket for HeadObject's 404 aside). */
 function grantedActions(a: FunctionAccess): string[] {
-  return [
+  const actions = [
     ...(a.timestreamWrite.length > 0 ? ['timestream:WriteRecords'] : []),
     ...(a.timestreamSelect.length > 0 ? ['timestream:Select'] : []),
     ...(a.shadowsRead.length > 0 ? ['iot:GetThingShadow'] : []),
@@ -53,7 +59,11 @@ function grantedActions(a: FunctionAccess): string[] {
     ...(a.listThings ? ['iot:ListThings'] : []),
     ...(a.bedrock ? ['bedrock:InvokeModel'] : []),
     ...(a.sagemaker ? ['sagemaker:InvokeEndpoint'] : []),
-  ].sort();
+    ...(a.imageModel ? ['bedrock:InvokeModel'] : []),
+    ...(a.avatarImages ? ['s3:GetObject', 's3:PutObject'] : []),
+    ...(a.invokes.length > 0 ? ['lambda:InvokeFunction'] : []),
+  ];
+  return [...new Set(actions)].sort();
 }
 
 const SHADOW_CONSTANTS = Object.fromEntries(Object.entries(topics).filter(([k, v]) => k.endsWith('_SHADOW') && typeof v === 'string')) as Record<string, string>;

@@ -1,9 +1,10 @@
 import type { FunctionDefinition } from '../functions/registry';
 import { FUNCTION_NAMES, type FunctionName, TIMESTREAM } from '../protocol/resources';
 import { COACH_CACHE_SHADOW, CONFIG_SHADOW, DAILY_SHADOW, PET_SHADOW, REASONING_SHADOW, TOPICS } from '../protocol/topics';
-import { type AwsScope, bedrockModelArns, iotTopicArn, logGroupArn, namedShadowArn, sagemakerEndpointArn, timestreamTableArn } from './arns';
+import { AVATAR_KEY_PREFIX } from '../protocol/avatar-ref';
+import { type AwsScope, bedrockModelArns, iotTopicArn, lambdaFunctionArn, logGroupArn, namedShadowArn, s3Arn, sagemakerEndpointArn, timestreamTableArn } from './arns';
 import type { InfraConfig } from './config';
-import { functionLogGroup } from './names';
+import { avatarBucketName, functionLogGroup } from './names';
 import { type PolicyStatement, wildcardResourceStatement } from './policy';
 
 /**
@@ -30,6 +31,12 @@ export interface FunctionAccess {
   bedrock: boolean;
   /** InvokeEndpoint on the configured model endpoint (when one is configured) */
   sagemaker: boolean;
+  /** InvokeModel on the avatar's image model */
+  imageModel: boolean;
+  /** the avatar images in the avatars bucket: HeadObject/GetObject (s3:GetObject, with s3:ListBucket so a missing key is 404), PutObject */
+  avatarImages: boolean;
+  /** functions it invokes with Lambda's Invoke API */
+  invokes: readonly FunctionName[];
 }
 
 const ERRORS_TOPIC = TOPICS.errors.pattern;
@@ -44,6 +51,9 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = O
     listThings: false,
     bedrock: false,
     sagemaker: false,
+    imageModel: false,
+    avatarImages: false,
+    invokes: [],
   },
   [FUNCTION_NAMES.reasoning]: {
     timestreamWrite: [],
@@ -54,6 +64,9 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = O
     listThings: false,
     bedrock: true,
     sagemaker: true,
+    imageModel: false,
+    avatarImages: false,
+    invokes: [FUNCTION_NAMES.avatar],
   },
   [FUNCTION_NAMES.dailySummary]: {
     timestreamWrite: [TIMESTREAM.dailyTable],
@@ -64,6 +77,22 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = O
     listThings: true,
     bedrock: true,
     sagemaker: false,
+    imageModel: false,
+    avatarImages: false,
+    invokes: [],
+  },
+  [FUNCTION_NAMES.avatar]: {
+    timestreamWrite: [],
+    timestreamSelect: [],
+    shadowsRead: [PET_SHADOW],
+    shadowsUpdate: [PET_SHADOW],
+    publish: [ERRORS_TOPIC],
+    listThings: false,
+    bedrock: false,
+    sagemaker: false,
+    imageModel: true,
+    avatarImages: true,
+    invokes: [],
   },
 });
 
@@ -93,6 +122,21 @@ export function functionStatements(aws: AwsScope, config: InfraConfig, def: Func
   if (a.sagemaker && config.modelEndpoint !== undefined) {
     st.push({ Sid: 'Models', Effect: 'Allow', Action: ['sagemaker:InvokeEndpoint'], Resource: [sagemakerEndpointArn(aws, config.modelEndpoint)] });
   }
+  st.push(...avatarStatements(aws, config, a));
+  return st;
+}
+
+/** The image model, the avatars bucket, and the functions it invokes. */
+function avatarStatements(aws: AwsScope, config: InfraConfig, a: FunctionAccess): PolicyStatement[] {
+  const st: PolicyStatement[] = [];
+  if (a.imageModel) st.push({ Sid: 'ImageModel', Effect: 'Allow', Action: ['bedrock:InvokeModel'], Resource: bedrockModelArns(aws, config.avatar.modelId) });
+  if (a.avatarImages) {
+    const bucket = avatarBucketName(config);
+    st.push({ Sid: 'AvatarImages', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [s3Arn(bucket, `${AVATAR_KEY_PREFIX}*`)] });
+    // without ListBucket, HeadObject of a missing key is 403 instead of 404 (S3 API, HeadObject "Permissions")
+    st.push({ Sid: 'AvatarLookups', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [s3Arn(bucket)] });
+  }
+  if (a.invokes.length > 0) st.push({ Sid: 'Invoke', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: a.invokes.map((f) => lambdaFunctionArn(aws, f)) });
   return st;
 }
 
@@ -106,5 +150,7 @@ export function functionEnvironment(config: InfraConfig, def: FunctionDefinition
     NODE_OPTIONS: '--enable-source-maps',
     ...(a.bedrock ? { PULSEPET_COACH: config.coach.kind, PULSEPET_COACH_MODEL_ID: config.coach.modelId } : {}),
     ...(a.sagemaker && config.modelEndpoint !== undefined ? { MODEL_ENDPOINT: config.modelEndpoint } : {}),
+    ...(a.avatarImages ? { PULSEPET_AVATAR_BUCKET: avatarBucketName(config) } : {}),
+    ...(a.imageModel ? { PULSEPET_AVATAR_MODEL_ID: config.avatar.modelId } : {}),
   };
 }

@@ -36,3 +36,8 @@ export function connectedDevicesMetricName(config: InfraConfig): string {
 export function dashboardName(config: InfraConfig): string {
   return `${config.namePrefix}-operations`;
 }
+
+/** The avatar images' bucket (`avatars/{hash}.png`): S3 names are global, so account and region are in it. */
+export function avatarBucketName(config: InfraConfig): string {
+  return `${config.namePrefix}-avatars-${config.accountId}-${config.region}`;
+}

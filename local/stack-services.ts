@@ -21,8 +21,9 @@ import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
 import { type GatewayHandle, startGateway } from './gateway/server';
 import { type FleetProvisioningHandle, startFleetProvisioning } from './provisioning/fleet-provisioning-service';
-import { type AsyncQueueLimits, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
+import { type AsyncQueueLimits, createLambdaInvokeService, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
+import { JustInTimeProvisioning } from './provisioning/jitp';
 import { Registry } from './registry/registry';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createS3Service, type S3Service } from './s3/index';
@@ -141,7 +142,11 @@ export async function startHttpsListener(ctx: WiringContext, gateway: GatewayHan
   });
 }
 
-/** The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at `/mqtt` of the gateway (HTTP and HTTPS). */
+/**
+ * The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at
+ * `/mqtt` of the gateway (HTTP and HTTPS); unknown certificates from CAs registered with
+ * auto-registration go through JITR/JITP.
+ */
 export async function startMqttBroker(
   ctx: WiringContext,
   registry: Registry,
@@ -150,7 +155,15 @@ export async function startMqttBroker(
 ): Promise<BrokerHandle> {
   const m = ctx.material;
   const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
+  // the registration event goes out through the broker this provisioner is handed to
+  let bus: BrokerHandle | undefined;
+  const jitp = new JustInTimeProvisioning({
+    registry,
+    logger: ctx.logger,
+    publish: (topic, payload) => bus?.publish(topic, payload, { qos: 1 }) ?? Promise.resolve(),
+  });
   const broker = await startBroker({
+    autoRegister: (peer) => jitp.register(peer),
     host: ctx.host,
     port: opts.port,
     tls: { key: m.server.privateKeyPem, cert: m.server.certificatePem, ca: m.ca.certificatePem },
@@ -164,6 +177,7 @@ export async function startMqttBroker(
   }).catch((e: unknown) => {
     throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;
   });
+  bus = broker;
   ctx.unwinder.push(() => broker.close());
   broker.attachWebSocket(gateway.server, '/mqtt');
   if (gateway.https) broker.attachWebSocket(gateway.https.server, '/mqtt');
@@ -193,7 +207,8 @@ export function startShadows(
 /**
  * The local Lambda service. Each function runs in an execution environment of its own
  * and reaches the stack only as it reaches AWS: through the real SDK clients,
- * configured by the standard environment variables set here.
+ * configured by the standard environment variables set here. Lambda's `Invoke` API
+ * (`lambda`) is on the gateway, so a function invokes another as it does on AWS.
  */
 export function startLambda(
   ctx: WiringContext,
@@ -225,6 +240,7 @@ export function startLambda(
   });
   ctx.unwinder.push(() => lambda.close(0));
   gateway.addMetrics(() => lambda.metrics());
+  gateway.addService(createLambdaInvokeService({ lambda, region: ctx.region, accountId: LOCAL_ACCOUNT_ID, logger: ctx.logger }));
   return lambda;
 }
 

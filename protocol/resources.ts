@@ -4,8 +4,13 @@
  * and the Timestream layout (ARCHITECTURE.md, Contracts).
  */
 
-/** Lambda function names; the rules' `functionArn`s end in these, the function registry is keyed by them. */
-export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary' } as const;
+/**
+ * Lambda function names; the rules' `functionArn`s end in these, the function registry is
+ * keyed by them. `pulsepet-avatar` is invoked by the reasoning function (Lambda `Invoke`,
+ * `InvocationType: Event`), not by a rule.
+ */
+export const FUNCTION_NAMES = { ingest: 'pulsepet-ingest', reasoning: 'pulsepet-reasoning', dailySummary: 'pulsepet-daily-summary', avatar: 'pulsepet-avatar' } as const;
+
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /**
@@ -26,6 +31,7 @@ export const COACH_DEFAULT_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1
 /**
  * The avatar bucket (issue 18): one PNG per set of visual inputs under
  * `avatars/{hash}.png`. The local stack creates it at start; bucket names are global on
- * AWS, so a deployment may name its own (infra passes the name it created).
+ * AWS, so infra names the deployed one per account and region
+ * (`{prefix}-avatars-{account}-{region}`) and hands it to pulsepet-avatar as PULSEPET_AVATAR_BUCKET.
  */
 export const AVATARS = { bucket: 'pulsepet-avatars', keyPrefix: 'avatars/' } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AvatarRefSchema } from './avatar-ref';
 
 export const MOODS = ['ecstatic', 'happy', 'calm', 'tired', 'stressed', 'sick', 'sleeping'] as const;
 export type Mood = (typeof MOODS)[number];
@@ -46,6 +47,8 @@ export const PetStateSchema = z
     /** the reasoning decision this state comes from: a write never replaces a later decision's */
     decision: z.number().int().min(0).optional(),
     updatedAt: z.number().int().optional(),
+    /** the pet's face: written by the avatar function (protocol/avatar-ref.ts), kept across state writes */
+    avatar: AvatarRefSchema.optional(),
   })
   .strict();
 export type PetState = z.infer<typeof PetStateSchema>;

@@ -43,6 +43,12 @@ export const TOPICS = {
     direction: 'cloud',
     description: 'AWS lifecycle event on disconnect.',
   },
+  certificateRegistered: {
+    pattern: '$aws/events/certificates/registered/{caCertificateId}',
+    qos: 1,
+    direction: 'cloud',
+    description: 'AWS event: a certificate signed by this registered CA was registered on its first connect (JITR/JITP).',
+  },
 } as const satisfies Record<string, TopicSpec>;
 
 export const SHADOW_OPS = ['get', 'update', 'delete'] as const;
@@ -65,6 +71,11 @@ export function telemetryTopic(thing: string): string {
 
 export function presenceTopic(kind: 'connected' | 'disconnected', clientId: string): string {
   return `$aws/events/presence/${kind}/${clientId}`;
+}
+
+/** `$aws/events/certificates/registered/{caCertificateId}` (just-in-time registration). */
+export function certificateRegisteredTopic(caCertificateId: string): string {
+  return `$aws/events/certificates/registered/${caCertificateId}`;
 }
 
 /** Prefix of a classic (`name` undefined) or named shadow's topics. */

@@ -24,6 +24,8 @@ const certFlags = {
 
 /** The flags each `fleet` command takes (node:util parseArgs specs). */
 export const FLAGS: Record<string, FlagSpec> = {
+  // `ca create|register|issue` parse their own flags (ca-command.ts)
+  ca: {},
   provision: { ...common, ...certFlags, count: { type: 'string' }, prefix: { type: 'string' }, concurrency: { type: 'string' } },
   list: { ...common },
   describe: { ...common },

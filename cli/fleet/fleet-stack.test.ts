@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textSink as sink } from '../../test/support/fleet';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { sink } from '../../test/support/local/fleet-cli';
 import { runFleet } from '../fleet';
 import { type DeviceConfig, DeviceConfigSchema } from './files';
 

@@ -85,7 +85,7 @@ export async function provisionThing(ctx: FleetContext, opts: ProvisionOptions):
 }
 
 /** Never overwrite a device's key material: its certificate may be live in the field. */
-function refuseExistingFiles(thing: string, outDir: string): void {
+export function refuseExistingFiles(thing: string, outDir: string): void {
   const existing = [`${thing}.config.json`, `${thing}.private.key`, `${thing}.cert.pem`].filter((f) => existsSync(join(outDir, f)));
   if (existing.length > 0) {
     throw new FleetError(

@@ -142,7 +142,8 @@ describe('pulsepet simulate', () => {
     const iot = new IoTClient(awsClientConfig(stack));
     await iot.send(new UpdateCertificateCommand({ certificateId: cfg.certificateId, newStatus: 'REVOKED' }));
     iot.destroy();
-    const { code, stderr, summary } = await simulate(['--devices', '22', '--duration', '3s', '--scenario', 'rest', '--state-dir', stateDir, '--batch-interval', '1s']);
+    // long enough for all 22 TLS connects on a loaded machine: the run ends its devices when its duration is up
+    const { code, stderr, summary } = await simulate(['--devices', '22', '--duration', '8s', '--scenario', 'rest', '--state-dir', stateDir, '--batch-interval', '1s']);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('22 ready (2 created, 19 reused, 1 replaced, 0 failed)');
     expect(summary.connect.peakConnected).toBe(22);

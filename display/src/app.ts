@@ -7,6 +7,8 @@ import { FleetSync, LIVE_FILTERS } from './fleet-sync';
 import { type ConnectionState, LiveConnection } from './live-connection';
 import { ago } from './views/format';
 import { FleetGrid } from './views/grid';
+import { presignS3Get } from './presign';
+import { AvatarImages } from './views/pet-face';
 import { PetPage } from './views/pet-page';
 
 
@@ -44,7 +46,9 @@ export function startApp(config: DisplayConfig, main: HTMLElement, status: HTMLE
   const session = openDisplaySession(config);
   const store = new FleetStore();
   const sync = new FleetSync(session, store);
-  const grid = new FleetGrid(store);
+  // an avatar whose presigned URL failed is tried once more, presigned with the display's own credentials
+  const avatars = new AvatarImages(async (url) => presignS3Get(url, await session.credentials()));
+  const grid = new FleetGrid(store, avatars);
   let page: PetPage | undefined;
   let connection: ConnectionState = { kind: 'connecting', attempt: 1 };
 
@@ -53,7 +57,7 @@ export function startApp(config: DisplayConfig, main: HTMLElement, status: HTMLE
     page?.dispose();
     page = undefined;
     if (route.view === 'pet') {
-      page = new PetPage(route.thing, store, sync, session);
+      page = new PetPage(route.thing, store, sync, session, avatars);
       main.replaceChildren(page.root);
       if (!store.get(route.thing)) void sync.readPet(route.thing);
     } else main.replaceChildren(grid.root);

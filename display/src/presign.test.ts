@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyPresignedUrl } from '../../local/broker/ws-auth';
-import { IOT_WS_SERVICE, presignMqttUrl } from './presign';
+import { verifySigV4 } from '../../local/gateway/sigv4';
+import { IOT_WS_SERVICE, presignMqttUrl, presignS3Get } from './presign';
 
 const creds = { accessKeyId: 'ASIALOCALTEMP0000001', secretAccessKey: 'temporary-secret-key-000000000000000000', sessionToken: 'token/with+chars=and more' };
 const region = 'eu-west-1';
@@ -43,5 +44,32 @@ describe('Function: presignMqttUrl', () => {
 
   it('refuses an endpoint that is not a WebSocket URL', async () => {
     await expect(presignMqttUrl('https://example.com/mqtt', region, creds)).rejects.toThrow(/ws:\/\/ or wss:\/\//);
+  });
+});
+
+describe('Function: presignS3Get', () => {
+  const object = 'http://127.0.0.1:4566/pulsepet-avatars/avatars/ab.png';
+  const expired = `${object}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD&X-Amz-Credential=AKIDSTACK%2F20260101%2F${region}%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-Signature=00&X-Amz-SignedHeaders=host&x-id=GetObject`;
+  const verifyS3 = (url: string, c: { accessKeyId: string; secretAccessKey: string } = creds) => {
+    const u = new URL(url);
+    return verifySigV4({ method: 'GET', rawPath: u.pathname, rawQuery: u.search.slice(1), headers: { host: u.host }, body: Buffer.alloc(0) }, (id) => (id === c.accessKeyId ? c : undefined), { region });
+  };
+
+  it('presigns the same object again for s3 in the URL scope’s region with the session token signed, as S3 verifies it', async () => {
+    const url = new URL((await presignS3Get(expired, creds)) ?? '');
+    expect(`${url.origin}${url.pathname}`).toBe(object);
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${creds.accessKeyId}/\\d{8}/${region}/s3/aws4_request$`));
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe(creds.sessionToken);
+    expect(url.searchParams.get('x-id')).toBe('GetObject');
+    expect(url.searchParams.getAll('X-Amz-Signature')).toHaveLength(1);
+    expect(verifyS3(url.toString())).toMatchObject({ ok: true, service: 's3', region });
+    expect(verifyS3(url.toString(), { ...creds, secretAccessKey: 'another-secret' }).ok).toBe(false);
+  });
+
+  it('gives nothing for a URL that is not an S3 presigned URL', async () => {
+    expect(await presignS3Get('https://cdn.example.com/avatars/ab.png', creds)).toBeUndefined();
+    expect(await presignS3Get(expired.replace('%2Fs3%2F', '%2Fiotdevicegateway%2F'), creds)).toBeUndefined();
+    expect(await presignS3Get('not a url', creds)).toBeUndefined();
   });
 });

@@ -28,6 +28,15 @@ describe('Function: shadowChangeOf', () => {
     expect(readDaily({ state: {}, version: 1 })).toMatchObject({ ok: true });
   });
 
+  it('reads the avatar reference, and drops a malformed one instead of refusing the state', () => {
+    const hash = 'c'.repeat(64);
+    const avatar = { key: `avatars/${hash}.png`, url: `http://127.0.0.1:4566/pulsepet-avatars/avatars/${hash}.png?X-Amz-Signature=1`, hash };
+    expect(readPet({ state: { desired: { ...pet, avatar } }, version: 3 })).toMatchObject({ ok: true, state: { avatar } });
+    const bad = readPet({ state: { desired: { ...pet, avatar: { ...avatar, url: 'javascript:alert(1)' } } }, version: 4 });
+    expect(bad).toMatchObject({ ok: true, state: { mood: pet.mood } });
+    expect(bad.ok && bad.state.avatar).toBeUndefined();
+  });
+
   it('ignores every other topic (another shadow, another operation)', () => {
     expect(shadowChangeOf('$aws/things/pet-7/shadow/name/config/update/documents', enc(documents({}, 1)))).toBeUndefined();
     expect(shadowChangeOf('$aws/things/pet-7/shadow/name/pet/update/delta', enc(documents(pet, 1)))).toBeUndefined();

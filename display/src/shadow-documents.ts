@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AvatarRefSchema } from '../../protocol/avatar-ref';
 import { type DailyShadowState, DailyShadowStateSchema } from '../../protocol/daily';
 import { type PetState, PetStateSchema } from '../../protocol/shadows';
 import { parseShadowTopic } from '../../protocol/topics';
@@ -10,7 +11,8 @@ import { parseShadowTopic } from '../../protocol/topics';
  * older page should still show what it knows.
  */
 
-const PetReadSchema = PetStateSchema.loose();
+/** A malformed `avatar` is dropped (the SVG pet shows), not a reason to refuse the whole state. */
+const PetReadSchema = PetStateSchema.extend({ avatar: AvatarRefSchema.optional().catch(undefined) }).loose();
 /** The daily explanation (text and who worded it) travels in the same document when the day has one. */
 const DailyReadSchema = DailyShadowStateSchema.partial()
   .extend({ explanation: z.string().max(600).optional(), explanationSource: z.enum(['llm', 'deterministic']).optional() })

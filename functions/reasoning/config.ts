@@ -32,6 +32,11 @@ const EnvSchema = z.object({
   PULSEPET_COACH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.minIntervalMs),
   PULSEPET_COACH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.cacheTtlMs),
   PULSEPET_COACH_MINOR_CHANGE_MS: z.coerce.number().int().min(0).max(86_400_000).default(DEFAULT_COACH_LIMITS.minorChangeMs),
+  /** the avatar function asked for the pet's face after each state change; unset → no avatars */
+  PULSEPET_AVATAR_FUNCTION: z
+    .string()
+    .regex(/^[a-zA-Z0-9_:.$-]{1,170}$/, 'not a Lambda function name or ARN')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -42,6 +47,7 @@ export interface ReasoningConfig {
   readonly telemetryTable: string;
   readonly modelEndpoint: string | undefined;
   readonly baselineRefreshMs: number;
+  readonly avatarFunction: string | undefined;
   readonly logLevel: string;
   readonly coach: {
     readonly kind: 'bedrock' | 'deterministic';
@@ -65,6 +71,7 @@ export function loadReasoningConfig(env: Record<string, string | undefined>): Re
     telemetryTable: r.data.PULSEPET_TIMESTREAM_TABLE,
     modelEndpoint: r.data.MODEL_ENDPOINT,
     baselineRefreshMs: r.data.PULSEPET_BASELINE_REFRESH_MS,
+    avatarFunction: r.data.PULSEPET_AVATAR_FUNCTION,
     logLevel: r.data.LOG_LEVEL,
     coach: Object.freeze({
       kind: r.data.PULSEPET_COACH,

@@ -1,4 +1,5 @@
 import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
@@ -8,6 +9,7 @@ import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { logStreamSink } from '../shared/emf';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
+import { lambdaAvatars } from './avatar-adapter';
 import { recentWindow, timestreamBaselines } from './baseline-adapter';
 import { BedrockCoach } from './bedrock-coach';
 import { BudgetedCoach } from './budgeted-coach';
@@ -48,6 +50,7 @@ function init(): ReasoningHandlerDeps {
     logger,
     now: Date.now,
     baselineRefreshMs: config.baselineRefreshMs,
+    ...(config.avatarFunction === undefined ? {} : { avatars: lambdaAvatars(new LambdaClient(sdk('lambda')), config.avatarFunction) }),
     report: iotErrorReporter(iotData),
   };
 }

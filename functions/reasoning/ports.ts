@@ -1,3 +1,4 @@
+import type { AvatarRequest } from '../../protocol/avatar';
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
 import type { Animation } from '../../protocol/coach';
 import type { Mood, Persona } from '../../protocol/shadows';
@@ -67,4 +68,12 @@ export interface CoachWords {
 /** Who words the pet's message. The models decide the state; the coach only words it. */
 export interface Coach {
   speak(input: CoachInput): Promise<CoachWords>;
+}
+
+/**
+ * The avatar function, asked for the pet's face after a state change (Lambda `Invoke`,
+ * `InvocationType: Event`): resolves once Lambda has queued the request.
+ */
+export interface AvatarPort {
+  request(req: AvatarRequest): Promise<void>;
 }

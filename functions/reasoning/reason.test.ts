@@ -5,6 +5,7 @@ import { createIngestHandler } from '../ingest/handler';
 import { recentWindow } from './baseline-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
+import type { AvatarRequest } from '../../protocol/avatar';
 import type { Baseline } from '../../protocol/models';
 import { ReasoningStateSchema } from '../../protocol/reasoning-state';
 import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
@@ -122,6 +123,18 @@ describe('Function: reason', () => {
       write.destroy();
       query.destroy();
     }
+  });
+
+  it('asks for the avatar of each state it writes, and not of a batch that writes nothing; a request that fails does not fail the batch', async () => {
+    const asked: AvatarRequest[] = [];
+    const withAvatars: ReasoningDeps = { ...deps, avatars: { request: async (r) => void asked.push(r) } };
+    await reason({ ...batch('face-1', 0, 20, 'rest'), context: { altitudeM: 1900 } }, withAvatars);
+    await reason(batch('face-1', 1, 15, 'rest'), withAvatars);
+    const pet = (await shadow('face-1', 'pet')).state.desired;
+    expect(asked).toEqual([{ kind: 'avatar', v: 1, thing: 'face-1', stateHash: pet?.stateHash, mood: pet?.mood, spoons: pet?.spoons, activity: pet?.stress, persona: pet?.persona, environment: { altitudeM: 1900 }, at: pet?.updatedAt }]);
+    const failing: ReasoningDeps = { ...deps, avatars: { request: async () => Promise.reject(new Error('Lambda throttled')) } };
+    expect((await reason(batch('face-2', 0, 20, 'stress'), failing)).outcome).toBe('written');
+    expect((await shadow('face-2', 'pet')).state.desired?.stateHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('refuses an event that is not telemetry with a non-retryable validation error', async () => {

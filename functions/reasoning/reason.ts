@@ -1,6 +1,7 @@
 import type { Logger } from '../../common/logger';
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
 import { parseReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../../protocol/reasoning-state';
+import type { AvatarRequest } from '../../protocol/avatar';
 import { PetStateSchema } from '../../protocol/shadows';
 import type { TelemetryContext } from '../../protocol/telemetry/schemas';
 import { CONFIG_SHADOW, PET_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
@@ -8,7 +9,7 @@ import { parseIngestEvent } from '../ingest/core';
 import { personaOf } from '../shared/persona';
 import { type DerivedState, derive, petState, stateHash } from './decide';
 import { mergeMinutes, minuteAggregates, populationBaseline } from './models/index';
-import type { BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead, WindowPort } from './ports';
+import type { AvatarPort, BaselinePort, Coach, ModelPort, ShadowPort, ShadowRead, WindowPort } from './ports';
 
 /**
  * The reasoning loop for one telemetry batch, in plain steps: perceive (the batch plus
@@ -30,6 +31,8 @@ export interface ReasoningDeps {
   now: () => number;
   /** how old a cached baseline may get before the store is asked again */
   baselineRefreshMs: number;
+  /** the avatar function, asked for the pet's face after each pet write (none: no avatars) */
+  avatars?: AvatarPort;
 }
 
 export interface ReasonResult {
@@ -193,9 +196,27 @@ export async function writePet(
       ...(shown.message ? { lastMessage: shown.message } : {}),
     });
     const desired = { ...petState(prediction, derived, words, persona, now), decision };
-    if ((await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0)) !== 'conflict') return true;
+    if ((await deps.shadows.update(thing, PET_SHADOW, { desired }, pet?.version ?? 0)) === 'conflict') continue;
+    const facts = { mood: desired.mood, spoons: derived.spoons, activity: derived.stress, persona, stateHash: hash, at: now };
+    await requestAvatar({ kind: 'avatar', v: 1, thing, ...facts, ...(d.environment ? { environment: d.environment } : {}) }, deps);
+    return true;
   }
   throw new Error(`the pet shadow of ${thing} kept conflicting with concurrent updates`);
+}
+
+/**
+ * Asks the avatar function for the face of the state just written (only here: a pet write
+ * happens only when the state hash or the persona changed, never on every batch). The
+ * pet keeps its previous face when the request cannot be queued: that is logged, and the
+ * batch is not failed for it.
+ */
+async function requestAvatar(req: AvatarRequest, deps: ReasoningDeps): Promise<void> {
+  if (deps.avatars === undefined) return;
+  try {
+    await deps.avatars.request(req);
+  } catch (e) {
+    deps.logger.warn({ err: e, thing: req.thing, stateHash: req.stateHash }, 'avatar not requested; the pet keeps its face');
+  }
 }
 
 function nextState(state: ReasoningState, batchId: string, p: Perceived, prediction: Prediction, hash: string, changed: boolean): ReasoningState & { decision: number } {

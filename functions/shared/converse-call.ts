@@ -1,14 +1,15 @@
 /**
- * One Bedrock `Converse` call with pulsepet's retry policy, shared by the coach and the
- * daily explanation. Throttling, a busy or timed-out model and network errors are
- * retried with full-jitter exponential backoff, at most `maxAttempts` in all and never
- * past the deadline (set below the function's timeout); AccessDenied, Validation and
- * every other service answer are final. The client should be built with
- * `maxAttempts: 1` so the SDK does not retry underneath this policy.
+ * One Bedrock runtime call with pulsepet's retry policy: `Converse` for the coach and the
+ * daily explanation, `InvokeModel` for the avatar's image (through {@link bedrockCallWithRetry}).
+ * Throttling, a busy or timed-out model and network errors are retried with full-jitter
+ * exponential backoff, at most `maxAttempts` in all and never past the deadline (set
+ * below the function's timeout); AccessDenied, Validation and every other service answer
+ * are final. The client should be built with `maxAttempts: 1` so the SDK does not retry
+ * underneath this policy.
  */
 import { type BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 
-/** Why a Converse call gave no usable answer: a metric dimension and a log field. */
+/** Why a Bedrock call gave no usable answer: a metric dimension and a log field. */
 export type ConverseFailureReason =
   | 'throttled'
   | 'unavailable'
@@ -22,6 +23,7 @@ export type ConverseFailureReason =
   /** the answer arrived but was not usable (out of schema, wrong stop reason, empty) */
   | 'malformed';
 
+/** A Bedrock runtime call (Converse or InvokeModel) that gave no usable answer. */
 export class ConverseFailure extends Error {
   constructor(
     readonly reason: ConverseFailureReason,
@@ -74,17 +76,27 @@ export interface ConverseRetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface ConverseResult {
-  output: ConverseCommandOutput;
+export interface BedrockCallResult<T> {
+  output: T;
   attempts: number;
   /** wall time of the whole call, retries included */
   elapsedMs: number;
 }
+export type ConverseResult = BedrockCallResult<ConverseCommandOutput>;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Sends `input`, retrying what may pass later; throws {@link ConverseFailure} when it gives up. */
-export async function converseWithRetry(client: BedrockRuntimeClient, input: ConverseCommandInput, opts: ConverseRetryOptions): Promise<ConverseResult> {
+export function converseWithRetry(client: BedrockRuntimeClient, input: ConverseCommandInput, opts: ConverseRetryOptions): Promise<ConverseResult> {
+  return bedrockCallWithRetry('Converse', (abortSignal) => client.send(new ConverseCommand(input), { abortSignal }), opts);
+}
+
+/**
+ * Runs `call` (one Bedrock request, aborted by the signal at the deadline) with the retry
+ * policy above; throws {@link ConverseFailure} when it gives up.
+ * @example await bedrockCallWithRetry('InvokeModel', (abortSignal) => client.send(new InvokeModelCommand(input), { abortSignal }), { deadline });
+ */
+export async function bedrockCallWithRetry<T>(operation: string, call: (abortSignal: AbortSignal) => Promise<T>, opts: ConverseRetryOptions): Promise<BedrockCallResult<T>> {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? defaultSleep;
@@ -92,13 +104,13 @@ export async function converseWithRetry(client: BedrockRuntimeClient, input: Con
   const started = now();
   for (let attempt = 1; ; attempt++) {
     const left = opts.deadline - now();
-    if (left <= 0) throw new ConverseFailure('deadline', `no Converse answer before the deadline (${attempt - 1} attempts)`, attempt - 1);
+    if (left <= 0) throw new ConverseFailure('deadline', `no ${operation} answer before the deadline (${attempt - 1} attempts)`, attempt - 1);
     try {
-      const output = await client.send(new ConverseCommand(input), { abortSignal: AbortSignal.timeout(left) });
+      const output = await call(AbortSignal.timeout(left));
       return { output, attempts: attempt, elapsedMs: now() - started };
     } catch (e) {
       const { reason, retryable } = classifyConverseError(e);
-      const message = `Converse ${reason} on attempt ${attempt}: ${(e as Error)?.message ?? String(e)}`;
+      const message = `${operation} ${reason} on attempt ${attempt}: ${(e as Error)?.message ?? String(e)}`;
       if (!retryable || attempt >= maxAttempts) throw new ConverseFailure(reason, message, attempt);
       const ceiling = Math.min(opts.maxDelayMs ?? 2_000, (opts.baseDelayMs ?? 200) * 2 ** (attempt - 1));
       const delay = Math.floor(random() * ceiling);

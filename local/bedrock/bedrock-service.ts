@@ -7,24 +7,31 @@ import type { GatewayRequest, GatewayResponse, GatewayService } from '../ports';
 import { coachAnswer, forcedTool, UnsatisfiableSchemaError } from './coach-answer';
 import { ACCEPTED_MODEL_ID, ConverseRequest } from './converse-shapes';
 import type { BedrockFaults } from './faults';
+import { invokeImageModel, MODEL_TIMEOUT, THROTTLED } from './invoke-model';
 
-const CONVERSE = /^\/model\/([^/]+)\/converse$/;
+const OPERATION = /^\/model\/([^/]+)\/(converse|invoke)$/;
 /** Distinct model labels kept in the metric; more become `other` (label values must stay bounded). */
 const MAX_MODEL_LABELS = 16;
 
 /** The local Bedrock runtime: a GatewayService plus its Prometheus counters. */
 export interface BedrockRuntimeService extends GatewayService {
-  /** `pulsepet_bedrock_converse_requests_total{model,outcome}` in exposition format */
+  /**
+   * `pulsepet_bedrock_converse_requests_total{model,outcome}`,
+   * `pulsepet_bedrock_invoke_model_requests_total{model,outcome}` and
+   * `pulsepet_bedrock_images_total{model}` in exposition format
+   */
   metrics(): string;
 }
 
 /**
  * The local Bedrock runtime (signing name `bedrock`): `Converse` answered by a
  * deterministic local coach, not an LLM — every answer says so with
- * `additionalModelResponseFields.pulsepetLocalCoach`. Model ids outside
- * {@link ACCEPTED_MODEL_ID} are `ResourceNotFoundException` (404); a malformed
- * request is `ValidationException` (400). `faults` inject throttling, schema-breaking
- * tool input and latency per request, drawn from a seeded RNG.
+ * `additionalModelResponseFields.pulsepetLocalCoach` — and `InvokeModel` for the image
+ * models answered by a local painter (invoke-model.ts; every image is marked LOCAL).
+ * Converse model ids outside {@link ACCEPTED_MODEL_ID} are `ResourceNotFoundException`
+ * (404); a malformed request is `ValidationException` (400). `faults` inject throttling,
+ * timeouts, schema-breaking tool input, content filtering and latency per request, drawn
+ * from a seeded RNG.
  * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
  *
  * @example gateway.addService(createBedrockRuntimeService({ logger }));
@@ -37,6 +44,11 @@ export function createBedrockRuntimeService(opts: { logger: Logger; faults?: Bed
     'model',
     'outcome',
   ]);
+  const invokes = new LabelledCounter('pulsepet_bedrock_invoke_model_requests_total', 'InvokeModel requests answered by the local Bedrock painter, by model and outcome.', [
+    'model',
+    'outcome',
+  ]);
+  const images = new LabelledCounter('pulsepet_bedrock_images_total', 'Images drawn by the local Bedrock painter, by model.', ['model']);
   const models = new Set<string>();
   const labelOf = (model: string): string => {
     if (models.has(model) || models.size < MAX_MODEL_LABELS) {
@@ -53,10 +65,9 @@ export function createBedrockRuntimeService(opts: { logger: Logger; faults?: Bed
     const parsed = parseConverse(req.body);
     if (typeof parsed === 'string') return { outcome: 'validation_error', response: awsError(400, 'ValidationException', parsed) };
     const started = Date.now();
-    if (faults && random() < faults.throttle) {
-      return { outcome: 'throttled', response: awsError(429, 'ThrottlingException', 'Too many requests, please wait before trying again.') };
-    }
+    if (faults && random() < faults.throttle) return { outcome: 'throttled', response: THROTTLED() };
     if (faults && faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (faults && random() < (faults.timeout ?? 0)) return { outcome: 'timeout_injected', response: MODEL_TIMEOUT() };
     const malformed = faults !== undefined && forcedTool(parsed) !== undefined && random() < faults.malformed;
     const toolUseId = `tooluse_${req.requestId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 40)}`;
     let body: ReturnType<typeof coachAnswer>;
@@ -72,15 +83,23 @@ export function createBedrockRuntimeService(opts: { logger: Logger; faults?: Bed
 
   return {
     signingNames: ['bedrock'],
-    metrics: () => requests.render(),
+    metrics: () => requests.render() + invokes.render() + images.render(),
     async handle(req) {
-      const m = CONVERSE.exec(req.path);
+      const m = OPERATION.exec(req.path);
       if (!m || req.method !== 'POST') return awsError(404, 'UnknownOperationException', `No operation at ${req.method} ${req.path}`);
       let modelId: string;
       try {
         modelId = decodeURIComponent(m[1] ?? '');
       } catch {
         return awsError(400, 'ValidationException', 'The model identifier is not a valid percent-encoded string.');
+      }
+      if (m[2] === 'invoke') {
+        const r = await invokeImageModel(modelId, req, faults, random);
+        const model = r.outcome === 'not_found' ? 'unknown' : labelOf(modelId);
+        invokes.inc({ model, outcome: r.outcome });
+        if (r.images > 0) images.inc({ model }, r.images);
+        if (r.response.status !== 200) log.info({ modelId, outcome: r.outcome, status: r.response.status }, 'invoke model refused');
+        return r.response;
       }
       const { outcome, response } = await converse(modelId, req);
       requests.inc({ model: outcome === 'not_found' ? 'unknown' : labelOf(modelId), outcome });

@@ -3,8 +3,10 @@ import { BedrockFaultsSchema } from './faults';
 
 describe('BedrockFaultsSchema', () => {
   it('parses probabilities, a latency and a seed', () => {
-    expect(BedrockFaultsSchema.parse('throttle=0.3,malformed=0.1,latency=2s')).toEqual({ throttle: 0.3, malformed: 0.1, latencyMs: 2000, seed: 1 });
-    expect(BedrockFaultsSchema.parse('latency=250ms,seed=7')).toEqual({ throttle: 0, malformed: 0, latencyMs: 250, seed: 7 });
+    const none = { throttle: 0, malformed: 0, latencyMs: 0, seed: 1 };
+    expect(BedrockFaultsSchema.parse('throttle=0.3,malformed=0.1,latency=2s')).toEqual({ ...none, throttle: 0.3, malformed: 0.1, latencyMs: 2000 });
+    expect(BedrockFaultsSchema.parse('latency=250ms,seed=7')).toEqual({ ...none, latencyMs: 250, seed: 7 });
+    expect(BedrockFaultsSchema.parse('filtered=1,blocked=0.5,timeout=0.2')).toEqual({ ...none, filtered: 1, blocked: 0.5, timeout: 0.2 });
   });
 
   it.each([

@@ -6,6 +6,12 @@ export interface BedrockFaults {
   throttle: number;
   /** probability (0–1) that a forced tool's input breaks the tool's input schema */
   malformed: number;
+  /** probability (0–1) that InvokeModel's prompt is blocked by the content filters (ValidationException, 400) */
+  filtered?: number;
+  /** probability (0–1) that InvokeModel's images are blocked by the content filters (200, `images: []`, `error`) */
+  blocked?: number;
+  /** probability (0–1) of answering ModelTimeoutException (408) */
+  timeout?: number;
   /** delay added before every answer, ms */
   latencyMs: number;
   /** the seed of the fault RNG, so a run's faults repeat */
@@ -13,6 +19,7 @@ export interface BedrockFaults {
 }
 
 const NO_FAULTS: BedrockFaults = { throttle: 0, malformed: 0, latencyMs: 0, seed: 1 };
+const PROBABILITIES = ['throttle', 'malformed', 'filtered', 'blocked', 'timeout'] as const;
 const probability = z.coerce.number().min(0).max(1);
 const MAX_LATENCY_MS = 60_000;
 
@@ -24,8 +31,11 @@ function latencyMs(v: string): number | undefined {
 }
 
 /**
- * `--bedrock-faults`: comma-separated `throttle=P`, `malformed=P` (P in 0–1),
- * `latency=D` (`2s`, `500ms`, at most 60s) and `seed=N`; each at most once.
+ * `--bedrock-faults`: comma-separated `throttle=P`, `malformed=P`, `filtered=P`,
+ * `blocked=P`, `timeout=P` (P in 0–1), `latency=D` (`2s`, `500ms`, at most 60s) and
+ * `seed=N`; each at most once. Throttling, timeouts and latency apply to Converse and
+ * InvokeModel; `malformed` to Converse's forced tool; `filtered` and `blocked` to
+ * InvokeModel's images; the InvokeModel faults appear in the result only when given.
  *
  * @example BedrockFaultsSchema.parse('throttle=0.3,malformed=0.1,latency=2s')
  */
@@ -41,10 +51,10 @@ export const BedrockFaultsSchema = z.string().transform((text, ctx): BedrockFaul
     if (rest.length > 0 || value === '') return fail(`${JSON.stringify(part)} is not key=value`);
     if (seen.has(key)) return fail(`${key} given twice`);
     seen.add(key);
-    if (key === 'throttle' || key === 'malformed') {
+    if ((PROBABILITIES as readonly string[]).includes(key)) {
       const p = probability.safeParse(value);
       if (!p.success) return fail(`${key} must be a probability between 0 and 1, got ${JSON.stringify(value)}`);
-      out[key] = p.data;
+      out[key as (typeof PROBABILITIES)[number]] = p.data;
     } else if (key === 'latency') {
       const ms = latencyMs(value);
       if (ms === undefined) return fail(`latency must be a duration such as 2s or 500ms (at most 60s), got ${JSON.stringify(value)}`);
@@ -53,7 +63,7 @@ export const BedrockFaultsSchema = z.string().transform((text, ctx): BedrockFaul
       if (!/^\d{1,9}$/.test(value)) return fail(`seed must be a whole number, got ${JSON.stringify(value)}`);
       out.seed = Number(value);
     } else {
-      return fail(`unknown fault ${JSON.stringify(key)} (throttle, malformed, latency, seed)`);
+      return fail(`unknown fault ${JSON.stringify(key)} (${PROBABILITIES.join(', ')}, latency, seed)`);
     }
   }
   return out;

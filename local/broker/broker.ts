@@ -17,7 +17,7 @@ import { PublishThrottle } from './publish-throttle';
 import { watchRegistry } from './registry-watch';
 import { markReason } from './session';
 import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
-import { type Admit, listenTls } from './tls-listener';
+import { type Admit, type AutoRegister, listenTls } from './tls-listener';
 import { type HttpServer, WebSocketListener } from './websocket-listener';
 
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
@@ -47,6 +47,11 @@ export interface BrokerOptions {
    * what the role's IAM policy allows (connect, publish, subscribe, receive).
    */
   sessions?: RoleSessions;
+  /**
+   * Just-in-time registration (JITR/JITP) of unknown client certificates; without it they are
+   * simply refused. The first connection is closed once it settles, as on IoT Core.
+   */
+  autoRegister?: AutoRegister;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -154,7 +159,8 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     inspectPackets(client, s, limits, log);
   };
   const certAuth = new CertificateAuthenticator(opts.registry);
-  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit }).catch(async (e: unknown) => {
+  const autoRegister = opts.autoRegister ? { autoRegister: opts.autoRegister } : {};
+  const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit, ...autoRegister }).catch(async (e: unknown) => {
     // A failed listen (port in use) leaves nothing running that would keep the process alive.
     unwatch();
     await stopAedes(broker, persistence);

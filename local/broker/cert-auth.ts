@@ -5,7 +5,8 @@ import type { BrokerPrincipal } from './authz';
 
 export type CertCheck =
   | { ok: true; principal: Extract<BrokerPrincipal, { kind: 'certificate' }> }
-  | { ok: false; reason: string; certificateId?: string };
+  /** `autoRegister`: unknown or still PENDING_ACTIVATION, so just-in-time registration may apply */
+  | { ok: false; reason: string; certificateId?: string; autoRegister?: true };
 
 /**
  * Authenticates a TLS client certificate against the registry, as IoT Core does for
@@ -28,7 +29,8 @@ export class CertificateAuthenticator {
     if (peer === undefined) return { ok: false, reason: 'no client certificate' };
     const certificateId = certificateIdFromDer(peer.raw);
     const rec = this.registry.getCertificate(certificateId);
-    if (!rec) return { ok: false, reason: 'certificate not registered', certificateId };
+    if (!rec) return { ok: false, reason: 'certificate not registered', certificateId, autoRegister: true };
+    if (rec.status === 'PENDING_ACTIVATION') return { ok: false, reason: 'certificate is PENDING_ACTIVATION', certificateId, autoRegister: true };
     if (rec.status !== 'ACTIVE') return { ok: false, reason: `certificate is ${rec.status}`, certificateId };
     if (now < rec.validity.notBefore || now > rec.validity.notAfter) {
       return { ok: false, reason: 'certificate outside its validity period', certificateId };

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,6 +11,13 @@ import { normalizeIp } from './session';
 /** Hands an authenticated connection to the broker. */
 export type Admit = (socket: Duplex, principal: BrokerPrincipal, ipAddress: string | undefined, req?: IncomingMessage) => void;
 
+/**
+ * Just-in-time registration of a client certificate the registry does not accept yet (unknown,
+ * or PENDING_ACTIVATION); the connection is closed once it settles, as IoT Core closes a
+ * device's first connection (the device reconnects).
+ */
+export type AutoRegister = (peer: X509Certificate) => Promise<unknown>;
+
 /** What {@link listenTls} listens on and whom it admits. */
 export interface TlsListenerOptions {
   host: string;
@@ -20,6 +28,7 @@ export interface TlsListenerOptions {
   certAuth: Pick<CertificateAuthenticator, 'check'>;
   log: Logger;
   admit: Admit;
+  autoRegister?: AutoRegister;
 }
 
 /** A listening MQTT-over-TLS server. */
@@ -48,9 +57,18 @@ export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> 
       rejectUnauthorized: false,
     },
     (socket: TLSSocket) => {
-      const check = opts.certAuth.check(socket.getPeerX509Certificate());
+      const peer = socket.getPeerX509Certificate();
+      const check = opts.certAuth.check(peer);
       if (!check.ok) {
         log.warn({ certificateId: check.certificateId, reason: check.reason, ip: normalizeIp(socket.remoteAddress) }, 'TLS client refused');
+        if (check.autoRegister && opts.autoRegister && peer) {
+          // nothing is read from this connection; it closes once registration has settled
+          void opts
+            .autoRegister(peer)
+            .catch((err: unknown) => log.error({ err, certificateId: check.certificateId }, 'just-in-time registration failed'))
+            .finally(() => socket.destroy());
+          return;
+        }
         socket.destroy();
         return;
       }

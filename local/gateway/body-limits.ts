@@ -24,6 +24,9 @@ export const BODY_LIMITS: Readonly<Record<string, number>> = {
   // two (≤ 55 characters each); `Logins` tokens (≤ 50,000 characters, API_GetId.html) are refused
   // anyway, the local pool having no identity providers. 64 KiB bounds what a stranger can make it read.
   'cognito-identity': 64 * 1024,
+  // Lambda Invoke: a synchronous payload is ≤ 6 MB, an asynchronous one ≤ 1 MB (API_Invoke.html);
+  // the service answers RequestTooLargeException past them, so a little more is read.
+  lambda: 6 * 1024 * 1024 + 64 * 1024,
   // S3: a PutObject body is the object (local/s3 stores up to MAX_OBJECT_BYTES, 8 MiB, and answers
   // EntityTooLarge past it), plus the framing of aws-chunked uploads; the gateway's maximum bounds it.
   s3: MAX_BODY_BYTES,

@@ -11,6 +11,7 @@ export {
   type FailureDestination,
   LambdaThrottledError,
 } from './async-queue';
+export { createLambdaInvokeService, EVENT_PAYLOAD_MAX, INVOKE_API_SOURCE, type LambdaInvokeServiceOptions, SYNC_PAYLOAD_MAX } from './invoke-api';
 export { FunctionError, LocalFunction, type LocalFunctionOptions } from './runtime';
 export { LambdaService, type LambdaServiceOptions } from './service';
 export type { AsyncInvokeConfig, JsonLambdaTarget, LambdaContext, LambdaHandler, LambdaTarget, LocalFunctionSpec } from './types';

@@ -1,20 +1,34 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DurableMap } from '../../common/journal';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
-import type { CaCertificateRecord, CaStatus } from './types';
+import type { CaCertificateMode, CaCertificateRecord, CaStatus, RegistrationConfig } from './types';
 
 export interface NewCaCertificate {
   certificateId: string;
   certificatePem: string;
   status: CaStatus;
   autoRegistrationStatus: 'ENABLE' | 'DISABLE';
+  certificateMode?: CaCertificateMode;
+  registrationConfig?: RegistrationConfig;
   awsManaged?: boolean;
+}
+
+/**
+ * UpdateCACertificate: status, auto-registration and the registration config;
+ * `registrationConfig: null` removes it (`removeAutoRegistration`).
+ */
+export interface CaCertificateChange {
+  status?: CaStatus;
+  autoRegistrationStatus?: 'ENABLE' | 'DISABLE';
+  registrationConfig?: RegistrationConfig | null;
 }
 
 /** Registered CA certificates (RegisterCACertificate / UpdateCACertificate), durable. */
 export class CaStore {
   private readonly cas: DurableMap<CaCertificateRecord>;
+  /** the account's registration code in this region (one entry), durable */
+  private readonly codes: DurableMap<{ registrationCode: string }>;
 
   constructor(
     dir: string,
@@ -23,6 +37,29 @@ export class CaStore {
     private readonly onStatus: (e: { certificateId: string; status: CaStatus }) => void,
   ) {
     this.cas = DurableMap.open(dir, 'ca-certificates');
+    this.codes = DurableMap.open(dir, 'registration-code');
+  }
+
+  /**
+   * GetRegistrationCode: the same 64-hex-digit code until DeleteRegistrationCode, as AWS
+   * documents it ("If you already have a registration code, this API call will return the
+   * same registration code"). Resolves once the code is durable.
+   */
+  async registrationCode(): Promise<string> {
+    const key = `${this.accountId}/${this.region}`;
+    const existing = this.codes.get(key);
+    if (existing) {
+      await this.codes.flush();
+      return existing.registrationCode;
+    }
+    const registrationCode = randomBytes(32).toString('hex');
+    await this.codes.set(key, { registrationCode });
+    return registrationCode;
+  }
+
+  /** DeleteRegistrationCode: the next GetRegistrationCode makes a new one. */
+  deleteRegistrationCode(): Promise<void> {
+    return this.codes.delete(`${this.accountId}/${this.region}`);
   }
 
   arn(certificateId: string): string {
@@ -50,6 +87,8 @@ export class CaStore {
       customerVersion: 1,
       generationId: randomUUID(),
     };
+    if (input.certificateMode !== undefined) rec.certificateMode = input.certificateMode;
+    if (input.registrationConfig !== undefined) rec.registrationConfig = input.registrationConfig;
     if (input.awsManaged) rec.awsManaged = true;
     await this.cas.set(rec.certificateId, rec);
     this.onStatus({ certificateId: rec.certificateId, status: rec.status });
@@ -78,20 +117,20 @@ export class CaStore {
     return [...this.cas.values()].sort((a, b) => a.creationDate - b.creationDate);
   }
 
-  /** UpdateCACertificate: status and auto-registration; a status change is announced. */
-  async update(
-    certificateId: string,
-    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
-  ): Promise<CaCertificateRecord> {
+  /** UpdateCACertificate: status, auto-registration and its config; a status change is announced. */
+  async update(certificateId: string, change: CaCertificateChange): Promise<CaCertificateRecord> {
     const ca = this.cas.get(certificateId);
     if (!ca) throw iotError('ResourceNotFoundException', `CA certificate ${certificateId} not found`);
+    const { registrationConfig, ...rest } = change;
     const next: CaCertificateRecord = {
       ...ca,
-      ...change,
+      ...rest,
       lastModifiedDate: Date.now(),
       customerVersion: ca.customerVersion + 1,
       generationId: randomUUID(),
     };
+    if (registrationConfig === null) delete next.registrationConfig;
+    else if (registrationConfig !== undefined) next.registrationConfig = registrationConfig;
     await this.cas.set(certificateId, next);
     if (change.status !== undefined && change.status !== ca.status) {
       this.onStatus({ certificateId, status: change.status });
@@ -110,11 +149,12 @@ export class CaStore {
     await this.cas.delete(certificateId);
   }
 
-  flush(): Promise<void> {
-    return this.cas.flush();
+  async flush(): Promise<void> {
+    await Promise.all([this.cas.flush(), this.codes.flush()]);
   }
 
   close(): void {
     this.cas.close();
+    this.codes.close();
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../common/logger';
 import { DurableMap } from '../../common/journal';
 import { LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
-import { CaStore, type NewCaCertificate } from './ca-store';
+import { type CaCertificateChange, CaStore, type NewCaCertificate } from './ca-store';
 import { CertificateStore, type NewCertificate } from './certificate-store';
 import { iotError } from './errors';
 import { PolicyStore } from './policy-store';
@@ -11,7 +11,6 @@ import { ProvisioningTemplateStore } from './provisioning-template-store';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
-  CaStatus,
   CertificateRecord,
   CertificateStatus,
   PolicyRecord,
@@ -19,7 +18,7 @@ import type {
   ThingRecord,
 } from './types';
 
-export type { NewCaCertificate } from './ca-store';
+export type { CaCertificateChange, NewCaCertificate } from './ca-store';
 export { CERTIFICATE_ID_RE, certificateIdOfArn, type NewCertificate } from './certificate-store';
 export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
 export type { ProvisioningTemplateRecord, ProvisioningTemplateStore } from './provisioning-template-store';
@@ -234,11 +233,18 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   }
 
   /** UpdateCACertificate; emits `ca-status` when the status changes. */
-  updateCaCertificate(
-    certificateId: string,
-    change: { status?: CaStatus; autoRegistrationStatus?: 'ENABLE' | 'DISABLE' },
-  ): Promise<CaCertificateRecord> {
+  updateCaCertificate(certificateId: string, change: CaCertificateChange): Promise<CaCertificateRecord> {
     return this.caStore.update(certificateId, change);
+  }
+
+  /** GetRegistrationCode: stable for the account and region until deleted; durable. */
+  registrationCode(): Promise<string> {
+    return this.caStore.registrationCode();
+  }
+
+  /** DeleteRegistrationCode. */
+  deleteRegistrationCode(): Promise<void> {
+    return this.caStore.deleteRegistrationCode();
   }
 
   /** DeleteCACertificate: the CA must be INACTIVE (its `ca-status` event has gone out already). */

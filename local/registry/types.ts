@@ -42,6 +42,20 @@ export interface CertificateRecord {
   validity: { notBefore: number; notAfter: number };
 }
 
+/**
+ * RegisterCACertificate / UpdateCACertificate `registrationConfig` (RegistrationConfig in the
+ * IoT API): the JITP template, given inline (`templateBody`) or by the name of a provisioning
+ * template of type JITP (`templateName`), and the role IoT assumes to apply it.
+ */
+export interface RegistrationConfig {
+  templateBody?: string;
+  roleArn?: string;
+  templateName?: string;
+}
+
+/** How a CA is registered: DEFAULT (verified with a registration code) or SNI_ONLY (multi-account). */
+export type CaCertificateMode = 'DEFAULT' | 'SNI_ONLY';
+
 export interface CaCertificateRecord {
   certificateId: string;
   certificateArn: string;
@@ -53,6 +67,10 @@ export interface CaCertificateRecord {
   lastModifiedDate: number;
   customerVersion: number;
   generationId: string;
+  /** absent in records written before modes existed: DEFAULT */
+  certificateMode?: CaCertificateMode;
+  /** the JITP template applied when a certificate it signed first connects */
+  registrationConfig?: RegistrationConfig;
   /** true for the local stand-in of the AWS-managed CA */
   awsManaged?: boolean;
 }

@@ -1,6 +1,7 @@
 import type { FleetStore, PetEntry } from '../fleet-store';
 import { h } from './dom';
 import { ago, percent, STRESS_LABEL } from './format';
+import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
 /**
@@ -16,6 +17,7 @@ export class FleetGrid {
 
   constructor(
     private readonly store: FleetStore,
+    private readonly avatars: AvatarImages = new AvatarImages(),
     private readonly now: () => number = Date.now,
   ) {
     this.status = h('p', { class: 'grid-status', role: 'status' });
@@ -42,7 +44,7 @@ export class FleetGrid {
     const entry = this.store.get(thing);
     const old = this.cards.get(thing);
     if (!entry || !old) return;
-    const card = petCard(entry, this.now());
+    const card = petCard(entry, this.now(), this.avatars);
     old.replaceWith(card);
     this.cards.set(thing, card);
   }
@@ -54,7 +56,7 @@ export class FleetGrid {
     const now = this.now();
     this.list.replaceChildren(
       ...pets.map((p) => {
-        const card = petCard(p, now);
+        const card = petCard(p, now, this.avatars);
         this.cards.set(p.thing, card);
         return card;
       }),
@@ -73,8 +75,8 @@ function presenceLine(e: PetEntry, now: number): HTMLElement {
   return h('p', { class: `presence presence-${p.connected ? 'up' : 'down'}` }, `device ${p.connected ? 'connected' : 'disconnected'} `, agoText(p.at, now));
 }
 
-/** One pet's card (a list item whose heading links to the pet page). */
-export function petCard(e: PetEntry, now: number): HTMLElement {
+/** One pet's card (a list item whose heading links to the pet page), with a small avatar when the pet has one. */
+export function petCard(e: PetEntry, now: number, avatars: AvatarImages = new AvatarImages()): HTMLElement {
   const href = `#/pet/${encodeURIComponent(e.thing)}`;
   const heading = h('h2', {}, h('a', { href }, e.thing));
   const li = h('li', { class: 'card', 'data-thing': e.thing });
@@ -87,7 +89,7 @@ export function petCard(e: PetEntry, now: number): HTMLElement {
     li.dataset.mood = p.mood;
     li.dataset.updatedAt = String(p.updatedAt ?? '');
     li.append(
-      h('div', { class: 'card-figure', 'aria-hidden': 'true' }, petFigure(p.mood, p.animation, '', 72)),
+      h('div', { class: 'card-figure', 'aria-hidden': 'true' }, avatars.face(p.avatar, petFigure(p.mood, p.animation, '', 72), '', 72)),
       heading,
       h(
         'dl',

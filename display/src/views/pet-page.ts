@@ -6,6 +6,7 @@ import type { DisplaySession } from '../aws-session';
 import { stressChart, vitalsChart } from './charts';
 import { h } from './dom';
 import { petSentence } from './format';
+import { AvatarImages } from './pet-face';
 import { dailyView, petStateView } from './pet-state';
 
 /** How far back the charts look. */
@@ -37,6 +38,7 @@ export class PetPage {
     private readonly store: FleetStore,
     private readonly sync: FleetSync,
     private readonly session: DisplaySession,
+    private readonly avatars: AvatarImages = new AvatarImages(),
     private readonly now: () => number = Date.now,
   ) {
     this.state = h('div', { class: 'live-state' });
@@ -65,7 +67,7 @@ export class PetPage {
   update(): void {
     const e = this.store.get(this.thing);
     const entry = e ?? { thing: this.thing };
-    this.state.replaceChildren(petStateView(entry, this.now()));
+    this.state.replaceChildren(petStateView(entry, this.now(), this.avatars));
     this.daily.replaceChildren(dailyView(entry));
     if (e?.pet?.ok) {
       const sentence = petSentence(this.thing, e.pet.state);

@@ -4,6 +4,7 @@ import type { DailyView } from '../shadow-documents';
 import { h } from './dom';
 import { energyBlock } from './energy';
 import { ago, clock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed } from './format';
+import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
 /** The pet page's live parts: redrawn from the store whenever the pet's shadows change. */
@@ -26,8 +27,8 @@ function round(x: number): string {
   return Math.abs(x) >= 10 ? String(Math.round(x)) : x.toFixed(1);
 }
 
-/** The figure, what the pet says (with who worded it), energy and spoons, stress and readiness. */
-export function petStateView(e: PetEntry, now: number): HTMLElement {
+/** The face (avatar image or SVG pet), what the pet says (with who worded it), energy and spoons, stress and readiness. */
+export function petStateView(e: PetEntry, now: number, avatars: AvatarImages = new AvatarImages()): HTMLElement {
   if (!e.pet) return h('section', { class: 'pet-state' }, h('p', { class: 'muted' }, 'No state yet: the pet needs a few minutes of data from its device.'));
   if (!e.pet.ok) return h('section', { class: 'pet-state' }, h('p', { class: 'error' }, `The pet's state could not be read: ${e.pet.error}`));
   const p = e.pet.state;
@@ -37,7 +38,7 @@ export function petStateView(e: PetEntry, now: number): HTMLElement {
     'section',
     { class: `pet-state mood-${p.mood}`, 'data-mood': p.mood, 'data-updated-at': String(p.updatedAt ?? ''), 'aria-labelledby': 'state-title' },
     h('h2', { id: 'state-title', class: 'visually-hidden' }, 'How the pet feels'),
-    h('div', { class: 'stage' }, petFigure(p.mood, p.animation, sentence, 180)),
+    h('div', { class: 'stage' }, avatars.face(p.avatar, petFigure(p.mood, p.animation, sentence, 180), sentence, 180)),
     h('p', { class: 'mood-line' }, h('strong', { class: 'mood' }, p.mood), p.calibrating ? h('span', { class: 'badge' }, 'calibrating: under three days of history') : null),
     h(
       'blockquote',

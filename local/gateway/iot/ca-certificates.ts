@@ -3,20 +3,17 @@ import { inspectCertificate } from '../../../certs/index';
 import type { GatewayRequest } from '../../ports';
 import { iotError } from '../../registry/errors';
 import type { CaCertificateRecord, CaStatus } from '../../registry/types';
-import { inspectPem, pemText } from './certificate-pem';
+import { caRegistrationOperations, checkRegistrationConfig, registrationConfigSchema } from './ca-registration';
 import type { IotContext, IotOperation, PathParams } from './context';
 import { requireCaCertificate } from './lookups';
 import { inRequestedOrder, MARKER_PAGING, pageBody, readPaging } from './pagination';
 import { certificateIdLabel } from './path-labels';
-import { boolQuery, enumQuery, jsonBody, tagList } from './request-input';
+import { enumQuery, jsonBody } from './request-input';
 import { epochSeconds, ok } from './responses';
 
-const registerCaBody = z.object({
-  caCertificate: pemText,
-  verificationCertificate: pemText.optional(),
-  certificateMode: z.enum(['DEFAULT', 'SNI_ONLY']).optional(),
-  registrationConfig: z.object({}).passthrough().optional(),
-  tags: tagList,
+const updateCaBody = z.object({
+  registrationConfig: registrationConfigSchema.optional(),
+  removeAutoRegistration: z.boolean().optional(),
 });
 
 /** The `CACertificateDescription` shape (DescribeCACertificate); validity is read from the PEM. */
@@ -34,29 +31,16 @@ function describeCa(c: CaCertificateRecord): object {
     customerVersion: c.customerVersion,
     generationId: c.generationId,
     validity: { notBefore: epochSeconds(info.notBefore), notAfter: epochSeconds(info.notAfter) },
-    certificateMode: 'DEFAULT',
+    certificateMode: c.certificateMode ?? 'DEFAULT',
   };
-}
-
-async function registerCaCertificate(ctx: IotContext, _params: PathParams, req: GatewayRequest) {
-  const active = boolQuery(req, 'setAsActive') ?? false;
-  const autoReg = boolQuery(req, 'allowAutoRegistration') ?? false;
-  const body = jsonBody(req, registerCaBody);
-  const info = inspectPem(body.caCertificate);
-  if (!info.isCa) throw iotError('CertificateValidationException', 'The certificate is not a CA certificate');
-  if (info.notAfter < Date.now()) throw iotError('CertificateValidationException', 'The CA certificate has expired');
-  const rec = await ctx.registry.registerCaCertificate({
-    certificateId: info.certificateId,
-    certificatePem: body.caCertificate,
-    status: active ? 'ACTIVE' : 'INACTIVE',
-    autoRegistrationStatus: autoReg ? 'ENABLE' : 'DISABLE',
-  });
-  return ok({ certificateArn: rec.certificateArn, certificateId: rec.certificateId });
 }
 
 async function describeCaCertificate(ctx: IotContext, params: PathParams) {
   const ca = requireCaCertificate(ctx, certificateIdLabel(params));
-  return ok({ certificateDescription: describeCa(ca) });
+  return ok({
+    certificateDescription: describeCa(ca),
+    ...(ca.registrationConfig ? { registrationConfig: ca.registrationConfig } : {}),
+  });
 }
 
 async function updateCaCertificate(ctx: IotContext, params: PathParams, req: GatewayRequest) {
@@ -68,9 +52,18 @@ async function updateCaCertificate(ctx: IotContext, params: PathParams, req: Gat
     ['ENABLE', 'DISABLE'],
     () => 'newAutoRegistrationStatus must be ENABLE or DISABLE',
   );
+  const body = jsonBody(req, updateCaBody);
+  const config = body.registrationConfig && checkRegistrationConfig(body.registrationConfig);
+  if (body.removeAutoRegistration === true && config !== undefined) {
+    throw iotError('InvalidRequestException', 'removeAutoRegistration cannot be combined with a registrationConfig');
+  }
+  // removeAutoRegistration drops the template and turns automatic registration off.
+  const removed = body.removeAutoRegistration === true;
+  const autoRegistrationStatus = removed ? 'DISABLE' : autoReg;
   await ctx.registry.updateCaCertificate(id, {
     ...(status !== undefined ? { status } : {}),
-    ...(autoReg !== undefined ? { autoRegistrationStatus: autoReg } : {}),
+    ...(autoRegistrationStatus !== undefined ? { autoRegistrationStatus } : {}),
+    ...(removed ? { registrationConfig: null } : config !== undefined ? { registrationConfig: config } : {}),
   });
   return ok();
 }
@@ -80,10 +73,15 @@ async function deleteCaCertificate(ctx: IotContext, params: PathParams) {
   return ok();
 }
 
-/** ListCACertificates: newest first unless `isAscendingOrder`, like ListCertificates. */
+/**
+ * ListCACertificates: newest first unless `isAscendingOrder`, like ListCertificates;
+ * `templateName` keeps the CAs whose registration config names that provisioning template.
+ */
 async function listCaCertificates(ctx: IotContext, _params: PathParams, req: GatewayRequest) {
   const paging = readPaging(req, MARKER_PAGING, 25);
-  const cas = inRequestedOrder(req, ctx.registry.listCaCertificates(), false);
+  const templateName = req.query.get('templateName');
+  const all = ctx.registry.listCaCertificates();
+  const cas = inRequestedOrder(req, templateName === null ? all : all.filter((c) => c.registrationConfig?.templateName === templateName), false);
   return ok(
     pageBody(paging, 'certificates', cas, (c) => c.certificateId, (c) => ({
       certificateArn: c.certificateArn,
@@ -94,9 +92,9 @@ async function listCaCertificates(ctx: IotContext, _params: PathParams, req: Gat
   );
 }
 
-/** CA certificate operations (RegisterCACertificate … ListCACertificates). */
+/** CA certificate operations (DescribeCACertificate … ListCACertificates; registering is in ca-registration.ts). */
 export const caCertificateOperations: readonly IotOperation[] = [
-  { method: 'POST', path: '/cacertificate', operation: 'RegisterCACertificate', handle: registerCaCertificate },
+  ...caRegistrationOperations,
   { method: 'GET', path: '/cacertificate/{certificateId}', operation: 'DescribeCACertificate', handle: describeCaCertificate },
   { method: 'PUT', path: '/cacertificate/{certificateId}', operation: 'UpdateCACertificate', handle: updateCaCertificate },
   { method: 'DELETE', path: '/cacertificate/{certificateId}', operation: 'DeleteCACertificate', handle: deleteCaCertificate },

@@ -26,6 +26,7 @@ import {
   inspectCertificate,
   verifyIssuedBy,
 } from '../../../certs/index';
+import { registerVerifiedCa } from '../../../test/support/local/ca';
 import { startTestGateway, type TestGateway } from '../../../test/support/local/gateway';
 
 let t: TestGateway;
@@ -82,15 +83,11 @@ describe('iot service: certificates', () => {
     it('registers a CA, then a device certificate it issued; twice is ResourceAlreadyExistsException', async () => {
       const iot = t.iot();
       const myCa = await createCa({ commonName: 'my fleet CA' });
-      const ca = await iot.send(
-        new RegisterCACertificateCommand({ caCertificate: myCa.certificatePem, setAsActive: true, allowAutoRegistration: true }),
-      );
+      const ca = await registerVerifiedCa(iot, myCa, { setAsActive: true, allowAutoRegistration: true });
       expect(ca.certificateId).toBe(myCa.certificateId);
       const dca = await iot.send(new DescribeCACertificateCommand({ certificateId: ca.certificateId }));
       expect(dca.certificateDescription).toMatchObject({ status: 'ACTIVE', autoRegistrationStatus: 'ENABLE' });
-      await expect(
-        iot.send(new RegisterCACertificateCommand({ caCertificate: myCa.certificatePem })),
-      ).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+      await expect(registerVerifiedCa(iot, myCa)).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
 
       const device = await createKeysAndCertificate(myCa, { commonName: 'byo-1' });
       const reg = await iot.send(
@@ -126,7 +123,7 @@ describe('iot service: certificates', () => {
     it('refuses to delete an ACTIVE CA (CertificateStateException) or the AWS-managed one', async () => {
       const iot = t.iot();
       const active = await createCa({ commonName: 'active CA' });
-      await iot.send(new RegisterCACertificateCommand({ caCertificate: active.certificatePem, setAsActive: true }));
+      await registerVerifiedCa(iot, active, { setAsActive: true });
       await expect(
         iot.send(new DeleteCACertificateCommand({ certificateId: active.certificateId })),
       ).rejects.toBeInstanceOf(CertificateStateException);

@@ -5,9 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { runFleet } from '../../../cli/fleet';
 import type { LocalStack } from '../../../local/stack';
+import { runFleetCaptured } from '../fleet';
 import { fleetTemplateBody } from './provisioning';
 
 export interface FleetRun {
@@ -16,34 +15,17 @@ export interface FleetRun {
   err: string;
 }
 
-/** A writable stream that keeps what is written, for a command's stdout/stderr. */
-export function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const w = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  w.text = () => chunks.join('');
-  return w;
-}
-
 type StackEndpoints = Pick<LocalStack, 'httpEndpoint' | 'region' | 'credentials' | 'caFile'>;
 
 /** Runs `pulsepet fleet ...argv` against `stack`; never throws for a non-zero exit. */
 export async function fleetCli(stack: StackEndpoints, ...argv: string[]): Promise<FleetRun> {
-  const stdout = sink();
-  const stderr = sink();
-  const env = {
+  return runFleetCaptured(argv, {
     AWS_ENDPOINT_URL: stack.httpEndpoint,
     AWS_REGION: stack.region,
     AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
     PULSEPET_ROOT_CA: stack.caFile,
-  };
-  const code = await runFleet(argv, { env, stdout, stderr });
-  return { code, out: stdout.text(), err: stderr.text() };
+  });
 }
 
 /** Runs `pulsepet fleet ...argv` and fails with its stderr unless it exits 0; returns stdout. */
