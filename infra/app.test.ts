@@ -41,6 +41,7 @@ const RESOURCE_TYPES: Record<(typeof STACK_NAMES)[number], string[]> = {
     'aws_cloudformation_stack',
     'aws_iam_role',
     'aws_iam_role_policy',
+    'aws_iam_role_policy_attachment',
     'aws_iot_indexing_configuration',
     'aws_iot_logging_options',
     'aws_iot_policy',

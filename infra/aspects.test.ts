@@ -1,4 +1,5 @@
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
@@ -9,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_NAMES, type Synthesized, synthesize, TEST_ENV } from '../test/support/infra/synth';
 import { policyProblems } from './aspects';
 import { loadInfraConfig } from './config';
-import { policyDocument, wildcardResourceStatement } from './policy';
+import { PROVISIONING_MANAGED_POLICY, policyDocument, wildcardResourceStatement } from './policy';
 import { PulsepetStack } from './pulsepet-stack';
 
 let s: Synthesized;
@@ -64,6 +65,15 @@ describe('Aspects', () => {
       const st2 = stack();
       new IotPolicy(st2, 'iot', { name: 'open', policy: policyDocument([{ Sid: 'Any', Effect: 'Allow', Action: 'iot:*', Resource: '*' }]) });
       expect(() => Testing.synth(st2)).toThrow(/wildcard action iot:\*/);
+    });
+
+    it('stops the synthesis of a managed policy attachment the allowlist does not name, and passes one it names', () => {
+      const st = stack();
+      new IamRolePolicyAttachment(st, 'admin', { role: 'r', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+      expect(() => Testing.synth(st)).toThrow(/aspect-test\/admin: managed policy arn:aws:iam::aws:policy\/AdministratorAccess is not in policy.ts ALLOWED_MANAGED_POLICIES/);
+      const st2 = stack();
+      new IamRolePolicyAttachment(st2, 'registration', { role: 'r', policyArn: PROVISIONING_MANAGED_POLICY });
+      expect(() => Testing.synth(st2)).not.toThrow();
     });
   });
 

@@ -1,5 +1,6 @@
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -10,7 +11,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { type IAspect, TerraformResource, TerraformStack, Tokenization } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { listOf, type PolicyStatement, WILDCARD_RESOURCE_ACTIONS } from './policy';
+import { ALLOWED_MANAGED_POLICIES, listOf, type PolicyStatement, WILDCARD_RESOURCE_ACTIONS } from './policy';
 
 /**
  * The rules that hold for the whole app, applied to every stack (pulsepet-stack.ts) and
@@ -41,10 +42,16 @@ function documentOf(node: IConstruct): { doc: string; keyPolicy: boolean } | und
  * or `NotResource`, no action wildcard (`*`, `iot:*`), and `"Resource": "*"` only for the
  * actions AWS authorizes on nothing narrower (policy.ts WILDCARD_RESOURCE_ACTIONS). In a
  * KMS key policy `*` names the key itself, and the account statement (`kms:*` for the
- * account root) is AWS's default key policy, so both are allowed there.
+ * account root) is AWS's default key policy, so both are allowed there. A managed policy
+ * may be attached only if policy.ts ALLOWED_MANAGED_POLICIES names it.
  */
 export class LeastPrivilegeAspect implements IAspect {
   visit(node: IConstruct): void {
+    if (node instanceof IamRolePolicyAttachment) {
+      const arn = node.policyArnInput ?? '';
+      if (ALLOWED_MANAGED_POLICIES[arn] === undefined) throw new Error(`${node.node.path}: managed policy ${arn} is not in policy.ts ALLOWED_MANAGED_POLICIES`);
+      return;
+    }
     const found = documentOf(node);
     if (found === undefined) return;
     const problems = policyProblems(found.doc, found.keyPolicy);

@@ -2,9 +2,11 @@ import { Testing } from 'cdktf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Action, pulsepetRules, type RuleDefinition, RULES_ROLE_NAME } from '../cloud-rules/rules';
 import { DEVICE_POLICY_NAME, devicePolicyDocument, OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../protocol/policies';
-import { TIMESTREAM } from '../protocol/resources';
+import { PROVISIONING_ROLE_NAME, TIMESTREAM } from '../protocol/resources';
+import { DEFAULT_PROVISIONING_ROLE } from '../cli/fleet/template';
 import { resourcesOf, resourceWith, statementsOf, type Synthesized, synthesize, TEST_ENV } from '../test/support/infra/synth';
 import { connectedDevicesMetricName, THING_TYPE_NAME } from './names';
+import { PROVISIONING_MANAGED_POLICY } from './policy';
 import { ruleRoleStatements } from './rule-grants';
 import { fromTerraformLiteral, terraformLiteral } from './terraform-escape';
 import { topicRuleArgs } from './topic-rule';
@@ -164,6 +166,40 @@ describe('Stack: iot', () => {
       expect(metric?.Type).toBe('AWS::IoT::FleetMetric');
       expect(metric?.Properties).toMatchObject({ MetricName: connectedDevicesMetricName(s.config), QueryString: 'connectivity.connected:true', IndexName: 'AWS_Things' });
       expect(cfn?.depends_on).toEqual([expect.stringMatching(/^aws_iot_indexing_configuration\./)]);
+    });
+  });
+
+  describe('Provisioning role', () => {
+    const roles = () => resourcesOf(s.json.iot, 'aws_iam_role');
+    const logicalId = () => Object.entries(roles()).find(([, r]) => r.name === PROVISIONING_ROLE_NAME)?.[0];
+
+    it('is named what `fleet template create` names by default, unprefixed in a prefixed deployment', () => {
+      expect(DEFAULT_PROVISIONING_ROLE).toBe(PROVISIONING_ROLE_NAME);
+      expect(s.config.namePrefix).toBe('pp-test');
+      expect(Testing.toHaveResourceWithProperties(s.raw.iot, 'aws_iam_role', { name: DEFAULT_PROVISIONING_ROLE })).toBe(true);
+      expect(Testing.toHaveResourceWithProperties(s.raw.iot, 'aws_iam_role', { name: `pp-test-${DEFAULT_PROVISIONING_ROLE}` })).toBe(false);
+    });
+
+    it('is assumed only by IoT Core in this account and region', () => {
+      const [trust, ...more] = statementsOf(resourceWith(s.json.iot, 'aws_iam_role', 'name', PROVISIONING_ROLE_NAME).assume_role_policy);
+      expect(more).toEqual([]);
+      expect(trust).toMatchObject({ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' });
+      expect(trust?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': ENV.accountId }, ArnLike: { 'aws:SourceArn': `arn:aws:iot:${ENV.region}:${ENV.accountId}:*` } });
+    });
+
+    it('has AWSIoTThingsRegistration attached, and nothing else', () => {
+      const id = logicalId();
+      expect(id).toBeDefined();
+      const attachments = Object.values(resourcesOf(s.json.iot, 'aws_iam_role_policy_attachment'));
+      expect(attachments).toEqual([expect.objectContaining({ role: `\${aws_iam_role.${id}.name}`, policy_arn: 'arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration' })]);
+      expect(PROVISIONING_MANAGED_POLICY).toBe('arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration');
+      expect(Testing.toHaveResourceWithProperties(s.raw.iot, 'aws_iam_role_policy_attachment', { policy_arn: PROVISIONING_MANAGED_POLICY })).toBe(true);
+      const inline = Object.values(resourcesOf(s.json.iot, 'aws_iam_role_policy')).filter((p) => String(p.role).includes(`aws_iam_role.${id}.`));
+      expect(inline).toEqual([]);
+    });
+
+    it('exports its ARN', () => {
+      expect(s.json.iot.output?.provisioning_role_arn).toMatchObject({ value: `\${aws_iam_role.${logicalId()}.arn}` });
     });
   });
 });

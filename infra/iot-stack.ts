@@ -1,17 +1,21 @@
 import { CloudformationStack } from '@cdktf/provider-aws/lib/cloudformation-stack';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotIndexingConfiguration } from '@cdktf/provider-aws/lib/iot-indexing-configuration';
 import { IotLoggingOptions } from '@cdktf/provider-aws/lib/iot-logging-options';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
 import { IotThingType } from '@cdktf/provider-aws/lib/iot-thing-type';
 import { IotTopicRule } from '@cdktf/provider-aws/lib/iot-topic-rule';
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { pulsepetRules, RULES_ROLE_NAME } from '../cloud-rules/rules';
 import { DISPLAY_IOT_POLICY_NAME, displayIotPolicyDocument } from '../protocol/display-access';
 import { DEVICE_POLICY_NAME, devicePolicyDocument, OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../protocol/policies';
-import { iamRoleArn, iotRuleArn, logGroupArn } from './arns';
+import { PROVISIONING_ROLE_NAME } from '../protocol/resources';
+import { iamRoleArn, iotArn, iotRuleArn, logGroupArn } from './arns';
 import type { InfraConfig } from './config';
 import { connectedDevicesMetricName, IOT_LOG_GROUP, THING_TYPE_NAME } from './names';
-import { serviceTrustPolicy } from './policy';
+import { PROVISIONING_MANAGED_POLICY, serviceTrustPolicy } from './policy';
 import { PulsepetStack } from './pulsepet-stack';
 import { ruleRoleStatements } from './rule-grants';
 import { ServiceRole } from './service-role';
@@ -21,8 +25,8 @@ import { topicRuleArgs } from './topic-rule';
 /**
  * IoT Core: the thing type, the IoT policies of protocol/ (the documents the local
  * broker enforces), every rule of cloud-rules/ with the role its actions assume, IoT
- * logging, and fleet indexing with connectivity (which the connected-devices fleet
- * metric counts).
+ * logging, fleet indexing with connectivity (which the connected-devices fleet metric
+ * counts), and the role IoT Core assumes to apply provisioning templates.
  */
 export class IotStack extends PulsepetStack {
   readonly rules: IotTopicRule[] = [];
@@ -40,6 +44,7 @@ export class IotStack extends PulsepetStack {
     this.topicRules();
     this.logging();
     this.fleetIndexing();
+    this.provisioningRole();
   }
 
   /** An IoT policy from protocol/, its policy variables escaped for Terraform. */
@@ -112,5 +117,20 @@ export class IotStack extends PulsepetStack {
       },
     };
     new CloudformationStack(this, 'fleet-metrics', { name: this.name('fleet-metrics'), templateBody: documentText(template), dependsOn: [indexing] });
+  }
+
+  /**
+   * `pulsepet-provisioning`, the role `fleet template create` names by default (protocol/resources.ts):
+   * IoT Core assumes it, for this account and region only, to apply fleet (RegisterThing) and
+   * JITP templates. https://docs.aws.amazon.com/iot/latest/developerguide/provision-template.html
+   */
+  private provisioningRole(): void {
+    const role = new IamRole(this, 'provisioning-role', {
+      name: PROVISIONING_ROLE_NAME,
+      description: 'Assumed by IoT Core to apply pulsepet provisioning templates (fleet provisioning by claim, JITP).',
+      assumeRolePolicy: serviceTrustPolicy('iot.amazonaws.com', this.aws.accountId, iotArn(this.aws, '*')),
+    });
+    new IamRolePolicyAttachment(this, 'provisioning-registration', { role: role.name, policyArn: PROVISIONING_MANAGED_POLICY });
+    new TerraformOutput(this, 'provisioning_role_arn', { value: role.arn, description: 'provisioningRoleArn of the templates `pulsepet fleet template create` makes' });
   }
 }

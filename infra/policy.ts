@@ -27,6 +27,19 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = Objec
   'iot:ListThings': 'ListThings has no resource type (list_awsiot.html); the daily summary walks the fleet with it.',
 });
 
+/** The managed policy of the provisioning role (iot-stack.ts). */
+export const PROVISIONING_MANAGED_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSIoTThingsRegistration';
+
+/**
+ * The AWS managed policies a role may have attached, each with why an inline policy
+ * would not do; the policy aspect refuses any other attachment. AWS maintains these as
+ * the service that assumes the role changes what it calls.
+ */
+export const ALLOWED_MANAGED_POLICIES: Readonly<Record<string, string>> = Object.freeze({
+  [PROVISIONING_MANAGED_POLICY]:
+    'What IoT Core calls with the provisioning role while it applies a template (create and update things, groups and certificates, attach policies and principals: registry actions only). AWS documents it for provisioning roles; several of those actions (AttachThingPrincipal, CreateCertificateFromCsr) have no resource-level permissions, so an inline copy would need "*" as well.',
+});
+
 /** A policy document of these statements, as the JSON string IAM and IoT take (multi-line: terraform-escape.ts documentText). */
 export function policyDocument(statements: readonly PolicyStatement[]): string {
   return documentText({ Version: '2012-10-17', Statement: statements });

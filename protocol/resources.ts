@@ -35,3 +35,12 @@ export const COACH_DEFAULT_MODEL_ID = 'us.anthropic.claude-haiku-4-5-20251001-v1
  * (`{prefix}-avatars-{account}-{region}`) and hands it to pulsepet-avatar as PULSEPET_AVATAR_BUCKET.
  */
 export const AVATARS = { bucket: 'pulsepet-avatars', keyPrefix: 'avatars/' } as const;
+
+/**
+ * The IAM role IoT Core assumes to apply provisioning templates (fleet provisioning by
+ * claim and JITP: create the thing, activate the certificate, attach policy and principal).
+ * `pulsepet fleet template create` names `arn:aws:iam::ACCOUNT:role/pulsepet-provisioning`
+ * when no --role-arn is given, and infra's iot stack creates the role under this name
+ * (unprefixed, like the other contract roles: one pulsepet per account and region).
+ */
+export const PROVISIONING_ROLE_NAME = 'pulsepet-provisioning';

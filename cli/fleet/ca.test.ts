@@ -2,12 +2,13 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateProvisioningTemplateCommand, DescribeCACertificateCommand } from '@aws-sdk/client-iot';
+import { CreatePolicyCommand, CreateProvisioningTemplateCommand, DescribeCACertificateCommand, DescribeProvisioningTemplateCommand } from '@aws-sdk/client-iot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, inspectCertificate, subjectAttributes, verifyIssuedBy } from '../../certs/index';
 import { runFleetCaptured } from '../../test/support/fleet';
 import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 import { jitpTemplateBody } from '../../test/support/local/jitp';
+import { DEVICE_POLICY_NAME, devicePolicyDocument } from '../../protocol/policies';
 import { DeviceConfigSchema } from './files';
 
 let t: TestGateway;
@@ -80,6 +81,31 @@ describe('Command: fleet ca register', () => {
     const d = await t.iot().send(new DescribeCACertificateCommand({ certificateId: ca.id }));
     expect(d.certificateDescription).toMatchObject({ status: 'ACTIVE', autoRegistrationStatus: 'ENABLE', certificateMode: 'DEFAULT' });
     expect(d.registrationConfig).toEqual({ templateName: 'watch-jitp' });
+  });
+
+  it('takes a JITP template made by `fleet template create --type JITP` (default role, which infra creates); refuses a hook on JITP', async () => {
+    const body = join(work, 'jitp.json');
+    writeFileSync(body, jitpTemplateBody());
+    // the default role's account is read from the device policy's ARN (on AWS the iot stack deploys both)
+    await t.iot().send(new CreatePolicyCommand({ policyName: DEVICE_POLICY_NAME, policyDocument: devicePolicyDocument() }));
+    const made = await fleet(['template', 'create', 'cli-jitp', '--file', body, '--type', 'JITP']);
+    expect(made.code, made.err).toBe(0);
+    expect(made.out).toBe(
+      'created template cli-jitp: JITP, enabled, version 1, role arn:aws:iam::000000000000:role/pulsepet-provisioning, arn arn:aws:iot:us-east-1:000000000000:provisioningtemplate/cli-jitp\n',
+    );
+    const d = await t.iot().send(new DescribeProvisioningTemplateCommand({ templateName: 'cli-jitp' }));
+    expect(d).toMatchObject({ type: 'JITP', enabled: true, provisioningRoleArn: 'arn:aws:iam::000000000000:role/pulsepet-provisioning' });
+    const ca = await newCa('ca-cli-jitp');
+    const r = await fleet(['ca', 'register', '--ca-cert', ca.cert, '--ca-key', ca.key, '--template', 'cli-jitp', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ autoRegistrationStatus: 'ENABLE', template: 'cli-jitp' });
+    const hook = 'arn:aws:lambda:us-east-1:000000000000:function:serial-check';
+    const refused = await fleet(['template', 'create', 'cli-jitp-hook', '--file', body, '--type', 'JITP', '--pre-provisioning-hook', hook]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('a pre-provisioning hook is for FLEET_PROVISIONING templates only');
+    const badType = await fleet(['template', 'create', 'cli-x', '--file', body, '--type', 'JITR']);
+    expect(badType.code).toBe(2);
+    expect(badType.err).toContain('--type is one of FLEET_PROVISIONING, JITP');
   });
 
   it('registers without auto-registration when no template is given, and brings a registered CA to the asked state', async () => {
