@@ -48,6 +48,8 @@ export interface GatewayRefusal {
   requestId: string;
   /** signed in the query string (a presigned URL) rather than in the `Authorization` header */
   presigned: boolean;
+  /** signed with Signature Version 2 (`Authorization: AWS …` or `AWSAccessKeyId`/`Signature` in the query), which the gateway does not verify */
+  sigV2?: boolean;
 }
 
 /** One action on one resource, as an IAM policy names them (`iot:GetThingShadow` on `arn:aws:iot:…:thing/pet-1/pet`). */

@@ -23,9 +23,22 @@ function isPresigned(r: RefusedRequest): boolean {
 }
 
 /**
+ * Signed with AWS Signature Version 2, which S3 alone ever took: an `Authorization: AWS
+ * key:signature` header, or a presigned URL's `AWSAccessKeyId` and `Signature` (what the
+ * AWS CLI v1's `aws s3 presign` writes unless `s3.signature_version = s3v4`).
+ */
+function isSigV2(r: RefusedRequest): boolean {
+  const auth = headerValue(r.req.headers, 'authorization');
+  if (auth !== undefined) return /^AWS [^:\s]+:/.test(auth);
+  const q = new URLSearchParams(r.target.rawQuery);
+  return q.has('AWSAccessKeyId') && q.has('Signature');
+}
+
+/**
  * The service a request is addressed to as far as its head tells, whether or not its
  * signature is good: the signing name of its credential scope (header or presigned
- * query), or, for a request with no signature at all, a service that claims its path.
+ * query), or, for a request with no SigV4 signature at all (none, or SigV2), a service
+ * that claims its path.
  */
 export function addressedService(r: RefusedRequest, routing: RefusalRouting): GatewayService | undefined {
   const auth = headerValue(r.req.headers, 'authorization');
@@ -33,7 +46,7 @@ export function addressedService(r: RefusedRequest, routing: RefusalRouting): Ga
   // `{key}/{date}/{region}/{service}/aws4_request`
   const name = credential?.split('/')[3];
   if (name !== undefined) return routing.serviceFor(name);
-  if (auth !== undefined || isPresigned(r)) return undefined;
+  if ((auth !== undefined && !isSigV2(r)) || isPresigned(r)) return undefined;
   return routing.unsignedClaimantFor?.(r.req.method ?? 'GET', r.target.rawPath);
 }
 
@@ -53,5 +66,6 @@ export function shapedRefusal(response: GatewayResponse, service: GatewayService
     rawPath: r.target.rawPath,
     requestId: r.requestId,
     presigned: isPresigned(r),
+    sigV2: isSigV2(r),
   });
 }

@@ -70,9 +70,12 @@ function signatureError(r: GatewayRefusal): S3Error {
  * The gateway's refusals (AWS's JSON exception types, aws-error.ts) as S3 answers them:
  * an unsigned request is `AccessDenied`, a wrong signature `SignatureDoesNotMatch`, an
  * expired presigned URL `AccessDenied` "Request has expired", an unknown key
- * `InvalidAccessKeyId`, a body over the limit `EntityTooLarge`, an IAM denial `AccessDenied`.
+ * `InvalidAccessKeyId`, a body over the limit `EntityTooLarge`, an IAM denial `AccessDenied`;
+ * a Signature Version 2 request (header or presigned URL) is 400 `InvalidRequest`, as S3
+ * answers it where SigV2 is turned off (buckets created since June 2020, newer regions).
  */
 export function s3ErrorOfRefusal(r: GatewayRefusal): S3Error {
+  if (r.sigV2) return new S3Error(400, 'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
   switch (r.errorType) {
     case 'MissingAuthenticationTokenException':
       return new S3Error(403, 'AccessDenied', 'Access Denied');

@@ -49,6 +49,19 @@ export function splitPath(rawPath: string): { bucket: string; key: string } {
   }
 }
 
+/** Sub-resources of multipart uploads (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads). */
+const MULTIPART_SUBRESOURCES = new Set(['uploads', 'uploadId', 'partNumber']);
+
+/**
+ * What the refusal of an unserved sub-resource names: multipart uploads by name, with the
+ * way around them (`aws s3 cp` switches to multipart at its `multipart_threshold`, 8 MiB,
+ * which is also the local object size cap).
+ */
+function unsupportedWhat(subresource: string): string {
+  if (!MULTIPART_SUBRESOURCES.has(subresource)) return `the '${subresource}' sub-resource`;
+  return `multipart uploads ('${subresource}'); objects of at most 8 MiB are written whole with PutObject`;
+}
+
 function notImplemented(what: string): S3Error {
   return new S3Error(501, 'NotImplemented', `A header or query you provided implies functionality that is not implemented: the local S3 does not serve ${what}.`);
 }
@@ -83,7 +96,7 @@ function objectOperation(method: string, headers: GatewayRequest['headers']): S3
 export function resolveOperation(req: Pick<GatewayRequest, 'method' | 'path' | 'query' | 'headers'>): S3Operation {
   const { bucket, key } = splitPath(req.path);
   const unsupported = UNSUPPORTED_SUBRESOURCES.find((s) => req.query.has(s));
-  if (unsupported !== undefined) throw notImplemented(`the '${unsupported}' sub-resource`);
+  if (unsupported !== undefined) throw notImplemented(unsupportedWhat(unsupported));
   if (bucket === '') {
     if (req.method === 'GET') return { name: 'ListBuckets', bucket, key };
     throw new S3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: req.method, ResourceType: 'SERVICE' });
