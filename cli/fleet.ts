@@ -37,7 +37,8 @@ commands:
       new certificate + files now; old certificates INACTIVE and detached after the grace period
   template create NAME --file template.json [--role-arn ARN] [--pre-provisioning-hook ARN] [--description D] [--json]
       an enabled FLEET_PROVISIONING template (role default: pulsepet-provisioning in the account)
-  template list|describe NAME|delete NAME [--json]
+  template list [NAME]|describe NAME|delete NAME [--file template.json] [--json]
+      (--file is read by create only; list NAME shows that template alone)
   claim create --template NAME [--out DIR] [--root-ca FILE] [--json]
       claim certificate (ACTIVE) + policy pulsepet-claim-NAME; writes DIR/claim.cert.pem,
       claim.private.key (0600), root-ca.pem, claim.config.json (DIR defaults to ./claims/NAME),

@@ -40,10 +40,11 @@ export const TemplateFlags = BaseFlags.extend({
   description: z.string().max(500).optional(),
 })
   .refine((f) => f.action === 'list' || f.name !== undefined, { message: 'missing NAME (fleet template create|describe|delete NAME)' })
-  .refine((f) => f.action !== 'list' || f.name === undefined, { message: 'fleet template list takes no NAME' })
   .refine((f) => f.action !== 'create' || f.file !== undefined, { message: '--file template.json is required to create a template' })
-  .refine((f) => f.action === 'create' || (f.file ?? f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description) === undefined, {
-    message: '--file, --role-arn, --pre-provisioning-hook and --description go with create only',
+  // the issue's grammar is `create|list|describe|delete NAME --file template.json`: --file is
+  // accepted by every action (only create reads it); the other settings are create's alone
+  .refine((f) => f.action === 'create' || (f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description) === undefined, {
+    message: '--role-arn, --pre-provisioning-hook and --description go with create only',
   });
 type TemplateArgs = z.infer<typeof TemplateFlags>;
 
@@ -60,7 +61,11 @@ export async function templateCommand(argv: string[], spec: FlagSpec, withContex
   const f = parseFlags(argv, spec, TemplateFlags, positionals);
   return withContext(f.region, async (ctx) => {
     if (f.action === 'create') ctx.stdout.write(createdReport(await createTemplate(ctx, f), f.json));
-    else if (f.action === 'list') ctx.stdout.write(templateListReport(await listTemplates(ctx), f.json));
+    else if (f.action === 'list') {
+      // `list NAME` lists that template only (an empty list when it does not exist)
+      const all = await listTemplates(ctx);
+      ctx.stdout.write(templateListReport(f.name === undefined ? all : all.filter((t) => t.templateName === f.name), f.json));
+    }
     else if (f.action === 'describe') ctx.stdout.write(templateReport(await describeTemplate(ctx, f.name ?? ''), f.json));
     else {
       const name = f.name ?? '';
