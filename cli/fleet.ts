@@ -35,8 +35,9 @@ commands:
   revoke THING|CERT_ID [--json]     set the thing's certificates (or that one) REVOKED
   rotate THING [--grace 30s] [--out DIR] [--csr FILE [--key FILE]] [--policy NAME] [--root-ca FILE] [--json]
       new certificate + files now; old certificates INACTIVE and detached after the grace period
-  template create NAME --file template.json [--role-arn ARN] [--pre-provisioning-hook ARN] [--description D] [--json]
-      an enabled FLEET_PROVISIONING template (role default: pulsepet-provisioning in the account)
+  template create NAME --file template.json [--type FLEET_PROVISIONING|JITP] [--role-arn ARN] [--pre-provisioning-hook ARN] [--description D] [--json]
+      an enabled template, FLEET_PROVISIONING (for claims) unless --type JITP (for ca register --template);
+      role default: pulsepet-provisioning in the account
   template list [NAME]|describe NAME|delete NAME [--file template.json] [--json]
       (--file is read by create only; list NAME shows that template alone)
   claim create --template NAME [--out DIR] [--root-ca FILE] [--json]

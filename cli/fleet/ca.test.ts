@@ -82,6 +82,21 @@ describe('Command: fleet ca register', () => {
     expect(d.registrationConfig).toEqual({ templateName: 'watch-jitp' });
   });
 
+  it('takes a JITP template made with `fleet template create --type JITP`', async () => {
+    const file = join(work, 'jitp-template.json');
+    writeFileSync(file, jitpTemplateBody());
+    const created = await fleet(['template', 'create', 'cli-jitp', '--file', file, '--type', 'JITP', '--role-arn', 'arn:aws:iam::000000000000:role/JITPRole']);
+    expect(created.code, created.err).toBe(0);
+    expect(created.out).toMatch(/^created template cli-jitp: JITP, enabled, version 1,/);
+    const hooked = await fleet(['template', 'create', 'cli-jitp-hook', '--file', file, '--type', 'JITP', '--pre-provisioning-hook', 'arn:aws:lambda:us-east-1:000000000000:function:h']);
+    expect(hooked.code).toBe(2);
+    expect(hooked.err).toContain('a JITP template has no pre-provisioning hook');
+    const ca = await newCa('ca-cli-jitp');
+    const r = await fleet(['ca', 'register', '--ca-cert', ca.cert, '--ca-key', ca.key, '--template', 'cli-jitp']);
+    expect(r.code, r.err).toBe(0);
+    expect((await t.iot().send(new DescribeCACertificateCommand({ certificateId: ca.id }))).registrationConfig).toEqual({ templateName: 'cli-jitp' });
+  });
+
   it('registers without auto-registration when no template is given, and brings a registered CA to the asked state', async () => {
     const ca = await newCa('ca-plain');
     const r = await fleet(['ca', 'register', '--ca-cert', ca.cert, '--ca-key', ca.key, '--json']);

@@ -128,7 +128,7 @@ describe('Command: fleet template', () => {
     expect(badAction.err).toContain('expected one of create, list, describe, delete');
     const createOnly = await fleet('template', 'describe', 'tpl-x', '--role-arn', 'arn:aws:iam::000000000000:role/x');
     expect(createOnly.code).toBe(2);
-    expect(createOnly.err).toContain('--role-arn, --pre-provisioning-hook and --description go with create only');
+    expect(createOnly.err).toContain('--role-arn, --pre-provisioning-hook, --description and --type go with create only');
     const missing = await fleet('template', 'create', 'tpl-x', '--file', join(work, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.err).toContain(`cannot read template ${join(work, 'nope.json')}`);

@@ -29,6 +29,8 @@ const HOOK_PAYLOAD_VERSION = '2020-04-01';
 export const templateName = z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'template names are [0-9A-Za-z_-], 1..36 chars');
 
 const ACTIONS = ['create', 'list', 'describe', 'delete'] as const;
+/** CreateProvisioningTemplate's `type`: a fleet template (by claim) or a JITP one (a CA's registration config). */
+const TEMPLATE_TYPES = ['FLEET_PROVISIONING', 'JITP'] as const;
 
 /** `fleet template ACTION [NAME] …`. */
 export const TemplateFlags = BaseFlags.extend({
@@ -38,14 +40,16 @@ export const TemplateFlags = BaseFlags.extend({
   'role-arn': z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)').optional(),
   'pre-provisioning-hook': z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/, 'expected a Lambda function ARN').optional(),
   description: z.string().max(500).optional(),
+  type: z.enum(TEMPLATE_TYPES, { message: `expected ${TEMPLATE_TYPES.join(' or ')}` }).optional(),
 })
   .refine((f) => f.action === 'list' || f.name !== undefined, { message: 'missing NAME (fleet template create|describe|delete NAME)' })
   .refine((f) => f.action !== 'create' || f.file !== undefined, { message: '--file template.json is required to create a template' })
   // the issue's grammar is `create|list|describe|delete NAME --file template.json`: --file is
   // accepted by every action (only create reads it); the other settings are create's alone
-  .refine((f) => f.action === 'create' || (f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description) === undefined, {
-    message: '--role-arn, --pre-provisioning-hook and --description go with create only',
-  });
+  .refine((f) => f.action === 'create' || (f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description ?? f.type) === undefined, {
+    message: '--role-arn, --pre-provisioning-hook, --description and --type go with create only',
+  })
+  .refine((f) => f.type !== 'JITP' || f['pre-provisioning-hook'] === undefined, { message: '--pre-provisioning-hook: a JITP template has no pre-provisioning hook' });
 type TemplateArgs = z.infer<typeof TemplateFlags>;
 
 const positionals = (v: Record<string, unknown>, pos: string[]): Record<string, unknown> => {
@@ -96,14 +100,16 @@ async function defaultRoleArn(ctx: FleetContext): Promise<string> {
 
 interface Created {
   templateName: string;
+  type: (typeof TEMPLATE_TYPES)[number];
   templateArn: string;
   defaultVersionId: number;
   provisioningRoleArn: string;
 }
 
-/** CreateProvisioningTemplate: enabled, FLEET_PROVISIONING. An invalid body is refused by IoT Core with every problem named. */
+/** CreateProvisioningTemplate: enabled, FLEET_PROVISIONING unless --type. An invalid body is refused by IoT Core with every problem named. */
 async function createTemplate(ctx: FleetContext, f: TemplateArgs): Promise<Created> {
   const templateBody = readTemplateBody(f.file ?? '');
+  const type = f.type ?? 'FLEET_PROVISIONING';
   const provisioningRoleArn = f['role-arn'] ?? (await defaultRoleArn(ctx));
   const hook = f['pre-provisioning-hook'];
   const r = await call(ctx, 'CreateProvisioningTemplate', () =>
@@ -112,14 +118,14 @@ async function createTemplate(ctx: FleetContext, f: TemplateArgs): Promise<Creat
         templateName: f.name ?? '',
         templateBody,
         enabled: true,
-        type: 'FLEET_PROVISIONING',
+        type,
         provisioningRoleArn,
         ...(hook ? { preProvisioningHook: { targetArn: hook, payloadVersion: HOOK_PAYLOAD_VERSION } } : {}),
         ...(f.description !== undefined ? { description: f.description } : {}),
       }),
     ),
   );
-  return { templateName: r.templateName ?? f.name ?? '', templateArn: r.templateArn ?? '', defaultVersionId: r.defaultVersionId ?? 1, provisioningRoleArn };
+  return { templateName: r.templateName ?? f.name ?? '', type, templateArn: r.templateArn ?? '', defaultVersionId: r.defaultVersionId ?? 1, provisioningRoleArn };
 }
 
 async function listTemplates(ctx: FleetContext): Promise<ProvisioningTemplateSummary[]> {
@@ -139,7 +145,7 @@ async function describeTemplate(ctx: FleetContext, name: string): Promise<Omit<D
 }
 
 function createdReport(c: Created, json: boolean): string {
-  return json ? `${JSON.stringify(c)}\n` : `created template ${c.templateName}: FLEET_PROVISIONING, enabled, version ${c.defaultVersionId}, role ${c.provisioningRoleArn}, arn ${c.templateArn}\n`;
+  return json ? `${JSON.stringify(c)}\n` : `created template ${c.templateName}: ${c.type}, enabled, version ${c.defaultVersionId}, role ${c.provisioningRoleArn}, arn ${c.templateArn}\n`;
 }
 
 const day = (d: Date | undefined): string => (d ? d.toISOString() : '-');
