@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr } from '../../certs/index';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { type LocalStack, startLocalStack } from '../stack';
-import { subscribeCodes, until } from '../../test/support/local/broker';
+import { captureLogger, subscribeCodes, until } from '../../test/support/local/broker';
 import { awsClientConfig, connectMqtt, type TestDevice } from '../../test/support/local/stack';
 import { acceptedBody, createClaimCertificate, createFleetTemplate, type Format, provisioningRequest } from '../../test/support/local/provisioning';
 
@@ -16,6 +16,8 @@ const DENIED_SERIALS = new Set(['SN-STOLEN']);
 const HOOK_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:pulsepet-serial-hook';
 const hookEvents: Array<Record<string, unknown>> = [];
 
+/** the stack's log, at debug level: key material must never be in it */
+const captured = captureLogger();
 let dir: string;
 let stack: LocalStack;
 let iot: IoTClient;
@@ -30,7 +32,7 @@ beforeAll(async () => {
     if (DENIED_SERIALS.has(e.parameters.SerialNumber ?? '')) return { allowProvisioning: false };
     return { allowProvisioning: true, parameterOverrides: { Batch: 'hooked' } };
   };
-  stack = await startLocalStack({ dataDir: join(dir, 'data'), handlers: new Map([['pulsepet-serial-hook', hook]]), tuneGc: false });
+  stack = await startLocalStack({ dataDir: join(dir, 'data'), handlers: new Map([['pulsepet-serial-hook', hook]]), tuneGc: false, logger: captured.logger });
   iot = new IoTClient(awsClientConfig(stack));
   claim = await createClaimCertificate(stack);
   await createFleetTemplate(stack, 'fleet');
@@ -236,6 +238,15 @@ describe('Policy: a claim certificate can do nothing but provision', () => {
     c.publish(topic, '{"state":{}}', { qos: 1 });
     await closed;
     expect(c.connected).toBe(false);
+  });
+});
+
+describe('Logs', () => {
+  it('never hold a private key or an ownership token, after every exchange above (debug level)', () => {
+    const text = captured.records.map((r) => JSON.stringify(r)).join('\n');
+    expect(captured.records.some((r) => r.msg === 'device provisioned by claim')).toBe(true);
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toMatch(/certificateOwnershipToken"\s*:\s*"[A-Za-z0-9_-]{20,}/);
   });
 });
 
