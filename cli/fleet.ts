@@ -36,9 +36,10 @@ commands:
   rotate THING [--grace 30s] [--out DIR] [--csr FILE [--key FILE]] [--policy NAME] [--root-ca FILE] [--json]
       new certificate + files now; old certificates INACTIVE and detached after the grace period
   template create NAME --file template.json [--type FLEET_PROVISIONING|JITP] [--role-arn ARN] [--pre-provisioning-hook ARN] [--description D] [--json]
-      an enabled template, FLEET_PROVISIONING by default (role default: pulsepet-provisioning in
-      the account, which infra's iot stack creates); JITP: for 'ca register --template'
-  template list|describe NAME|delete NAME [--json]
+      an enabled template, FLEET_PROVISIONING (for claims) unless --type JITP (for ca register --template);
+      role default: pulsepet-provisioning in the account (infra's iot stack creates it)
+  template list [NAME]|describe NAME|delete NAME [--file template.json] [--json]
+      (--file is read by create only; list NAME shows that template alone)
   claim create --template NAME [--out DIR] [--root-ca FILE] [--json]
       claim certificate (ACTIVE) + policy pulsepet-claim-NAME; writes DIR/claim.cert.pem,
       claim.private.key (0600), root-ca.pem, claim.config.json (DIR defaults to ./claims/NAME),

@@ -52,8 +52,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function agent(config: string, serial: string, deviceDir: string): AgentProcess {
-  return new AgentProcess(['--claim-config', config, '--serial', serial, '--device-dir', deviceDir, '--input', 'stdin', '--batch-interval', '200ms']);
+function agent(config: string, serial: string, deviceDir: string, extra: string[] = []): AgentProcess {
+  return new AgentProcess(['--claim-config', config, '--serial', serial, '--device-dir', deviceDir, '--input', 'stdin', '--batch-interval', '200ms', ...extra]);
 }
 
 /** The identity on disk: its config (one), and that nothing half-written is left. */
@@ -145,6 +145,31 @@ describe('pulsepet agent --claim-config (first start by claim)', () => {
     expect(await a.exited).toBe(2);
     expect(a.stderrText).toContain('pulsepet agent: provisioning by claim failed: RegisterThing rejected: 403 AccessDenied: Provisioning refused');
     expect(existsSync(join(deviceDir, 'identity'))).toBe(false);
+  }, 60_000);
+
+  it('accepts --template naming the claim config’s template, and provisions with it', async () => {
+    const deviceDir = join(work, 'dev-t1');
+    const a = agent(claimConfig, 'T1', deviceDir, ['--template', 'factory']);
+    try {
+      await a.waitForLog((l) => l.msg === 'connected', 30_000);
+    } finally {
+      await a.stop();
+    }
+    expect(identityOnDisk(deviceDir).thing).toBe('pet-T1');
+    expect(a.stderrText).not.toContain('PRIVATE KEY');
+  }, 60_000);
+
+  it('exits 2 with a clear reason when --template names a template the claim is not for, storing nothing', async () => {
+    const deviceDir = join(work, 'dev-t2');
+    const a = agent(claimConfig, 'T2', deviceDir, ['--template', 'hooked']);
+    expect(await a.exited).toBe(2);
+    const lines = a.stderrText.split('\n').filter((l) => l.startsWith('pulsepet agent:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('hooked');
+    expect(lines[0]).toMatch(/claim config|claim policy/);
+    expect(a.stderrText).not.toContain('PRIVATE KEY');
+    expect(existsSync(join(deviceDir, 'identity'))).toBe(false);
+    expect(stack.registry.getThing('pet-T2')).toBeUndefined();
   }, 60_000);
 
   it('exits 2 naming the missing template when the template was deleted after the claim was made', async () => {

@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger';
 import { isPulsepetError } from '../protocol/errors';
 import { ReconnectBackoff } from './backoff';
 import { readClaimConfig } from './claim-config';
-import { provisionByClaim } from './claim-provisioning';
+import { ClaimRejectedError, provisionByClaim } from './claim-provisioning';
 import { parseMqttEndpoint } from './endpoint';
 import { commitIdentity, loadIdentity, type StoredIdentity } from './identity-store';
 
@@ -49,6 +49,9 @@ export async function ensureIdentity(o: ClaimStartOptions): Promise<StoredIdenti
   }
   const claim = readClaimConfig(o.claimConfigFile);
   const template = o.template ?? claim.config.template;
+  // --template wins over the claim config's; a claim policy is per template, so say so when they differ
+  const overridden = template !== claim.config.template ? ` (--template ${template} overrides the claim config's template ${claim.config.template})` : '';
+  if (overridden !== '') o.logger.warn({ template, claimTemplate: claim.config.template }, 'the template given differs from the claim config\'s');
   const { host, port } = parseMqttEndpoint(claim.config.endpoint);
   const backoff = o.backoff ?? new ReconnectBackoff();
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -80,6 +83,9 @@ export async function ensureIdentity(o: ClaimStartOptions): Promise<StoredIdenti
       o.logger.info({ thing: stored.thing, certificateId: stored.certificateId, configFile: stored.configFile }, 'device identity stored');
       return { ...stored, provisioned: true };
     } catch (e) {
+      if (e instanceof ClaimRejectedError && !e.retryable && overridden !== '') {
+        throw new ClaimRejectedError(e.operation, e.statusCode, e.errorCode, `${e.errorMessage}${overridden}`);
+      }
       if (!isPulsepetError(e) || !e.retryable) throw e;
       const delayMs = backoff.nextDelayMs();
       o.logger.warn({ err: e.message, retryInMs: delayMs }, 'provisioning by claim failed; retrying');

@@ -87,6 +87,8 @@ type Handler<T> = (error?: iotidentity.IotIdentityError, response?: T) => void;
 /** The reply topics of one request of the API. */
 interface ReplyTopics<A> {
   operation: ClaimRejectedError['operation'];
+  /** what the reply topics are for, in the refusal message (e.g. `of template NAME`) */
+  scope?: string;
   subscribeAccepted: (h: Handler<A>) => Promise<mqtt.MqttSubscribeRequest>;
   subscribeRejected: (h: Handler<iotidentity.model.ErrorResponse>) => Promise<mqtt.MqttSubscribeRequest>;
 }
@@ -111,7 +113,7 @@ function prepare<A>(x: ReplyTopics<A>): Prepared<A> {
     (subs) => {
       // SUBACK 0x80 [MQTT-3.9.3]: the claim policy does not cover these topics
       if (subs.some((s) => s.error_code || (s.qos as number) === 128)) {
-        throw new ClaimRejectedError(x.operation, 403, 'AccessDenied', `the claim certificate may not subscribe to the ${x.operation} reply topics (check its claim policy and the template name)`);
+        throw new ClaimRejectedError(x.operation, 403, 'AccessDenied', `the claim certificate may not subscribe to the ${x.operation} reply topics${x.scope ? ` ${x.scope}` : ''} (check its claim policy and the template name)`);
       }
     },
     (e: unknown) => {
@@ -175,6 +177,7 @@ export async function provisionByClaim(o: ClaimProvisioningOptions): Promise<Cla
     });
     const register = prepare<iotidentity.model.RegisterThingResponse>({
       operation: 'RegisterThing',
+      scope: `of template ${o.template}`,
       subscribeAccepted: (h) => identity.subscribeToRegisterThingAccepted({ templateName: o.template }, q, h),
       subscribeRejected: (h) => identity.subscribeToRegisterThingRejected({ templateName: o.template }, q, h),
     });

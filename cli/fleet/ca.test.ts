@@ -102,10 +102,10 @@ describe('Command: fleet ca register', () => {
     const hook = 'arn:aws:lambda:us-east-1:000000000000:function:serial-check';
     const refused = await fleet(['template', 'create', 'cli-jitp-hook', '--file', body, '--type', 'JITP', '--pre-provisioning-hook', hook]);
     expect(refused.code).toBe(2);
-    expect(refused.err).toContain('a pre-provisioning hook is for FLEET_PROVISIONING templates only');
+    expect(refused.err).toContain('a JITP template has no pre-provisioning hook');
     const badType = await fleet(['template', 'create', 'cli-x', '--file', body, '--type', 'JITR']);
     expect(badType.code).toBe(2);
-    expect(badType.err).toContain('--type is one of FLEET_PROVISIONING, JITP');
+    expect(badType.err).toContain('expected FLEET_PROVISIONING or JITP');
   });
 
   it('registers without auto-registration when no template is given, and brings a registered CA to the asked state', async () => {

@@ -89,7 +89,7 @@ async function checkJitpTemplate(ctx: FleetContext, templateName: string): Promi
     throw new FleetError(`DescribeProvisioningTemplate failed: ${describeAwsError(ctx, e)}`, e);
   }
   if (t.type !== 'JITP') {
-    throw new FleetError(`provisioning template ${templateName} is of type ${t.type ?? 'unknown'}; a CA's registration config needs a JITP template`);
+    throw new FleetError(`provisioning template ${templateName} is of type ${t.type ?? 'unknown'}; a CA's registration config needs a JITP template (pulsepet fleet template create NAME --file template.json --type JITP)`);
   }
   if (t.enabled === false) ctx.stderr.write(`warning: provisioning template ${templateName} is disabled; devices are not provisioned until it is enabled\n`);
 }

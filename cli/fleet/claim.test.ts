@@ -106,6 +106,16 @@ describe('Command: fleet template', () => {
     expect(d.provisioningRoleArn).toBe(role);
   });
 
+  it('takes every action as the issue writes it (`create|list|describe|delete NAME --file template.json`)', async () => {
+    await ok('template', 'create', 'tpl-grammar', '--file', templateFile);
+    const listed = await ok('template', 'list', 'tpl-grammar', '--file', templateFile);
+    expect(listed.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/^NAME\s+TYPE/), expect.stringMatching(/^tpl-grammar\s+FLEET_PROVISIONING\s+true\s/)]);
+    expect(JSON.parse(await ok('template', 'list', 'no-such-template', '--json'))).toEqual({ templates: [] });
+    expect(await ok('template', 'describe', 'tpl-grammar', '--file', templateFile)).toContain('template tpl-grammar\n');
+    expect(await ok('template', 'delete', 'tpl-grammar', '--file', templateFile)).toBe('deleted template tpl-grammar\n');
+    expect(await templateNames()).not.toContain('tpl-grammar');
+  });
+
   it('exits 2 with the reason for bad arguments, calling nothing', async () => {
     const noFile = await fleet('template', 'create', 'tpl-x');
     expect(noFile.code).toBe(2);
@@ -116,6 +126,9 @@ describe('Command: fleet template', () => {
     const badAction = await fleet('template', 'update', 'tpl-x');
     expect(badAction.code).toBe(2);
     expect(badAction.err).toContain('expected one of create, list, describe, delete');
+    const createOnly = await fleet('template', 'describe', 'tpl-x', '--role-arn', 'arn:aws:iam::000000000000:role/x');
+    expect(createOnly.code).toBe(2);
+    expect(createOnly.err).toContain('--role-arn, --pre-provisioning-hook, --description and --type go with create only');
     const missing = await fleet('template', 'create', 'tpl-x', '--file', join(work, 'nope.json'));
     expect(missing.code).toBe(2);
     expect(missing.err).toContain(`cannot read template ${join(work, 'nope.json')}`);

@@ -31,7 +31,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   describe: { ...common },
   revoke: { ...common },
   rotate: { ...common, ...certFlags, grace: { type: 'string' } },
-  template: { ...common, file: { type: 'string' }, type: { type: 'string' }, 'role-arn': { type: 'string' }, 'pre-provisioning-hook': { type: 'string' }, description: { type: 'string' } },
+  template: { ...common, file: { type: 'string' }, 'role-arn': { type: 'string' }, 'pre-provisioning-hook': { type: 'string' }, description: { type: 'string' }, type: { type: 'string' } },
   claim: { ...common, template: { type: 'string' }, out: { type: 'string' }, 'root-ca': { type: 'string' } },
 };
 

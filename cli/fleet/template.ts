@@ -17,12 +17,11 @@ import { z } from 'zod';
 import { type FlagSpec, parseFlags, UsageError } from '../../common/cli-config';
 import { PulsepetError } from '../../protocol/errors';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
-import { PROVISIONING_ROLE_NAME } from '../../protocol/resources';
 import { call, type FleetContext, FleetError } from './context';
 import { BaseFlags } from './flags';
 
-/** The role `template create` names when --role-arn is not given, in the caller's account: the one infra's iot stack creates. */
-export const DEFAULT_PROVISIONING_ROLE = PROVISIONING_ROLE_NAME;
+/** The role `template create` names when --role-arn is not given: `pulsepet-provisioning` in the caller's account. */
+export const DEFAULT_PROVISIONING_ROLE = 'pulsepet-provisioning';
 /** The only pre-provisioning hook payload version AWS defines. */
 const HOOK_PAYLOAD_VERSION = '2020-04-01';
 
@@ -30,7 +29,7 @@ const HOOK_PAYLOAD_VERSION = '2020-04-01';
 export const templateName = z.string().regex(/^[0-9A-Za-z_-]{1,36}$/, 'template names are [0-9A-Za-z_-], 1..36 chars');
 
 const ACTIONS = ['create', 'list', 'describe', 'delete'] as const;
-/** CreateProvisioningTemplate's `type`: a fleet template (RegisterThing over MQTT) or a JITP one (a CA's registrationConfig.templateName). */
+/** CreateProvisioningTemplate's `type`: a fleet template (by claim) or a JITP one (a CA's registration config). */
 const TEMPLATE_TYPES = ['FLEET_PROVISIONING', 'JITP'] as const;
 
 /** `fleet template ACTION [NAME] …`. */
@@ -41,15 +40,16 @@ export const TemplateFlags = BaseFlags.extend({
   'role-arn': z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)').optional(),
   'pre-provisioning-hook': z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/, 'expected a Lambda function ARN').optional(),
   description: z.string().max(500).optional(),
-  type: z.enum(TEMPLATE_TYPES, { message: `--type is one of ${TEMPLATE_TYPES.join(', ')}` }).optional(),
+  type: z.enum(TEMPLATE_TYPES, { message: `expected ${TEMPLATE_TYPES.join(' or ')}` }).optional(),
 })
   .refine((f) => f.action === 'list' || f.name !== undefined, { message: 'missing NAME (fleet template create|describe|delete NAME)' })
-  .refine((f) => f.action !== 'list' || f.name === undefined, { message: 'fleet template list takes no NAME' })
   .refine((f) => f.action !== 'create' || f.file !== undefined, { message: '--file template.json is required to create a template' })
-  .refine((f) => f.action === 'create' || (f.file ?? f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description ?? f.type) === undefined, {
-    message: '--file, --type, --role-arn, --pre-provisioning-hook and --description go with create only',
+  // the issue's grammar is `create|list|describe|delete NAME --file template.json`: --file is
+  // accepted by every action (only create reads it); the other settings are create's alone
+  .refine((f) => f.action === 'create' || (f['role-arn'] ?? f['pre-provisioning-hook'] ?? f.description ?? f.type) === undefined, {
+    message: '--role-arn, --pre-provisioning-hook, --description and --type go with create only',
   })
-  .refine((f) => f.type !== 'JITP' || f['pre-provisioning-hook'] === undefined, { message: 'a pre-provisioning hook is for FLEET_PROVISIONING templates only (AWS refuses it on JITP)' });
+  .refine((f) => f.type !== 'JITP' || f['pre-provisioning-hook'] === undefined, { message: '--pre-provisioning-hook: a JITP template has no pre-provisioning hook' });
 type TemplateArgs = z.infer<typeof TemplateFlags>;
 
 const positionals = (v: Record<string, unknown>, pos: string[]): Record<string, unknown> => {
@@ -65,7 +65,11 @@ export async function templateCommand(argv: string[], spec: FlagSpec, withContex
   const f = parseFlags(argv, spec, TemplateFlags, positionals);
   return withContext(f.region, async (ctx) => {
     if (f.action === 'create') ctx.stdout.write(createdReport(await createTemplate(ctx, f), f.json));
-    else if (f.action === 'list') ctx.stdout.write(templateListReport(await listTemplates(ctx), f.json));
+    else if (f.action === 'list') {
+      // `list NAME` lists that template only (an empty list when it does not exist)
+      const all = await listTemplates(ctx);
+      ctx.stdout.write(templateListReport(f.name === undefined ? all : all.filter((t) => t.templateName === f.name), f.json));
+    }
     else if (f.action === 'describe') ctx.stdout.write(templateReport(await describeTemplate(ctx, f.name ?? ''), f.json));
     else {
       const name = f.name ?? '';
@@ -102,7 +106,7 @@ interface Created {
   provisioningRoleArn: string;
 }
 
-/** CreateProvisioningTemplate: enabled, FLEET_PROVISIONING unless --type JITP. An invalid body is refused by IoT Core with every problem named. */
+/** CreateProvisioningTemplate: enabled, FLEET_PROVISIONING unless --type. An invalid body is refused by IoT Core with every problem named. */
 async function createTemplate(ctx: FleetContext, f: TemplateArgs): Promise<Created> {
   const templateBody = readTemplateBody(f.file ?? '');
   const type = f.type ?? 'FLEET_PROVISIONING';

@@ -102,3 +102,28 @@ describe('Fleet provisioning by claim with aws-iot-device-sdk-v2 (IotIdentityCli
     }
   });
 });
+
+describe('Fleet provisioning by claim with aws-iot-device-sdk-v2 (IotIdentityClientv2, the request-response client, over MQTT 3.1.1)', () => {
+  it('CreateKeysAndCertificate, CreateCertificateFromCsr and RegisterThing resolve with AWS shapes; a replayed token is a modeled error', async () => {
+    const conn = connection(claim.certificatePem, claim.privateKeyPem, 'sdk-factory-rr');
+    await conn.connect();
+    const identity = iotidentity.IotIdentityClientv2.newFromMqtt311(conn, { maxRequestResponseSubscriptions: 4, maxStreamingSubscriptions: 2, operationTimeoutInSeconds: 10 });
+    try {
+      const keys = await identity.createKeysAndCertificate({});
+      expect(Object.keys(keys).sort()).toEqual(['certificateId', 'certificateOwnershipToken', 'certificatePem', 'privateKey']);
+      const { csrPem } = await createCsr({ commonName: 'sdk-rr' });
+      const created = await identity.createCertificateFromCsr({ certificateSigningRequest: csrPem });
+      expect(Object.keys(created).sort()).toEqual(['certificateId', 'certificateOwnershipToken', 'certificatePem']);
+      const request = { templateName: 'fleet-sdk', certificateOwnershipToken: created.certificateOwnershipToken ?? '', parameters: { SerialNumber: 'RR1' } };
+      expect(await identity.registerThing(request)).toEqual({ thingName: 'pet-RR1', deviceConfiguration: { telemetryTopic: 'dt/pulsepet/pet-RR1/telemetry' } });
+      const replay = await identity.registerThing(request).then(
+        () => undefined,
+        (e: unknown) => (e as { modeledError?: unknown }).modeledError,
+      );
+      expect(replay).toEqual({ statusCode: 400, errorCode: 'InvalidCertificateOwnershipToken', errorMessage: 'The certificate ownership token has already been used.' });
+    } finally {
+      identity.close();
+      await releaseSdkV2(conn);
+    }
+  });
+});

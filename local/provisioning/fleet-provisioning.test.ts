@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeCertificateCommand, IoTClient, ListAttachedPoliciesCommand, ListThingPrincipalsCommand, DescribeThingCommand } from '@aws-sdk/client-iot';
+import { decode as cborDecode, encode as cborEncode } from 'cborg';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCsr } from '../../certs/index';
 import { DEVICE_POLICY_NAME } from '../../protocol/policies';
 import { type LocalStack, startLocalStack } from '../stack';
-import { subscribeCodes, until } from '../../test/support/local/broker';
+import { captureLogger, subscribeCodes, until } from '../../test/support/local/broker';
 import { awsClientConfig, connectMqtt, type TestDevice } from '../../test/support/local/stack';
 import { acceptedBody, createClaimCertificate, createFleetTemplate, type Format, provisioningRequest } from '../../test/support/local/provisioning';
 
@@ -15,6 +16,8 @@ const DENIED_SERIALS = new Set(['SN-STOLEN']);
 const HOOK_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:pulsepet-serial-hook';
 const hookEvents: Array<Record<string, unknown>> = [];
 
+/** the stack's log, at debug level: key material must never be in it */
+const captured = captureLogger();
 let dir: string;
 let stack: LocalStack;
 let iot: IoTClient;
@@ -29,7 +32,7 @@ beforeAll(async () => {
     if (DENIED_SERIALS.has(e.parameters.SerialNumber ?? '')) return { allowProvisioning: false };
     return { allowProvisioning: true, parameterOverrides: { Batch: 'hooked' } };
   };
-  stack = await startLocalStack({ dataDir: join(dir, 'data'), handlers: new Map([['pulsepet-serial-hook', hook]]), tuneGc: false });
+  stack = await startLocalStack({ dataDir: join(dir, 'data'), handlers: new Map([['pulsepet-serial-hook', hook]]), tuneGc: false, logger: captured.logger });
   iot = new IoTClient(awsClientConfig(stack));
   claim = await createClaimCertificate(stack);
   await createFleetTemplate(stack, 'fleet');
@@ -57,6 +60,23 @@ async function provisionByClaim(clientId: string, serial: string, format: Format
   const token = body.certificateOwnershipToken as string;
   const registered = await provisioningRequest(c, `$aws/provisioning-templates/${template}/provision/${format}`, { certificateOwnershipToken: token, parameters: { SerialNumber: serial } }, format);
   return { client: c, created: body, registered, token };
+}
+
+/** One request with raw bytes as its payload: the reply's topic and decoded body. */
+async function rawRequest(c: MqttClient, topic: string, bytes: Buffer): Promise<{ topic: string; body: Record<string, unknown> }> {
+  await c.subscribeAsync([`${topic}/accepted`, `${topic}/rejected`], { qos: 1 });
+  const reply = new Promise<{ topic: string; payload: Buffer }>((resolve) => {
+    const on = (t: string, payload: Buffer) => {
+      if (t !== `${topic}/accepted` && t !== `${topic}/rejected`) return;
+      c.off('message', on);
+      resolve({ topic: t, payload });
+    };
+    c.on('message', on);
+  });
+  await c.publishAsync(topic, bytes, { qos: 1 });
+  const r = await reply;
+  const body = topic.endsWith('/cbor') ? cborDecode(r.payload) : JSON.parse(r.payload.toString('utf8'));
+  return { topic: r.topic, body: body as Record<string, unknown> };
 }
 
 async function statusOf(certificateId: string): Promise<string | undefined> {
@@ -153,6 +173,33 @@ describe('Fleet provisioning by claim over MQTT (mqtt.js, mTLS)', () => {
       body: { statusCode: 400, errorMessage: 'Provisioning template fleet-off is disabled' },
     });
   });
+
+  it.each([
+    ['$aws/certificates/create/json', Buffer.from('{not json')],
+    ['$aws/certificates/create/cbor', Buffer.from([0xff, 0x00])],
+    ['$aws/certificates/create-from-csr/json', Buffer.from('null')],
+    ['$aws/certificates/create-from-csr/cbor', Buffer.from([0x61])],
+    ['$aws/provisioning-templates/fleet/provision/json', Buffer.from('[1,2]')],
+    ['$aws/provisioning-templates/fleet/provision/cbor', Buffer.from([0xa1, 0x01, 0x02])],
+  ])('answers malformed bytes on %s with a 400 /rejected and keeps the connection', async (topic, bytes) => {
+    const c = await claimConnection(`factory-garbage-${clients.length}`);
+    const reply = await rawRequest(c, topic, bytes);
+    expect(reply.topic).toBe(`${topic}/rejected`);
+    expect(reply.body).toMatchObject({ statusCode: 400, errorCode: 'InvalidPayload' });
+    expect(Object.keys(reply.body).sort()).toEqual(['errorCode', 'errorMessage', 'statusCode']);
+    expect(c.connected).toBe(true);
+    // the same connection still provisions
+    expect((await provisioningRequest(c, '$aws/certificates/create/json', {}, 'json')).accepted).toBe(true);
+  });
+
+  it('decodes self-described CBOR (tag 55799, RFC 8949 §3.4.6) like plain CBOR', async () => {
+    const c = await claimConnection('factory-self-described');
+    const { csrPem } = await createCsr({ commonName: 'pet-SD1' });
+    const bytes = Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7]), Buffer.from(cborEncode({ certificateSigningRequest: csrPem }))]);
+    const reply = await rawRequest(c, '$aws/certificates/create-from-csr/cbor', bytes);
+    expect(reply.topic).toBe('$aws/certificates/create-from-csr/cbor/accepted');
+    expect(Object.keys(reply.body).sort()).toEqual(['certificateId', 'certificateOwnershipToken', 'certificatePem']);
+  });
 });
 
 describe('Pre-provisioning hook', () => {
@@ -191,6 +238,15 @@ describe('Policy: a claim certificate can do nothing but provision', () => {
     c.publish(topic, '{"state":{}}', { qos: 1 });
     await closed;
     expect(c.connected).toBe(false);
+  });
+});
+
+describe('Logs', () => {
+  it('never hold a private key or an ownership token, after every exchange above (debug level)', () => {
+    const text = captured.records.map((r) => JSON.stringify(r)).join('\n');
+    expect(captured.records.some((r) => r.msg === 'device provisioned by claim')).toBe(true);
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toMatch(/certificateOwnershipToken"\s*:\s*"[A-Za-z0-9_-]{20,}/);
   });
 });
 

@@ -57,12 +57,18 @@ export class ProvisioningRejection extends Error {
   }
 }
 
+/**
+ * CBOR decoding: the self-described CBOR tag (55799, RFC 8949 section 3.4.6), which some
+ * encoders put in front of every item, means nothing more than "this is CBOR".
+ */
+const CBOR_DECODE_OPTIONS = { tags: { 55799: (decode: () => unknown) => decode() } };
+
 /** Decodes a request payload; an empty payload is `{}` (CreateKeysAndCertificate sends none). */
 export function decodePayload(format: PayloadFormat, payload: Buffer): unknown {
   if (payload.length === 0) return {};
   try {
     if (format === 'json') return JSON.parse(payload.toString('utf8'));
-    return cborDecode(payload);
+    return cborDecode(payload, CBOR_DECODE_OPTIONS);
   } catch (e) {
     throw new ProvisioningRejection(400, 'InvalidPayload', `The payload is not valid ${format.toUpperCase()}: ${(e as Error).message}`);
   }
