@@ -76,11 +76,13 @@ async function deleteCaCertificate(ctx: IotContext, params: PathParams) {
 /**
  * ListCACertificates: newest first unless `isAscendingOrder`, like ListCertificates;
  * `templateName` keeps the CAs whose registration config names that provisioning template.
+ * The local stand-in for Amazon's own CA is not listed: on AWS the list holds only the CAs
+ * the account registered.
  */
 async function listCaCertificates(ctx: IotContext, _params: PathParams, req: GatewayRequest) {
   const paging = readPaging(req, MARKER_PAGING, 25);
   const templateName = req.query.get('templateName');
-  const all = ctx.registry.listCaCertificates();
+  const all = ctx.registry.listCaCertificates().filter((c) => c.awsManaged !== true);
   const cas = inRequestedOrder(req, templateName === null ? all : all.filter((c) => c.registrationConfig?.templateName === templateName), false);
   return ok(
     pageBody(paging, 'certificates', cas, (c) => c.certificateId, (c) => ({

@@ -125,6 +125,11 @@ describe('iot service: CA registration', () => {
       expect(d.registrationConfig).toEqual({ templateName: 'watch-jitp' });
       const byTemplate = await t.iot().send(new ListCACertificatesCommand({ templateName: 'watch-jitp' }));
       expect(byTemplate.certificates?.map((c) => c.certificateId)).toEqual([id]);
+      // as on AWS, the list holds the account's own CAs only (not the stand-in for Amazon's CA)
+      const listed = (await t.iot().send(new ListCACertificatesCommand({}))).certificates?.map((c) => c.certificateId);
+      expect(listed).toContain(id);
+      expect(listed).not.toContain(t.ca.certificateId);
+      await expect(t.iot().send(new DescribeCACertificateCommand({ certificateId: t.ca.certificateId }))).resolves.toBeDefined();
       await t.iot().send(new UpdateCACertificateCommand({ certificateId: id, removeAutoRegistration: true }));
       d = await t.iot().send(new DescribeCACertificateCommand({ certificateId: id }));
       expect(d.certificateDescription?.autoRegistrationStatus).toBe('DISABLE');
