@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { startPulsepetStack } from '../cli/pulsepet-stack';
 import type { LocalStack } from '../local/index';
 import { MODEL_ENDPOINT_NAME } from '../functions/reasoning/model-container';
 import { AVATARS } from '../protocol/resources';
+import { awsCliEnv, pathStyleConfigFile, requireAwsCli } from './support/awscli';
 import { runProcess } from './support/cli';
 import { awsClientConfig } from './support/local/stack';
 
@@ -16,30 +16,15 @@ import { awsClientConfig } from './support/local/stack';
  * against the local stack with nothing but `--endpoint-url` and the env file's variables.
  */
 
-function awsCli(): string {
-  const found = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error('the AWS CLI is not installed; install it with: apt-get update && apt-get install -y awscli');
-  return 'aws';
-}
-
 let dir: string;
 let stack: LocalStack;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
-  awsCli();
+  requireAwsCli();
   dir = mkdtempSync(join(tmpdir(), 'pp-awscli-'));
   stack = await startPulsepetStack({ dataDir: join(dir, 'data') });
   // path-style addressing (`/{bucket}/{key}`), as the SDK's forcePathStyle
-  writeFileSync(join(dir, 'aws-config'), '[default]\ns3 =\n    addressing_style = path\n');
-  env = {
-    AWS_CONFIG_FILE: join(dir, 'aws-config'),
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_ACCESS_KEY_ID: stack.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: stack.region,
-    AWS_PAGER: '',
-  };
+  env = awsCliEnv({ home: dir, credentials: stack.credentials, region: stack.region, configFile: pathStyleConfigFile(dir) });
 }, 60_000);
 afterAll(async () => {
   await stack?.close();
@@ -48,7 +33,7 @@ afterAll(async () => {
 
 /** Runs the AWS CLI asynchronously (the stack answers on this process's event loop). */
 function aws(args: string[]) {
-  return runProcess(awsCli(), ['--endpoint-url', stack.httpEndpoint, ...args], env);
+  return runProcess(requireAwsCli(), ['--endpoint-url', stack.httpEndpoint, ...args], env);
 }
 
 describe('The AWS CLI against the local stack', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateIdFromPem } from '../certs/index';
+import { awsCliEnv } from './support/awscli';
 import { runProcess } from './support/cli';
 import { opensslRootCa, opensslSigned } from './support/openssl';
 import { startTestGateway, type TestGateway } from './support/local/gateway';
@@ -30,14 +31,7 @@ beforeAll(async () => {
   tool('openssl', 'version', 'apt-get install -y openssl');
   t = await startTestGateway();
   dir = mkdtempSync(join(tmpdir(), 'pp-ca-awscli-'));
-  env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: t.region,
-    AWS_PAGER: '',
-  };
+  env = awsCliEnv({ home: dir, credentials: t.credentials, region: t.region });
 });
 afterAll(async () => {
   await t?.close();

@@ -18,6 +18,7 @@ import { TIMESTREAM } from '../protocol/resources';
 import { subscribeCodes } from './support/local/broker';
 import { connectWs, type CredentialProvider, displayCredentials, presignMqttUrl, type TemporaryCredentials } from './support/local/display';
 import { awsClientConfig } from './support/local/stack';
+import { sdkFailure } from './support/sdk-failure';
 
 /**
  * The display authenticates to the local IoT Core as a browser does on AWS: Cognito
@@ -39,16 +40,6 @@ function client<T extends { destroy(): void }>(c: T): T {
 const asDisplay = () => ({ endpoint: stack.httpEndpoint, region: stack.region, credentials: provider, maxAttempts: 1 });
 const shadowDoc = (state: object) => Buffer.from(JSON.stringify({ state }));
 
-/** The error an SDK call failed with, as name and HTTP status. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('the call succeeded');
-}
 
 async function seedHistory(): Promise<void> {
   // the store creates pulsepet's database and tables itself
@@ -108,7 +99,7 @@ describe('HTTP APIs with the display’s credentials', () => {
     ['deleting the pet shadow', (d: IoTDataPlaneClient) => d.send(new DeleteThingShadowCommand({ thingName: 'pet-1', shadowName: 'pet' }))],
     ['publishing telemetry', (d: IoTDataPlaneClient) => d.send(new PublishCommand({ topic: 'dt/pulsepet/pet-1/telemetry', payload: Buffer.from('{}') }))],
   ])('refuses %s with 403 ForbiddenException (as the IoT data plane answers IAM denials)', async (_what, call) => {
-    const f = await failure(call(client(new IoTDataPlaneClient(asDisplay()))));
+    const f = await sdkFailure(call(client(new IoTDataPlaneClient(asDisplay()))));
     expect(f).toMatchObject({ name: 'ForbiddenException', status: 403 });
     expect(f.message).toMatch(/assumed-role\/pulsepet-display\/CognitoIdentityCredentials is not authorized to perform: iot:/);
   });
@@ -125,13 +116,13 @@ describe('HTTP APIs with the display’s credentials', () => {
     const rows = await query.send(new QueryCommand({ QueryString: `SELECT thing, hr FROM "${db}"."${TIMESTREAM.telemetryTable}"` }));
     expect(rows.Rows?.[0]?.Data?.map((d) => d.ScalarValue)).toEqual(['pet-1', '72.0']);
     await query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."${TIMESTREAM.presenceTable}"` }));
-    const f = await failure(query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."operatorNotes"` })));
+    const f = await sdkFailure(query.send(new QueryCommand({ QueryString: `SELECT * FROM "${db}"."operatorNotes"` })));
     expect(f).toMatchObject({ name: 'AccessDeniedException', status: 403 });
     expect(f.message).toContain(`timestream:Select on resource: arn:aws:timestream:${stack.region}:000000000000:database/${db}/table/operatorNotes`);
   });
 
   it('refuses the IoT control plane (ListThings) with 403 AccessDeniedException', async () => {
-    const f = await failure(client(new IoTClient(asDisplay())).send(new ListThingsCommand({})));
+    const f = await sdkFailure(client(new IoTClient(asDisplay())).send(new ListThingsCommand({})));
     expect(f).toMatchObject({ name: 'AccessDeniedException', status: 403 });
     expect(f.message).toContain('iot:ListThings');
   });
@@ -142,7 +133,7 @@ describe('HTTP APIs with the display’s credentials', () => {
   ])('refuses the key with %s (UnrecognizedClientException, 403)', async (_what, sessionToken) => {
     const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
     const data = client(new IoTDataPlaneClient({ ...asDisplay(), credentials }));
-    const f = await failure(data.send(new GetThingShadowCommand({ thingName: 'pet-1', shadowName: 'pet' })));
+    const f = await sdkFailure(data.send(new GetThingShadowCommand({ thingName: 'pet-1', shadowName: 'pet' })));
     expect(f).toMatchObject({ name: 'UnrecognizedClientException', status: 403 });
   });
 });

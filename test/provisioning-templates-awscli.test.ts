@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCliEnv, requireAwsCli } from './support/awscli';
 import { runProcess } from './support/cli';
 import { startTestGateway, type TestGateway } from './support/local/gateway';
 
@@ -10,32 +10,19 @@ import { startTestGateway, type TestGateway } from './support/local/gateway';
  * with nothing but `--endpoint-url` and credentials in the environment.
  */
 
-function awsCli(): string {
-  const found = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error('the AWS CLI is not installed; install it with: apt-get update && apt-get install -y awscli');
-  return 'aws';
-}
-
 let t: TestGateway;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
-  awsCli();
+  requireAwsCli();
   t = await startTestGateway();
-  env = {
-    PATH: process.env.PATH,
-    HOME: t.dir,
-    AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: t.region,
-    AWS_PAGER: '',
-  };
+  env = awsCliEnv({ home: t.dir, credentials: t.credentials, region: t.region });
 });
 afterAll(async () => {
   await t?.close();
 });
 
 function aws(args: string[]) {
-  return runProcess(awsCli(), ['--endpoint-url', t.gateway.url, ...args], env);
+  return runProcess(requireAwsCli(), ['--endpoint-url', t.gateway.url, ...args], env);
 }
 
 const BODY = {

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCliEnv, pathStyleConfigFile, requireAwsCli } from '../../test/support/awscli';
 import { runProcess } from '../../test/support/cli';
 import { s3Failure, startTestS3, type TestS3 } from '../../test/support/local/s3';
 import { MAX_OBJECT_BYTES } from './object-handlers';
@@ -17,27 +17,14 @@ let t: TestS3;
 let env: NodeJS.ProcessEnv;
 
 /** A config file for the CLI: path-style addressing, and the S3 settings given. */
-function configFile(name: string, extra: string): string {
-  const file = join(t.dir, name);
-  writeFileSync(file, `[default]\ns3 =\n    addressing_style = path\n${extra}`);
-  return file;
-}
+const configFile = (name: string, extra: string): string => pathStyleConfigFile(t.dir, name, extra);
 
 beforeAll(async () => {
-  const found = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error('the AWS CLI is not installed; install it with: apt-get update && apt-get install -y awscli');
+  requireAwsCli();
   t = await startTestS3();
   await t.client().send(new CreateBucketCommand({ Bucket: BUCKET }));
   mkdirSync(join(t.dir, 'files'));
-  env = {
-    PATH: process.env.PATH,
-    HOME: t.dir,
-    AWS_CONFIG_FILE: configFile('aws-config', ''),
-    AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: t.region,
-    AWS_PAGER: '',
-  };
+  env = awsCliEnv({ home: t.dir, credentials: t.credentials, region: t.region, configFile: configFile('aws-config', '') });
 }, 30_000);
 afterAll(async () => {
   await t?.close();

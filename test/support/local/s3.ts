@@ -62,13 +62,5 @@ export async function startTestS3(): Promise<TestS3> {
   };
 }
 
-/** The error an SDK call failed with: its name (S3's `Code`), HTTP status and message. */
-export async function s3Failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
-  }
-  throw new Error('the call succeeded');
-}
+/** The error an S3 call failed with: its name (S3's `Code`), HTTP status and message. */
+export { sdkFailure as s3Failure } from '../sdk-failure';
