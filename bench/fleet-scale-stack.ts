@@ -8,6 +8,7 @@
  */
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createKeysAndCertificate, inspectCertificate } from '../certs/index';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import { createLogger } from '../common/logger';
@@ -88,7 +89,12 @@ function cpuByThread(): Record<string, number> {
   return out;
 }
 
+// the main thread's event-loop delay (broker, shadows, rules, gateway): how long ready work waited
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 process.on('message', async (msg) => {
+  if (msg === 'loop-reset') loopDelay.reset();
   if (msg === 'mem' || msg === 'mem-gc') {
     // 'mem-gc': after a full GC, the live memory (V8 grows its heap lazily while memory is plentiful)
     if (msg === 'mem-gc') (globalThis as { gc?: () => void }).gc?.();
@@ -96,7 +102,11 @@ process.on('message', async (msg) => {
     const m = process.memoryUsage();
     // execution environments (worker threads, each a V8 isolate of its own) per function
     const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
-    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments });
+    const q = stack.lambda.queueStats();
+    const loop = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    const queue = { depth: Object.fromEntries(Object.entries(q.byFunction).map(([k, f]) => [k, f.depth])), fsync: q.fsync };
+    const store = { ...stack.timestream.store.stats };
+    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store });
   } else if (msg === 'stop') {
     await stack.close();
     logger.flush();

@@ -44,7 +44,7 @@ const flags = benchFlags(
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-fleet-'));
 const child: ChildProcess = fork(join(import.meta.dirname, 'fleet-scale-stack.ts'), [dir, String(flags.devices)], {
-  execArgv: ['--import', 'tsx', '--expose-gc'],
+  execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.PULSEPET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PULSEPET_CPU_PROF}`] : [])],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
 let stopping = false;
@@ -88,6 +88,12 @@ interface StackMem {
   cpuMicros: number;
   /** CPU µs by thread group (fleet-scale-stack.ts cpuByThread) */
   threads: Record<string, number>;
+  /** the stack's main-thread event-loop delay since the last 'loop-reset' */
+  loop: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** the Lambda queue: depth per function, and its log's fsyncs since start */
+  queue: { depth: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number } };
+  /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
+  store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number };
 }
 
 function stackMem(gc = false): Promise<StackMem> {
@@ -122,7 +128,7 @@ const url = new URL(ready.mqttEndpoint);
 const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
 const mem0 = await stackMem(true);
 const cpu0 = process.cpuUsage();
-const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number> };
+const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number>, depthByFunction: {} as Record<string, number> };
 let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number } | undefined;
 let connectCpu: { stackMicros: number; simMicros: number; wallS: number; threads: Record<string, number>; pubAcked: number } | undefined;
 const t0 = performance.now();
@@ -133,14 +139,16 @@ const onTick = (t: ProgressTick) => {
     peak.stackRss = Math.max(peak.stackRss, m.rss);
     peak.simRss = Math.max(peak.simRss, simRss);
     for (const [k, n] of Object.entries(m.environments)) peak.environments[k] = Math.max(peak.environments[k] ?? 0, n);
+    for (const [k, n] of Object.entries(m.queue.depth)) peak.depthByFunction[k] = Math.max(peak.depthByFunction[k] ?? 0, n);
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (afterConnect === undefined && t.connected === flags.devices) {
       afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS };
       const c = process.cpuUsage(cpu0);
       connectCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked };
+      child.send('loop-reset');
     }
-    if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} stack ${round(m.rss / MiB)} MiB sim ${round(simRss / MiB)} MiB\n`);
+    if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} loop p99 ${round(m.loop.p99Ms)} ms max ${round(m.loop.maxMs)} ms stack ${round(m.rss / MiB)} MiB sim ${round(simRss / MiB)} MiB\n`);
   })();
 };
 
@@ -210,7 +218,26 @@ process.stdout.write(
     losses: summary.losses,
     petDeltas: summary.petDeltas,
     store: summary.store,
-    lambdaQueue: { peakDepth: peak.queueDepth, ingestDrainedAfterRunS: drainS, failedInvocations, throttled },
+    lambdaQueue: {
+      peakDepth: peak.queueDepth,
+      peakDepthByFunction: peak.depthByFunction,
+      ingestDrainedAfterRunS: drainS,
+      failedInvocations,
+      throttled,
+      fsync: { syncs: memEnd.queue.fsync.syncs, meanMs: round(memEnd.queue.fsync.totalMs / Math.max(1, memEnd.queue.fsync.syncs), 2), maxMs: round(memEnd.queue.fsync.maxMs) },
+    },
+    // the Timestream store: WriteRecords calls per group commit, and Query calls (one DuckDB read connection runs them in turn)
+    timestreamStore: {
+      commits: memEnd.store.commits,
+      writesPerCommit: round(memEnd.store.writes / Math.max(1, memEnd.store.commits), 2),
+      commitMeanMs: round(memEnd.store.commitMs / Math.max(1, memEnd.store.commits), 2),
+      queries: memEnd.store.queries,
+      queryMeanMs: round(memEnd.store.queryMs / Math.max(1, memEnd.store.queries), 1),
+      queryMaxMs: round(memEnd.store.queryMaxMs),
+      queryBusyS: round(memEnd.store.queryMs / 1000, 1),
+    },
+    // how long ready work waited on the stack's main thread after every device had connected
+    stackEventLoopDelayMs: { p50: round(memEnd.loop.p50Ms, 1), p99: round(memEnd.loop.p99Ms, 1), max: round(memEnd.loop.maxMs, 1) },
     cpuPercentOfOneCore: {
       connectPhase: connectCpu ? { stack: pct(connectCpu.stackMicros, connectCpu.wallS), simulator: pct(connectCpu.simMicros, connectCpu.wallS), wallS: round(connectCpu.wallS, 1) } : null,
       steadyPhase: connectCpu ? { stack: pct(memEnd.cpuMicros - mem0.cpuMicros - connectCpu.stackMicros, steadyS), simulator: pct(cpuAll.user + cpuAll.system - connectCpu.simMicros, steadyS), wallS: round(steadyS, 1) } : null,

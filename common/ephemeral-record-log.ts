@@ -2,7 +2,7 @@ import { PulsepetError } from '../protocol/errors';
 import { type RecordLog, RecordLogFullError, type RecordRef } from './record-log';
 
 /** What a queue needs of a record log; {@link RecordLog} on disk, {@link EphemeralRecordLog} in memory. */
-export type RecordStore = Pick<RecordLog, 'bytes' | 'append' | 'durable' | 'readBlobs' | 'retire' | 'close'>;
+export type RecordStore = Pick<RecordLog, 'bytes' | 'append' | 'durable' | 'readBlobs' | 'retire' | 'close' | 'syncStats'>;
 
 /**
  * A record log that keeps entry records in memory only: nothing survives the process.
@@ -10,6 +10,8 @@ export type RecordStore = Pick<RecordLog, 'bytes' | 'append' | 'durable' | 'read
  * are not kept, since nothing is ever replayed.
  */
 export class EphemeralRecordLog implements RecordStore {
+  /** never fsynced */
+  readonly syncStats = { syncs: 0, totalMs: 0, maxMs: 0 };
   private readonly entries = new Map<number, Buffer[]>();
   private next = 0;
   private used = 0;

@@ -87,6 +87,8 @@ export class RecordLog {
   /** bumped whenever the append file is fsynced and closed (a segment rotation, close) */
   private fileGeneration = 0;
   private readonly segmentBytes: number;
+  /** fsyncs of the append file: how many, their total and longest duration (benchmarks) */
+  readonly syncStats = { syncs: 0, totalMs: 0, maxMs: 0 };
 
   private constructor(
     private readonly dir: string,
@@ -293,8 +295,13 @@ export class RecordLog {
     this.syncing = true;
     this.dirty = false;
     const generation = this.fileGeneration;
+    const t0 = performance.now();
     fsync(fd, (err) => {
       this.syncing = false;
+      const ms = performance.now() - t0;
+      this.syncStats.syncs++;
+      this.syncStats.totalMs += ms;
+      this.syncStats.maxMs = Math.max(this.syncStats.maxMs, ms);
       // An error from a file closed meanwhile is moot: it was fsynced before it was closed.
       if (err && generation === this.fileGeneration) this.fail(waiters, new PulsepetError('PP_ERR_STORE', `record log fsync failed: ${err.message}`, { cause: err }));
       else for (const w of waiters) w.resolve();

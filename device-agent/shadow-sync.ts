@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger';
 import { type AvatarRef, AvatarRefSchema } from '../protocol/avatar-ref';
 import { type DeviceConfig, DeviceConfigSchema, type PetState, PetStateSchema } from '../protocol/shadows';
 import { CONFIG_SHADOW, PET_SHADOW, parseShadowTopic, shadowTopic } from '../protocol/topics';
+import { mergeShadowState } from '../protocol/shadow-merge';
 import type { AvatarPort } from './avatar-sync';
 import type { AgentMetrics } from './metrics';
 import type { WatchOutput } from './watch-output';
@@ -160,8 +161,8 @@ export class ShadowSync {
         s.desired = { ...(doc.data.state?.desired ?? {}) };
         s.reported = { ...(doc.data.state?.reported ?? {}) };
       } else {
-        if (doc.data.state?.desired) s.desired = mergeState(s.desired, doc.data.state.desired);
-        if (doc.data.state?.reported) s.reported = mergeState(s.reported ?? {}, doc.data.state.reported);
+        if (doc.data.state?.desired) s.desired = mergeShadowState(s.desired, doc.data.state.desired);
+        if (doc.data.state?.reported) s.reported = mergeShadowState(s.reported ?? {}, doc.data.state.reported);
         if (doc.data.clientToken?.startsWith(this.tokenPrefix())) this.opts.metrics.shadowUpdates++;
       }
       await this.reconcile(name, s, true);
@@ -173,7 +174,7 @@ export class ShadowSync {
       if (!d.success) return this.refuse(name, kind, d.error.message);
       if (d.data.version < s.version) return;
       s.version = d.data.version;
-      s.desired = mergeState(s.desired, d.data.state);
+      s.desired = mergeShadowState(s.desired, d.data.state);
       await this.reconcile(name, s, true);
       return;
     }
@@ -311,17 +312,6 @@ export class ShadowSync {
   }
 }
 
-/** Shadow merge semantics: objects merge per key, `null` deletes, anything else replaces. */
-function mergeState(base: Doc, patch: Record<string, unknown>): Doc {
-  const out: Doc = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (isObject(v) && isObject(out[k])) out[k] = mergeState(out[k] as Doc, v);
-    else out[k] = v;
-  }
-  return out;
-}
-
 /** Keys reported before but absent now are sent as null so the shadow drops them. */
 function diffNulls(before: Doc | undefined, now: object): Doc {
   const out: Doc = {};
@@ -333,8 +323,4 @@ function pick(d: Doc, keys: string[]): Doc {
   const out: Doc = {};
   for (const k of keys) if (k in d) out[k] = d[k];
   return out;
-}
-
-function isObject(v: unknown): v is Doc {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

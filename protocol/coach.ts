@@ -82,6 +82,21 @@ export function setPetStateToolSpec(choices: CoachChoices): { name: string; desc
   };
 }
 
+/**
+ * The schema and tool spec for a decided mood, built once per mood (the JSON Schema
+ * generation costs more than the rest of a coach request); callers must not change them.
+ */
+const perMood = new Map<Mood, { schema: ReturnType<typeof setPetStateInputSchema>; toolSpec: ReturnType<typeof setPetStateToolSpec> }>();
+export function setPetStateFor(mood: Mood): { schema: ReturnType<typeof setPetStateInputSchema>; toolSpec: ReturnType<typeof setPetStateToolSpec> } {
+  let entry = perMood.get(mood);
+  if (entry === undefined) {
+    const choices = coachChoices(mood);
+    entry = { schema: setPetStateInputSchema(choices), toolSpec: setPetStateToolSpec(choices) };
+    perMood.set(mood, entry);
+  }
+  return entry;
+}
+
 /** One cached coach answer: reused for the same (persona, stateHash) within the cache's lifetime. */
 export const CoachCacheEntrySchema = z
   .object({

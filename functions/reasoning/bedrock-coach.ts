@@ -6,7 +6,7 @@
  * is a {@link ConverseFailure} with reason `malformed`, and the caller falls back.
  */
 import type { BedrockRuntimeClient, ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { coachChoices, SET_PET_STATE_TOOL, type SetPetStateInput, setPetStateInputSchema, setPetStateToolSpec } from '../../protocol/coach';
+import { SET_PET_STATE_TOOL, type SetPetStateInput, setPetStateFor } from '../../protocol/coach';
 import { ConverseFailure, type ConverseRetryOptions, converseWithRetry, usageOf } from '../shared/converse-call';
 import { systemPrompt, userPrompt } from './coach-prompt';
 import type { CoachInput } from './ports';
@@ -42,7 +42,7 @@ export function coachRequest(input: CoachInput, modelId: string, opts: { maxToke
     messages: [{ role: 'user', content: [{ text: userPrompt(input) }] }],
     inferenceConfig: { maxTokens: opts.maxTokens ?? 300, temperature: opts.temperature ?? 0.2 },
     toolConfig: {
-      tools: [{ toolSpec: setPetStateToolSpec(coachChoices(input.mood)) as never }],
+      tools: [{ toolSpec: setPetStateFor(input.mood).toolSpec as never }],
       toolChoice: { tool: { name: SET_PET_STATE_TOOL } },
     },
   };
@@ -58,7 +58,7 @@ export function parseCoachAnswer(output: ConverseCommandOutput, input: Pick<Coac
   if (output.stopReason !== 'tool_use') throw fail(`stopReason ${String(output.stopReason)}, not tool_use`);
   const use = output.output?.message?.content?.find((b) => b.toolUse?.name === SET_PET_STATE_TOOL)?.toolUse;
   if (use === undefined) throw fail(`no ${SET_PET_STATE_TOOL} tool use in the answer`);
-  const parsed = setPetStateInputSchema(coachChoices(input.mood)).safeParse(use.input);
+  const parsed = setPetStateFor(input.mood).schema.safeParse(use.input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).slice(0, 3);
     throw fail(`tool input out of schema (${problems.join('; ')})`);

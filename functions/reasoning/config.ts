@@ -20,6 +20,8 @@ const EnvSchema = z.object({
     .optional(),
   /** how old the cached baseline may get before the daily table is read again */
   PULSEPET_BASELINE_REFRESH_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
+  /** things whose `reasoning` shadow an execution environment keeps a copy of (0: read it for every batch) */
+  PULSEPET_STATE_CACHE_THINGS: z.coerce.number().int().min(0).max(100_000).default(20_000),
   /** who words the pet: the LLM coach on Bedrock (within its budget), or only the deterministic coach */
   PULSEPET_COACH: z.enum(['bedrock', 'deterministic']).default('bedrock'),
   PULSEPET_COACH_MODEL_ID: z
@@ -47,6 +49,7 @@ export interface ReasoningConfig {
   readonly telemetryTable: string;
   readonly modelEndpoint: string | undefined;
   readonly baselineRefreshMs: number;
+  readonly stateCacheThings: number;
   readonly avatarFunction: string | undefined;
   readonly logLevel: string;
   readonly coach: {
@@ -71,6 +74,7 @@ export function loadReasoningConfig(env: Record<string, string | undefined>): Re
     telemetryTable: r.data.PULSEPET_TIMESTREAM_TABLE,
     modelEndpoint: r.data.MODEL_ENDPOINT,
     baselineRefreshMs: r.data.PULSEPET_BASELINE_REFRESH_MS,
+    stateCacheThings: r.data.PULSEPET_STATE_CACHE_THINGS,
     avatarFunction: r.data.PULSEPET_AVATAR_FUNCTION,
     logLevel: r.data.LOG_LEVEL,
     coach: Object.freeze({

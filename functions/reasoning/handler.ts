@@ -7,6 +7,7 @@ import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger, type Logger } from '../../common/logger';
 import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
+import { REASONING_SHADOW } from '../../protocol/topics';
 import { logStreamSink } from '../shared/emf';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { lambdaAvatars } from './avatar-adapter';
@@ -16,10 +17,11 @@ import { BudgetedCoach } from './budgeted-coach';
 import { loadReasoningConfig, type ReasoningConfig } from './config';
 import { DeterministicCoach } from './deterministic-coach';
 import { inProcessModels, sagemakerModels } from './model-adapters';
-import type { Coach } from './ports';
+import type { Coach, ShadowPort } from './ports';
 import { type ReasoningDeps, type ReasonResult, reason } from './reason';
 import { isPersonaEvent, type RewordResult, reword } from './reword';
 import { iotDataShadows } from './shadow-adapter';
+import { cachingShadow } from './shadow-cache';
 
 /**
  * Lambda entry point of `pulsepet-reasoning`, invoked by the `reason_on_telemetry` rule
@@ -40,13 +42,16 @@ function init(): ReasoningHandlerDeps {
   const sdk = (name: string) => ({ region: config.region, logger: quietSdkLogger(name, logger) as unknown as IoTDataPlaneClientConfig['logger'] });
   const iotData = new IoTDataPlaneClient(sdk('iot-data'));
   const query = new TimestreamQueryClient(sdk('timestream-query'));
+  // the reasoning shadow's last known version per thing, shared by the loop and the coach's
+  // budget (both write that shadow): one GetThingShadow fewer per batch
+  const shadows = config.stateCacheThings === 0 ? iotDataShadows(iotData) : cachingShadow(iotDataShadows(iotData), { shadowName: REASONING_SHADOW, maxThings: config.stateCacheThings });
   const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient(sdk('sagemaker-runtime')), config.modelEndpoint);
   return {
-    shadows: iotDataShadows(iotData),
+    shadows,
     model,
     baselines: timestreamBaselines(query, config.database, config.dailyTable),
     window: recentWindow(query, { database: config.database, telemetryTable: config.telemetryTable, dailyTable: config.dailyTable }),
-    coach: coachOf(config, iotData, logger, sdk('bedrock-runtime')),
+    coach: coachOf(config, shadows, logger, sdk('bedrock-runtime')),
     logger,
     now: Date.now,
     baselineRefreshMs: config.baselineRefreshMs,
@@ -56,7 +61,7 @@ function init(): ReasoningHandlerDeps {
 }
 
 /** The deterministic coach alone, or the Bedrock coach within its budget with the deterministic one as fallback. */
-function coachOf(config: ReasoningConfig, iotData: IoTDataPlaneClient, logger: Logger, sdk: { region: string; logger: unknown }): Coach {
+function coachOf(config: ReasoningConfig, shadows: ShadowPort, logger: Logger, sdk: { region: string; logger: unknown }): Coach {
   const deterministic = new DeterministicCoach();
   if (config.coach.kind === 'deterministic') return deterministic;
   // maxAttempts 1: converse-call.ts owns the retry policy (3 attempts within the deadline)
@@ -64,7 +69,7 @@ function coachOf(config: ReasoningConfig, iotData: IoTDataPlaneClient, logger: L
   return new BudgetedCoach({
     llm: new BedrockCoach(bedrock, { modelId: config.coach.modelId, deadlineMs: config.coach.deadlineMs }),
     fallback: deterministic,
-    shadows: iotDataShadows(iotData),
+    shadows,
     limits: config.coach.limits,
     logger,
     metrics: logStreamSink,

@@ -87,6 +87,8 @@ export interface AsyncQueueStats {
   /** events that reached the failure destination, since start */
   failed: number;
   byFunction: Record<string, { depth: number; running: number; throttled: number }>;
+  /** fsyncs of the queue's log since start: count, total and longest duration */
+  fsync: { syncs: number; totalMs: number; maxMs: number };
 }
 
 export class AsyncQueue {
@@ -367,6 +369,7 @@ export class AsyncQueue {
       throttled: this.throttled,
       failed: this.failed,
       byFunction,
+      fsync: { ...this.log.syncStats },
     };
   }
 

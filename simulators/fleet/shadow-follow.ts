@@ -13,6 +13,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { mergeShadowState } from '../../protocol/shadow-merge';
 import { type DeviceConfig, DeviceConfigSchema, PetStateSchema } from '../../protocol/shadows';
 import { CONFIG_SHADOW, PET_SHADOW, parseShadowTopic, shadowTopic } from '../../protocol/topics';
 
@@ -109,7 +110,7 @@ export class ShadowFollow {
     // ≥, not >: update/accepted and update/delta of one change carry the same version
     if (d.data.version < s.version) return;
     s.version = d.data.version;
-    s.desired = merge(s.desired, d.data.state);
+    s.desired = mergeShadowState(s.desired, d.data.state);
     this.reconcile(name, s);
   }
 
@@ -172,17 +173,3 @@ export class ShadowFollow {
   }
 }
 
-/** Shadow merge: objects merge per key, `null` deletes, anything else replaces. */
-function merge(base: Doc, patch: Doc): Doc {
-  const out: Doc = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else if (isObj(v) && isObj(out[k])) out[k] = merge(out[k] as Doc, v);
-    else out[k] = v;
-  }
-  return out;
-}
-
-function isObj(v: unknown): v is Doc {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../common/logger';
+import { TelemetryStore } from './store';
+import type { WireRecord } from './write-request';
+
+/** The group commit's gathering window: a steady stream of small writes shares commits; a lone write never waits. */
+
+const stores: TelemetryStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+async function open(commitDelayMs: number): Promise<TelemetryStore> {
+  const s = await TelemetryStore.open({ logger: silentLogger(), now: () => NOW + 60_000, commitDelayMs });
+  stores.push(s);
+  return s;
+}
+
+const NOW = 1_790_000_000_000;
+const rec = (thing: string, t: number): WireRecord => ({
+  Dimensions: [{ Name: 'thing', Value: thing }],
+  MeasureName: 'vitals',
+  MeasureValueType: 'MULTI',
+  MeasureValues: [{ Name: 'hr', Value: '60', Type: 'DOUBLE' }],
+  Time: String(t),
+});
+const write = (s: TelemetryStore, thing: string, t: number) => s.write({ DatabaseName: 'pulsepet', TableName: 'telemetry', Records: [rec(thing, t)] });
+
+describe('Timestream store: the group commit window', () => {
+  it('commits a lone write on an idle store at once, however long the window', async () => {
+    const s = await open(600_000);
+    const t0 = performance.now();
+    expect((await write(s, 'lone', NOW)).ingested.Total).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(s.stats.commits).toBe(1);
+  });
+
+  it('lets a steady stream of small writes (one per telemetry batch) share commits, and loses none of them', async () => {
+    const s = await open(40);
+    await write(s, 'prime', NOW);
+    const before = s.stats.commits;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      pending.push(write(s, `steady-${i}`, NOW + i));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(pending);
+    const commits = s.stats.commits - before;
+    // 30 writes 2 ms apart with a 40 ms window: a handful of commits (each is ≈ 1.2 ms of the event loop plus a WAL write)
+    expect(commits).toBeLessThanOrEqual(10);
+    const rows = await s.query(`SELECT count(*) FROM ${s.catalog.table('pulsepet', 'telemetry')?.internal}`, []);
+    expect(Number(rows[0]?.[0])).toBe(31);
+  });
+});
