@@ -2,13 +2,15 @@
  * Reasoning benchmark: N devices (a child process) publish 5-minute telemetry batches
  * that alternate between running and rest, so every batch changes the pet's state; the
  * rules hand each batch to the reasoning function (its own execution environment, real
- * clients, no LLM), which writes the `pet` shadow; each device times publish → the
+ * clients), which writes the `pet` shadow, with the stack's defaults: the Bedrock coach
+ * within its budget (the local stand-in) and the avatar function on every pet write;
+ * `--loop-only` runs the deterministic coach and no avatar (the loop alone); each device times publish → the
  * `update/delta` it receives. Then, from the same run: the reasoning function's CPU per
  * batch (its worker threads, /proc), shadow requests and store queries per batch, the
  * share of batches that wrote the pet, and what that implies per device-month on AWS
  * at list prices (the prices and their date are in the output).
  *
- *   npx tsx bench/reasoning-loop.ts [--devices 100] [--batches 6] [--interval-ms 2000]
+ *   npx tsx bench/reasoning-loop.ts [--devices 100] [--batches 6] [--interval-ms 2000] [--loop-only]
  *
  * The paced phase (one batch per device every `--interval-ms`) is the latency figure;
  * goal p99 < 1 s. Prints one JSON object. Not a test.
@@ -26,8 +28,9 @@ import { benchFlags, round } from './broker-support';
 import { monthlyCost, PRICES } from './reasoning-cost';
 
 const flags = benchFlags(
-  { devices: { type: 'string' }, batches: { type: 'string' }, 'interval-ms': { type: 'string' } },
+  { devices: { type: 'string' }, batches: { type: 'string' }, 'interval-ms': { type: 'string' }, 'loop-only': { type: 'boolean' } },
   z.object({
+    'loop-only': z.boolean().default(false),
     devices: z.coerce.number().int().min(1).max(1000).default(100),
     batches: z.coerce.number().int().min(2).max(100).default(6),
     /** one batch per device per interval (the agent batches every 30 s–5 min; faster here to load the function) */
@@ -36,7 +39,9 @@ const flags = benchFlags(
 );
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-reasoning-'));
-const stack = await startPulsepetStack({ dataDir: dir });
+// --loop-only: the deterministic coach and no avatar requests, as UpdateFunctionConfiguration would set them
+const loopOnly = { [FUNCTION_NAMES.reasoning]: { PULSEPET_COACH: 'deterministic', PULSEPET_AVATAR_FUNCTION: null } };
+const stack = await startPulsepetStack({ dataDir: dir, ...(flags['loop-only'] ? { environment: loopOnly } : {}) });
 const devices: TestDevice[] = [];
 for (let i = 0; i < flags.devices; i++) devices.push(await provisionTestDevice(stack, `bench-reason-${i}`));
 
@@ -131,6 +136,7 @@ process.stdout.write(
     devices: flags.devices,
     batchesPerDevice: flags.batches,
     intervalMs: flags['interval-ms'],
+    functions: flags['loop-only'] ? 'the loop alone: deterministic coach, no avatar' : 'stack defaults: Bedrock coach (local stand-in) within its budget, avatar on every pet write',
     seconds: round(seconds),
     warmUp,
     batches,

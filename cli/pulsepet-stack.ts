@@ -9,7 +9,7 @@ import { pulsepetRules } from '../cloud-rules/rules';
 import { pulsepetSchedules } from '../cloud-rules/schedules';
 import { silentLogger } from '../common/logger';
 import { MODEL_ENDPOINT_NAME, serveModels } from '../functions/reasoning/model-container';
-import { FUNCTIONS } from '../functions/registry';
+import { FUNCTIONS, type FunctionDefinition } from '../functions/registry';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../local/stack';
 import { DISPLAY_DIST, serveDisplay } from './display-site';
 
@@ -17,15 +17,35 @@ import { DISPLAY_DIST, serveDisplay } from './display-site';
 export type PulsepetStackOptions = Omit<LocalStackOptions, 'functions' | 'rules' | 'schedules' | 'modelEndpoints'> & {
   /** the built display to serve (default display/dist); false serves none */
   displayDir?: string | false;
+  /**
+   * Changes to functions' environment variables by function name, as
+   * UpdateFunctionConfiguration would make them (benchmarks: the reasoning loop without
+   * the coach or the avatar); `null` removes a variable.
+   */
+  environment?: Readonly<Record<string, Readonly<Record<string, string | null>>>>;
 };
+
+/** The registry's functions with `changes` applied to their environment variables. */
+export function withEnvironment(functions: readonly FunctionDefinition[], changes: PulsepetStackOptions['environment'] = {}): FunctionDefinition[] {
+  return functions.map((f) => {
+    const change = changes[f.name];
+    if (change === undefined) return f;
+    const environment: Record<string, string> = { ...f.environment };
+    for (const [k, v] of Object.entries(change)) {
+      if (v === null) delete environment[k];
+      else environment[k] = v;
+    }
+    return { ...f, environment };
+  });
+}
 
 /**
  * Starts the local IoT Core with pulsepet's functions and rules deployed, and the pet display.
  * @example const stack = await startPulsepetStack({ dataDir: '.pulsepet', logger });
  */
 export async function startPulsepetStack(opts: PulsepetStackOptions): Promise<LocalStack> {
-  const { displayDir = DISPLAY_DIST, ...local } = opts;
-  const stack = await startLocalStack({ ...local, functions: FUNCTIONS, rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
+  const { displayDir = DISPLAY_DIST, environment, ...local } = opts;
+  const stack = await startLocalStack({ ...local, functions: withEnvironment(FUNCTIONS, environment), rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
   if (displayDir !== false) {
     const target = { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint, httpsEndpoint: stack.httpsEndpoint };
     serveDisplay(stack.gateway, target, opts.logger ?? silentLogger(), displayDir);
