@@ -239,7 +239,8 @@ async function recordFailure(
   const failure: ActionFailure = {
     failedAction: failedActionName(a.type),
     failedResource: e instanceof ActionError ? e.failedResource : '',
-    errorMessage: `${messageOf(e)}. Message arrived on: ${facts.topic}, Action: ${a.type}`,
+    // AWS: "<reason>. Message arrived on: <topic>, Action: <type>" (one period, whatever the reason ends with)
+    errorMessage: `${messageOf(e).replace(/\.+$/, '')}. Message arrived on: ${facts.topic}, Action: ${a.type}`,
   };
   deps.emit.actionFailed({ ruleName: rule.ruleName, actionType: a.type, errorMessage: failure.errorMessage });
   deps.logger.warn({ rule: rule.ruleName, topic: facts.topic, action: a.type, error: failure.errorMessage }, 'rule action failed');
