@@ -86,8 +86,12 @@ export function setPetStateToolSpec(choices: CoachChoices): { name: string; desc
  * The schema and tool spec for a decided mood, built once per mood (the JSON Schema
  * generation costs more than the rest of a coach request); callers must not change them.
  */
-const perMood = new Map<Mood, { schema: ReturnType<typeof setPetStateInputSchema>; toolSpec: ReturnType<typeof setPetStateToolSpec> }>();
-export function setPetStateFor(mood: Mood): { schema: ReturnType<typeof setPetStateInputSchema>; toolSpec: ReturnType<typeof setPetStateToolSpec> } {
+interface SetPetStateForMood {
+  schema: ReturnType<typeof setPetStateInputSchema>;
+  toolSpec: ReturnType<typeof setPetStateToolSpec>;
+}
+const perMood = new Map<Mood, SetPetStateForMood>();
+export function setPetStateFor(mood: Mood): SetPetStateForMood {
   let entry = perMood.get(mood);
   if (entry === undefined) {
     const choices = coachChoices(mood);

@@ -8,10 +8,9 @@ import { silentLogger } from '../../common/logger';
 import type { AvatarRequest } from '../../protocol/avatar';
 import type { Baseline } from '../../protocol/models';
 import { ReasoningStateSchema } from '../../protocol/reasoning-state';
+import { reasoningTestDeps } from '../../test/support/functions/reasoning-deps';
 import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
 import { summarize } from '../../protocol/telemetry';
-import { DeterministicCoach } from './deterministic-coach';
-import { inProcessModels } from './model-adapters';
 import { populationBaseline } from './models/index';
 import { type ReasoningDeps, reason } from './reason';
 import { iotDataShadows } from './shadow-adapter';
@@ -26,20 +25,14 @@ beforeAll(async () => {
   h = await startShadowHarness();
   // the SDK's retries wait out the per-thing shadow rate limit (20 requests/s) the concurrent batches can reach
   client = new IoTDataPlaneClient({ endpoint: h.gatewayUrl, region: h.stack.region, credentials: h.credentials, maxAttempts: 8 });
-  deps = {
-    shadows: iotDataShadows(client),
-    model: inProcessModels,
+  deps = reasoningTestDeps(iotDataShadows(client), {
     baselines: {
       baseline: async (thing: string): Promise<Baseline> => {
         baselineCalls.push(thing);
         return populationBaseline();
       },
     },
-    coach: new DeterministicCoach(),
-    logger: silentLogger(),
-    now: Date.now,
-    baselineRefreshMs: 3_600_000,
-  };
+  });
 }, 60_000);
 afterAll(async () => {
   client?.destroy();

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/logger';
-import { DeterministicCoach } from './deterministic-coach';
-import { inProcessModels } from './model-adapters';
-import { populationBaseline } from './models/index';
 import type { ReasoningDeps } from './reason';
 import { isPersonaEvent, reword } from './reword';
+import { reasoningTestDeps } from '../../test/support/functions/reasoning-deps';
 
-const deps: ReasoningDeps = {
-  shadows: { get: async () => undefined, update: async () => 1 },
-  model: inProcessModels,
-  baselines: { baseline: async () => populationBaseline() },
-  coach: new DeterministicCoach(),
-  logger: silentLogger(),
-  now: Date.now,
-  baselineRefreshMs: 3_600_000,
-};
+const deps: ReasoningDeps = reasoningTestDeps({ get: async () => undefined, update: async () => 1 });
 
 describe('Function: reword', () => {
   it('tells persona events from telemetry batches', () => {

@@ -1,12 +1,9 @@
 import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/logger';
 import { ReasoningStateSchema } from '../../protocol/reasoning-state';
 import { summarize } from '../../protocol/telemetry';
+import { reasoningTestDeps } from '../../test/support/functions/reasoning-deps';
 import { type ShadowHarness, startShadowHarness } from '../../test/support/local/shadow/harness';
-import { DeterministicCoach } from './deterministic-coach';
-import { inProcessModels } from './model-adapters';
-import { populationBaseline } from './models/index';
 import type { ShadowPort } from './ports';
 import { reason } from './reason';
 import { iotDataShadows } from './shadow-adapter';
@@ -91,15 +88,7 @@ function batch(thing: string, seq: number, minutesAgo: number) {
 describe('The reasoning loop over the copy', () => {
   it('reads the reasoning shadow once for a run of batches, and loses none when batches run concurrently', async () => {
     const { port, gets } = counted();
-    const deps = {
-      shadows: cachingShadow(port, { shadowName: 'reasoning', maxThings: 10 }),
-      model: inProcessModels,
-      baselines: { baseline: async () => populationBaseline() },
-      coach: new DeterministicCoach(),
-      logger: silentLogger(),
-      now: Date.now,
-      baselineRefreshMs: 3_600_000,
-    };
+    const deps = reasoningTestDeps(cachingShadow(port, { shadowName: 'reasoning', maxThings: 10 }));
     for (let k = 0; k < 4; k++) await reason(batch('loop-1', k, 20 - k * 2), deps);
     expect(gets.get('reasoning')).toBe(1);
     expect((await reason(batch('loop-1', 2, 16), deps)).outcome).toBe('duplicate');
