@@ -172,6 +172,8 @@ export async function startMqttBroker(
     logger: ctx.logger,
     persistence,
     wsCredentials: m.credentials,
+    // devices get in once rules and shadows are wired (wire() opens the intake)
+    holdIntake: true,
     ...(opts.sessions ? { sessions: opts.sessions } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
   }).catch((e: unknown) => {

@@ -92,6 +92,11 @@ export interface LocalStackOptions {
    * on hosts with two CPUs or fewer); process-wide. Default true.
    */
   tuneGc?: boolean;
+  /**
+   * Keep devices out until {@link LocalStack.openIntake} is called (a caller that wires its
+   * own observers of the bus first); default false: the intake opens once the stack is wired.
+   */
+  holdIntake?: boolean;
 }
 
 /** A running local IoT Core. Every part is reached through AWS wire protocols; the handles are for wiring and tests. */
@@ -131,6 +136,8 @@ export interface LocalStack {
   display: { identityPoolId: string; roleArn: string };
   material: DataDirMaterial;
   addService(s: GatewayService): void;
+  /** Lets devices in, when started with {@link LocalStackOptions.holdIntake}; a no-op otherwise. */
+  openIntake(): void;
   close(): Promise<void>;
 }
 
@@ -223,6 +230,8 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const identityPoolId = display.identityPoolId;
   const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
   const https = gateway.https ? { httpsEndpoint: gateway.https.url, httpsPort: gateway.https.port } : {};
+  // Only now can a device's first publish find the rules and shadows behind it.
+  if (!opts.holdIntake) broker.openIntake();
   ctx.logger.info({ component: 'stack', mqttEndpoint, httpEndpoint, ...https }, 'local IoT Core ready');
 
   let closing: Promise<void> | undefined;
@@ -252,6 +261,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     display: { identityPoolId, roleArn: display.roleArn },
     material: m,
     addService: (s) => gateway.addService(s),
+    openIntake: () => broker.openIntake(),
     close() {
       closing ??= close();
       return closing;

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { CreatePolicyCommand, IoTClient, ListThingPrincipalsCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
@@ -184,6 +185,20 @@ describe('pulsepet simulate', () => {
     expect(report).toMatchObject({ lostBatches: 1, lostSamples: 3, storedSamples: 5 });
     // the stored rows in the range that no batch of this ledger claims
     expect(report.extraRows).toBeGreaterThanOrEqual(2);
+  }, 30_000);
+
+  it('reports every acknowledged batch as lost when nothing was ever written to the table (it has no columns yet)', async () => {
+    const w = new TimestreamWriteClient(awsClientConfig(stack));
+    await w.send(new CreateTableCommand({ DatabaseName: 'pulsepet', TableName: 'never-written' }));
+    w.destroy();
+    const q = new TimestreamQueryClient(awsClientConfig(stack));
+    const ledger = new BatchLedger();
+    const t = Date.now() - 60_000;
+    const acked = ledger.add({ thing: 'sim-00001', batchId: 'nowhere', seq: 1, times: Float64Array.from([t, t + 1_000]) });
+    acked.publishes = acked.acks = 1;
+    const report = await timestreamStoreCheck(q, { database: 'pulsepet', table: 'never-written', settleMs: 500, pollMs: 100 })(ledger.acked());
+    q.destroy();
+    expect(report).toMatchObject({ lostBatches: 1, lostSamples: 2, storedSamples: 0, lost: [{ thing: 'sim-00001', batchId: 'nowhere', samples: 2, missing: 2 }] });
   }, 30_000);
 
   it('seeds past days through ingest and summarizes each, so the thing has daily baselines', async () => {

@@ -18,6 +18,7 @@ import { watchRegistry } from './registry-watch';
 import { markReason } from './session';
 import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
 import { type Admit, type AutoRegister, listenTls } from './tls-listener';
+import { IntakeGate } from './intake-gate';
 import { type HttpServer, WebSocketListener } from './websocket-listener';
 
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
@@ -52,6 +53,11 @@ export interface BrokerOptions {
    * simply refused. The first connection is closed once it settles, as on IoT Core.
    */
   autoRegister?: AutoRegister;
+  /**
+   * Authenticated connections wait until {@link BrokerHandle.openIntake} (the stack opens it
+   * once rules and shadows are wired); default false: admitted at once.
+   */
+  holdIntake?: boolean;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -72,6 +78,8 @@ export interface BrokerHandle extends BrokerBus {
   connectionCount(): number;
   /** Serves MQTT over WebSocket on `path` of an existing HTTP or HTTPS server (IoT Core's `/mqtt`; `wss://` over HTTPS). */
   attachWebSocket(server: HttpServer, path: '/mqtt'): void;
+  /** Admits the connections held since start ({@link BrokerOptions.holdIntake}) and every later one. */
+  openIntake(): void;
   close(): Promise<void>;
 }
 
@@ -152,12 +160,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   broker.on('clientReady', invalidate).on('subscribe', invalidate).on('unsubscribe', invalidate).on('clientDisconnect', invalidate);
   const unwatch = watchRegistry(opts.registry, connections, authorizer, log);
 
-  const admit: Admit = (socket, principal, ipAddress, req) => {
-    const s = connections.open(socket, principal, ipAddress);
-    const client = broker.handle(socket, req);
-    connections.bind(s, client);
-    inspectPackets(client, s, limits, log);
-  };
+  const gate = new IntakeGate(!opts.holdIntake);
+  const admit: Admit = (socket, principal, ipAddress, req) =>
+    gate.pass(socket, () => {
+      const s = connections.open(socket, principal, ipAddress);
+      const client = broker.handle(socket, req);
+      connections.bind(s, client);
+      inspectPackets(client, s, limits, log);
+    });
   const certAuth = new CertificateAuthenticator(opts.registry);
   const autoRegister = opts.autoRegister ? { autoRegister: opts.autoRegister } : {};
   const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit, ...autoRegister }).catch(async (e: unknown) => {
@@ -176,9 +186,11 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     publish: (topic, payload, options) => bus.publish(topic, payload, options),
     onPublish: (filter, handler, options) => bus.onPublish(filter, handler, options),
     attachWebSocket: (http, path) => ws.attach(http, path),
+    openIntake: () => gate.open(),
     async close() {
       if (lifecycle.closing) return;
       lifecycle.shutdown();
+      gate.close();
       unwatch();
       ws.close();
       const serverClosed = tls.close();

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { TimestreamError } from './errors';
 import type { ScalarType } from './measure-values';
 
@@ -69,17 +69,89 @@ export const DUCK_TYPE: Record<ScalarType, string> = {
 
 const tableKey = (db: string, table: string): string => `${db}\u0001${table}`;
 
-/** In-memory catalog mirrored to DuckDB; every mutation is written through before it is used. */
+type Statement = readonly [sql: string, params?: DuckDBValue[]];
+
+/**
+ * In-memory catalog mirrored to DuckDB; every mutation is written through before it is
+ * used, in one transaction: a process killed between a data table's DDL and its catalog
+ * row leaves neither, never a column or table the catalog does not know (which would
+ * refuse every later write that needs it).
+ */
 export class Catalog {
   private readonly databases = new Map<string, DatabaseMeta>();
   private readonly tables = new Map<string, TableMeta>();
   private nextTable = 0;
+  /** catalog transactions share the connection: one at a time */
+  private serial: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly conn: DuckDBConnection) {}
+
+  /**
+   * Before this catalog's mutations were transactions, a crash between a data table's DDL
+   * and its catalog row left a column or table the catalog did not know, and every later
+   * write that needed the same internal name failed. Such leftovers hold no data (rows are
+   * only appended through known columns): they are dropped, and a catalog row whose table
+   * is gone is deleted.
+   */
+  private async repair(): Promise<void> {
+    const rows = async (sql: string) => (await this.conn.runAndReadAll(sql)).getRows().map((r) => r.map(String));
+    const physical = new Set((await rows("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")).map(([t]) => t!));
+    const known = new Set((await rows('SELECT internal FROM _pp_tables')).map(([t]) => t!));
+    const steps: Statement[] = [];
+    for (const t of known) {
+      if (physical.has(t)) continue;
+      steps.push(['DELETE FROM _pp_columns WHERE internal_table = $1', [t]], ['DELETE FROM _pp_tables WHERE internal = $1', [t]]);
+      this.repairs.push(`catalog row of missing table ${t} deleted`);
+    }
+    for (const t of physical) {
+      if (!/^t_\d+$/.test(t) || known.has(t)) continue;
+      steps.push([`DROP TABLE ${t}`]);
+      this.repairs.push(`table ${t} without a catalog row dropped`);
+    }
+    const orphans = await rows(
+      `SELECT d.table_name, d.column_name FROM duckdb_columns() d JOIN _pp_tables t ON t.internal = d.table_name
+       WHERE d.column_name NOT IN (${FIXED_COLUMNS.map((f) => `'${f}'`).join(', ')})
+         AND NOT EXISTS (SELECT 1 FROM _pp_columns c WHERE c.internal_table = d.table_name AND c.internal = d.column_name)`,
+    );
+    for (const [t, col] of orphans) {
+      steps.push([`ALTER TABLE ${t} DROP COLUMN ${col}`]);
+      this.repairs.push(`column ${t}.${col} without a catalog row dropped`);
+    }
+    const stale = await rows(
+      `SELECT c.internal_table, c.name FROM _pp_columns c JOIN _pp_tables t ON t.internal = c.internal_table
+       WHERE NOT EXISTS (SELECT 1 FROM duckdb_columns() d WHERE d.table_name = c.internal_table AND d.column_name = c.internal)`,
+    );
+    for (const [t, name] of stale.filter(([t]) => physical.has(t!))) {
+      steps.push(['DELETE FROM _pp_columns WHERE internal_table = $1 AND name = $2', [t!, name!]]);
+      this.repairs.push(`catalog row of missing column ${t}.${name} deleted`);
+    }
+    if (steps.length > 0) await this.atomically(steps);
+  }
+
+  /** Runs the statements as one transaction, after any other catalog transaction. */
+  private atomically(statements: readonly Statement[]): Promise<void> {
+    const run = async () => {
+      await this.conn.run('BEGIN TRANSACTION');
+      try {
+        for (const [sql, params] of statements) await this.conn.run(sql, params);
+        await this.conn.run('COMMIT');
+      } catch (e) {
+        await this.conn.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    };
+    const done = this.serial.then(run, run);
+    this.serial = done.catch(() => undefined);
+    return done;
+  }
+
+  /** what {@link Catalog.load} repaired: DDL without its catalog row, left by a crash of an earlier version */
+  readonly repairs: string[] = [];
 
   static async load(conn: DuckDBConnection): Promise<Catalog> {
     for (const sql of DDL) await conn.run(sql);
     const c = new Catalog(conn);
+    await c.repair();
     for (const [name, created] of (await conn.runAndReadAll('SELECT name, created_ms FROM _pp_databases')).getRows()) {
       c.databases.set(String(name), { name: String(name), createdMs: Number(created) });
     }
@@ -149,7 +221,7 @@ export class Catalog {
 
   async createDatabase(name: string, now = Date.now()): Promise<DatabaseMeta> {
     if (this.databases.has(name)) throw new TimestreamError('ConflictException', `The database ${name} already exists.`);
-    await this.conn.run('INSERT INTO _pp_databases VALUES ($1, $2)', [name, BigInt(now)]);
+    await this.atomically([['INSERT INTO _pp_databases VALUES ($1, $2)', [name, BigInt(now)]]]);
     const meta = { name, createdMs: now };
     this.databases.set(name, meta);
     return meta;
@@ -165,17 +237,20 @@ export class Catalog {
     if (!this.databases.has(db)) throw new TimestreamError('ResourceNotFoundException', `The database ${db} does not exist.`);
     if (this.table(db, name)) throw new TimestreamError('ConflictException', `The table ${name} already exists.`);
     const internal = `t_${this.nextTable++}`;
-    await this.conn.run(
-      `CREATE TABLE ${internal} (series VARCHAR, measure_name VARCHAR, time BIGINT, version BIGINT, fp DOUBLE)`,
-    );
-    await this.conn.run('INSERT INTO _pp_tables VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      db,
-      name,
-      internal,
-      BigInt(retention.MemoryStoreRetentionPeriodInHours),
-      BigInt(retention.MagneticStoreRetentionPeriodInDays),
-      magneticStoreWrites,
-      BigInt(now),
+    await this.atomically([
+      [`CREATE TABLE ${internal} (series VARCHAR, measure_name VARCHAR, time BIGINT, version BIGINT, fp DOUBLE)`],
+      [
+        'INSERT INTO _pp_tables VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [
+          db,
+          name,
+          internal,
+          BigInt(retention.MemoryStoreRetentionPeriodInHours),
+          BigInt(retention.MagneticStoreRetentionPeriodInDays),
+          magneticStoreWrites,
+          BigInt(now),
+        ],
+      ],
     ]);
     const meta: TableMeta = {
       database: db,
@@ -195,9 +270,11 @@ export class Catalog {
   /** DeleteTable: drops the data too (Timestream deletes a table's data with it). */
   async deleteTable(db: string, name: string): Promise<TableMeta> {
     const t = this.requireTable(db, name);
-    await this.conn.run(`DROP TABLE ${t.internal}`);
-    await this.conn.run('DELETE FROM _pp_columns WHERE internal_table = $1', [t.internal]);
-    await this.conn.run('DELETE FROM _pp_tables WHERE db = $1 AND name = $2', [db, name]);
+    await this.atomically([
+      [`DROP TABLE ${t.internal}`],
+      ['DELETE FROM _pp_columns WHERE internal_table = $1', [t.internal]],
+      ['DELETE FROM _pp_tables WHERE db = $1 AND name = $2', [db, name]],
+    ]);
     this.tables.delete(tableKey(db, name));
     return t;
   }
@@ -208,7 +285,7 @@ export class Catalog {
     if (this.listTables(name).length > 0) {
       throw new TimestreamError('ValidationException', `The database ${name} cannot be deleted because it contains tables.`);
     }
-    await this.conn.run('DELETE FROM _pp_databases WHERE name = $1', [name]);
+    await this.atomically([['DELETE FROM _pp_databases WHERE name = $1', [name]]]);
     this.databases.delete(name);
   }
 
@@ -216,10 +293,12 @@ export class Catalog {
   async updateTable(t: TableMeta, retention: RetentionProperties | undefined, magneticStoreWrites: boolean | undefined): Promise<void> {
     const r = retention ?? t.retention;
     const m = magneticStoreWrites ?? t.magneticStoreWrites;
-    await this.conn.run(
-      'UPDATE _pp_tables SET memory_hours = $1, magnetic_days = $2, magnetic_writes = $3 WHERE db = $4 AND name = $5',
-      [BigInt(r.MemoryStoreRetentionPeriodInHours), BigInt(r.MagneticStoreRetentionPeriodInDays), m, t.database, t.name],
-    );
+    await this.atomically([
+      [
+        'UPDATE _pp_tables SET memory_hours = $1, magnetic_days = $2, magnetic_writes = $3 WHERE db = $4 AND name = $5',
+        [BigInt(r.MemoryStoreRetentionPeriodInHours), BigInt(r.MagneticStoreRetentionPeriodInDays), m, t.database, t.name],
+      ],
+    ]);
     t.retention = r;
     t.magneticStoreWrites = m;
   }
@@ -227,8 +306,10 @@ export class Catalog {
   /** Adds a column to a table's schema (caller must have closed any appender on it). */
   async addColumn(table: TableMeta, name: string, kind: ColumnKind, type: ScalarType): Promise<ColumnMeta> {
     const internal = `${kind === 'dimension' ? 'd' : 'm'}_${table.order.length}`;
-    await this.conn.run(`ALTER TABLE ${table.internal} ADD COLUMN ${internal} ${DUCK_TYPE[type]}`);
-    await this.conn.run('INSERT INTO _pp_columns VALUES ($1, $2, $3, $4, $5)', [table.internal, name, kind, type, internal]);
+    await this.atomically([
+      [`ALTER TABLE ${table.internal} ADD COLUMN ${internal} ${DUCK_TYPE[type]}`],
+      ['INSERT INTO _pp_columns VALUES ($1, $2, $3, $4, $5)', [table.internal, name, kind, type, internal]],
+    ]);
     const col: ColumnMeta = { name, kind, type, internal };
     table.columns.set(name, col);
     table.order.push(col);

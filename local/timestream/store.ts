@@ -121,6 +121,7 @@ export class TelemetryStore {
     const readers = new ReaderPool(await Promise.all(Array.from({ length: opts.readConnections ?? 1 }, () => instance.connect())));
     const data = await instance.connect();
     const catalog = await Catalog.load(writer);
+    for (const repair of catalog.repairs) opts.logger.warn({ component: 'timestream-store', repair }, 'telemetry store catalog repaired at open');
     const store = new TelemetryStore(
       instance,
       writer,

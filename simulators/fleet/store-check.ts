@@ -13,7 +13,7 @@
  * acknowledged batch (an unacknowledged batch that did arrive, or an earlier run at the
  * same times) are counted as `extraRows`, never as present.
  */
-import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { QueryCommand, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { BatchEntry, ThingAcked } from './ledger';
 
 export interface LostBatch {
@@ -65,6 +65,7 @@ export interface TimestreamStoreCheckOptions {
   chunk?: number;
 }
 
+const NO_ROWS: QueryCommandOutput = { QueryId: '', Rows: [], ColumnInfo: [], $metadata: {} };
 const ms = (t: number) => `from_milliseconds(${Math.round(t)})`;
 /** Timestream renders a timestamp as 'YYYY-MM-DD HH:MM:SS.nnnnnnnnn' (UTC). */
 const parseTime = (s: string) => Date.parse(`${s.slice(0, 23).replace(' ', 'T')}Z`);
@@ -82,7 +83,13 @@ export function timestreamStoreCheck(client: TimestreamQueryClient, o: Timestrea
     let NextToken: string | undefined;
     do {
       queries++;
-      const page = await client.send(new QueryCommand({ QueryString: sql, ...(NextToken ? { NextToken } : {}) }), { abortSignal: signal });
+      const page = await client
+        .send(new QueryCommand({ QueryString: sql, ...(NextToken ? { NextToken } : {}) }), { abortSignal: signal })
+        .catch((e: unknown) => {
+          // a table nothing was ever written to has no `thing` column yet: no rows, every batch missing
+          if (e instanceof Error && e.name === 'ValidationException' && /^Column '[^']+' does not exist in table /.test(e.message)) return NO_ROWS;
+          throw e;
+        });
       for (const r of page.Rows ?? []) out.push((r.Data ?? []).map((d) => (d.NullValue ? undefined : d.ScalarValue)));
       NextToken = page.NextToken;
     } while (NextToken);

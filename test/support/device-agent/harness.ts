@@ -56,8 +56,10 @@ export async function startStackHarness(): Promise<CloudHarness> {
     async restartBroker() {
       const { mqttPort, httpPort } = stack;
       await stack.close();
-      stack = await startPulsepetStack({ dataDir, mqttPort, httpPort });
+      // observers are back before the first device is let in, so none of its publishes passes them by
+      stack = await startPulsepetStack({ dataDir, mqttPort, httpPort, holdIntake: true });
       for (const [f, h] of observers) stack.bus.onPublish(f, h);
+      stack.openIntake();
     },
     clientConfig: () => awsClientConfig(stack),
     close: () => stack.close(),
