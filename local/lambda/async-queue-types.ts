@@ -1,4 +1,7 @@
+import type { FsyncPolicy } from '../../common/fsync-policy';
+import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
+import type { AsyncInvokeConfig, LambdaTarget } from './types';
 
 /** One queued asynchronous invocation. */
 export interface AsyncInvocation {
@@ -61,6 +64,48 @@ export interface AsyncQueueLimits {
   memoryBytes: number;
   /** attempts one function runs at once (default 64) */
   concurrency: number;
+  /**
+   * bytes one function's queued events may take (default half of `maxBytes`): past it only
+   * that function is throttled, so one slow function's backlog never refuses another's
+   * events, as Lambda throttles each function on its own
+   */
+  functionMaxBytes?: number;
 }
 
 export const DEFAULT_QUEUE_LIMITS: AsyncQueueLimits = { maxBytes: 512 * 1024 * 1024, memoryBytes: 64 * 1024 * 1024, concurrency: 64 };
+
+export interface AsyncQueueOptions {
+  dir: string;
+  /**
+   * false keeps events in memory only (nothing survives a crash): the baseline the
+   * ingest benchmark measures the durable queue against. Default true.
+   */
+  durable?: boolean;
+  fsync?: FsyncPolicy;
+  limits?: Partial<AsyncQueueLimits>;
+  delaysMs?: readonly number[];
+  logger: Logger;
+  now?: () => number;
+  target(name: string): { target: LambdaTarget; config: AsyncInvokeConfig } | undefined;
+  onAttempt?: (inv: AsyncInvocation, ok: boolean, error?: string) => void;
+  destination: () => FailureDestination;
+}
+
+/** Figures for /metrics and the logs. */
+export interface AsyncQueueStats {
+  /** events queued, waiting for a retry or running */
+  depth: number;
+  running: number;
+  /** age of the oldest event in the queue (0 when empty) */
+  oldestAgeMs: number;
+  diskBytes: number;
+  maxBytes: number;
+  memoryBytes: number;
+  /** events refused because the queue was full, since start */
+  throttled: number;
+  /** events that reached the failure destination, since start */
+  failed: number;
+  byFunction: Record<string, { depth: number; running: number; throttled: number }>;
+  /** fsyncs of the queue's log since start: count, total and longest duration */
+  fsync: { syncs: number; totalMs: number; maxMs: number };
+}

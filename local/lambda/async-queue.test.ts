@@ -168,6 +168,28 @@ describe('Class: AsyncQueue', () => {
     await expect(h.queue.enqueue(req({ after: true }))).resolves.toMatchObject({ functionName: 'fn' });
   });
 
+  it("throttles a function past its share of the queue and still takes other functions' events, also after a restart", async () => {
+    const dir = tmp();
+    const gate = new Promise<void>(() => {});
+    const limits = { maxBytes: 256 * 1024, functionMaxBytes: 64 * 1024, concurrency: 1 };
+    const h = open(dir, () => gate, { limits });
+    h.queue.start();
+    const big = { pad: 'x'.repeat(10_000) };
+    let refused: unknown;
+    for (let i = 0; i < 20 && refused === undefined; i++) await h.queue.enqueue(req({ ...big, i })).catch((e: unknown) => (refused = e));
+    expect(refused).toBeInstanceOf(LambdaThrottledError);
+    expect((refused as Error).message).toMatch(/^Rate Exceeded\. The asynchronous event queue is full for fn \(\d+ of at most 65536 bytes on disk\)\.$/);
+    const other = { ...req(big), functionName: 'other', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:other' };
+    await expect(h.queue.enqueue(other)).resolves.toMatchObject({ functionName: 'other' });
+    expect(h.queue.stats().byFunction).toMatchObject({ fn: { throttled: 1 }, other: { depth: 1 } });
+    await h.queue.close(0);
+
+    // the share is counted again from the log: still full for fn, not for the other
+    const again = open(dir, () => gate, { limits });
+    await expect(again.queue.enqueue(req(big))).rejects.toBeInstanceOf(LambdaThrottledError);
+    await expect(again.queue.enqueue(other)).resolves.toMatchObject({ functionName: 'other' });
+  });
+
   it('keeps at most memoryBytes of events in memory and reads the rest back from disk when they run', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => {

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { FsyncPolicy } from '../../common/fsync-policy';
-import type { Logger } from '../../common/logger';
 import { EphemeralRecordLog, type RecordStore } from '../../common/ephemeral-record-log';
 import { RecordLog, RecordLogFullError, type RecordRef, type ReplayedRecord } from '../../common/record-log';
 import {
   type AsyncInvocation,
   type AsyncInvokeRequest,
   type AsyncQueueLimits,
+  type AsyncQueueOptions,
+  type AsyncQueueStats,
   DEFAULT_QUEUE_LIMITS,
   DEFAULT_RETRY_DELAYS_MS,
   type FailureCondition,
-  type FailureDestination,
   LambdaThrottledError,
 } from './async-queue-types';
-import type { AsyncInvokeConfig, LambdaContext, LambdaTarget } from './types';
+import { FunctionShares } from './function-shares';
+import type { LambdaContext } from './types';
 
 export * from './async-queue-types';
 
@@ -34,23 +34,6 @@ export * from './async-queue-types';
  * most `concurrency` attempts at once.
  */
 
-export interface AsyncQueueOptions {
-  dir: string;
-  /**
-   * false keeps events in memory only (nothing survives a crash): the baseline the
-   * ingest benchmark measures the durable queue against. Default true.
-   */
-  durable?: boolean;
-  fsync?: FsyncPolicy;
-  limits?: Partial<AsyncQueueLimits>;
-  delaysMs?: readonly number[];
-  logger: Logger;
-  now?: () => number;
-  target(name: string): { target: LambdaTarget; config: AsyncInvokeConfig } | undefined;
-  onAttempt?: (inv: AsyncInvocation, ok: boolean, error?: string) => void;
-  destination: () => FailureDestination;
-}
-
 interface Entry {
   requestId: string;
   functionName: string;
@@ -60,6 +43,8 @@ interface Entry {
   attempts: number;
   origin: unknown;
   ref: RecordRef;
+  /** what it counts against its function's share of the queue */
+  shareBytes: number;
   /** the event, while it is within the memory window */
   event?: string;
   eventBytes: number;
@@ -72,30 +57,12 @@ interface FunctionLane {
   running: number;
 }
 
-/** Figures for /metrics and the logs. */
-export interface AsyncQueueStats {
-  /** events queued, waiting for a retry or running */
-  depth: number;
-  running: number;
-  /** age of the oldest event in the queue (0 when empty) */
-  oldestAgeMs: number;
-  diskBytes: number;
-  maxBytes: number;
-  memoryBytes: number;
-  /** events refused because the queue was full, since start */
-  throttled: number;
-  /** events that reached the failure destination, since start */
-  failed: number;
-  byFunction: Record<string, { depth: number; running: number; throttled: number }>;
-  /** fsyncs of the queue's log since start: count, total and longest duration */
-  fsync: { syncs: number; totalMs: number; maxMs: number };
-}
-
 export class AsyncQueue {
   private readonly log: RecordStore;
   private readonly live = new Map<string, Entry>();
   private readonly lanes = new Map<string, FunctionLane>();
   private readonly limits: AsyncQueueLimits;
+  private readonly shares: FunctionShares;
   private readonly delaysMs: readonly number[];
   private memoryUsed = 0;
   private throttled = 0;
@@ -111,6 +78,7 @@ export class AsyncQueue {
 
   constructor(private readonly opts: AsyncQueueOptions) {
     this.limits = { ...DEFAULT_QUEUE_LIMITS, ...opts.limits };
+    this.shares = new FunctionShares(this.limits.functionMaxBytes ?? Math.floor(this.limits.maxBytes / 2));
     this.delaysMs = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     if (opts.durable === false) {
       this.log = new EphemeralRecordLog(this.limits.maxBytes);
@@ -131,7 +99,7 @@ export class AsyncQueue {
       const id = String(r.header.id);
       if (r.type === 'E') {
         const h = r.header;
-        this.live.set(id, {
+        const entry: Entry = {
           requestId: id,
           functionName: String(h.fn),
           functionArn: String(h.arn),
@@ -140,8 +108,11 @@ export class AsyncQueue {
           attempts: Number(h.attempts ?? 0),
           origin: h.origin,
           ref: r.ref,
+          shareBytes: r.ref.length,
           eventBytes: Number(h.eventBytes ?? 0),
-        });
+        };
+        this.live.set(id, entry);
+        this.shares.add(entry.functionName, entry.shareBytes);
       } else if (r.type === 'U') {
         const e = this.live.get(id);
         if (e) e.attempts = Number(r.header.attempts);
@@ -149,6 +120,7 @@ export class AsyncQueue {
         const e = this.live.get(id);
         if (e) {
           this.live.delete(id);
+          this.shares.remove(e.functionName, e.shareBytes);
           this.log.retire(e.ref);
         }
       }
@@ -174,19 +146,33 @@ export class AsyncQueue {
     const at = this.now();
     const event = Buffer.from(req.eventJson);
     const header = { id, fn: req.functionName, arn: req.functionArn, src: req.source, at, origin: req.origin, eventBytes: event.length };
+    if (!this.shares.fits(req.functionName, event.length + (req.attachment?.length ?? 0))) {
+      const used = this.shares.of(req.functionName);
+      return Promise.reject(
+        this.refuse(req.functionName, `Rate Exceeded. The asynchronous event queue is full for ${req.functionName} (${used} of at most ${this.shares.maxBytes} bytes on disk).`),
+      );
+    }
     let ref: RecordRef;
     try {
       ref = this.log.append('E', header, [event, req.attachment ?? Buffer.alloc(0)], true);
     } catch (e) {
       if (!(e instanceof RecordLogFullError)) throw e;
-      this.throttled++;
-      this.throttledBy.set(req.functionName, (this.throttledBy.get(req.functionName) ?? 0) + 1);
-      if (this.throttled === 1 || this.throttled % 1000 === 0) this.opts.logger.warn({ ...this.statsBrief(), throttled: this.throttled }, 'lambda async queue full; refusing events');
-      return Promise.reject(
-        new LambdaThrottledError(`Rate Exceeded. The asynchronous event queue is full (${e.bytes} of at most ${e.maxBytes} bytes on disk).`, e),
-      );
+      return Promise.reject(this.refuse(req.functionName, `Rate Exceeded. The asynchronous event queue is full (${e.bytes} of at most ${e.maxBytes} bytes on disk).`, e));
     }
-    const entry: Entry = { requestId: id, functionName: req.functionName, functionArn: req.functionArn, source: req.source, enqueuedAt: at, attempts: 0, origin: req.origin, ref, eventBytes: event.length };
+    const shareBytes = ref.length;
+    this.shares.add(req.functionName, shareBytes);
+    const entry: Entry = {
+      requestId: id,
+      functionName: req.functionName,
+      functionArn: req.functionArn,
+      source: req.source,
+      enqueuedAt: at,
+      attempts: 0,
+      origin: req.origin,
+      ref,
+      shareBytes,
+      eventBytes: event.length,
+    };
     if (this.memoryUsed + event.length <= this.limits.memoryBytes) {
       entry.event = req.eventJson;
       this.memoryUsed += event.length;
@@ -197,6 +183,15 @@ export class AsyncQueue {
       this.pump(entry.functionName);
     }
     return this.log.durable().then(() => this.invocationOf(entry, req.eventJson));
+  }
+
+  private refuse(functionName: string, message: string, cause?: unknown): LambdaThrottledError {
+    this.throttled++;
+    this.throttledBy.set(functionName, (this.throttledBy.get(functionName) ?? 0) + 1);
+    if (this.throttled === 1 || this.throttled % 1000 === 0) {
+      this.opts.logger.warn({ ...this.statsBrief(), function: functionName, throttled: this.throttled }, 'lambda async queue full; refusing events');
+    }
+    return new LambdaThrottledError(message, cause);
   }
 
   private invocationOf(e: Entry, eventJson: string, attachment?: Buffer): AsyncInvocation {
@@ -324,7 +319,7 @@ export class AsyncQueue {
   }
 
   private forget(e: Entry): void {
-    this.live.delete(e.requestId);
+    if (this.live.delete(e.requestId)) this.shares.remove(e.functionName, e.shareBytes);
     if (e.event !== undefined) this.memoryUsed -= e.eventBytes;
     e.event = undefined;
     this.checkIdle();
