@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
+import { RecordLog } from '../../common/record-log';
 import { type AsyncFailure, type AsyncInvocation, AsyncQueue, type AsyncQueueOptions, LambdaThrottledError } from './async-queue';
 import type { AsyncInvokeConfig, LambdaContext, LambdaHandler } from './types';
 
@@ -188,6 +189,41 @@ describe('Class: AsyncQueue', () => {
     const again = open(dir, () => gate, { limits });
     await expect(again.queue.enqueue(req(big))).rejects.toBeInstanceOf(LambdaThrottledError);
     await expect(again.queue.enqueue(other)).resolves.toMatchObject({ functionName: 'other' });
+  });
+
+  it('refuses any function once all functions together reach maxBytes', async () => {
+    const gate = new Promise<void>(() => {});
+    const h = open(tmp(), () => gate, { limits: { maxBytes: 48 * 1024, functionMaxBytes: 32 * 1024, concurrency: 1 } });
+    const big = { pad: 'x'.repeat(10_000) };
+    const other = (i: number) => ({ ...req({ ...big, i }), functionName: 'other', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:other' });
+    await h.queue.enqueue(req({ ...big, i: 0 }));
+    await h.queue.enqueue(req({ ...big, i: 1 }));
+    await h.queue.enqueue(other(0));
+    await h.queue.enqueue(other(1));
+    const refused = await h.queue.enqueue(other(2)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LambdaThrottledError);
+    expect((refused as Error).message).toMatch(/^Rate Exceeded\. The asynchronous event queue is full \(\d+ of at most 49152 bytes on disk\)\.$/);
+  });
+
+  it('replays events an earlier version queued in one log for all functions, and runs them', async () => {
+    const dir = tmp();
+    const { log } = RecordLog.open(dir, { fsync: { kind: 'always' } });
+    for (const i of [1, 2]) {
+      const header = { id: `old-${i}`, fn: 'fn', arn: 'arn:aws:lambda:us-east-1:000000000000:function:fn', src: 'rule', at: Date.now(), origin: {}, eventBytes: 9 };
+      log.append('E', header, [Buffer.from(JSON.stringify({ i }).padEnd(9)), Buffer.alloc(0)], true);
+    }
+    await log.durable();
+    log.close();
+    const h = open(dir, async () => {});
+    h.queue.start();
+    await h.queue.idle();
+    expect(h.calls.map((c) => c.event)).toEqual([{ i: 1 }, { i: 2 }]);
+    // done: nothing replays the next time
+    await h.queue.close(0);
+    const again = open(dir, async () => {});
+    again.queue.start();
+    await again.queue.idle();
+    expect(again.calls).toEqual([]);
   });
 
   it('keeps at most memoryBytes of events in memory and reads the rest back from disk when they run', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EphemeralRecordLog, type RecordStore } from '../../common/ephemeral-record-log';
-import { RecordLog, RecordLogFullError, type RecordRef, type ReplayedRecord } from '../../common/record-log';
+import type { RecordStore } from '../../common/ephemeral-record-log';
+import type { RecordRef, ReplayedRecord } from '../../common/record-log';
 import {
   type AsyncInvocation,
   type AsyncInvokeRequest,
@@ -12,7 +12,7 @@ import {
   type FailureCondition,
   LambdaThrottledError,
 } from './async-queue-types';
-import { FunctionShares } from './function-shares';
+import { QueueLogs } from './queue-logs';
 import type { LambdaContext } from './types';
 
 export * from './async-queue-types';
@@ -24,12 +24,13 @@ export * from './async-queue-types';
  * On AWS, once `Invoke` with `InvocationType: Event` answers 202 the event is Lambda's:
  * it stays queued until it succeeds, exhausts its retries, or outlives its maximum event
  * age, and then goes to the on-failure destination. Locally the same promise is kept
- * across crashes: an event is appended to a {@link RecordLog} (`{dataDir}/lambda/queue/`)
- * and the enqueue resolves only once it is durable; each attempt's outcome is appended
- * too (`U` retry state, `D` done), and on start the log is replayed in enqueue order.
+ * across crashes: an event is appended to its function's record log
+ * (`{dataDir}/lambda/queue/functions/{name}/`, {@link QueueLogs}) and the enqueue resolves
+ * only once it is durable; each attempt's outcome is appended too (`U` retry state, `D`
+ * done), and on start the logs are replayed, each function's in enqueue order.
  *
- * Bounds: the log refuses new events past `maxBytes` on disk (the caller answers as
- * Lambda does when throttled); event bodies stay in memory only within `memoryBytes`
+ * Bounds: new events are refused past `functionMaxBytes` of one function's log or
+ * `maxBytes` of all logs on disk (the caller answers as Lambda does when throttled); event bodies stay in memory only within `memoryBytes`
  * (the rest are read back from disk when their attempt starts); each function runs at
  * most `concurrency` attempts at once.
  */
@@ -42,9 +43,9 @@ interface Entry {
   enqueuedAt: number;
   attempts: number;
   origin: unknown;
+  /** its function's log (or the log of an earlier version, replayed) */
+  log: RecordStore;
   ref: RecordRef;
-  /** what it counts against its function's share of the queue */
-  shareBytes: number;
   /** the event, while it is within the memory window */
   event?: string;
   eventBytes: number;
@@ -58,11 +59,10 @@ interface FunctionLane {
 }
 
 export class AsyncQueue {
-  private readonly log: RecordStore;
+  private readonly logs: QueueLogs;
   private readonly live = new Map<string, Entry>();
   private readonly lanes = new Map<string, FunctionLane>();
   private readonly limits: AsyncQueueLimits;
-  private readonly shares: FunctionShares;
   private readonly delaysMs: readonly number[];
   private memoryUsed = 0;
   private throttled = 0;
@@ -78,23 +78,24 @@ export class AsyncQueue {
 
   constructor(private readonly opts: AsyncQueueOptions) {
     this.limits = { ...DEFAULT_QUEUE_LIMITS, ...opts.limits };
-    this.shares = new FunctionShares(this.limits.functionMaxBytes ?? Math.floor(this.limits.maxBytes / 2));
     this.delaysMs = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    if (opts.durable === false) {
-      this.log = new EphemeralRecordLog(this.limits.maxBytes);
-      return;
-    }
-    const opened = RecordLog.open(opts.dir, { fsync: opts.fsync ?? { kind: 'always' }, maxBytes: this.limits.maxBytes });
-    this.log = opened.log;
-    this.restore(opened.records);
+    this.logs = new QueueLogs({
+      dir: opts.dir,
+      durable: opts.durable !== false,
+      fsync: opts.fsync ?? { kind: 'always' },
+      maxBytes: this.limits.maxBytes,
+      functionMaxBytes: this.limits.functionMaxBytes ?? Math.floor(this.limits.maxBytes / 2),
+    });
+    for (const { log, records } of this.logs.openAll()) this.restore(log, records);
+    if (this.live.size > 0) this.opts.logger.info({ depth: this.live.size }, 'lambda async queue: replaying events queued before the restart');
   }
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
   }
 
-  /** Rebuilds the queue from the log: entries not done, with their attempts, in enqueue order. */
-  private restore(records: readonly ReplayedRecord[]): void {
+  /** Rebuilds the queue from a log: entries not done, with their attempts, in enqueue order. */
+  private restore(log: RecordStore, records: readonly ReplayedRecord[]): void {
     for (const r of records) {
       const id = String(r.header.id);
       if (r.type === 'E') {
@@ -107,12 +108,11 @@ export class AsyncQueue {
           enqueuedAt: Number(h.at),
           attempts: Number(h.attempts ?? 0),
           origin: h.origin,
+          log,
           ref: r.ref,
-          shareBytes: r.ref.length,
           eventBytes: Number(h.eventBytes ?? 0),
         };
         this.live.set(id, entry);
-        this.shares.add(entry.functionName, entry.shareBytes);
       } else if (r.type === 'U') {
         const e = this.live.get(id);
         if (e) e.attempts = Number(r.header.attempts);
@@ -120,12 +120,10 @@ export class AsyncQueue {
         const e = this.live.get(id);
         if (e) {
           this.live.delete(id);
-          this.shares.remove(e.functionName, e.shareBytes);
-          this.log.retire(e.ref);
+          log.retire(e.ref);
         }
       }
     }
-    if (this.live.size > 0) this.opts.logger.info({ depth: this.live.size }, 'lambda async queue: replaying events queued before the restart');
   }
 
   /** Starts running queued events (after the failure destination is in place). */
@@ -146,21 +144,14 @@ export class AsyncQueue {
     const at = this.now();
     const event = Buffer.from(req.eventJson);
     const header = { id, fn: req.functionName, arn: req.functionArn, src: req.source, at, origin: req.origin, eventBytes: event.length };
-    if (!this.shares.fits(req.functionName, event.length + (req.attachment?.length ?? 0))) {
-      const used = this.shares.of(req.functionName);
-      return Promise.reject(
-        this.refuse(req.functionName, `Rate Exceeded. The asynchronous event queue is full for ${req.functionName} (${used} of at most ${this.shares.maxBytes} bytes on disk).`),
-      );
-    }
-    let ref: RecordRef;
+    let appended: { log: RecordStore; ref: RecordRef };
     try {
-      ref = this.log.append('E', header, [event, req.attachment ?? Buffer.alloc(0)], true);
+      appended = this.logs.appendEvent(req.functionName, header, [event, req.attachment ?? Buffer.alloc(0)]);
     } catch (e) {
-      if (!(e instanceof RecordLogFullError)) throw e;
-      return Promise.reject(this.refuse(req.functionName, `Rate Exceeded. The asynchronous event queue is full (${e.bytes} of at most ${e.maxBytes} bytes on disk).`, e));
+      if (!(e instanceof LambdaThrottledError)) throw e;
+      return Promise.reject(this.refuse(req.functionName, e));
     }
-    const shareBytes = ref.length;
-    this.shares.add(req.functionName, shareBytes);
+    const { log, ref } = appended;
     const entry: Entry = {
       requestId: id,
       functionName: req.functionName,
@@ -169,8 +160,8 @@ export class AsyncQueue {
       enqueuedAt: at,
       attempts: 0,
       origin: req.origin,
+      log,
       ref,
-      shareBytes,
       eventBytes: event.length,
     };
     if (this.memoryUsed + event.length <= this.limits.memoryBytes) {
@@ -182,16 +173,16 @@ export class AsyncQueue {
       this.lane(entry.functionName).ready.push(entry);
       this.pump(entry.functionName);
     }
-    return this.log.durable().then(() => this.invocationOf(entry, req.eventJson));
+    return log.durable().then(() => this.invocationOf(entry, req.eventJson));
   }
 
-  private refuse(functionName: string, message: string, cause?: unknown): LambdaThrottledError {
+  private refuse(functionName: string, e: LambdaThrottledError): LambdaThrottledError {
     this.throttled++;
     this.throttledBy.set(functionName, (this.throttledBy.get(functionName) ?? 0) + 1);
     if (this.throttled === 1 || this.throttled % 1000 === 0) {
       this.opts.logger.warn({ ...this.statsBrief(), function: functionName, throttled: this.throttled }, 'lambda async queue full; refusing events');
     }
-    return new LambdaThrottledError(message, cause);
+    return e;
   }
 
   private invocationOf(e: Entry, eventJson: string, attachment?: Buffer): AsyncInvocation {
@@ -246,7 +237,7 @@ export class AsyncQueue {
       await this.fail(e, 'EventAgeExceeded', `the event was older than the function's maximum event age (${config?.maximumEventAgeSeconds} s)`);
       return;
     }
-    const eventJson = e.event ?? (this.log.readBlobs(e.ref)[0] as Buffer).toString('utf8');
+    const eventJson = e.event ?? (e.log.readBlobs(e.ref)[0] as Buffer).toString('utf8');
     e.attempts++;
     const inv = this.invocationOf(e, eventJson);
     let error: string | undefined;
@@ -272,7 +263,7 @@ export class AsyncQueue {
       return;
     }
     this.opts.logger.info({ function: e.functionName, attempt: e.attempts, delay, error }, 'lambda invocation failed; will retry');
-    this.log.append('U', { id: e.requestId, attempts: e.attempts });
+    e.log.append('U', { id: e.requestId, attempts: e.attempts });
     if (this.closing) return; // retried after the restart
     e.timer = setTimeout(() => {
       e.timer = undefined;
@@ -298,7 +289,7 @@ export class AsyncQueue {
 
   private async fail(e: Entry, condition: FailureCondition, error: string): Promise<void> {
     this.opts.logger.warn({ function: e.functionName, source: e.source, attempts: e.attempts, condition, error }, 'lambda invocation failed for good');
-    const [event, attachment] = this.log.readBlobs(e.ref) as [Buffer, Buffer];
+    const [event, attachment] = e.log.readBlobs(e.ref) as [Buffer, Buffer];
     try {
       await this.opts.destination()({ invocation: this.invocationOf(e, event.toString('utf8'), attachment), condition, error });
     } catch (err) {
@@ -313,13 +304,13 @@ export class AsyncQueue {
 
   private done(e: Entry): void {
     if (this.closed) return; // replayed after the restart
-    this.log.append('D', { id: e.requestId });
-    this.log.retire(e.ref);
+    e.log.append('D', { id: e.requestId });
+    e.log.retire(e.ref);
     this.forget(e);
   }
 
   private forget(e: Entry): void {
-    if (this.live.delete(e.requestId)) this.shares.remove(e.functionName, e.shareBytes);
+    this.live.delete(e.requestId);
     if (e.event !== undefined) this.memoryUsed -= e.eventBytes;
     e.event = undefined;
     this.checkIdle();
@@ -339,7 +330,7 @@ export class AsyncQueue {
   }
 
   private statsBrief(): { depth: number; diskBytes: number; maxBytes: number } {
-    return { depth: this.live.size, diskBytes: this.log.bytes, maxBytes: this.limits.maxBytes };
+    return { depth: this.live.size, diskBytes: this.logs.bytes, maxBytes: this.limits.maxBytes };
   }
 
   stats(): AsyncQueueStats {
@@ -364,7 +355,7 @@ export class AsyncQueue {
       throttled: this.throttled,
       failed: this.failed,
       byFunction,
-      fsync: { ...this.log.syncStats },
+      fsync: this.logs.syncStats,
     };
   }
 
@@ -379,9 +370,9 @@ export class AsyncQueue {
     for (const e of this.live.values()) clearTimeout(e.timer);
     const deadline = Date.now() + graceMs;
     while (this.runningTotal > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await this.log.durable();
+    await this.logs.durable();
     this.closed = true;
-    this.log.close();
+    this.logs.close();
     this.checkIdle();
   }
 }
