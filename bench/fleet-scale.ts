@@ -114,6 +114,13 @@ async function metric(httpEndpoint: string, prefix: string): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith(prefix));
   return Number(line?.split(' ').pop() ?? 0);
 }
+/** A metric's value per `function` label. */
+async function metricByFunction(httpEndpoint: string, name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(new RegExp(`^${name}\\{function="([^"]+)"\\} (\\S+)$`, 'gm'))) out[m[1] as string] = Number(m[2]);
+  return out;
+}
 const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ');
 
 /** Waits until the ingest function's queue is empty: every acknowledged batch has been handed to it (or failed for good). */
@@ -172,6 +179,7 @@ const summary = await runFleet({
 });
 const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
+const throttledByFunction = await metricByFunction(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
 const memEnd = await stackMem();
 const memEndGc = await stackMem(true);
 const cpuAll = process.cpuUsage(cpu0);
@@ -224,6 +232,7 @@ process.stdout.write(
       ingestDrainedAfterRunS: drainS,
       failedInvocations,
       throttled,
+      throttledByFunction,
       fsync: { syncs: memEnd.queue.fsync.syncs, meanMs: round(memEnd.queue.fsync.totalMs / Math.max(1, memEnd.queue.fsync.syncs), 2), maxMs: round(memEnd.queue.fsync.maxMs) },
     },
     // the Timestream store: WriteRecords calls per group commit, and Query calls (one DuckDB read connection runs them in turn)
