@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
  */
 export class IntakeGate {
   private held: Array<{ socket: Duplex; admit: () => void; onError: () => void }> | undefined;
+  private closed = false;
 
   constructor(open: boolean) {
     if (!open) this.held = [];
@@ -20,6 +21,11 @@ export class IntakeGate {
 
   /** Runs `admit` now when open, else once the gate opens (unless the socket closed meanwhile). */
   pass(socket: Duplex, admit: () => void): void {
+    if (this.closed) {
+      // a handshake that finished after close(): nobody will ever open the gate for it
+      socket.destroy();
+      return;
+    }
     if (this.held === undefined) {
       admit();
       return;
@@ -40,9 +46,10 @@ export class IntakeGate {
     }
   }
 
-  /** Drops what is still held (the broker is closing before it ever opened). */
+  /** Drops what is still held and whatever arrives later (the broker is closing). */
   close(): void {
+    this.closed = true;
     for (const h of this.held ?? []) h.socket.destroy();
-    if (this.held) this.held = [];
+    this.held = undefined;
   }
 }
