@@ -73,6 +73,7 @@ describe('Function: deadLetters (CLI)', () => {
 
   it('rejects a missing or unknown command with a UsageError', async () => {
     await expect(run([])).rejects.toBeInstanceOf(UsageError);
-    await expect(run(['replay'])).rejects.toBeInstanceOf(UsageError);
+    await expect(run(['redrive'])).rejects.toBeInstanceOf(UsageError);
+    await expect(run(['show'])).rejects.toBeInstanceOf(UsageError);
   });
 });

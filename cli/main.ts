@@ -34,8 +34,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     startup: { dirLabel: 'outbox', dirFlag: '--outbox', ports: { statusPort: '--status-port N', httpInput: '--input http:N' } },
   },
   'dead-letters': {
-    summary: 'inspect rule actions that failed all retries (list | show ID)',
+    summary: 'inspect and replay rule actions that failed all retries (list | show ID | replay [ID…])',
     load: async () => (await import('./dead-letters')).deadLetters,
+    // replay starts the data dir's stack: a locked or unusable dir is one line, not a stack trace
+    startup: { dirLabel: 'data dir', dirFlag: '--data-dir', ports: {} },
   },
   simulate: {
     summary: 'run a fleet of simulated devices (--devices N …; seed-history, persona)',

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { SchedulePayload } from '../cloud-rules/schedule-payload';
 import { acquireDirLock } from '../common/dir-lock';
 import type { FsyncPolicy } from '../common/fsync-policy';
@@ -97,6 +98,8 @@ export interface LocalStackOptions {
    * own observers of the bus first); default false: the intake opens once the stack is wired.
    */
   holdIntake?: boolean;
+  /** write `{dataDir}/env` for this start (default true; a short maintenance start on other ports leaves it alone) */
+  writeEnvFile?: boolean;
 }
 
 /** A running local IoT Core. Every part is reached through AWS wire protocols; the handles are for wiring and tests. */
@@ -228,7 +231,10 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const mqttEndpoint = `mqtts://${mqttAddress}`;
   const m = ctx.material;
   const identityPoolId = display.identityPoolId;
-  const envFile = writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
+  const envFile =
+    opts.writeEnvFile === false
+      ? join(ctx.dataDir, 'env')
+      : writeEnvFile(ctx.dataDir, { httpEndpoint, region: ctx.region, credentials: m.credentials, caFile: m.caFile, mqttEndpoint, identityPoolId });
   const https = gateway.https ? { httpsEndpoint: gateway.https.url, httpsPort: gateway.https.port } : {};
   // Only now can a device's first publish find the rules and shadows behind it.
   if (!opts.holdIntake) broker.openIntake();
