@@ -41,6 +41,7 @@ function setup(failFirst = 0, avatars?: AvatarPort) {
       },
     },
     outputRetryMs: 20,
+    rejectRetryMs: 20,
     applyConfig: (c) => {
       applied.push(c);
       config = { ...config, ...c };
@@ -126,6 +127,21 @@ describe('Class: ShadowSync', () => {
     s.sent.length = 0;
     await s.deliver(`${pre}/pet/update/rejected`, { code: 409, message: 'Version conflict' });
     expect(s.sent.map((m) => m.topic)).toEqual([`${pre}/pet/get`]);
+  });
+
+  it('reports again after its report was throttled (429): re-reads the shadow after a pause and reconciles', async () => {
+    const s = setup();
+    await s.sync.onConnected(s.publish);
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm }, version: 3 });
+    expect(s.sent.filter((m) => m.topic === `${pre}/pet/update`)).toHaveLength(1);
+    s.sent.length = 0;
+    await s.deliver(`${pre}/pet/update/rejected`, { code: 429, message: 'Rate exceeded' });
+    expect(s.sent).toEqual([]); // not at once
+    await new Promise((r) => setTimeout(r, 60));
+    expect(s.sent.map((m) => m.topic)).toEqual([`${pre}/pet/get`]);
+    // the cloud never took the report: it is made again
+    await s.deliver(`${pre}/pet/get/accepted`, { state: { desired: calm }, version: 4 });
+    expect(s.sent.filter((m) => m.topic === `${pre}/pet/update`).map((m) => m.body.state)).toEqual([{ reported: calm }]);
   });
 
   it('refuses an invalid pet state without showing it and counts the error', async () => {

@@ -47,6 +47,8 @@ export interface ShadowSyncOptions {
   logger: Logger;
   /** wait before showing a pet state again after the watch output failed (default 5 s) */
   outputRetryMs?: number;
+  /** wait (jittered ±50 %) before reading a shadow again after a request was throttled (429) or failed (5xx); default 1 s */
+  rejectRetryMs?: number;
   /** the avatar downloads (`desired.avatar` → image → `reported.avatar.hash`); none: avatars are ignored */
   avatars?: AvatarPort;
 }
@@ -62,7 +64,9 @@ type Publish = (topic: string, payload: Buffer) => Promise<void>;
  * - `pet`: desired → the watch output → `reported` = what is shown.
  * - `config`: desired → applied → `reported` = the effective settings.
  * - Reports carry the version they were computed from; a 409 (version conflict)
- *   triggers a fresh `get` and a new reconciliation.
+ *   triggers a fresh `get` and a new reconciliation; a throttled (429) or failed (5xx)
+ *   request the same after a jittered pause, so a report the cloud did not take is
+ *   made again instead of being taken for done.
  * - A delta is processed when its version is ≥ the last seen one, not only > it:
  *   `update/accepted` and `update/delta` for one change carry the same version and
  *   may arrive in either order (aws-iot-device-sdk-embedded-C issue #32).
@@ -76,10 +80,13 @@ export class ShadowSync {
   private chain: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly outputRetryMs: number;
+  private readonly rejectRetryMs: number;
+  private readonly regetTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: ShadowSyncOptions) {
     this.log = opts.logger.child({ component: 'shadow-sync', thing: opts.thing });
     this.outputRetryMs = opts.outputRetryMs ?? 5_000;
+    this.rejectRetryMs = opts.rejectRetryMs ?? 1_000;
     for (const name of [PET_SHADOW, CONFIG_SHADOW]) {
       this.shadows.set(name, { version: 0, desired: {}, reported: undefined, synced: false });
     }
@@ -192,6 +199,7 @@ export class ShadowSync {
       this.opts.metrics.shadowErrors++;
       this.log.warn({ shadow: name, kind, code, message: e.success ? e.data.message : undefined }, 'shadow request rejected');
       if (code === 409) await this.requestGet(name); // version conflict: re-read, then reconcile
+      else if (code === 429 || code >= 500) this.getLater(name); // throttled or failing: the same, after a pause
       else if (kind === 'get/rejected') this.markSynced(s);
     }
   }
@@ -282,6 +290,17 @@ export class ShadowSync {
     if (!publish) return;
     const clientToken = `${this.tokenPrefix()}${++this.token}`;
     await publish(shadowTopic(this.opts.thing, name, 'get'), Buffer.from(JSON.stringify({ clientToken })));
+  }
+
+  private getLater(name: string): void {
+    if (this.regetTimers.has(name)) return;
+    const delay = Math.round(this.rejectRetryMs * (0.5 + Math.random()));
+    const t = setTimeout(() => {
+      this.regetTimers.delete(name);
+      this.requestGet(name).catch((err: unknown) => this.log.warn({ err, shadow: name }, 'shadow get after a rejection failed; the next connect reads it again'));
+    }, delay);
+    t.unref();
+    this.regetTimers.set(name, t);
   }
 
   private retryLater(name: string, s: ShadowState): void {
