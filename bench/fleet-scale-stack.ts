@@ -104,7 +104,12 @@ process.on('message', async (msg) => {
     const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
     const q = stack.lambda.queueStats();
     const loop = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
-    const queue = { depth: Object.fromEntries(Object.entries(q.byFunction).map(([k, f]) => [k, f.depth])), fsync: q.fsync };
+    const byFunction = Object.entries(q.byFunction);
+    const queue = {
+      depth: Object.fromEntries(byFunction.map(([k, f]) => [k, f.depth])),
+      throttled: Object.fromEntries(byFunction.filter(([, f]) => f.throttled > 0).map(([k, f]) => [k, f.throttled])),
+      fsync: q.fsync,
+    };
     const store = { ...stack.timestream.store.stats };
     send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store });
   } else if (msg === 'stop') {

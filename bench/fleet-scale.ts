@@ -90,8 +90,8 @@ interface StackMem {
   threads: Record<string, number>;
   /** the stack's main-thread event-loop delay since the last 'loop-reset' */
   loop: { p50Ms: number; p99Ms: number; maxMs: number };
-  /** the Lambda queue: depth per function, and its log's fsyncs since start */
-  queue: { depth: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number } };
+  /** the Lambda queue: depth and refusals (since start) per function, and its logs' fsyncs since start */
+  queue: { depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number } };
   /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
   store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number };
 }
@@ -113,13 +113,6 @@ async function metric(httpEndpoint: string, prefix: string): Promise<number> {
   const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(prefix));
   return Number(line?.split(' ').pop() ?? 0);
-}
-/** A metric's value per `function` label. */
-async function metricByFunction(httpEndpoint: string, name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(new RegExp(`^${name}\\{function="([^"]+)"\\} (\\S+)$`, 'gm'))) out[m[1] as string] = Number(m[2]);
-  return out;
 }
 const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ');
 
@@ -179,7 +172,6 @@ const summary = await runFleet({
 });
 const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
-const throttledByFunction = await metricByFunction(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
 const memEnd = await stackMem();
 const memEndGc = await stackMem(true);
 const cpuAll = process.cpuUsage(cpu0);
@@ -232,7 +224,7 @@ process.stdout.write(
       ingestDrainedAfterRunS: drainS,
       failedInvocations,
       throttled,
-      throttledByFunction,
+      throttledByFunction: memEnd.queue.throttled,
       fsync: { syncs: memEnd.queue.fsync.syncs, meanMs: round(memEnd.queue.fsync.totalMs / Math.max(1, memEnd.queue.fsync.syncs), 2), maxMs: round(memEnd.queue.fsync.maxMs) },
     },
     // the Timestream store: WriteRecords calls per group commit, and Query calls (one DuckDB read connection runs them in turn)

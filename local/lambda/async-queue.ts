@@ -30,9 +30,10 @@ export * from './async-queue-types';
  * done), and on start the logs are replayed, each function's in enqueue order.
  *
  * Bounds: new events are refused past `functionMaxBytes` of one function's log or
- * `maxBytes` of all logs on disk (the caller answers as Lambda does when throttled); event bodies stay in memory only within `memoryBytes`
- * (the rest are read back from disk when their attempt starts); each function runs at
- * most `concurrency` attempts at once.
+ * `maxBytes` of all logs on disk (the caller answers as Lambda does when throttled);
+ * event bodies stay in memory only within `memoryBytes` (the rest are read back from
+ * disk when their attempt starts); each function runs at most `concurrency` attempts
+ * at once.
  */
 
 interface Entry {
@@ -100,7 +101,7 @@ export class AsyncQueue {
       const id = String(r.header.id);
       if (r.type === 'E') {
         const h = r.header;
-        const entry: Entry = {
+        this.live.set(id, {
           requestId: id,
           functionName: String(h.fn),
           functionArn: String(h.arn),
@@ -111,8 +112,7 @@ export class AsyncQueue {
           log,
           ref: r.ref,
           eventBytes: Number(h.eventBytes ?? 0),
-        };
-        this.live.set(id, entry);
+        });
       } else if (r.type === 'U') {
         const e = this.live.get(id);
         if (e) e.attempts = Number(r.header.attempts);

@@ -39,7 +39,8 @@ const dirName = (fn: string) => fn.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charC
  */
 export class QueueLogs {
   private readonly logs = new Map<string, RecordStore>();
-  private readonly legacy: RecordStore[] = [];
+  /** the single log of an earlier version, while it is replayed */
+  private legacy: RecordStore | undefined;
 
   constructor(private readonly opts: QueueLogsOptions) {}
 
@@ -49,7 +50,7 @@ export class QueueLogs {
     const opened: OpenedLog[] = [];
     if (existsSync(this.opts.dir) && readdirSync(this.opts.dir).some((f) => f.endsWith('.log'))) {
       const { log, records } = RecordLog.open(this.opts.dir, { fsync: this.opts.fsync });
-      this.legacy.push(log);
+      this.legacy = log;
       opened.push({ log, records });
     }
     const root = join(this.opts.dir, 'functions');
@@ -93,13 +94,16 @@ export class QueueLogs {
     return log;
   }
 
-  private all(): RecordStore[] {
-    return [...this.legacy, ...this.logs.values()];
+  private *all(): Iterable<RecordStore> {
+    if (this.legacy) yield this.legacy;
+    yield* this.logs.values();
   }
 
-  /** bytes on disk of all logs */
+  /** bytes on disk of all logs (checked at every enqueue) */
   get bytes(): number {
-    return this.all().reduce((n, l) => n + l.bytes, 0);
+    let n = 0;
+    for (const l of this.all()) n += l.bytes;
+    return n;
   }
 
   /** fsyncs of all logs since start */
@@ -114,7 +118,7 @@ export class QueueLogs {
   }
 
   async durable(): Promise<void> {
-    await Promise.all(this.all().map((l) => l.durable()));
+    await Promise.all(Array.from(this.all(), (l) => l.durable()));
   }
 
   close(): void {

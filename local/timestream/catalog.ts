@@ -83,6 +83,8 @@ export class Catalog {
   private nextTable = 0;
   /** catalog transactions share the connection: one at a time */
   private serial: Promise<unknown> = Promise.resolve();
+  /** what {@link Catalog.load} repaired: DDL without its catalog row, left by a crash of an earlier version */
+  readonly repairs: string[] = [];
 
   private constructor(private readonly conn: DuckDBConnection) {}
 
@@ -144,9 +146,6 @@ export class Catalog {
     this.serial = done.catch(() => undefined);
     return done;
   }
-
-  /** what {@link Catalog.load} repaired: DDL without its catalog row, left by a crash of an earlier version */
-  readonly repairs: string[] = [];
 
   static async load(conn: DuckDBConnection): Promise<Catalog> {
     for (const sql of DDL) await conn.run(sql);
