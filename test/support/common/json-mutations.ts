@@ -56,6 +56,16 @@ export type Mutation =
 
 /** `grow` lengths: just past the usual limits (100, 128, 256, 600), and one large array. */
 const GROW_LENGTHS = [2, 101, 129, 257, 601, 5000];
+/** values one `grow` may add at most */
+const GROW_BUDGET = 50_000;
+
+/** How many values (leaves and containers) a JSON-like value holds. */
+function valuesIn(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 1;
+  let n = 1;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) n += valuesIn(x);
+  return n;
+}
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: junkValue }),
@@ -137,10 +147,16 @@ export function applyMutation(value: unknown, m: Mutation): unknown {
       else if (isContainer(target)) put(target, m.key, m.value);
       else return replace({ [m.key]: m.value });
       return root;
-    case 'grow':
-      if (!Array.isArray(target) || target.length === 0) return replace(Array.from({ length: m.length }, () => target));
-      while (target.length < m.length) target.push(copy(target[target.length - 1]));
+    case 'grow': {
+      // Grows nest (an array of 5,000 copies of an array of 5,000 …): each grow adds at most
+      // GROW_BUDGET values, so a run of mutations stays far from the test worker's heap limit.
+      const length = Math.min(m.length, Math.max(2, Math.floor(GROW_BUDGET / Math.max(1, valuesIn(target)))));
+      if (!Array.isArray(target) || target.length === 0) return replace(Array.from({ length }, () => target));
+      const each = valuesIn(target[target.length - 1]);
+      const upTo = Math.min(m.length, target.length + Math.max(1, Math.floor(GROW_BUDGET / Math.max(1, each))));
+      while (target.length < upTo) target.push(copy(target[target.length - 1]));
       return root;
+    }
   }
 }
 
