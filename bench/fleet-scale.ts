@@ -93,7 +93,7 @@ interface StackMem {
   /** the Lambda queue: depth and refusals (since start) per function, and its logs' fsyncs since start */
   queue: { depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number } };
   /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
-  store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number };
+  store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number; queriesPruned: number };
 }
 
 function stackMem(gc = false): Promise<StackMem> {
@@ -233,6 +233,8 @@ process.stdout.write(
       writesPerCommit: round(memEnd.store.writes / Math.max(1, memEnd.store.commits), 2),
       commitMeanMs: round(memEnd.store.commitMs / Math.max(1, memEnd.store.commits), 2),
       queries: memEnd.store.queries,
+      // answered without a scan: no stored row could match (local/timestream/dimension-ranges.ts)
+      queriesPruned: memEnd.store.queriesPruned,
       queryMeanMs: round(memEnd.store.queryMs / Math.max(1, memEnd.store.queries), 1),
       queryMaxMs: round(memEnd.store.queryMaxMs),
       queryBusyS: round(memEnd.store.queryMs / 1000, 1),

@@ -3,7 +3,7 @@ import { PulsepetError } from '../../protocol/errors';
 import { TimestreamError, validationError } from './errors';
 import { type Operation, type OperationContext, ok, parseBody } from './operations';
 import { MAX_ROWS_LIMIT } from './query-results';
-import { translateQuery } from './query-translator';
+import { type TranslatedQuery, translateQuery } from './query-translator';
 import type { TelemetryStore } from './store';
 import { parseWriteRecordsRequest } from './write-request';
 
@@ -46,7 +46,7 @@ export function dataOperations(ctx: OperationContext): Record<string, Operation>
       const q = parseBody(QueryRequestSchema, body);
       if (q.NextToken !== undefined) return ok(results.nextPage(q.QueryString, q.NextToken, q.MaxRows));
       const translated = translateQuery(q.QueryString, (db, t) => store.catalog.table(db, t), now());
-      const rows = await runTranslated(ctx, translated.sql, translated.params);
+      const rows = await runTranslated(ctx, translated);
       return ok(results.firstPage(q.QueryString, translated.columns, rows, q.MaxRows));
     },
     async CancelQuery(body) {
@@ -58,12 +58,12 @@ export function dataOperations(ctx: OperationContext): Record<string, Operation>
 }
 
 /** Runs translated SQL; DuckDB's binder errors mean SQL we translated but cannot run: a client error. */
-async function runTranslated({ store, log }: OperationContext, sql: string, params: Parameters<TelemetryStore['query']>[1]): Promise<Awaited<ReturnType<TelemetryStore['query']>>> {
+async function runTranslated({ store, log }: OperationContext, q: TranslatedQuery): Promise<Awaited<ReturnType<TelemetryStore['query']>>> {
   try {
-    return await store.query(sql, params);
+    return await store.runQuery(q);
   } catch (e) {
     if (e instanceof PulsepetError) throw e;
-    log.info({ err: e, sql }, 'translated query failed');
+    log.info({ err: e, sql: q.sql }, 'translated query failed');
     throw validationError(`The query could not be executed: ${(e as Error).message.split('\n')[0]}`);
   }
 }

@@ -45,3 +45,22 @@ export function oneArg(c: ScalarCall, type: SqlType, expects: string): Typed {
   if (x!.type !== type) throw validationError(`${c.e.name}() expects ${expects}.`);
   return x!;
 }
+
+/** CAST targets of Timestream's SQL, by the type name a query uses. */
+export const CAST_TARGETS: Record<string, SqlType> = {
+  double: 'DOUBLE',
+  real: 'DOUBLE',
+  bigint: 'BIGINT',
+  integer: 'BIGINT',
+  int: 'BIGINT',
+  varchar: 'VARCHAR',
+  boolean: 'BOOLEAN',
+};
+/** The DuckDB type a value of each type is cast to in the select list. */
+export const DUCK_CAST: Partial<Record<SqlType, string>> = {
+  TIMESTAMP: 'BIGINT',
+  DOUBLE: 'DOUBLE',
+  BIGINT: 'BIGINT',
+  VARCHAR: 'VARCHAR',
+  BOOLEAN: 'BOOLEAN',
+};

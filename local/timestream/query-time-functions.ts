@@ -18,6 +18,15 @@ const floorTo = (x: string, size: string | bigint): string => `(${x} - ((${x} % 
 
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** Parses `'2024-01-02 03:04:05[.fff…]'` (UTC) into epoch ns, for comparisons with `time`. */
+export function timestampLiteral(s: string): bigint | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?)?Z?$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[3] ?? '').padEnd(9, '0') || '0');
+}
+
 /** The date/time functions, by lower-case name. */
 export const TIME_FUNCTIONS: Record<string, ScalarTranslator> = {
   now({ e, nowNs }) {

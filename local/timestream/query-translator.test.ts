@@ -36,6 +36,12 @@ describe('Function: translateQuery', () => {
     expect(q.params).toEqual(['pet-1']);
   });
 
+  it('reads a literal left of a comparison as the timestamp it is compared with, binding no parameter', () => {
+    const q = tr(`SELECT hr FROM "pulsepet"."telemetry" WHERE thing = 'a' AND '2026-01-01 00:00:00.000000001' >= time`);
+    expect(q.sql).toContain(`(${BigInt(Date.parse('2026-01-01T00:00:00Z')) * 1_000_000n + 1n} >= time)`);
+    expect(q.params).toEqual(['a']);
+  });
+
   it('fixes now() and ago() at query start in epoch nanoseconds', () => {
     const q = tr(`SELECT time FROM "pulsepet"."telemetry" WHERE time BETWEEN ago(15m) AND now()`);
     const now = BigInt(NOW_MS) * 1_000_000n;

@@ -1,9 +1,11 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { TableMeta } from './catalog';
 import { unsupportedSql, validationError } from './errors';
-import { arity, NUMERIC, type SqlType, type Typed } from './query-call';
+import { arity, CAST_TARGETS, DUCK_CAST, NUMERIC, type SqlType, type Typed } from './query-call';
 import { translateScalarCall } from './query-functions';
+import { timestampLiteral } from './query-time-functions';
 import { type Expr, parseTimestreamSql, type SelectStatement } from './query-parser';
+import { type QueryScope, whereScope } from './query-scope';
 
 /**
  * Translates the supported Timestream SQL subset into DuckDB SQL over the store's wide
@@ -17,40 +19,19 @@ export type { SqlType } from './query-call';
 
 export interface TranslatedQuery {
   sql: string;
+  /** the same query over none of the table's rows (for a scope no stored row is in) */
+  emptySql: string;
   params: DuckDBValue[];
   columns: Array<{ name: string; type: SqlType }>;
+  table: TableMeta;
+  /** what every row the query reads must satisfy (query-scope.ts) */
+  scope?: QueryScope;
 }
 
 const AGGREGATES = new Set([
   'avg', 'sum', 'min', 'max', 'count', 'approx_percentile', 'approx_distinct', 'stddev', 'stddev_samp',
   'stddev_pop', 'variance', 'var_samp', 'var_pop', 'max_by', 'min_by',
 ]); // prettier-ignore
-const CAST_TARGETS: Record<string, SqlType> = {
-  double: 'DOUBLE',
-  real: 'DOUBLE',
-  bigint: 'BIGINT',
-  integer: 'BIGINT',
-  int: 'BIGINT',
-  varchar: 'VARCHAR',
-  boolean: 'BOOLEAN',
-};
-const DUCK_CAST: Partial<Record<SqlType, string>> = {
-  TIMESTAMP: 'BIGINT',
-  DOUBLE: 'DOUBLE',
-  BIGINT: 'BIGINT',
-  VARCHAR: 'VARCHAR',
-  BOOLEAN: 'BOOLEAN',
-};
-
-/** Parses `'2024-01-02 03:04:05[.fff…]'` (UTC) into epoch ns, for comparisons with `time`. */
-function timestampLiteral(s: string): bigint | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?)?Z?$/.exec(s);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}Z`);
-  if (Number.isNaN(ms)) return undefined;
-  return BigInt(ms) * 1_000_000n + BigInt((m[3] ?? '').padEnd(9, '0') || '0');
-}
-
 class Translator {
   readonly params: DuckDBValue[] = [];
   private readonly aliases = new Map<string, Expr>();
@@ -190,12 +171,16 @@ class Translator {
       return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'BOOLEAN', agg: l.agg || r.agg };
     }
     if (['=', '<>', '<', '<=', '>', '>='].includes(op)) {
-      let l = this.expr(le, ctx);
+      let l: Typed;
       let r: Typed;
+      // a literal on the left is read as the right side's type (a timestamp literal binds no parameter)
       if (le.k === 'str' && re.k !== 'str') {
         r = this.expr(re, ctx);
         l = this.comparable(r, le, ctx, op);
-      } else r = this.comparable(l, re, ctx, op);
+      } else {
+        l = this.expr(le, ctx);
+        r = this.comparable(l, re, ctx, op);
+      }
       return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'BOOLEAN', agg: l.agg || r.agg };
     }
     const l = this.expr(le, ctx);
@@ -355,14 +340,40 @@ class Translator {
       const cast = DUCK_CAST[t.type];
       return `${cast ? `CAST(${t.sql} AS ${cast})` : t.sql} AS "c${i}"`;
     });
-    let sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${selectSql.join(', ')} FROM ${this.table.internal}`;
-    if (where) sql += ` WHERE ${where.sql}`;
-    if (groupSql.length > 0) sql += ` GROUP BY ${groupSql.join(', ')}`;
-    if (having) sql += ` HAVING ${having.sql}`;
-    if (order.length > 0) sql += ` ORDER BY ${order.join(', ')}`;
-    if (s.limit !== undefined) sql += ` LIMIT ${s.limit}`;
-    if (s.offset !== undefined) sql += ` OFFSET ${s.offset}`;
-    return { sql, params: this.params, columns };
+    const head = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${selectSql.join(', ')} FROM `;
+    let tail = where ? ` WHERE ${where.sql}` : '';
+    if (groupSql.length > 0) tail += ` GROUP BY ${groupSql.join(', ')}`;
+    if (having) tail += ` HAVING ${having.sql}`;
+    if (order.length > 0) tail += ` ORDER BY ${order.join(', ')}`;
+    if (s.limit !== undefined) tail += ` LIMIT ${s.limit}`;
+    if (s.offset !== undefined) tail += ` OFFSET ${s.offset}`;
+    const t = this.table.internal;
+    const scope = this.scope();
+    return { sql: `${head}${t}${tail}`, emptySql: `${head}(SELECT * FROM ${t} LIMIT 0) AS ${t}${tail}`, params: this.params, columns, table: this.table, ...(scope ? { scope } : {}) };
+  }
+
+  /** The WHERE clause's scope; constants are translated as comparisons with `time` would be. */
+  private scope(): QueryScope | undefined {
+    const time: Typed = { sql: 'time', type: 'TIMESTAMP', agg: false };
+    return whereScope(this.stmt.where, {
+      isTime: (e) => e.k === 'col' && e.name === 'time',
+      dimension: (e) => {
+        if (e.qualifier === undefined && this.aliases.has(e.name) && !this.hasColumn(e.name)) return undefined;
+        const internal = this.column(e.name, e.qualifier).sql;
+        return [...this.table.columns.values()].find((c) => c.internal === internal && c.kind === 'dimension')?.name;
+      },
+      timestamp: (e) => {
+        const n = this.params.length;
+        try {
+          const x = this.comparable(time, e, { aggAllowed: false }, '=');
+          return x.type === 'TIMESTAMP' && /^-?\d+$/.test(x.sql) ? BigInt(x.sql) : undefined;
+        } catch {
+          return undefined; // not a constant timestamp: the term does not narrow the scope
+        } finally {
+          this.params.length = n;
+        }
+      },
+    });
   }
 }
 

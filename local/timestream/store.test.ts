@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
+import { vitalsRecord } from '../../test/support/local/timestream';
 import type { WireRecord } from './write-request';
 import { TelemetryStore } from './store';
 
@@ -30,16 +31,7 @@ async function open(dataDir: string | undefined, now?: () => number, maxIndexEnt
 }
 
 const NOW = 1_790_000_000_000;
-function rec(thing: string, t: number, hr: number, version?: number): WireRecord {
-  return {
-    Dimensions: [{ Name: 'thing', Value: thing }],
-    MeasureName: 'vitals',
-    MeasureValueType: 'MULTI',
-    MeasureValues: [{ Name: 'hr', Value: String(hr), Type: 'DOUBLE' }],
-    Time: String(t),
-    ...(version === undefined ? {} : { Version: version }),
-  };
-}
+const rec = vitalsRecord;
 const write = (s: TelemetryStore, Records: WireRecord[]) => s.write({ DatabaseName: 'pulsepet', TableName: 'telemetry', Records });
 async function hrs(s: TelemetryStore, thing: string): Promise<number[]> {
   const t = s.catalog.table('pulsepet', 'telemetry');

@@ -5,7 +5,9 @@ import type { Logger } from '../../common/logger';
 import { TIMESTREAM } from '../../protocol/resources';
 import { Catalog, type RetentionProperties, type TableMeta } from './catalog';
 import { type RejectedRecord, TimestreamError } from './errors';
+import { DimensionRanges } from './dimension-ranges';
 import { commitStaged, TableAppenders } from './group-commit';
+import type { TranslatedQuery } from './query-translator';
 import { ReaderPool } from './reader-pool';
 import { type NormalizedRecord, normalizeRecords } from './records';
 import { SeriesIndex, type TimeKey } from './series-index';
@@ -84,7 +86,9 @@ export class TelemetryStore {
   private readonly appenders: TableAppenders;
   private queue: PendingWrite[] = [];
   /** group-commit counters (benchmarks report records per commit) */
-  readonly stats = { commits: 0, writes: 0, records: 0, commitMs: 0, queries: 0, queryMs: 0, queryMaxMs: 0 };
+  readonly stats = { commits: 0, writes: 0, records: 0, commitMs: 0, queries: 0, queryMs: 0, queryMaxMs: 0, queriesPruned: 0 };
+  /** which dimension values have rows when: queries no row can match skip the scan */
+  private readonly ranges: DimensionRanges;
   private draining = false;
   private closed = false;
   /** when the last commit ended (performance.now()) */
@@ -104,6 +108,8 @@ export class TelemetryStore {
   ) {
     this.series = new SeriesStates((table, seriesKey, measureName) => this.loadIndex(table, seriesKey, measureName));
     this.appenders = new TableAppenders(data, logger);
+    const hadRows = new Set(catalog.listTables().filter((t) => t.hadRowsAtOpen));
+    this.ranges = new DimensionRanges(hadRows, (table, column) => this.dimensionRows(table, column.internal), logger);
   }
 
   /** Opens (or creates) the store and seeds the pulsepet tables. */
@@ -167,8 +173,19 @@ export class TelemetryStore {
     while (this.draining) await new Promise((r) => setImmediate(r));
     const t = this.catalog.requireTable(db, name);
     this.appenders.drop(t.internal);
+    this.ranges.drop(t);
     await this.catalog.deleteTable(db, name);
     this.series.dropTable(t.internal);
+  }
+
+  /**
+   * Runs a translated Timestream query; one whose scope no stored row is in runs over none
+   * of the table's rows (the same result, without the scan: dimension-ranges.ts).
+   */
+  runQuery(q: TranslatedQuery): Promise<DuckDBValue[][]> {
+    if (q.scope === undefined || this.ranges.mayMatch(q.table, q.scope)) return this.query(q.sql, q.params);
+    this.stats.queriesPruned++;
+    return this.query(q.emptySql, q.params);
   }
 
   /** Runs translated SQL on a free read connection (reader-pool.ts), after those queued before it. */
@@ -255,12 +272,20 @@ export class TelemetryStore {
     const { table } = w;
     const window = ingestionWindow(table, this.now());
     const { accepted, rejected, added } = admitRecords(table, w.records, window);
+    this.ranges.observe(table, accepted);
     // Rows already staged simply lack the new columns: they are appended as NULL.
     for (const [name, c] of added) await this.catalog.addColumn(table, name, c.kind, c.type);
     const { memory, magnetic } = await this.series.upsert(table, accepted, window.memLow, deletes, rejected);
     rejected.push(...w.rejected);
     rejected.sort((a, b) => a.RecordIndex - b.RecordIndex);
     return { ingested: { Total: memory + magnetic, MemoryStore: memory, MagneticStore: magnetic }, rejected };
+  }
+
+  /** Each value of a dimension column with the first and last time of its rows (epoch ns). */
+  private async dimensionRows(table: TableMeta, column: string): Promise<Array<[string, bigint, bigint]>> {
+    const sql = `SELECT ${column}, min(time), max(time) FROM ${table.internal} WHERE ${column} IS NOT NULL GROUP BY 1`;
+    const rows = await this.readers.run(async (c) => (await c.runAndReadAll(sql)).getRows());
+    return rows.map(([v, lo, hi]) => [String(v), lo as bigint, hi as bigint]);
   }
 
   /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */

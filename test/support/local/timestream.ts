@@ -7,6 +7,7 @@ import { type Logger, silentLogger } from '../../../common/logger';
 import { type GatewayHandle, startGateway } from '../../../local/gateway/index';
 import type { ColumnMeta, RetentionProperties, TableMeta } from '../../../local/timestream/catalog';
 import { createTimestreamService, type TimestreamServiceHandle } from '../../../local/timestream/timestream-service';
+import type { WireRecord } from '../../../local/timestream/write-request';
 
 export interface TestTimestream {
   dir: string;
@@ -75,5 +76,17 @@ export function tableMeta(
     columns: new Map(order.map((c) => [c.name, c])),
     order,
     hadRowsAtOpen: false,
+  };
+}
+
+/** A `vitals` record of one thing with one measure, `hr`, at `t` (ms), optionally versioned: the store tests' record. */
+export function vitalsRecord(thing: string, t: number, hr: number, version?: number): WireRecord {
+  return {
+    Dimensions: [{ Name: 'thing', Value: thing }],
+    MeasureName: 'vitals',
+    MeasureValueType: 'MULTI',
+    MeasureValues: [{ Name: 'hr', Value: String(hr), Type: 'DOUBLE' }],
+    Time: String(t),
+    ...(version === undefined ? {} : { Version: version }),
   };
 }
