@@ -155,6 +155,8 @@ const onTick = (t: ProgressTick) => {
 const query = new TimestreamQueryClient({ endpoint: ready.httpEndpoint, region: ready.region, credentials: ready.credentials });
 const check = timestreamStoreCheck(query, { database: TIMESTREAM.database, table: TIMESTREAM.telemetryTable, settleMs: flags.settle });
 let drainS = 0;
+/** the stack and simulator when the devices stopped: CPU, store and loop figures end here, before the loss check's own queries */
+let atRunEnd: { mem: StackMem; simCpu: NodeJS.CpuUsage; wallS: number } | undefined;
 const summary = await runFleet({
   devices,
   host: url.hostname,
@@ -166,16 +168,18 @@ const summary = await runFleet({
   onTick,
   // a backlog is drained before the store is judged: a late sample is slow, not lost
   storeCheck: async (acked) => {
+    atRunEnd = { mem: await stackMem(), simCpu: process.cpuUsage(cpu0), wallS: (performance.now() - t0) / 1000 };
     drainS = await ingestDrained(ready.httpEndpoint);
     return check(acked);
   },
 });
 const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
-const memEnd = await stackMem();
+const memAfterCheck = await stackMem();
 const memEndGc = await stackMem(true);
-const cpuAll = process.cpuUsage(cpu0);
-const wallS = (performance.now() - t0) / 1000;
+const memEnd = atRunEnd?.mem ?? memAfterCheck;
+const cpuAll = atRunEnd?.simCpu ?? process.cpuUsage(cpu0);
+const wallS = atRunEnd?.wallS ?? (performance.now() - t0) / 1000;
 query.destroy();
 const pct = (micros: number, s: number) => round((micros / 1e6 / s) * 100, 1);
 const steadyS = wallS - (connectCpu?.wallS ?? 0);
@@ -204,7 +208,7 @@ process.stdout.write(
     connect: { allConnectedAfterS: summary.connect.allConnectedAfterS, peakConnected: summary.connect.peakConnected, failures: summary.connect.failuresByReason, reconnects: summary.connect.reconnects },
     rssMiB: {
       stackPeak: round(peak.stackRss / MiB),
-      stackEnd: round(memEnd.rss / MiB),
+      stackEnd: round(memAfterCheck.rss / MiB),
       stackBeforeRunAfterGc: round(mem0.rss / MiB),
       stackEndAfterGc: round(memEndGc.rss / MiB),
       stackEndAfterGcBreakdown: { mainHeapUsed: round(memEndGc.heapUsed / MiB), external: round(memEndGc.external / MiB), arrayBuffers: round(memEndGc.arrayBuffers / MiB) },
@@ -224,10 +228,10 @@ process.stdout.write(
       ingestDrainedAfterRunS: drainS,
       failedInvocations,
       throttled,
-      throttledByFunction: memEnd.queue.throttled,
-      fsync: { syncs: memEnd.queue.fsync.syncs, meanMs: round(memEnd.queue.fsync.totalMs / Math.max(1, memEnd.queue.fsync.syncs), 2), maxMs: round(memEnd.queue.fsync.maxMs) },
+      throttledByFunction: memAfterCheck.queue.throttled,
+      fsync: { syncs: memAfterCheck.queue.fsync.syncs, meanMs: round(memAfterCheck.queue.fsync.totalMs / Math.max(1, memAfterCheck.queue.fsync.syncs), 2), maxMs: round(memAfterCheck.queue.fsync.maxMs) },
     },
-    // the Timestream store: WriteRecords calls per group commit, and Query calls (one DuckDB read connection runs them in turn)
+    // the Timestream store until the devices stopped: WriteRecords calls per group commit, and Query calls (one DuckDB read connection runs them in turn)
     timestreamStore: {
       commits: memEnd.store.commits,
       writesPerCommit: round(memEnd.store.writes / Math.max(1, memEnd.store.commits), 2),

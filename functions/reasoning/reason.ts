@@ -47,6 +47,8 @@ export interface ReasonResult {
 }
 
 const MAX_ATTEMPTS = 5;
+/** built once: zod compiles a schema on its first parse */
+const PartialPetStateSchema = PetStateSchema.partial();
 
 export function readState(r: ShadowRead | undefined): ReasoningState {
   return parseReasoningState(r?.reported);
@@ -180,7 +182,7 @@ export async function writePet(
   const { derived, hash, decision } = d;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const [pet, config] = await Promise.all([deps.shadows.get(thing, PET_SHADOW), deps.shadows.get(thing, CONFIG_SHADOW)]);
-    const current = PetStateSchema.partial().safeParse(pet?.desired ?? {});
+    const current = PartialPetStateSchema.safeParse(pet?.desired ?? {});
     const shown = current.success ? current.data : {};
     const persona = personaOf(config);
     // the same state in the same persona is already shown; a persona change re-words it

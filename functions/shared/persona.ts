@@ -11,10 +11,13 @@ export interface PersonaShadowRead {
   reported?: Record<string, unknown>;
 }
 
+/** built once: zod compiles a schema on its first parse, and this one runs for every pet write */
+const PartialConfigSchema = DeviceConfigSchema.partial();
+
 /** The wearer's persona from the `config` shadow (desired wins over reported; encouraging by default). */
 export function personaOf(config: PersonaShadowRead | undefined): Persona {
   for (const side of [config?.desired, config?.reported]) {
-    const c = DeviceConfigSchema.partial().safeParse(side ?? {});
+    const c = PartialConfigSchema.safeParse(side ?? {});
     if (c.success && c.data.persona) return c.data.persona;
   }
   return 'encouraging';

@@ -35,8 +35,8 @@ const rec = vitalsRecord;
 const write = (s: TelemetryStore, Records: WireRecord[]) => s.write({ DatabaseName: 'pulsepet', TableName: 'telemetry', Records });
 
 /** Runs a query as the Query operation does, and the same translated SQL over the whole table; both must agree. */
-async function both(s: TelemetryStore, where: string, select = 'thing, time, hr'): Promise<{ rows: unknown[][]; pruned: boolean }> {
-  const q = translateQuery(`SELECT ${select} FROM "pulsepet"."telemetry" WHERE ${where}`, (db, t) => s.catalog.table(db, t), NOW);
+async function both(s: TelemetryStore, where: string, select = 'thing, time, hr', tail = ''): Promise<{ rows: unknown[][]; pruned: boolean }> {
+  const q = translateQuery(`SELECT ${select} FROM "pulsepet"."telemetry" WHERE ${where}${tail}`, (db, t) => s.catalog.table(db, t), NOW);
   const before = s.stats.queriesPruned;
   const rows = await s.runQuery(q);
   const pruned = s.stats.queriesPruned > before;
@@ -57,6 +57,8 @@ describe('Class: TelemetryStore — queries no row can match', () => {
     expect(await both(s, window('a', T0 + 60_001, NOW))).toEqual({ rows: [], pruned: true }); // starts after its last
     const counted = await both(s, `thing = 'c'`, 'count(*), max(hr)');
     expect(counted).toEqual({ rows: [[0n, null]], pruned: true });
+    expect(await both(s, `thing = 'c'`, 'count(*)', ' HAVING count(*) > 0')).toEqual({ rows: [], pruned: true });
+    expect(await both(s, `thing = 'c'`, 'thing, count(*)', ' GROUP BY thing')).toEqual({ rows: [], pruned: true });
     // rows in scope: read as before
     expect((await both(s, window('a', T0, T0 + 1))).pruned).toBe(false);
     expect((await both(s, window('a', T0 + 60_000, T0 + 60_001))).rows).toHaveLength(1);
@@ -93,7 +95,7 @@ describe('Class: TelemetryStore — queries no row can match', () => {
       from: fc.option(arbNs, { nil: undefined }),
       to: fc.option(arbNs, { nil: undefined }),
       op: fc.constantFrom('<', '<=', '=', '>=', '>'),
-      aggregate: fc.boolean(),
+      aggregate: fc.constantFrom('none', 'all', 'grouped'),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(arbWrite, arbQuery), { minLength: 1, maxLength: 6 }), async (steps) => {
@@ -104,7 +106,10 @@ describe('Class: TelemetryStore — queries no row can match', () => {
             const terms = [`thing = '${q.thing}'`];
             if (q.from !== undefined) terms.push(`time ${q.op} ${literal(q.from)}`);
             if (q.to !== undefined) terms.push(`${literal(q.to)} >= time`);
-            await both(s, terms.join(' AND '), q.aggregate ? 'count(*), min(time)' : 'thing, time, hr');
+            const where = terms.join(' AND ');
+            if (q.aggregate === 'none') await both(s, where);
+            else if (q.aggregate === 'all') await both(s, where, 'count(*), min(time)');
+            else await both(s, where, 'bin(time, 1m), count(*)', ' GROUP BY bin(time, 1m) ORDER BY 1');
           }
         } finally {
           await s.close();

@@ -69,10 +69,12 @@ describe('Function: translateQuery — scope', () => {
     expect(q.params).toEqual(['x']);
   });
 
-  it('gives the same query over none of the table rows, with the same parameters', () => {
-    const q = tr(`thing = 'x' GROUP BY thing`, 'thing, count(*)');
-    expect(q.sql).toBe('SELECT CAST(d_0 AS VARCHAR) AS "c0", CAST(count(*) AS BIGINT) AS "c1" FROM t_0 WHERE (d_0 = $1) GROUP BY d_0');
-    expect(q.emptySql).toBe('SELECT CAST(d_0 AS VARCHAR) AS "c0", CAST(count(*) AS BIGINT) AS "c1" FROM (SELECT * FROM t_0 LIMIT 0) AS t_0 WHERE (d_0 = $1) GROUP BY d_0');
+  it('gives the same query over none of the table rows for an aggregate without GROUP BY; any other query gives no rows', () => {
+    const q = translateQuery(`SELECT count(*) + 1, max(hr) FROM "pulsepet"."telemetry" WHERE thing = 'x' HAVING count(*) >= 0`, () => table, NOW_MS);
+    expect(q.sql).toBe('SELECT CAST((count(*) + 1) AS BIGINT) AS "c0", CAST(max(m_2) AS DOUBLE) AS "c1" FROM t_0 WHERE (d_0 = $1) HAVING (count(*) >= 0)');
+    expect(q.emptySql).toBe('SELECT CAST((count(*) + 1) AS BIGINT) AS "c0", CAST(max(m_2) AS DOUBLE) AS "c1" FROM (SELECT * FROM t_0 LIMIT 0) AS t_0 WHERE (d_0 = $1) HAVING (count(*) >= 0)');
+    expect(translateQuery(`SELECT thing, count(*) FROM "pulsepet"."telemetry" WHERE thing = 'x' GROUP BY thing`, () => table, NOW_MS).emptySql).toBeNull();
+    expect(tr(`thing = 'x'`, 'DISTINCT hr').emptySql).toBeNull();
     expect(tr(`hr > 1`).scope).toBeUndefined();
   });
 });

@@ -19,8 +19,11 @@ export type { SqlType } from './query-call';
 
 export interface TranslatedQuery {
   sql: string;
-  /** the same query over none of the table's rows (for a scope no stored row is in) */
-  emptySql: string;
+  /**
+   * The same query over none of the table's rows (for a scope no stored row is in); null
+   * when that result is no rows, as for every query but an aggregate without GROUP BY.
+   */
+  emptySql: string | null;
   params: DuckDBValue[];
   columns: Array<{ name: string; type: SqlType }>;
   table: TableMeta;
@@ -349,7 +352,8 @@ class Translator {
     if (s.offset !== undefined) tail += ` OFFSET ${s.offset}`;
     const t = this.table.internal;
     const scope = this.scope();
-    return { sql: `${head}${t}${tail}`, emptySql: `${head}(SELECT * FROM ${t} LIMIT 0) AS ${t}${tail}`, params: this.params, columns, table: this.table, ...(scope ? { scope } : {}) };
+    const emptySql = grouped && groupSql.length === 0 ? `${head}(SELECT * FROM ${t} LIMIT 0) AS ${t}${tail}` : null;
+    return { sql: `${head}${t}${tail}`, emptySql, params: this.params, columns, table: this.table, ...(scope ? { scope } : {}) };
   }
 
   /** The WHERE clause's scope; constants are translated as comparisons with `time` would be. */

@@ -179,13 +179,15 @@ export class TelemetryStore {
   }
 
   /**
-   * Runs a translated Timestream query; one whose scope no stored row is in runs over none
-   * of the table's rows (the same result, without the scan: dimension-ranges.ts).
+   * Runs a translated Timestream query. One whose scope no stored row is in is answered as
+   * over none of the table's rows, without the scan (dimension-ranges.ts): no rows, or for
+   * an aggregate without GROUP BY its one row from DuckDB over an empty input.
    */
-  runQuery(q: TranslatedQuery): Promise<DuckDBValue[][]> {
+  async runQuery(q: TranslatedQuery): Promise<DuckDBValue[][]> {
     if (q.scope === undefined || this.ranges.mayMatch(q.table, q.scope)) return this.query(q.sql, q.params);
+    if (this.closed) throw new TimestreamError('InternalServerException', 'The store is closed.');
     this.stats.queriesPruned++;
-    return this.query(q.emptySql, q.params);
+    return q.emptySql === null ? [] : this.query(q.emptySql, q.params);
   }
 
   /** Runs translated SQL on a free read connection (reader-pool.ts), after those queued before it. */
