@@ -57,13 +57,22 @@ export function dataOperations(ctx: OperationContext): Record<string, Operation>
   };
 }
 
-/** Runs translated SQL; DuckDB's binder errors mean SQL we translated but cannot run: a client error. */
+/** DuckDB's error classes that are the store's failure, not the query's (its message starts with the class). */
+const STORE_FAILURE = /^(IO|Out of Memory|INTERNAL|FATAL|Connection|Interrupt|TransactionContext) Error:/i;
+
+/**
+ * Runs translated SQL. An error of the query (DuckDB's binder, conversion or
+ * out-of-range errors: SQL we translated but cannot run) is a client error; a failure
+ * of the store itself (I/O, memory) is InternalServerException, which the SDKs retry.
+ */
 async function runTranslated({ store, log }: OperationContext, q: TranslatedQuery): Promise<Awaited<ReturnType<TelemetryStore['query']>>> {
   try {
     return await store.runQuery(q);
   } catch (e) {
     if (e instanceof PulsepetError) throw e;
+    const first = String((e as Error)?.message ?? e).split('\n')[0] ?? '';
+    if (STORE_FAILURE.test(first)) throw new TimestreamError('InternalServerException', 'The telemetry store failed to run the query.', { cause: e });
     log.info({ err: e, sql: q.sql }, 'translated query failed');
-    throw validationError(`The query could not be executed: ${(e as Error).message.split('\n')[0]}`);
+    throw validationError(`The query could not be executed: ${first}`);
   }
 }

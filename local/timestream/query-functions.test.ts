@@ -26,6 +26,23 @@ describe('Function: translateScalarCall', () => {
     });
   });
 
+  it('reads from_iso8601_timestamp() without an offset as UTC, the session zone of Timestream, whatever the process zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const at = (s: string) => tr(call('from_iso8601_timestamp', { k: 'str', v: s })).sql;
+      const utcNs = (Date.UTC(2026, 11, 5, 10, 0) * 1e6).toString();
+      expect(at('2026-12-05T10:00:00')).toBe(utcNs);
+      expect(at('2026-12-05T10:00:00.000Z')).toBe(utcNs);
+      expect(at('2026-12-05T05:00:00-05:00')).toBe(utcNs);
+      expect(at('2026-12-05')).toBe((Date.UTC(2026, 11, 5) * 1e6).toString());
+      expect(() => at('5 Dec 2026')).toThrow('from_iso8601_timestamp() expects an ISO 8601 string literal.');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('answers ago(15m) with now() minus the duration, as a literal', () => {
     expect(tr(call('ago', { k: 'dur', ns: 900_000_000_000n, raw: '15m' })).sql).toBe((NOW - 900_000_000_000n).toString());
   });

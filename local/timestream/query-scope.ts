@@ -3,7 +3,7 @@ import type { Expr } from './query-parser';
 /**
  * What every row a query reads must satisfy, as far as its WHERE clause's top-level ANDs
  * say: dimensions equal to literals, and bounds on `time`. The store answers a query whose
- * scope no stored row can be in without scanning the table (store-ranges.ts), as
+ * scope no stored row can be in without scanning the table (dimension-ranges.ts), as
  * Timestream prunes by partition and time; the result is the query's over no rows, so an
  * aggregate still returns its one row.
  */

@@ -64,7 +64,11 @@ export const TIME_FUNCTIONS: Record<string, ScalarTranslator> = {
   from_iso8601_timestamp({ e }) {
     arity(e, 1);
     const lit = e.args[0]!;
-    const ms = lit.k === 'str' && ISO_DATE_RE.test(lit.v) ? Date.parse(lit.v) : Number.NaN;
+    // a date-time without an offset is UTC, Timestream's session time zone (Date.parse
+    // would read it in the process's local zone); a date alone is UTC for Date.parse too
+    const iso = lit.k === 'str' ? lit.v : '';
+    const m = ISO_DATE_RE.exec(iso);
+    const ms = m === null ? Number.NaN : Date.parse(m[1] !== undefined && m[2] === undefined ? `${iso}Z` : iso);
     if (Number.isNaN(ms)) throw validationError('from_iso8601_timestamp() expects an ISO 8601 string literal.');
     return { sql: (BigInt(ms) * 1_000_000n).toString(), type: 'TIMESTAMP', agg: false };
   },

@@ -37,7 +37,7 @@ export interface TelemetryStoreOptions {
   /** directory for `timestream.duckdb`; undefined → in-memory */
   dataDir?: string;
   logger: Logger;
-  /** create `pulsepet.telemetry` and `pulsepet.presence` when missing (default true) */
+  /** create `pulsepet.telemetry`, `pulsepet.presence` and `pulsepet.petStates` when missing (default true) */
   seedDefaults?: boolean;
   /** clock, for tests of the ingestion window */
   now?: () => number;

@@ -142,6 +142,28 @@ describe('Service: timestream (real SDK clients through the local gateway)', () 
   });
 
   describe('Method: Query', () => {
+    it("answers a failure of the store itself with InternalServerException (500, retried by the SDK), the query's own error with ValidationException", async () => {
+      const store = ts.timestream.store;
+      const original = store.runQuery.bind(store);
+      const failWith = (message: string) => {
+        store.runQuery = () => Promise.reject(new Error(message));
+      };
+      try {
+        failWith('IO Error: Could not read from file "timestream.duckdb": Input/output error');
+        const io = await query(`SELECT count(*) FROM "pulsepet"."telemetry"`).catch((e: unknown) => e);
+        expect(io).toMatchObject({ name: 'InternalServerException', $metadata: { httpStatusCode: 500 } });
+        failWith('Out of Memory Error: could not allocate block of size 256.0 KiB');
+        await expect(query(`SELECT count(*) FROM "pulsepet"."telemetry"`)).rejects.toMatchObject({ name: 'InternalServerException' });
+        failWith('Conversion Error: Could not convert string to DOUBLE');
+        await expect(query(`SELECT count(*) FROM "pulsepet"."telemetry"`)).rejects.toThrow(
+          expect.objectContaining({ name: 'ValidationException', message: 'The query could not be executed: Conversion Error: Could not convert string to DOUBLE' }),
+        );
+      } finally {
+        store.runQuery = original;
+      }
+      expect((await query(`SELECT count(*) FROM "pulsepet"."telemetry"`)).Rows).toHaveLength(1);
+    });
+
     it('answers bin/avg/min/max/count/approx_percentile in Timestream response shape', async () => {
       const base = Math.floor((NOW - 10 * 60_000) / 300_000) * 300_000;
       await write([0, 60_000, 120_000, 301_000].map((d, i) => vitals('svc-q', base + d, 60 + i * 10)));
