@@ -7,7 +7,7 @@
  * simulator (simulators/ runFleet, the engine of `pulsepet simulate`).
  *
  *   npx tsx bench/fleet-scale.ts [--devices 10000] [--duration 5m] [--batch-interval 30s]
- *                                [--connect-rate 200] [--scenario mix] [--settle 60s]
+ *                                [--connect-rate 200] [--max-connecting 128] [--scenario mix] [--settle 60s]
  *
  * Reports: time to connect all; stack and simulator RSS (peak, and after connecting);
  * connect, publish → PUBACK and publish → pet delta p50/p99 (the latter from a batch's
@@ -24,18 +24,27 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { z } from 'zod';
 import { parseDuration } from '../cli/fleet';
 import { TIMESTREAM } from '../protocol/resources';
-import { type ProgressTick, runFleet, type SimDeviceSpec, scenarioFor, SCENARIO_CHOICES, timestreamStoreCheck } from '../simulators/index';
+import { DEFAULT_MAX_CONNECTING, type ProgressTick, runFleet, type SimDeviceSpec, scenarioFor, SCENARIO_CHOICES, timestreamStoreCheck } from '../simulators/index';
 import { benchFlags, round } from './broker-support';
 import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
 
 const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
 const flags = benchFlags(
-  { devices: { type: 'string' }, duration: { type: 'string' }, 'batch-interval': { type: 'string' }, 'connect-rate': { type: 'string' }, scenario: { type: 'string' }, settle: { type: 'string' } },
+  {
+    devices: { type: 'string' },
+    duration: { type: 'string' },
+    'batch-interval': { type: 'string' },
+    'connect-rate': { type: 'string' },
+    'max-connecting': { type: 'string' },
+    scenario: { type: 'string' },
+    settle: { type: 'string' },
+  },
   z.object({
     devices: z.coerce.number().int().min(1).max(50_000).default(10_000),
     duration: dur('5m'),
     'batch-interval': dur('30s'),
     'connect-rate': z.coerce.number().min(1).max(10_000).default(200),
+    'max-connecting': z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CONNECTING),
     scenario: z.enum(SCENARIO_CHOICES).default('mix'),
     settle: dur('60s'),
   }),
@@ -165,6 +174,7 @@ const summary = await runFleet({
   batchIntervalMs: flags['batch-interval'],
   durationMs: flags.duration,
   connectRate: flags['connect-rate'],
+  maxConnecting: flags['max-connecting'],
   onTick,
   // a backlog is drained before the store is judged: a late sample is slow, not lost
   storeCheck: async (acked) => {
@@ -204,6 +214,7 @@ process.stdout.write(
     durationS: flags.duration / 1000,
     batchIntervalS: flags['batch-interval'] / 1000,
     connectRate: flags['connect-rate'],
+    maxConnecting: flags['max-connecting'],
     provisionS: ready.provisionS,
     connect: { allConnectedAfterS: summary.connect.allConnectedAfterS, peakConnected: summary.connect.peakConnected, failures: summary.connect.failuresByReason, reconnects: summary.connect.reconnects },
     rssMiB: {

@@ -19,7 +19,7 @@ export { isWatchScenario, seededRandom, WATCH_SCENARIOS, type WatchScenario, Wat
 export { scenarioClock, type ScenarioClock } from './fleet/clock';
 export { connectFailureReason, type SimDeviceSpec } from './fleet/device';
 export { BODY_PERSONA_IDS, isScenarioChoice, LIVE_SCENARIOS, type LiveScenario, SCENARIO_CHOICES, type ScenarioChoice, scenarioFor } from './fleet/live-scenarios';
-export { type FleetRunOptions, runFleet } from './fleet/run-fleet';
+export { DEFAULT_MAX_CONNECTING, type FleetRunOptions, runFleet } from './fleet/run-fleet';
 export { formatTick, type ProgressTick } from './fleet/stats';
 export { type LostBatch, type StoreCheck, type StoreReport, timestreamStoreCheck } from './fleet/store-check';
 export type { FleetSummary } from './fleet/summary';

@@ -50,3 +50,54 @@ export class ConnectPacer {
     return slot - t;
   }
 }
+
+/**
+ * Bounds the connects in progress fleet-wide (TCP, TLS handshake, CONNECT until CONNACK
+ * or failure): past `max`, a device waits here, first come first served, until one
+ * settles. A fixed `--connect-rate` alone keeps sending connects when the broker answers
+ * slower than that: they pile up in its accept queue, time out on the device's CONNACK
+ * deadline after the broker has spent a handshake on them, and come back as retries, so
+ * fewer get through the busier it is. With the window, a slow broker slows the fleet's
+ * connects instead, and every handshake it does is for a device still waiting.
+ */
+export class ConnectWindow {
+  private inProgress = 0;
+  private readonly waiting: Array<() => void> = [];
+  private head = 0;
+
+  constructor(private readonly max: number) {
+    if (!(Number.isInteger(max) && max >= 1)) throw new RangeError(`connect window must be an integer >= 1, got ${max}`);
+  }
+
+  /** Runs `start` now if fewer than `max` connects are in progress, else once a slot frees; `start` must end with {@link leave}. */
+  enter(start: () => void): void {
+    if (this.inProgress < this.max) {
+      this.inProgress++;
+      start();
+      return;
+    }
+    this.waiting.push(start);
+  }
+
+  /** A connect settled (connected, failed or abandoned): the next waiting one starts. */
+  leave(): void {
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head] as () => void;
+      this.waiting[this.head++] = noop;
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.head);
+        this.head = 0;
+      }
+      next();
+      return;
+    }
+    this.inProgress = Math.max(0, this.inProgress - 1);
+  }
+
+  /** connects in progress and waiting (progress figures) */
+  get stats(): { inProgress: number; waiting: number } {
+    return { inProgress: this.inProgress, waiting: this.waiting.length - this.head };
+  }
+}
+
+const noop = (): void => {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectPacer, JitteredBackoff } from './backoff';
+import { ConnectPacer, ConnectWindow, JitteredBackoff } from './backoff';
 import { scenarioClock } from './clock';
 
 describe('Function: scenarioClock', () => {
@@ -60,5 +60,40 @@ describe('Class: ConnectPacer', () => {
     expect([p.reserve(), p.reserve(), p.reserve()]).toEqual([0, 10, 20]);
     now = 1_000;
     expect(p.reserve()).toBe(0);
+  });
+});
+
+describe('Class: ConnectWindow', () => {
+  it('starts at most max connects at once and the waiting ones in arrival order as others settle', () => {
+    const w = new ConnectWindow(2);
+    const started: number[] = [];
+    for (let i = 0; i < 5; i++) w.enter(() => started.push(i));
+    expect(started).toEqual([0, 1]);
+    expect(w.stats).toEqual({ inProgress: 2, waiting: 3 });
+    w.leave();
+    expect(started).toEqual([0, 1, 2]);
+    w.leave();
+    w.leave();
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(w.stats).toEqual({ inProgress: 2, waiting: 0 });
+    w.leave();
+    w.leave();
+    expect(w.stats).toEqual({ inProgress: 0, waiting: 0 });
+    w.enter(() => started.push(5));
+    expect(started.at(-1)).toBe(5);
+  });
+
+  it('keeps its order through many waiting connects (its queue is compacted)', () => {
+    const w = new ConnectWindow(1);
+    const started: number[] = [];
+    for (let i = 0; i < 5_000; i++) w.enter(() => started.push(i));
+    for (let i = 0; i < 5_000; i++) w.leave();
+    expect(started).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    expect(w.stats).toEqual({ inProgress: 0, waiting: 0 });
+  });
+
+  it('refuses a window that is not a positive integer', () => {
+    expect(() => new ConnectWindow(0)).toThrow(RangeError);
+    expect(() => new ConnectWindow(1.5)).toThrow(RangeError);
   });
 });

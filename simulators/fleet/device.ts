@@ -11,7 +11,7 @@ import type { Persona as CoachPersona, DeviceConfig } from '../../protocol/shado
 import { buildTelemetryBatch, type BatchRecord } from '../../protocol/telemetry';
 import { telemetryTopic } from '../../protocol/topics';
 import { FleetConnection } from '../fleet-connection';
-import { type ConnectPacer, JitteredBackoff } from './backoff';
+import { type ConnectPacer, type ConnectWindow, JitteredBackoff } from './backoff';
 import type { ScenarioClock } from './clock';
 import type { BatchEntry, BatchLedger } from './ledger';
 import type { LiveScenario, RecordingLibrary } from './live-scenarios';
@@ -41,6 +41,8 @@ export interface DeviceContext {
   stats: FleetStats;
   ledger: BatchLedger;
   pacer: ConnectPacer;
+  /** connects in progress fleet-wide, bounded */
+  window: ConnectWindow;
   library: RecordingLibrary;
   /** unique per run: batch ids are `${runId}-${n}` */
   runId: string;
@@ -138,13 +140,14 @@ export class SimDevice {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       const wait = this.ctx.pacer.reserve();
-      this.timer = setTimeout(() => void this.connect(), wait);
+      this.timer = setTimeout(() => this.ctx.window.enter(() => void this.connect()), wait);
     }, afterMs);
   }
 
+  /** One connect attempt, inside the fleet's connect window (left once it settles). */
   private async connect(): Promise<void> {
-    if (this.stopped) return;
     const { ctx, spec } = this;
+    if (this.stopped) return ctx.window.leave();
     const t0 = performance.now();
     let c: FleetConnection;
     try {
@@ -160,10 +163,12 @@ export class SimDevice {
         connectTimeoutMs: 30_000,
       });
     } catch (e) {
+      ctx.window.leave();
       ctx.stats.connectFailed(connectFailureReason(e));
       this.connectSoon(this.backoff.next());
       return;
     }
+    ctx.window.leave();
     ctx.stats.connect.record(performance.now() - t0);
     if (this.stopped) return c.destroy();
     this.conn = c;

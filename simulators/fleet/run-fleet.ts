@@ -5,7 +5,7 @@
  * awaited, connections closed, and the store checked. Returns the run's summary.
  */
 import { seededRandom } from '../../common/seeded-random';
-import { ConnectPacer } from './backoff';
+import { ConnectPacer, ConnectWindow } from './backoff';
 import { scenarioClock } from './clock';
 import { type DeviceContext, SimDevice, type SimDeviceSpec } from './device';
 import { BatchLedger } from './ledger';
@@ -35,6 +35,8 @@ export interface FleetRunOptions {
   speedup?: number;
   /** connects per second, fleet-wide, reconnects included (default 100) */
   connectRate?: number;
+  /** connects in progress at once, fleet-wide (default 128): a broker slower than `connectRate` slows the fleet's connects instead of timing them out */
+  maxConnecting?: number;
   seed?: number;
   /** MQTT keep-alive (default 300 s; IoT Core allows 30–1200) */
   keepAliveS?: number;
@@ -45,6 +47,9 @@ export interface FleetRunOptions {
   /** checks the acknowledged batches against the store at the end */
   storeCheck?: StoreCheck;
 }
+
+/** Connects in progress at once by default: at a broker's usual handshake time (tens of ms) it does not limit 200 connects/s. */
+export const DEFAULT_MAX_CONNECTING = 128;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -82,6 +87,7 @@ export async function runFleet(opts: FleetRunOptions, signal?: AbortSignal): Pro
     stats,
     ledger,
     pacer: new ConnectPacer(opts.connectRate ?? 100),
+    window: new ConnectWindow(opts.maxConnecting ?? DEFAULT_MAX_CONNECTING),
     library: new RecordingLibrary(opts.seed ?? 1),
     runId: clock.wallStart.toString(36),
     seqBase: clock.wallStart,
