@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TableMeta } from './catalog';
 import { TimestreamError } from './errors';
 import { type Operation, type OperationContext, ok, parseBody } from './operations';
+import { RESOURCE_NAME } from './write-request';
 
 /**
  * Timestream Write's database and table operations
@@ -9,7 +10,8 @@ import { type Operation, type OperationContext, ok, parseBody } from './operatio
  * over the store's catalog.
  */
 
-const NAME = z.string().min(3).max(256);
+// the names WriteRecords accepts, so no table can be created that it refuses
+const NAME = RESOURCE_NAME;
 const RetentionSchema = z.object({
   MemoryStoreRetentionPeriodInHours: z.number().int().min(1).max(8766),
   MagneticStoreRetentionPeriodInDays: z.number().int().min(1).max(73000),

@@ -118,6 +118,16 @@ describe('Service: timestream (real SDK clients through the local gateway)', () 
     });
   });
 
+  describe('Method: CreateDatabase / CreateTable names', () => {
+    it('refuses a name WriteRecords would refuse (outside [a-zA-Z0-9_.-]) with ValidationException, and creates nothing', async () => {
+      await expect(ts.write.send(new CreateTableCommand({ DatabaseName: 'pulsepet', TableName: 'bad name!' }))).rejects.toBeInstanceOf(ValidationException);
+      await expect(ts.write.send(new CreateDatabaseCommand({ DatabaseName: 'lab/2' }))).rejects.toBeInstanceOf(ValidationException);
+      await expect(ts.write.send(new DescribeTableCommand({ DatabaseName: 'pulsepet', TableName: 'bad name!' }))).rejects.toBeInstanceOf(ValidationException);
+      await ts.write.send(new CreateTableCommand({ DatabaseName: 'pulsepet', TableName: 'good_name-1.0' }));
+      await expect(write([vitals('svc-n', NOW - 1000, 70)], 'good_name-1.0')).resolves.toMatchObject({ RecordsIngested: { Total: 1 } });
+    });
+  });
+
   describe('Method: UpdateTable / DeleteTable / DeleteDatabase', () => {
     it('updates retention, deletes a table with its data, and deletes a database only when empty', async () => {
       await ts.write.send(new CreateDatabaseCommand({ DatabaseName: 'lab' }));

@@ -36,7 +36,9 @@ export type WireRecord = z.infer<typeof RecordSchema>;
 
 /** DatabaseName / TableName: 3..256 characters of `[a-zA-Z0-9_.-]` (developerguide ts-limits, naming constraints). */
 const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
-const NAME = z.string().min(3).max(256).regex(NAME_RE);
+/** A database or table name as every Timestream Write operation checks it. */
+export const RESOURCE_NAME = z.string().min(3).max(256).regex(NAME_RE);
+const NAME = RESOURCE_NAME;
 
 /** The one source of truth for the request's shape; the fast path below is held to it by write-request.property.test.ts. */
 export const WriteRecordsRequestSchema = z.object({
