@@ -364,7 +364,7 @@ class Translator {
       dimension: (e) => {
         if (e.qualifier === undefined && this.aliases.has(e.name) && !this.hasColumn(e.name)) return undefined;
         const internal = this.column(e.name, e.qualifier).sql;
-        return [...this.table.columns.values()].find((c) => c.internal === internal && c.kind === 'dimension')?.name;
+        return this.table.order.find((c) => c.internal === internal && c.kind === 'dimension')?.name;
       },
       timestamp: (e) => {
         const n = this.params.length;
