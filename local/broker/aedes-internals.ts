@@ -10,7 +10,8 @@
  * - `aedes.mq._matcher`: whether any online subscription matches a topic; aedes
  *   has no query for it.
  * - `aedes.publish(packet, client, done)`: the call aedes' PUBLISH handler routes
- *   through after authorization; the only point between PUBACK and routing.
+ *   through after authorization (for QoS 1, after it has written the PUBACK); the
+ *   only point where a client publish can be kept from being routed twice or at all.
  */
 import type { EventEmitter } from 'node:events';
 import type { Aedes, Client, PublishPacket } from 'aedes';
@@ -24,8 +25,6 @@ export interface ParsedPacket {
   cmd: string;
   subscriptions?: Array<{ qos: number }>;
 }
-
-type Route = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
 
 function noop(): void {}
 
@@ -76,13 +75,18 @@ export function onlineSubscriptionCheck(aedes: Aedes): (topic: string) => boolea
   };
 }
 
+/** aedes' own routing of a publish: retained store, persistent-session queues, online subscribers, `published`. */
+export type Route = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+
 /**
  * Makes aedes acknowledge but not route (nor pass to `published`) every publish for
  * which `skip(packet)` is true. Wraps `aedes.publish`, which aedes' PUBLISH handler
  * calls as `(packet, client, done)` once authorization passed; the public two-argument
- * form keeps working. `skip` runs once per publish: keep it allocation-free.
+ * form keeps working. `skip` runs once per publish: keep it allocation-free. Returns
+ * aedes' routing as it was, for a caller that routes a publish itself (and then makes
+ * `skip` true for it).
  */
-export function interceptRouting(aedes: Aedes, skip: (packet: PublishPacket) => boolean): void {
+export function interceptRouting(aedes: Aedes, skip: (packet: PublishPacket) => boolean): Route {
   const original: unknown = Reflect.get(aedes, 'publish');
   if (typeof original !== 'function' || original.length !== 3) {
     throw unsupportedAedes('aedes.publish', 'a (packet, client, done) function', aedes);
@@ -97,4 +101,5 @@ export function interceptRouting(aedes: Aedes, skip: (packet: PublishPacket) => 
     route(packet, typeof client === 'function' ? null : client, cb);
   };
   Object.defineProperty(aedes, 'publish', { value: wrapped, writable: true, configurable: true });
+  return route;
 }

@@ -90,6 +90,7 @@ describe('Function: createConnectHooks', () => {
       lifecycle,
       throttle: new PublishThrottle(limits.publishesPerSecond, silentLogger()),
       beforeAck: () => undefined,
+      routeNow: () => Promise.resolve(),
       addresseeOf: () => undefined,
       subscriptionGranted: () => {},
     };

@@ -13,6 +13,7 @@ import { createHooks } from './hooks';
 import { LifecycleEvents } from './lifecycle';
 import { type BrokerLimits, type BrokerLimitsInput, resolveLimits } from './limits';
 import { inspectPackets } from './packet-inspection';
+import { PublishRouting } from './publish-routing';
 import { PublishThrottle } from './publish-throttle';
 import { watchRegistry } from './registry-watch';
 import { markReason } from './session';
@@ -90,8 +91,11 @@ const optionsSchema = z.object({
   tls: z.object({ key: z.string().min(1), cert: z.string().min(1), ca: z.string().optional() }),
 });
 
-/** aedes with the hooks, routing every message to the cloud bus (whose before-ack observers delay it). */
-async function createAedes(hooks: ReturnType<typeof createHooks>, persistence: BrokerPersistence, bus: CloudBus): Promise<Aedes> {
+/**
+ * aedes with the hooks, routing every message to the cloud bus (whose before-ack
+ * observers delay it); `routing` routes devices' QoS 1 publishes before their PUBACK.
+ */
+async function createAedes(hooks: ReturnType<typeof createHooks>, persistence: BrokerPersistence, bus: CloudBus, routing: PublishRouting): Promise<Aedes> {
   const broker = await Aedes.createBroker({
     ...hooks,
     persistence,
@@ -104,6 +108,7 @@ async function createAedes(hooks: ReturnType<typeof createHooks>, persistence: B
     },
   });
   bus.attach(broker);
+  routing.install(broker);
   return broker;
 }
 
@@ -134,6 +139,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const bus = new CloudBus(connections, log, () => subscribers?.invalidate());
   const lifecycle = new LifecycleEvents((topic, payload, options) => bus.publish(topic, payload, options), log);
   const throttle = new PublishThrottle(limits.publishesPerSecond, log);
+  const routing = new PublishRouting(throttle);
   const hooks = createHooks({
     limits,
     authorizer,
@@ -142,14 +148,14 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     lifecycle,
     throttle,
     beforeAck: (packet, client) => bus.beforeAck(packet, client),
+    routeNow: (packet, client) => routing.routeNow(packet, client),
     addresseeOf: (packet) => bus.addresseeOf(packet),
     subscriptionGranted: () => subscribers?.invalidate(),
   });
   // aedes' default (memory) persistence, made here so that close() can destroy it
   const persistence = opts.persistence ?? aedesMemoryPersistence();
 
-  const broker = await createAedes(hooks, persistence, bus);
-  throttle.install(broker);
+  const broker = await createAedes(hooks, persistence, bus, routing);
   connections.trackRegistrations(broker);
   lifecycle.attach(broker, connections);
   const check = createSubscriberCheck(onlineSubscriptionCheck(broker), opts.persistence, bus.observers);

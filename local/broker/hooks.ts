@@ -21,6 +21,8 @@ export interface HookDeps {
   throttle: Pick<PublishThrottle, 'take'>;
   /** runs the observers an authorized publish must reach before it is acknowledged */
   beforeAck(packet: PublishPacket, client: Client): Promise<void> | undefined;
+  /** routes an authorized QoS 1 publish before its PUBACK ({@link import('./publish-routing').PublishRouting}) */
+  routeNow(packet: PublishPacket, client: Client): Promise<void>;
   /** the session an addressed cloud publish may reach (undefined: every subscriber) */
   addresseeOf(packet: Pick<PublishPacket, 'payload'>): string | undefined;
   /** a subscription is about to be stored (cached "nobody subscribes" answers are stale) */

@@ -67,17 +67,11 @@ export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authoriz
       // IoT Core acknowledges a QoS 1 publish once it has accepted the message, rules
       // included: what they hand over (a Lambda event) is durable before the PUBACK.
       const pending = deps.beforeAck(packet, client);
-      // A connection's publishes are acknowledged and routed in the order they arrived
-      // (every topic is an Ordered Topic, MQTT 3.1.1 section 4.6, [MQTT-4.6.0-6]): one
-      // whose observers finish first still waits for those before it.
-      const prev = s.ackTail;
-      if (pending === undefined && prev === undefined) return callback(null);
-      const ready = prev !== undefined && pending !== undefined ? Promise.all([prev, pending]) : (prev ?? pending);
-      const tail: Promise<void> = (ready as Promise<unknown>).then(() => {
-        if (s.ackTail === tail) s.ackTail = undefined;
-        callback(null);
-      });
-      s.ackTail = tail;
+      if (packet.qos === 0) routeQos0InOrder(s, pending, callback);
+      else routeThenAcknowledge(s, pending, () => deps.routeNow(packet, client), (err) => {
+        log.debug({ err, clientId: client.id, topic: packet.topic.slice(0, 300) }, 'publish not routed; not acknowledged');
+        callback(err);
+      }, callback);
     },
 
     authorizeForward(client, packet) {
@@ -89,4 +83,68 @@ export function createPublishHooks(deps: HookDeps): Pick<AedesOptions, 'authoriz
       return packet;
     },
   };
+}
+
+type Tails = Pick<Session, 'routeTail' | 'ackTail'>;
+
+/** All of `a` and `b` that exist, as one promise (undefined when neither does). */
+function both(a: Promise<unknown> | undefined, b: Promise<unknown> | undefined): Promise<unknown> | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Promise.all([a, b]);
+}
+
+/*
+ * A connection's publishes are routed in the order they arrived (every topic is an
+ * Ordered Topic, MQTT 3.1.1 section 4.6, [MQTT-4.6.0-6]): one whose before-ack
+ * observers finish first still waits for those before it. aedes routes a QoS 0
+ * publish as soon as the hook calls back.
+ */
+function routeQos0InOrder(s: Tails, pending: Promise<void> | undefined, callback: (err: Error | null) => void): void {
+  const ready = both(s.routeTail, pending);
+  if (ready === undefined) {
+    callback(null);
+    return;
+  }
+  const started: Promise<void> = ready.then(() => {
+    if (s.routeTail === started) s.routeTail = undefined;
+    callback(null);
+  });
+  s.routeTail = started;
+}
+
+/**
+ * QoS 1: routed (retained store, persistent-session queues, subscribers, observers)
+ * before the PUBACK, not after it as aedes would (publish-routing.ts). Routing starts
+ * in arrival order without waiting for the routing before it to finish; PUBACKs go
+ * out in arrival order [MQTT-4.6.0-2]. A publish the broker could not route (it is
+ * closing) is not acknowledged: `refuse` closes the connection and the device sends it again.
+ */
+function routeThenAcknowledge(
+  s: Tails,
+  pending: Promise<void> | undefined,
+  route: () => Promise<void>,
+  refuse: (err: Error) => void,
+  acknowledge: (err: null) => void,
+): void {
+  const ready = both(s.routeTail, pending);
+  let routed: Promise<void>;
+  if (ready === undefined) routed = route();
+  else {
+    const started = ready.then(() => {
+      if (s.routeTail === started) s.routeTail = undefined;
+    });
+    s.routeTail = started;
+    routed = started.then(route);
+  }
+  const outcome = routed.then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  const prevAck = s.ackTail;
+  const acked: Promise<void> = (prevAck === undefined ? outcome : Promise.all([prevAck, outcome]).then(([, e]) => e)).then((err) => {
+    if (s.ackTail === acked) s.ackTail = undefined;
+    if (err === undefined) acknowledge(null);
+    else refuse(err);
+  });
+  s.ackTail = acked;
 }

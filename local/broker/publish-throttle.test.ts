@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AedesPool, captureLogger, connectInProcess, until } from '../../test/support/local/broker';
 import { ConnectionTable } from './connections';
+import { PublishRouting } from './publish-routing';
 import { PublishThrottle } from './publish-throttle';
 
 describe('Class: PublishThrottle', () => {
@@ -25,7 +26,7 @@ describe('Class: PublishThrottle', () => {
         done(null);
       },
     });
-    throttle.install(aedes);
+    new PublishRouting(throttle).install(aedes);
     return { clock, log, routed, aedes };
   }
 

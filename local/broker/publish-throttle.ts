@@ -1,6 +1,5 @@
-import type { Aedes, PublishPacket } from 'aedes';
+import type { PublishPacket } from 'aedes';
 import type { Logger } from '../../common/logger';
-import { interceptRouting } from './aedes-internals';
 import { TokenBucket } from './limits';
 import type { Session } from './session';
 
@@ -15,19 +14,14 @@ const THROTTLE_LOG_INTERVAL_MS = 1000;
  */
 export class PublishThrottle {
   readonly #dropped = new WeakSet<object>();
-  /** true once for a packet {@link take} marked; runs for every routed publish */
-  readonly #skip = (packet: PublishPacket): boolean => this.#dropped.delete(packet);
+  /** true once for a packet {@link take} marked, which is then not routed (publish-routing.ts); runs for every routed publish */
+  readonly dropped = (packet: PublishPacket): boolean => this.#dropped.delete(packet);
 
   constructor(
     private readonly publishesPerSecond: number,
     private readonly log: Logger,
     private readonly now: () => number = performance.now.bind(performance),
   ) {}
-
-  /** Makes aedes acknowledge but not route the publishes this throttle marked. */
-  install(aedes: Aedes): void {
-    interceptRouting(aedes, this.#skip);
-  }
 
   /** Counts one authorized publish of `s`; over the rate, marks `packet` to be dropped and returns false. */
   take(s: Session, clientId: string, packet: object): boolean {

@@ -23,7 +23,9 @@ export interface Session extends AuthzSubject {
   origin?: PublishOrigin;
   lastThrottleLogAt?: number;
   throttledSinceLog?: number;
-  /** the last publish still waiting for its before-ack observers: later ones are acknowledged after it */
+  /** settles once the last publish still on its way has been handed to aedes' routing: later ones are routed after it */
+  routeTail?: Promise<void>;
+  /** settles once the last QoS 1 publish still on its way has been acknowledged: later PUBACKs go out after it */
   ackTail?: Promise<void>;
 }
 
