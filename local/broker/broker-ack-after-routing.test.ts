@@ -52,14 +52,13 @@ describe('Function: startBroker (a QoS 1 publish is routed before its PUBACK)', 
     const dev = await fx.device('pet-route');
     const out = await connectDevice(fx, dev, 'pet-route');
     if (!out.ok) throw new Error(out.error);
-    const state = { acked: false, failed: false };
+    const state = { acked: false };
+    // a publish the broker stop cut off stays unacknowledged (MQTT.js rejects it on close)
     const publish = out.client.publishAsync(TOPIC, '{"seq":1}', { qos: 1 }).then(
       () => {
         state.acked = true;
       },
-      () => {
-        state.failed = true;
-      },
+      () => {},
     );
     await gate.entered;
     return { gate, routed, state, publish, client: out.client };

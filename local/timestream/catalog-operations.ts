@@ -10,21 +10,19 @@ import { RESOURCE_NAME } from './write-request';
  * over the store's catalog.
  */
 
-// the names WriteRecords accepts, so no table can be created that it refuses
-const NAME = RESOURCE_NAME;
 const RetentionSchema = z.object({
   MemoryStoreRetentionPeriodInHours: z.number().int().min(1).max(8766),
   MagneticStoreRetentionPeriodInDays: z.number().int().min(1).max(73000),
 });
 const CreateTableSchema = z.object({
-  DatabaseName: NAME,
-  TableName: NAME,
+  DatabaseName: RESOURCE_NAME,
+  TableName: RESOURCE_NAME,
   RetentionProperties: RetentionSchema.optional(),
   MagneticStoreWriteProperties: z.object({ EnableMagneticStoreWrites: z.boolean() }).passthrough().optional(),
 }).passthrough(); // prettier-ignore
-const TableRefSchema = z.object({ DatabaseName: NAME, TableName: NAME });
-const DatabaseRefSchema = z.object({ DatabaseName: NAME }).passthrough();
-const ListTablesSchema = z.object({ DatabaseName: NAME.optional() }).passthrough();
+const TableRefSchema = z.object({ DatabaseName: RESOURCE_NAME, TableName: RESOURCE_NAME });
+const DatabaseRefSchema = z.object({ DatabaseName: RESOURCE_NAME }).passthrough();
+const ListTablesSchema = z.object({ DatabaseName: RESOURCE_NAME.optional() }).passthrough();
 
 /** CreateTable's retention when the request names none (the Timestream defaults). */
 const DEFAULT_TABLE_RETENTION = { MemoryStoreRetentionPeriodInHours: 6, MagneticStoreRetentionPeriodInDays: 73000 };

@@ -38,12 +38,11 @@ export type WireRecord = z.infer<typeof RecordSchema>;
 const NAME_RE = /^[a-zA-Z0-9_.-]+$/;
 /** A database or table name as every Timestream Write operation checks it. */
 export const RESOURCE_NAME = z.string().min(3).max(256).regex(NAME_RE);
-const NAME = RESOURCE_NAME;
 
 /** The one source of truth for the request's shape; the fast path below is held to it by write-request.property.test.ts. */
 export const WriteRecordsRequestSchema = z.object({
-  DatabaseName: NAME,
-  TableName: NAME,
+  DatabaseName: RESOURCE_NAME,
+  TableName: RESOURCE_NAME,
   CommonAttributes: RecordSchema.optional(),
   Records: z.array(RecordSchema).min(1).max(MAX_RECORDS_PER_WRITE),
 });
