@@ -25,7 +25,9 @@ const send = (m: object) => process.send?.(m);
 mkdirSync(dataDir, { recursive: true });
 // warnings and errors of the stack (failed invocations, dead letters) go to DATA_DIR/stack.log
 const logger = createLogger('stack', { level: 'warn', destination: createWriteStream(join(dataDir, 'stack.log')) });
-const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger });
+// bench/fleet-scale.ts --queue-priority off: every function at full concurrency (the baseline)
+const noPriority = process.env.PULSEPET_BENCH_QUEUE_PRIORITY === 'off';
+const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger, ...(noPriority ? { lambdaQueue: { priority: { functions: [] } } } : {}) });
 const ca = stack.material.ca;
 
 async function provision(thingName: string): Promise<{ thing: string; certificatePem: string; privateKeyPem: string }> {
@@ -109,6 +111,7 @@ process.on('message', async (msg) => {
       depth: Object.fromEntries(byFunction.map(([k, f]) => [k, f.depth])),
       throttled: Object.fromEntries(byFunction.filter(([, f]) => f.throttled > 0).map(([k, f]) => [k, f.throttled])),
       fsync: q.fsync,
+      yieldSpells: q.yieldSpells,
     };
     const store = { ...stack.timestream.store.stats };
     send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../functions/registry';
 import { FUNCTION_NAMES } from '../protocol/resources';
-import { withEnvironment } from './pulsepet-stack';
+import { pulsepetQueueLimits, withEnvironment } from './pulsepet-stack';
 
 describe('startPulsepetStack environment changes', () => {
   it('sets and removes variables of the named function only, leaving the registry as it was', () => {
@@ -13,5 +13,11 @@ describe('startPulsepetStack environment changes', () => {
     expect(FUNCTIONS.find((f) => f.name === FUNCTION_NAMES.reasoning)?.environment.PULSEPET_AVATAR_FUNCTION).toBe(FUNCTION_NAMES.avatar);
     expect(changed.filter((f) => f.name !== FUNCTION_NAMES.reasoning)).toEqual(FUNCTIONS.filter((f) => f.name !== FUNCTION_NAMES.reasoning));
     expect(withEnvironment(FUNCTIONS)).toEqual(FUNCTIONS);
+  });
+
+  it('puts the ingest function first in the Lambda queue and keeps the caller limits', () => {
+    expect(pulsepetQueueLimits()).toEqual({ priority: { functions: [FUNCTION_NAMES.ingest] } });
+    expect(pulsepetQueueLimits({ maxBytes: 1024, durable: false })).toEqual({ maxBytes: 1024, durable: false, priority: { functions: [FUNCTION_NAMES.ingest] } });
+    expect(pulsepetQueueLimits({ priority: { functions: [] } }).priority).toEqual({ functions: [] });
   });
 });

@@ -3,7 +3,8 @@
  * registry (functions/registry.ts) and the rules (cloud-rules/) go to the local Lambda
  * service and rules runtime, exactly as infra/ hands the same two lists to AWS; the
  * models' inference handler serves the local SageMaker endpoint `pulsepet-models`; the
- * built pet display is served at /display/ on the gateway's port.
+ * built pet display is served at /display/ on the gateway's port; the ingest function
+ * comes first in the Lambda queue when the machine is short of CPU.
  */
 import { pulsepetRules } from '../cloud-rules/rules';
 import { pulsepetSchedules } from '../cloud-rules/schedules';
@@ -11,6 +12,7 @@ import { silentLogger } from '../common/logger';
 import { MODEL_ENDPOINT_NAME, serveModels } from '../functions/reasoning/model-container';
 import { FUNCTIONS, type FunctionDefinition } from '../functions/registry';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../local/stack';
+import { FUNCTION_NAMES } from '../protocol/resources';
 import { DISPLAY_DIST, serveDisplay } from './display-site';
 
 /** Options of {@link startPulsepetStack}: the local stack's, minus what pulsepet provides. */
@@ -40,12 +42,22 @@ export function withEnvironment(functions: readonly FunctionDefinition[], change
 }
 
 /**
+ * The Lambda queue's limits for pulsepet: the caller's, with the ingest function first
+ * when the machine is short of CPU (local/lambda/lane-priority.ts): an ingest event the
+ * queue refused would be an acknowledged batch missing from the store. A caller's own
+ * `priority` replaces it (`{ functions: [] }`: none).
+ */
+export function pulsepetQueueLimits(limits: LocalStackOptions['lambdaQueue'] = {}): NonNullable<LocalStackOptions['lambdaQueue']> {
+  return { priority: { functions: [FUNCTION_NAMES.ingest] }, ...limits };
+}
+
+/**
  * Starts the local IoT Core with pulsepet's functions and rules deployed, and the pet display.
  * @example const stack = await startPulsepetStack({ dataDir: '.pulsepet', logger });
  */
 export async function startPulsepetStack(opts: PulsepetStackOptions): Promise<LocalStack> {
   const { displayDir = DISPLAY_DIST, environment, ...local } = opts;
-  const stack = await startLocalStack({ ...local, functions: withEnvironment(FUNCTIONS, environment), rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
+  const stack = await startLocalStack({ ...local, lambdaQueue: pulsepetQueueLimits(local.lambdaQueue), functions: withEnvironment(FUNCTIONS, environment), rules: pulsepetRules, schedules: pulsepetSchedules, modelEndpoints: new Map([[MODEL_ENDPOINT_NAME, serveModels]]) });
   if (displayDir !== false) {
     const target = { region: stack.region, identityPoolId: stack.display.identityPoolId, httpEndpoint: stack.httpEndpoint, httpsEndpoint: stack.httpsEndpoint };
     serveDisplay(stack.gateway, target, opts.logger ?? silentLogger(), displayDir);

@@ -1,6 +1,7 @@
 import type { FsyncPolicy } from '../../common/fsync-policy';
 import type { Logger } from '../../common/logger';
 import { PulsepetError } from '../../protocol/errors';
+import type { QueuePriority } from './lane-priority';
 import type { AsyncInvokeConfig, LambdaTarget } from './types';
 
 /** One queued asynchronous invocation. */
@@ -70,6 +71,8 @@ export interface AsyncQueueLimits {
    * events, as Lambda throttles each function on its own
    */
   functionMaxBytes?: number;
+  /** functions that come first when the machine is short of CPU (lane-priority.ts); none by default */
+  priority?: QueuePriority;
 }
 
 export const DEFAULT_QUEUE_LIMITS: AsyncQueueLimits = { maxBytes: 512 * 1024 * 1024, memoryBytes: 64 * 1024 * 1024, concurrency: 64 };
@@ -105,6 +108,9 @@ export interface AsyncQueueStats {
   throttled: number;
   /** events that reached the failure destination, since start */
   failed: number;
+  /** other functions are yielding to the ones that come first (limits.priority), and how many times they started to */
+  yielding: boolean;
+  yieldSpells: number;
   byFunction: Record<string, { depth: number; running: number; throttled: number }>;
   /** fsyncs of the queue's log since start: count, total and longest duration */
   fsync: { syncs: number; totalMs: number; maxMs: number };

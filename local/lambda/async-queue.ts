@@ -12,6 +12,7 @@ import {
   type FailureCondition,
   LambdaThrottledError,
 } from './async-queue-types';
+import { LanePriority } from './lane-priority';
 import { QueueLogs } from './queue-logs';
 import type { LambdaContext } from './types';
 
@@ -64,6 +65,7 @@ export class AsyncQueue {
   private readonly live = new Map<string, Entry>();
   private readonly lanes = new Map<string, FunctionLane>();
   private readonly limits: AsyncQueueLimits;
+  private readonly priority: LanePriority;
   private readonly delaysMs: readonly number[];
   private memoryUsed = 0;
   private throttled = 0;
@@ -80,6 +82,7 @@ export class AsyncQueue {
   constructor(private readonly opts: AsyncQueueOptions) {
     this.limits = { ...DEFAULT_QUEUE_LIMITS, ...opts.limits };
     this.delaysMs = opts.delaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.priority = new LanePriority(this.limits.priority, this.limits.concurrency);
     this.logs = new QueueLogs({
       dir: opts.dir,
       durable: opts.durable !== false,
@@ -208,10 +211,14 @@ export class AsyncQueue {
     return l;
   }
 
-  /** Starts attempts of one function's ready events, oldest first, up to its concurrency. */
+  /**
+   * Starts attempts of one function's ready events, oldest first, up to its concurrency
+   * (fewer while the functions that come first have a backlog, lane-priority.ts).
+   */
   private pump(name: string): void {
     const lane = this.lane(name);
-    while (!this.closing && lane.running < this.limits.concurrency && lane.head < lane.ready.length) {
+    const limit = this.priority.limit(name);
+    while (!this.closing && lane.running < limit && lane.head < lane.ready.length) {
       const e = lane.ready[lane.head++] as Entry;
       if (lane.head > 1024 && lane.head * 2 > lane.ready.length) {
         lane.ready = lane.ready.slice(lane.head);
@@ -228,6 +235,7 @@ export class AsyncQueue {
         this.checkIdle();
       });
     }
+    if (this.priority.observe(name, lane.ready.length - lane.head)) for (const other of this.lanes.keys()) if (other !== name) this.pump(other);
   }
 
   private async attempt(e: Entry): Promise<void> {
@@ -354,6 +362,8 @@ export class AsyncQueue {
       memoryBytes: this.memoryUsed,
       throttled: this.throttled,
       failed: this.failed,
+      yielding: this.priority.yielding,
+      yieldSpells: this.priority.yieldSpells,
       byFunction,
       fsync: this.logs.syncStats,
     };

@@ -8,7 +8,8 @@ function label(v: string): string {
 /**
  * The asynchronous event queue's figures in Prometheus text exposition format:
  * depth, running attempts and age of the oldest event (overall and per function),
- * bytes on disk and in memory, and the counters of refused and failed events.
+ * bytes on disk and in memory, the counters of refused and failed events, and whether
+ * the other functions yield to the ones that come first.
  */
 export function lambdaQueueMetrics(s: AsyncQueueStats): string {
   const lines = [
@@ -39,6 +40,12 @@ export function lambdaQueueMetrics(s: AsyncQueueStats): string {
     '# HELP pulsepet_lambda_async_queue_failed_total Events handed to the failure destination.',
     '# TYPE pulsepet_lambda_async_queue_failed_total counter',
     `pulsepet_lambda_async_queue_failed_total ${s.failed}`,
+    '# HELP pulsepet_lambda_async_queue_yielding 1 while the other functions yield to the ones that come first (their backlog is deep).',
+    '# TYPE pulsepet_lambda_async_queue_yielding gauge',
+    `pulsepet_lambda_async_queue_yielding ${s.yielding ? 1 : 0}`,
+    '# HELP pulsepet_lambda_async_queue_yield_spells_total Times the other functions started to yield to the ones that come first.',
+    '# TYPE pulsepet_lambda_async_queue_yield_spells_total counter',
+    `pulsepet_lambda_async_queue_yield_spells_total ${s.yieldSpells}`,
   ];
   return `${lines.join('\n')}\n`;
 }
