@@ -93,23 +93,27 @@ function both(a: Promise<unknown> | undefined, b: Promise<unknown> | undefined):
   return b === undefined ? a : Promise.all([a, b]);
 }
 
-/*
- * A connection's publishes are routed in the order they arrived (every topic is an
- * Ordered Topic, MQTT 3.1.1 section 4.6, [MQTT-4.6.0-6]): one whose before-ack
- * observers finish first still waits for those before it. aedes routes a QoS 0
- * publish as soon as the hook calls back.
+/**
+ * Chains a publish behind the routing of the connection's earlier ones (every topic is
+ * an Ordered Topic, MQTT 3.1.1 section 4.6, [MQTT-4.6.0-6]): one whose before-ack
+ * observers finish first still waits for those before it. Returns the promise after
+ * which this publish may be routed (undefined: at once).
  */
-function routeQos0InOrder(s: Tails, pending: Promise<void> | undefined, callback: (err: Error | null) => void): void {
+function inRouteOrder(s: Tails, pending: Promise<void> | undefined): Promise<void> | undefined {
   const ready = both(s.routeTail, pending);
-  if (ready === undefined) {
-    callback(null);
-    return;
-  }
+  if (ready === undefined) return undefined;
   const started: Promise<void> = ready.then(() => {
     if (s.routeTail === started) s.routeTail = undefined;
-    callback(null);
   });
   s.routeTail = started;
+  return started;
+}
+
+/** QoS 0: aedes routes the publish as soon as the hook calls back. */
+function routeQos0InOrder(s: Tails, pending: Promise<void> | undefined, callback: (err: Error | null) => void): void {
+  const started = inRouteOrder(s, pending);
+  if (started === undefined) callback(null);
+  else void started.then(() => callback(null));
 }
 
 /**
@@ -126,16 +130,8 @@ function routeThenAcknowledge(
   refuse: (err: Error) => void,
   acknowledge: (err: null) => void,
 ): void {
-  const ready = both(s.routeTail, pending);
-  let routed: Promise<void>;
-  if (ready === undefined) routed = route();
-  else {
-    const started = ready.then(() => {
-      if (s.routeTail === started) s.routeTail = undefined;
-    });
-    s.routeTail = started;
-    routed = started.then(route);
-  }
+  const started = inRouteOrder(s, pending);
+  const routed = started === undefined ? route() : started.then(route);
   const outcome = routed.then(
     () => undefined,
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),

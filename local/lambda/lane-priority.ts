@@ -24,8 +24,8 @@ export interface QueuePriority {
   yieldedConcurrency?: number;
 }
 
-export const DEFAULT_PRIORITY_BACKLOG = 256;
-export const DEFAULT_YIELDED_CONCURRENCY = 4;
+const DEFAULT_PRIORITY_BACKLOG = 256;
+const DEFAULT_YIELDED_CONCURRENCY = 4;
 
 export class LanePriority {
   private readonly first: ReadonlySet<string>;
@@ -47,10 +47,6 @@ export class LanePriority {
 
   get yielding(): boolean {
     return this.yieldingNow;
-  }
-
-  isFirst(name: string): boolean {
-    return this.first.has(name);
   }
 
   /** Attempts `name` may run at once now. */

@@ -14,6 +14,7 @@ const RetentionSchema = z.object({
   MemoryStoreRetentionPeriodInHours: z.number().int().min(1).max(8766),
   MagneticStoreRetentionPeriodInDays: z.number().int().min(1).max(73000),
 });
+// names as WriteRecords checks them, so no table can be created that it refuses
 const CreateTableSchema = z.object({
   DatabaseName: RESOURCE_NAME,
   TableName: RESOURCE_NAME,
