@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyDocument } from './document';
 import { type AuthzContext, PolicyEvaluator } from './evaluator';
-import { connectionThingName, iotResourceArn } from './resources';
 
 // Policy variables are IoT syntax, not JS templates; build them without `${` literals in source.
 const v = (name: string): string => `$${'{'}${name}}`;
@@ -382,26 +381,5 @@ describe('Class: PolicyEvaluator', () => {
       expect(b('iot:Receive', `${ARN}topic/dt/b/t`).allowed).toBe(true);
       expect(a('iot:Subscribe', `${ARN}topicfilter/dt/a/t`).decision).toBe('implicit-deny');
     });
-  });
-});
-
-describe('Function: connectionThingName', () => {
-  it('uses the client id when it names an attached thing', () => {
-    expect(connectionThingName('b', ['a', 'b'])).toBe('b');
-  });
-  it('uses the only attached thing otherwise', () => {
-    expect(connectionThingName('x', ['a'])).toBe('a');
-  });
-  it('resolves no thing when several are attached and none is the client id', () => {
-    expect(connectionThingName('x', ['a', 'b'])).toBeUndefined();
-    expect(connectionThingName('x', [])).toBeUndefined();
-  });
-});
-
-describe('Function: iotResourceArn', () => {
-  it('builds the ARN format from the action-resources page', () => {
-    expect(iotResourceArn(base, 'topicfilter', '$aws/things/t/shadow/#')).toBe(
-      'arn:aws:iot:us-east-1:123456789012:topicfilter/$aws/things/t/shadow/#',
-    );
   });
 });
