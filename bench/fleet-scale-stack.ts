@@ -14,6 +14,7 @@ import { startPulsepetStack } from '../cli/pulsepet-stack';
 import { createLogger } from '../common/logger';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
+import type { DeadLetter } from '../local/index';
 
 const [dataDir, countArg, prefix = 'sim-'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -91,6 +92,24 @@ function cpuByThread(): Record<string, number> {
   return out;
 }
 
+/**
+ * Rule actions that failed (under overload: the Lambda queue full, refusing as Lambda
+ * throttles) per rule, how many letters the dead-letter queue took per rule, and which
+ * telemetry batches the ingest rule's letters hold (`thing/batchId`): the parent checks
+ * its lost batches against them (a refused batch is replayable; one missing here is gone).
+ */
+const INGEST_RULE = 'ingest_telemetry'; // cloud-rules/rules.ts
+const refusals: Record<string, { failed: number; deadLettered: number }> = {};
+const ingestLetters = new Set<string>();
+const refusalOf = (rule: string) => (refusals[rule] ??= { failed: 0, deadLettered: 0 });
+stack.rules.on('action-failed', (e: { ruleName: string }) => void refusalOf(e.ruleName).failed++);
+stack.rules.on('dead-letter', (d: DeadLetter) => {
+  refusalOf(d.ruleName).deadLettered++;
+  if (d.ruleName !== INGEST_RULE) return;
+  const batchId = /"batchId":"([^"]+)"/.exec(Buffer.from(d.base64OriginalPayload, 'base64').toString('utf8'))?.[1];
+  if (batchId !== undefined) ingestLetters.add(`${d.topic.split('/')[2]}/${batchId}`);
+});
+
 // the main thread's event-loop delay (broker, shadows, rules, gateway): how long ready work waited
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -115,6 +134,10 @@ process.on('message', async (msg) => {
     };
     const store = { ...stack.timestream.store.stats };
     send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store });
+  } else if (typeof msg === 'object' && msg !== null && (msg as { kind?: string }).kind === 'refusals') {
+    const lost = (msg as { lost: Array<{ thing: string; batchId: string }> }).lost;
+    const lostDeadLettered = lost.filter((b) => ingestLetters.has(`${b.thing}/${b.batchId}`)).length;
+    send({ kind: 'refusals', byRule: refusals, ingestBatchesDeadLettered: ingestLetters.size, sampled: { lost: lost.length, deadLettered: lostDeadLettered } });
   } else if (msg === 'stop') {
     await stack.close();
     logger.flush();

@@ -124,6 +124,28 @@ function stackMem(gc = false): Promise<StackMem> {
   });
 }
 
+interface Refusals {
+  /** rule actions that failed, and letters the dead-letter queue took, per rule */
+  byRule: Record<string, { failed: number; deadLettered: number }>;
+  /** distinct telemetry batches held by the ingest rule's dead letters (replayable: pulsepet dead-letters replay) */
+  ingestBatchesDeadLettered: number;
+  /** of the lost batches the summary lists (at most 20), how many are among them */
+  sampled: { lost: number; deadLettered: number };
+}
+
+/** The stack's refused rule actions, and whether the lost batches the summary lists are among ingest's dead letters. */
+function stackRefusals(lost: ReadonlyArray<{ thing: string; batchId: string }>): Promise<Refusals> {
+  return new Promise((resolve) => {
+    const on = (m: Refusals & { kind: string }) => {
+      if (m.kind !== 'refusals') return;
+      child.off('message', on);
+      resolve({ byRule: m.byRule, ingestBatchesDeadLettered: m.ingestBatchesDeadLettered, sampled: m.sampled });
+    };
+    child.on('message', on);
+    child.send({ kind: 'refusals', lost: lost.map((b) => ({ thing: b.thing, batchId: b.batchId })) });
+  });
+}
+
 /** A figure of the stack's GET /metrics (Prometheus text): the first line starting with `prefix`. */
 async function metric(httpEndpoint: string, prefix: string): Promise<number> {
   const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
@@ -205,6 +227,7 @@ const summary = await runFleet({
 const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
 const memAfterCheck = await stackMem();
+const refusals = await stackRefusals(summary.losses);
 const memEndGc = await stackMem(true);
 const memEnd = atRunEnd?.mem ?? memAfterCheck;
 const cpuAll = atRunEnd?.simCpu ?? process.cpuUsage(cpu0);
@@ -286,6 +309,11 @@ process.stdout.write(
     losses: summary.losses,
     petDeltas: summary.petDeltas,
     store: summary.store,
+    // refused rule actions; a lost batch among ingest's dead letters was refused (Lambda queue full) and reported, not silently dropped
+    refusedRuleActions: {
+      ...refusals,
+      lostNotDeadLetteredAtLeast: Math.max(0, (summary.batches.lost ?? 0) - refusals.ingestBatchesDeadLettered),
+    },
     lambdaQueue: {
       peakDepth: peak.queueDepth,
       peakDepthByFunction: peak.depthByFunction,

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableMap } from '../../common/journal';
+import { RecordLog, recordLogBytes } from '../../common/record-log';
 import { type DeadLetter, DeadLetterQueue, readDeadLetters } from './dead-letters';
 
 const dirs: string[] = [];
@@ -49,11 +52,47 @@ describe('Class: DeadLetterQueue', () => {
 
   it('refuses a letter past its disk bound instead of growing, and keeps the ones it has', async () => {
     const q = DeadLetterQueue.open(tmp(), { maxBytes: 4096 });
-    await q.add(entry(1, 1500));
-    await q.add(entry(2, 1500));
-    await expect(q.add(entry(3, 1500))).rejects.toMatchObject({ code: 'PP_ERR_LIMIT' });
+    // random bytes do not deflate: each letter takes its full size on disk
+    const incompressible = (n: number) => ({ ...entry(n), base64OriginalPayload: randomBytes(1500).toString('base64') });
+    await q.add(incompressible(1));
+    await q.add(incompressible(2));
+    await expect(q.add(incompressible(3))).rejects.toMatchObject({ code: 'PP_ERR_LIMIT' });
     expect(q.size).toBe(2);
     q.close();
+  });
+
+  it('keeps a refused telemetry batch deflated: the original and action payloads in under a quarter of their size, read back whole', async () => {
+    const dir = tmp();
+    const samples = Array.from({ length: 30 }, (_, i) => ({ t: 1_796_000_000_000 + i * 1000, hr: 60 + ((i * 7) % 23), hrvRmssd: 40 + (i % 9), steps: i % 4, skinTempC: 33.1 + (i % 5) / 10 }));
+    const batch = { v: 1, batchId: 'mx-1', seq: 1, samples };
+    const original = Buffer.from(JSON.stringify(batch));
+    const letter = { ...entry(1), base64OriginalPayload: original.toString('base64'), base64ActionPayload: Buffer.from(JSON.stringify({ ...batch, thing: 'p' })).toString('base64'), request: undefined };
+    const q = DeadLetterQueue.open(dir);
+    const added = await q.add(letter, 1000);
+    q.close();
+    // both payloads raw would take over twice the batch; the whole record (header too) takes under half of one
+    expect(recordLogBytes(join(dir, 'dead-letter-log'))).toBeLessThan(original.length / 2);
+    const again = DeadLetterQueue.open(dir);
+    expect(again.list()).toEqual([added]);
+    expect(readDeadLetters(dir)).toEqual([added]);
+    again.close();
+  });
+
+  it('leaves out a deflated letter whose payload does not inflate to the lengths it names, and keeps the others', async () => {
+    const dir = tmp();
+    const q = DeadLetterQueue.open(dir);
+    const good = await q.add(entry(1), 1000);
+    q.close();
+    const { log } = RecordLog.open(join(dir, 'dead-letter-log'), { fsync: { kind: 'always' } });
+    const header = { id: '01ZZZZZZZZZZZZZZZZZZZZZZZZ', createdAt: 2, ruleName: 'r', actionType: 'lambda', action: {}, failedResource: 'f', topic: 't', attempts: 1, errorMessage: 'e' };
+    log.append('E', { ...header, z: [10, 10, 0] }, [Buffer.from('not deflate data')]);
+    log.append('E', { ...header, id: '01ZZZZZZZZZZZZZZZZZZZZZZZY', z: [1, 1, 1] }, [deflateRawSync(Buffer.from('four'))]);
+    await log.durable();
+    log.close();
+    expect(readDeadLetters(dir)).toEqual([good]);
+    const again = DeadLetterQueue.open(dir);
+    expect(again.list()).toEqual([good]);
+    again.close();
   });
 
   it("moves an earlier version's journal-based queue into the log once", async () => {

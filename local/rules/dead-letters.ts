@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { readDurableMap } from '../../common/journal-read';
@@ -40,23 +41,52 @@ const LOG_DIR = 'dead-letter-log';
 
 type Header = Omit<DeadLetter, 'base64OriginalPayload' | 'base64ActionPayload' | 'request'>;
 
-/** A letter's record: the small fields as the header; the payloads (raw) and the request as blobs. */
+/**
+ * Payloads of at least this many bytes (original, action payload and request together)
+ * are kept deflated. Under overload every refused telemetry batch becomes a letter whose
+ * original and action payloads are nearly the same JSON: deflated together they take
+ * about a tenth of the disk, so the queue's bound holds that many more letters.
+ */
+const DEFLATE_FROM_BYTES = 512;
+
+/**
+ * A letter's record: the small fields as the header; the payloads (raw) and the request
+ * as blobs, or those three deflated into one blob with their lengths in the header (`z`).
+ */
 function toRecord(d: DeadLetter): { header: Header; blobs: Buffer[] } {
   const { base64OriginalPayload, base64ActionPayload, request, ...header } = d;
-  return {
-    header,
-    blobs: [
-      Buffer.from(base64OriginalPayload, 'base64'),
-      Buffer.from(base64ActionPayload, 'base64'),
-      Buffer.from(request === undefined ? '' : JSON.stringify(request)),
-    ],
-  };
+  const parts = [Buffer.from(base64OriginalPayload, 'base64'), Buffer.from(base64ActionPayload, 'base64'), Buffer.from(request === undefined ? '' : JSON.stringify(request))];
+  const raw = Buffer.concat(parts);
+  if (raw.length >= DEFLATE_FROM_BYTES) {
+    const packed = deflateRawSync(raw, { level: 1 });
+    if (packed.length < raw.length) return { header: { ...header, z: parts.map((b) => b.length) } as Header, blobs: [packed] };
+  }
+  return { header, blobs: parts };
 }
 
-function fromRecord(header: Record<string, unknown>, blobs: readonly Buffer[]): DeadLetter | undefined {
+/** The three blobs of a record, inflated when the header says they were deflated together; undefined when they do not fit. */
+function unpacked(header: Record<string, unknown>, blobs: readonly Buffer[]): readonly Buffer[] | undefined {
+  const z = header.z;
+  if (z === undefined) return blobs;
+  if (!Array.isArray(z) || z.length !== 3 || !z.every((n) => Number.isSafeInteger(n) && n >= 0)) return undefined;
+  const [a, b, c] = z as [number, number, number];
+  let raw: Buffer;
+  try {
+    raw = inflateRawSync(blobs[0] ?? Buffer.alloc(0), { maxOutputLength: a + b + c });
+  } catch {
+    return undefined;
+  }
+  if (raw.length !== a + b + c) return undefined;
+  return [raw.subarray(0, a), raw.subarray(a, a + b), raw.subarray(a + b)];
+}
+
+function fromRecord(header: Record<string, unknown>, stored: readonly Buffer[]): DeadLetter | undefined {
+  const blobs = unpacked(header, stored);
+  if (blobs === undefined) return undefined;
   const [orig, act, req] = blobs;
+  const { z: _packing, ...fields } = header;
   const letter = {
-    ...header,
+    ...fields,
     base64OriginalPayload: (orig ?? Buffer.alloc(0)).toString('base64'),
     base64ActionPayload: (act ?? Buffer.alloc(0)).toString('base64'),
     ...(req && req.length > 0 ? { request: JSON.parse(req.toString('utf8')) as unknown } : {}),
