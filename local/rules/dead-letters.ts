@@ -140,6 +140,11 @@ export class DeadLetterQueue {
     return letter;
   }
 
+  /** Ids oldest first (ULIDs), each with the topic its message arrived on: no payload is read. */
+  topics(): Array<{ id: string; topic: string }> {
+    return [...this.index.entries()].map(([id, e]) => ({ id, topic: String(e.header.topic) })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Entries oldest first (ids are ULIDs), with their payloads. */
   list(): DeadLetter[] {
     return [...this.index.keys()]

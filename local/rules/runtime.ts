@@ -10,6 +10,7 @@ import type { BrokerBus } from '../ports';
 import type { TimestreamWriter } from './actions';
 import { type CompiledTopicRule, compileTopicRule } from './compile';
 import { type DeadLetter, DeadLetterQueue } from './dead-letters';
+import { REPLAY_CONCURRENCY, type ReplayResult, replayInTopicOrder } from './replay-order';
 import { topicRuleError } from './errors';
 import type { AsyncFailure, LambdaService } from '../lambda/index';
 import { Inflight } from './inflight';
@@ -55,10 +56,7 @@ export type RulesRuntimeEventMap = {
   'error-action': [{ ruleName: string; message: ErrorActionMessage }];
 };
 
-export interface ReplayResult {
-  replayed: string[];
-  failed: Array<{ id: string; errorMessage: string }>;
-}
+export type { ReplayResult } from './replay-order';
 
 /**
  * The local IoT rules engine: topic rules (persisted, managed through the
@@ -246,22 +244,28 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
    * Re-delivers dead letters (all, or the given ids) once each: lambda letters are
    * invoked with the stored event, republish letters published again, timestream
    * letters written again with the stored request. Delivered letters are removed.
+   * Letters of one topic (one device's telemetry) go in their order; different topics go
+   * side by side, at most `concurrency` letters at once, so their writes and removals
+   * share commits. A letter's payloads are read only when its turn comes. The result
+   * lists ids in the order asked (oldest first without ids).
    */
-  async replayDeadLetters(ids?: string[]): Promise<ReplayResult> {
-    const result: ReplayResult = { replayed: [], failed: [] };
-    const letters = ids === undefined ? this.dlq.list() : ids.map((id) => this.dlq.get(id)).filter((d): d is DeadLetter => d !== undefined);
-    for (const d of letters) {
-      try {
-        await this.redeliver(d);
-        await this.dlq.remove(d.id);
-        result.replayed.push(d.id);
-      } catch (e) {
-        const errorMessage = e instanceof Error ? e.message : String(e);
-        await this.dlq.update({ ...d, attempts: d.attempts + 1, errorMessage });
-        result.failed.push({ id: d.id, errorMessage });
-      }
+  async replayDeadLetters(ids?: string[], concurrency = REPLAY_CONCURRENCY): Promise<ReplayResult> {
+    return replayInTopicOrder(this.dlq.topics(), ids, concurrency, (id) => this.replayOne(id));
+  }
+
+  /** Replays one letter: null once it is delivered and removed, else why it failed (the letter is kept with one more attempt). */
+  private async replayOne(id: string): Promise<string | null | undefined> {
+    const d = this.dlq.get(id);
+    if (d === undefined) return undefined;
+    try {
+      await this.redeliver(d);
+      await this.dlq.remove(d.id);
+      return null;
+    } catch (e) {
+      const errorMessage = e instanceof Error ? e.message : String(e);
+      await this.dlq.update({ ...d, attempts: d.attempts + 1, errorMessage });
+      return errorMessage;
     }
-    return result;
   }
 
   private async redeliver(d: DeadLetter): Promise<void> {
