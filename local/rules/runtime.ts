@@ -253,7 +253,10 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
     return replayInTopicOrder(this.dlq.topics(), ids, concurrency, (id) => this.replayOne(id));
   }
 
-  /** Replays one letter: null once it is delivered and removed, else why it failed (the letter is kept with one more attempt). */
+  /**
+   * Replays one letter: null once it is delivered and removed; why it failed (the letter
+   * is kept with one more attempt); undefined when there is no such letter (any more).
+   */
   private async replayOne(id: string): Promise<string | null | undefined> {
     const d = this.dlq.get(id);
     if (d === undefined) return undefined;
