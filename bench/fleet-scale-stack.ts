@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createKeysAndCertificate, inspectCertificate } from '../certs/index';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { INGEST_RULE_NAME } from '../cloud-rules/rules';
 import { createLogger } from '../common/logger';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
@@ -98,14 +99,13 @@ function cpuByThread(): Record<string, number> {
  * telemetry batches the ingest rule's letters hold (`thing/batchId`): the parent checks
  * its lost batches against them (a refused batch is replayable; one missing here is gone).
  */
-const INGEST_RULE = 'ingest_telemetry'; // cloud-rules/rules.ts
 const refusals: Record<string, { failed: number; deadLettered: number }> = {};
 const ingestLetters = new Set<string>();
 const refusalOf = (rule: string) => (refusals[rule] ??= { failed: 0, deadLettered: 0 });
 stack.rules.on('action-failed', (e: { ruleName: string }) => void refusalOf(e.ruleName).failed++);
 stack.rules.on('dead-letter', (d: DeadLetter) => {
   refusalOf(d.ruleName).deadLettered++;
-  if (d.ruleName !== INGEST_RULE) return;
+  if (d.ruleName !== INGEST_RULE_NAME) return;
   const batchId = /"batchId":"([^"]+)"/.exec(Buffer.from(d.base64OriginalPayload, 'base64').toString('utf8'))?.[1];
   if (batchId !== undefined) ingestLetters.add(`${d.topic.split('/')[2]}/${batchId}`);
 });

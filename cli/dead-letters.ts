@@ -85,9 +85,9 @@ export async function deadLetters(argv: string[], out: NodeJS.WritableStream = p
 async function replay(dataDir: string, ids: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   const stack = await startPulsepetStack({ dataDir, holdIntake: true, writeEnvFile: false, displayDir: false });
   try {
-    const known = new Set(stack.rules.listDeadLetters().map((d) => d.id));
-    const missing = ids.filter((id) => !known.has(id));
-    const r = await stack.rules.replayDeadLetters(ids.length > 0 ? ids.filter((id) => known.has(id)) : undefined);
+    // which letters exist, from the queue's index: listing them would read every payload from disk
+    const missing = ids.filter((id) => !stack.rules.hasDeadLetter(id));
+    const r = await stack.rules.replayDeadLetters(ids.length > 0 ? ids : undefined);
     for (const id of r.replayed) out.write(`${JSON.stringify({ id, outcome: 'replayed' })}\n`);
     for (const f of r.failed) out.write(`${JSON.stringify({ id: f.id, outcome: 'failed', errorMessage: f.errorMessage })}\n`);
     for (const id of missing) out.write(`${JSON.stringify({ id, outcome: 'not-found' })}\n`);

@@ -75,11 +75,14 @@ export function pulsepetRules(env: RuleEnvironment): RuleDefinition[] {
   return [...telemetryRules(env), ...shadowRules(env), ...historyRules(env)];
 }
 
+/** The rule that hands every telemetry batch to the ingest function (its dead letters hold refused batches). */
+export const INGEST_RULE_NAME = 'ingest_telemetry';
+
 /** Every telemetry batch, to ingest and to reasoning. */
 function telemetryRules(env: RuleEnvironment): RuleDefinition[] {
   return [
     {
-      ruleName: 'ingest_telemetry',
+      ruleName: INGEST_RULE_NAME,
       topicRulePayload: {
         sql: `SELECT *, topic(3) AS thing FROM ${TELEMETRY_FILTER}`,
         description: 'All telemetry batches to the ingest function (Timestream WriteRecords).',

@@ -141,6 +141,11 @@ export class DeadLetterQueue {
     return letter;
   }
 
+  /** Whether a letter with this id is kept (no payload is read). */
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+
   /** Ids oldest first (ULIDs), each with the topic its message arrived on: no payload is read. */
   topics(): Array<{ id: string; topic: string }> {
     return [...this.index.entries()].map(([id, e]) => ({ id, topic: String(e.header.topic) })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -14,7 +14,7 @@ export interface ReplayResult {
 }
 
 /**
- * Replays `ids` (all `letters` when undefined; ids not among them are skipped) with
+ * Replays `ids` (all `letters`, which come oldest first, when undefined; ids not among them are skipped) with
  * `replayOne`, which answers null once the letter is delivered, the reason when it
  * failed, or undefined when the letter is gone. The result lists ids in the order given.
  */
@@ -24,12 +24,13 @@ export async function replayInTopicOrder(
   concurrency: number,
   replayOne: (id: string) => Promise<string | null | undefined>,
 ): Promise<ReplayResult> {
-  const topicOf = new Map(letters.map((l) => [l.id, l.topic]));
-  const order = (ids ?? letters.map((l) => l.id)).filter((id) => topicOf.has(id));
+  const known = new Set(letters.map((l) => l.id));
+  const order = ids === undefined ? [...known] : ids.filter((id) => known.has(id));
+  const asked = new Set(order);
+  // a topic's letters oldest first (`letters` are), whatever order they were asked in
   const byTopic = new Map<string, string[]>();
-  // a topic's letters oldest first (ids are ULIDs), whatever order they were asked in
-  for (const id of [...order].sort()) {
-    const topic = topicOf.get(id) as string;
+  for (const { id, topic } of letters) {
+    if (!asked.has(id)) continue;
     const lane = byTopic.get(topic);
     if (lane) lane.push(id);
     else byTopic.set(topic, [id]);

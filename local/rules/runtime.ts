@@ -231,6 +231,11 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
   }
 
   /** Dead letters, oldest first. */
+  /** Whether a dead letter with this id is kept (its payloads are not read). */
+  hasDeadLetter(id: string): boolean {
+    return this.dlq.has(id);
+  }
+
   listDeadLetters(): DeadLetter[] {
     return this.dlq.list();
   }
@@ -249,7 +254,7 @@ export class RulesRuntime extends EventEmitter<RulesRuntimeEventMap> {
    * share commits. A letter's payloads are read only when its turn comes. The result
    * lists ids in the order asked (oldest first without ids).
    */
-  async replayDeadLetters(ids?: string[], concurrency = REPLAY_CONCURRENCY): Promise<ReplayResult> {
+  async replayDeadLetters(ids?: readonly string[], concurrency = REPLAY_CONCURRENCY): Promise<ReplayResult> {
     return replayInTopicOrder(this.dlq.topics(), ids, concurrency, (id) => this.replayOne(id));
   }
 
