@@ -19,6 +19,7 @@ export const BENCHMARKS: Record<string, string> = {
   'display-latency': 'pet shadow update → shown in the display (Chromium), p50/p99, vs the same update reaching a Node MQTT client',
   'provisioning-by-claim': 'devices provisioned by claim per second end to end (claim connect → CSR → RegisterThing → connected) vs the admin-API path',
   'fleet-scale': '10,000 simulated devices, own certificates and connections, 30 s batches: connect time, RSS, publish → pet delta, losses',
+  'fleet-floor': 'the CPU of the two SDK calls every telemetry batch makes (WriteRecords, UpdateThingShadow), client and stack, and what they alone cost at 10,000 devices',
 };
 
 const USAGE = `usage: pulsepet bench NAME [flags passed to the benchmark]

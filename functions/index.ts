@@ -3,10 +3,12 @@
  * the registry, the models and the decision (to replay simulated days — the bodies
  * come from simulators/ — the way the reasoning function sees them), and the reasoning
  * loop with its coaches (to count LLM calls and measure their tokens on those days), and
- * the avatar step (to count the images those days cost).
+ * the avatar step (to count the images those days cost), and what the ingest function
+ * makes of a batch (to send the WriteRecords it sends).
  */
 export { type AvatarDeps, type AvatarResult, avatar } from './avatar/avatar';
 export { bundledDefaultFace } from './avatar/default-faces';
+export { toRecords } from './ingest/core';
 export type { ImageModel, ImageStore } from './avatar/ports';
 export { type LlmAnswer, type LlmCoach, BedrockCoach, coachRequest } from './reasoning/bedrock-coach';
 export { BudgetedCoach } from './reasoning/budgeted-coach';

@@ -1,0 +1,164 @@
+/**
+ * The floor under `bench/fleet-scale.ts`: the CPU that two calls every steady-state
+ * telemetry batch makes cost by themselves, through the real AWS SDK clients and the
+ * local gateway, as the architecture requires (local and AWS differ only in endpoints).
+ *
+ * - `writeRecords`: the ingest function's one WriteRecords per batch (30 multi-measure
+ *   samples, `thing` in CommonAttributes) into `pulsepet.telemetry`;
+ * - `updateShadow`: the reasoning function's one UpdateThingShadow of the `reasoning`
+ *   named shadow per batch (its 30-minute window: a reported document of about 4 KB).
+ *
+ * - `bareHttp` (the baseline, same run): the same 4 KB body POSTed with Node's own `http`
+ *   client over a keep-alive connection to a server in this process that answers 200 at
+ *   once: what HTTP over loopback costs here without the SDK, SigV4 and the services.
+ *
+ * The stack runs in this process (as `pulsepet up` runs it, rules on, no device
+ * connected); the clients run in a child process, `--concurrency` calls in flight, spread
+ * over `--things` things. For each operation: calls/s, the client's CPU per call, and the
+ * stack's CPU per call split into its main thread and its other threads (DuckDB, libuv,
+ * V8 helpers), from /proc/self/task. `perBatch` adds the two, and `atGoal` is what that
+ * alone costs at 10,000 devices × 30 s (333 batches/s), in cores, against the machine's.
+ *
+ *   npx tsx bench/fleet-floor.ts [--calls 3000] [--concurrency 16] [--things 1000] [--runs 3]
+ *
+ * Prints one JSON object on stdout. Not a test: nothing is asserted.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { startPulsepetStack } from '../cli/pulsepet-stack';
+import { silentLogger } from '../common/logger';
+import { benchFlags, round } from './broker-support';
+import { latencySummary } from './latency';
+
+const flags = benchFlags(
+  { calls: { type: 'string' }, concurrency: { type: 'string' }, things: { type: 'string' }, runs: { type: 'string' } },
+  z.object({
+    calls: z.coerce.number().int().min(100).max(100_000).default(3000),
+    concurrency: z.coerce.number().int().min(1).max(256).default(16),
+    things: z.coerce.number().int().min(1).max(100_000).default(1000),
+    runs: z.coerce.number().int().min(1).max(20).default(3),
+  }),
+);
+
+export type FloorOp = 'writeRecords' | 'updateShadow' | 'bareHttp';
+/** the two calls a batch makes; `bareHttp` is the baseline, not part of the floor */
+const BATCH_OPS: readonly FloorOp[] = ['writeRecords', 'updateShadow'];
+const OPS: readonly FloorOp[] = [...BATCH_OPS, 'bareHttp'];
+const GOAL_BATCHES_PER_S = 10_000 / 30;
+
+/** CPU µs of this process's threads: the main thread and all others. */
+function stackCpu(): { main: number; other: number } {
+  const out = { main: 0, other: 0 };
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const micros = (Number(f[11]) + Number(f[12])) * 10_000;
+    if (Number(tid) === process.pid) out.main += micros;
+    else out.other += micros;
+  }
+  return out;
+}
+
+interface ClientResult {
+  calls: number;
+  wallMs: number;
+  clientCpuMicros: number;
+  latenciesMs: number[];
+}
+
+function ask(child: ChildProcess, op: FloorOp, calls: number): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { kind: string; result?: ClientResult; error?: string }) => {
+      child.off('message', onMessage);
+      if (m.kind === 'done' && m.result) resolve(m.result);
+      else reject(new Error(m.error ?? 'the client process failed'));
+    };
+    child.on('message', onMessage);
+    child.send({ kind: 'run', op, calls });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pp-bench-floor-'));
+const stack = await startPulsepetStack({ dataDir: dir, logger: silentLogger(), displayDir: false });
+const bare = createServer((req, res) => {
+  req.resume();
+  req.once('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+});
+await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+const bareAddress = bare.address();
+const bareUrl = typeof bareAddress === 'object' && bareAddress ? `http://127.0.0.1:${bareAddress.port}/` : '';
+const child = fork(join(import.meta.dirname, 'fleet-floor-client.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  env: { ...process.env },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+child.send({ kind: 'setup', endpoint: stack.httpEndpoint, region: stack.region, credentials: { ...stack.credentials }, bareUrl, things: flags.things, concurrency: flags.concurrency });
+
+type Run = { callsPerS: number; clientMs: number; stackMainMs: number; stackOtherMs: number; stackMs: number; p50Ms: number; p99Ms: number };
+const runs = new Map<FloorOp, Run[]>(OPS.map((op) => [op, []]));
+try {
+  // one warm-up pass per operation (JIT, table creation, first shadows), not measured
+  for (const op of OPS) await ask(child, op, Math.min(flags.calls, 1000));
+  for (let r = 0; r < flags.runs; r++) {
+    for (const op of OPS) {
+      const c0 = stackCpu();
+      const res = await ask(child, op, flags.calls);
+      const c1 = stackCpu();
+      const lat = latencySummary(res.latenciesMs);
+      const main = (c1.main - c0.main) / res.calls / 1000;
+      const other = (c1.other - c0.other) / res.calls / 1000;
+      runs.get(op)?.push({
+        callsPerS: round(res.calls / (res.wallMs / 1000)),
+        clientMs: round(res.clientCpuMicros / res.calls / 1000, 3),
+        stackMainMs: round(main, 3),
+        stackOtherMs: round(other, 3),
+        stackMs: round(main + other, 3),
+        p50Ms: lat.p50Ms ?? 0,
+        p99Ms: lat.p99Ms ?? 0,
+      });
+    }
+  }
+} finally {
+  child.kill();
+  bare.close();
+  await stack.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+const summary = (rs: Run[], key: keyof Run) => ({ median: round(median(rs.map((r) => r[key])), 3), min: round(Math.min(...rs.map((r) => r[key])), 3), max: round(Math.max(...rs.map((r) => r[key])), 3) });
+const byOp = Object.fromEntries(
+  OPS.map((op) => {
+    const rs = runs.get(op) ?? [];
+    return [op, { callsPerS: summary(rs, 'callsPerS'), clientMs: summary(rs, 'clientMs'), stackMainMs: summary(rs, 'stackMainMs'), stackOtherMs: summary(rs, 'stackOtherMs'), stackMs: summary(rs, 'stackMs'), p50Ms: summary(rs, 'p50Ms'), p99Ms: summary(rs, 'p99Ms') }];
+  }),
+);
+const perBatchMs = BATCH_OPS.reduce((s, op) => s + (byOp[op]?.clientMs.median ?? 0) + (byOp[op]?.stackMs.median ?? 0), 0);
+const mainPerBatchMs = BATCH_OPS.reduce((s, op) => s + (byOp[op]?.stackMainMs.median ?? 0), 0);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'fleet-floor',
+    calls: flags.calls,
+    concurrency: flags.concurrency,
+    things: flags.things,
+    runs: flags.runs,
+    ops: byOp,
+    perBatch: { ms: round(perBatchMs, 3), stackMainThreadMs: round(mainPerBatchMs, 3) },
+    atGoal: { batchesPerS: round(GOAL_BATCHES_PER_S), coresNeeded: round((perBatchMs * GOAL_BATCHES_PER_S) / 1000, 2), mainThreadCoresNeeded: round((mainPerBatchMs * GOAL_BATCHES_PER_S) / 1000, 2), cores: availableParallelism() },
+    runsByOp: Object.fromEntries(runs),
+  })}\n`,
+);
+process.exit(0);
