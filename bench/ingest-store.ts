@@ -4,7 +4,10 @@
  * `--concurrency` at a time straight into TelemetryStore (no HTTP). Reports records/s and
  * CPU per record on the event-loop thread and on every other thread (DuckDB's).
  *
- *   npx tsx bench/ingest-store.ts [--requests 2000] [--concurrency 40] [--warmup 400]
+ *   npx tsx bench/ingest-store.ts [--requests 2000] [--concurrency 40] [--warmup 400] [--threads N]
+ *
+ * `--threads` sets DuckDB's threads (default: the store's, DEFAULT_STORE_THREADS), to
+ * compare with DuckDB's own default (one per core).
  *
  * The split of the event-loop figure (JSON.parse of the body, request checks, the
  * synchronous part of store.write) is wall time around those calls.
@@ -16,15 +19,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { silentLogger } from '../common/logger';
-import { parseWriteRecordsRequest, TelemetryStore } from '../local/index';
+import { DEFAULT_STORE_THREADS, parseWriteRecordsRequest, TelemetryStore } from '../local/index';
 import { benchFlags, round } from './broker-support';
 
 const flags = benchFlags(
-  { requests: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' } },
+  { requests: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' } },
   z.object({
     requests: z.coerce.number().int().min(1).max(100_000).default(2000),
     concurrency: z.coerce.number().int().min(1).max(500).default(40),
     warmup: z.coerce.number().int().min(0).max(10_000).default(400),
+    threads: z.coerce.number().int().min(1).max(64).default(DEFAULT_STORE_THREADS),
   }),
 );
 
@@ -41,7 +45,7 @@ function threadCpu(): { main: number; other: number } {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-store-'));
-const store = await TelemetryStore.open({ ...(process.env.PP_BENCH_MEMORY ? {} : { dataDir: dir }), logger: silentLogger() });
+const store = await TelemetryStore.open({ ...(process.env.PP_BENCH_MEMORY ? {} : { dataDir: dir }), logger: silentLogger(), threads: flags.threads });
 const base = Date.now() - 3_600_000;
 const body = (k: number): string => {
   const thing = `dev-${k % 40}`;
@@ -104,6 +108,7 @@ process.stdout.write(
     bench: 'ingest-store',
     requests: flags.requests,
     concurrency: flags.concurrency,
+    duckdbThreads: flags.threads,
     recordsPerSec: round(records / secs),
     eventLoopCpuMicrosPerRecord: round((c1.main - c0.main) / records, 2),
     otherThreadsCpuMicrosPerRecord: round((c1.other - c0.other) / records, 2),
