@@ -6,7 +6,7 @@ import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-io
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { Agent, request } from 'node:http';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
-import { RECENT_BATCHES, WINDOW_MINUTES } from '../protocol/reasoning-state';
+import { RECENT_BATCHES, type ReasoningState, ReasoningStateSchema, WINDOW_MINUTES } from '../protocol/reasoning-state';
 import { TIMESTREAM } from '../protocol/resources';
 import { toRecords } from '../functions/index';
 import type { Sample, TelemetryV1 } from '../protocol/telemetry/schemas';
@@ -28,21 +28,54 @@ let ts: ReturnType<typeof createTimestreamWriteClient> | undefined;
 const seqs = new Map<string, number>();
 const t0 = Date.now() - 3_600_000;
 
-/** A reasoning-state-sized reported document: a window of per-minute aggregates and the remembered batch ids (about 4 KB). */
-function reasoningDoc(k: number): string {
-  const window = Array.from({ length: WINDOW_MINUTES }, (_, i) => ({ m: Math.floor(t0 / 60_000) + i, hr: 60 + ((k + i) % 40), hrMin: 55, hrMax: 90, hrv: 40.5 + (i % 7), n: 60, steps: i * 3, spo2: 97.2, temp: 33.1 }));
-  return JSON.stringify({ state: { reported: { v: 1, window, batchIds: Array.from({ length: RECENT_BATCHES }, (_, i) => `floor-${k % 1000}-${k + i}`), decision: k } } });
+/**
+ * A full `reasoning` state as the function keeps it (a 30-minute window, the remembered
+ * batch ids, the energy budget, the baseline): about 4 KB, whose leaves the shadow
+ * service merges and timestamps one by one. Checked once against ReasoningStateSchema
+ * at setup, not on every call (the function does not parse what it writes).
+ */
+function reasoningState(k: number): ReasoningState {
+  const firstMinute = Math.floor(t0 / 60_000) * 60_000 + k * 60_000;
+  const minutes = Array.from({ length: WINDOW_MINUTES }, (_, i) => ({
+    t: firstMinute + i * 60_000,
+    n: 60,
+    dropped: i % 3,
+    hrMeanBpm: 60 + ((k + i) % 40) + 0.25,
+    hrvRmssdMs: 40.5 + (i % 7),
+    steps: i * 3,
+    cadenceSpm: 0,
+    accelG: 1.02,
+    skinTempC: 33.1,
+  }));
+  return {
+    v: 1,
+    decision: k,
+    minutes,
+    recentBatches: Array.from({ length: RECENT_BATCHES }, (_, i) => `floor-${String(k % 100_000).padStart(5, '0')}-b${k + i}`),
+    lastStateHash: 'f'.repeat(64),
+    energy: { day: '2026-12-06', spoons: 7.5, level: 7, updatedAt: t0 },
+    baseline: { value: { days: 30, restingHrBpm: 58.2, restingHrSdBpm: 2.1, lnRmssdMean60d: 3.9, lnRmssdSd60d: 0.2 }, fetchedAt: t0 },
+    counters: { batches: k, petWrites: Math.floor(k / 20), storeQueries: 1 },
+  };
 }
+
+/** the `reasoning` shadow's version per thing, as the function's state cache knows it */
+const versions = new Map<string, number>();
 
 async function one(op: FloorOp, k: number): Promise<void> {
   const s = setup as Setup;
   const thing = `floor-${String(k % s.things).padStart(5, '0')}`;
   if (op === 'bareHttp') {
-    await barePost(s.bareUrl, reasoningDoc(k));
+    await barePost(s.bareUrl, JSON.stringify({ state: { reported: reasoningState(k) } }));
     return;
   }
   if (op === 'updateShadow') {
-    await iot?.send(new UpdateThingShadowCommand({ thingName: thing, shadowName: 'reasoning', payload: Buffer.from(reasoningDoc(k)) }));
+    // versioned, and the answer read for the new version, as the reasoning function does
+    const version = versions.get(thing);
+    const doc = { state: { reported: reasoningState(k) }, ...(version === undefined ? {} : { version }) };
+    const out = await iot?.send(new UpdateThingShadowCommand({ thingName: thing, shadowName: 'reasoning', payload: Buffer.from(JSON.stringify(doc)) }));
+    const answer = JSON.parse(Buffer.from(out?.payload ?? new Uint8Array()).toString('utf8')) as { version?: number };
+    versions.set(thing, answer.version ?? 0);
     return;
   }
   const seq = seqs.get(thing) ?? 0;
@@ -90,6 +123,7 @@ async function run(op: FloorOp, calls: number) {
 process.on('message', (m: { kind: string; op?: FloorOp; calls?: number } & Partial<Setup>) => {
   if (m.kind === 'setup') {
     setup = m as Setup;
+    ReasoningStateSchema.parse(reasoningState(0));
     const config = { endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials };
     iot = new IoTDataPlaneClient(config);
     ts = createTimestreamWriteClient(config);

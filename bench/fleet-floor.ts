@@ -6,7 +6,9 @@
  * - `writeRecords`: the ingest function's one WriteRecords per batch (30 multi-measure
  *   samples, `thing` in CommonAttributes) into `pulsepet.telemetry`;
  * - `updateShadow`: the reasoning function's one UpdateThingShadow of the `reasoning`
- *   named shadow per batch (its 30-minute window: a reported document of about 4 KB).
+ *   named shadow per batch: a whole ReasoningState (its 30-minute window, batch ids,
+ *   energy, baseline; about 4 KB) with the shadow's version, the answer parsed for the
+ *   next version, as the function does.
  *
  * - `bareHttp` (the baseline, same run): the same 4 KB body POSTed with Node's own `http`
  *   client over a keep-alive connection to a server in this process that answers 200 at
@@ -41,7 +43,7 @@ const flags = benchFlags(
     concurrency: z.coerce.number().int().min(1).max(256).default(16),
     things: z.coerce.number().int().min(1).max(100_000).default(1000),
     runs: z.coerce.number().int().min(1).max(20).default(3),
-  }),
+  }).refine((f) => f.things >= f.concurrency, { message: '--things must be at least --concurrency: one call in flight per thing, as versioned shadow updates need', path: ['things'] }),
 );
 
 export type FloorOp = 'writeRecords' | 'updateShadow' | 'bareHttp';
