@@ -27,7 +27,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -35,6 +35,7 @@ import { startPulsepetStack } from '../cli/pulsepet-stack';
 import { silentLogger } from '../common/logger';
 import { benchFlags, round } from './broker-support';
 import { latencySummary } from './latency';
+import { mainAndOtherCpuMicros } from './thread-cpu';
 
 const flags = benchFlags(
   { calls: { type: 'string' }, concurrency: { type: 'string' }, things: { type: 'string' }, runs: { type: 'string' } },
@@ -51,24 +52,6 @@ export type FloorOp = 'writeRecords' | 'updateShadow' | 'bareHttp';
 const BATCH_OPS: readonly FloorOp[] = ['writeRecords', 'updateShadow'];
 const OPS: readonly FloorOp[] = [...BATCH_OPS, 'bareHttp'];
 const GOAL_BATCHES_PER_S = 10_000 / 30;
-
-/** CPU µs of this process's threads: the main thread and all others. */
-function stackCpu(): { main: number; other: number } {
-  const out = { main: 0, other: 0 };
-  for (const tid of readdirSync('/proc/self/task')) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended
-    }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const micros = (Number(f[11]) + Number(f[12])) * 10_000;
-    if (Number(tid) === process.pid) out.main += micros;
-    else out.other += micros;
-  }
-  return out;
-}
 
 interface ClientResult {
   calls: number;
@@ -105,16 +88,17 @@ const child = fork(join(import.meta.dirname, 'fleet-floor-client.ts'), [], {
 });
 child.send({ kind: 'setup', endpoint: stack.httpEndpoint, region: stack.region, credentials: { ...stack.credentials }, bareUrl, things: flags.things, concurrency: flags.concurrency });
 
-type Run = { callsPerS: number; clientMs: number; stackMainMs: number; stackOtherMs: number; stackMs: number; p50Ms: number; p99Ms: number };
+const RUN_FIELDS = ['callsPerS', 'clientMs', 'stackMainMs', 'stackOtherMs', 'stackMs', 'p50Ms', 'p99Ms'] as const;
+type Run = Record<(typeof RUN_FIELDS)[number], number>;
 const runs = new Map<FloorOp, Run[]>(OPS.map((op) => [op, []]));
 try {
   // one warm-up pass per operation (JIT, table creation, first shadows), not measured
   for (const op of OPS) await ask(child, op, Math.min(flags.calls, 1000));
   for (let r = 0; r < flags.runs; r++) {
     for (const op of OPS) {
-      const c0 = stackCpu();
+      const c0 = mainAndOtherCpuMicros();
       const res = await ask(child, op, flags.calls);
-      const c1 = stackCpu();
+      const c1 = mainAndOtherCpuMicros();
       const lat = latencySummary(res.latenciesMs);
       const main = (c1.main - c0.main) / res.calls / 1000;
       const other = (c1.other - c0.other) / res.calls / 1000;
@@ -145,7 +129,7 @@ const summary = (rs: Run[], key: keyof Run) => ({ median: round(median(rs.map((r
 const byOp = Object.fromEntries(
   OPS.map((op) => {
     const rs = runs.get(op) ?? [];
-    return [op, { callsPerS: summary(rs, 'callsPerS'), clientMs: summary(rs, 'clientMs'), stackMainMs: summary(rs, 'stackMainMs'), stackOtherMs: summary(rs, 'stackOtherMs'), stackMs: summary(rs, 'stackMs'), p50Ms: summary(rs, 'p50Ms'), p99Ms: summary(rs, 'p99Ms') }];
+    return [op, Object.fromEntries(RUN_FIELDS.map((k) => [k, summary(rs, k)])) as Record<keyof Run, ReturnType<typeof summary>>];
   }),
 );
 const perBatchMs = BATCH_OPS.reduce((s, op) => s + (byOp[op]?.clientMs.median ?? 0) + (byOp[op]?.stackMs.median ?? 0), 0);

@@ -6,7 +6,7 @@
  * client-iot, without 60,000 HTTP round trips), hands them to the parent over IPC, and
  * answers 'mem' with its RSS and CPU until 'stop'.
  */
-import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createKeysAndCertificate, inspectCertificate } from '../certs/index';
@@ -16,6 +16,7 @@ import { createLogger } from '../common/logger';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
 import type { DeadLetter } from '../local/index';
+import { threadCpuMicros } from './thread-cpu';
 
 const [dataDir, countArg, prefix = 'sim-'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -78,16 +79,8 @@ function cpuByThread(): Record<string, number> {
   const owner = new Map<number, string>();
   for (const [key, name] of Object.entries(FUNCTION_NAMES)) for (const tid of stack.lambda.functions.get(name)?.osThreadIds ?? []) owner.set(tid, key);
   const out: Record<string, number> = { main: 0, ingest: 0, reasoning: 0, dailySummary: 0, other: 0 };
-  for (const tid of readdirSync('/proc/self/task')) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const micros = (Number(f[11]) + Number(f[12])) * 10_000; // clock ticks of 10 ms
-    const who = Number(tid) === process.pid ? 'main' : (owner.get(Number(tid)) ?? 'other');
+  for (const [tid, micros] of threadCpuMicros()) {
+    const who = tid === process.pid ? 'main' : (owner.get(tid) ?? 'other');
     out[who] = (out[who] ?? 0) + micros;
   }
   return out;

@@ -1,3 +1,4 @@
+
 /**
  * Store-only micro-benchmark: WriteRecords requests shaped like the ingest function's
  * (100 multi-measure records, shared attributes in CommonAttributes), written
@@ -14,13 +15,14 @@
  *
  * Prints one JSON object. Not a test.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { silentLogger } from '../common/logger';
 import { DEFAULT_STORE_THREADS, parseWriteRecordsRequest, TelemetryStore } from '../local/index';
 import { benchFlags, round } from './broker-support';
+import { mainAndOtherCpuMicros } from './thread-cpu';
 
 const flags = benchFlags(
   { requests: { type: 'string' }, concurrency: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' } },
@@ -31,18 +33,6 @@ const flags = benchFlags(
     threads: z.coerce.number().int().min(1).max(64).default(DEFAULT_STORE_THREADS),
   }),
 );
-
-function threadCpu(): { main: number; other: number } {
-  const out = { main: 0, other: 0 };
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const micros = (Number(f[11]) + Number(f[12])) * 10_000;
-    if (Number(tid) === process.pid) out.main += micros;
-    else out.other += micros;
-  }
-  return out;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-bench-store-'));
 const store = await TelemetryStore.open({ ...(process.env.PP_BENCH_MEMORY ? {} : { dataDir: dir }), logger: silentLogger(), threads: flags.threads });
@@ -77,7 +67,7 @@ await Promise.all(
 );
 const s0 = { ...store.stats };
 const t0 = performance.now();
-const c0 = threadCpu();
+const c0 = mainAndOtherCpuMicros();
 let next = 0;
 // wall time of the synchronous steps on the event loop, to split the CPU figure
 let jsonMs = 0;
@@ -101,7 +91,7 @@ await Promise.all(
   }),
 );
 const secs = (performance.now() - t0) / 1000;
-const c1 = threadCpu();
+const c1 = mainAndOtherCpuMicros();
 const records = flags.requests * 100;
 process.stdout.write(
   `${JSON.stringify({

@@ -1,3 +1,4 @@
+
 /**
  * Reasoning benchmark: N devices (a child process) publish 5-minute telemetry batches
  * that alternate between running and rest, so every batch changes the pet's state; the
@@ -16,7 +17,7 @@
  * goal p99 < 1 s. Prints one JSON object. Not a test.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
@@ -26,6 +27,7 @@ import { FUNCTION_NAMES } from '../protocol/resources';
 import { awsClientConfig, provisionTestDevice, type TestDevice } from '../test/support/local/stack';
 import { benchFlags, round } from './broker-support';
 import { monthlyCost, PRICES } from './reasoning-cost';
+import { threadCpuMicros } from './thread-cpu';
 
 const flags = benchFlags(
   { devices: { type: 'string' }, batches: { type: 'string' }, 'interval-ms': { type: 'string' }, 'loop-only': { type: 'boolean' } },
@@ -64,12 +66,7 @@ await request({ kind: 'init', mqttEndpoint: stack.mqttEndpoint, caPem: readFileS
 function functionCpuMicros(): number {
   const tids = new Set(stack.lambda.functions.get(FUNCTION_NAMES.reasoning)?.osThreadIds ?? []);
   let micros = 0;
-  for (const tid of readdirSync('/proc/self/task')) {
-    if (!tids.has(Number(tid))) continue;
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    micros += (Number(f[11]) + Number(f[12])) * 10_000; // utime + stime, in 10 ms ticks
-  }
+  for (const [tid, m] of threadCpuMicros()) if (tids.has(tid)) micros += m;
   return micros;
 }
 
