@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Agent, get as httpGet } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   AttachPolicyCommand,
@@ -16,6 +17,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { GATEWAY_KEEP_ALIVE_MS } from './server';
 import { uriEncode } from './sigv4';
 import { startTestGateway, type TestGateway } from '../../test/support/local/gateway';
 
@@ -85,6 +87,17 @@ async function errorOf(p: Promise<unknown>): Promise<IoTServiceException> {
   return e as IoTServiceException;
 }
 
+/** GET `path` through `agent`: the Keep-Alive header and whether the agent reused a socket. */
+function headOf(agent: Agent, path: string): Promise<{ keepAlive: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${t.gateway.url}${path}`, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ keepAlive: String(res.headers['keep-alive']), reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+  });
+}
+
 describe('Function: startGateway', () => {
   describe('SigV4 verification', () => {
     it('accepts requests the real IoT client signs and tags responses with x-amzn-requestid', async () => {
@@ -106,6 +119,18 @@ describe('Function: startGateway', () => {
       const e = await errorOf(t.iot({ accessKeyId: 'AKIDUNKNOWN' }).send(new ListThingsCommand({})));
       expect(e.name).toBe('UnrecognizedClientException');
       expect(e.$metadata.httpStatusCode).toBe(403);
+    });
+
+    it('keeps an idle connection for a minute and says so, so clients reuse it instead of racing a 5 s close', async () => {
+      const agent = new Agent({ keepAlive: true });
+      try {
+        const first = await headOf(agent, '/metrics');
+        const second = await headOf(agent, '/metrics');
+        expect(first.keepAlive).toBe(`timeout=${GATEWAY_KEEP_ALIVE_MS / 1000}`);
+        expect([first.reused, second.reused]).toEqual([false, true]);
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('answers an unsigned request with 403 MissingAuthenticationTokenException and a JSON message', async () => {

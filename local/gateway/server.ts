@@ -205,7 +205,17 @@ function respond(req: IncomingMessage, res: ServerResponse, requestId: string, o
  * WebSocket ones included, which closeAllConnections does not see) in `sockets`, so
  * close() cannot hang on a client that stays connected.
  */
+/**
+ * How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=60`).
+ * Node's own 5 s is shorter than the pauses between a client's calls: an SDK client that
+ * reuses its socket just as the server closes it gets ECONNRESET, which a client built
+ * with `maxAttempts: 1` cannot retry. A minute is the idle timeout of AWS's load
+ * balancers; Node's agent drops the socket a second before the announced timeout.
+ */
+export const GATEWAY_KEEP_ALIVE_MS = 60_000;
+
 function serveRequests<S extends Server | HttpsServer>(server: S, handle: Handler, sockets: Set<Socket>): S {
+  server.keepAliveTimeout = GATEWAY_KEEP_ALIVE_MS;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, {}));
   // Expect: 100-continue — the body is asked for only once the head has been admitted
   // (RFC 9110 §10.1.1); a refusal is the final answer and the body is never sent.

@@ -27,9 +27,12 @@ export function makeAvatar(mood: Mood, scene: 'home' | 'rain' | 'mountain' = 'ho
   return { hash, key: avatarKey(hash), png };
 }
 
-/** A real S3 client for the gateway at `endpoint` (path-style, as local S3 needs). */
+/**
+ * A real S3 client for the gateway at `endpoint` (path-style, as local S3 needs), with
+ * the SDK's retries: the tests only put and presign, and a put is safe to repeat.
+ */
 export function s3Client(cfg: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } }): S3Client {
-  return new S3Client({ endpoint: cfg.endpoint, region: cfg.region, credentials: cfg.credentials, forcePathStyle: true, maxAttempts: 1 });
+  return new S3Client({ endpoint: cfg.endpoint, region: cfg.region, credentials: cfg.credentials, forcePathStyle: true });
 }
 
 /** PutObject of `body` at `key` of the avatar bucket as `image/png` with long-lived cache headers. */
