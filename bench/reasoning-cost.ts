@@ -29,7 +29,10 @@ export const ASSUMPTIONS = {
   lambdaMemoryGb: 0.5,
   /** billed duration = function CPU + this much per shadow round trip (same-region IoT data plane) */
   msPerShadowRequest: 8,
-  /** metered size of an average shadow request: the reasoning state (~4 KB), pet and config (~1 KB) */
+  /**
+   * metered size of an average shadow request: mostly the reasoning state's write (2.7 KB
+   * in its layout 2, metered as 3 KB; most batches make no other), pet and config ~1 KB
+   */
   kbPerShadowRequest: 3,
   daysPerMonth: 30,
 } as const;

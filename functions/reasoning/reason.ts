@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger';
 import type { Baseline, FeatureVector, MinuteAggregate, Prediction } from '../../protocol/models';
-import { parseReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../../protocol/reasoning-state';
+import { encodeReasoningState, parseReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../../protocol/reasoning-state';
 import type { AvatarRequest } from '../../protocol/avatar';
 import { PetStateSchema } from '../../protocol/shadows';
 import type { TelemetryContext } from '../../protocol/telemetry/schemas';
@@ -74,7 +74,7 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
     // The decision is committed first, with the reasoning state's version (0 for a shadow
     // that does not exist yet): a decision made from a stale window loses here and is
     // redone, so it never reaches the pet. Decisions are numbered in commit order.
-    const v = await deps.shadows.update(thing, REASONING_SHADOW, { reported: next }, stored?.version ?? 0);
+    const v = await deps.shadows.update(thing, REASONING_SHADOW, { reported: encodeReasoningState(next) }, stored?.version ?? 0);
     if (v === 'conflict') {
       conflicts++;
       continue;
@@ -225,7 +225,6 @@ function nextState(state: ReasoningState, batchId: string, p: Perceived, predict
   const lastExerciseEndedAt = prediction.lastExerciseEndedAt ?? state.lastExerciseEndedAt;
   const lastRebuildAt = p.rebuiltAt ?? state.lastRebuildAt;
   return {
-    v: 1,
     decision: (state.decision ?? 0) + 1,
     minutes: p.minutes,
     recentBatches: [...state.recentBatches, batchId].slice(-RECENT_BATCHES),
