@@ -34,7 +34,7 @@ export { Registry } from './registry/registry';
 export { createSageMakerRuntimeService, ModelContainerError, type ModelHandler } from './sagemaker/index';
 export { type DeadLetter, DeadLetterSchema, type RuleDefinition, RulesRuntime } from './rules/index';
 export { LocalScheduler } from './scheduler/index';
-export { createShadowService, DEFAULT_SHADOW_FSYNC, type ShadowServiceHandle } from './shadow/index';
+export { createShadowService, DEFAULT_SHADOW_FSYNC, type ShadowServiceHandle, ShadowService, ShadowStore } from './shadow/index';
 export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
 export { parseWriteRecordsRequest } from './timestream/write-request';
 export { createTimestreamService, DEFAULT_STORE_THREADS, TelemetryStore, type TimestreamServiceHandle } from './timestream/index';
