@@ -32,7 +32,7 @@ const t0 = Date.now() - 3_600_000;
 /**
  * A full `reasoning` state as the function keeps it (a 30-minute window, the remembered
  * batch ids, the energy budget, the baseline), in the layout the function writes
- * (`encodeReasoningState`): about 1.8 KB, 13 leaves for the shadow service to merge and
+ * (`encodeReasoningState`): about 2.5 KB, 18 leaves for the shadow service to merge and
  * timestamp. Checked once at setup to read back as written, not on every call (the
  * function does not parse what it writes).
  */

@@ -6,11 +6,11 @@
  * - `writeRecords`: the ingest function's one WriteRecords per batch (30 multi-measure
  *   samples, `thing` in CommonAttributes) into `pulsepet.telemetry`;
  * - `updateShadow`: the reasoning function's one UpdateThingShadow of the `reasoning`
- *   named shadow per batch: a whole ReasoningState (its 30-minute window, batch ids,
- *   energy, baseline; about 4 KB) with the shadow's version, the answer parsed for the
- *   next version, as the function does.
+ *   named shadow per batch: a whole reasoning state (its 30-minute window, batch ids,
+ *   energy, baseline) in the layout the function writes (about 2.5 KB) with the
+ *   shadow's version, the answer parsed for the next version, as the function does.
  *
- * - `bareHttp` (the baseline, same run): the same 4 KB body POSTed with Node's own `http`
+ * - `bareHttp` (the baseline, same run): the same body POSTed with Node's own `http`
  *   client over a keep-alive connection to a server in this process that answers 200 at
  *   once: what HTTP over loopback costs here without the SDK, SigV4 and the services.
  *
