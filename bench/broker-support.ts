@@ -103,3 +103,11 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** Median (the mean of the middle two for an even count) and range of repeated runs' figures. */
+export function spread(xs: readonly number[], digits = 3): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  const median = s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+  return { median: round(median, digits), min: round(s[0] ?? 0, digits), max: round(s[s.length - 1] ?? 0, digits) };
+}

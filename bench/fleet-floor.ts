@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { startPulsepetStack } from '../cli/pulsepet-stack';
 import { silentLogger } from '../common/logger';
-import { benchFlags, round } from './broker-support';
+import { benchFlags, round, spread } from './broker-support';
 import { latencySummary } from './latency';
 import { mainAndOtherCpuMicros } from './thread-cpu';
 
@@ -120,16 +120,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-const summary = (rs: Run[], key: keyof Run) => ({ median: round(median(rs.map((r) => r[key])), 3), min: round(Math.min(...rs.map((r) => r[key])), 3), max: round(Math.max(...rs.map((r) => r[key])), 3) });
 const byOp = Object.fromEntries(
   OPS.map((op) => {
     const rs = runs.get(op) ?? [];
-    return [op, Object.fromEntries(RUN_FIELDS.map((k) => [k, summary(rs, k)])) as Record<keyof Run, ReturnType<typeof summary>>];
+    return [op, Object.fromEntries(RUN_FIELDS.map((k) => [k, spread(rs.map((r) => r[k]))])) as Record<keyof Run, ReturnType<typeof spread>>];
   }),
 );
 const perBatchMs = BATCH_OPS.reduce((s, op) => s + (byOp[op]?.clientMs.median ?? 0) + (byOp[op]?.stackMs.median ?? 0), 0);

@@ -1,4 +1,3 @@
-
 /**
  * Store-only micro-benchmark: WriteRecords requests shaped like the ingest function's
  * (100 multi-measure records, shared attributes in CommonAttributes), written

@@ -1,4 +1,3 @@
-
 /**
  * Reasoning benchmark: N devices (a child process) publish 5-minute telemetry batches
  * that alternate between running and rest, so every batch changes the pet's state; the

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { silentLogger } from '../common/logger';
 import { ShadowService, ShadowStore } from '../local/index';
 import { encodeReasoningState, RECENT_BATCHES, type ReasoningState, WINDOW_MINUTES } from '../protocol/reasoning-state';
-import { benchFlags, round } from './broker-support';
+import { benchFlags, round, spread } from './broker-support';
 
 const flags = benchFlags(
   { things: { type: 'string' }, runs: { type: 'string' }, layout: { type: 'string' } },
@@ -34,11 +34,11 @@ const flags = benchFlags(
 
 const T0 = 1_796_400_000_000;
 
-/** A full state: 30 minutes rounded as minuteAggregates rounds them, 48 ULID batch ids. */
-function fullState(thing: number, round2: number): ReasoningState {
-  const first = T0 + round2 * 60_000;
+/** A full state of `thing` after `pass` updates: 30 minutes rounded as minuteAggregates rounds them, 48 ULID-sized batch ids. */
+function fullState(thing: number, pass: number): ReasoningState {
+  const first = T0 + pass * 60_000;
   return {
-    decision: 4_000 + round2,
+    decision: 4_000 + pass,
     minutes: Array.from({ length: WINDOW_MINUTES }, (_, i) => ({
       t: first + i * 60_000,
       n: 60,
@@ -50,11 +50,11 @@ function fullState(thing: number, round2: number): ReasoningState {
       accelG: round(1 + ((thing + i) % 40) / 997, 3),
       skinTempC: round(32.5 + ((thing + i) % 20) / 13, 2),
     })),
-    recentBatches: Array.from({ length: RECENT_BATCHES }, (_, i) => `01JEXQ${String(thing).padStart(6, '0')}${String(round2 * 100 + i).padStart(6, '0')}VWPB2D`),
+    recentBatches: Array.from({ length: RECENT_BATCHES }, (_, i) => `01JEXQ${String(thing).padStart(6, '0')}${String(pass * 100 + i).padStart(6, '0')}VWPB2D`),
     lastStateHash: (thing * 2_654_435_761).toString(16).padStart(16, '0').slice(-16),
     energy: { day: '2026-12-06', spoons: round(7 + (thing % 40) / 10, 2), level: 7, updatedAt: first },
     baseline: { value: { days: 30, restingHrBpm: 58.2, restingHrSdBpm: 2.1, lnRmssdMean60d: 3.9, lnRmssdSd60d: 0.2 }, fetchedAt: T0 },
-    counters: { batches: 4_000 + round2, petWrites: 190, storeQueries: 12 },
+    counters: { batches: 4_000 + pass, petWrites: 190, storeQueries: 12 },
   };
 }
 
@@ -134,13 +134,7 @@ function runChild(layout: '1' | '2'): Promise<LayoutRun> {
 
 const FIELDS = ['stateBytes', 'heapMiB', 'cpuMicrosPerUpdate', 'journalBytesPerUpdate', 'answerBytes'] as const;
 
-function summary(rs: LayoutRun[]) {
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor((s.length - 1) / 2)] as number;
-  };
-  return Object.fromEntries(FIELDS.map((f) => [f, { median: med(rs.map((r) => r[f])), min: Math.min(...rs.map((r) => r[f])), max: Math.max(...rs.map((r) => r[f])) }]));
-}
+const summary = (rs: LayoutRun[]) => Object.fromEntries(FIELDS.map((f) => [f, spread(rs.map((r) => r[f]))]));
 
 if (flags.layout !== undefined) {
   process.stdout.write(JSON.stringify(await child(flags.layout, flags.things)));

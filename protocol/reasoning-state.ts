@@ -98,7 +98,8 @@ export function decodeReasoningState(reported: unknown): ReasoningState {
     return { ...state, recentBatches: state.recentBatches.filter((id) => id.length > 0) };
   }
   const { v: _layout, minutes, recentBatches, ...rest } = ReasoningStateV2Schema.parse(reported);
-  return ReasoningStateSchema.parse({ minutes: decodeMinutes(minutes), recentBatches: decodeBatchIds(recentBatches), ...rest });
+  // the rest was checked just now: only what the two strings hold is left to check
+  return { minutes: MinutesSchema.parse(decodeMinutes(minutes)), recentBatches: RecentBatchesSchema.parse(decodeBatchIds(recentBatches)), ...rest };
 }
 
 /** The fields of a minute in the order the window string holds them; `t` comes first. */
