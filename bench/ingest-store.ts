@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { silentLogger } from '../common/logger';
 import { DEFAULT_STORE_THREADS, parseWriteRecordsRequest, TelemetryStore } from '../local/index';
 import { benchFlags, round } from './broker-support';
+import { ingestShapedBody } from './store-support';
 import { mainAndOtherCpuMicros } from './thread-cpu';
 
 const flags = benchFlags(
@@ -37,23 +38,8 @@ const dir = mkdtempSync(join(tmpdir(), 'pp-bench-store-'));
 const store = await TelemetryStore.open({ ...(process.env.PP_BENCH_MEMORY ? {} : { dataDir: dir }), logger: silentLogger(), threads: flags.threads });
 const base = Date.now() - 3_600_000;
 const body = (k: number): string => {
-  const thing = `dev-${k % 40}`;
   const seq = Math.floor(k / 40);
-  const Records = Array.from({ length: 100 }, (_, i) => ({
-    Time: String(base + seq * 100 + i),
-    MeasureValues: [
-      { Name: 'hr', Value: String(60 + (i % 40)), Type: 'DOUBLE' },
-      { Name: 'hrvRmssd', Value: String(30 + (i % 40)), Type: 'DOUBLE' },
-      { Name: 'steps', Value: String(i % 5), Type: 'BIGINT' },
-      { Name: 'spo2', Value: '97', Type: 'DOUBLE' },
-    ],
-  }));
-  return JSON.stringify({
-    DatabaseName: 'pulsepet',
-    TableName: 'telemetry',
-    CommonAttributes: { Dimensions: [{ Name: 'thing', Value: thing, DimensionValueType: 'VARCHAR' }], MeasureName: 'vitals', MeasureValueType: 'MULTI', TimeUnit: 'MILLISECONDS', Version: seq + 1 },
-    Records,
-  });
+  return ingestShapedBody({ thing: `dev-${k % 40}`, seq, startMs: base + seq * 100, records: 100, spacingMs: 1 });
 };
 // Warm-up requests (JIT, first commits) go first and are not measured: the figures are steady state.
 const warm = Array.from({ length: flags.warmup }, (_, k) => body(k));

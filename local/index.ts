@@ -37,4 +37,4 @@ export { LocalScheduler } from './scheduler/index';
 export { createShadowService, DEFAULT_SHADOW_FSYNC, type ShadowServiceHandle, ShadowService, ShadowStore } from './shadow/index';
 export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
 export { parseWriteRecordsRequest } from './timestream/write-request';
-export { createTimestreamService, DEFAULT_STORE_THREADS, TelemetryStore, type TimestreamServiceHandle } from './timestream/index';
+export { createTimestreamService, DEFAULT_COMMIT_DELAY_MS, DEFAULT_STORE_THREADS, TelemetryStore, type TimestreamServiceHandle } from './timestream/index';

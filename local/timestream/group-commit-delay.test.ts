@@ -3,7 +3,10 @@ import { silentLogger } from '../../common/logger';
 import { TelemetryStore } from './store';
 import type { WireRecord } from './write-request';
 
-/** The group commit's gathering window: a steady stream of small writes shares commits; a lone write never waits. */
+/**
+ * The group commit's gathering window: writes that overlap (many ingest invocations at once)
+ * share commits; a lone write, or a caller writing one call at a time, never waits.
+ */
 
 const stores: TelemetryStore[] = [];
 afterEach(async () => {
@@ -49,5 +52,30 @@ describe('Timestream store: the group commit window', () => {
     expect(commits).toBeLessThanOrEqual(10);
     const rows = await s.query(`SELECT count(*) FROM ${s.catalog.table('pulsepet', 'telemetry')?.internal}`, []);
     expect(Number(rows[0]?.[0])).toBe(31);
+  });
+
+  it('never makes a caller that writes one call at a time wait, however long the window', async () => {
+    const s = await open(600_000);
+    const before = s.stats.commits;
+    // each write starts once the one before it is committed: nothing overlaps, so no commit waits
+    for (let i = 0; i < 20; i++) expect((await write(s, 'sequential', NOW + i)).ingested.Total).toBe(1);
+    expect(s.stats.commits - before).toBe(20);
+  });
+
+  it('waits the window once writes overlap, and stops waiting a second after they stop', async () => {
+    const s = await open(2000);
+    const t0 = performance.now();
+    // the first write commits at once; the two that arrive while it is committing overlap it
+    const first = write(s, 'a', NOW).then(() => performance.now() - t0);
+    const joined = [write(s, 'b', NOW), write(s, 'c', NOW)].map((p) => p.then(() => performance.now() - t0));
+    const before = s.stats.commits;
+    expect(await first).toBeLessThan(2000);
+    const waited = await Promise.all(joined);
+    for (const ms of waited) expect(ms).toBeGreaterThanOrEqual(1900);
+    expect(s.stats.commits - before).toBe(2);
+    await new Promise((r) => setTimeout(r, 1100));
+    const t1 = performance.now();
+    await write(s, 'lone', NOW);
+    expect(performance.now() - t1).toBeLessThan(2000);
   });
 });

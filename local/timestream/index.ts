@@ -2,7 +2,7 @@
 export { type RejectedRecord, TimestreamError, type TimestreamErrorType } from './errors';
 export { formatTimestampNs } from './query-results';
 export { type SqlType, type TranslatedQuery, translateQuery } from './query-translator';
-export { DEFAULT_RETENTION, DEFAULT_STORE_THREADS, TelemetryStore, type TelemetryStoreOptions, type WriteResult } from './store';
+export { DEFAULT_COMMIT_DELAY_MS, DEFAULT_RETENTION, DEFAULT_STORE_THREADS, TelemetryStore, type TelemetryStoreOptions, type WriteResult } from './store';
 export {
   createTimestreamService,
   type TimestreamServiceHandle,
