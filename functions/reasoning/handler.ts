@@ -7,7 +7,7 @@ import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger, type Logger } from '../../common/logger';
 import { quietSdkLogger } from '../../common/sdk-logger';
 import { FUNCTION_NAMES } from '../../protocol/resources';
-import { REASONING_SHADOW } from '../../protocol/topics';
+import { COACH_CACHE_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { logStreamSink } from '../shared/emf';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
 import { lambdaAvatars } from './avatar-adapter';
@@ -43,8 +43,12 @@ function init(): ReasoningHandlerDeps {
   const iotData = new IoTDataPlaneClient(sdk('iot-data'));
   const query = new TimestreamQueryClient(sdk('timestream-query'));
   // the reasoning shadow's last known version per thing, shared by the loop and the coach's
-  // budget (both write that shadow): one GetThingShadow fewer per batch
-  const shadows = config.stateCacheThings === 0 ? iotDataShadows(iotData) : cachingShadow(iotDataShadows(iotData), { shadowName: REASONING_SHADOW, maxThings: config.stateCacheThings });
+  // budget (both write that shadow): one GetThingShadow fewer per batch; and the coach's
+  // answer cache: one fewer per pet write
+  const shadows =
+    config.stateCacheThings === 0
+      ? iotDataShadows(iotData)
+      : cachingShadow(iotDataShadows(iotData), { shadowNames: [REASONING_SHADOW, COACH_CACHE_SHADOW], maxThings: config.stateCacheThings });
   const model = config.modelEndpoint === undefined ? inProcessModels : sagemakerModels(new SageMakerRuntimeClient(sdk('sagemaker-runtime')), config.modelEndpoint);
   return {
     shadows,

@@ -41,7 +41,7 @@ function counted(): { port: ShadowPort; gets: Map<string, number> } {
 describe('The reasoning shadow copy', () => {
   it('holds what the shadow holds after each versioned update (objects merged, arrays replaced), without reading it again', async () => {
     const { port, gets } = counted();
-    const cached = cachingShadow(port, { shadowName: 'reasoning', maxThings: 10 });
+    const cached = cachingShadow(port, { shadowNames: ['reasoning'], maxThings: 10 });
     const fresh = iotDataShadows(client);
     let v = await cached.update('copy-1', 'reasoning', { reported: { a: { x: 1, y: 2 }, list: [1, 2], keep: 'k' } }, 0);
     expect(v).toBe(1);
@@ -59,7 +59,7 @@ describe('The reasoning shadow copy', () => {
 
   it('answers a stale version with a conflict when the shadow changed elsewhere, drops the copy and reads the shadow again', async () => {
     const { port, gets } = counted();
-    const cached = cachingShadow(port, { shadowName: 'reasoning', maxThings: 10 });
+    const cached = cachingShadow(port, { shadowNames: ['reasoning'], maxThings: 10 });
     const v = (await cached.update('copy-2', 'reasoning', { reported: { n: 1 } }, 0)) as number;
     await client.send(new UpdateThingShadowCommand({ thingName: 'copy-2', shadowName: 'reasoning', payload: Buffer.from(JSON.stringify({ state: { reported: { coach: { calls: 1 } } } })) }));
     const stale = await cached.get('copy-2', 'reasoning');
@@ -73,9 +73,43 @@ describe('The reasoning shadow copy', () => {
 
   it('keeps at most maxThings copies, the least recently used going first', async () => {
     const { port } = counted();
-    const cached = cachingShadow(port, { shadowName: 'reasoning', maxThings: 2 });
+    const cached = cachingShadow(port, { shadowNames: ['reasoning'], maxThings: 2 });
     for (const t of ['lru-1', 'lru-2', 'lru-3']) await cached.update(t, 'reasoning', { reported: { t } }, 0);
     expect(cached.size).toBe(2);
+  });
+
+  it('remembers a shadow that does not exist, until the versioned update that creates it', async () => {
+    const { port, gets } = counted();
+    const cached = cachingShadow(port, { shadowNames: ['reasoning'], maxThings: 10 });
+    expect(await cached.get('absent-1', 'reasoning')).toBeUndefined();
+    expect(await cached.get('absent-1', 'reasoning')).toBeUndefined();
+    expect(gets.get('reasoning')).toBe(1);
+    expect(await cached.update('absent-1', 'reasoning', { reported: { n: 1 } }, 0)).toBe(1);
+    expect(await cached.get('absent-1', 'reasoning')).toEqual({ version: 1, reported: { n: 1 } });
+    expect(gets.get('reasoning')).toBe(1);
+  });
+
+  it('answers the creating update with a conflict when the shadow was created elsewhere meanwhile, then reads it', async () => {
+    const { port, gets } = counted();
+    const cached = cachingShadow(port, { shadowNames: ['reasoning-coach'], maxThings: 10 });
+    expect(await cached.get('absent-2', 'reasoning-coach')).toBeUndefined();
+    await client.send(new UpdateThingShadowCommand({ thingName: 'absent-2', shadowName: 'reasoning-coach', payload: Buffer.from(JSON.stringify({ state: { reported: { by: 'other' } } })) }));
+    expect(await cached.update('absent-2', 'reasoning-coach', { reported: { by: 'me' } }, 0)).toBe('conflict');
+    expect(await cached.get('absent-2', 'reasoning-coach')).toEqual({ version: 1, reported: { by: 'other' } });
+    expect(gets.get('reasoning-coach')).toBe(2);
+  });
+
+  it('keeps the copies of each named shadow apart, each within maxThings', async () => {
+    const { port, gets } = counted();
+    const cached = cachingShadow(port, { shadowNames: ['reasoning', 'reasoning-coach'], maxThings: 2 });
+    for (const t of ['two-1', 'two-2', 'two-3']) {
+      await cached.update(t, 'reasoning', { reported: { state: t } }, 0);
+      await cached.update(t, 'reasoning-coach', { reported: { answers: t } }, 0);
+    }
+    expect(cached.size).toBe(4);
+    expect(await cached.get('two-3', 'reasoning')).toEqual({ version: 1, reported: { state: 'two-3' } });
+    expect(await cached.get('two-3', 'reasoning-coach')).toEqual({ version: 1, reported: { answers: 'two-3' } });
+    expect(gets.size).toBe(0);
   });
 });
 
@@ -88,7 +122,7 @@ function batch(thing: string, seq: number, minutesAgo: number) {
 describe('The reasoning loop over the copy', () => {
   it('reads the reasoning shadow once for a run of batches, and loses none when batches run concurrently', async () => {
     const { port, gets } = counted();
-    const deps = reasoningTestDeps(cachingShadow(port, { shadowName: 'reasoning', maxThings: 10 }));
+    const deps = reasoningTestDeps(cachingShadow(port, { shadowNames: ['reasoning'], maxThings: 10 }));
     for (let k = 0; k < 4; k++) await reason(batch('loop-1', k, 20 - k * 2), deps);
     expect(gets.get('reasoning')).toBe(1);
     expect((await reason(batch('loop-1', 2, 16), deps)).outcome).toBe('duplicate');
