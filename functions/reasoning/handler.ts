@@ -21,6 +21,7 @@ import type { Coach, ShadowPort } from './ports';
 import { type ReasoningDeps, type ReasonResult, reason } from './reason';
 import { isPersonaEvent, type RewordResult, reword } from './reword';
 import { iotDataShadows } from './shadow-adapter';
+import { PerThing, thingOf } from './per-thing';
 import { cachingShadow } from './shadow-cache';
 
 /**
@@ -33,6 +34,7 @@ export interface ReasoningHandlerDeps extends ReasoningDeps {
 }
 
 let deps: ReasoningHandlerDeps | undefined;
+let handle: ReturnType<typeof createReasoningHandler> | undefined;
 
 function init(): ReasoningHandlerDeps {
   // the one place this function reads process.env (CONVENTIONS.md rule 4)
@@ -83,23 +85,29 @@ function coachOf(config: ReasoningConfig, shadows: ShadowPort, logger: Logger, s
 /**
  * Builds a handler over explicit dependencies (tests): an event that can never be
  * reasoned about (not telemetry v1) is reported on the error channel and answered
- * `{refused: true}`; shadow or store failures throw, so Lambda retries them.
+ * `{refused: true}`; shadow or store failures throw, so Lambda retries them. One thing's
+ * events run one after another (per-thing.ts).
  */
 export function createReasoningHandler(
   d: ReasoningHandlerDeps,
 ): (event: unknown, context?: { awsRequestId?: string }) => Promise<ReasonResult | RewordResult | Refused> {
+  const perThing = new PerThing();
   return (event, context) =>
-    settlePermanentFailures<ReasonResult | RewordResult>(() => (isPersonaEvent(event) ? reword(event, d) : reason(event, d)), {
-      functionName: FUNCTION_NAMES.reasoning,
-      ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
-      event,
-      report: d.report,
-      logger: d.logger,
-    });
+    perThing.run(thingOf(event), () =>
+      settlePermanentFailures<ReasonResult | RewordResult>(() => (isPersonaEvent(event) ? reword(event, d) : reason(event, d)), {
+        functionName: FUNCTION_NAMES.reasoning,
+        ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}),
+        event,
+        report: d.report,
+        logger: d.logger,
+      }),
+    );
 }
 
 /** The Lambda handler. */
 export async function handler(event: unknown, context?: { awsRequestId?: string }): Promise<ReasonResult | RewordResult | Refused> {
+  // one handler per environment: its per-thing order spans the invocations it runs
   deps ??= init();
-  return createReasoningHandler(deps)(event, context);
+  handle ??= createReasoningHandler(deps);
+  return handle(event, context);
 }
