@@ -9,8 +9,9 @@
  *
  *   npx tsx bench/store-commit-window.ts [--things 1500] [--rates 50,333] [--seconds 10] [--runs 3]
  *
- * Every configuration gets a fresh store in a directory of its own, filled first with two
- * batches per thing; runs interleave the configurations. CPU is this process's, all
+ * Calls at a rate arrive as a Poisson stream (independent devices: exponential gaps, seeded),
+ * not evenly spaced. Every configuration gets a fresh store in a directory of its own,
+ * filled first with two batches per thing; runs interleave the configurations. CPU is this process's, all
  * threads (DuckDB's included). Prints one JSON object: per configuration the median and
  * range over the runs. Not a test: nothing is asserted.
  */
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { silentLogger } from '../common/logger';
+import { seededRandom } from '../common/seeded-random';
 import { DEFAULT_COMMIT_DELAY_MS, parseWriteRecordsRequest, TelemetryStore } from '../local/index';
 import { benchFlags, spread } from './broker-support';
 import { ingestShapedBody } from './store-support';
@@ -88,9 +90,10 @@ async function runOne(c: Config): Promise<Figures> {
   if (c.rate === 0) {
     while (performance.now() < end) await timed(k++);
   } else {
+    // independent devices' batches: a Poisson stream (exponential gaps), seeded
+    const random = seededRandom(7);
     const pending: Promise<void>[] = [];
-    for (let i = 0; ; i++) {
-      const due = t0 + (i * 1000) / c.rate;
+    for (let due = t0; ; due += (-Math.log(1 - random()) * 1000) / c.rate) {
       if (due >= end) break;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
