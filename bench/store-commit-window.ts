@@ -1,19 +1,19 @@
 /**
  * The Timestream store's group commit window: CPU per WriteRecords call when calls shaped
  * like the ingest function's (one telemetry batch: 30 multi-measure records of one thing,
- * shared attributes in CommonAttributes) arrive at a steady rate from a fleet of things,
- * as many concurrent ingest invocations send them, straight into TelemetryStore (no HTTP).
- * Each rate runs with the window before (5 ms) and now (DEFAULT_COMMIT_DELAY_MS); a caller
- * writing one call at a time runs with the default and with no window at all (0), which it
- * must match: it never overlaps itself, so it never waits.
+ * shared attributes in CommonAttributes) arrive from a fleet of things, as many concurrent
+ * ingest invocations send them, straight into TelemetryStore (no HTTP). Each rate runs
+ * with the window before (5 ms) and now (DEFAULT_COMMIT_DELAY_MS); a caller writing one
+ * call at a time runs with the default and with no window at all (0), which it must
+ * match: it never overlaps itself, so it never waits.
  *
  *   npx tsx bench/store-commit-window.ts [--things 1500] [--rates 50,333] [--seconds 10] [--runs 3]
  *
- * Calls at a rate arrive as a Poisson stream (independent devices: exponential gaps, seeded),
- * not evenly spaced. Every configuration gets a fresh store in a directory of its own,
- * filled first with two batches per thing; runs interleave the configurations. CPU is this process's, all
- * threads (DuckDB's included). Prints one JSON object: per configuration the median and
- * range over the runs. Not a test: nothing is asserted.
+ * Calls at a rate arrive as a Poisson stream (independent devices: exponential gaps,
+ * seeded), not evenly spaced. Every configuration gets a fresh store in a directory of its
+ * own, filled first with two batches per thing; runs interleave the configurations. CPU is
+ * this process's, all threads (DuckDB's included). Prints one JSON object: per
+ * configuration the median and range over the runs. Not a test: nothing is asserted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,11 +41,12 @@ const flags = benchFlags(
 );
 
 const BEFORE_MS = 5;
+const RECORDS_PER_CALL = 30;
 const base = Date.now() - 3_600_000;
-/** The k-th call: thing k mod things, its batch k div things (seq, 30 samples a second apart). */
+/** The k-th call: thing k mod things, its batch k div things (seq, its samples a second apart). */
 function body(k: number): string {
   const seq = Math.floor(k / flags.things);
-  return ingestShapedBody({ thing: `sim-${String(k % flags.things).padStart(5, '0')}`, seq, startMs: base + seq * 30_000, records: 30, spacingMs: 1000 });
+  return ingestShapedBody({ thing: `sim-${String(k % flags.things).padStart(5, '0')}`, seq, startMs: base + seq * 30_000, records: RECORDS_PER_CALL, spacingMs: 1000 });
 }
 
 interface Config {
@@ -138,5 +139,5 @@ const summary = Object.fromEntries(
   ]),
 );
 process.stdout.write(
-  `${JSON.stringify({ bench: 'store-commit-window', things: flags.things, recordsPerCall: 30, seconds: flags.seconds, runs: flags.runs, defaultWindowMs: DEFAULT_COMMIT_DELAY_MS, configs: summary })}\n`,
+  `${JSON.stringify({ bench: 'store-commit-window', things: flags.things, recordsPerCall: RECORDS_PER_CALL, seconds: flags.seconds, runs: flags.runs, defaultWindowMs: DEFAULT_COMMIT_DELAY_MS, configs: summary })}\n`,
 );
