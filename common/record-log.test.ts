@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordLog, RecordLogFullError } from './record-log';
+import { RecordLog, RecordLogFullError, UNAWAITED_SYNC_MS } from './record-log';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -91,6 +91,53 @@ describe('Class: RecordLog', () => {
     expect(() => log.append('E', { id: 3 }, [Buffer.alloc(120)], true)).not.toThrow();
     log.close();
     expect(RecordLog.open(dir, { fsync: always }).records.filter((r) => r.type === 'E').map((r) => r.header.id)).toEqual([1, 2, 3]);
+  });
+
+  it('fsyncs records nobody awaits once within UNAWAITED_SYNC_MS instead of once per commit', async () => {
+    const dir = tmp();
+    const { log } = RecordLog.open(dir, { fsync: always });
+    log.append('E', { id: 'a' }, [Buffer.from('x')]);
+    await log.durable();
+    expect(log.syncStats.syncs).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      log.append('U', { id: 'a', attempts: i });
+      await new Promise((r) => setImmediate(r));
+    }
+    // ten commits were written, none fsynced yet
+    expect(log.syncStats.syncs).toBe(1);
+    expect(RecordLog.open(dir, { fsync: { kind: 'never' } }).records).toHaveLength(11);
+    const t0 = Date.now();
+    await expect.poll(() => log.syncStats.syncs, { timeout: UNAWAITED_SYNC_MS * 3, interval: 20 }).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(UNAWAITED_SYNC_MS - 100);
+    log.close();
+  });
+
+  it('fsyncs unawaited records at once with the next awaited append, and not again later', async () => {
+    const dir = tmp();
+    const { log } = RecordLog.open(dir, { fsync: always });
+    log.append('D', { id: 'a' });
+    await new Promise((r) => setImmediate(r));
+    expect(log.syncStats.syncs).toBe(0);
+    log.append('E', { id: 'b' }, [Buffer.from('y')]);
+    const t0 = Date.now();
+    await log.durable();
+    expect(Date.now() - t0).toBeLessThan(UNAWAITED_SYNC_MS / 2);
+    expect(log.syncStats.syncs).toBe(1);
+    await new Promise((r) => setTimeout(r, UNAWAITED_SYNC_MS + 200));
+    expect(log.syncStats.syncs).toBe(1);
+    log.close();
+  });
+
+  it('resolves durable() at once by an fsync when only unawaited records are unsynced', async () => {
+    const dir = tmp();
+    const { log } = RecordLog.open(dir, { fsync: always });
+    log.append('D', { id: 'a' });
+    await new Promise((r) => setImmediate(r));
+    const t0 = Date.now();
+    await log.durable();
+    expect(Date.now() - t0).toBeLessThan(UNAWAITED_SYNC_MS / 2);
+    expect(log.syncStats.syncs).toBe(1);
+    log.close();
   });
 
   it('replays exactly what was appended, for any sequence of records and segment sizes', () => {

@@ -13,7 +13,9 @@ export { readRecordLog } from './record-log-format';
  *
  * Records are appended to `seg-NNNNNNNNNNNNNNNN.log` segment files in one directory,
  * group-committed (the appends of one tick are written together with writev(2) and,
- * under `always`, fsync'd once before any of them resolves). Each record is framed as
+ * under `always`, fsync'd once before any of them resolves; records nobody awaits with
+ * {@link RecordLog.durable} ride on the next fsync, at most {@link UNAWAITED_SYNC_MS}
+ * later). Each record is framed as
  * `length u32 | crc32 u32 | body`, body = `type u8 | header length u32 | blob count u8 |
  * blob lengths u32… | header JSON | blobs…`: headers are small JSON, blobs are raw
  * bytes (an event, a payload) never escaped or base64-encoded. A crash can tear only
@@ -35,6 +37,9 @@ export interface RecordRef {
   offset: number;
   length: number;
 }
+
+/** Under `always`, the longest a written record nobody awaited waits for its fsync. */
+export const UNAWAITED_SYNC_MS = 1000;
 
 /** A record found when the log was opened; blobs are read on demand with {@link RecordLog.readBlobs}. */
 export interface ReplayedRecord {
@@ -83,6 +88,8 @@ export class RecordLog {
   private dirty = false;
   private syncWaiters: Waiter[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
+  /** the fsync of written records nobody waits for, under `always` ({@link syncLater}) */
+  private lazySync: NodeJS.Timeout | undefined;
   private closed = false;
   /** bumped whenever the append file is fsynced and closed (a segment rotation, close) */
   private fileGeneration = 0;
@@ -225,6 +232,7 @@ export class RecordLog {
     }
     for (const s of this.segments) if (s.readFd !== undefined) closeSync(s.readFd);
     clearInterval(this.timer);
+    clearTimeout(this.lazySync);
     this.closed = true;
     const w = [...this.waiters, ...this.syncWaiters];
     this.waiters = [];
@@ -279,8 +287,23 @@ export class RecordLog {
       return;
     }
     if (this.syncing) this.syncWaiters.push(...waiters);
-    else if (this.dirty) this.startSync(waiters);
-    else for (const w of waiters) w.resolve();
+    else if (this.dirty && waiters.length > 0) this.startSync(waiters);
+    else this.syncLater();
+  }
+
+  /**
+   * Under `always`, written records nobody waits for (a queue's done and attempt markers)
+   * are fsynced with the next awaited append, or within {@link UNAWAITED_SYNC_MS}: they
+   * are in the page cache already (kill -9 keeps them), and one fsync per marker doubled
+   * the Lambda queue's fsyncs.
+   */
+  private syncLater(): void {
+    if (!this.dirty || this.lazySync !== undefined) return;
+    this.lazySync = setTimeout(() => {
+      this.lazySync = undefined;
+      if (this.dirty && !this.syncing && !this.closed) this.startSync([]);
+    }, UNAWAITED_SYNC_MS);
+    this.lazySync.unref();
   }
 
   private startSync(waiters: Waiter[]): void {
@@ -307,7 +330,8 @@ export class RecordLog {
       else for (const w of waiters) w.resolve();
       // Appends committed while this fsync ran wait for the next one.
       const next = this.syncWaiters.splice(0);
-      if (next.length > 0 || (this.dirty && this.opts.fsync.kind === 'always')) this.startSync(next);
+      if (next.length > 0) this.startSync(next);
+      else if (this.opts.fsync.kind === 'always') this.syncLater();
     });
   }
 

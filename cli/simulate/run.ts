@@ -104,11 +104,23 @@ export async function simulateRun(argv: string[], io: SimulateIo): Promise<numbe
       io.signal,
     );
     io.stdout.write(`${JSON.stringify(summary)}\n`);
+    const lost = summary.batches.lost ?? 0;
+    if (lost > 0) io.stderr.write(lossHint(lost, summary.batches.acked));
     return exitCode(summary);
   } finally {
     iot.destroy();
     query.destroy();
   }
+}
+
+/** What a run with losses tells its user: where acknowledged batches that are not stored may be. */
+export function lossHint(lost: number, acked: number): string {
+  return [
+    `simulate: ${lost} of ${acked} acknowledged batches are not in the store (the summary's "losses" names the first ones).`,
+    'Ingest may still be behind (a longer --settle waits for it), or its rule action failed: failed actions are kept by',
+    "the rules' error action; on the local stack `pulsepet dead-letters list` shows them and `pulsepet dead-letters replay` runs them again.",
+    '',
+  ].join('\n');
 }
 
 /** 0, or EXIT_LOSSES when an acknowledged batch is not in the store. */

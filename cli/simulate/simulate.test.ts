@@ -8,13 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CreatePolicyCommand, IoTClient, ListThingPrincipalsCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
+import { CreatePolicyCommand, DisableTopicRuleCommand, EnableTopicRuleCommand, IoTClient, ListThingPrincipalsCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { CreateTableCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
+import { INGEST_RULE_NAME } from '../../cloud-rules/rules';
 import { OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../../protocol/policies';
 import type { FleetSummary } from '../../simulators/index';
 import { FleetConnection, timestreamStoreCheck } from '../../simulators/index';
@@ -166,6 +167,23 @@ describe('pulsepet simulate', () => {
     await stack.rules.idle();
     expect(await storedCount(['sim-00005'], new Date(t - 1).toISOString(), new Date(t + 1).toISOString())).toBe(0);
   }, 30_000);
+
+  it('exits 6 and says where to look when acknowledged batches never reach the store', async () => {
+    const iot = new IoTClient(awsClientConfig(stack));
+    await iot.send(new DisableTopicRuleCommand({ ruleName: INGEST_RULE_NAME }));
+    try {
+      const stateDir = join(dir, 'state-unstored');
+      const { code, stderr, summary } = await simulate(['--devices', '2', '--prefix', 'unstored-', '--duration', '4s', '--batch-interval', '1s', '--settle', '1s', '--state-dir', stateDir]);
+      expect(code, stderr).toBe(6);
+      expect(summary.batches.acked).toBeGreaterThan(0);
+      expect(summary.batches.lost).toBe(summary.batches.acked);
+      expect(stderr).toContain(`simulate: ${summary.batches.acked} of ${summary.batches.acked} acknowledged batches are not in the store`);
+      expect(stderr).toContain('pulsepet dead-letters list');
+    } finally {
+      await iot.send(new EnableTopicRuleCommand({ ruleName: INGEST_RULE_NAME }));
+      iot.destroy();
+    }
+  }, 60_000);
 
   it('reports an acknowledged batch the store lacks as lost, by (thing, batchId), and rows of no batch as extra', async () => {
     // sample times the first run stored for sim-00001, read back from the store
