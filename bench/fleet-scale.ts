@@ -15,7 +15,9 @@
  * publish to its thing's next pet delta, as `pulsepet simulate` matches them); losses
  * (acknowledged samples missing from the store, checked once the ingest queue has
  * drained); CPU of both processes by thread group, and per batch once warm with the cores
- * that cost would take at 10,000 devices (cpuBudget); the Lambda queue's peak depth and
+ * that cost would take at 10,000 devices (cpuBudget, with the pet deltas per batch, and the
+ * same for the window's later half: on a fresh stack every pet changes in fleet-wide waves
+ * while the devices' 30-minute windows fill); the Lambda queue's peak depth and
  * how often the other functions yielded to ingest. Goals: all connected, stack RSS < 1 GiB, publish → pet delta p99
  * < 2 s, losses 0. Prints one JSON object. Not a test: nothing is asserted.
  */
@@ -174,12 +176,19 @@ interface CpuMark {
   wallS: number;
   threads: Record<string, number>;
   pubAcked: number;
+  /** pet deltas the devices had received */
+  petDeltas: number;
 }
 let connectCpu: CpuMark | undefined;
 /** one batch interval after every device connected: each device's first batch (the cold path) is behind */
 let warmCpu: CpuMark | undefined;
+/** a mark a second once warm, for the run's later half (cpuBudget) */
+const warmMarks: CpuMark[] = [];
+let petDeltasSeen = 0;
 const t0 = performance.now();
 const onTick = (t: ProgressTick) => {
+  petDeltasSeen += t.petDeltasPerS;
+  const petDeltas = petDeltasSeen;
   void (async () => {
     const m = await stackMem();
     const simRss = process.memoryUsage().rss;
@@ -192,11 +201,13 @@ const onTick = (t: ProgressTick) => {
     if (afterConnect === undefined && t.connected === flags.devices) {
       afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS };
       const c = process.cpuUsage(cpu0);
-      connectCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked };
+      connectCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked, petDeltas };
       child.send('loop-reset');
-    } else if (connectCpu !== undefined && warmCpu === undefined && (performance.now() - t0) / 1000 >= connectCpu.wallS + flags['batch-interval'] / 1000) {
+    } else if (connectCpu !== undefined && (warmCpu !== undefined || (performance.now() - t0) / 1000 >= connectCpu.wallS + flags['batch-interval'] / 1000)) {
       const c = process.cpuUsage(cpu0);
-      warmCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked };
+      const mark = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked, petDeltas };
+      warmCpu ??= mark;
+      if (atRunEnd === undefined) warmMarks.push(mark);
     }
     if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} loop p99 ${round(m.loop.p99Ms)} ms max ${round(m.loop.maxMs)} ms stack ${round(m.rss / MiB)} MiB sim ${round(simRss / MiB)} MiB\n`);
   })();
@@ -261,6 +272,18 @@ function cpuBudget() {
   if (batches <= 0) return null;
   const ms = (micros: number) => micros / 1000 / batches;
   const stack = ms(memEnd.cpuMicros - mem0.cpuMicros - warmCpu.stackMicros);
+  // the later half of the window: pet changes come in fleet-wide waves while every device's window fills
+  const midS = (warmCpu.wallS + wallS) / 2;
+  const mid = warmMarks.find((x) => x.wallS >= midS);
+  const lateBatches = mid === undefined ? 0 : summary.latencyMs.publishToPuback.n - mid.pubAcked;
+  const laterHalf =
+    mid === undefined || lateBatches <= 0
+      ? null
+      : {
+          window: { fromS: round(mid.wallS, 1), toS: round(wallS, 1), batches: lateBatches },
+          msPerBatch: { stack: round((memEnd.cpuMicros - mem0.cpuMicros - mid.stackMicros) / 1000 / lateBatches, 2), main: round(((memEnd.threads.main ?? 0) - (mid.threads.main ?? 0)) / 1000 / lateBatches, 2) },
+          petDeltasPerBatch: round((summary.petDeltas - mid.petDeltas) / lateBatches, 3),
+        };
   const simulator = ms(cpuAll.user + cpuAll.system - warmCpu.simMicros);
   const main = ms((memEnd.threads.main ?? 0) - (warmCpu.threads.main ?? 0));
   const byThread = Object.fromEntries(Object.entries(memEnd.threads).map(([k, v]) => [k, round(ms(v - (warmCpu?.threads[k] ?? 0)), 2)]));
@@ -271,6 +294,8 @@ function cpuBudget() {
     keptUp: throttled === 0 && drainS < flags['batch-interval'] / 1000,
     window: { fromS: round(warmCpu.wallS, 1), toS: round(wallS, 1), batches },
     msPerBatch: { stack: round(stack, 2), simulator: round(simulator, 2), stackByThread: byThread },
+    petDeltasPerBatch: round((summary.petDeltas - warmCpu.petDeltas) / batches, 3),
+    laterHalf,
     atGoal: {
       devices: GOAL_DEVICES,
       batchesPerS: round(batchesPerS, 1),
