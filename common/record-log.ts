@@ -287,8 +287,10 @@ export class RecordLog {
       return;
     }
     if (this.syncing) this.syncWaiters.push(...waiters);
-    else if (this.dirty && waiters.length > 0) this.startSync(waiters);
-    else this.syncLater();
+    else if (waiters.length === 0) this.syncLater();
+    else if (this.dirty) this.startSync(waiters);
+    // an fsync that began after their write has completed
+    else for (const w of waiters) w.resolve();
   }
 
   /**
