@@ -186,6 +186,11 @@ let warmCpu: CpuMark | undefined;
 const warmMarks: CpuMark[] = [];
 let petDeltasSeen = 0;
 const t0 = performance.now();
+/** The stack's and the simulator's CPU so far, with the tick's counts. */
+function cpuMark(m: StackMem, pubAcked: number, petDeltas: number): CpuMark {
+  const c = process.cpuUsage(cpu0);
+  return { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked, petDeltas };
+}
 const onTick = (t: ProgressTick) => {
   petDeltasSeen += t.petDeltasPerS;
   const petDeltas = petDeltasSeen;
@@ -200,12 +205,10 @@ const onTick = (t: ProgressTick) => {
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (afterConnect === undefined && t.connected === flags.devices) {
       afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS };
-      const c = process.cpuUsage(cpu0);
-      connectCpu = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked, petDeltas };
+      connectCpu = cpuMark(m, t.pubAcked, petDeltas);
       child.send('loop-reset');
     } else if (connectCpu !== undefined && (warmCpu !== undefined || (performance.now() - t0) / 1000 >= connectCpu.wallS + flags['batch-interval'] / 1000)) {
-      const c = process.cpuUsage(cpu0);
-      const mark = { stackMicros: m.cpuMicros - mem0.cpuMicros, simMicros: c.user + c.system, wallS: (performance.now() - t0) / 1000, threads: m.threads, pubAcked: t.pubAcked, petDeltas };
+      const mark = cpuMark(m, t.pubAcked, petDeltas);
       warmCpu ??= mark;
       if (atRunEnd === undefined) warmMarks.push(mark);
     }
@@ -266,26 +269,32 @@ const GOAL_DEVICES = 10_000;
  * core at most) would be. A projection from this run's own figures, linear in the
  * batch rate; nothing here is measured at 10,000.
  */
+/** The stack's CPU (all threads, main thread) and pet deltas per batch acknowledged after `from`, to the run's end. */
+function costSince(from: CpuMark): { batches: number; stack: number; main: number; petDeltas: number } | undefined {
+  const batches = summary.latencyMs.publishToPuback.n - from.pubAcked;
+  if (batches <= 0) return undefined;
+  return {
+    batches,
+    stack: (memEnd.cpuMicros - mem0.cpuMicros - from.stackMicros) / 1000 / batches,
+    main: ((memEnd.threads.main ?? 0) - (from.threads.main ?? 0)) / 1000 / batches,
+    petDeltas: (summary.petDeltas - from.petDeltas) / batches,
+  };
+}
 function cpuBudget() {
   if (warmCpu === undefined) return null;
-  const batches = summary.latencyMs.publishToPuback.n - warmCpu.pubAcked;
-  if (batches <= 0) return null;
+  const warm = costSince(warmCpu);
+  if (warm === undefined) return null;
+  const { batches, stack, main } = warm;
   const ms = (micros: number) => micros / 1000 / batches;
-  const stack = ms(memEnd.cpuMicros - mem0.cpuMicros - warmCpu.stackMicros);
   // the later half of the window: pet changes come in fleet-wide waves while every device's window fills
   const midS = (warmCpu.wallS + wallS) / 2;
   const mid = warmMarks.find((x) => x.wallS >= midS);
-  const lateBatches = mid === undefined ? 0 : summary.latencyMs.publishToPuback.n - mid.pubAcked;
+  const late = mid === undefined ? undefined : costSince(mid);
   const laterHalf =
-    mid === undefined || lateBatches <= 0
+    mid === undefined || late === undefined
       ? null
-      : {
-          window: { fromS: round(mid.wallS, 1), toS: round(wallS, 1), batches: lateBatches },
-          msPerBatch: { stack: round((memEnd.cpuMicros - mem0.cpuMicros - mid.stackMicros) / 1000 / lateBatches, 2), main: round(((memEnd.threads.main ?? 0) - (mid.threads.main ?? 0)) / 1000 / lateBatches, 2) },
-          petDeltasPerBatch: round((summary.petDeltas - mid.petDeltas) / lateBatches, 3),
-        };
+      : { window: { fromS: round(mid.wallS, 1), toS: round(wallS, 1), batches: late.batches }, msPerBatch: { stack: round(late.stack, 2), main: round(late.main, 2) }, petDeltasPerBatch: round(late.petDeltas, 3) };
   const simulator = ms(cpuAll.user + cpuAll.system - warmCpu.simMicros);
-  const main = ms((memEnd.threads.main ?? 0) - (warmCpu.threads.main ?? 0));
   const byThread = Object.fromEntries(Object.entries(memEnd.threads).map(([k, v]) => [k, round(ms(v - (warmCpu?.threads[k] ?? 0)), 2)]));
   const batchesPerS = GOAL_DEVICES / (flags['batch-interval'] / 1000);
   return {
@@ -294,7 +303,7 @@ function cpuBudget() {
     keptUp: throttled === 0 && drainS < flags['batch-interval'] / 1000,
     window: { fromS: round(warmCpu.wallS, 1), toS: round(wallS, 1), batches },
     msPerBatch: { stack: round(stack, 2), simulator: round(simulator, 2), stackByThread: byThread },
-    petDeltasPerBatch: round((summary.petDeltas - warmCpu.petDeltas) / batches, 3),
+    petDeltasPerBatch: round(warm.petDeltas, 3),
     laterHalf,
     atGoal: {
       devices: GOAL_DEVICES,
