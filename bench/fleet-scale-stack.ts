@@ -17,6 +17,7 @@ import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
 import type { DeadLetter } from '../local/index';
 import { threadCpuMicros } from './thread-cpu';
+import { rssBreakdown } from './rss-breakdown';
 
 const [dataDir, countArg, prefix = 'sim-'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -126,7 +127,8 @@ process.on('message', async (msg) => {
       yieldSpells: q.yieldSpells,
     };
     const store = { ...stack.timestream.store.stats };
-    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store });
+    const breakdown = msg === 'mem-gc' ? rssBreakdown() : undefined;
+    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store, breakdown });
   } else if (typeof msg === 'object' && msg !== null && (msg as { kind?: string }).kind === 'refusals') {
     const lost = (msg as { lost: Array<{ thing: string; batchId: string }> }).lost;
     const lostDeadLettered = lost.filter((b) => ingestLetters.has(`${b.thing}/${b.batchId}`)).length;

@@ -32,6 +32,7 @@ import { TIMESTREAM } from '../protocol/resources';
 import { DEFAULT_MAX_CONNECTING, type ProgressTick, runFleet, type SimDeviceSpec, scenarioFor, SCENARIO_CHOICES, timestreamStoreCheck } from '../simulators/index';
 import { benchFlags, round } from './broker-support';
 import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
+import { breakdownInMiB, type RssBreakdown } from './rss-breakdown';
 
 const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
 const flags = benchFlags(
@@ -112,6 +113,7 @@ interface StackMem {
   queue: { depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number }; yieldSpells: number };
   /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
   store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number; queriesPruned: number };
+  breakdown?: RssBreakdown; // where the RSS is (bench/rss-breakdown.ts), after a full GC only
 }
 
 function stackMem(gc = false): Promise<StackMem> {
@@ -332,7 +334,7 @@ process.stdout.write(
       stackEnd: round(memAfterCheck.rss / MiB),
       stackBeforeRunAfterGc: round(mem0.rss / MiB),
       stackEndAfterGc: round(memEndGc.rss / MiB),
-      stackEndAfterGcBreakdown: { mainHeapUsed: round(memEndGc.heapUsed / MiB), external: round(memEndGc.external / MiB), arrayBuffers: round(memEndGc.arrayBuffers / MiB) },
+      stackEndAfterGcBreakdown: { mainHeapUsed: round(memEndGc.heapUsed / MiB), external: round(memEndGc.external / MiB), arrayBuffers: round(memEndGc.arrayBuffers / MiB), ...breakdownInMiB(memEndGc.breakdown) },
       lambdaEnvironmentsPeak: peak.environments,
       simulatorPeak: round(peak.simRss / MiB),
       afterConnect,
