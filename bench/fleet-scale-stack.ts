@@ -110,7 +110,7 @@ loopDelay.enable();
 
 process.on('message', async (msg) => {
   if (msg === 'loop-reset') loopDelay.reset();
-  if (msg === 'mem' || msg === 'mem-gc') {
+  if (msg === 'mem' || msg === 'mem-gc' || msg === 'mem-breakdown') {
     // 'mem-gc': after a full GC, the live memory (V8 grows its heap lazily while memory is plentiful)
     if (msg === 'mem-gc') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
@@ -127,8 +127,8 @@ process.on('message', async (msg) => {
       yieldSpells: q.yieldSpells,
     };
     const store = { ...stack.timestream.store.stats };
-    const breakdown = msg === 'mem-gc' ? rssBreakdown() : undefined;
-    send({ kind: 'mem', rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store, breakdown });
+    const breakdown = msg === 'mem' ? undefined : rssBreakdown();
+    send({ kind: 'mem', ask: msg, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store, breakdown });
   } else if (typeof msg === 'object' && msg !== null && (msg as { kind?: string }).kind === 'refusals') {
     const lost = (msg as { lost: Array<{ thing: string; batchId: string }> }).lost;
     const lostDeadLettered = lost.filter((b) => ingestLetters.has(`${b.thing}/${b.batchId}`)).length;

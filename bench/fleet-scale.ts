@@ -113,18 +113,18 @@ interface StackMem {
   queue: { depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number }; yieldSpells: number };
   /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
   store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number; queriesPruned: number };
-  breakdown?: RssBreakdown; // where the RSS is (bench/rss-breakdown.ts), after a full GC only
+  breakdown?: RssBreakdown; // where the RSS is (bench/rss-breakdown.ts), for 'mem-gc' and 'mem-breakdown' only
 }
 
-function stackMem(gc = false): Promise<StackMem> {
+function stackMem(ask: 'mem' | 'mem-gc' | 'mem-breakdown' = 'mem'): Promise<StackMem> {
   return new Promise((resolve) => {
-    const on = (m: StackMem & { kind: string }) => {
-      if (m.kind !== 'mem') return;
+    const on = (m: StackMem & { kind: string; ask: string }) => {
+      if (m.kind !== 'mem' || m.ask !== ask) return;
       child.off('message', on);
       resolve(m);
     };
     child.on('message', on);
-    child.send(gc ? 'mem-gc' : 'mem');
+    child.send(ask);
   });
 }
 
@@ -168,10 +168,10 @@ async function ingestDrained(httpEndpoint: string): Promise<number> {
 const { ready, ids } = await provisioned();
 const url = new URL(ready.mqttEndpoint);
 const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
-const mem0 = await stackMem(true);
+const mem0 = await stackMem('mem-gc');
 const cpu0 = process.cpuUsage();
 const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number>, depthByFunction: {} as Record<string, number> };
-let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number } | undefined;
+let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number; stackBreakdown?: Record<string, number> } | undefined;
 interface CpuMark {
   stackMicros: number;
   simMicros: number;
@@ -197,7 +197,7 @@ const onTick = (t: ProgressTick) => {
   petDeltasSeen += t.petDeltasPerS;
   const petDeltas = petDeltasSeen;
   void (async () => {
-    const m = await stackMem();
+    const m = await stackMem(afterConnect === undefined && t.connected === flags.devices ? 'mem-breakdown' : 'mem');
     const simRss = process.memoryUsage().rss;
     peak.stackRss = Math.max(peak.stackRss, m.rss);
     peak.simRss = Math.max(peak.simRss, simRss);
@@ -206,7 +206,7 @@ const onTick = (t: ProgressTick) => {
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (afterConnect === undefined && t.connected === flags.devices) {
-      afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS };
+      afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS, stackBreakdown: breakdownInMiB(m.breakdown) };
       connectCpu = cpuMark(m, t.pubAcked, petDeltas);
       child.send('loop-reset');
     } else if (connectCpu !== undefined && (warmCpu !== undefined || (performance.now() - t0) / 1000 >= connectCpu.wallS + flags['batch-interval'] / 1000)) {
@@ -244,7 +244,7 @@ const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_asyn
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
 const memAfterCheck = await stackMem();
 const refusals = await stackRefusals(summary.losses);
-const memEndGc = await stackMem(true);
+const memEndGc = await stackMem('mem-gc');
 const memEnd = atRunEnd?.mem ?? memAfterCheck;
 const cpuAll = atRunEnd?.simCpu ?? process.cpuUsage(cpu0);
 const wallS = atRunEnd?.wallS ?? (performance.now() - t0) / 1000;
