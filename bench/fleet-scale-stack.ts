@@ -31,7 +31,9 @@ mkdirSync(dataDir, { recursive: true });
 const logger = createLogger('stack', { level: 'warn', destination: createWriteStream(join(dataDir, 'stack.log')) });
 // bench/fleet-scale.ts --queue-priority off: every function at full concurrency (the baseline)
 const noPriority = process.env.PULSEPET_BENCH_QUEUE_PRIORITY === 'off';
-const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger, ...(noPriority ? { lambdaQueue: { priority: { functions: [] } } } : {}) });
+const maxBytes = Number(process.env.PULSEPET_BENCH_QUEUE_MAX_BYTES) || undefined;
+const lambdaQueue = { ...(noPriority ? { priority: { functions: [] } } : {}), ...(maxBytes ? { maxBytes } : {}) };
+const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger, lambdaQueue });
 const ca = stack.material.ca;
 
 async function provision(thingName: string): Promise<{ thing: string; certificatePem: string; privateKeyPem: string }> {
@@ -121,6 +123,7 @@ process.on('message', async (msg) => {
     const loop = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
     const byFunction = Object.entries(q.byFunction);
     const queue = {
+      maxBytes: q.maxBytes,
       depth: Object.fromEntries(byFunction.map(([k, f]) => [k, f.depth])),
       throttled: Object.fromEntries(byFunction.filter(([, f]) => f.throttled > 0).map(([k, f]) => [k, f.throttled])),
       fsync: q.fsync,

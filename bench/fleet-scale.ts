@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/fleet-scale.ts [--devices 10000] [--duration 5m] [--batch-interval 30s]
  *                                [--connect-rate 200] [--max-connecting 128] [--scenario mix] [--settle 60s]
- *                                [--queue-priority on|off]
+ *                                [--queue-priority on|off] [--queue-max-bytes BYTES]
  *
  * Reports: time to connect all; stack and simulator RSS (peak, and after connecting);
  * connect, publish → PUBACK and publish → pet delta p50/p99 (the latter from a batch's
@@ -45,6 +45,7 @@ const flags = benchFlags(
     scenario: { type: 'string' },
     settle: { type: 'string' },
     'queue-priority': { type: 'string' },
+    'queue-max-bytes': { type: 'string' },
   },
   z.object({
     devices: z.coerce.number().int().min(1).max(50_000).default(10_000),
@@ -54,8 +55,8 @@ const flags = benchFlags(
     'max-connecting': z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_CONNECTING),
     scenario: z.enum(SCENARIO_CHOICES).default('mix'),
     settle: dur('60s'),
-    // off: every function at full concurrency in the Lambda queue, as before ingest came first
-    'queue-priority': z.enum(['on', 'off']).default('on'),
+    'queue-priority': z.enum(['on', 'off']).default('on'), // off: every function at full concurrency in the Lambda queue, as before ingest came first
+    'queue-max-bytes': z.coerce.number().int().min(1).optional(), // the Lambda queue's bound on disk (pulsepet up --lambda-queue-max-bytes)
   }),
 );
 
@@ -64,7 +65,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pp-bench-fleet-'));
 const child: ChildProcess = fork(join(import.meta.dirname, 'fleet-scale-stack.ts'), [dir, String(flags.devices)], {
   execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.PULSEPET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PULSEPET_CPU_PROF}`] : [])],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  env: { ...process.env, PULSEPET_BENCH_QUEUE_PRIORITY: flags['queue-priority'] },
+  env: { ...process.env, PULSEPET_BENCH_QUEUE_PRIORITY: flags['queue-priority'], PULSEPET_BENCH_QUEUE_MAX_BYTES: String(flags['queue-max-bytes'] ?? '') },
 });
 let stopping = false;
 child.once('exit', (code, signal) => {
@@ -99,9 +100,7 @@ function provisioned(): Promise<{ ready: Ready; ids: Identity[] }> {
 interface StackMem {
   rss: number;
   /** V8 heap in use, and memory outside it (OpenSSL, DuckDB, buffers) as V8 accounts it */
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
+  heapUsed: number; external: number; arrayBuffers: number;
   /** Lambda execution environments (worker threads) per function */
   environments: Record<string, number>;
   cpuMicros: number;
@@ -110,7 +109,7 @@ interface StackMem {
   /** the stack's main-thread event-loop delay since the last 'loop-reset' */
   loop: { p50Ms: number; p99Ms: number; maxMs: number };
   /** the Lambda queue: depth and refusals (since start) per function, and its logs' fsyncs since start */
-  queue: { depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number }; yieldSpells: number };
+  queue: { maxBytes: number; depth: Record<string, number>; throttled: Record<string, number>; fsync: { syncs: number; totalMs: number; maxMs: number }; yieldSpells: number };
   /** the Timestream store's group commits and queries since start (TelemetryStore.stats) */
   store: { commits: number; writes: number; records: number; commitMs: number; queries: number; queryMs: number; queryMaxMs: number; queriesPruned: number };
   breakdown?: RssBreakdown; // where the RSS is (bench/rss-breakdown.ts), for 'mem-gc' and 'mem-breakdown' only
@@ -351,6 +350,7 @@ process.stdout.write(
       lostNotDeadLetteredAtLeast: Math.max(0, (summary.batches.lost ?? 0) - refusals.ingestBatchesDeadLettered),
     },
     lambdaQueue: {
+      maxBytes: memEnd.queue.maxBytes,
       peakDepth: peak.queueDepth,
       peakDepthByFunction: peak.depthByFunction,
       ingestDrainedAfterRunS: drainS,
