@@ -33,6 +33,7 @@ import { DEFAULT_MAX_CONNECTING, type ProgressTick, runFleet, type SimDeviceSpec
 import { benchFlags, round } from './broker-support';
 import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
 import { breakdownInMiB, type RssBreakdown } from './rss-breakdown';
+import { ingestDrained, metric, queueDepth } from './stack-metrics';
 
 const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
 const flags = benchFlags(
@@ -147,21 +148,6 @@ function stackRefusals(lost: ReadonlyArray<{ thing: string; batchId: string }>):
     child.on('message', on);
     child.send({ kind: 'refusals', lost: lost.map((b) => ({ thing: b.thing, batchId: b.batchId })) });
   });
-}
-
-/** A figure of the stack's GET /metrics (Prometheus text): the first line starting with `prefix`. */
-async function metric(httpEndpoint: string, prefix: string): Promise<number> {
-  const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  return Number(line?.split(' ').pop() ?? 0);
-}
-const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ');
-
-/** Waits until the ingest function's queue is empty: every acknowledged batch has been handed to it (or failed for good). */
-async function ingestDrained(httpEndpoint: string): Promise<number> {
-  const t = performance.now();
-  while ((await metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth{function="pulsepet-ingest"}')) > 0) await new Promise((r) => setTimeout(r, 1_000));
-  return round((performance.now() - t) / 1000, 1);
 }
 
 const { ready, ids } = await provisioned();
