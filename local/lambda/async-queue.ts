@@ -14,6 +14,7 @@ import {
 } from './async-queue-types';
 import { LanePriority } from './lane-priority';
 import { QueueLogs } from './queue-logs';
+import { QueuedEvents } from './queued-events';
 import type { LambdaContext } from './types';
 
 export * from './async-queue-types';
@@ -62,13 +63,7 @@ interface FunctionLane {
 
 export class AsyncQueue {
   private readonly logs: QueueLogs;
-  private readonly live = new Map<string, Entry>();
-  /**
-   * The same events by function, each in the order it was queued: its first is the one that
-   * has waited longest, so `stats()` never walks the queue (a scrape of `/metrics` with
-   * 235,000 events queued took about 55 ms of the event loop when it did)
-   */
-  private readonly liveBy = new Map<string, Map<string, Entry>>();
+  private readonly live = new QueuedEvents<Entry>();
   private readonly lanes = new Map<string, FunctionLane>();
   private readonly limits: AsyncQueueLimits;
   private readonly priority: LanePriority;
@@ -110,7 +105,7 @@ export class AsyncQueue {
       const id = String(r.header.id);
       if (r.type === 'E') {
         const h = r.header;
-        this.track({
+        this.live.add({
           requestId: id,
           functionName: String(h.fn),
           functionArn: String(h.arn),
@@ -128,7 +123,7 @@ export class AsyncQueue {
       } else if (r.type === 'D') {
         const e = this.live.get(id);
         if (e) {
-          this.untrack(e);
+          this.live.remove(e);
           log.retire(e.ref);
         }
       }
@@ -177,7 +172,7 @@ export class AsyncQueue {
       entry.event = req.eventJson;
       this.memoryUsed += event.length;
     }
-    this.track(entry);
+    this.live.add(entry);
     if (this.started) {
       this.lane(entry.functionName).ready.push(entry);
       this.pump(entry.functionName);
@@ -323,25 +318,8 @@ export class AsyncQueue {
     this.forget(e);
   }
 
-  private track(e: Entry): void {
-    this.live.set(e.requestId, e);
-    let entries = this.liveBy.get(e.functionName);
-    if (entries === undefined) {
-      entries = new Map();
-      this.liveBy.set(e.functionName, entries);
-    }
-    entries.set(e.requestId, e);
-  }
-
-  private untrack(e: Entry): void {
-    this.live.delete(e.requestId);
-    const entries = this.liveBy.get(e.functionName);
-    entries?.delete(e.requestId);
-    if (entries?.size === 0) this.liveBy.delete(e.functionName);
-  }
-
   private forget(e: Entry): void {
-    this.untrack(e);
+    this.live.remove(e);
     if (e.event !== undefined) this.memoryUsed -= e.eventBytes;
     e.event = undefined;
     this.checkIdle();
@@ -372,10 +350,9 @@ export class AsyncQueue {
       byFunction[name] = f;
       return f;
     };
-    for (const [name, entries] of this.liveBy) {
-      fnStats(name).depth = entries.size;
-      const first = entries.values().next().value;
-      if (first) oldest = Math.min(oldest, first.enqueuedAt);
+    for (const f of this.live.perFunction()) {
+      fnStats(f.functionName).depth = f.depth;
+      oldest = Math.min(oldest, f.firstEnqueuedAt);
     }
     for (const [name, lane] of this.lanes) if (lane.running > 0) fnStats(name).running = lane.running;
     for (const name of this.throttledBy.keys()) fnStats(name);
