@@ -182,7 +182,8 @@ const onTick = (t: ProgressTick) => {
   petDeltasSeen += t.petDeltasPerS;
   const petDeltas = petDeltasSeen;
   void (async () => {
-    const m = await stackMem(afterConnect === undefined && t.connected === flags.devices ? 'mem-breakdown' : 'mem');
+    const allConnectedNow = afterConnect === undefined && t.connected === flags.devices;
+    const m = await stackMem(allConnectedNow ? 'mem-breakdown' : 'mem');
     const simRss = process.memoryUsage().rss;
     peak.stackRss = Math.max(peak.stackRss, m.rss);
     peak.simRss = Math.max(peak.simRss, simRss);
@@ -190,7 +191,7 @@ const onTick = (t: ProgressTick) => {
     for (const [k, n] of Object.entries(m.queue.depth)) peak.depthByFunction[k] = Math.max(peak.depthByFunction[k] ?? 0, n);
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
-    if (afterConnect === undefined && t.connected === flags.devices) {
+    if (allConnectedNow) {
       afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS, stackBreakdown: breakdownInMiB(m.breakdown) };
       connectCpu = cpuMark(m, t.pubAcked, petDeltas);
       child.send('loop-reset');
@@ -248,6 +249,18 @@ function steadyProfile(): Record<string, { percentOfOneCore: number; msPerBatch:
   return out;
 }
 const GOAL_DEVICES = 10_000;
+/** The stack's CPU (all threads, main thread) and pet deltas per batch acknowledged after `from`, to the run's end. */
+function costSince(from: CpuMark): { fromS: number; batches: number; stack: number; main: number; petDeltas: number } | undefined {
+  const batches = summary.latencyMs.publishToPuback.n - from.pubAcked;
+  if (batches <= 0) return undefined;
+  return {
+    fromS: from.wallS,
+    batches,
+    stack: (memEnd.cpuMicros - mem0.cpuMicros - from.stackMicros) / 1000 / batches,
+    main: ((memEnd.threads.main ?? 0) - (from.threads.main ?? 0)) / 1000 / batches,
+    petDeltas: (summary.petDeltas - from.petDeltas) / batches,
+  };
+}
 /**
  * CPU per acknowledged batch once warm (from one batch interval after every device
  * connected to the run's end: no handshakes, no first-batch cold path), and what that
@@ -256,17 +269,6 @@ const GOAL_DEVICES = 10_000;
  * core at most) would be. A projection from this run's own figures, linear in the
  * batch rate; nothing here is measured at 10,000.
  */
-/** The stack's CPU (all threads, main thread) and pet deltas per batch acknowledged after `from`, to the run's end. */
-function costSince(from: CpuMark): { batches: number; stack: number; main: number; petDeltas: number } | undefined {
-  const batches = summary.latencyMs.publishToPuback.n - from.pubAcked;
-  if (batches <= 0) return undefined;
-  return {
-    batches,
-    stack: (memEnd.cpuMicros - mem0.cpuMicros - from.stackMicros) / 1000 / batches,
-    main: ((memEnd.threads.main ?? 0) - (from.threads.main ?? 0)) / 1000 / batches,
-    petDeltas: (summary.petDeltas - from.petDeltas) / batches,
-  };
-}
 function cpuBudget() {
   if (warmCpu === undefined) return null;
   const warm = costSince(warmCpu);
@@ -278,9 +280,9 @@ function cpuBudget() {
   const mid = warmMarks.find((x) => x.wallS >= midS);
   const late = mid === undefined ? undefined : costSince(mid);
   const laterHalf =
-    mid === undefined || late === undefined
+    late === undefined
       ? null
-      : { window: { fromS: round(mid.wallS, 1), toS: round(wallS, 1), batches: late.batches }, msPerBatch: { stack: round(late.stack, 2), main: round(late.main, 2) }, petDeltasPerBatch: round(late.petDeltas, 3) };
+      : { window: { fromS: round(late.fromS, 1), toS: round(wallS, 1), batches: late.batches }, msPerBatch: { stack: round(late.stack, 2), main: round(late.main, 2) }, petDeltasPerBatch: round(late.petDeltas, 3) };
   const simulator = ms(cpuAll.user + cpuAll.system - warmCpu.simMicros);
   const byThread = Object.fromEntries(Object.entries(memEnd.threads).map(([k, v]) => [k, round(ms(v - (warmCpu?.threads[k] ?? 0)), 2)]));
   const batchesPerS = GOAL_DEVICES / (flags['batch-interval'] / 1000);

@@ -20,8 +20,8 @@ export async function metric(httpEndpoint: string, prefix: string, tries = 30): 
   }
 }
 
-/** The Lambda queue's depth, all functions together. */
-export const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ');
+/** The Lambda queue's depth, all functions together: asked once (a progress sample may miss). */
+export const queueDepth = (httpEndpoint: string) => metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth ', 1);
 
 /**
  * Waits until the ingest function's queue is empty: every acknowledged batch has been
