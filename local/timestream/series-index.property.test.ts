@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeriesIndex, type TimeKey } from './series-index';
+import { msOfKey, SeriesIndex, type TimeKey } from './series-index';
 
 const key = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 40 }) },
@@ -46,6 +46,51 @@ describe('Class: SeriesIndex', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('answers like the stored records when trimmed at any point and read back from disk (islands or up to the floor) before each older write', () => {
+    const step = fc.oneof({ weight: 8, arbitrary: fc.record({ o: op, island: fc.boolean(), width: fc.integer({ min: 0, max: 6 }) }) }, { weight: 1, arbitrary: fc.constant('trim' as const) });
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(step, { maxLength: 80 }), fc.array(key, { maxLength: 20 }), (hadRows, steps, probes) => {
+        // `disk`: every write is committed at once, so a trim may come between any two
+        const disk = new Map<TimeKey, { v: number; fp: number }>();
+        if (hadRows) for (let t = 0; t <= 40; t += 7) disk.set(t, { v: 1, fp: 0 });
+        const idx = new SeriesIndex(hadRows ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
+        const stored = (lo: number, below: number) => [...disk].filter(([k]) => msOfKey(k) >= lo && msOfKey(k) < below).map(([k, e]) => ({ key: k, ...e }));
+        const readBack = (ms: number, island = false, width = 0) => {
+          if (idx.covers(ms)) return;
+          if (island && Number.isFinite(idx.floor)) {
+            const hi = Math.min(ms + width, idx.floor - 1);
+            idx.addIsland(stored(ms, hi + 1), ms, hi);
+          } else idx.extend(stored(ms, idx.floor), ms);
+        };
+        for (const s of steps) {
+          if (s === 'trim') {
+            const before = idx.size;
+            expect(idx.trimOlderHalf()).toBe(before - idx.size);
+            if (before > 0) expect(idx.size).toBeLessThan(before);
+            expect(idx.islandCount).toBe(0);
+            continue;
+          }
+          readBack(msOfKey(s.o.key), s.island, s.width);
+          const hit = idx.find(s.o.key);
+          expect(hit).toBe(disk.has(s.o.key));
+          if (hit) {
+            expect({ v: idx.version, fp: idx.fingerprint }).toEqual(disk.get(s.o.key));
+            idx.update(s.o.v, s.o.fp);
+          } else idx.add(s.o.key, s.o.v, s.o.fp);
+          disk.set(s.o.key, { v: s.o.v, fp: s.o.fp });
+        }
+        // the index holds exactly the stored records of the times it covers
+        expect(idx.size).toBe([...disk.keys()].filter((k) => idx.covers(msOfKey(k))).length);
+        for (const p of probes) {
+          readBack(msOfKey(p), true, 2);
+          expect(idx.find(p)).toBe(disk.has(p));
+          if (disk.has(p)) expect({ v: idx.version, fp: idx.fingerprint }).toEqual(disk.get(p));
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });

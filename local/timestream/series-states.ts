@@ -3,7 +3,7 @@ import type { RejectedRecord } from './errors';
 import type { MeasureShape } from './measure-shape';
 import type { NormalizedRecord } from './records';
 import { RunBuffer, type RunConstants } from './run-buffer';
-import type { SeriesIndex } from './series-index';
+import { type IndexRow, MAX_ISLANDS, SeriesIndex } from './series-index';
 
 /**
  * Upsert by version over the in-memory state of each series (dimension set) + measure
@@ -15,7 +15,7 @@ import type { SeriesIndex } from './series-index';
 
 /** One series + measure name of a table. */
 export interface SeriesState {
-  /** time → latest version and fingerprint; undefined until loaded from disk */
+  /** time → latest version and fingerprint, from its floor on; undefined until first written */
   idx: SeriesIndex | undefined;
   run: RunBuffer | undefined;
   /** DuckDB values for its constant columns, made on its first commit */
@@ -26,8 +26,8 @@ export interface SeriesState {
 export type UpsertDelete = [TableMeta, NormalizedRecord, number];
 /** Rows staged for the next commit, with the series they belong to. */
 export type StagedRun = [TableMeta, SeriesState, RunBuffer];
-/** Loads a series' version index from disk (empty when the table had no rows). */
-export type IndexLoader = (table: TableMeta, seriesKey: string, measureName: string) => Promise<SeriesIndex>;
+/** Reads a series' stored records with times from `fromMs` up to before `belowMs` (ms; may be Infinity). */
+export type IndexLoader = (table: TableMeta, seriesKey: string, measureName: string, fromMs: number, belowMs: number) => Promise<IndexRow[]>;
 
 /** What a record is to the version index: new, a newer version, a replay, or a conflict. */
 export type UpsertAction = 'insert' | 'replace' | 'same' | 'conflict';
@@ -44,6 +44,8 @@ export class SeriesStates {
   private readonly byTable = new Map<string, Map<string, SeriesState>>();
   /** entries in the version indexes */
   indexed = 0;
+  /** reads from disk into an index (a write before its floor), and the entries they added */
+  readonly loads = { count: 0, entries: 0 };
   /** runs holding rows for the next commit */
   private staged: StagedRun[] = [];
 
@@ -68,6 +70,19 @@ export class SeriesStates {
   }
 
   /**
+   * Forgets the older half of every index (see `SeriesIndex.trimOlderHalf`); only between
+   * commits, when every entry is on disk. Returns how many entries were forgotten.
+   */
+  trim(): number {
+    let removed = 0;
+    for (const perTable of this.byTable.values()) {
+      for (const state of perTable.values()) if (state.idx) removed += state.idx.trimOlderHalf();
+    }
+    this.indexed -= removed;
+    return removed;
+  }
+
+  /**
    * Upserts accepted records (sorted by series as a call's records come): stages the new
    * ones, queues `deletes` for the rows a higher version replaces, and adds a rejection for
    * each conflict. Returns how many landed in the memory and magnetic stores.
@@ -81,12 +96,14 @@ export class SeriesStates {
     let idx: SeriesIndex | undefined;
     let columnsOf: MeasureShape | undefined;
     let columns: number[] = [];
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as NormalizedRecord;
       if (state === undefined || idx === undefined || r.dims.seriesKey !== seriesKey || r.measureName !== measureName) {
         seriesKey = r.dims.seriesKey;
         measureName = r.measureName;
-        [state, idx] = await this.stateOf(table, r);
+        [state, idx] = this.stateOf(table, r);
       }
+      if (!idx.covers(r.timeMs)) await this.extend(table, idx, records, i);
       const found = idx.find(r.timeKey);
       const action = upsertAction(found, idx, r);
       if (action === 'conflict') {
@@ -121,8 +138,11 @@ export class SeriesStates {
     return { memory, magnetic };
   }
 
-  /** The state of the record's series + measure name, its index loaded from disk the first time. */
-  private async stateOf(table: TableMeta, r: NormalizedRecord): Promise<[SeriesState, SeriesIndex]> {
+  /**
+   * The state of the record's series + measure name. A new index holds nothing yet when
+   * the table had rows at open (its floor is Infinity: the first write loads its stretch).
+   */
+  private stateOf(table: TableMeta, r: NormalizedRecord): [SeriesState, SeriesIndex] {
     let perTable = this.byTable.get(table.internal);
     if (!perTable) {
       perTable = new Map();
@@ -134,12 +154,37 @@ export class SeriesStates {
       state = { idx: undefined, run: undefined, constants: undefined };
       perTable.set(sk, state);
     }
-    if (state.idx === undefined) {
-      const idx = await this.loadIndex(table, r.dims.seriesKey, r.measureName);
-      this.indexed += idx.size;
-      state.idx = idx;
-    }
+    state.idx ??= new SeriesIndex(table.hadRowsAtOpen ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
     return [state, state.idx];
+  }
+
+  /**
+   * Reads back from disk what `records[i]`'s series needs to decide the call's records of
+   * that series from `i` on (which come together) that its index does not cover: the
+   * stretch of their times as an island, or, for an index not loaded since the store opened
+   * (or with `MAX_ISLANDS` islands already), everything from the earliest of them on.
+   */
+  private async extend(table: TableMeta, idx: SeriesIndex, records: readonly NormalizedRecord[], i: number): Promise<void> {
+    const first = records[i] as NormalizedRecord;
+    let lo = first.timeMs;
+    let hi = first.timeMs;
+    for (let j = i + 1; j < records.length; j++) {
+      const r = records[j] as NormalizedRecord;
+      if (r.dims.seriesKey !== first.dims.seriesKey || r.measureName !== first.measureName) break;
+      if (idx.covers(r.timeMs)) continue;
+      lo = Math.min(lo, r.timeMs);
+      hi = Math.max(hi, r.timeMs);
+    }
+    const { seriesKey } = first.dims;
+    let added: number;
+    if (Number.isFinite(idx.floor) && idx.islandCount < MAX_ISLANDS) {
+      added = idx.addIsland(await this.loadIndex(table, seriesKey, first.measureName, lo, hi + 1), lo, hi);
+    } else {
+      added = idx.extend(await this.loadIndex(table, seriesKey, first.measureName, lo, idx.floor), lo);
+    }
+    this.indexed += added;
+    this.loads.count++;
+    this.loads.entries += added;
   }
 
   /** The series' run for the next commit, started (and staged) on its first row. */

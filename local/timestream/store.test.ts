@@ -101,14 +101,23 @@ describe('Class: TelemetryStore', () => {
       expect(await hrs(s, 'a')).toEqual([72, 70]);
     });
 
-    it('keeps upsert semantics after the bounded version index is dropped (reloaded from disk)', async () => {
+    it('keeps upsert semantics for records older than what the bounded version index kept, reading only their stretch back from disk', async () => {
       const s = await open(undefined, () => NOW, 5);
       await write(s, Array.from({ length: 10 }, (_, i) => rec('a', NOW - 1000 + i, 60 + i, 2)));
+      // past the bound of 5 entries, the series keeps its newer half (NOW - 995 on)
+      const recent = await write(s, [rec('a', NOW - 995, 65, 2), rec('a', NOW - 990, 70, 2)]);
+      expect(recent.rejected).toEqual([]);
+      expect(s.indexLoads.count).toBe(0);
       const replay = await write(s, [rec('a', NOW - 1000, 60, 2)]);
       expect(replay.rejected).toEqual([]);
+      expect(s.indexLoads.count).toBe(1);
       const conflict = await write(s, [rec('a', NOW - 999, 99, 1)]);
       expect(conflict.rejected[0]?.ExistingVersion).toBe(2);
-      expect((await hrs(s, 'a')).length).toBe(10);
+      const upsert = await write(s, [rec('a', NOW - 998, 88, 3)]);
+      expect(upsert.rejected).toEqual([]);
+      const again = await write(s, [rec('a', NOW - 998, 77, 3)]);
+      expect(again.rejected[0]?.ExistingVersion).toBe(3);
+      expect(await hrs(s, 'a')).toEqual([60, 61, 88, 63, 64, 65, 66, 67, 68, 69, 70]);
     });
 
     it('stores every measure type exactly and NULL where a record of the same series lacks a measure', async () => {

@@ -10,7 +10,7 @@ import { commitStaged, TableAppenders } from './group-commit';
 import type { TranslatedQuery } from './query-translator';
 import { ReaderPool } from './reader-pool';
 import { type NormalizedRecord, normalizeRecords } from './records';
-import { SeriesIndex, type TimeKey } from './series-index';
+import type { IndexRow, TimeKey } from './series-index';
 import { SeriesStates, type UpsertDelete } from './series-states';
 import { admitRecords, ingestionWindow } from './write-admission';
 import type { WriteRecordsRequest } from './write-request';
@@ -41,7 +41,10 @@ export interface TelemetryStoreOptions {
   seedDefaults?: boolean;
   /** clock, for tests of the ingestion window */
   now?: () => number;
-  /** records kept in the in-memory version index before it is dropped and reloaded lazily (default 2M, ~200 MB) */
+  /**
+   * entries the in-memory version indexes hold before each series forgets its older half
+   * (default 2M; 24 bytes an entry in typed arrays, up to twice that as they grow)
+   */
   maxIndexEntries?: number;
   /** DuckDB's memory_limit (default {@link DEFAULT_STORE_MEMORY_LIMIT}) */
   memoryLimit?: string;
@@ -110,7 +113,7 @@ interface PendingWrite {
 const timeKeyOfNs = (ns: bigint): TimeKey => (ns % 1_000_000n === 0n ? Number(ns / 1_000_000n) : ns.toString());
 
 export class TelemetryStore {
-  /** version indexes and staged rows; entries bounded by `maxIndexEntries` */
+  /** version indexes and staged rows; entries bounded by `maxIndexEntries` (the older half of each series is trimmed past it) */
   private readonly series: SeriesStates;
   private readonly appenders: TableAppenders;
   private queue: PendingWrite[] = [];
@@ -135,7 +138,7 @@ export class TelemetryStore {
     private readonly maxIndexEntries: number,
     private readonly commitDelayMs: number,
   ) {
-    this.series = new SeriesStates((table, seriesKey, measureName) => this.loadIndex(table, seriesKey, measureName));
+    this.series = new SeriesStates((table, seriesKey, measureName, fromMs, belowMs) => this.loadIndex(table, seriesKey, measureName, fromMs, belowMs));
     this.appenders = new TableAppenders(data, logger);
     const hadRows = new Set(catalog.listTables().filter((t) => t.hadRowsAtOpen));
     this.ranges = new DimensionRanges(hadRows, (table, column) => this.dimensionRows(table, column.internal), logger);
@@ -288,14 +291,20 @@ export class TelemetryStore {
   }
 
   /**
-   * Bounds the version index's memory: past the limit it is dropped after a commit
-   * (everything is on disk then) and series are reloaded from DuckDB when next written.
+   * Bounds the version indexes' memory: past the limit, after a commit (everything is on
+   * disk then), each series forgets the older half of its entries. A later write older
+   * than what its series kept reads that stretch of time back from DuckDB.
    */
   private boundIndex(): void {
     if (this.series.indexed <= this.maxIndexEntries) return;
-    this.logger.info({ entries: this.series.indexed }, 'version index dropped; it reloads per series from disk');
-    this.series.reset();
-    for (const t of this.catalog.listTables()) t.hadRowsAtOpen = true;
+    const before = this.series.indexed;
+    while (this.series.indexed > this.maxIndexEntries && this.series.trim() > 0);
+    this.logger.info({ before, after: this.series.indexed }, 'version index trimmed to the newer half of each series');
+  }
+
+  /** Version index reads from disk: writes older than their series' index, and the entries they added. */
+  get indexLoads(): { count: number; entries: number } {
+    return { ...this.series.loads };
   }
 
   /** One call of a group commit: admission, new columns, then upsert into the staged state. */
@@ -319,12 +328,15 @@ export class TelemetryStore {
     return rows.map(([v, lo, hi]) => [String(v), lo as bigint, hi as bigint]);
   }
 
-  /** The version index of one series+measure, loaded from DuckDB the first time it is touched. */
-  private async loadIndex(table: TableMeta, seriesKey: string, measureName: string): Promise<SeriesIndex> {
-    if (!table.hadRowsAtOpen) return new SeriesIndex();
-    const rows = (
-      await this.writer.runAndReadAll(`SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2`, [seriesKey, measureName])
-    ).getRows();
-    return SeriesIndex.fromRows(rows.map(([t, v, fp]) => ({ key: timeKeyOfNs(t as bigint), v: Number(v), fp: Number(fp) })));
+  /**
+   * A series' stored records from `fromMs` up to before `belowMs` (ms; Infinity: to the
+   * end), for its version index. The time bounds are literals, so DuckDB skips the row
+   * groups whose zonemaps on `time` lie outside them (rows are appended about in time order).
+   */
+  private async loadIndex(table: TableMeta, seriesKey: string, measureName: string, fromMs: number, belowMs: number): Promise<IndexRow[]> {
+    let sql = `SELECT time, version, fp FROM ${table.internal} WHERE series = $1 AND measure_name = $2 AND time >= ${BigInt(fromMs) * 1_000_000n}`;
+    if (Number.isFinite(belowMs)) sql += ` AND time < ${BigInt(belowMs) * 1_000_000n}`;
+    const rows = (await this.writer.runAndReadAll(sql, [seriesKey, measureName])).getRows();
+    return rows.map(([t, v, fp]) => ({ key: timeKeyOfNs(t as bigint), v: Number(v), fp: Number(fp) }));
   }
 }
