@@ -33,7 +33,7 @@ import { DEFAULT_MAX_CONNECTING, type ProgressTick, runFleet, type SimDeviceSpec
 import { benchFlags, round } from './broker-support';
 import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
 import { breakdownInMiB, type RssBreakdown } from './rss-breakdown';
-import { ingestDrained, metric, queueDepth } from './stack-metrics';
+import { ingestDrained, metric, queueDepth, versionIndexFigures } from './stack-metrics';
 
 const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
 const flags = benchFlags(
@@ -228,6 +228,7 @@ const summary = await runFleet({
 });
 const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
 const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
+const versionIndex = await versionIndexFigures(ready.httpEndpoint);
 const memAfterCheck = await stackMem();
 const refusals = await stackRefusals(summary.losses);
 const memEndGc = await stackMem('mem-gc');
@@ -332,6 +333,8 @@ process.stdout.write(
     losses: summary.losses,
     petDeltas: summary.petDeltas,
     store: summary.store,
+    // the store's version index: entries at the end, trims past its bound, reads back from disk (a write older than its series kept)
+    storeVersionIndex: versionIndex,
     // refused rule actions; a lost batch among ingest's dead letters was refused (Lambda queue full) and reported, not silently dropped
     refusedRuleActions: {
       ...refusals,

@@ -32,3 +32,11 @@ export async function ingestDrained(httpEndpoint: string): Promise<number> {
   while ((await metric(httpEndpoint, 'pulsepet_lambda_async_queue_depth{function="pulsepet-ingest"}')) > 0) await sleep(1_000);
   return round((performance.now() - t) / 1000, 1);
 }
+
+/** The store's version index at the end of a run (GET /metrics): entries held, trims past its bound, reads back from disk. */
+export async function versionIndexFigures(httpEndpoint: string): Promise<{ entries: number; trims: number; reads: number; readEntries: number }> {
+  const [entries, trims, reads, readEntries] = await Promise.all(
+    ['entries ', 'trims_total ', 'reads_total ', 'read_entries_total '].map((m) => metric(httpEndpoint, `pulsepet_timestream_index_${m}`)),
+  );
+  return { entries: entries ?? 0, trims: trims ?? 0, reads: reads ?? 0, readEntries: readEntries ?? 0 };
+}

@@ -206,6 +206,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   const sagemaker = createSageMakerRuntimeService({ endpoints: opts.modelEndpoints ?? new Map(), region: ctx.region, logger: ctx.logger });
   const display = openDisplayIdentityPool(ctx);
   const gateway = await startHttpGateway(ctx, opts.httpPort ?? 0, [iot, timestream.service, sagemaker, display.service], display.sessions);
+  gateway.addMetrics(() => timestream.metrics());
   if (opts.httpsPort !== undefined) await startHttpsListener(ctx, gateway, opts.httpsPort);
   startBedrock(ctx, gateway, opts.bedrockFaults);
   const s3 = await startS3(ctx, gateway, [AVATARS.bucket]);

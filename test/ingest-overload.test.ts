@@ -83,6 +83,10 @@ describe('Rules under Lambda throttling (a full asynchronous queue)', () => {
     expect(refused.length).toBeGreaterThan(0);
     // every acknowledged batch was ingested or reported, none both, none neither
     expect([...ingested, ...refused].sort()).toEqual([...acked].sort());
+    // the store's figures are on the same endpoint (this ingest function writes nothing; presence rows do)
+    const storeFigures = await (await fetch(`${stack.httpEndpoint}/metrics`)).text();
+    expect(storeFigures).toMatch(/^pulsepet_timestream_records_total [1-9]\d*$/m);
+    expect(storeFigures).toMatch(/^pulsepet_timestream_index_entries [1-9]\d*$/m);
     // and the refused ones are also kept as dead letters, with their payloads
     const letters = stack.rules.listDeadLetters().filter((d) => d.ruleName === 'ingest_telemetry');
     expect(letters.map((d) => (JSON.parse(Buffer.from(d.base64OriginalPayload, 'base64').toString()) as { batchId: string }).batchId).sort()).toEqual([...refused].sort());

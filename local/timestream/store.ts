@@ -125,6 +125,7 @@ export class TelemetryStore {
   private closed = false;
   /** when a write last arrived while another was still waiting for its commit (performance.now()) */
   private lastOverlapAt = Number.NEGATIVE_INFINITY;
+  private trims = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -299,12 +300,23 @@ export class TelemetryStore {
     if (this.series.indexed <= this.maxIndexEntries) return;
     const before = this.series.indexed;
     while (this.series.indexed > this.maxIndexEntries && this.series.trim() > 0);
+    this.trims++;
     this.logger.info({ before, after: this.series.indexed }, 'version index trimmed to the newer half of each series');
   }
 
   /** Version index reads from disk: writes older than their series' index, and the entries they added. */
   get indexLoads(): { count: number; entries: number } {
     return { ...this.series.loads };
+  }
+
+  /** Entries the version indexes hold now. */
+  get indexEntries(): number {
+    return this.series.indexed;
+  }
+
+  /** Times the version indexes passed `maxIndexEntries` and were trimmed. */
+  get indexTrims(): number {
+    return this.trims;
   }
 
   /** One call of a group commit: admission, new columns, then upsert into the staged state. */

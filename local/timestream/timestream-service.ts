@@ -7,6 +7,7 @@ import { TimestreamError, type TimestreamErrorType } from './errors';
 import { CONTENT_TYPE, type Operation, type OperationContext } from './operations';
 import { QueryResultCache } from './query-results';
 import { TelemetryStore } from './store';
+import { timestreamStoreMetrics } from './store-metrics';
 
 /**
  * Timestream's awsJson1_0 wire protocol on the local gateway (signing name `timestream`):
@@ -29,6 +30,8 @@ export interface TimestreamServiceOptions {
 export interface TimestreamServiceHandle {
   service: GatewayService;
   store: TelemetryStore;
+  /** the store's figures for `GET /metrics` (store-metrics.ts) */
+  metrics(): string;
   close(): Promise<void>;
 }
 
@@ -100,5 +103,5 @@ export async function createTimestreamService(opts: TimestreamServiceOptions): P
       }
     },
   };
-  return { service, store, close: () => store.close() };
+  return { service, store, metrics: () => timestreamStoreMetrics(store), close: () => store.close() };
 }
