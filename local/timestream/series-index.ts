@@ -163,18 +163,23 @@ export class SeriesIndex {
   /**
    * Forgets the older half of the entries that came in time order, and the out-of-order
    * ones before the oldest entry kept, where the floor moves up to (all of them when fewer
-   * than two came in order). Returns how many were forgotten: at least one unless the
-   * index is empty. Only for an index whose entries are all on disk.
+   * than two came in order: the floor then moves just past the newest). Returns how many
+   * were forgotten: at least one unless the index is empty. Only for an index whose
+   * entries are all on disk.
    */
   trimOlderHalf(): number {
     const before = this.size;
     if (before === 0) return 0;
     const keep = this.n >> 1;
     if (keep === 0) {
+      // nothing kept: the floor moves past the newest entry, so the series' next (newer)
+      // record needs no read from disk (a series with one record a day, say)
+      let newest = this.n > 0 ? (this.times[this.n - 1] ?? 0) : Number.NEGATIVE_INFINITY;
+      for (const k of this.others.keys()) newest = Math.max(newest, msOfKey(k));
       this.n = 0;
       this.others.clear();
       this.islands = [];
-      this.low = Number.POSITIVE_INFINITY;
+      this.low = Math.max(this.low, newest + 1);
       return before;
     }
     const from = this.n - keep;

@@ -120,6 +120,21 @@ describe('Class: TelemetryStore', () => {
       expect(await hrs(s, 'a')).toEqual([60, 61, 88, 63, 64, 65, 66, 67, 68, 69, 70]);
     });
 
+    it('reads nothing back for the next record of series that each kept nothing past the bound, and still knows their replays', async () => {
+      const s = await open(undefined, () => NOW, 5);
+      await write(s, Array.from({ length: 6 }, (_, i) => rec(`one-${i}`, NOW - 1000, 60 + i, 1)));
+      expect(s.indexTrims).toBe(1);
+      expect(s.indexEntries).toBe(0);
+      await write(s, Array.from({ length: 6 }, (_, i) => rec(`one-${i}`, NOW - 500, 70 + i, 1)));
+      expect(s.indexLoads.count).toBe(0);
+      const replay = await write(s, [rec('one-2', NOW - 1000, 62, 1)]);
+      expect(replay.rejected).toEqual([]);
+      const conflict = await write(s, [rec('one-3', NOW - 1000, 99, 1)]);
+      expect(conflict.rejected[0]?.ExistingVersion).toBe(1);
+      expect(s.indexLoads.count).toBe(2);
+      expect(await hrs(s, 'one-3')).toEqual([63, 73]);
+    });
+
     it('stores every measure type exactly and NULL where a record of the same series lacks a measure', async () => {
       const s = await open(undefined, () => NOW);
       const big = '9007199254740993123';
