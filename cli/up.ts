@@ -84,7 +84,7 @@ local Bedrock Converse service answered by a deterministic coach, not an LLM).
                     crash takes at most about MS of updates; always: after fsync, which
                     survives those too; never: after write(2), fsync only at shutdown
   --lambda-queue-max-bytes SIZE
-                    disk bound of the Lambda service's asynchronous event queue (default 512M);
+                    disk bound of the Lambda service's asynchronous event queue (default 1G);
                     when full, rule actions fail into their errorAction as on Lambda throttling
   --lambda-queue-memory-bytes SIZE
                     queued events kept in memory (default 64M); the rest are read back from disk
