@@ -43,6 +43,17 @@ describe('Class: SeriesStates', () => {
     });
   });
 
+  describe('Method: dropTable', () => {
+    it('takes the dropped table out of the count of index entries', async () => {
+      const states = new SeriesStates(async () => []);
+      await states.upsert(T, [...write('1', 1), ...write('2', 2)], 0, [], []);
+      await states.upsert({ ...T, internal: 't_1' }, write('3', 3), 0, [], []);
+      expect(states.indexed).toBe(3);
+      states.dropTable(T.internal);
+      expect(states.indexed).toBe(1);
+    });
+  });
+
   describe('Method: trim', () => {
     it('reads from disk only what a write older than its series index needs, and decides the upsert from it', async () => {
       const disk = new Map<number, { v: number; fp: number }>();

@@ -66,6 +66,7 @@ export class SeriesStates {
   }
 
   dropTable(internal: string): void {
+    for (const state of this.byTable.get(internal)?.values() ?? []) this.indexed -= state.idx?.size ?? 0;
     this.byTable.delete(internal);
   }
 
