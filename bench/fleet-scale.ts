@@ -33,7 +33,7 @@ import { DEFAULT_MAX_CONNECTING, type ProgressTick, runFleet, type SimDeviceSpec
 import { benchFlags, round } from './broker-support';
 import { DEVICE_SIMULATOR_COMPARISON } from './fleet-scale-comparison';
 import { breakdownInMiB, type RssBreakdown } from './rss-breakdown';
-import { ingestDrained, metric, queueDepth, versionIndexFigures } from './stack-metrics';
+import { ingestDrained, metrics, queueDepth, versionIndexFigures } from './stack-metrics';
 
 const dur = (d: string) => z.string().default(d).transform((s) => parseDuration(s) ?? Number.NaN).pipe(z.number().min(1_000));
 const flags = benchFlags(
@@ -226,8 +226,7 @@ const summary = await runFleet({
     return check(acked);
   },
 });
-const failedInvocations = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_failed_total');
-const throttled = await metric(ready.httpEndpoint, 'pulsepet_lambda_async_queue_throttled_total');
+const [failedInvocations = 0, throttled = 0] = await metrics(ready.httpEndpoint, ['pulsepet_lambda_async_queue_failed_total', 'pulsepet_lambda_async_queue_throttled_total']);
 const versionIndex = await versionIndexFigures(ready.httpEndpoint);
 const memAfterCheck = await stackMem();
 const refusals = await stackRefusals(summary.losses);

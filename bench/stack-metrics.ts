@@ -3,21 +3,26 @@ import { round } from './broker-support';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A figure of the stack's GET /metrics (Prometheus text): the first line starting with
- * `prefix`, 0 when there is none. A saturated stack may drop the request (a reset
- * connection): it is asked again after a second, up to `tries` times in all.
+ * Figures of the stack's GET /metrics (Prometheus text), read from one answer: for each
+ * prefix, the first line starting with it, 0 when there is none. A saturated stack may drop
+ * the request (a reset connection): it is asked again after a second, up to `tries` times in all.
  */
-export async function metric(httpEndpoint: string, prefix: string, tries = 30): Promise<number> {
+export async function metrics(httpEndpoint: string, prefixes: readonly string[], tries = 30): Promise<number[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const text = await (await fetch(`${httpEndpoint}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(prefix));
-      return Number(line?.split(' ').pop() ?? 0);
+      const lines = (await (await fetch(`${httpEndpoint}/metrics`)).text()).split('\n');
+      return prefixes.map((prefix) => Number(lines.find((l) => l.startsWith(prefix))?.split(' ').pop() ?? 0));
     } catch (e) {
       if (attempt >= tries) throw e;
       await sleep(1_000);
     }
   }
+}
+
+/** One figure of the stack's GET /metrics (see `metrics`). */
+async function metric(httpEndpoint: string, prefix: string, tries = 30): Promise<number> {
+  const [value] = await metrics(httpEndpoint, [prefix], tries);
+  return value ?? 0;
 }
 
 /** The Lambda queue's depth, all functions together: asked once (a progress sample may miss). */
@@ -35,8 +40,7 @@ export async function ingestDrained(httpEndpoint: string): Promise<number> {
 
 /** The store's version index at the end of a run (GET /metrics): entries held, trims past its bound, reads back from disk. */
 export async function versionIndexFigures(httpEndpoint: string): Promise<{ entries: number; trims: number; reads: number; readEntries: number }> {
-  const [entries, trims, reads, readEntries] = await Promise.all(
-    ['entries ', 'trims_total ', 'reads_total ', 'read_entries_total '].map((m) => metric(httpEndpoint, `pulsepet_timestream_index_${m}`)),
-  );
-  return { entries: entries ?? 0, trims: trims ?? 0, reads: reads ?? 0, readEntries: readEntries ?? 0 };
+  const names = ['entries ', 'trims_total ', 'reads_total ', 'read_entries_total '].map((m) => `pulsepet_timestream_index_${m}`);
+  const [entries = 0, trims = 0, reads = 0, readEntries = 0] = await metrics(httpEndpoint, names);
+  return { entries, trims, reads, readEntries };
 }

@@ -104,7 +104,7 @@ export class SeriesStates {
         measureName = r.measureName;
         [state, idx] = this.stateOf(table, r);
       }
-      if (!idx.covers(r.timeMs)) await this.extend(table, idx, records, i);
+      if (!idx.covers(r.timeMs)) await this.readBack(table, idx, records, i);
       const found = idx.find(r.timeKey);
       const action = upsertAction(found, idx, r);
       if (action === 'conflict') {
@@ -165,7 +165,7 @@ export class SeriesStates {
    * stretch of their times as an island, or, for an index not loaded since the store opened
    * (or with `MAX_ISLANDS` islands already), everything from the earliest of them on.
    */
-  private async extend(table: TableMeta, idx: SeriesIndex, records: readonly NormalizedRecord[], i: number): Promise<void> {
+  private async readBack(table: TableMeta, idx: SeriesIndex, records: readonly NormalizedRecord[], i: number): Promise<void> {
     const first = records[i] as NormalizedRecord;
     let lo = first.timeMs;
     let hi = first.timeMs;
