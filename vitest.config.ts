@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', '.pulsepet/**', 'cdktf.out/**'],
+    // every temporary file of the run lives under one directory, removed at the end
+    globalSetup: ['test/support/run-tmpdir.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,

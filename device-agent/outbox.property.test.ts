@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../common/logger';
 import { Outbox } from './outbox';
 
@@ -25,9 +25,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 describe('Class: Outbox (properties)', () => {
   it('never loses, duplicates or reorders an accepted sample across random append/ack/crash sequences', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pp-outbox-prop-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 40, max: 400 }), async (ops, segmentBytes) => {
-        const dir = mkdtempSync(join(tmpdir(), 'pp-outbox-prop-'));
+        const dir = mkdtempSync(join(root, 'run-'));
         const open = (): Outbox => Outbox.open({ dir, logger: silentLogger(), segmentBytes });
         let ob = open();
         let t = 0;
@@ -88,9 +90,11 @@ describe('Class: Outbox (properties)', () => {
   });
 
   it('under drop-oldest, delivers an in-order subset and counts every sample that did not arrive', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pp-outbox-drop-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (ops, maxEntries) => {
-        const dir = mkdtempSync(join(tmpdir(), 'pp-outbox-drop-'));
+        const dir = mkdtempSync(join(root, 'run-'));
         const open = (): Outbox => Outbox.open({ dir, logger: silentLogger(), maxEntries, policy: 'drop-oldest', segmentBytes: 200 });
         let ob = open();
         let t = 0;

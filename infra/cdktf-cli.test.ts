@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
@@ -18,12 +18,14 @@ let json: CliResult;
 let hcl: CliResult;
 
 function cdktf(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, CHECKPOINT_DISABLE: '1', CI: '1', NO_COLOR: '1' };
+  // a temp dir of its own, to see what synth leaves there
+  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: join(dir, 'tmp'), CHECKPOINT_DISABLE: '1', CI: '1', NO_COLOR: '1' };
   return runProcess(join(ROOT, 'node_modules', '.bin', 'cdktf'), args, { ...base, ...env }, 120_000);
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-cdktf-cli-'));
+  mkdirSync(join(dir, 'tmp'));
   [json, hcl] = await Promise.all([
     cdktf(['synth', '--output', join(dir, 'json')], TEST_ENV),
     cdktf(['synth', '--hcl', '--output', join(dir, 'hcl')], TEST_ENV),
@@ -64,6 +66,11 @@ describe('The cdktf CLI', () => {
     for (const fn of Object.values(compute.resource.aws_lambda_function ?? {})) {
       expect(readFileSync(join(dir, 'json', 'stacks', 'pp-test-compute', String(fn.filename))).subarray(0, 2).toString()).toBe('PK');
     }
+  });
+
+  it('removes the function bundles it made once their assets are written', () => {
+    expect(json.code, json.stderr + json.stdout).toBe(0);
+    expect(readdirSync(join(dir, 'tmp')).filter((name) => name.startsWith('pulsepet-bundles-'))).toEqual([]);
   });
 
   it('writes with --hcl the same resources, variables and outputs as the JSON', async () => {

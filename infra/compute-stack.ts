@@ -26,10 +26,10 @@ export const LAMBDA_RUNTIME = 'nodejs22.x';
 export const LAMBDA_ARCHITECTURE = 'arm64';
 
 export interface ComputeStackOptions {
-  /** where the bundles are written before the assets copy them (default: a new temp dir) */
+  /** where the bundles are written before synth copies them into its assets (default: a new temp dir, left to the caller) */
   bundleDir?: string;
-  /** the bundler (default: esbuild, bundle.ts); tests that synthesize many variants reuse one bundle per function */
-  bundle?: (def: FunctionDefinition, outRoot: string) => FunctionBundle;
+  /** the bundler (default: esbuild into `bundleDir`, bundle.ts); tests that synthesize many variants reuse one bundle per function */
+  bundle?: (def: FunctionDefinition) => FunctionBundle;
 }
 
 /**
@@ -52,11 +52,20 @@ export class ComputeStack extends PulsepetStack {
       messageRetentionSeconds: 14 * 24 * 3600,
     });
     const endpoint = new DataAwsIotEndpoint(this, 'iot-data-endpoint', { endpointType: 'iot:Data-ATS' });
-    const bundleDir = options.bundleDir ?? mkdtempSync(join(tmpdir(), 'pulsepet-bundles-'));
-    for (const def of FUNCTIONS) this.lambda(def, (options.bundle ?? bundleFunction)(def, bundleDir), endpoint.endpointAddress);
+    const bundle = options.bundle ?? this.esbuildInto(options.bundleDir);
+    for (const def of FUNCTIONS) this.lambda(def, bundle(def), endpoint.endpointAddress);
     this.rulePermissions();
     new ScheduleConstruct(this, 'schedules', this.aws, this.functions);
     new TerraformOutput(this, 'dead_letter_queue_url', { value: this.deadLetters.url });
+  }
+
+  /** esbuild into `dir`, or into a temp dir made on first use (main.ts passes one and removes it after synth) */
+  private esbuildInto(dir: string | undefined): (def: FunctionDefinition) => FunctionBundle {
+    let outRoot = dir;
+    return (def) => {
+      outRoot ??= mkdtempSync(join(tmpdir(), 'pulsepet-bundles-'));
+      return bundleFunction(def, outRoot);
+    };
   }
 
   private lambda(def: FunctionDefinition, bundle: FunctionBundle, iotDataEndpoint: string): void {
