@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,10 @@ describe('The test run temporary directory (vitest globalSetup)', () => {
     expect(basename(tmpdir())).toMatch(/^pulsepet-test-run-/);
     const child = execFileSync(process.execPath, ['-e', 'process.stdout.write(require("node:os").tmpdir())'], { encoding: 'utf8' });
     expect(child).toBe(tmpdir());
+  });
+
+  it('is writable by every user with the sticky bit, as /tmp is', () => {
+    expect(statSync(tmpdir()).mode & 0o7777).toBe(0o1777);
   });
 
   it('goes with everything in it when the run ends, and TMPDIR is as before', () => {

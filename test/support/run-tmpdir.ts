@@ -9,13 +9,15 @@
  * under the ones that cannot (a killed child, a bundle shared by a whole file), so
  * repeated runs do not fill the disk.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export function setup(): () => void {
   const previous = process.env.TMPDIR;
   const dir = mkdtempSync(join(tmpdir(), 'pulsepet-test-run-'));
+  // as /tmp is: some suites run the CLI as another user (nobody), whose tsx writes its cache here
+  chmodSync(dir, 0o1777);
   process.env.TMPDIR = dir;
   return () => {
     if (previous === undefined) delete process.env.TMPDIR;
