@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, type HeapInfo } from 'node:v8';
 
 /** Where this process's resident memory is, in bytes (Linux: /proc/self/smaps). */
 export interface RssBreakdown {
@@ -21,11 +21,14 @@ export interface RssBreakdown {
 
 const MAPPING = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/;
 
+/** The two figures of V8's heap statistics the breakdown takes (`v8.getHeapStatistics()`). */
+export type IsolateHeap = Pick<HeapInfo, 'total_physical_size' | 'used_heap_size'>;
+
 /**
  * Splits the process's RSS by the kind of mapping it is in. Read after a full GC for a
  * figure that is live memory rather than V8's lazily returned pages.
  */
-export function rssBreakdown(smaps = readFileSync('/proc/self/smaps', 'utf8')): RssBreakdown {
+export function rssBreakdown(smaps = readFileSync('/proc/self/smaps', 'utf8'), v8: IsolateHeap = getHeapStatistics()): RssBreakdown {
   let name = '';
   let heap = 0;
   let anon = 0;
@@ -42,7 +45,6 @@ export function rssBreakdown(smaps = readFileSync('/proc/self/smaps', 'utf8')): 
     else if (name.startsWith('/')) file += bytes;
     else anon += bytes;
   }
-  const v8 = getHeapStatistics();
   return {
     mainIsolate: { physical: v8.total_physical_size, used: v8.used_heap_size },
     mallocMainArena: heap,
