@@ -71,6 +71,46 @@ describe('Function: listenTls', () => {
     });
   });
 
+  it('resumes no TLS session, as IoT Core does not: each connection is a full handshake with its certificate', async () => {
+    const dev = await fx.device('pet-tls-resume');
+    const held: Admitted[] = [];
+    // admitted connections stay open here, so the client reads what the server sends after the handshake
+    const own = await listenTls({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { key: fx.server.privateKeyPem, cert: fx.server.certificatePem, ca: fx.ca.certificatePem },
+      certAuth: new CertificateAuthenticator(fx.registry),
+      log: silentLogger(),
+      admit: (socket, principal, ip) => {
+        held.push({ principal, ip });
+        socket.resume();
+      },
+    });
+    /** Connects offering `session`; hangs up once the handshake is done, or once the server has sent a session ticket. */
+    const handshake = (session?: Buffer): Promise<{ reused: boolean; ticket?: Buffer }> =>
+      new Promise((resolve) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: own.port, servername: 'localhost', ca: fx.ca.certificatePem, key: dev.privateKeyPem, cert: dev.certificatePem, ...(session ? { session } : {}) });
+        const done = (ticket?: Buffer): void => {
+          resolve({ reused: socket.isSessionReused(), ...(ticket ? { ticket } : {}) });
+          socket.end();
+        };
+        if (session) socket.once('secureConnect', () => done());
+        else socket.once('session', (ticket: Buffer) => done(ticket));
+        socket.on('error', () => {});
+        socket.resume();
+      });
+    try {
+      const first = await handshake();
+      expect(first.ticket?.length).toBeGreaterThan(0);
+      const second = await handshake(first.ticket);
+      expect(second.reused).toBe(false);
+      await until(() => held.length === 2, 5000, 'both connections admitted');
+      for (const h of held) expect(h.principal).toEqual(expect.objectContaining({ certificateId: dev.certificateId }));
+    } finally {
+      await own.close();
+    }
+  });
+
   it('hangs up on a certificate the registry does not know, without admitting it', async () => {
     const before = admitted.length;
     await connectWith(await fx.device('pet-tls-stranger', { register: false }));

@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { constants, type X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -55,6 +55,11 @@ export async function listenTls(opts: TlsListenerOptions): Promise<TlsListener> 
       requestCert: true,
       // Chains are verified against the registry below: registered CAs change at run time.
       rejectUnauthorized: false,
+      // No TLS session resumption (device SDKs turn session caching off for IoT Core, which
+      // has not offered it): every connection is a full handshake presenting its certificate.
+      // Without tickets a connection also holds about 14 KiB less native memory
+      // (bench/broker-rss.ts: 49.6 against 64 KiB), which counts at 10,000 connections.
+      secureOptions: constants.SSL_OP_NO_TICKET,
     },
     (socket: TLSSocket) => {
       const peer = socket.getPeerX509Certificate();
