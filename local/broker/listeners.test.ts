@@ -7,7 +7,7 @@ import { silentLogger } from '../../common/logger';
 import { type Device, type RegistryFixture, startRegistryFixture, until } from '../../test/support/local/broker';
 import type { BrokerPrincipal } from './authz';
 import { CertificateAuthenticator } from './cert-auth';
-import { listenTls, type TlsListener } from './tls-listener';
+import { type Admit, listenTls, type TlsListener } from './tls-listener';
 import { WebSocketListener } from './websocket-listener';
 
 interface Admitted {
@@ -23,21 +23,20 @@ afterAll(async () => {
   await fx?.close();
 });
 
+/** A TLS listener with the fixture's server certificate and registry, handing connections to `admit`. */
+function listenWith(admit: Admit): Promise<TlsListener> {
+  const tls = { key: fx.server.privateKeyPem, cert: fx.server.certificatePem, ca: fx.ca.certificatePem };
+  return listenTls({ host: '127.0.0.1', port: 0, tls, certAuth: new CertificateAuthenticator(fx.registry), log: silentLogger(), admit });
+}
+
 describe('Function: listenTls', () => {
   let listener: TlsListener;
   const admitted: Admitted[] = [];
 
   beforeAll(async () => {
-    listener = await listenTls({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { key: fx.server.privateKeyPem, cert: fx.server.certificatePem, ca: fx.ca.certificatePem },
-      certAuth: new CertificateAuthenticator(fx.registry),
-      log: silentLogger(),
-      admit: (socket, principal, ip) => {
-        admitted.push({ principal, ip });
-        socket.end();
-      },
+    listener = await listenWith((socket, principal, ip) => {
+      admitted.push({ principal, ip });
+      socket.end();
     });
   });
   afterAll(async () => {
@@ -75,16 +74,9 @@ describe('Function: listenTls', () => {
     const dev = await fx.device('pet-tls-resume');
     const held: Admitted[] = [];
     // admitted connections stay open here, so the client reads what the server sends after the handshake
-    const own = await listenTls({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { key: fx.server.privateKeyPem, cert: fx.server.certificatePem, ca: fx.ca.certificatePem },
-      certAuth: new CertificateAuthenticator(fx.registry),
-      log: silentLogger(),
-      admit: (socket, principal, ip) => {
-        held.push({ principal, ip });
-        socket.resume();
-      },
+    const own = await listenWith((socket, principal, ip) => {
+      held.push({ principal, ip });
+      socket.resume();
     });
     /** Connects offering `session`; hangs up once the handshake is done, or once the server has sent a session ticket. */
     const handshake = (session?: Buffer): Promise<{ reused: boolean; ticket?: Buffer }> =>
