@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy';
@@ -20,7 +22,7 @@ beforeAll(() => {
 
 /** A fresh stack with the app-wide aspects, to put one offending resource in. */
 function stack(): PulsepetStack {
-  return new PulsepetStack(new App({ outdir: '/tmp/pp-aspects' }), 'aspect-test', loadInfraConfig(TEST_ENV));
+  return new PulsepetStack(new App({ outdir: join(tmpdir(), 'pp-aspects') }), 'aspect-test', loadInfraConfig(TEST_ENV));
 }
 
 describe('Aspects', () => {
