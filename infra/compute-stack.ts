@@ -32,6 +32,12 @@ export interface ComputeStackOptions {
   bundle?: (def: FunctionDefinition) => FunctionBundle;
 }
 
+/** The default bundler: esbuild into `dir` (main.ts passes a temp dir and removes it after synth). */
+const esbuildInto =
+  (dir: string) =>
+  (def: FunctionDefinition): FunctionBundle =>
+    bundleFunction(def, dir);
+
 /**
  * Lambda: each function of functions/registry.ts bundled by esbuild, with a role of its
  * own (function-grants.ts), its asynchronous invocation settings with the dead-letter
@@ -52,20 +58,11 @@ export class ComputeStack extends PulsepetStack {
       messageRetentionSeconds: 14 * 24 * 3600,
     });
     const endpoint = new DataAwsIotEndpoint(this, 'iot-data-endpoint', { endpointType: 'iot:Data-ATS' });
-    const bundle = options.bundle ?? this.esbuildInto(options.bundleDir);
+    const bundle = options.bundle ?? esbuildInto(options.bundleDir ?? mkdtempSync(join(tmpdir(), 'pulsepet-bundles-')));
     for (const def of FUNCTIONS) this.lambda(def, bundle(def), endpoint.endpointAddress);
     this.rulePermissions();
     new ScheduleConstruct(this, 'schedules', this.aws, this.functions);
     new TerraformOutput(this, 'dead_letter_queue_url', { value: this.deadLetters.url });
-  }
-
-  /** esbuild into `dir`, or into a temp dir made on first use (main.ts passes one and removes it after synth) */
-  private esbuildInto(dir: string | undefined): (def: FunctionDefinition) => FunctionBundle {
-    let outRoot = dir;
-    return (def) => {
-      outRoot ??= mkdtempSync(join(tmpdir(), 'pulsepet-bundles-'));
-      return bundleFunction(def, outRoot);
-    };
   }
 
   private lambda(def: FunctionDefinition, bundle: FunctionBundle, iotDataEndpoint: string): void {
