@@ -6,6 +6,7 @@ import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-io
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { Agent, request } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
+import { hotPathClientConfig } from '../common/sdk-config';
 import { createTimestreamWriteClient } from '../common/timestream-write-client';
 import { encodeReasoningState, parseReasoningState, RECENT_BATCHES, type ReasoningState, type ReasoningStateDocument, WINDOW_MINUTES } from '../protocol/reasoning-state';
 import { TIMESTREAM } from '../protocol/resources';
@@ -21,6 +22,8 @@ interface Setup {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   things: number;
   concurrency: number;
+  /** the clients as the functions build them (common/sdk-config.ts), or without `cacheMiddleware` (the comparison) */
+  cacheMiddleware: boolean;
 }
 
 let setup: Setup | undefined;
@@ -130,9 +133,9 @@ process.on('message', (m: { kind: string; op?: FloorOp; calls?: number } & Parti
   if (m.kind === 'setup') {
     setup = m as Setup;
     if (!isDeepStrictEqual(parseReasoningState(reasoningDocument(0)), reasoningState(0))) throw new Error('the bench state does not read back as written');
-    const config = { endpoint: setup.endpoint, region: setup.region, credentials: setup.credentials };
-    iot = new IoTDataPlaneClient(config);
-    ts = createTimestreamWriteClient(config);
+    const config = { endpoint: setup.endpoint, credentials: setup.credentials, cacheMiddleware: setup.cacheMiddleware };
+    iot = new IoTDataPlaneClient({ ...hotPathClientConfig('iot-data', setup.region), ...config });
+    ts = createTimestreamWriteClient({ region: setup.region, ...config });
     return;
   }
   run(m.op as FloorOp, m.calls ?? 0).then(

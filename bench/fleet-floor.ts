@@ -22,6 +22,10 @@
  * alone costs at 10,000 devices × 30 s (333 batches/s), in cores, against the machine's.
  *
  *   npx tsx bench/fleet-floor.ts [--calls 3000] [--concurrency 16] [--things 1000] [--runs 3]
+ *                                [--cache-middleware on|off]
+ *
+ * The clients are built as the functions build them (common/sdk-config.ts), with the SDK's
+ * `cacheMiddleware`; `--cache-middleware off` builds them without it, for comparison.
  *
  * Prints one JSON object on stdout. Not a test: nothing is asserted.
  */
@@ -38,12 +42,13 @@ import { latencySummary } from './latency';
 import { mainAndOtherCpuMicros } from './thread-cpu';
 
 const flags = benchFlags(
-  { calls: { type: 'string' }, concurrency: { type: 'string' }, things: { type: 'string' }, runs: { type: 'string' } },
+  { calls: { type: 'string' }, concurrency: { type: 'string' }, things: { type: 'string' }, runs: { type: 'string' }, 'cache-middleware': { type: 'string' } },
   z.object({
     calls: z.coerce.number().int().min(100).max(100_000).default(3000),
     concurrency: z.coerce.number().int().min(1).max(256).default(16),
     things: z.coerce.number().int().min(1).max(100_000).default(1000),
     runs: z.coerce.number().int().min(1).max(20).default(3),
+    'cache-middleware': z.enum(['on', 'off']).default('on'),
   }).refine((f) => f.things >= f.concurrency, { message: '--things must be at least --concurrency: one call in flight per thing, as versioned shadow updates need', path: ['things'] }),
 );
 
@@ -86,7 +91,7 @@ const child = fork(join(import.meta.dirname, 'fleet-floor-client.ts'), [], {
   env: { ...process.env },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-child.send({ kind: 'setup', endpoint: stack.httpEndpoint, region: stack.region, credentials: { ...stack.credentials }, bareUrl, things: flags.things, concurrency: flags.concurrency });
+child.send({ kind: 'setup', endpoint: stack.httpEndpoint, region: stack.region, credentials: { ...stack.credentials }, bareUrl, things: flags.things, concurrency: flags.concurrency, cacheMiddleware: flags['cache-middleware'] === 'on' });
 
 const RUN_FIELDS = ['callsPerS', 'clientMs', 'stackMainMs', 'stackOtherMs', 'stackMs', 'p50Ms', 'p99Ms'] as const;
 type Run = Record<(typeof RUN_FIELDS)[number], number>;
@@ -135,6 +140,7 @@ process.stdout.write(
     concurrency: flags.concurrency,
     things: flags.things,
     runs: flags.runs,
+    cacheMiddleware: flags['cache-middleware'],
     ops: byOp,
     perBatch: { ms: round(perBatchMs, 3), stackMainThreadMs: round(mainPerBatchMs, 3) },
     atGoal: { batchesPerS: round(GOAL_BATCHES_PER_S), coresNeeded: round((perBatchMs * GOAL_BATCHES_PER_S) / 1000, 2), mainThreadCoresNeeded: round((mainPerBatchMs * GOAL_BATCHES_PER_S) / 1000, 2), cores: availableParallelism() },

@@ -24,7 +24,8 @@ export interface IngestClientOptions extends TimestreamWriteClientConfig {
  * copy of every request and response whenever `logger.info` exists — even for its
  * default no-op logger — and then discards it. For WriteRecords (100 multi-measure
  * records a call) that is about a fifth of the function's CPU. A logger without `info`
- * skips the work; SDK warnings still reach pino.
+ * skips the work; SDK warnings still reach pino. Its middleware stack is resolved once per
+ * command (`cacheMiddleware`, common/sdk-config.ts): nothing passes per-call options.
  * @example const client = createTimestreamWriteClient({ region: 'us-east-1', maxSockets: 200 }, logger);
  */
 export function createTimestreamWriteClient(options: IngestClientOptions = {}, logger?: Logger): TimestreamWriteClient {
@@ -39,5 +40,5 @@ export function createTimestreamWriteClient(options: IngestClientOptions = {}, l
             httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
           },
         };
-  return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, ...sockets, ...config });
+  return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, cacheMiddleware: true, ...sockets, ...config });
 }

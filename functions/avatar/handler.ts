@@ -1,9 +1,9 @@
 import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
-import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger } from '../../common/logger';
-import { quietSdkLogger } from '../../common/sdk-logger';
+import { hotPathClientConfig } from '../../common/sdk-config';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { iotDataShadows } from '../reasoning/shadow-adapter';
 import { logStreamSink } from '../shared/emf';
@@ -29,10 +29,12 @@ function init(): AvatarHandlerDeps {
   // the one place this function reads process.env (CONVENTIONS.md rule 4)
   const config = loadAvatarConfig(process.env);
   const logger = createLogger('avatar', { level: config.logLevel });
-  const sdk = (name: string) => ({ region: config.region, logger: quietSdkLogger(name, logger) as unknown as IoTDataPlaneClientConfig['logger'] });
+  // quiet SDK loggers; the middleware resolved once per command only where no call passes options (common/sdk-config.ts)
+  const sdk = (name: string) => hotPathClientConfig(name, config.region, logger);
   const iotData = new IoTDataPlaneClient(sdk('iot-data'));
   // path-style: AWS answers it for every bucket, and the local stand-in answers only it
-  const s3 = new S3Client({ ...sdk('s3'), forcePathStyle: true });
+  const { region, logger: s3Logger } = sdk('s3');
+  const s3 = new S3Client({ region, logger: s3Logger, forcePathStyle: true });
   // maxAttempts 1: converse-call.ts owns the retry policy (3 attempts within the deadline)
   const bedrockSdk = sdk('bedrock-runtime');
   const bedrock = createBedrockRuntimeClient({ region: bedrockSdk.region, logger: bedrockSdk.logger as BedrockRuntimeClientConfig['logger'], maxAttempts: 1 });

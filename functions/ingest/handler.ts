@@ -1,5 +1,6 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { createLogger } from '../../common/logger';
+import { hotPathClientConfig } from '../../common/sdk-config';
 import { createTimestreamWriteClient } from '../../common/timestream-write-client';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { type ErrorReporter, iotErrorReporter, type Refused, settlePermanentFailures } from '../shared/error-channel';
@@ -26,7 +27,7 @@ function init(): IngestHandlerDeps {
   // endpoint discovery) or, on AWS, AWS_ENDPOINT_URL_IOT_DATA_PLANE for the account's
   // IoT data endpoint, which infra sets.
   const client = createTimestreamWriteClient({ region: config.region }, logger);
-  const report = iotErrorReporter(new IoTDataPlaneClient({ region: config.region }));
+  const report = iotErrorReporter(new IoTDataPlaneClient(hotPathClientConfig('iot-data', config.region, logger)));
   return { client, database: config.database, table: config.table, logger, report };
 }
 

@@ -1,11 +1,11 @@
-import { IoTDataPlaneClient, type IoTDataPlaneClientConfig } from '@aws-sdk/client-iot-data-plane';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
 import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger, type Logger } from '../../common/logger';
-import { quietSdkLogger } from '../../common/sdk-logger';
+import { hotPathClientConfig } from '../../common/sdk-config';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { COACH_CACHE_SHADOW, REASONING_SHADOW } from '../../protocol/topics';
 import { logStreamSink } from '../shared/emf';
@@ -40,8 +40,8 @@ function init(): ReasoningHandlerDeps {
   // the one place this function reads process.env (CONVENTIONS.md rule 4)
   const config = loadReasoningConfig(process.env);
   const logger = createLogger('reasoning', { level: config.logLevel });
-  // SDK loggers without `info`: the SDK then skips redacting a copy of every request (common/timestream-write-client.ts)
-  const sdk = (name: string) => ({ region: config.region, logger: quietSdkLogger(name, logger) as unknown as IoTDataPlaneClientConfig['logger'] });
+  // quiet SDK loggers and each client's middleware resolved once per command (common/sdk-config.ts)
+  const sdk = (name: string) => hotPathClientConfig(name, config.region, logger);
   const iotData = new IoTDataPlaneClient(sdk('iot-data'));
   const query = new TimestreamQueryClient(sdk('timestream-query'));
   // the reasoning shadow's last known version per thing, shared by the loop and the coach's
