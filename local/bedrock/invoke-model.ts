@@ -45,7 +45,7 @@ export async function invokeImageModel(modelId: string, req: GatewayRequest, fau
   if (faults && random() < (faults.timeout ?? 0)) return refuse('timeout_injected', MODEL_TIMEOUT());
   if (faults && random() < (faults.filtered ?? 0)) return refuse('filtered_injected', awsError(400, 'ValidationException', CONTENT_FILTER_MESSAGES.input));
   const blocked = faults !== undefined && random() < (faults.blocked ?? 0);
-  const body: ImageResponse = blocked ? { images: [], error: CONTENT_FILTER_MESSAGES.allImages } : { images: paint(job) };
+  const body: ImageResponse = blocked ? { images: [], error: CONTENT_FILTER_MESSAGES.allImages } : { images: await paint(job) };
   return {
     outcome: blocked ? 'blocked_injected' : 'images',
     images: body.images.length,

@@ -6,7 +6,7 @@
  * chunk `pulsepet-local` saying what it is. Deterministic: the same prompt, size and seed
  * give the same bytes.
  */
-import { renderAvatarPng } from '../../common/avatar-render';
+import { renderAvatarPngAsync } from '../../common/avatar-render';
 import { ENERGY_BANDS, type EnergyBand, SCENES, type Scene } from '../../protocol/avatar';
 import { LOCAL_IMAGE_TEXT_KEY } from '../../protocol/avatar-png';
 import type { AvatarSceneFacts } from '../../protocol/avatar-scene';
@@ -30,13 +30,15 @@ export function promptFacts(text: string): Omit<AvatarSceneFacts, 'variant' | 'l
   return { mood, ...(energyBand ? { energyBand } : {}), ...(scene ? { scene } : {}), ...(persona ? { persona } : {}) };
 }
 
-/** The job's images as base64 PNGs (as Nova Canvas answers them). */
-export function paint(job: ImageJob): string[] {
+/** The job's images as base64 PNGs (as Nova Canvas answers them), drawn off the event loop. */
+export function paint(job: ImageJob): Promise<string[]> {
   const facts = promptFacts(job.text);
-  return Array.from({ length: job.numberOfImages }, (_, i) => {
-    const variant = (job.seed + i) % 7;
-    const described = `mood=${facts.mood} energy=${facts.energyBand ?? '-'} scene=${facts.scene ?? '-'} persona=${facts.persona ?? '-'} seed=${job.seed} image=${i + 1}`;
-    const png = renderAvatarPng({ ...facts, variant, local: true }, job.width, { [LOCAL_IMAGE_TEXT_KEY]: LABEL, 'pulsepet-facts': described }, job.height);
-    return Buffer.from(png).toString('base64');
-  });
+  return Promise.all(
+    Array.from({ length: job.numberOfImages }, async (_, i) => {
+      const variant = (job.seed + i) % 7;
+      const described = `mood=${facts.mood} energy=${facts.energyBand ?? '-'} scene=${facts.scene ?? '-'} persona=${facts.persona ?? '-'} seed=${job.seed} image=${i + 1}`;
+      const png = await renderAvatarPngAsync({ ...facts, variant, local: true }, job.width, { [LOCAL_IMAGE_TEXT_KEY]: LABEL, 'pulsepet-facts': described }, job.height);
+      return Buffer.from(png).toString('base64');
+    }),
+  );
 }
