@@ -13,7 +13,7 @@ export interface HotPathClientConfig {
 }
 
 /**
- * The configuration of an AWS SDK v3 client a function calls on every event (iot-data,
+ * The configuration of an AWS SDK v3 client a function calls on every event or every thing (iot-data, iot,
  * timestream-write, timestream-query, lambda, sagemaker-runtime): the quiet logger
  * ({@link quietSdkLogger}: no redacted copy of every request), and the SDK's documented
  * `cacheMiddleware` option, with which the client resolves its middleware stack once per

@@ -3,6 +3,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { createBedrockRuntimeClient } from '../../common/bedrock-client';
 import { createLogger } from '../../common/logger';
+import { hotPathClientConfig } from '../../common/sdk-config';
 import { createTimestreamWriteClient } from '../../common/timestream-write-client';
 import { FUNCTION_NAMES } from '../../protocol/resources';
 import { type EmfSink, logStreamSink } from '../shared/emf';
@@ -43,10 +44,12 @@ export function dailySummaryDeps(
   opts: { metrics?: EmfSink } = {},
 ): { deps: ScheduledRunDeps; iotData: IoTDataPlaneClient; destroy(): void } {
   const logger = createLogger('daily-summary', { level: config.logLevel });
-  const query = new TimestreamQueryClient({ region: config.region });
+  // a run reads and writes for every thing of the fleet: the hot-path clients (common/sdk-config.ts)
+  const sdk = (name: string) => hotPathClientConfig(name, config.region, logger);
+  const query = new TimestreamQueryClient(sdk('timestream-query'));
   const write = createTimestreamWriteClient({ region: config.region }, logger);
-  const iotData = new IoTDataPlaneClient({ region: config.region });
-  const iot = new IoTClient({ region: config.region });
+  const iotData = new IoTDataPlaneClient(sdk('iot-data'));
+  const iot = new IoTClient(sdk('iot'));
   const bedrock = config.explainer.kind === 'bedrock' ? createBedrockRuntimeClient({ region: config.region, maxAttempts: 1 }) : undefined;
   const llm = bedrock === undefined ? undefined : new BedrockExplainer(bedrock, { modelId: config.explainer.modelId });
   const tables = { database: config.database, telemetryTable: config.telemetryTable, dailyTable: config.dailyTable };
