@@ -18,8 +18,8 @@ export interface HotPathClientConfig {
  * ({@link quietSdkLogger}: no redacted copy of every request), and the SDK's documented
  * `cacheMiddleware` option, with which the client resolves its middleware stack once per
  * command class instead of on every `send` (sorting and wiring some 30 middleware per
- * call). Measured with `bench/fleet-floor.ts`, that is about a tenth of the client's CPU
- * per call.
+ * call): about 7 % of the client's CPU per call in `bench/fleet-floor.ts --cache-middleware
+ * on|off` (docs/fleet-scale.md).
  *
  * Only for clients whose middleware stack nothing changes after their first request and
  * whose `send` takes no per-call options: a call with options (an `abortSignal`) drops the
