@@ -10,6 +10,7 @@ import { PulsepetError } from '../../protocol/errors';
 import { topicLimitViolation } from '../../protocol/topics';
 import type { BrokerBus } from '../ports';
 import type { CompiledAction } from './compile';
+import { ConcurrencyGate } from './concurrency-gate';
 
 /** The Timestream WriteRecords request the action sends (same shape as the SDK's). */
 export type TimestreamWriteRequest = WriteRecordsRequest;
@@ -17,10 +18,23 @@ export type TimestreamWriteRequest = WriteRecordsRequest;
 /** Where the timestream action writes: the real client pointed at the gateway, or any function of the same shape. */
 export type TimestreamWriter = (req: TimestreamWriteRequest) => Promise<void>;
 
-/** Adapts a real `@aws-sdk/client-timestream-write` client (e.g. pointed at the local gateway). */
-export function timestreamWriterFor(client: TimestreamWriteClient): TimestreamWriter {
+/** How many WriteRecords the rules' Timestream action runs at once, and how many may wait. */
+export interface TimestreamWriterLimits {
+  /** default 64 */
+  maxInFlight?: number;
+  /** past this many waiting, a write fails at once and goes to the rule's errorAction, as a throttled one does; default 50,000 */
+  maxWaiting?: number;
+}
+
+/**
+ * Adapts a real `@aws-sdk/client-timestream-write` client (e.g. pointed at the local
+ * gateway), at most `maxInFlight` writes at once ({@link ConcurrencyGate}: a burst of
+ * events does not run every client's middleware in one turn of the event loop).
+ */
+export function timestreamWriterFor(client: TimestreamWriteClient, limits: TimestreamWriterLimits = {}): TimestreamWriter {
+  const gate = new ConcurrencyGate(limits.maxInFlight ?? 64, limits.maxWaiting ?? 50_000);
   return async (req) => {
-    await client.send(new WriteRecordsCommand(req));
+    await gate.run(() => client.send(new WriteRecordsCommand(req)));
   };
 }
 
