@@ -213,7 +213,12 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
       }
     };
     const BLOCK_MS = 15 * 60_000;
-    const start = Date.now() - 3 * BLOCK_MS;
+    // The three blocks end now, unless that crosses 00:00 UTC: a new day refills the pet's
+    // spoons, and its face changes with them. Then they end 10 minutes before midnight.
+    const now = Date.now();
+    const sinceMidnight = now % 86_400_000;
+    const end = sinceMidnight < 3 * BLOCK_MS + 10 * 60_000 ? now - sinceMidnight - 10 * 60_000 : now;
+    const start = end - 3 * BLOCK_MS;
     const block = (kind: Kind, k: number) => agent.writeStdin(`${minutesOf(kind, start + (k + 1) * BLOCK_MS, 15).map((x) => JSON.stringify(x)).join('\n')}\n`);
     try {
       await agent.waitForLog((l) => l.msg === 'connected');
