@@ -5,11 +5,15 @@ import { quietSdkLogger } from './sdk-logger';
 /** The SDK's logger type (every v3 client takes the same `@smithy/types` Logger). */
 type SdkLogger = NonNullable<IoTDataPlaneClientConfig['logger']>;
 
-/** What a hot-path AWS client is built with; spread into any v3 client's config. */
-export interface HotPathClientConfig {
-  region: string;
+/** What a hot-path AWS client is built with, beside its region. */
+export interface HotPathClientOptions {
   logger: SdkLogger;
   cacheMiddleware: true;
+}
+
+/** {@link HotPathClientOptions} with the region; spread into any v3 client's config. */
+export interface HotPathClientConfig extends HotPathClientOptions {
+  region: string;
 }
 
 /**
@@ -28,5 +32,14 @@ export interface HotPathClientConfig {
  * @example const iotData = new IoTDataPlaneClient(hotPathClientConfig('iot-data', region, logger));
  */
 export function hotPathClientConfig(client: string, region: string, logger?: Logger): HotPathClientConfig {
-  return { region, logger: quietSdkLogger(client, logger) as unknown as SdkLogger, cacheMiddleware: true };
+  return { region, ...hotPathClientOptions(client, logger) };
+}
+
+/**
+ * {@link hotPathClientConfig} without the region, for a client whose region may come from
+ * the environment. The quiet logger has no `info` on purpose (common/sdk-logger.ts), which
+ * the SDK's Logger type requires: hence the cast.
+ */
+export function hotPathClientOptions(client: string, logger?: Logger): HotPathClientOptions {
+  return { logger: quietSdkLogger(client, logger) as unknown as SdkLogger, cacheMiddleware: true };
 }

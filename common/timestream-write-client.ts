@@ -2,9 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { TimestreamWriteClient, type TimestreamWriteClientConfig } from '@aws-sdk/client-timestream-write';
 import type { Logger } from './logger';
-import { quietSdkLogger } from './sdk-logger';
-
-type SdkLogger = NonNullable<TimestreamWriteClientConfig['logger']>;
+import { hotPathClientOptions } from './sdk-config';
 
 export interface IngestClientOptions extends TimestreamWriteClientConfig {
   /**
@@ -30,7 +28,6 @@ export interface IngestClientOptions extends TimestreamWriteClientConfig {
  */
 export function createTimestreamWriteClient(options: IngestClientOptions = {}, logger?: Logger): TimestreamWriteClient {
   const { maxSockets, ...config } = options;
-  const quiet = quietSdkLogger('timestream-write', logger);
   const sockets =
     maxSockets === undefined
       ? {}
@@ -40,5 +37,5 @@ export function createTimestreamWriteClient(options: IngestClientOptions = {}, l
             httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
           },
         };
-  return new TimestreamWriteClient({ logger: quiet as unknown as SdkLogger, cacheMiddleware: true, ...sockets, ...config });
+  return new TimestreamWriteClient({ ...hotPathClientOptions('timestream-write', logger), ...sockets, ...config });
 }

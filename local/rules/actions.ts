@@ -31,7 +31,7 @@ export interface TimestreamWriterLimits {
  * gateway), at most `maxInFlight` writes at once ({@link ConcurrencyGate}: a burst of
  * events does not run every client's middleware in one turn of the event loop).
  */
-export function timestreamWriterFor(client: TimestreamWriteClient, limits: TimestreamWriterLimits = {}): TimestreamWriter {
+export function timestreamWriterFor(client: Pick<TimestreamWriteClient, 'send'>, limits: TimestreamWriterLimits = {}): TimestreamWriter {
   const gate = new ConcurrencyGate(limits.maxInFlight ?? 64, limits.maxWaiting ?? 50_000);
   return async (req) => {
     await gate.run(() => client.send(new WriteRecordsCommand(req)));

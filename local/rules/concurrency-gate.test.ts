@@ -76,7 +76,7 @@ describe('timestreamWriterFor', () => {
         return d.promise;
       },
     };
-    const write = timestreamWriterFor(client as never, { maxInFlight: 3 });
+    const write = timestreamWriterFor(client, { maxInFlight: 3 });
     const burst = Array.from({ length: 10 }, (_, i) => write({ DatabaseName: 'pulsepet', TableName: `t${i}`, Records: [] }));
     await turn();
     expect(tables).toEqual(['t0', 't1', 't2']);
