@@ -4,7 +4,7 @@
  * straight into its registry (thing, ACTIVE certificate from the stack's CA,
  * pulsepet-device policy, attachment: the end state `pulsepet simulate` reaches through
  * client-iot, without 60,000 HTTP round trips), hands them to the parent over IPC, and
- * answers 'mem' with its RSS and CPU until 'stop'.
+ * answers 'mem' with its RSS and CPU (and the broker process's, when it runs one) until 'stop'.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { createLogger } from '../common/logger';
 import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { FUNCTION_NAMES } from '../protocol/resources';
 import type { DeadLetter } from '../local/index';
-import { threadCpuMicros } from './thread-cpu';
+import { processRssAndCpu, threadCpuMicros } from './thread-cpu';
 import { rssBreakdown } from './rss-breakdown';
 
 const [dataDir, countArg, prefix = 'sim-'] = process.argv.slice(2);
@@ -33,7 +33,9 @@ const logger = createLogger('stack', { level: 'warn', destination: createWriteSt
 const noPriority = process.env.PULSEPET_BENCH_QUEUE_PRIORITY === 'off';
 const maxBytes = Number(process.env.PULSEPET_BENCH_QUEUE_MAX_BYTES) || undefined;
 const lambdaQueue = { ...(noPriority ? { priority: { functions: [] } } : {}), ...(maxBytes ? { maxBytes } : {}) };
-const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger, lambdaQueue });
+// bench/fleet-scale.ts --broker-process on: the broker in a process of its own (pulsepet up --broker-process)
+const brokerProcess = process.env.PULSEPET_BENCH_BROKER_PROCESS === 'on';
+const stack = await startPulsepetStack({ dataDir: join(dataDir, 'stack'), logger, lambdaQueue, brokerProcess });
 const ca = stack.material.ca;
 
 async function provision(thingName: string): Promise<{ thing: string; certificatePem: string; privateKeyPem: string }> {
@@ -86,6 +88,9 @@ function cpuByThread(): Record<string, number> {
     const who = tid === process.pid ? 'main' : (owner.get(tid) ?? 'other');
     out[who] = (out[who] ?? 0) + micros;
   }
+  // the broker process's threads, all together
+  const broker = stack.brokerPid === undefined ? undefined : processRssAndCpu(stack.brokerPid);
+  if (broker) out.brokerProcess = broker.cpuMicros;
   return out;
 }
 
@@ -117,6 +122,9 @@ process.on('message', async (msg) => {
     if (msg === 'mem-gc') (globalThis as { gc?: () => void }).gc?.();
     const cpu = process.cpuUsage();
     const m = process.memoryUsage();
+    const broker = stack.brokerPid === undefined ? null : (processRssAndCpu(stack.brokerPid) ?? null);
+    // the broker process's own figures: its heap, and device messages waiting for the stack's acknowledgement
+    const brokerStats = 'stats' in stack.broker && typeof stack.broker.stats === 'function' ? (stack.broker.stats() as { heapUsed: number; awaitingStack: number }) : null;
     // execution environments (worker threads, each a V8 isolate of its own) per function
     const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
     const q = stack.lambda.queueStats();
@@ -131,7 +139,7 @@ process.on('message', async (msg) => {
     };
     const store = { ...stack.timestream.store.stats };
     const breakdown = msg === 'mem' ? undefined : rssBreakdown();
-    send({ kind: 'mem', ask: msg, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system, threads: cpuByThread(), environments, loop, queue, store, breakdown });
+    send({ kind: 'mem', ask: msg, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMicros: cpu.user + cpu.system + (broker?.cpuMicros ?? 0), brokerRss: broker?.rss ?? null, brokerHeapUsed: brokerStats?.heapUsed ?? null, brokerAwaitingStack: brokerStats?.awaitingStack ?? null, threads: cpuByThread(), environments, loop, queue, store, breakdown });
   } else if (typeof msg === 'object' && msg !== null && (msg as { kind?: string }).kind === 'refusals') {
     const lost = (msg as { lost: Array<{ thing: string; batchId: string }> }).lost;
     const lostDeadLettered = lost.filter((b) => ingestLetters.has(`${b.thing}/${b.batchId}`)).length;

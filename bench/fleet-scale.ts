@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/fleet-scale.ts [--devices 10000] [--duration 5m] [--batch-interval 30s]
  *                                [--connect-rate 200] [--max-connecting 128] [--scenario mix] [--settle 60s]
- *                                [--queue-priority on|off] [--queue-max-bytes BYTES]
+ *                                [--queue-priority on|off] [--queue-max-bytes BYTES] [--broker-process on|off]
  *
  * Reports: time to connect all; stack and simulator RSS (peak, and after connecting);
  * connect, publish → PUBACK and publish → pet delta p50/p99 (the latter from a batch's
@@ -47,6 +47,7 @@ const flags = benchFlags(
     settle: { type: 'string' },
     'queue-priority': { type: 'string' },
     'queue-max-bytes': { type: 'string' },
+    'broker-process': { type: 'string' },
   },
   z.object({
     devices: z.coerce.number().int().min(1).max(50_000).default(10_000),
@@ -58,6 +59,7 @@ const flags = benchFlags(
     settle: dur('60s'),
     'queue-priority': z.enum(['on', 'off']).default('on'), // off: every function at full concurrency in the Lambda queue, as before ingest came first
     'queue-max-bytes': z.coerce.number().int().min(1).optional(), // the Lambda queue's bound on disk (pulsepet up --lambda-queue-max-bytes)
+    'broker-process': z.enum(['on', 'off']).default('off'), // on: the broker in a process of its own (pulsepet up --broker-process)
   }),
 );
 
@@ -66,7 +68,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pp-bench-fleet-'));
 const child: ChildProcess = fork(join(import.meta.dirname, 'fleet-scale-stack.ts'), [dir, String(flags.devices)], {
   execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.PULSEPET_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PULSEPET_CPU_PROF}`] : [])],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  env: { ...process.env, PULSEPET_BENCH_QUEUE_PRIORITY: flags['queue-priority'], PULSEPET_BENCH_QUEUE_MAX_BYTES: String(flags['queue-max-bytes'] ?? '') },
+  env: { ...process.env, PULSEPET_BENCH_QUEUE_PRIORITY: flags['queue-priority'], PULSEPET_BENCH_QUEUE_MAX_BYTES: String(flags['queue-max-bytes'] ?? ''), PULSEPET_BENCH_BROKER_PROCESS: flags['broker-process'] },
 });
 let stopping = false;
 child.once('exit', (code, signal) => {
@@ -100,6 +102,8 @@ function provisioned(): Promise<{ ready: Ready; ids: Identity[] }> {
 
 interface StackMem {
   rss: number;
+  /** the broker process's RSS, V8 heap and messages awaiting the stack (--broker-process on; its CPU is in cpuMicros and threads.brokerProcess) */
+  brokerRss: number | null; brokerHeapUsed: number | null; brokerAwaitingStack: number | null;
   /** V8 heap in use, and memory outside it (OpenSSL, DuckDB, buffers) as V8 accounts it */
   heapUsed: number; external: number; arrayBuffers: number;
   /** Lambda execution environments (worker threads) per function */
@@ -155,8 +159,8 @@ const url = new URL(ready.mqttEndpoint);
 const devices: SimDeviceSpec[] = ids.map((d, i) => ({ ...d, scenario: scenarioFor(flags.scenario, i), bodyPersona: ['athlete', 'young', 'office', 'older', 'low-hrv'][i % 5] ?? 'office' }));
 const mem0 = await stackMem('mem-gc');
 const cpu0 = process.cpuUsage();
-const peak = { stackRss: mem0.rss, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number>, depthByFunction: {} as Record<string, number> };
-let afterConnect: { stackRssMiB: number; simRssMiB: number; atS: number; stackBreakdown?: Record<string, number> } | undefined;
+const peak = { stackRss: mem0.rss, brokerRss: mem0.brokerRss ?? 0, simRss: process.memoryUsage().rss, queueDepth: 0, environments: {} as Record<string, number>, depthByFunction: {} as Record<string, number> };
+let afterConnect: { brokerRssMiB: number | null; stackRssMiB: number; simRssMiB: number; atS: number; stackBreakdown?: Record<string, number> } | undefined;
 interface CpuMark {
   stackMicros: number;
   simMicros: number;
@@ -186,13 +190,14 @@ const onTick = (t: ProgressTick) => {
     const m = await stackMem(allConnectedNow ? 'mem-breakdown' : 'mem');
     const simRss = process.memoryUsage().rss;
     peak.stackRss = Math.max(peak.stackRss, m.rss);
+    peak.brokerRss = Math.max(peak.brokerRss, m.brokerRss ?? 0);
     peak.simRss = Math.max(peak.simRss, simRss);
     for (const [k, n] of Object.entries(m.environments)) peak.environments[k] = Math.max(peak.environments[k] ?? 0, n);
     for (const [k, n] of Object.entries(m.queue.depth)) peak.depthByFunction[k] = Math.max(peak.depthByFunction[k] ?? 0, n);
     const depth = await queueDepth(ready.httpEndpoint).catch(() => 0);
     peak.queueDepth = Math.max(peak.queueDepth, depth);
     if (allConnectedNow) {
-      afterConnect = { stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS, stackBreakdown: breakdownInMiB(m.breakdown) };
+      afterConnect = { brokerRssMiB: m.brokerRss === null ? null : round(m.brokerRss / MiB), stackRssMiB: round(m.rss / MiB), simRssMiB: round(simRss / MiB), atS: t.elapsedS, stackBreakdown: breakdownInMiB(m.breakdown) };
       connectCpu = cpuMark(m, t.pubAcked, petDeltas);
       child.send('loop-reset');
     } else if (connectCpu !== undefined && (warmCpu !== undefined || (performance.now() - t0) / 1000 >= connectCpu.wallS + flags['batch-interval'] / 1000)) {
@@ -200,7 +205,7 @@ const onTick = (t: ProgressTick) => {
       warmCpu ??= mark;
       if (atRunEnd === undefined) warmMarks.push(mark);
     }
-    if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} loop p99 ${round(m.loop.p99Ms)} ms max ${round(m.loop.maxMs)} ms stack ${round(m.rss / MiB)} MiB sim ${round(simRss / MiB)} MiB\n`);
+    if (t.elapsedS % 10 === 0) process.stderr.write(`[${t.elapsedS}s] connected ${t.connected}/${t.devices} fail ${t.connectFailures} pub_ack ${t.pubAckedPerS}/s pet_delta ${t.petDeltasPerS}/s in_flight ${t.inFlight} queue ${depth} loop p99 ${round(m.loop.p99Ms)} ms max ${round(m.loop.maxMs)} ms stack ${round(m.rss / MiB)} MiB${m.brokerRss === null ? '' : ` broker ${round(m.brokerRss / MiB)} MiB (heap ${round((m.brokerHeapUsed ?? 0) / MiB)} MiB, awaiting ${m.brokerAwaitingStack})`} sim ${round(simRss / MiB)} MiB\n`);
   })();
 };
 
@@ -313,11 +318,13 @@ process.stdout.write(
     durationS: flags.duration / 1000,
     batchIntervalS: flags['batch-interval'] / 1000,
     connectRate: flags['connect-rate'],
+    brokerProcess: flags['broker-process'] === 'on',
     maxConnecting: flags['max-connecting'],
     provisionS: ready.provisionS,
     connect: { allConnectedAfterS: summary.connect.allConnectedAfterS, peakConnected: summary.connect.peakConnected, failures: summary.connect.failuresByReason, reconnects: summary.connect.reconnects },
     rssMiB: {
       stackPeak: round(peak.stackRss / MiB),
+      brokerProcessPeak: flags['broker-process'] === 'on' ? round(peak.brokerRss / MiB) : null,
       stackEnd: round(memAfterCheck.rss / MiB),
       stackBeforeRunAfterGc: round(mem0.rss / MiB),
       stackEndAfterGc: round(memEndGc.rss / MiB),
@@ -374,6 +381,7 @@ process.stdout.write(
     goals: {
       allConnected: summary.connect.allConnectedAfterS !== null,
       stackRssUnder1GiB: peak.stackRss < 1024 * MiB,
+      brokerRssUnder1GiB: flags['broker-process'] === 'on' ? peak.brokerRss < 1024 * MiB : peak.stackRss < 1024 * MiB,
       publishToPetDeltaP99Under2s: p99 !== null && p99 < 2000,
       noLosses: summary.batches.lost === 0,
     },

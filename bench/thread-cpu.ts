@@ -29,3 +29,19 @@ export function mainAndOtherCpuMicros(): { main: number; other: number } {
   }
   return out;
 }
+
+/**
+ * Another process's RSS (bytes, VmRSS of /proc/PID/status) and CPU so far (µs, utime +
+ * stime of /proc/PID/stat); undefined once it has ended.
+ */
+export function processRssAndCpu(pid: number): { rss: number; cpuMicros: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { rss: kib * 1024, cpuMicros: (Number(f[11]) + Number(f[12])) * 10_000 };
+  } catch {
+    return undefined;
+  }
+}

@@ -35,6 +35,7 @@ const UpFlags = z.object({
   'lambda-queue-max-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.maxBytes),
   'lambda-queue-memory-bytes': byteSize.default(DEFAULT_QUEUE_LIMITS.memoryBytes),
   'bedrock-faults': BedrockFaultsSchema.optional(),
+  'broker-process': z.boolean().default(false),
   json: z.boolean().default(false),
   'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   help: z.boolean().default(false),
@@ -59,6 +60,7 @@ const FLAGS = {
   'lambda-queue-max-bytes': { type: 'string' },
   'lambda-queue-memory-bytes': { type: 'string' },
   'bedrock-faults': { type: 'string' },
+  'broker-process': { type: 'boolean' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -66,7 +68,8 @@ const FLAGS = {
 
 export const UP_USAGE = `usage: pulsepet up [--data-dir DIR] [--mqtt-port N] [--http-port N] [--https-port N] [--host H]
                    [--region R] [--shadow-fsync always|interval:MS|never] [--lambda-queue-max-bytes SIZE]
-                   [--lambda-queue-memory-bytes SIZE] [--bedrock-faults F] [--json] [--log-level L]
+                   [--lambda-queue-memory-bytes SIZE] [--bedrock-faults F] [--broker-process]
+                   [--json] [--log-level L]
 
 Starts the local IoT Core: the mTLS MQTT broker (policy-enforcing), device shadows,
 the rules runtime, the telemetry store and the AWS-compatible HTTP gateway (with a
@@ -93,9 +96,12 @@ local Bedrock Converse service answered by a deterministic coach, not an LLM).
                     throttle=0.3,malformed=0.1,latency=2s (probabilities 0-1 of a
                     ThrottlingException and of a forced tool's input breaking its schema; a
                     delay up to 60s; seed=N repeats a run's faults); shown in the ready line
+  --broker-process  run the MQTT broker in a process of its own: its connections' TLS
+                    state, sessions and subscriptions live there, beside the rest of the
+                    stack (for large fleets); if it exits, up stops with exit code 1
   --json            print the ready line as one JSON object on stdout
 
-Exit codes: 0 stopped by SIGINT/SIGTERM, 2 bad flags, 3 a port cannot be listened on,
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 a part of the stack failed, 2 bad flags, 3 a port cannot be listened on,
 4 the data dir is locked by a running up, not writable or of a newer pulsepet,
 5 a corrupt file in the data dir (each with one line naming the flag or file).
 `;
@@ -108,7 +114,10 @@ export async function up(argv: string[]): Promise<number> {
     return 0;
   }
   const logger = createLogger('pulsepet-up', { level: flags['log-level'] });
+  // bound once the stop path exists: a part of the stack that fails stops the rest (exit 1)
+  let failed = (_err: Error): void => {};
   const stack = await startPulsepetStack({
+    ...(flags['broker-process'] ? { brokerProcess: true, onFailure: (err: Error) => failed(err) } : {}),
     dataDir: resolve(flags['data-dir']),
     mqttPort: flags['mqtt-port'],
     httpPort: flags['http-port'],
@@ -124,14 +133,14 @@ export async function up(argv: string[]): Promise<number> {
   // Signal handlers first: a supervisor may send SIGTERM as soon as it reads the ready line.
   const stopped = new Promise<number>((done) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const stop = (signal: string, code = 0) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
       stack.close().then(
         () => {
           logger.flush();
-          done(0);
+          done(code);
         },
         (e: unknown) => {
           logger.error({ err: e }, 'shutdown failed');
@@ -142,6 +151,10 @@ export async function up(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    failed = (err) => {
+      logger.error({ err }, 'a part of the stack failed; stopping');
+      stop('failure', 1);
+    };
   });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(ready)}\n`);

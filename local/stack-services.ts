@@ -13,9 +13,7 @@ import { createTimestreamWriteClient } from '../common/timestream-write-client';
 import { CLAIM_POLICY_NAME, claimPolicyDocument, DEVICE_POLICY_NAME, devicePolicyDocument, supersededDevicePolicyDocuments } from '../protocol/policies';
 import { LOCAL_ACCOUNT_ID } from './aws-identity';
 import { type BedrockFaults, createBedrockRuntimeService } from './bedrock/index';
-import { type BrokerHandle, startBroker } from './broker/broker';
-import { createDurablePersistence } from './broker/durable-persistence';
-import type { BrokerLimitsInput } from './broker/limits';
+import type { BrokerHandle, } from './broker/broker';
 import { type DisplayIdentity, openDisplayIdentity } from './cognito/index';
 import type { DataDirMaterial } from './data-dir';
 import { createIotService, type IotService } from './gateway/iot/service';
@@ -23,8 +21,7 @@ import { type GatewayHandle, startGateway } from './gateway/server';
 import { type FleetProvisioningHandle, startFleetProvisioning } from './provisioning/fleet-provisioning-service';
 import { type AsyncQueueLimits, createLambdaInvokeService, LambdaService, type LambdaTarget, type LocalFunctionSpec } from './lambda/index';
 import type { RoleSessions } from './ports';
-import { JustInTimeProvisioning } from './provisioning/jitp';
-import { Registry } from './registry/registry';
+import { type MapChange, Registry } from './registry/index';
 import { type RuleDefinition, RulesRuntime, timestreamWriterFor, topicRuleRoutes } from './rules/index';
 import { createS3Service, type S3Service } from './s3/index';
 import { createShadowService, type ShadowServiceHandle, type ShadowServiceLimits } from './shadow/index';
@@ -79,8 +76,8 @@ async function seedPolicy(ctx: WiringContext, registry: Registry, name: string, 
 }
 
 /** The registry, with the `pulsepet-device` and `pulsepet-claim` policies seeded on first run. */
-export async function openRegistry(ctx: WiringContext): Promise<Registry> {
-  const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger });
+export async function openRegistry(ctx: WiringContext, onChange?: (c: MapChange) => void): Promise<Registry> {
+  const registry = Registry.open(join(ctx.dataDir, 'registry'), { region: ctx.region, logger: ctx.logger, ...(onChange ? { onChange } : {}) });
   ctx.unwinder.push(() => registry.close());
   await seedPolicy(ctx, registry, DEVICE_POLICY_NAME, devicePolicyDocument(), supersededDevicePolicyDocuments());
   await seedPolicy(ctx, registry, CLAIM_POLICY_NAME, claimPolicyDocument(), []);
@@ -140,50 +137,6 @@ export async function startHttpsListener(ctx: WiringContext, gateway: GatewayHan
   await gateway.listenHttps({ port, key, cert }).catch((e: unknown) => {
     throw listenFailure(e, { option: 'httpsPort', service: 'HTTPS gateway', host: ctx.host, port }) ?? e;
   });
-}
-
-/**
- * The policy-enforcing mTLS broker with durable sessions, also serving MQTT over WebSocket at
- * `/mqtt` of the gateway (HTTP and HTTPS); unknown certificates from CAs registered with
- * auto-registration go through JITR/JITP.
- */
-export async function startMqttBroker(
-  ctx: WiringContext,
-  registry: Registry,
-  gateway: GatewayHandle,
-  opts: { port: number; limits?: BrokerLimitsInput; sessions?: RoleSessions },
-): Promise<BrokerHandle> {
-  const m = ctx.material;
-  const persistence = await createDurablePersistence(join(ctx.dataDir, 'broker'), ctx.logger);
-  // the registration event goes out through the broker this provisioner is handed to
-  let bus: BrokerHandle | undefined;
-  const jitp = new JustInTimeProvisioning({
-    registry,
-    logger: ctx.logger,
-    publish: (topic, payload) => bus?.publish(topic, payload, { qos: 1 }) ?? Promise.resolve(),
-  });
-  const broker = await startBroker({
-    autoRegister: (peer) => jitp.register(peer),
-    host: ctx.host,
-    port: opts.port,
-    tls: { key: m.server.privateKeyPem, cert: m.server.certificatePem, ca: m.ca.certificatePem },
-    registry,
-    region: ctx.region,
-    logger: ctx.logger,
-    persistence,
-    wsCredentials: m.credentials,
-    // devices get in once rules and shadows are wired (wire() opens the intake)
-    holdIntake: true,
-    ...(opts.sessions ? { sessions: opts.sessions } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}),
-  }).catch((e: unknown) => {
-    throw listenFailure(e, { option: 'mqttPort', service: 'MQTT broker', host: ctx.host, port: opts.port }) ?? e;
-  });
-  bus = broker;
-  ctx.unwinder.push(() => broker.close());
-  broker.attachWebSocket(gateway.server, '/mqtt');
-  if (gateway.https) broker.attachWebSocket(gateway.https.server, '/mqtt');
-  return broker;
 }
 
 /** Device shadows over the broker bus, with the `iotdata` API on the gateway. */

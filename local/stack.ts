@@ -10,6 +10,8 @@ import { AVATARS } from '../protocol/resources';
 import { DEFAULT_REGION } from './aws-identity';
 import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
+import { RegistryFeed } from './broker-process/index';
+import { brokerOptions, startMqttBroker } from './stack-broker';
 import type { BrokerLimitsInput } from './broker/limits';
 import type { FleetProvisioningHandle } from './provisioning/fleet-provisioning-service';
 import { type DataDirMaterial, type LocalCredentials, prepareDataDir, writeEnvFile } from './data-dir';
@@ -34,7 +36,6 @@ import {
   startHttpsListener,
   startIotControlPlane,
   startLambda,
-  startMqttBroker,
   startRules,
   startS3,
   startScheduler,
@@ -98,6 +99,17 @@ export interface LocalStackOptions {
    * own observers of the bus first); default false: the intake opens once the stack is wired.
    */
   holdIntake?: boolean;
+  /**
+   * Run the MQTT broker in a process of its own (`pulsepet up --broker-process`): its
+   * connections' TLS state, sessions and subscriptions then live there, beside the stack's
+   * main thread. Default false (one process).
+   */
+  brokerProcess?: boolean;
+  /**
+   * Called when a part of the stack stops on its own (the broker process exited); the
+   * stack is then unusable and should be closed. Without it the failure is only logged.
+   */
+  onFailure?: (err: Error) => void;
   /** write `{dataDir}/env` for this start (default true; a short maintenance start on other ports leaves it alone) */
   writeEnvFile?: boolean;
 }
@@ -120,6 +132,8 @@ export interface LocalStack {
   httpsPort?: number;
   bus: BrokerBus;
   broker: BrokerHandle;
+  /** the broker process's pid, when started with {@link LocalStackOptions.brokerProcess} */
+  brokerPid?: number;
   registry: Registry;
   gateway: GatewayHandle;
   shadows: ShadowServiceHandle;
@@ -199,7 +213,8 @@ async function prepare(opts: LocalStackOptions, host: string, logger: Logger): P
 }
 
 async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir: () => void): Promise<LocalStack> {
-  const registry = await openRegistry(ctx);
+  const feed = opts.brokerProcess ? new RegistryFeed() : undefined;
+  const registry = await openRegistry(ctx, feed?.onChange);
   let mqttAddress = `${ctx.host}:${opts.mqttPort ?? 0}`;
   const iot = await startIotControlPlane(ctx, registry, () => mqttAddress);
   const timestream = await startTimestream(ctx);
@@ -210,8 +225,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
   if (opts.httpsPort !== undefined) await startHttpsListener(ctx, gateway, opts.httpsPort);
   startBedrock(ctx, gateway, opts.bedrockFaults);
   const s3 = await startS3(ctx, gateway, [AVATARS.bucket]);
-  const brokerOpts = { port: opts.mqttPort ?? 0, sessions: display.sessions, ...(opts.brokerLimits ? { limits: opts.brokerLimits } : {}) };
-  const broker = await startMqttBroker(ctx, registry, gateway, brokerOpts);
+  const broker = await startMqttBroker(ctx, registry, gateway, brokerOptions(opts, display, feed));
   const mqttHost = ctx.host === '0.0.0.0' || ctx.host === '::' ? '127.0.0.1' : ctx.host;
   mqttAddress = `${mqttHost}:${broker.port}`;
   const shadows = startShadows(ctx, broker, gateway, {
@@ -257,6 +271,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     httpPort: gateway.port,
     bus: broker,
     broker,
+    ...('pid' in broker && typeof broker.pid === 'number' ? { brokerPid: broker.pid } : {}),
     registry,
     gateway,
     shadows,

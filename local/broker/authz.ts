@@ -9,7 +9,7 @@ import {
   PolicyEvaluator,
   parsePolicyDocument,
 } from '../policy/index';
-import type { Registry } from '../registry/registry';
+import type { RegistryReader } from '../registry/index';
 
 /** Who is on the other end of a connection. */
 export type BrokerPrincipal =
@@ -57,7 +57,7 @@ export class BrokerAuthorizer {
   private readonly log: Logger;
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: RegistryReader,
     private readonly region: string,
     logger: Logger,
   ) {

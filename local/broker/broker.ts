@@ -3,7 +3,7 @@ import aedesMemoryPersistence from 'aedes-persistence';
 import { z } from 'zod';
 import type { Logger } from '../../common/logger';
 import type { BrokerBus, PublishOrigin, RoleSessions } from '../ports';
-import type { Registry } from '../registry/registry';
+import type { RegistryReader } from '../registry/index';
 import { onlineSubscriptionCheck } from './aedes-internals';
 import { BrokerAuthorizer } from './authz';
 import { CertificateAuthenticator } from './cert-auth';
@@ -31,7 +31,7 @@ export interface BrokerOptions {
   port?: number;
   /** server key and certificate chain (PEM); `ca` is advertised in the TLS CertificateRequest */
   tls: { key: string; cert: string; ca?: string };
-  registry: Registry;
+  registry: RegistryReader;
   region: string;
   logger: Logger;
   /** session store; defaults to aedes-persistence (memory). The broker closes it on close(). */

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { certificateIdFromDer } from '../../certs/index';
-import type { Registry } from '../registry/registry';
+import type { RegistryReader } from '../registry/index';
 import type { BrokerPrincipal } from './authz';
 
 export type CertCheck =
@@ -23,7 +23,7 @@ export class CertificateAuthenticator {
   /** `${certId}/${caId}` pairs whose signature was verified (immutable facts). */
   private readonly verified = new Set<string>();
 
-  constructor(private readonly registry: Registry) {}
+  constructor(private readonly registry: RegistryReader) {}
 
   check(peer: X509Certificate | undefined, now = Date.now()): CertCheck {
     if (peer === undefined) return { ok: false, reason: 'no client certificate' };

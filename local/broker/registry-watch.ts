@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/logger';
-import type { Registry } from '../registry/registry';
+import type { RegistryReader } from '../registry/index';
 import type { BrokerAuthorizer } from './authz';
 import type { ConnectionTable } from './connections';
 import type { Session } from './session';
@@ -13,7 +13,7 @@ import type { Session } from './session';
  *
  * @returns a function that stops watching
  */
-export function watchRegistry(registry: Registry, connections: ConnectionTable, authorizer: BrokerAuthorizer, log: Logger): () => void {
+export function watchRegistry(registry: RegistryReader, connections: ConnectionTable, authorizer: BrokerAuthorizer, log: Logger): () => void {
   const dropCertificate = (certificateId: string, why: string) => {
     const set = connections.byCertificate(certificateId);
     if (set) connections.drop((s) => set.has(s), 'AUTH_ERROR', why, log);

@@ -26,6 +26,13 @@ export interface DisplayIdentity {
   sessions: RoleSessionStore;
   /** `cognito-identity` on the gateway */
   service: GatewayService;
+  /** the role's IAM policy documents (JSON), the sessions' rights: what a copy of a session is rebuilt from */
+  rolePolicyDocuments: readonly string[];
+}
+
+/** The rights of a role with these IAM policy documents (JSON). */
+export function roleRights(documents: readonly string[]): PolicyEvaluator {
+  return new PolicyEvaluator(documents.map((d) => parsePolicyDocument(d, { maxChars: MAX_IAM_ROLE_POLICY_CHARS })));
 }
 
 /**
@@ -39,9 +46,9 @@ export interface DisplayIdentity {
 export function openDisplayIdentity(opts: { dataDir: string; region: string; logger: Logger; sessions?: RoleSessionStore }): DisplayIdentity {
   const pool = openIdentityPool(opts.dataDir, opts.region, DISPLAY_IDENTITY_POOL_NAME);
   const policy = displayRolePolicyDocument({ region: opts.region, accountId: LOCAL_ACCOUNT_ID });
-  const rights = new PolicyEvaluator([parsePolicyDocument(policy, { maxChars: MAX_IAM_ROLE_POLICY_CHARS })]);
+  const rights = roleRights([policy]);
   const sessions = opts.sessions ?? new RoleSessionStore();
   const sessionArn = displaySessionArn(LOCAL_ACCOUNT_ID);
   const service = createCognitoIdentityService({ pool, sessions, sessionArn, rights, logger: opts.logger });
-  return { identityPoolId: pool.id, roleArn: displayRoleArn(LOCAL_ACCOUNT_ID), sessions, service };
+  return { identityPoolId: pool.id, roleArn: displayRoleArn(LOCAL_ACCOUNT_ID), sessions, service, rolePolicyDocuments: [policy] };
 }

@@ -27,6 +27,7 @@ function base32(n: number): string {
  */
 export class RoleSessionStore implements RoleSessions {
   readonly #sessions = new Map<string, RoleSession>();
+  readonly #listeners: Array<(s: RoleSession) => void> = [];
 
   constructor(
     private readonly opts: { lifetimeMs?: number; maxSessions?: number; now?: () => number } = {},
@@ -49,7 +50,24 @@ export class RoleSessionStore implements RoleSessions {
       rights,
     };
     this.#sessions.set(session.accessKeyId, session);
+    for (const l of this.#listeners) l(session);
     return session;
+  }
+
+  /** Calls `listener` with every session issued from now on (the broker process gets a copy of each). */
+  onIssue(listener: (s: RoleSession) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Keeps a session another store issued (the broker process's copy of the stack's sessions). */
+  adopt(session: RoleSession): void {
+    this.#prune(this.#now());
+    this.#sessions.set(session.accessKeyId, session);
+  }
+
+  /** Every session kept, oldest first. */
+  all(): RoleSession[] {
+    return [...this.#sessions.values()];
   }
 
   find(accessKeyId: string): RoleSession | undefined {

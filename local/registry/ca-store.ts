@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DurableMap } from '../../common/journal';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
+import type { RegistryMap, RegistryStorage } from './storage';
 import type { CaCertificateMode, CaCertificateRecord, CaStatus, RegistrationConfig } from './types';
 
 export interface NewCaCertificate {
@@ -26,18 +26,18 @@ export interface CaCertificateChange {
 
 /** Registered CA certificates (RegisterCACertificate / UpdateCACertificate), durable. */
 export class CaStore {
-  private readonly cas: DurableMap<CaCertificateRecord>;
+  private readonly cas: RegistryMap<CaCertificateRecord>;
   /** the account's registration code in this region (one entry), durable */
-  private readonly codes: DurableMap<{ registrationCode: string }>;
+  private readonly codes: RegistryMap<{ registrationCode: string }>;
 
   constructor(
-    dir: string,
+    storage: RegistryStorage,
     private readonly region: string,
     private readonly accountId: string,
     private readonly onStatus: (e: { certificateId: string; status: CaStatus }) => void,
   ) {
-    this.cas = DurableMap.open(dir, 'ca-certificates');
-    this.codes = DurableMap.open(dir, 'registration-code');
+    this.cas = storage.open('ca-certificates');
+    this.codes = storage.open('registration-code');
   }
 
   /**

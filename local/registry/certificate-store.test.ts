@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
 import { CertificateStore, certificateIdOfArn } from './certificate-store';
 import { iotErrorTypeOf } from './errors';
+import { durableStorage } from './storage';
 import type { CertificateStatus } from './types';
 
 const CERT_A = 'a'.repeat(64);
@@ -18,7 +19,7 @@ afterEach(() => {
 
 function openStore(dir = mkdtempSync(join(tmpdir(), 'pp-certs-'))) {
   const events: string[] = [];
-  const store = new CertificateStore(dir, 'eu-west-1', '123456789012', silentLogger(), (e) =>
+  const store = new CertificateStore(durableStorage(dir), 'eu-west-1', '123456789012', silentLogger(), (e) =>
     events.push(`${e.certificateId.slice(0, 1)}:${e.status}`),
   );
   open.push(store);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger';
-import { DurableMap } from '../../common/journal';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
+import type { RegistryMap, RegistryStorage } from './storage';
 import type { CertificateRecord, CertificateStatus } from './types';
 
 /** Certificate ids are 64 lowercase hex chars (SHA-256 of the DER). */
@@ -27,16 +27,16 @@ export function certificateIdOfArn(principalArn: string): string | undefined {
  * policies) are the registry's: it calls `delete` once they pass.
  */
 export class CertificateStore {
-  private readonly certs: DurableMap<CertificateRecord>;
+  private readonly certs: RegistryMap<CertificateRecord>;
 
   constructor(
-    dir: string,
+    storage: RegistryStorage,
     private readonly region: string,
     private readonly accountId: string,
     private readonly log: Logger,
     private readonly onStatus: (e: { certificateId: string; status: CertificateStatus }) => void,
   ) {
-    this.certs = DurableMap.open(dir, 'certificates');
+    this.certs = storage.open('certificates');
   }
 
   get size(): number {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DurableMap } from '../../common/journal';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
+import type { RegistryMap, RegistryStorage } from './storage';
 import type { PolicyRecord, PolicyVersionRecord } from './types';
 
 /** Policy names: IoT API reference, CreatePolicy `policyName` pattern and length. */
@@ -15,14 +15,14 @@ export const MAX_POLICY_VERSIONS = 5;
  * Attachment checks are the registry's; it passes the answer in.
  */
 export class PolicyStore {
-  private readonly policies: DurableMap<PolicyRecord>;
+  private readonly policies: RegistryMap<PolicyRecord>;
 
   constructor(
-    dir: string,
+    storage: RegistryStorage,
     private readonly region: string,
     private readonly onChange: (policyName: string) => void,
   ) {
-    this.policies = DurableMap.open(dir, 'policies');
+    this.policies = storage.open('policies');
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
-import { DurableMap } from '../../common/journal';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
+import type { RegistryMap, RegistryStorage } from './storage';
 
 /** Template names: IoT API reference, CreateProvisioningTemplate `templateName` (pattern, 1..36). */
 export const TEMPLATE_NAME_RE = /^[0-9A-Za-z_-]{1,36}$/;
@@ -65,13 +65,13 @@ export interface ProvisioningTemplateChange {
  * Validating a body is the caller's job (the template engine in local/provisioning).
  */
 export class ProvisioningTemplateStore {
-  private readonly templates: DurableMap<ProvisioningTemplateRecord>;
+  private readonly templates: RegistryMap<ProvisioningTemplateRecord>;
 
   constructor(
-    dir: string,
+    storage: RegistryStorage,
     private readonly region: string,
   ) {
-    this.templates = DurableMap.open(dir, 'provisioning-templates');
+    this.templates = storage.open('provisioning-templates');
   }
 
   arn(templateName: string): string {

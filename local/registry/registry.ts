@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/logger';
-import { DurableMap } from '../../common/journal';
 import { LOCAL_ACCOUNT_ID } from '../aws-identity';
 import { AttachmentIndex } from './attachments';
 import { type CaCertificateChange, CaStore, type NewCaCertificate } from './ca-store';
@@ -8,6 +7,15 @@ import { CertificateStore, type NewCertificate } from './certificate-store';
 import { iotError } from './errors';
 import { PolicyStore } from './policy-store';
 import { ProvisioningTemplateStore } from './provisioning-template-store';
+import {
+  durableStorage,
+  type MapChange,
+  observedStorage,
+  RecordingStorage,
+  type RegistryMap,
+  type RegistrySnapshot,
+  type RegistryStorage,
+} from './storage';
 import { type ThingConfig, ThingStore, type ThingUpdate } from './thing-store';
 import type {
   CaCertificateRecord,
@@ -24,6 +32,7 @@ export { MAX_POLICY_VERSIONS, POLICY_NAME_RE } from './policy-store';
 export type { ProvisioningTemplateRecord, ProvisioningTemplateStore } from './provisioning-template-store';
 export { THING_NAME_RE } from '../../protocol/topics';
 export type { ThingConfig, ThingUpdate } from './thing-store';
+export type { MapChange, RegistryMap, RegistrySnapshot, RegistryStorage } from './storage';
 
 /** RegistryEvents as the tuple map node's typed EventEmitter wants. */
 export type RegistryEventMap = { [K in keyof RegistryEvents]: Parameters<RegistryEvents[K]> };
@@ -33,6 +42,8 @@ export interface RegistryOptions {
   logger: Logger;
   /** Owner account written into `ownedBy`; defaults to the local account id. */
   accountId?: string;
+  /** Told of every change to the registry's maps, synchronously and in order (see {@link observedStorage}). */
+  onChange?: (c: MapChange) => void;
 }
 
 /** How a principal is attached to a thing (AttachThingPrincipal `thingPrincipalType`). */
@@ -69,28 +80,30 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   private readonly policyStore: PolicyStore;
   /** CreateProvisioningTemplate … DeleteProvisioningTemplateVersion (bodies validated by the caller) */
   readonly provisioningTemplates: ProvisioningTemplateStore;
-  private readonly policyLinks: DurableMap<PolicyAttachment>;
-  private readonly thingLinks: DurableMap<ThingAttachment>;
+  private readonly policyLinks: RegistryMap<PolicyAttachment>;
+  private readonly thingLinks: RegistryMap<ThingAttachment>;
+  private readonly storage: RecordingStorage;
   /** policy name ⇄ target (principal ARN) */
   private readonly policyIndex = new AttachmentIndex();
   /** thing name ⇄ principal ARN */
   private readonly thingIndex = new AttachmentIndex();
   private readonly principalTypes = new Map<string, ThingPrincipalType>();
 
-  private constructor(dir: string, opts: RegistryOptions) {
+  // Derives every index from the maps' contents and emits nothing, so a replica can rebuild at will.
+  private constructor(storage: RegistryStorage, opts: RegistryOptions) {
     super();
     this.region = opts.region;
     this.accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
     this.log = opts.logger.child({ component: 'registry' });
-    this.thingStore = new ThingStore(dir, opts.region);
-    this.certStore = new CertificateStore(dir, opts.region, this.accountId, this.log, (e) =>
-      this.emit('certificate-status', e),
-    );
-    this.caStore = new CaStore(dir, opts.region, this.accountId, (e) => this.emit('ca-status', e));
-    this.policyStore = new PolicyStore(dir, opts.region, (policyName) => this.emit('policy-changed', { policyName }));
-    this.provisioningTemplates = new ProvisioningTemplateStore(dir, opts.region);
-    this.policyLinks = DurableMap.open(dir, 'policy-attachments');
-    this.thingLinks = DurableMap.open(dir, 'thing-principals');
+    const s = new RecordingStorage(opts.onChange ? observedStorage(storage, opts.onChange) : storage);
+    this.storage = s;
+    this.thingStore = new ThingStore(s, opts.region);
+    this.certStore = new CertificateStore(s, opts.region, this.accountId, this.log, (e) => this.emit('certificate-status', e));
+    this.caStore = new CaStore(s, opts.region, this.accountId, (e) => this.emit('ca-status', e));
+    this.policyStore = new PolicyStore(s, opts.region, (policyName) => this.emit('policy-changed', { policyName }));
+    this.provisioningTemplates = new ProvisioningTemplateStore(s, opts.region);
+    this.policyLinks = s.open('policy-attachments');
+    this.thingLinks = s.open('thing-principals');
     for (const a of this.policyLinks.values()) this.policyIndex.add(a.policyName, a.target);
     for (const a of this.thingLinks.values()) {
       this.thingIndex.add(a.thingName, a.principal);
@@ -104,7 +117,17 @@ export class Registry extends EventEmitter<RegistryEventMap> {
 
   /** Opens (or creates) the registry stored in `dir`. */
   static open(dir: string, opts: RegistryOptions): Registry {
-    return new Registry(dir, opts);
+    return new Registry(durableStorage(dir), opts);
+  }
+
+  /** A registry over any storage: in-memory maps for a replica or a test. */
+  static overStorage(storage: RegistryStorage, opts: RegistryOptions): Registry {
+    return new Registry(storage, opts);
+  }
+
+  /** Every map's contents now, to seed a `RegistryReplica`; the values are the stored records, not copies. */
+  snapshot(): RegistrySnapshot {
+    return this.storage.snapshot();
   }
 
   thingArn(thingName: string): string {
@@ -347,27 +370,14 @@ export class Registry extends EventEmitter<RegistryEventMap> {
   }
 
   /** Resolves when every write made so far is durable. */
-  async flush(): Promise<void> {
-    await Promise.all([
-      this.thingStore.flush(),
-      this.caStore.flush(),
-      this.policyStore.flush(),
-      this.certStore.flush(),
-      this.provisioningTemplates.flush(),
-      ...[this.policyLinks, this.thingLinks].map((m) => m.flush()),
-    ]);
+  flush(): Promise<void> {
+    return this.storage.flush();
   }
 
   close(): void {
-    this.thingStore.close();
-    this.caStore.close();
-    this.policyStore.close();
-    this.certStore.close();
-    this.provisioningTemplates.close();
-    for (const m of [this.policyLinks, this.thingLinks]) m.close();
+    this.storage.close();
     this.removeAllListeners();
   }
-
 }
 
 function linkKey(left: string, right: string): string {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DurableMap } from '../../common/journal';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { iotArn } from '../aws-identity';
 import { iotError } from './errors';
+import type { RegistryMap, RegistryStorage } from './storage';
 import type { ThingRecord, ThingTypeRecord } from './types';
 
 export interface ThingConfig {
@@ -25,15 +25,15 @@ export interface ThingUpdate {
  * with principals) are the registry's; it passes the answer in.
  */
 export class ThingStore {
-  private readonly things: DurableMap<ThingRecord>;
-  private readonly types: DurableMap<ThingTypeRecord>;
+  private readonly things: RegistryMap<ThingRecord>;
+  private readonly types: RegistryMap<ThingTypeRecord>;
 
   constructor(
-    dir: string,
+    storage: RegistryStorage,
     private readonly region: string,
   ) {
-    this.things = DurableMap.open(dir, 'things');
-    this.types = DurableMap.open(dir, 'thing-types');
+    this.things = storage.open('things');
+    this.types = storage.open('thing-types');
   }
 
   get size(): number {
