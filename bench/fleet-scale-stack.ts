@@ -124,7 +124,7 @@ process.on('message', async (msg) => {
     const m = process.memoryUsage();
     const broker = stack.brokerPid === undefined ? null : (processRssAndCpu(stack.brokerPid) ?? null);
     // the broker process's own figures: its heap, and device messages waiting for the stack's acknowledgement
-    const brokerStats = 'stats' in stack.broker && typeof stack.broker.stats === 'function' ? (stack.broker.stats() as { heapUsed: number; awaitingStack: number }) : null;
+    const brokerStats = stack.brokerStats?.() ?? null;
     // execution environments (worker threads, each a V8 isolate of its own) per function
     const environments = Object.fromEntries(Object.entries(FUNCTION_NAMES).map(([k, name]) => [k, stack.lambda.functions.get(name)?.osThreadIds.length ?? 0]));
     const q = stack.lambda.queueStats();

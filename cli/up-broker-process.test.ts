@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningUp, startUp } from '../test/support/cli';
-import { until, waitFor } from '../test/support/local/broker';
+import { processAlive, until, waitFor } from '../test/support/local/broker';
 import { connectMqtt, provisionTestDevice } from '../test/support/local/stack';
 
 const running: RunningUp[] = [];
@@ -27,15 +27,6 @@ function brokerChildrenOf(pid: number): number[] {
   return out;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function start(): Promise<{ up: RunningUp; brokerPid: number }> {
   const up = await startUp(join(mkdtempSync(join(tmpdir(), 'pp-up-bp-')), 'state'), ['--broker-process']);
   running.push(up);
@@ -56,7 +47,7 @@ describe('CLI: pulsepet up --broker-process', () => {
     await accepted;
     await client.endAsync();
     expect(await up.stop('SIGINT')).toBe(0);
-    expect(alive(brokerPid)).toBe(false);
+    expect(processAlive(brokerPid)).toBe(false);
   });
 
   it('exits 1 when the broker process dies', async () => {

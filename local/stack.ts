@@ -10,7 +10,7 @@ import { AVATARS } from '../protocol/resources';
 import { DEFAULT_REGION } from './aws-identity';
 import type { BedrockFaults } from './bedrock/index';
 import type { BrokerHandle } from './broker/broker';
-import { RegistryFeed } from './broker-process/index';
+import { type BrokerProcessStats, isBrokerProcess, RegistryFeed } from './broker-process/index';
 import { brokerOptions, startMqttBroker } from './stack-broker';
 import type { BrokerLimitsInput } from './broker/limits';
 import type { FleetProvisioningHandle } from './provisioning/fleet-provisioning-service';
@@ -134,6 +134,8 @@ export interface LocalStack {
   broker: BrokerHandle;
   /** the broker process's pid, when started with {@link LocalStackOptions.brokerProcess} */
   brokerPid?: number;
+  /** the broker process's latest figures (connections, messages awaiting the stack, memory), with {@link LocalStackOptions.brokerProcess} */
+  brokerStats?: () => BrokerProcessStats;
   registry: Registry;
   gateway: GatewayHandle;
   shadows: ShadowServiceHandle;
@@ -271,7 +273,7 @@ async function wire(ctx: WiringContext, opts: LocalStackOptions, releaseDataDir:
     httpPort: gateway.port,
     bus: broker,
     broker,
-    ...('pid' in broker && typeof broker.pid === 'number' ? { brokerPid: broker.pid } : {}),
+    ...(isBrokerProcess(broker) ? { brokerPid: broker.pid, brokerStats: () => broker.stats() } : {}),
     registry,
     gateway,
     shadows,

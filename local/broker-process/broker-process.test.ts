@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { IoTClient, UpdateCertificateCommand } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { afterEach, describe, expect, it } from 'vitest';
-import { subscribeCodes, until, waitFor } from '../../test/support/local/broker';
+import { processAlive, subscribeCodes, until, waitFor } from '../../test/support/local/broker';
 import { connectWs, displayCredentials, presignMqttUrl } from '../../test/support/local/display';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../stack';
@@ -18,15 +18,6 @@ async function start(opts: Partial<LocalStackOptions> = {}, dataDir = mkdtempSyn
   const s = await startLocalStack({ dataDir, brokerProcess: true, ...opts });
   stacks.push(s);
   return s;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('Function: startLocalStack with brokerProcess', () => {

@@ -130,13 +130,13 @@ export class ChildChannel {
       (m) => {
         const msg = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, origin: m.origin };
         if (!beforeAck) {
-          this.send({ t: 'message', observers: [id], msg });
+          this.send({ t: 'message', observer: id, msg });
           return;
         }
         const ackId = this.#nextId++;
         return new Promise<void>((resolve) => {
           this.#acks.set(ackId, resolve);
-          this.send({ t: 'message', observers: [id], msg, ackId });
+          this.send({ t: 'message', observer: id, msg, ackId });
         });
       },
       { beforeAck },

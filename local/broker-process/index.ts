@@ -1,3 +1,3 @@
-export { type BrokerProcessHandle, type BrokerProcessOptions, startBrokerProcess } from './remote-broker';
+export { type BrokerProcessHandle, type BrokerProcessOptions, isBrokerProcess, startBrokerProcess } from './remote-broker';
 export { RegistryFeed } from './registry-feed';
 export type { BrokerProcessStats } from './messages';

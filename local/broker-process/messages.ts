@@ -71,8 +71,8 @@ export type ToChild =
 export type ToParent =
   | { t: 'ready'; port: number; wsPort: number }
   | { t: 'failed'; error: { message: string; code?: string; stack?: string } }
-  /** a message for the observers `observers`; with `ackId` the child waits for `ack` before the PUBACK */
-  | { t: 'message'; observers: number[]; msg: BusMessage; ackId?: number }
+  /** a message for the stack's observer `observer`; with `ackId` the child waits for `ack` before the PUBACK */
+  | { t: 'message'; observer: number; msg: BusMessage; ackId?: number }
   | { t: 'published'; id: number; error?: string }
   | { t: 'autoRegister'; id: number; der: Uint8Array }
   /** every half second: open connections, messages waiting for the stack, the process's memory */

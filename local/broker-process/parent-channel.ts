@@ -126,7 +126,7 @@ export class ParentChannel {
   #receive(m: ToParent): void {
     switch (m.t) {
       case 'message':
-        this.#deliver(m.observers, m.msg, m.ackId);
+        void this.#deliver(m.observer, m.msg, m.ackId);
         return;
       case 'published': {
         const p = this.#published.get(m.id);
@@ -149,18 +149,17 @@ export class ParentChannel {
     }
   }
 
-  #deliver(ids: number[], wire: BusMessage, ackId: number | undefined): void {
-    const msg = { topic: wire.topic, payload: toBuffer(wire.payload), qos: wire.qos, retain: wire.retain, origin: wire.origin };
-    const runs = ids.map(async (id) => {
-      const o = this.#observers.get(id);
-      if (!o) return;
+  async #deliver(id: number, wire: BusMessage, ackId: number | undefined): Promise<void> {
+    const o = this.#observers.get(id);
+    if (o) {
+      const msg = { topic: wire.topic, payload: toBuffer(wire.payload), qos: wire.qos, retain: wire.retain, origin: wire.origin };
       try {
         await o.handler(msg);
       } catch (err) {
         this.#log.error({ err, topic: msg.topic }, 'onPublish handler failed');
       }
-    });
-    if (ackId !== undefined) void Promise.all(runs).then(() => this.send({ t: 'ack', id: ackId }));
+    }
+    if (ackId !== undefined) this.send({ t: 'ack', id: ackId });
   }
 
   #runAutoRegister(id: number, der: Buffer): void {

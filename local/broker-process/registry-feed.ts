@@ -7,7 +7,6 @@
 import type { MapChange, Registry, RegistryEventMap } from '../registry/index';
 import type { RegistryEventMessage, ToChild } from './messages';
 
-const EVENTS = ['certificate-status', 'certificate-deleted', 'ca-status', 'policy-changed', 'attachments-changed'] as const satisfies readonly (keyof RegistryEventMap)[];
 
 export class RegistryFeed {
   #changes: MapChange[] = [];
@@ -30,17 +29,10 @@ export class RegistryFeed {
   attach(registry: Registry, sink: (m: Extract<ToChild, { t: 'registry' }>) => void): ReturnType<Registry['snapshot']> {
     this.#sink = sink;
     this.#changes = [];
-    const offs = EVENTS.map((name) => {
-      const listener = (...args: RegistryEventMap[typeof name]) => {
-        this.#events.push({ name, args } as RegistryEventMessage);
-        this.#schedule();
-      };
-      registry.on(name, listener as never);
-      return () => registry.off(name, listener as never);
+    this.#detach = forwardEvents(registry, (e) => {
+      this.#events.push(e);
+      this.#schedule();
     });
-    this.#detach = () => {
-      for (const off of offs) off();
-    };
     return registry.snapshot();
   }
 
@@ -68,4 +60,17 @@ export class RegistryFeed {
       this.flush();
     });
   }
+}
+
+/** Passes every registry event on as a message; returns the function that stops it. */
+function forwardEvents(registry: Registry, push: (e: RegistryEventMessage) => void): () => void {
+  const status = (...args: RegistryEventMap['certificate-status']) => push({ name: 'certificate-status', args });
+  const deleted = (...args: RegistryEventMap['certificate-deleted']) => push({ name: 'certificate-deleted', args });
+  const ca = (...args: RegistryEventMap['ca-status']) => push({ name: 'ca-status', args });
+  const policy = (...args: RegistryEventMap['policy-changed']) => push({ name: 'policy-changed', args });
+  const attachments = (...args: RegistryEventMap['attachments-changed']) => push({ name: 'attachments-changed', args });
+  registry.on('certificate-status', status).on('certificate-deleted', deleted).on('ca-status', ca).on('policy-changed', policy).on('attachments-changed', attachments);
+  return () => {
+    registry.off('certificate-status', status).off('certificate-deleted', deleted).off('ca-status', ca).off('policy-changed', policy).off('attachments-changed', attachments);
+  };
 }

@@ -39,6 +39,11 @@ export interface BrokerProcessHandle extends BrokerHandle {
 
 const CLOSE_TIMEOUT_MS = 15_000;
 
+/** Whether a broker handle is a broker process's. */
+export function isBrokerProcess(b: BrokerHandle): b is BrokerProcessHandle {
+  return 'pid' in b && 'stats' in b;
+}
+
 function sessionRecord(s: RoleSession, policyDocuments: readonly string[]): SessionRecord {
   const { rights: _rights, ...rest } = s;
   return { ...rest, policyDocuments };

@@ -4,7 +4,7 @@
  * bulk provisioning sends thousands of small batches), and at once when an event or any
  * other message of the stack arrives, so neither ever sees the replica behind it.
  */
-import type { MapChange, RegistryReplica } from '../registry/index';
+import type { MapChange, RegistryEventMap, RegistryReplica } from '../registry/index';
 import type { RegistryEventMessage } from './messages';
 
 export class ReplicaFeed {
@@ -17,7 +17,7 @@ export class ReplicaFeed {
     for (const c of changes) this.#pending.push(c);
     if (events.length > 0) {
       this.applyPending();
-      for (const e of events) this.#emit(e);
+      for (const e of events) emitForwarded(this.replica, e);
       return;
     }
     if (this.#scheduled || this.#pending.length === 0) return;
@@ -34,10 +34,9 @@ export class ReplicaFeed {
     this.#pending = [];
     this.replica.apply(changes);
   }
+}
 
-  #emit(e: RegistryEventMessage): void {
-    // the union of event names cannot be spread into the generic emitEvent in one call
-    const emit = this.replica.emitEvent.bind(this.replica) as (name: string, ...args: unknown[]) => boolean;
-    emit(e.name, ...e.args);
-  }
+/** Re-emits one forwarded event on the replica, its arguments typed by its name. */
+function emitForwarded<K extends keyof RegistryEventMap>(replica: RegistryReplica, e: { name: K; args: RegistryEventMap[K] }): void {
+  replica.emitEvent(e.name, ...e.args);
 }

@@ -281,3 +281,13 @@ export class AedesPool {
     for (const b of this.#started.splice(0)) await new Promise<void>((resolve) => b.close(() => resolve()));
   }
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
