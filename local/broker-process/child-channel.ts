@@ -4,6 +4,7 @@
  * makes requests of the stack (just-in-time registration).
  */
 import type { BrokerHandle } from '../broker/broker';
+import { Outbox } from './framing';
 import type { RegistryEventMessage, SessionRecord, ToChild, ToParent } from './messages';
 
 interface Handlers {
@@ -28,6 +29,9 @@ export class ChildChannel {
   #handlers: Handlers | undefined;
   #countTimer: NodeJS.Timeout | undefined;
   #closing = false;
+  readonly #outbox = new Outbox<ToParent>((batch) => {
+    if (process.connected) process.send?.(batch);
+  });
 
   constructor() {
     // the stack is gone (crashed or killed): nothing would drive or drain this broker
@@ -35,7 +39,7 @@ export class ChildChannel {
   }
 
   send(msg: ToParent): void {
-    if (process.connected) process.send?.(msg);
+    if (process.connected) this.#outbox.push(msg);
   }
 
   /** Asks the stack and waits for its answer (`autoRegistered`). */
@@ -48,9 +52,11 @@ export class ChildChannel {
   }
 
   onInit(start: (msg: Extract<ToChild, { t: 'init' }>) => void): void {
-    process.on('message', (raw: ToChild) => {
-      if (raw.t === 'init') start(raw);
-      else this.#dispatch(raw);
+    process.on('message', (batch: ToChild[]) => {
+      for (const m of batch) {
+        if (m.t === 'init') start(m);
+        else this.#dispatch(m);
+      }
     });
   }
 
@@ -66,7 +72,8 @@ export class ChildChannel {
   }
 
   exitSoon(code: number): void {
-    // let the IPC channel drain the last message first
+    // let the IPC channel drain the last messages first
+    this.#outbox.flush();
     setTimeout(() => process.exit(code), 50);
   }
 

@@ -2,7 +2,8 @@
  * The messages the stack (parent) and its broker process (child) exchange over the fork
  * IPC channel (`serialization: 'advanced'`, so payloads travel as bytes, not base64).
  * One channel carries everything in order: a registry change the parent made before a
- * reply reaches the child before that reply.
+ * reply reaches the child before that reply. Each side writes what it sends in a turn of
+ * its event loop as one array of these messages (`framing.ts`).
  */
 import type { BrokerLimitsInput } from '../broker/limits';
 import type { PublishOrigin } from '../ports';

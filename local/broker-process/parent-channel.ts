@@ -6,11 +6,19 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../../common/logger';
 import type { InternalPublishHandler, PublishOrigin } from '../ports';
+import { Outbox, SlicedInbox } from './framing';
 import type { BrokerProcessStats, BusMessage, ChildInit, ToChild, ToParent } from './messages';
 import type { RegistryFeed } from './registry-feed';
 
 type Pending = { resolve: () => void; reject: (e: Error) => void };
 type Observer = { handler: InternalPublishHandler; beforeAck: boolean };
+
+/**
+ * How many of the broker process's messages the stack handles per turn of its event loop:
+ * each device message runs the rules and appends to the Lambda queue, so a large read of
+ * the channel would otherwise hold back the completions of that queue's fsyncs.
+ */
+const MESSAGES_PER_TURN = 32;
 
 function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
@@ -24,6 +32,8 @@ export class ParentChannel {
   #stats: BrokerProcessStats = { connections: 0, awaitingStack: 0, rss: 0, heapUsed: 0, external: 0 };
   readonly #log: Logger;
   #exited = false;
+  readonly #outbox: Outbox<ToChild>;
+  readonly #inbox: SlicedInbox<ToParent>;
 
   constructor(
     private readonly child: ChildProcess,
@@ -31,7 +41,15 @@ export class ParentChannel {
     private readonly logger: Logger,
   ) {
     this.#log = logger.child({ component: 'broker-process' });
-    child.on('message', (m: ToParent) => this.#receive(m));
+    this.#outbox = new Outbox((batch) => {
+      if (!this.#exited && this.child.connected) this.child.send(batch);
+    });
+    this.#inbox = new SlicedInbox(
+      (m) => this.#receive(m),
+      MESSAGES_PER_TURN,
+      (err, m) => this.#log.error({ err, message: m.t }, 'a message of the broker process failed'),
+    );
+    child.on('message', (batch: ToParent[]) => this.#inbox.receive(batch));
     child.on('exit', () => {
       this.#exited = true;
       const gone = new Error('the broker process has exited');
@@ -52,7 +70,7 @@ export class ParentChannel {
   /** Sends without flushing the registry feed first (the feed's own messages). */
   sendRaw(msg: ToChild): void {
     if (this.#exited || !this.child.connected) return;
-    this.child.send(msg);
+    this.#outbox.push(msg);
   }
 
   send(msg: ToChild): void {
@@ -67,14 +85,16 @@ export class ParentChannel {
   /** Sends `init` and resolves with the ports once the child listens; rejects with its start failure. */
   start(init: ChildInit): Promise<{ port: number; wsPort: number }> {
     return new Promise((resolve, reject) => {
-      const onMessage = (m: ToParent) => {
-        if (m.t === 'ready') {
-          done();
-          resolve({ port: m.port, wsPort: m.wsPort });
-        } else if (m.t === 'failed') {
-          done();
-          const err = Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {});
-          reject(err);
+      const onMessage = (batch: ToParent[]) => {
+        for (const m of batch) {
+          if (m.t === 'ready') {
+            done();
+            resolve({ port: m.port, wsPort: m.wsPort });
+          } else if (m.t === 'failed') {
+            done();
+            const err = Object.assign(new Error(m.error.message), m.error.code ? { code: m.error.code } : {});
+            reject(err);
+          }
         }
       };
       const onExit = (code: number | null) => {
