@@ -213,11 +213,13 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
       }
     };
     const BLOCK_MS = 15 * 60_000;
-    // The three blocks end now, unless that crosses 00:00 UTC: a new day refills the pet's
-    // spoons, and its face changes with them. Then they end 10 minutes before midnight.
+    // The three blocks end now, unless they would cross 00:00 UTC, or the test would run
+    // past it: a new day refills the pet's spoons, and its face changes with them. Then
+    // they end 10 minutes before the nearest midnight.
     const now = Date.now();
-    const sinceMidnight = now % 86_400_000;
-    const end = sinceMidnight < 3 * BLOCK_MS + 10 * 60_000 ? now - sinceMidnight - 10 * 60_000 : now;
+    const DAY_MS = 86_400_000;
+    const sinceMidnight = now % DAY_MS;
+    const end = sinceMidnight < 3 * BLOCK_MS + 10 * 60_000 ? now - sinceMidnight - 10 * 60_000 : DAY_MS - sinceMidnight < 10 * 60_000 ? now - sinceMidnight + DAY_MS - 10 * 60_000 : now;
     const start = end - 3 * BLOCK_MS;
     const block = (kind: Kind, k: number) => agent.writeStdin(`${minutesOf(kind, start + (k + 1) * BLOCK_MS, 15).map((x) => JSON.stringify(x)).join('\n')}\n`);
     try {

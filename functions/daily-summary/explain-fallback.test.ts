@@ -40,6 +40,8 @@ let clients: { query: TimestreamQueryClient; write: TimestreamWriteClient; data:
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pp-explain-e2e-'));
   stack = await startPulsepetStack({ dataDir: join(dir, 'data'), bedrockFaults: { throttle: 1, malformed: 0, latencyMs: 0, seed: 1 } });
+  // the 00:15 UTC daily_summary schedule would add its own throttled Bedrock calls to the counts checked here
+  stack.scheduler.close();
   const cfg = awsClientConfig(stack);
   clients = { query: new TimestreamQueryClient(cfg), write: new TimestreamWriteClient(cfg), data: new IoTDataPlaneClient(cfg) };
   const iot = new IoTClient(cfg);
