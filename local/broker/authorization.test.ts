@@ -146,3 +146,28 @@ describe('Function: createConnectHooks', () => {
     await b.client.endAsync();
   });
 });
+
+describe('Class: BrokerAuthorizer', () => {
+  const sessionOf = (d: Device): Session => {
+    const s = new ConnectionTable().open(new PassThrough(), { kind: 'certificate', certificateId: d.certificateId, certificateArn: d.certificateArn, caCertificateId: fx.ca.certificateId }, undefined);
+    s.clientId = d.thingName;
+    return s;
+  };
+
+  it('gives devices that share a policy the rights of their own thing each, and follows a policy attached to one of them', async () => {
+    const a = await fx.device('pet-share-a');
+    const b = await fx.device('pet-share-b');
+    const authz = new BrokerAuthorizer(fx.registry, TEST_REGION, silentLogger());
+    const [sa, sb] = [sessionOf(a), sessionOf(b)];
+    const may = (s: Session, topic: string) => authz.allowedOnTopic(s, 'iot:Publish', topic);
+    expect([may(sa, 'dt/pulsepet/pet-share-a/telemetry'), may(sa, 'dt/pulsepet/pet-share-b/telemetry')]).toEqual([true, false]);
+    expect([may(sb, 'dt/pulsepet/pet-share-b/telemetry'), may(sb, 'dt/pulsepet/pet-share-a/telemetry')]).toEqual([true, false]);
+
+    const extra = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: `arn:aws:iot:${TEST_REGION}:*:topic/extra/*` }] };
+    await fx.registry.createPolicy('pet-share-extra', JSON.stringify(extra));
+    await fx.registry.attachPolicy('pet-share-extra', a.certificateArn);
+    authz.invalidate();
+    expect([may(sa, 'extra/1'), may(sb, 'extra/1')]).toEqual([true, false]);
+    expect([may(sa, 'dt/pulsepet/pet-share-a/telemetry'), may(sb, 'dt/pulsepet/pet-share-b/telemetry'), may(sb, 'dt/pulsepet/pet-share-a/telemetry')]).toEqual([true, true, false]);
+  });
+});

@@ -48,12 +48,16 @@ const MAX_REMEMBERED_TOPICS = 512;
  * Authorizes MQTT operations of device connections against the IoT policies
  * attached to their certificate, as IoT Core does:
  * https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-actions.html
- * Evaluators are cached per certificate and compiled checks per connection; both
- * are dropped when the registry reports a policy or attachment change.
+ * Evaluators are cached per certificate, and shared by the certificates whose attached
+ * policies are the same documents (a fleet's devices share one parsed device policy);
+ * compiled checks are per connection. All are dropped when the registry reports a
+ * policy or attachment change.
  */
 export class BrokerAuthorizer {
   private generation = 0;
   private readonly evaluators = new Map<string, PolicyEvaluator>();
+  /** evaluators by their attached documents, joined with NUL (which no JSON document holds raw) */
+  private readonly byDocuments = new Map<string, PolicyEvaluator>();
   private readonly log: Logger;
 
   constructor(
@@ -68,6 +72,7 @@ export class BrokerAuthorizer {
   invalidate(): void {
     this.generation++;
     this.evaluators.clear();
+    this.byDocuments.clear();
   }
 
   clientArn(clientId: string): string {
@@ -160,16 +165,22 @@ export class BrokerAuthorizer {
   private evaluatorFor(certificateArn: string): PolicyEvaluator {
     let ev = this.evaluators.get(certificateArn);
     if (ev) return ev;
-    const docs: PolicyDocument[] = [];
-    for (const policy of this.registry.policiesForPrincipal(certificateArn)) {
-      try {
-        docs.push(parsePolicyDocument(policy.policyDocument));
-      } catch (e) {
-        // a stored document that no longer parses grants nothing
-        this.log.warn({ policyName: policy.policyName, err: e }, 'attached policy document does not parse; ignored');
+    const policies = this.registry.policiesForPrincipal(certificateArn);
+    const key = policies.map((p) => p.policyDocument).join('\u0000');
+    ev = this.byDocuments.get(key);
+    if (!ev) {
+      const docs: PolicyDocument[] = [];
+      for (const policy of policies) {
+        try {
+          docs.push(parsePolicyDocument(policy.policyDocument));
+        } catch (e) {
+          // a stored document that no longer parses grants nothing
+          this.log.warn({ policyName: policy.policyName, err: e }, 'attached policy document does not parse; ignored');
+        }
       }
+      ev = new PolicyEvaluator(docs);
+      this.byDocuments.set(key, ev);
     }
-    ev = new PolicyEvaluator(docs);
     this.evaluators.set(certificateArn, ev);
     return ev;
   }
