@@ -219,7 +219,9 @@ describe('pulsepet agent: the pet avatar (local stack)', () => {
     const now = Date.now();
     const DAY_MS = 86_400_000;
     const sinceMidnight = now % DAY_MS;
-    const end = sinceMidnight < 3 * BLOCK_MS + 10 * 60_000 ? now - sinceMidnight - 10 * 60_000 : DAY_MS - sinceMidnight < 10 * 60_000 ? now - sinceMidnight + DAY_MS - 10 * 60_000 : now;
+    const nearMidnight = sinceMidnight < 3 * BLOCK_MS + 10 * 60_000 || DAY_MS - sinceMidnight < 10 * 60_000;
+    const nearestMidnight = now - sinceMidnight + (sinceMidnight > DAY_MS / 2 ? DAY_MS : 0);
+    const end = nearMidnight ? nearestMidnight - 10 * 60_000 : now;
     const start = end - 3 * BLOCK_MS;
     const block = (kind: Kind, k: number) => agent.writeStdin(`${minutesOf(kind, start + (k + 1) * BLOCK_MS, 15).map((x) => JSON.stringify(x)).join('\n')}\n`);
     try {

@@ -16,6 +16,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { INGEST_RULE_NAME } from '../../cloud-rules/rules';
+import { previousUtcDay } from '../../functions/daily-summary/summarize-day';
 import { OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../../protocol/policies';
 import type { FleetSummary } from '../../simulators/index';
 import { FleetConnection, timestreamStoreCheck } from '../../simulators/index';
@@ -222,7 +223,7 @@ describe('pulsepet simulate', () => {
   it('seeds past days through ingest and summarizes each, so the thing has daily baselines', async () => {
     const out = sink();
     const err = sink();
-    const yesterday = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000).toISOString().slice(0, 10);
+    const yesterday = () => previousUtcDay(Date.now());
     // seeding can straddle 00:00 UTC: the last day seeded is yesterday as of its start or its end
     const before = yesterday();
     const code = await runSimulate(['seed-history', '--thing', 'seeded-1', '--days', '3', '--scenario', 'ordinary', '--json'], { env, stdout: out, stderr: err });

@@ -27,13 +27,13 @@ afterAll(async () => {
   await fx?.close();
 });
 
-function principal(): BrokerPrincipal {
-  return { kind: 'certificate', certificateId: dev.certificateId, certificateArn: dev.certificateArn, caCertificateId: fx.ca.certificateId };
+function principal(d: Device = dev): BrokerPrincipal {
+  return { kind: 'certificate', certificateId: d.certificateId, certificateArn: d.certificateArn, caCertificateId: fx.ca.certificateId };
 }
 /** A device session connected as its thing name (the device policy's `${iot:Connection.Thing.ThingName}`). */
-function deviceSession(table = new ConnectionTable()): Session {
-  const s = table.open(new PassThrough(), principal(), undefined);
-  s.clientId = dev.thingName;
+function deviceSession(table = new ConnectionTable(), d: Device = dev): Session {
+  const s = table.open(new PassThrough(), principal(d), undefined);
+  s.clientId = d.thingName;
   return s;
 }
 
@@ -148,17 +148,11 @@ describe('Function: createConnectHooks', () => {
 });
 
 describe('Class: BrokerAuthorizer', () => {
-  const sessionOf = (d: Device): Session => {
-    const s = new ConnectionTable().open(new PassThrough(), { kind: 'certificate', certificateId: d.certificateId, certificateArn: d.certificateArn, caCertificateId: fx.ca.certificateId }, undefined);
-    s.clientId = d.thingName;
-    return s;
-  };
-
   it('gives devices that share a policy the rights of their own thing each, and follows a policy attached to one of them', async () => {
     const a = await fx.device('pet-share-a');
     const b = await fx.device('pet-share-b');
     const authz = new BrokerAuthorizer(fx.registry, TEST_REGION, silentLogger());
-    const [sa, sb] = [sessionOf(a), sessionOf(b)];
+    const [sa, sb] = [deviceSession(undefined, a), deviceSession(undefined, b)];
     const may = (s: Session, topic: string) => authz.allowedOnTopic(s, 'iot:Publish', topic);
     expect([may(sa, 'dt/pulsepet/pet-share-a/telemetry'), may(sa, 'dt/pulsepet/pet-share-b/telemetry')]).toEqual([true, false]);
     expect([may(sb, 'dt/pulsepet/pet-share-b/telemetry'), may(sb, 'dt/pulsepet/pet-share-a/telemetry')]).toEqual([true, false]);
