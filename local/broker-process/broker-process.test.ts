@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient, UpdateCertificateCommand } from '@aws-sdk/client-iot';
@@ -8,6 +8,7 @@ import { processAlive, subscribeCodes, until, waitFor } from '../../test/support
 import { connectWs, displayCredentials, presignMqttUrl } from '../../test/support/local/display';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../stack';
+import { BROKER_MMAP_THRESHOLD, brokerProcessEnv } from './remote-broker';
 
 const stacks: LocalStack[] = [];
 afterEach(async () => {
@@ -20,11 +21,27 @@ async function start(opts: Partial<LocalStackOptions> = {}, dataDir = mkdtempSyn
   return s;
 }
 
+describe('Function: brokerProcessEnv', () => {
+  it('adds the 64 KiB malloc threshold to the stack environment and keeps the rest', () => {
+    const env = brokerProcessEnv({ PATH: '/usr/bin', PULSEPET_LOG_LEVEL: 'warn' });
+    expect(env).toEqual({ PATH: '/usr/bin', PULSEPET_LOG_LEVEL: 'warn', MALLOC_MMAP_THRESHOLD_: '65536' });
+  });
+
+  it('keeps a malloc threshold or glibc tunables the operator set', () => {
+    expect(brokerProcessEnv({ MALLOC_MMAP_THRESHOLD_: '131072' }).MALLOC_MMAP_THRESHOLD_).toBe('131072');
+    const tuned = brokerProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768' });
+    expect(tuned).toEqual({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768' });
+  });
+});
+
 describe('Function: startLocalStack with brokerProcess', () => {
   it('runs the broker in another process, which admits a device provisioned after start and round-trips its shadow update', async () => {
     const stack = await start();
     expect(stack.brokerPid).toBeGreaterThan(0);
     expect(stack.brokerPid).not.toBe(process.pid);
+    const environ = readFileSync(`/proc/${stack.brokerPid}/environ`, 'utf8').split('\0');
+    const expected = process.env.MALLOC_MMAP_THRESHOLD_ ?? (process.env.GLIBC_TUNABLES === undefined ? String(BROKER_MMAP_THRESHOLD) : undefined);
+    expect(environ.find((e) => e.startsWith('MALLOC_MMAP_THRESHOLD_='))).toBe(expected === undefined ? undefined : `MALLOC_MMAP_THRESHOLD_=${expected}`);
     const device = await provisionTestDevice(stack, 'pet-1');
     const client = await connectMqtt(stack, device);
     await client.subscribeAsync('$aws/things/pet-1/shadow/update/accepted', { qos: 1 });

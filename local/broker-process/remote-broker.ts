@@ -49,9 +49,30 @@ function sessionRecord(s: RoleSession, policyDocuments: readonly string[]): Sess
   return { ...rest, policyDocuments };
 }
 
+/**
+ * glibc's malloc threshold above which a block gets its own mapping. Each TLS connection
+ * keeps a 64 KiB read buffer (Node's `NodeBIO`, sized by libuv's read hint) for its
+ * lifetime, of which a device's small packets touch a page or two. From its own mapping
+ * only the touched pages are resident; carved from the main arena, it also holds pages
+ * earlier blocks touched, and the transient 64 KiB reads fragment the arena around the
+ * connections' long-lived state. A fixed threshold also turns off glibc's dynamic one,
+ * which rises after the first large free and sends these blocks back into the arena.
+ */
+export const BROKER_MMAP_THRESHOLD = 64 * 1024;
+
+/**
+ * The broker process's environment: the stack's, with {@link BROKER_MMAP_THRESHOLD} unless
+ * the operator set a malloc threshold or glibc tunables themselves.
+ */
+export function brokerProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.GLIBC_TUNABLES !== undefined) return env;
+  return { ...env, MALLOC_MMAP_THRESHOLD_: String(BROKER_MMAP_THRESHOLD) };
+}
+
 function spawnChild(log: Logger): ChildProcess {
   return fork(new URL('./child-bootstrap.mjs', import.meta.url), [], {
     serialization: 'advanced',
+    env: brokerProcessEnv(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // the stack's own flags (e.g. --cpu-prof) are not the broker's
     execArgv: process.execArgv.filter((a) => a.startsWith('--max-old-space-size') || a.startsWith('--expose-gc')),
