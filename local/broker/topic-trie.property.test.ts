@@ -35,6 +35,25 @@ describe('Class: TopicTrie', () => {
       );
     });
 
+    it('keeps no node for filters whose entries were all removed, and still matches the rest', () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(filterArb, fc.boolean()), { maxLength: 12 }), topicArb, (entries, topic) => {
+          const trie = new TopicTrie<number>();
+          const removers = entries.map(([f], i) => trie.add(f, i));
+          for (const [i, [, drop]] of entries.entries()) if (drop) removers[i]?.();
+          const kept = entries.flatMap(([f, drop], i) => (drop ? [] : [{ f, i }]));
+          const expected = kept.flatMap(({ f, i }) => (matches(f, topic) ? [i] : [])).sort((x, y) => x - y);
+          expect(trie.match(topic).sort((x, y) => x - y)).toEqual(expected);
+          const levels = new Set(kept.flatMap(({ f }) => f.split('/').map((_, k, all) => all.slice(0, k + 1).join('/'))));
+          expect(trie.nodeCount).toBe(levels.size);
+          for (const r of removers) r();
+          expect(trie.nodeCount).toBe(0);
+          expect(trie.size).toBe(0);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     it('stops matching a value once its remover ran, leaving other entries of the same filter', () => {
       const trie = new TopicTrie<string>();
       const off = trie.add('dt/+/telemetry', 'x');

@@ -8,21 +8,31 @@
 export class TopicTrie<V> {
   private readonly root = new TrieNode<V>();
   private count = 0;
+  private nodes = 0;
 
   get size(): number {
     return this.count;
   }
 
+  /** Nodes below the root: a removed filter's levels go when no other filter uses them. */
+  get nodeCount(): number {
+    return this.nodes;
+  }
+
   /** Adds a value under a filter; returns a function that removes exactly that entry. */
   add(filter: string, value: V): () => void {
+    const levels = filter.split('/');
+    const path: TrieNode<V>[] = [this.root];
     let node = this.root;
-    for (const level of filter.split('/')) {
+    for (const level of levels) {
       let child = node.children.get(level);
       if (!child) {
         child = new TrieNode<V>();
         node.children.set(level, child);
+        this.nodes++;
       }
       node = child;
+      path.push(node);
     }
     const entry = { value };
     node.values.add(entry);
@@ -33,7 +43,21 @@ export class TopicTrie<V> {
       removed = true;
       node.values.delete(entry);
       this.count--;
+      this.prune(path, levels);
     };
+  }
+
+  /** Drops the empty nodes at the end of a filter's path, deepest first. */
+  private prune(path: TrieNode<V>[], levels: string[]): void {
+    for (let i = levels.length; i > 0; i--) {
+      const n = path[i] as TrieNode<V>;
+      if (n.values.size > 0 || n.children.size > 0) return;
+      const parent = path[i - 1] as TrieNode<V>;
+      // a later add may have put a new node under this level after an earlier prune
+      if (parent.children.get(levels[i - 1] as string) !== n) return;
+      parent.children.delete(levels[i - 1] as string);
+      this.nodes--;
+    }
   }
 
   /** Every value whose filter matches `topic` (a value added twice appears twice). */
