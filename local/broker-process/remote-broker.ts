@@ -55,8 +55,8 @@ function sessionRecord(s: RoleSession, policyDocuments: readonly string[]): Sess
  * lifetime, of which a device's small packets touch a page or two. From its own mapping
  * only the touched pages are resident; carved from the main arena, it also holds pages
  * earlier blocks touched, and the transient 64 KiB reads fragment the arena around the
- * connections' long-lived state. A fixed threshold also turns off glibc's dynamic one,
- * which rises after the first large free and sends these blocks back into the arena.
+ * connections' long-lived state. glibc's default threshold is 128 KiB, and rises after
+ * large frees; setting it also fixes it.
  */
 export const BROKER_MMAP_THRESHOLD = 64 * 1024;
 
