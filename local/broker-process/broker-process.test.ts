@@ -8,7 +8,7 @@ import { processAlive, subscribeCodes, until, waitFor } from '../../test/support
 import { connectWs, displayCredentials, presignMqttUrl } from '../../test/support/local/display';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../stack';
-import { BROKER_MMAP_THRESHOLD, brokerProcessEnv } from './remote-broker';
+import { brokerProcessEnv } from './remote-broker';
 
 const stacks: LocalStack[] = [];
 afterEach(async () => {
@@ -40,7 +40,7 @@ describe('Function: startLocalStack with brokerProcess', () => {
     expect(stack.brokerPid).toBeGreaterThan(0);
     expect(stack.brokerPid).not.toBe(process.pid);
     const environ = readFileSync(`/proc/${stack.brokerPid}/environ`, 'utf8').split('\0');
-    const expected = process.env.MALLOC_MMAP_THRESHOLD_ ?? (process.env.GLIBC_TUNABLES === undefined ? String(BROKER_MMAP_THRESHOLD) : undefined);
+    const expected = brokerProcessEnv(process.env).MALLOC_MMAP_THRESHOLD_;
     expect(environ.find((e) => e.startsWith('MALLOC_MMAP_THRESHOLD_='))).toBe(expected === undefined ? undefined : `MALLOC_MMAP_THRESHOLD_=${expected}`);
     const device = await provisionTestDevice(stack, 'pet-1');
     const client = await connectMqtt(stack, device);

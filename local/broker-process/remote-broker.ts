@@ -58,7 +58,7 @@ function sessionRecord(s: RoleSession, policyDocuments: readonly string[]): Sess
  * connections' long-lived state. glibc's default threshold is 128 KiB, and rises after
  * large frees; setting it also fixes it.
  */
-export const BROKER_MMAP_THRESHOLD = 64 * 1024;
+const BROKER_MMAP_THRESHOLD = 64 * 1024;
 
 /**
  * The broker process's environment: the stack's, with {@link BROKER_MMAP_THRESHOLD} unless

@@ -21,18 +21,15 @@ export class TopicTrie<V> {
 
   /** Adds a value under a filter; returns a function that removes exactly that entry. */
   add(filter: string, value: V): () => void {
-    const levels = filter.split('/');
-    const path: TrieNode<V>[] = [this.root];
     let node = this.root;
-    for (const level of levels) {
+    for (const level of filter.split('/')) {
       let child = node.children.get(level);
       if (!child) {
-        child = new TrieNode<V>();
+        child = new TrieNode<V>(node, level);
         node.children.set(level, child);
         this.nodes++;
       }
       node = child;
-      path.push(node);
     }
     const entry = { value };
     node.values.add(entry);
@@ -43,19 +40,14 @@ export class TopicTrie<V> {
       removed = true;
       node.values.delete(entry);
       this.count--;
-      this.prune(path, levels);
+      this.prune(node);
     };
   }
 
-  /** Drops the empty nodes at the end of a filter's path, deepest first. */
-  private prune(path: TrieNode<V>[], levels: string[]): void {
-    for (let i = levels.length; i > 0; i--) {
-      const n = path[i] as TrieNode<V>;
-      if (n.values.size > 0 || n.children.size > 0) return;
-      const parent = path[i - 1] as TrieNode<V>;
-      // a later add may have put a new node under this level after an earlier prune
-      if (parent.children.get(levels[i - 1] as string) !== n) return;
-      parent.children.delete(levels[i - 1] as string);
+  /** Drops `node` and its ancestors while they hold no value and no child, deepest first. */
+  private prune(node: TrieNode<V>): void {
+    for (let n = node; n.parent !== undefined && n.values.size === 0 && n.children.size === 0; n = n.parent) {
+      n.parent.children.delete(n.level);
       this.nodes--;
     }
   }
@@ -114,4 +106,10 @@ export class TopicTrie<V> {
 class TrieNode<V> {
   readonly children = new Map<string, TrieNode<V>>();
   readonly values = new Set<{ value: V }>();
+
+  /** `parent` and `level` (its key there) let a removal prune upwards; the root has neither. */
+  constructor(
+    readonly parent?: TrieNode<V>,
+    readonly level = '',
+  ) {}
 }
