@@ -44,7 +44,8 @@ export interface RejectedSample {
 /** Ingests one rule event. Throws PulsepetError (see module doc) when the batch is not fully stored. */
 export async function ingest(event: unknown, deps: IngestDeps): Promise<IngestResult> {
   const e = parseIngestEvent(event);
-  const log = deps.logger.child({ thing: e.thing, batchId: e.batch.batchId, seq: e.batch.seq });
+  // the batch's fields on each line; no child logger per batch (pino's child() rebuilds its redaction per call)
+  const at = { thing: e.thing, batchId: e.batch.batchId, seq: e.batch.seq };
   const { common, records } = toRecords(e);
   const calls = chunk(records);
   // Chunks are independent records, so they are written concurrently; a retry of the
@@ -70,7 +71,7 @@ export async function ingest(event: unknown, deps: IngestDeps): Promise<IngestRe
     else storeFailure ??= err;
   });
   if (storeFailure !== undefined) {
-    log.warn({ err: storeFailure }, 'timestream write failed; the invocation fails so it is retried');
+    deps.logger.warn({ ...at, err: storeFailure }, 'timestream write failed; the invocation fails so it is retried');
     throw new PulsepetError('PP_ERR_STORE', `Timestream WriteRecords failed: ${describe(storeFailure)}`, {
       cause: storeFailure,
       details: { thing: e.thing, batchId: e.batch.batchId },
@@ -85,14 +86,14 @@ export async function ingest(event: unknown, deps: IngestDeps): Promise<IngestRe
   if (rejected.length > 0) {
     rejected.sort((a, b) => a.sampleIndex - b.sampleIndex);
     const shown = rejected.slice(0, 5).map((r) => `sample ${r.sampleIndex}: ${r.reason}`);
-    log.warn({ rejected: rejected.length }, 'timestream rejected samples');
+    deps.logger.warn({ ...at, rejected: rejected.length }, 'timestream rejected samples');
     throw new PulsepetError(
       'PP_ERR_VALIDATION',
       `Timestream rejected ${rejected.length} of ${e.batch.samples.length} samples: ${shown.join('; ')}`,
       { details: { thing: e.thing, batchId: e.batch.batchId, rejected } },
     );
   }
-  log.debug({ records: e.batch.samples.length, calls: calls.length }, 'batch ingested');
+  deps.logger.debug({ ...at, records: e.batch.samples.length, calls: calls.length }, 'batch ingested');
   return { thing: e.thing, batchId: e.batch.batchId, seq: e.batch.seq, records: e.batch.samples.length, calls: calls.length };
 }
 

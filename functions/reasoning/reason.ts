@@ -57,7 +57,6 @@ export function readState(r: ShadowRead | undefined): ReasoningState {
 /** Handles one rule event (telemetry v1 + `thing`). */
 export async function reason(event: unknown, deps: ReasoningDeps): Promise<ReasonResult> {
   const { thing, batch } = parseIngestEvent(event);
-  const log = deps.logger.child({ thing, batchId: batch.batchId });
   const fresh = minuteAggregates(batch.samples);
   let conflicts = 0;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -81,7 +80,7 @@ export async function reason(event: unknown, deps: ReasoningDeps): Promise<Reaso
     }
     const act = { derived, hash, decision: next.decision, ...(batch.context ? { environment: batch.context } : {}) };
     const outcome = changed && (await writePet(thing, prediction, act, now, deps)) ? 'written' : 'unchanged';
-    if (fresh.dropped.length > 0) log.debug({ dropped: fresh.dropped }, 'samples dropped as artefacts');
+    if (fresh.dropped.length > 0) deps.logger.debug({ thing, batchId: batch.batchId, dropped: fresh.dropped }, 'samples dropped as artefacts');
     return { thing, batchId: batch.batchId, outcome, stateHash: hash, conflicts, storeQueries: perceived.storeQueries };
   }
   throw new Error(`reasoning for ${thing} kept conflicting with concurrent updates (${conflicts} conflicts)`);

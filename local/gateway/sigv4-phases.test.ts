@@ -34,6 +34,20 @@ describe('Function: beginSigV4 / finishSigV4', () => {
     expect(checkSignature(p, sha('other')).ok).toBe(false);
   });
 
+  it('checks a declared hash signature once: what matched before the body is not computed again', async () => {
+    const early = await pending('iot', 'body');
+    expect(checkSignature(early, early.declaredPayloadHash ?? '').ok).toBe(true);
+    // the signature is spoiled after it matched: the end of the request does not look at it again
+    early.parsed.signature = '0'.repeat(64);
+    expect(finishSigV4(early, sha('body')).ok).toBe(true);
+    // nor does it vouch for another body
+    expect(finishSigV4(early, sha('other'))).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
+    // a spoiled signature never checked before the body is refused at the end
+    const late = await pending('iot', 'body');
+    late.parsed.signature = '0'.repeat(64);
+    expect(finishSigV4(late, sha('body'))).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
+  });
+
   it('refuses another body: InvalidSignatureException, or 400 XAmzContentSHA256Mismatch for S3', async () => {
     expect(finishSigV4(await pending('iot', 'body'), sha('other'))).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
     expect(finishSigV4(await pending('iot', 'body', false), sha('other'))).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });

@@ -198,8 +198,13 @@ export function finishSigV4(pending: SigV4Pending, bodySha256Hex: string): SigV4
     if (pending.parsed.service === 's3') return { ok: false, errorType: 'XAmzContentSHA256Mismatch', message };
     return invalid(message);
   }
+  // the canonical request ends in the declared hash whenever one was sent: checked once before the body
+  if (declared !== undefined && matchedBeforeBody.has(pending)) return pending.accepted;
   return checkSignature(pending, declared ?? bodySha256Hex);
 }
+
+/** Pending verifications whose signature already matched over their declared payload hash. */
+const matchedBeforeBody = new WeakSet<SigV4Pending>();
 
 /**
  * The signature compared over the canonical request ending in `payloadHash`. With a
@@ -213,6 +218,7 @@ export function checkSignature(pending: SigV4Pending, payloadHash: string): SigV
         'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
+  if (payloadHash === pending.declaredPayloadHash) matchedBeforeBody.add(pending);
   return pending.accepted;
 }
 

@@ -101,10 +101,11 @@ export async function executeRule(
   deps: ExecutorDeps,
 ): Promise<void> {
   const facts: MessageFacts = { topic: msg.topic, clientId: msg.origin.clientId, principal: msg.origin.principal, raw: msg.payload };
-  const log = deps.logger.child({ rule: rule.ruleName, topic: msg.topic });
+  // bindings on each line rather than a child logger per message (pino's child() rebuilds its redaction per call)
+  const at = { rule: rule.ruleName, topic: msg.topic };
   const hop = hops.get(msg.payload) ?? 0;
   if (hop >= MAX_REPUBLISH_HOPS) {
-    log.warn({ hops: hop }, 'message already republished by rules too many times; not evaluated (rule loop?)');
+    deps.logger.warn({ ...at, hops: hop }, 'message already republished by rules too many times; not evaluated (rule loop?)');
     return;
   }
   let env: MessageEnv;
@@ -130,7 +131,7 @@ export async function executeRule(
     }
     if (failures.length > 0) await runErrorAction(rule, facts, failures, deps);
   } catch (e) {
-    log.error({ err: e }, 'rule execution failed');
+    deps.logger.error({ ...at, err: e }, 'rule execution failed');
   }
 }
 
