@@ -19,6 +19,7 @@ export const BENCHMARKS: Record<string, string> = {
   'display-latency': 'pet shadow update → shown in the display (Chromium), p50/p99, vs the same update reaching a Node MQTT client',
   'provisioning-by-claim': 'devices provisioned by claim per second end to end (claim connect → CSR → RegisterThing → connected) vs the admin-API path',
   'fleet-scale': '10,000 simulated devices, own certificates and connections, 30 s batches: connect time, RSS, publish → pet delta, losses',
+  'fleet-ledger': 'bytes the fleet simulator keeps per batch for its loss and duplicate count (a long run keeps every batch): the ledger vs one array of sample times per batch',
   'fleet-floor': 'the CPU of the two SDK calls every telemetry batch makes (WriteRecords, UpdateThingShadow), client and stack, and what they alone cost at 10,000 devices',
   'store-commit-window': 'CPU per WriteRecords call of a fleet writing steadily into the Timestream store, with the group commit window before (5 ms) and now; a one-call-at-a-time writer never waits',
   'store-index-bound': 'Timestream store writes/s once its version index passes its bound (each series keeps its newer half) vs the index unbounded; late batches and a restart read back only their stretch',

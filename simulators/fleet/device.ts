@@ -226,7 +226,7 @@ export class SimDevice {
       thing: this.spec.thing,
       batchId: batch.batchId,
       seq: batch.seq,
-      times: Float64Array.from(batch.samples, (s) => s.t),
+      times: batch.samples.map((s) => s.t),
     });
     const p: Pending = { entry, payload: JSON.stringify(batch), on: undefined };
     this.outbox.add(p);

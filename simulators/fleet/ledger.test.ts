@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { connectFailureReason } from './device';
 import { LatencyRecorder } from './latency';
-import { BatchLedger } from './ledger';
+import { BatchLedger, lastSampleTime, sampleTimes } from './ledger';
 import { ShadowFollow } from './shadow-follow';
 
 const times = (from: number, n: number) => Float64Array.from({ length: n }, (_, i) => from + i * 1000);
@@ -22,6 +23,39 @@ describe('Class: BatchLedger', () => {
     const [t1, t2] = l.acked();
     expect(t1).toMatchObject({ thing: 't1', samples: 60, from: 0, to: 59_000 });
     expect(t2).toMatchObject({ thing: 't2', samples: 0, batches: [], unacked: [c] });
+  });
+
+  it('keeps evenly spaced sample times as first, step and count, and any other times as they are', () => {
+    const l = new BatchLedger();
+    const even = l.add({ thing: 't', batchId: 'even', seq: 1, times: times(1_796_000_000_000, 30) });
+    expect(even).toMatchObject({ first: 1_796_000_000_000, step: 1000, count: 30 });
+    expect(even.uneven).toBeUndefined();
+    expect([...sampleTimes(even)]).toEqual([...times(1_796_000_000_000, 30)]);
+    expect(lastSampleTime(even)).toBe(1_796_000_029_000);
+    const gap = [0, 1000, 2000, 4000];
+    const uneven = l.add({ thing: 't', batchId: 'gap', seq: 2, times: gap });
+    expect(uneven.count).toBe(4);
+    expect([...sampleTimes(uneven)]).toEqual(gap);
+    expect(lastSampleTime(uneven)).toBe(4000);
+    const one = l.add({ thing: 't', batchId: 'one', seq: 3, times: [5] });
+    expect([...sampleTimes(one)]).toEqual([5]);
+    expect(lastSampleTime(one)).toBe(5);
+  });
+
+  it('gives back exactly the sample times of any batch', () => {
+    const ms = fc.integer({ min: 0, max: 4_000_000_000_000 });
+    const batches = fc.oneof(
+      fc.array(ms, { minLength: 1, maxLength: 40 }).map((a) => a.sort((x, y) => x - y)),
+      fc.tuple(ms, fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 1, max: 40 })).map(([from, step, n]) => Array.from({ length: n }, (_, i) => from + i * step)),
+    );
+    fc.assert(
+      fc.property(batches, (t) => {
+        const e = new BatchLedger().add({ thing: 't', batchId: 'b', seq: 1, times: t });
+        expect([...sampleTimes(e)]).toEqual(t);
+        expect(lastSampleTime(e)).toBe(t[t.length - 1]);
+        expect(e.count).toBe(t.length);
+      }),
+    );
   });
 
   it('refuses an empty batch', () => {

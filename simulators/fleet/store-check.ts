@@ -14,7 +14,7 @@
  * same times) are counted as `extraRows`, never as present.
  */
 import { QueryCommand, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import type { BatchEntry, ThingAcked } from './ledger';
+import { type BatchEntry, sampleTimes, type ThingAcked } from './ledger';
 
 export interface LostBatch {
   thing: string;
@@ -48,7 +48,7 @@ interface Tally {
 /** The sum of a thing's acknowledged sample times less `base`. */
 function expectedSum(t: ThingAcked, base: number): number {
   let sum = 0;
-  for (const b of t.batches) for (const x of b.times) sum += x - base;
+  for (const b of t.batches) for (const x of sampleTimes(b)) sum += x - base;
   return sum;
 }
 
@@ -165,18 +165,18 @@ function tally(t: ThingAcked, stored: Set<number>, report: StoreReport): void {
   const ours = new Set<number>();
   for (const b of t.batches) {
     const missing = missingOf(b, stored, ours);
-    report.storedSamples += b.times.length - missing;
+    report.storedSamples += b.count - missing;
     if (missing === 0) continue;
     report.lostBatches++;
     report.lostSamples += missing;
-    if (report.lost.length < 20) report.lost.push({ thing: t.thing, batchId: b.batchId, samples: b.times.length, missing });
+    if (report.lost.length < 20) report.lost.push({ thing: t.thing, batchId: b.batchId, samples: b.count, missing });
   }
   for (const x of stored) if (!ours.has(x)) report.extraRows++;
 }
 
 function missingOf(b: BatchEntry, stored: Set<number>, ours: Set<number>): number {
   let missing = 0;
-  for (const x of b.times) {
+  for (const x of sampleTimes(b)) {
     ours.add(x);
     if (!stored.has(x)) missing++;
   }
