@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { connectFailureReason } from './device';
 import { LatencyRecorder } from './latency';
-import { BatchLedger, lastSampleTime, sampleTimes } from './ledger';
+import { BatchLedger, lastSampleTime, sampleTimeSum, sampleTimes } from './ledger';
 import { ShadowFollow } from './shadow-follow';
 
 const times = (from: number, n: number) => Float64Array.from({ length: n }, (_, i) => from + i * 1000);
@@ -54,6 +54,8 @@ describe('Class: BatchLedger', () => {
         expect([...sampleTimes(e)]).toEqual(t);
         expect(lastSampleTime(e)).toBe(t[t.length - 1]);
         expect(e.count).toBe(t.length);
+        const base = t[0] as number;
+        expect(sampleTimeSum(e, base)).toBe(t.reduce((sum, x) => sum + (x - base), 0));
       }),
     );
   });

@@ -41,6 +41,14 @@ export function lastSampleTime(e: BatchEntry): number {
   return e.uneven !== undefined ? (e.uneven[e.count - 1] as number) : e.first + (e.count - 1) * e.step;
 }
 
+/** The sum of a batch's sample timestamps less `base`, without listing them for an evenly spaced batch. */
+export function sampleTimeSum(e: BatchEntry, base: number): number {
+  if (e.uneven === undefined) return e.count * (e.first - base) + (e.step * e.count * (e.count - 1)) / 2;
+  let sum = 0;
+  for (const x of e.uneven) sum += x - base;
+  return sum;
+}
+
 /** The step when `times` are evenly spaced (0 for a single sample), else NaN. */
 function evenStep(times: ArrayLike<number>): number {
   if (times.length < 2) return 0;
