@@ -1,7 +1,7 @@
 import type { Aedes, AedesOptions, PublishPacket } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AedesPool, connectInProcess, until } from '../../test/support/local/broker';
-import { AEDES_CHECKED_VERSION, interceptRouting, onlineSubscriptionCheck, type ParsedPacket, prependPacketListener } from './aedes-internals';
+import { AEDES_CHECKED_VERSION, holdReadsWhileHandling, interceptRouting, onlineSubscriptionCheck, type ParsedPacket, prependPacketListener } from './aedes-internals';
 
 /**
  * These run against the installed aedes: a failure here means an aedes upgrade
@@ -104,6 +104,29 @@ describe('Module: aedes-internals', () => {
     it('names the method and the version when publish has another shape', () => {
       const fake = { publish: (_p: unknown) => {} } as unknown as Aedes;
       expect(() => interceptRouting(fake, () => false)).toThrow(/aedes\.publish.*aedes 1\.2\.0/);
+    });
+  });
+
+  describe('Function: holdReadsWhileHandling', () => {
+    it(`takes over the readable listener of a real client (client._nextBatch, client._parsingBatch, aedes ${AEDES_CHECKED_VERSION})`, async () => {
+      const aedes = await start();
+      let held = 0;
+      const mqtt = await connectInProcess(aedes, { clientId: 'hold-probe' }, (client) =>
+        holdReadsWhileHandling(client, () => {
+          held++;
+          return false;
+        }),
+      );
+      await mqtt.subscribeAsync('probe/hold', { qos: 1 });
+      await mqtt.endAsync();
+      expect(held, `aedes ${AEDES_CHECKED_VERSION}: client.conn's 'readable' events no longer reach the held reader`).toBeGreaterThan(0);
+    });
+
+    it('names the field and the version when the client reads another way', () => {
+      const fake = { id: 'x', conn: { prependListener() {}, listeners: () => [] } } as unknown as Parameters<typeof holdReadsWhileHandling>[0];
+      expect(() => holdReadsWhileHandling(fake, () => false)).toThrow(/client\._nextBatch.*aedes 1\.2\.0/);
+      const noReader = { ...fake, _nextBatch() {} } as unknown as Parameters<typeof holdReadsWhileHandling>[0];
+      expect(() => holdReadsWhileHandling(noReader, () => false)).toThrow(/'readable' listener of client\.conn/);
     });
   });
 });

@@ -12,6 +12,8 @@
  * - `aedes.publish(packet, client, done)`: the call aedes' PUBLISH handler routes
  *   through after authorization (for QoS 1, after it has written the PUBACK); the
  *   only point where a client publish can be kept from being routed twice or at all.
+ * - `client._nextBatch`, `client._parsingBatch`: how aedes reads a connection chunk
+ *   by chunk; the broker holds the next read while the stack owes acknowledgements.
  */
 import type { EventEmitter } from 'node:events';
 import type { Aedes, Client, PublishPacket } from 'aedes';
@@ -102,4 +104,33 @@ export function interceptRouting(aedes: Aedes, skip: (packet: PublishPacket) => 
   };
   Object.defineProperty(aedes, 'publish', { value: wrapped, writable: true, configurable: true });
   return route;
+}
+
+/**
+ * Holds a connection's next read while `hold()` is true and a packet aedes read from it
+ * is still being handled (a QoS 1 publish is, until the stack has taken it).
+ *
+ * aedes reads a connection chunk by chunk: `client._nextBatch` runs when each packet of a
+ * chunk is handled and reads the next chunk when `client._parsingBatch` (packets being
+ * handled) reaches 0. It is also the stream's 'readable' listener, so every arrival of
+ * data counts as a handled packet and reads on: while publishes wait, a device's later
+ * packets are read and wait too, with no bound. A 'readable' event skipped here needs no
+ * replay: the packet still being handled calls `_nextBatch` when done, and that reads
+ * whatever arrived meanwhile. The CONNECT is never held (the connection is not
+ * `connected` yet).
+ */
+export function holdReadsWhileHandling(client: Client, hold: () => boolean): void {
+  const next: unknown = Reflect.get(client, '_nextBatch');
+  if (typeof next !== 'function') throw unsupportedAedes('client._nextBatch', 'a function');
+  const conn: unknown = Reflect.get(client, 'conn');
+  if (!isEmitter(conn) || !conn.listeners('readable').includes(next)) {
+    throw unsupportedAedes('client._nextBatch', "the 'readable' listener of client.conn");
+  }
+  if (typeof Reflect.get(client, '_parsingBatch') !== 'number') throw unsupportedAedes('client._parsingBatch', 'a number');
+  const read = () => next.call(client);
+  conn.removeListener('readable', next as (...args: unknown[]) => void);
+  conn.on('readable', () => {
+    if (client.connected && hold() && (Reflect.get(client, '_parsingBatch') as number) > 0) return;
+    read();
+  });
 }

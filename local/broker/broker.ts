@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Logger } from '../../common/logger';
 import type { BrokerBus, PublishOrigin, RoleSessions } from '../ports';
 import type { RegistryReader } from '../registry/index';
-import { onlineSubscriptionCheck } from './aedes-internals';
+import { AckBacklog } from './ack-backlog';
+import { holdReadsWhileHandling, onlineSubscriptionCheck } from './aedes-internals';
 import { BrokerAuthorizer } from './authz';
 import { CertificateAuthenticator } from './cert-auth';
 import { CloudBus } from './cloud-bus';
@@ -21,6 +22,9 @@ import { createSubscriberCheck, type SubscriberCheck } from './subscribers';
 import { type Admit, type AutoRegister, listenTls } from './tls-listener';
 import { IntakeGate } from './intake-gate';
 import { type HttpServer, WebSocketListener } from './websocket-listener';
+
+/** {@link BrokerOptions.holdReadsAbove}'s default: about 7 MiB of publishes waiting for the stack. */
+const DEFAULT_HOLD_READS_ABOVE = 1_000;
 
 /** An aedes-compatible persistence (aedes-persistence 11 interface), e.g. createDurablePersistence(). */
 export type BrokerPersistence = object;
@@ -59,6 +63,13 @@ export interface BrokerOptions {
    * once rules and shadows are wired); default false: admitted at once.
    */
   holdIntake?: boolean;
+  /**
+   * While more client publishes than this wait for the stack to take them, a connection
+   * with a packet still being handled is not read further: what its device sends meanwhile
+   * stays in the kernel's socket buffers, not in the broker's memory (about 7 KiB a waiting
+   * publish). Default 1,000; 0 holds whenever any publish waits.
+   */
+  holdReadsAbove?: number;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -119,6 +130,18 @@ async function stopAedes(broker: Aedes, persistence: BrokerPersistence, between?
   if ('destroy' in persistence && typeof persistence.destroy === 'function') await persistence.destroy();
 }
 
+/** Hands each authenticated connection to aedes once the intake gate lets it through. */
+function admitter(d: { gate: IntakeGate; connections: ConnectionTable; broker: Aedes; backlog: AckBacklog; limits: Readonly<BrokerLimits>; log: Logger }): Admit {
+  return (socket, principal, ipAddress, req) =>
+    d.gate.pass(socket, () => {
+      const s = d.connections.open(socket, principal, ipAddress);
+      const client = d.broker.handle(socket, req);
+      holdReadsWhileHandling(client, () => d.backlog.holding);
+      d.connections.bind(s, client);
+      inspectPackets(client, s, d.limits, d.log);
+    });
+}
+
 /**
  * Starts the local IoT Core message broker: aedes on a TLS 1.2+ server with X.509
  * client authentication against the registry, IoT policy authorization of every
@@ -139,6 +162,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const bus = new CloudBus(connections, log, () => subscribers?.invalidate());
   const lifecycle = new LifecycleEvents((topic, payload, options) => bus.publish(topic, payload, options), log);
   const throttle = new PublishThrottle(limits.publishesPerSecond, log);
+  const backlog = new AckBacklog(opts.holdReadsAbove ?? DEFAULT_HOLD_READS_ABOVE);
   const routing = new PublishRouting(throttle);
   const hooks = createHooks({
     limits,
@@ -147,7 +171,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     connections,
     lifecycle,
     throttle,
-    beforeAck: (packet, client) => bus.beforeAck(packet, client),
+    beforeAck: (packet, client) => backlog.track(bus.beforeAck(packet, client)),
     routeNow: (packet, client) => routing.routeNow(packet, client),
     addresseeOf: (packet) => bus.addresseeOf(packet),
     subscriptionGranted: () => subscribers?.invalidate(),
@@ -167,13 +191,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
   const unwatch = watchRegistry(opts.registry, connections, authorizer, log);
 
   const gate = new IntakeGate(!opts.holdIntake);
-  const admit: Admit = (socket, principal, ipAddress, req) =>
-    gate.pass(socket, () => {
-      const s = connections.open(socket, principal, ipAddress);
-      const client = broker.handle(socket, req);
-      connections.bind(s, client);
-      inspectPackets(client, s, limits, log);
-    });
+  const admit = admitter({ gate, connections, broker, backlog, limits, log });
   const certAuth = new CertificateAuthenticator(opts.registry);
   const autoRegister = opts.autoRegister ? { autoRegister: opts.autoRegister } : {};
   const tls = await listenTls({ host: cfg.host, port: cfg.port, tls: opts.tls, certAuth, log, admit, ...autoRegister }).catch(async (e: unknown) => {
