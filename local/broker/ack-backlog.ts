@@ -22,12 +22,14 @@ export class AckBacklog {
     if (pending === undefined) return undefined;
     this.#waiting++;
     if (this.#waiting > this.#peak) this.#peak = this.#waiting;
-    const settled = () => {
-      this.#waiting--;
-    };
-    pending.then(settled, settled);
+    pending.then(this.#settled, this.#settled);
     return pending;
   }
+
+  /** one callback for every tracked publish, not a closure each (this runs per publish) */
+  readonly #settled = (): void => {
+    this.#waiting--;
+  };
 
   get holding(): boolean {
     return this.#waiting > this.holdAbove;
