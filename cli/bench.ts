@@ -23,6 +23,7 @@ export const BENCHMARKS: Record<string, string> = {
   'fleet-floor': 'the CPU of the two SDK calls every telemetry batch makes (WriteRecords, UpdateThingShadow), client and stack, and what they alone cost at 10,000 devices',
   'store-commit-window': 'CPU per WriteRecords call of a fleet writing steadily into the Timestream store, with the group commit window before (5 ms) and now; a one-call-at-a-time writer never waits',
   'store-index-bound': 'Timestream store writes/s once its version index passes its bound (each series keeps its newer half) vs the index unbounded; late batches and a restart read back only their stretch',
+  'store-check-query': 'ms per count query of `pulsepet simulate`’s store check over a 10,000-thing store (100 things each): with the IN list and overall span in front of the ranges vs the ranges ORed alone, and the whole check',
   'reasoning-state-layout': 'the shadow service holding 10,000 full reasoning states: heap, CPU and journal bytes per update, answer size; layout 2 (strings) vs layout 1 (arrays)',
 };
 

@@ -21,6 +21,6 @@ export { connectFailureReason, type SimDeviceSpec } from './fleet/device';
 export { BODY_PERSONA_IDS, isScenarioChoice, LIVE_SCENARIOS, type LiveScenario, SCENARIO_CHOICES, type ScenarioChoice, scenarioFor } from './fleet/live-scenarios';
 export { DEFAULT_MAX_CONNECTING, type FleetRunOptions, runFleet } from './fleet/run-fleet';
 export { formatTick, type ProgressTick } from './fleet/stats';
-export { BatchLedger, type BatchEntry, sampleTimes } from './fleet/ledger';
+export { BatchLedger, type BatchEntry, sampleTimes, type ThingAcked } from './fleet/ledger';
 export { type LostBatch, type StoreCheck, type StoreReport, timestreamStoreCheck } from './fleet/store-check';
 export type { FleetSummary } from './fleet/summary';

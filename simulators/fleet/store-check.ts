@@ -71,6 +71,28 @@ const ms = (t: number) => `from_milliseconds(${Math.round(t)})`;
 const parseTime = (s: string) => Date.parse(`${s.slice(0, 23).replace(' ', 'T')}Z`);
 
 /**
+ * One count query over a chunk of things: each thing's rows within its own time range.
+ * The OR of those ranges is what is counted; the chunk's things as one IN list and the
+ * span of all its ranges, ANDed in front of it, say the same thing coarsely in terms a
+ * store can filter a scan by (the local store's DuckDB reads them as scan filters and
+ * evaluates the OR on the chunk's rows alone: `npx tsx bench/store-check-query.ts`).
+ */
+export function countSql(from: string, chunk: readonly ThingAcked[], base: number): string {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const t of chunk) {
+    lo = Math.min(lo, t.from);
+    hi = Math.max(hi, t.to);
+  }
+  const names = chunk.map((t) => `'${t.thing}'`).join(', ');
+  const ranges = chunk.map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`).join(' OR ');
+  return (
+    `SELECT thing, count(*) AS n, sum(to_milliseconds(time) - ${Math.round(base)}) AS s FROM ${from} ` +
+    `WHERE measure_name = 'vitals' AND thing IN (${names}) AND time BETWEEN ${ms(lo)} AND ${ms(hi)} AND (${ranges}) GROUP BY thing`
+  );
+}
+
+/**
  * @example
  * const check = timestreamStoreCheck(new TimestreamQueryClient({}), { database: 'pulsepet', table: 'telemetry' });
  * const report = await check(ledger.acked());
@@ -100,9 +122,7 @@ export function timestreamStoreCheck(client: TimestreamQueryClient, o: Timestrea
     for (let i = 0; i < things.length; i += o.chunk ?? 100) {
       const chunk = things.slice(i, i + (o.chunk ?? 100));
       const base = Math.min(...chunk.map((t) => t.from));
-      const conds = chunk.map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`);
-      const sql = `SELECT thing, count(*) AS n, sum(to_milliseconds(time) - ${Math.round(base)}) AS s FROM ${from} WHERE measure_name = 'vitals' AND (${conds.join(' OR ')}) GROUP BY thing`;
-      for (const [thing, c, sum] of await rows(sql, signal)) if (thing !== undefined) n.set(thing, { n: Number(c), sum: Number(sum ?? 0), base });
+      for (const [thing, c, sum] of await rows(countSql(from, chunk, base), signal)) if (thing !== undefined) n.set(thing, { n: Number(c), sum: Number(sum ?? 0), base });
     }
     return n;
   };
