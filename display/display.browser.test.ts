@@ -239,6 +239,30 @@ describe('The pet display in a browser', () => {
     await page.screenshot({ path: join(shots, 'pet-page.png'), fullPage: true });
     await page.close();
   }, 60_000);
+
+  it('shows the persona its coach used and the hours up to its state for a pet whose data lies days in the past', async () => {
+    // a strict wearer whose data is 29 days old (a device that stopped, or scenario time played 30x faster)
+    const thing = 'pet-past';
+    const payload = new TextEncoder().encode(JSON.stringify({ state: { desired: { persona: 'strict' } } }));
+    await data.send(new UpdateThingShadowCommand({ thingName: thing, shadowName: 'config', payload }));
+    const client = await connectMqtt(stack, await provisionTestDevice(stack, thing));
+    devices.set(thing, { client, seq: 3 });
+    const end = Date.now() - 29 * 86_400_000;
+    await publish(client, thing, minutesOf('stress', end, 15), 0, undefined, 300);
+    await settle();
+    expect((await readPet(data, thing)).desired).toMatchObject({ persona: 'strict', updatedAt: expect.any(Number) });
+
+    const { page } = await openDisplay();
+    await page.goto(`${stack.httpEndpoint}/display/#/pet/${thing}`);
+    await page.waitForSelector('.pet-state[data-mood]', { timeout: 15_000 });
+    // the display's role may not read the config shadow: the switch follows the pet's own persona
+    await page.waitForFunction(() => (document.querySelector('input[name=persona][value=strict]') as HTMLInputElement | null)?.checked === true, undefined, { timeout: 10_000 });
+    expect(await page.textContent('.persona-status')).toBe('');
+    await page.waitForSelector('.chart canvas', { timeout: 10_000 });
+    expect(await page.textContent('#history-title')).toMatch(/^6 hours up to .+ \(29 d ago\)$/);
+    expect(await page.locator('.chart-figure figcaption').first().textContent()).toMatch(/^Over the 6 hours up to .+ per minute: heart rate mean \d+/);
+    await page.close();
+  }, 60_000);
 });
 
 describe("The day's summary", () => {

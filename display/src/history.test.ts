@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetRows, presenceRows, type Row, sql, stressSpans, vitalsSeries } from './history';
+import { chartWindow, fleetRows, LIVE_WITHIN_MS, presenceRows, type Row, sql, stressSpans, vitalsSeries } from './history';
 
 const row = (o: Record<string, string | undefined>): Row => new Map(Object.entries(o));
 const T0 = Date.UTC(2025, 0, 2, 10, 0, 0);
@@ -29,8 +29,30 @@ describe('Timestream rows', () => {
   });
 
   it('never puts a string that is not a thing name into SQL', () => {
-    expect(() => sql.vitals('pulsepet', "x' OR '1'='1", 6)).toThrow(/not a thing name/);
+    const w = chartWindow(T0, undefined, 6);
+    expect(() => sql.vitals('pulsepet', "x' OR '1'='1", w)).toThrow(/not a thing name/);
     expect(() => sql.fleet('pulse"pet')).toThrow(/not a Timestream database name/);
-    expect(sql.vitals('pulsepet', 'pet-1', 6)).toContain(`thing = 'pet-1'`);
+    expect(sql.vitals('pulsepet', 'pet-1', w)).toContain(`thing = 'pet-1'`);
+    expect(() => sql.vitals('pulsepet', 'pet-1', { from: Number.NaN, to: T0, live: true })).toThrow(/not a time window/);
+  });
+
+  it('asks for the window it is given, and for the stress state of the day before it', () => {
+    const w = chartWindow(T0, undefined, 6);
+    expect(sql.vitals('pulsepet', 'pet-1', w)).toContain(`time BETWEEN from_milliseconds(${T0 - 6 * 3_600_000}) AND from_milliseconds(${T0})`);
+    expect(sql.stress('pulsepet', 'pet-1', w)).toContain(`time BETWEEN from_milliseconds(${T0 - 30 * 3_600_000}) AND from_milliseconds(${T0})`);
+  });
+});
+
+describe('Function: chartWindow', () => {
+  it('ends now while the pet has no data or recent data', () => {
+    expect(chartWindow(T0, undefined, 6)).toEqual({ from: T0 - 6 * 3_600_000, to: T0, live: true });
+    expect(chartWindow(T0, T0 - LIVE_WITHIN_MS, 6)).toEqual({ from: T0 - 6 * 3_600_000, to: T0, live: true });
+    // a device clock ahead of the page's
+    expect(chartWindow(T0, T0 + 60_000, 6)).toMatchObject({ to: T0, live: true });
+  });
+
+  it('ends at the latest data when that is older, so the pet still shows its last hours', () => {
+    const latest = T0 - 29 * 86_400_000;
+    expect(chartWindow(T0, latest, 6)).toEqual({ from: latest - 6 * 3_600_000, to: latest, live: false });
   });
 });

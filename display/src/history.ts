@@ -37,13 +37,41 @@ export const sql = {
   /** every client's latest presence event; `connected` is a boolean measure */
   presence: (db: string) =>
     `SELECT thing, max_by(measure_value::boolean, time) AS connected, max(time) AS at FROM ${table(db, TIMESTREAM.presenceTable)} WHERE measure_name = 'connected' AND time > ago(30d) GROUP BY thing`,
-  /** HR and HRV per minute over the last `hours` */
-  vitals: (db: string, thing: string, hours: number) =>
-    `SELECT bin(time, 1m) AS minute, avg(hr) AS hr, avg(hrvRmssd) AS hrv FROM ${table(db, TIMESTREAM.telemetryTable)} WHERE thing = ${thingLiteral(thing)} AND measure_name = 'vitals' AND time > ago(${Math.round(hours * 60)}m) GROUP BY bin(time, 1m) ORDER BY minute`,
-  /** the pet's stress states over the last `hours` (and the one before, for the window's start) */
-  stress: (db: string, thing: string, hours: number) =>
-    `SELECT time, measure_value::varchar AS stress FROM ${table(db, TIMESTREAM.petStateTable)} WHERE thing = ${thingLiteral(thing)} AND measure_name = 'stress' AND time > ago(${Math.round(hours * 60 + 24 * 60)}m) ORDER BY time`,
+  /** HR and HRV per minute within a window (ms) */
+  vitals: (db: string, thing: string, w: ChartWindow) =>
+    `SELECT bin(time, 1m) AS minute, avg(hr) AS hr, avg(hrvRmssd) AS hrv FROM ${table(db, TIMESTREAM.telemetryTable)} WHERE thing = ${thingLiteral(thing)} AND measure_name = 'vitals' AND ${between(w.from, w.to)} GROUP BY bin(time, 1m) ORDER BY minute`,
+  /** the pet's stress states within a window (and the day before it, for the state at the window's start) */
+  stress: (db: string, thing: string, w: ChartWindow) =>
+    `SELECT time, measure_value::varchar AS stress FROM ${table(db, TIMESTREAM.petStateTable)} WHERE thing = ${thingLiteral(thing)} AND measure_name = 'stress' AND ${between(w.from - DAY_MS, w.to)} ORDER BY time`,
 };
+
+const DAY_MS = 86_400_000;
+
+function between(from: number, to: number): string {
+  if (!Number.isSafeInteger(Math.round(from)) || !Number.isSafeInteger(Math.round(to))) throw new RangeError(`not a time window: ${from}–${to}`);
+  return `time BETWEEN from_milliseconds(${Math.round(from)}) AND from_milliseconds(${Math.round(to)})`;
+}
+
+/** The stretch of time a pet page's charts show (ms); `live` when it ends now. */
+export interface ChartWindow {
+  from: number;
+  to: number;
+  live: boolean;
+}
+
+/** Data this close to now counts as live: the window ends now. */
+export const LIVE_WITHIN_MS = 10 * 60_000;
+
+/**
+ * The `hours` the charts show: up to now while the pet's data is recent, else up to its
+ * latest data. A device that stopped sending, or a simulator playing scenario time faster
+ * than the clock (whose samples stay in the past), still shows its last hours of data
+ * rather than an empty window.
+ */
+export function chartWindow(now: number, latest: number | undefined, hours: number): ChartWindow {
+  const to = latest === undefined || latest >= now - LIVE_WITHIN_MS ? now : latest;
+  return { from: to - hours * 3_600_000, to, live: to === now };
+}
 
 /**
  * A table nobody has written yet (a new deployment: the table is missing, or has no

@@ -35,8 +35,8 @@ function summary(values: ReadonlyArray<number | null>): string {
 }
 
 /** HR (bpm, left axis) and HRV RMSSD (ms, right axis) per minute. Returns the element and its disposer. */
-export function vitalsChart(series: VitalsSeries, hours: number): { el: HTMLElement; dispose: () => void } {
-  const text = series.t.length === 0 ? `No vitals in the last ${hours} hours.` : `Over the last ${hours} hours, per minute: heart rate ${summary(series.hr)} bpm; HRV (RMSSD) ${summary(series.hrv)} ms.`;
+export function vitalsChart(series: VitalsSeries, span: string): { el: HTMLElement; dispose: () => void } {
+  const text = series.t.length === 0 ? `No vitals in ${span}.` : `Over ${span}, per minute: heart rate ${summary(series.hr)} bpm; HRV (RMSSD) ${summary(series.hrv)} ms.`;
   const holder = h('div', { class: 'chart', 'aria-hidden': 'true' });
   const el = h('figure', { class: 'chart-figure' }, holder, h('figcaption', {}, text));
   if (series.t.length === 0) return { el, dispose: () => undefined };
@@ -62,9 +62,9 @@ export function vitalsChart(series: VitalsSeries, hours: number): { el: HTMLElem
 }
 
 /** The stress states over [from, to], stepped, with the spans listed as text. */
-export function stressChart(spans: readonly StressSpan[], from: number, to: number, hours: number): { el: HTMLElement; dispose: () => void } {
+export function stressChart(spans: readonly StressSpan[], from: number, to: number, span: string): { el: HTMLElement; dispose: () => void } {
   const items = spans.map((sp) => h('li', {}, `${clock(sp.from)}–${clock(sp.to)}: ${STRESS_LABEL[sp.state]}`));
-  const list = spans.length === 0 ? h('p', {}, `No stress states recorded in the last ${hours} hours.`) : h('ul', { class: 'spans' }, ...items);
+  const list = spans.length === 0 ? h('p', {}, `No stress states recorded in ${span}.`) : h('ul', { class: 'spans' }, ...items);
   const holder = h('div', { class: 'chart', 'aria-hidden': 'true' });
   const el = h('figure', { class: 'chart-figure' }, holder, h('figcaption', {}, list));
   if (spans.length === 0) return { el, dispose: () => undefined };

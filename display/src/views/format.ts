@@ -12,6 +12,11 @@ export function ago(at: number, now: number): string {
   return `${Math.round(hrs / 24)} d ago`;
 }
 
+/** Local date and clock time: "Nov 8, 06:21 PM" (the locale's order). */
+export function dayAndClock(at: number): string {
+  return new Date(at).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
 /** Local clock time, HH:MM. */
 export function clock(at: number): string {
   return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });

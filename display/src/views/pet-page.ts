@@ -1,11 +1,11 @@
 import { PERSONAS, type Persona } from '../../../protocol/shadows';
 import type { FleetStore } from '../fleet-store';
 import { errorText, type FleetSync } from '../fleet-sync';
-import { sql, stressSpans, vitalsSeries } from '../history';
+import { chartWindow, sql, stressSpans, vitalsSeries } from '../history';
 import type { DisplaySession } from '../aws-session';
 import { stressChart, vitalsChart } from './charts';
 import { h } from './dom';
-import { petSentence } from './format';
+import { ago, dayAndClock, petSentence } from './format';
 import { AvatarImages } from './pet-face';
 import { dailyView, petStateView } from './pet-state';
 
@@ -25,6 +25,7 @@ export class PetPage {
   private readonly state: HTMLElement;
   private readonly daily: HTMLElement;
   private readonly charts: HTMLElement;
+  private readonly chartsTitle: HTMLElement;
   private readonly announce: HTMLElement;
   private readonly personaStatus: HTMLElement;
   private readonly personaForm: HTMLFormElement;
@@ -32,6 +33,11 @@ export class PetPage {
   private chartTimer: ReturnType<typeof setTimeout> | undefined;
   private lastSentence = '';
   private lastStress: string | undefined;
+  /** the switch shows the persona the coach last used (the `config` shadow's was not readable) */
+  private personaFromPet = false;
+  /** the latest data time the charts were last read for, once they were */
+  private chartsLatest: number | undefined;
+  private chartsRead = false;
 
   constructor(
     readonly thing: string,
@@ -44,6 +50,7 @@ export class PetPage {
     this.state = h('div', { class: 'live-state' });
     this.daily = h('div');
     this.charts = h('div', { class: 'charts' });
+    this.chartsTitle = h('h2', { id: 'history-title' }, `The last ${CHART_HOURS} hours`);
     this.announce = h('p', { class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
     this.personaStatus = h('p', { class: 'persona-status', role: 'status' });
     this.personaForm = this.personaSwitch();
@@ -55,15 +62,15 @@ export class PetPage {
       this.announce,
       this.state,
       h('section', { class: 'persona', 'aria-labelledby': 'persona-title' }, h('h2', { id: 'persona-title' }, 'Coach persona'), this.personaForm, this.personaStatus),
-      h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, `The last ${CHART_HOURS} hours`), this.charts),
+      h('section', { 'aria-labelledby': 'history-title' }, this.chartsTitle, this.charts),
       this.daily,
     );
     this.update();
-    void this.loadCharts();
+    if (!this.chartsRead) void this.loadCharts();
     void this.loadPersona();
   }
 
-  /** The store changed for this pet: redraw the live parts; new stress → the charts again (debounced). */
+  /** The store changed for this pet: redraw the live parts; new stress or a new state time → the charts again (debounced). */
   update(): void {
     const e = this.store.get(this.thing);
     const entry = e ?? { thing: this.thing };
@@ -75,7 +82,22 @@ export class PetPage {
       this.lastSentence = sentence;
       if (this.lastStress !== undefined && e.pet.state.stress !== this.lastStress) this.scheduleCharts();
       this.lastStress = e.pet.state.stress;
+      // the pet's time moved (or became known after the charts were first read): they follow it
+      const latest = this.latestData();
+      if (latest !== this.chartsLatest) {
+        if (!this.chartsRead || this.chartsLatest === undefined) void this.loadCharts();
+        else this.scheduleCharts();
+      }
+      if (this.personaFromPet) this.showPetPersona();
     }
+  }
+
+  /** The switch at the persona the coach last worded this pet's message in (its `pet` shadow). */
+  private showPetPersona(): void {
+    const e = this.store.get(this.thing);
+    const used = e?.pet?.ok ? e.pet.state.persona : undefined;
+    this.checkPersona(used);
+    this.personaStatus.textContent = used ? '' : 'No persona set: the coach is encouraging by default.';
   }
 
   dispose(): void {
@@ -93,18 +115,32 @@ export class PetPage {
 
   private async loadCharts(): Promise<void> {
     const db = this.session.config.database;
+    const now = this.now();
+    this.chartsRead = true;
+    this.chartsLatest = this.latestData();
+    const w = chartWindow(now, this.chartsLatest, CHART_HOURS);
     try {
-      const [vitals, stress] = await Promise.all([this.sync.query(sql.vitals(db, this.thing, CHART_HOURS)), this.sync.query(sql.stress(db, this.thing, CHART_HOURS))]);
-      const to = this.now();
-      const from = to - CHART_HOURS * 3_600_000;
+      const [vitals, stress] = await Promise.all([this.sync.query(sql.vitals(db, this.thing, w)), this.sync.query(sql.stress(db, this.thing, w))]);
       for (const d of this.disposeCharts) d();
-      const v = vitalsChart(vitalsSeries(vitals), CHART_HOURS);
-      const st = stressChart(stressSpans(stress, from, to), from, to, CHART_HOURS);
+      const span = w.live ? `the last ${CHART_HOURS} hours` : `the ${CHART_HOURS} hours up to ${dayAndClock(w.to)} (${ago(w.to, now)}), when the pet's state was judged`;
+      this.chartsTitle.textContent = w.live ? `The last ${CHART_HOURS} hours` : `${CHART_HOURS} hours up to ${dayAndClock(w.to)} (${ago(w.to, now)})`;
+      const v = vitalsChart(vitalsSeries(vitals), span);
+      const st = stressChart(stressSpans(stress, w.from, w.to), w.from, w.to, span);
       this.disposeCharts = [v.dispose, st.dispose];
       this.charts.replaceChildren(h('h3', {}, 'Heart rate and HRV'), v.el, h('h3', {}, 'Stress, as the pet was told'), st.el);
     } catch (e) {
       this.charts.replaceChildren(h('p', { class: 'error' }, `The history could not be read: ${errorText(e)}`));
     }
+  }
+
+  /**
+   * When the data the page explains was measured: the time of the pet's state (the end of
+   * the newest minute its reasoning judged), else the newest sample the history knows of.
+   */
+  private latestData(): number | undefined {
+    const e = this.store.get(this.thing);
+    const stateAt = e?.pet?.ok ? e.pet.state.updatedAt : undefined;
+    return stateAt ?? e?.lastSampleAt;
   }
 
   private personaSwitch(): HTMLFormElement {
@@ -130,8 +166,13 @@ export class PetPage {
   private async loadPersona(): Promise<void> {
     try {
       const p = await this.sync.persona(this.thing);
-      this.checkPersona(p);
-      this.personaStatus.textContent = p ? '' : 'No persona set: the coach is encouraging by default.';
+      // the display's role may not read the `config` shadow: then the pet says which persona its coach used
+      this.personaFromPet = p === undefined;
+      if (p === undefined) this.showPetPersona();
+      else {
+        this.checkPersona(p);
+        this.personaStatus.textContent = '';
+      }
     } catch (e) {
       this.checkPersona(undefined);
       this.personaStatus.textContent = `The persona could not be read: ${errorText(e)}`;
@@ -140,6 +181,7 @@ export class PetPage {
 
   private async setPersona(p: Persona): Promise<void> {
     this.personaStatus.textContent = 'Saving…';
+    this.personaFromPet = false;
     try {
       await this.sync.setPersona(this.thing, p);
       this.personaStatus.textContent = `Saved: the coach words its next message ${p === 'strict' ? 'strictly' : 'encouragingly'}.`;
