@@ -76,19 +76,16 @@ const parseTime = (s: string) => Date.parse(`${s.slice(0, 23).replace(' ', 'T')}
  * span of all its ranges, ANDed in front of it, say the same thing coarsely in terms a
  * store can filter a scan by (the local store's DuckDB reads them as scan filters and
  * evaluates the OR on the chunk's rows alone: `npx tsx bench/store-check-query.ts`).
+ * `base` is the chunk's earliest range start; the sums of times are taken from it.
  */
 export function countSql(from: string, chunk: readonly ThingAcked[], base: number): string {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const t of chunk) {
-    lo = Math.min(lo, t.from);
-    hi = Math.max(hi, t.to);
-  }
+  // `base`, the earliest start of the chunk's ranges, is also where their span starts
+  const hi = Math.max(...chunk.map((t) => t.to));
   const names = chunk.map((t) => `'${t.thing}'`).join(', ');
   const ranges = chunk.map((t) => `(thing = '${t.thing}' AND time BETWEEN ${ms(t.from)} AND ${ms(t.to)})`).join(' OR ');
   return (
     `SELECT thing, count(*) AS n, sum(to_milliseconds(time) - ${Math.round(base)}) AS s FROM ${from} ` +
-    `WHERE measure_name = 'vitals' AND thing IN (${names}) AND time BETWEEN ${ms(lo)} AND ${ms(hi)} AND (${ranges}) GROUP BY thing`
+    `WHERE measure_name = 'vitals' AND thing IN (${names}) AND time BETWEEN ${ms(base)} AND ${ms(hi)} AND (${ranges}) GROUP BY thing`
   );
 }
 

@@ -35,9 +35,8 @@ export class PetPage {
   private lastStress: string | undefined;
   /** the switch shows the persona the coach last used (the `config` shadow's was not readable) */
   private personaFromPet = false;
-  /** the latest data time the charts were last read for, once they were */
+  /** the latest data time the charts were last read for (undefined: not read yet, or read without one) */
   private chartsLatest: number | undefined;
-  private chartsRead = false;
 
   constructor(
     readonly thing: string,
@@ -66,7 +65,8 @@ export class PetPage {
       this.daily,
     );
     this.update();
-    if (!this.chartsRead) void this.loadCharts();
+    // unless update() already read them for a pet whose time it knew
+    if (this.chartsLatest === undefined) void this.loadCharts();
     void this.loadPersona();
   }
 
@@ -85,7 +85,7 @@ export class PetPage {
       // the pet's time moved (or became known after the charts were first read): they follow it
       const latest = this.latestData();
       if (latest !== this.chartsLatest) {
-        if (!this.chartsRead || this.chartsLatest === undefined) void this.loadCharts();
+        if (this.chartsLatest === undefined) void this.loadCharts();
         else this.scheduleCharts();
       }
       if (this.personaFromPet) this.showPetPersona();
@@ -116,14 +116,14 @@ export class PetPage {
   private async loadCharts(): Promise<void> {
     const db = this.session.config.database;
     const now = this.now();
-    this.chartsRead = true;
     this.chartsLatest = this.latestData();
     const w = chartWindow(now, this.chartsLatest, CHART_HOURS);
     try {
       const [vitals, stress] = await Promise.all([this.sync.query(sql.vitals(db, this.thing, w)), this.sync.query(sql.stress(db, this.thing, w))]);
       for (const d of this.disposeCharts) d();
-      const span = w.live ? `the last ${CHART_HOURS} hours` : `the ${CHART_HOURS} hours up to ${dayAndClock(w.to)} (${ago(w.to, now)}), when the pet's state was judged`;
-      this.chartsTitle.textContent = w.live ? `The last ${CHART_HOURS} hours` : `${CHART_HOURS} hours up to ${dayAndClock(w.to)} (${ago(w.to, now)})`;
+      const upTo = `${CHART_HOURS} hours up to ${dayAndClock(w.to)} (${ago(w.to, now)})`;
+      const span = w.live ? `the last ${CHART_HOURS} hours` : `the ${upTo}, when the pet's state was judged`;
+      this.chartsTitle.textContent = w.live ? `The last ${CHART_HOURS} hours` : upTo;
       const v = vitalsChart(vitalsSeries(vitals), span);
       const st = stressChart(stressSpans(stress, w.from, w.to), w.from, w.to, span);
       this.disposeCharts = [v.dispose, st.dispose];
