@@ -240,7 +240,7 @@ describe('The pet display in a browser', () => {
     await page.close();
   }, 60_000);
 
-  it('shows the persona its coach used and the hours up to its state for a pet whose data lies days in the past', async () => {
+  it('shows the persona its coach used, the hours up to its state and when the state was written for a pet whose data lies days in the past', async () => {
     // a strict wearer whose data is 29 days old (a device that stopped, or scenario time played 30x faster)
     const thing = 'pet-past';
     const payload = new TextEncoder().encode(JSON.stringify({ state: { desired: { persona: 'strict' } } }));
@@ -261,6 +261,11 @@ describe('The pet display in a browser', () => {
     await page.waitForSelector('.chart canvas', { timeout: 10_000 });
     expect(await page.textContent('#history-title')).toMatch(/^6 hours up to .+ \(29 d ago\)$/);
     expect(await page.locator('.chart-figure figcaption').first().textContent()).toMatch(/^Over the 6 hours up to .+ per minute: heart rate mean \d+/);
+    // the state was written just now, from data 29 days old: both are said, on the page and in the grid
+    expect(await page.textContent('.state-time')).toMatch(/^State from .+ \((just now|\d+ s ago)\), judged from data of .+ \(29 d ago\)\.$/);
+    await page.goto(`${stack.httpEndpoint}/display/#/`);
+    await page.waitForSelector(`li[data-thing="${thing}"][data-mood]`, { timeout: 10_000 });
+    expect(await page.textContent(`li[data-thing="${thing}"] dd.updated`)).toMatch(/^(just now|\d+ s ago) · data from 29 d ago$/);
     await page.close();
   }, 60_000);
 });

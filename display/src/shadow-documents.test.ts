@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { PetState } from '../../protocol/shadows';
 import { FleetStore } from './fleet-store';
-import { parseShadowPayload, readDaily, readPet, shadowChangeOf } from './shadow-documents';
+import { latestChange, parseShadowPayload, readDaily, readPet, shadowChangeOf } from './shadow-documents';
+import { stateTimes } from './views/format';
 
 const enc = (x: unknown) => new TextEncoder().encode(typeof x === 'string' ? x : JSON.stringify(x));
 const pet = { mood: 'stressed', energy: 0.4, message: 'Slow breaths.', stress: 'stress', source: 'llm', updatedAt: 1_700_000_000_000 };
@@ -26,6 +28,30 @@ describe('Function: shadowChangeOf', () => {
     expect(!bad.ok && bad.error).toMatch(/energy/);
     expect(shadowChangeOf('$aws/things/pet-7/shadow/name/pet/update/documents', enc('not json'))).toMatchObject({ read: { ok: false, error: 'the documents message is not JSON' } });
     expect(readDaily({ state: {}, version: 1 })).toMatchObject({ ok: true });
+  });
+
+  it('takes when IoT Core last wrote the side it reads from that side metadata, not from the other side', () => {
+    const metadata = {
+      desired: { mood: { timestamp: 1_700_000_100 }, readiness: { top: [{ name: { timestamp: 1_700_000_200 } }] } },
+      reported: { steps: { timestamp: 1_700_000_900 } },
+    };
+    expect(readPet({ state: { desired: pet }, metadata, version: 5 })).toEqual({ ok: true, state: pet, version: 5, changedAt: 1_700_000_200_000 });
+    expect(readDaily({ state: { reported: { steps: 3 } }, metadata, version: 5 })).toMatchObject({ changedAt: 1_700_000_900_000 });
+    expect(readPet({ state: { desired: pet }, version: 5 })).toEqual({ ok: true, state: pet, version: 5 });
+    // a metadata tree it cannot read is no reason to refuse the state
+    expect(parseShadowPayload(enc({ state: { desired: pet }, metadata: 'odd', version: 5 }))).toEqual({ state: { desired: pet }, version: 5 });
+    expect(latestChange({ a: { timestamp: 'soon' }, b: { timestamp: -1 }, c: [{ timestamp: 3 }] })).toBe(3_000);
+    expect(latestChange(null)).toBeUndefined();
+  });
+
+  it('says the data time of a state only when it is over ten minutes older than the write of the state', () => {
+    const at = 1_700_000_000_000;
+    const state: PetState = { mood: 'stressed', energy: 0.4, message: 'Slow breaths.' };
+    const read = (updatedAt: number, changedAt?: number) => ({ ok: true as const, state: { ...state, updatedAt }, version: 1, ...(changedAt === undefined ? {} : { changedAt }) });
+    expect(stateTimes(read(at - 29 * 86_400_000, at))).toEqual({ changedAt: at, dataAt: at - 29 * 86_400_000 });
+    expect(stateTimes(read(at - 9 * 60_000, at))).toEqual({ changedAt: at });
+    expect(stateTimes(read(at - 60_000))).toEqual({ changedAt: at - 60_000 });
+    expect(stateTimes({ ok: false, error: 'x', version: 1 })).toEqual({});
   });
 
   it('reads the avatar reference, and drops a malformed one instead of refusing the state', () => {

@@ -20,13 +20,40 @@ const DailyReadSchema = DailyShadowStateSchema.partial()
 
 export type DailyView = Partial<DailyShadowState> & { explanation?: string; explanationSource?: 'llm' | 'deterministic' };
 
-/** One side of a shadow as the display keeps it: the parsed state, or why it could not be read, with its version. */
-export type ShadowRead<T> = { ok: true; state: T; version: number } | { ok: false; error: string; version: number };
+/**
+ * One side of a shadow as the display keeps it: the parsed state, or why it could not be
+ * read, with its version; `changedAt` is when IoT Core last wrote that side (ms, from the
+ * document's metadata), which can differ from the time of the data the state was judged from.
+ */
+export type ShadowRead<T> = { ok: true; state: T; version: number; changedAt?: number } | { ok: false; error: string; version: number };
 
+const SidesSchema = z.object({ desired: z.unknown().optional(), reported: z.unknown().optional() }).loose();
 const DocumentSchema = z.object({
-  state: z.object({ desired: z.unknown().optional(), reported: z.unknown().optional() }).loose().optional(),
+  state: SidesSchema.optional(),
+  metadata: SidesSchema.optional().catch(undefined),
   version: z.number().int().min(0),
 });
+type ShadowDocument = z.infer<typeof DocumentSchema>;
+
+/**
+ * The latest `timestamp` (epoch seconds, as IoT Core writes each metadata leaf) in one
+ * side's metadata tree, in ms; undefined when the tree has none. Nesting is bounded by
+ * the shadow's own depth limit, so the walk is too.
+ */
+export function latestChange(meta: unknown, depth = 0): number | undefined {
+  if (depth > 10 || meta === null || typeof meta !== 'object') return undefined;
+  let latest: number | undefined;
+  for (const [k, v] of Object.entries(meta)) {
+    const t = k === 'timestamp' && typeof v === 'number' && Number.isFinite(v) && v > 0 ? v * 1000 : latestChange(v, depth + 1);
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}
+
+function withChange<T>(read: { ok: true; state: T; version: number }, meta: unknown): ShadowRead<T> {
+  const changedAt = latestChange(meta);
+  return changedAt === undefined ? read : { ...read, changedAt };
+}
 const DocumentsMessageSchema = z.object({ current: DocumentSchema, previous: DocumentSchema.nullable().optional(), timestamp: z.number().optional() }).loose();
 
 function describe(e: z.ZodError): string {
@@ -36,18 +63,22 @@ function describe(e: z.ZodError): string {
     .join('; ');
 }
 
-export function readPet(doc: z.infer<typeof DocumentSchema>): ShadowRead<PetState> {
+export function readPet(doc: ShadowDocument): ShadowRead<PetState> {
   const parsed = PetReadSchema.safeParse(doc.state?.desired);
-  return parsed.success ? { ok: true, state: parsed.data, version: doc.version } : { ok: false, error: describe(parsed.error), version: doc.version };
+  return parsed.success
+    ? withChange({ ok: true, state: parsed.data, version: doc.version }, doc.metadata?.desired)
+    : { ok: false, error: describe(parsed.error), version: doc.version };
 }
 
-export function readDaily(doc: z.infer<typeof DocumentSchema>): ShadowRead<DailyView> {
+export function readDaily(doc: ShadowDocument): ShadowRead<DailyView> {
   const parsed = DailyReadSchema.safeParse(doc.state?.reported ?? {});
-  return parsed.success ? { ok: true, state: parsed.data as DailyView, version: doc.version } : { ok: false, error: describe(parsed.error), version: doc.version };
+  return parsed.success
+    ? withChange({ ok: true, state: parsed.data as DailyView, version: doc.version }, doc.metadata?.reported)
+    : { ok: false, error: describe(parsed.error), version: doc.version };
 }
 
 /** A GetThingShadow payload (UTF-8 JSON) as a document, or an error naming what is wrong. */
-export function parseShadowPayload(payload: Uint8Array): z.infer<typeof DocumentSchema> | { error: string } {
+export function parseShadowPayload(payload: Uint8Array): ShadowDocument | { error: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(payload));

@@ -1,4 +1,6 @@
 import type { PetState } from '../../../protocol/shadows';
+import type { ShadowRead } from '../shadow-documents';
+import { LIVE_WITHIN_MS } from '../history';
 
 /** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; "just now" under 5 s. */
 export function ago(at: number, now: number): string {
@@ -10,6 +12,20 @@ export function ago(at: number, now: number): string {
   const hrs = Math.round(m / 60);
   if (hrs < 48) return `${hrs} h ago`;
   return `${Math.round(hrs / 24)} d ago`;
+}
+
+/**
+ * When a pet's state last changed and the time of the data it was judged from. IoT Core's
+ * write time comes first (a device replaying a backlog, or a simulator playing scenario
+ * time faster in the past, writes old data now); `dataAt` is set only when the data is
+ * more than ten minutes older than that write, the case worth saying.
+ */
+export function stateTimes(read: ShadowRead<PetState>): { changedAt?: number; dataAt?: number } {
+  if (!read.ok) return {};
+  const { changedAt } = read;
+  const dataAt = read.state.updatedAt;
+  if (changedAt === undefined) return dataAt === undefined ? {} : { changedAt: dataAt };
+  return dataAt !== undefined && dataAt < changedAt - LIVE_WITHIN_MS ? { changedAt, dataAt } : { changedAt };
 }
 
 /** Local date and clock time: "Nov 8, 06:21 PM" (the locale's order). */

@@ -1,6 +1,6 @@
 import type { FleetStore, PetEntry } from '../fleet-store';
 import { h } from './dom';
-import { ago, percent, STRESS_LABEL } from './format';
+import { ago, percent, STRESS_LABEL, stateTimes } from './format';
 import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
@@ -86,6 +86,7 @@ export function petCard(e: PetEntry, now: number, avatars: AvatarImages = new Av
     li.append(heading, h('p', { class: 'error' }, `State unreadable: ${e.pet.error}`));
   } else {
     const p = e.pet.state;
+    const { changedAt, dataAt } = stateTimes(e.pet);
     li.dataset.mood = p.mood;
     li.dataset.updatedAt = String(p.updatedAt ?? '');
     li.append(
@@ -101,7 +102,7 @@ export function petCard(e: PetEntry, now: number, avatars: AvatarImages = new Av
         h('dt', {}, 'Stress'),
         h('dd', { class: `stress stress-${p.stress ?? 'unknown'}` }, STRESS_LABEL[p.stress ?? 'unknown']),
         h('dt', {}, 'Updated'),
-        h('dd', {}, p.updatedAt !== undefined ? agoText(p.updatedAt, now) : 'unknown'),
+        h('dd', { class: 'updated' }, changedAt !== undefined ? agoText(changedAt, now) : 'unknown', dataAt !== undefined ? h('span', { class: 'data-age' }, ' · data from ', agoText(dataAt, now)) : null),
       ),
     );
   }

@@ -1,9 +1,9 @@
 import type { PetState } from '../../../protocol/shadows';
 import type { PetEntry } from '../fleet-store';
-import type { DailyView } from '../shadow-documents';
+import type { DailyView, ShadowRead } from '../shadow-documents';
 import { h } from './dom';
 import { energyBlock } from './energy';
-import { ago, clock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed } from './format';
+import { ago, clock, dayAndClock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed, stateTimes } from './format';
 import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
@@ -56,7 +56,19 @@ export function petStateView(e: PetEntry, now: number, avatars: AvatarImages = n
       p.stressLevel !== undefined ? ` (level ${p.stressLevel}/100)` : '',
     ),
     readiness(p),
-    p.updatedAt !== undefined ? h('p', { class: 'muted' }, `State from ${clock(p.updatedAt)} (${ago(p.updatedAt, now)}).`) : null,
+    stateLine(e.pet, now),
+  );
+}
+
+/** When the state last changed and, when it is much older, the time of the data it was judged from. */
+function stateLine(read: ShadowRead<PetState>, now: number): HTMLElement | null {
+  const { changedAt, dataAt } = stateTimes(read);
+  if (changedAt === undefined) return null;
+  const changed = `State from ${clock(changedAt)} (${ago(changedAt, now)})`;
+  return h(
+    'p',
+    { class: 'muted state-time', 'data-changed-at': String(changedAt) },
+    dataAt === undefined ? `${changed}.` : `${changed}, judged from data of ${dayAndClock(dataAt)} (${ago(dataAt, now)}).`,
   );
 }
 
