@@ -24,7 +24,10 @@ const DemoFlags = z.object({
   'mqtt-port': port.default(8883),
   'http-port': port.default(8080),
   speedup: z.coerce.number().min(1).max(10_000).default(30),
-  'history-days': z.coerce.number().int().min(0).max(60).default(7),
+  // 21: the daily summary judges a day against 7 earlier days or more (MIN_BASELINE_DAYS), so
+  // the last 14 seeded days are explained against the wearer's own range; a burnout pet's
+  // 21 are a week of ordinary life, then its 14-day burnout
+  'history-days': z.coerce.number().int().min(0).max(60).default(21),
   'batch-interval': z.string().regex(/^\d+(ms|s|m)$/, 'a duration such as 10s').default('10s'),
   json: z.boolean().default(false),
   help: z.boolean().default(false),
@@ -51,7 +54,8 @@ display. Prints the display's URL; Ctrl-C stops everything cleanly.
   --data-dir DIR       the demo's own state (default .pulsepet-demo; logs in DIR/logs)
   --http-port N        HTTP port of the IoT Core and the display (default 8080; 0 = free)
   --mqtt-port N        MQTT over TLS port (default 8883; 0 = free)
-  --history-days N     past days seeded per pet on the first run (default 7)
+  --history-days N     past days seeded per pet on the first run (default 21; a day's
+                       summary is judged against 7 earlier days or more)
   --batch-interval D   how often each device publishes a batch (default 10s)
   --json               print the ready line (and the stop line) as JSON on stdout
 `;
@@ -163,7 +167,10 @@ async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs:
   if (flags['history-days'] === 0 || existsSync(marker)) return;
   const days = String(flags['history-days']);
   await Promise.all(
-    demoPets().map((p) => runChild(`seed-${p.thing}`, ['simulate', 'seed-history', '--thing', p.thing, '--days', days, '--scenario', p.history, '--sample-interval', '20s', '--json'], env, logs)),
+    // a seed per pet: pets of the same history would otherwise have the very same days
+    demoPets().map((p, i) =>
+      runChild(`seed-${p.thing}`, ['simulate', 'seed-history', '--thing', p.thing, '--days', days, '--scenario', p.history, '--seed', String(i + 1), '--sample-interval', '20s', '--json'], env, logs),
+    ),
   );
   writeFileSync(marker, `${JSON.stringify({ seededAt: new Date().toISOString(), days: flags['history-days'] })}\n`);
 }

@@ -1,3 +1,4 @@
+import type { DailyShadowState } from '../../../protocol/daily';
 import type { PetState } from '../../../protocol/shadows';
 import type { ShadowRead } from '../shadow-documents';
 import { LIVE_WITHIN_MS } from '../history';
@@ -67,4 +68,54 @@ export function petSentence(thing: string, p: PetState): string {
   if (p.spoons !== undefined) parts.push(`${p.spoons} of 12 spoons`);
   if (p.stress !== undefined) parts.push(`stress: ${STRESS_LABEL[p.stress]}${p.stressLevel !== undefined ? ` (${p.stressLevel}/100)` : ''}`);
   return `${parts.join(', ')}. It says: “${p.message}”`;
+}
+
+/**
+ * Two numbers to compare, with as few decimals as show their difference (at most 2):
+ * whole numbers from 10 up, one decimal below, more when they are closer than that (33.1
+ * and 33.48 are not "33 vs 33").
+ * @example valuePair(33.1, 33.5) // ['33.1', '33.5']
+ */
+export function valuePair(a: number, b: number): [string, string] {
+  const base = Math.max(Math.abs(a), Math.abs(b)) >= 10 ? 0 : 1;
+  // enough decimals for the difference itself: 0.4 apart needs one, 0.03 apart two
+  const forDifference = a === b ? 0 : Math.ceil(-Math.log10(Math.abs(a - b)));
+  const d = Math.min(2, Math.max(base, forDifference));
+  // half away from zero on the decimal value (33.05 is 33.1, as the explanation says it), not on its binary double
+  const fixed = (x: number) => (Math.sign(x) * Math.round(Math.abs(x) * 10 ** d)) / 10 ** d;
+  return [fixed(a).toFixed(d), fixed(b).toFixed(d)];
+}
+
+const METRIC_LABELS: Record<string, string> = {
+  restingHrBpm: 'resting heart rate',
+  lnRmssdRest: 'HRV at rest (ln RMSSD)',
+  steps: 'steps',
+  activeMin: 'active minutes',
+  stressMin: 'stressed minutes',
+  sleepMin: 'sleep minutes',
+  skinTempC: 'skin temperature',
+};
+const METRIC_UNITS: Record<string, string> = { restingHrBpm: ' bpm', skinTempC: ' °C', activeMin: ' min', stressMin: ' min', sleepMin: ' min' };
+
+/**
+ * A day's anomalies as lines, one per metric and direction: the daily summary judges each
+ * metric against its 30- and 60-day usual, and both usually say the same, so their
+ * windows share a line, with the shortest window's figures.
+ * @example "skin temperature lower than your 30- and 60-day usual (33.1 vs 33.5 °C)"
+ */
+export function anomalyLines(anomalies: DailyShadowState['anomalies']): string[] {
+  const groups = new Map<string, DailyShadowState['anomalies']>();
+  for (const a of anomalies) {
+    const key = `${a.metric} ${a.direction}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  return [...groups.values()].map((g) => {
+    const sorted = [...g].sort((x, y) => x.windowDays - y.windowDays);
+    const first = sorted[0] as DailyShadowState['anomalies'][number];
+    const days = sorted.map((a) => a.windowDays);
+    const windows = days.length === 1 ? `${days[0]}-day` : `${days.slice(0, -1).join('-, ')}- and ${days[days.length - 1]}-day`;
+    const [value, mean] = valuePair(first.value, first.mean);
+    const label = METRIC_LABELS[first.metric] ?? first.metric;
+    return `${label} ${first.direction === 'high' ? 'higher' : 'lower'} than your ${windows} usual (${value} vs ${mean}${METRIC_UNITS[first.metric] ?? ''})`;
+  });
 }

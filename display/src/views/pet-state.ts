@@ -3,7 +3,7 @@ import type { PetEntry } from '../fleet-store';
 import type { DailyView, ShadowRead } from '../shadow-documents';
 import { h } from './dom';
 import { energyBlock } from './energy';
-import { ago, clock, dayAndClock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed, stateTimes } from './format';
+import { ago, anomalyLines, clock, dayAndClock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed, stateTimes, valuePair } from './format';
 import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
@@ -12,8 +12,10 @@ import { petFigure } from './pet-figure';
 function readiness(p: PetState): HTMLElement | undefined {
   if (!p.readiness) return undefined;
   const why = p.readiness.top.map((c) => {
-    const value = c.value === null ? '' : ` — ${round(c.value)}${c.unit ? ` ${c.unit}` : ''}${c.baseline === null ? '' : ` vs your usual ${round(c.baseline)}${c.unit ? ` ${c.unit}` : ''}`}`;
-    return h('li', {}, h('span', { class: `effect ${c.effect >= 0 ? 'up' : 'down'}` }, signed(c.effect)), ` ${c.name}${value}`);
+    const unit = c.unit ? ` ${c.unit}` : '';
+    const [value, usual] = c.value === null ? ['', ''] : c.baseline === null ? [valuePair(c.value, c.value)[0], ''] : valuePair(c.value, c.baseline);
+    const figures = c.value === null ? '' : ` — ${value}${unit}${c.baseline === null ? '' : ` vs your usual ${usual}${unit}`}`;
+    return h('li', {}, h('span', { class: `effect ${c.effect >= 0 ? 'up' : 'down'}` }, signed(c.effect)), ` ${c.name}${figures}`);
   });
   return h(
     'section',
@@ -21,10 +23,6 @@ function readiness(p: PetState): HTMLElement | undefined {
     h('h2', { id: 'readiness-title' }, 'Readiness ', h('span', { class: 'score' }, String(p.readiness.score)), h('span', { class: 'muted' }, ' / 100')),
     why.length > 0 ? h('div', {}, h('h3', {}, 'Why'), h('ul', { class: 'why' }, ...why)) : h('p', { class: 'muted' }, 'No contributor stood out.'),
   );
-}
-
-function round(x: number): string {
-  return Math.abs(x) >= 10 ? String(Math.round(x)) : x.toFixed(1);
 }
 
 /** The face (avatar image or SVG pet), what the pet says (with who worded it), energy and spoons, stress and readiness. */
@@ -72,15 +70,6 @@ function stateLine(read: ShadowRead<PetState>, now: number): HTMLElement | null 
   );
 }
 
-const METRIC_LABELS: Record<string, string> = {
-  restingHrBpm: 'resting heart rate',
-  lnRmssdRest: 'HRV at rest (ln RMSSD)',
-  steps: 'steps',
-  activeMin: 'active minutes',
-  stressMin: 'stressed minutes',
-  sleepMin: 'sleep minutes',
-  skinTempC: 'skin temperature',
-};
 
 function dailyFacts(d: DailyView): HTMLElement {
   const facts: Array<[string, string]> = [];
@@ -114,7 +103,7 @@ export function dailyView(e: PetEntry): HTMLElement {
   if (anomalies.length > 0) {
     section.append(
       h('h3', {}, 'Unusual for you'),
-      h('ul', {}, ...anomalies.map((a) => h('li', {}, `${METRIC_LABELS[a.metric] ?? a.metric} ${a.direction === 'high' ? 'higher' : 'lower'} than your ${a.windowDays}-day usual (${round(a.value)} vs ${round(a.mean)})`))),
+      h('ul', {}, ...anomalyLines(anomalies).map((line) => h('li', {}, line))),
     );
   }
   return section;
