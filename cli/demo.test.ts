@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoPets } from './demo';
+import { demoPets, seedCommands } from './demo';
 import { pulsepetBin, readEnvFile } from './demo/children';
 
 /**
@@ -48,6 +48,20 @@ function lines(p: ChildProcess): { next(timeoutMs: number): Promise<string> } {
 }
 
 describe('pulsepet demo', () => {
+  it('seeds each pet with a seed of its own, so pets of the same history do not get the very same days', () => {
+    const commands = seedCommands(21);
+    expect(commands.map((c) => c.name)).toEqual(demoPets().map((p) => `seed-${p.thing}`));
+    const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
+    const byHistory = new Map<string, string[]>();
+    for (const c of commands) {
+      expect(flag(c.args, '--days')).toBe('21');
+      const history = flag(c.args, '--scenario') as string;
+      byHistory.set(history, [...(byHistory.get(history) ?? []), flag(c.args, '--seed') as string]);
+    }
+    expect(byHistory.get('ordinary')?.length).toBeGreaterThan(1);
+    for (const seeds of byHistory.values()) expect(new Set(seeds).size).toBe(seeds.length);
+  });
+
   it('starts six pets that change with their simulated bodies, prints the display URL, and stops cleanly on SIGINT', async () => {
     const started = Date.now();
     demo = spawn(process.execPath, [pulsepetBin(), 'demo', '--data-dir', dir, '--http-port', '0', '--mqtt-port', '0', '--history-days', '1', '--batch-interval', '5s', '--json'], {

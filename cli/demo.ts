@@ -161,17 +161,22 @@ async function startDevices(
   return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint };
 }
 
+/**
+ * The `simulate seed-history` run of each pet: its history, and a seed of its own, as pets
+ * of the same history would otherwise have the very same days.
+ */
+export function seedCommands(days: number): { name: string; args: string[] }[] {
+  return demoPets().map((p, i) => ({
+    name: `seed-${p.thing}`,
+    args: ['simulate', 'seed-history', '--thing', p.thing, '--days', String(days), '--scenario', p.history, '--seed', String(i + 1), '--sample-interval', '20s', '--json'],
+  }));
+}
+
 /** Seeds each pet's past days once per data dir (a marker file records it). */
 async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs: string): Promise<void> {
   const marker = join(dir, 'demo-seeded.json');
   if (flags['history-days'] === 0 || existsSync(marker)) return;
-  const days = String(flags['history-days']);
-  await Promise.all(
-    // a seed per pet: pets of the same history would otherwise have the very same days
-    demoPets().map((p, i) =>
-      runChild(`seed-${p.thing}`, ['simulate', 'seed-history', '--thing', p.thing, '--days', days, '--scenario', p.history, '--seed', String(i + 1), '--sample-interval', '20s', '--json'], env, logs),
-    ),
-  );
+  await Promise.all(seedCommands(flags['history-days']).map((c) => runChild(c.name, c.args, env, logs)));
   writeFileSync(marker, `${JSON.stringify({ seededAt: new Date().toISOString(), days: flags['history-days'] })}\n`);
 }
 
