@@ -48,13 +48,16 @@ function lines(p: ChildProcess): { next(timeoutMs: number): Promise<string> } {
 }
 
 describe('pulsepet demo', () => {
-  it('seeds each pet with a seed of its own, so pets of the same history do not get the very same days', () => {
-    const commands = seedCommands(21);
+  it('seeds each pet with a seed of its own, so pets of the same history do not get the very same days, ending before the time each pet plays', () => {
+    const commands = seedCommands(21, Date.UTC(2026, 10, 8, 18, 30));
     expect(commands.map((c) => c.name)).toEqual(demoPets().map((p) => `seed-${p.thing}`));
     const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
     const byHistory = new Map<string, string[]>();
     for (const c of commands) {
       expect(flag(c.args, '--days')).toBe('21');
+      // the fleet's pets play scenario time from Nov 8 on; the agent's pet lives in wall time (its days end yesterday)
+      if (c.name === 'seed-demo-agent') expect(c.args).not.toContain('--before');
+      else expect(flag(c.args, '--before')).toBe('2026-11-08');
       const history = flag(c.args, '--scenario') as string;
       byHistory.set(history, [...(byHistory.get(history) ?? []), flag(c.args, '--seed') as string]);
     }

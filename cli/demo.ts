@@ -16,6 +16,7 @@ import { parseFlags } from '../common/cli-config';
 import { EXIT_CODES } from '../common/exit-codes';
 import { DISPLAY_PATH } from '../protocol/display-config';
 import { type Child, firstLine, readEnvFile, runChild, startChild, stopChild } from './demo/children';
+import { CLOCK_TICK_MS, DEMO_SPAN_MS, type DemoClock, openDemoClock } from './demo/clock';
 import { simThingNames } from './simulate/devices';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -50,7 +51,9 @@ export const DEMO_USAGE = `usage: pulsepet demo [--data-dir DIR] [--http-port N]
 The live demo (npm start): the local IoT Core, six pets — one driven by the real gateway
 agent and its watch simulator, five by the fleet simulator with scenario time K times
 faster (default 30) — past days seeded on the first run so baselines exist, and the pet
-display. Prints the display's URL; Ctrl-C stops everything cleanly.
+display. Prints the display's URL; Ctrl-C stops everything cleanly. The fleet's scenario
+time is one timeline across runs (DIR/demo-clock.json): a run goes on where the last
+stopped; remove DIR for a new demo.
   --data-dir DIR       the demo's own state (default .pulsepet-demo; logs in DIR/logs)
   --http-port N        HTTP port of the IoT Core and the display (default 8080; 0 = free)
   --mqtt-port N        MQTT over TLS port (default 8883; 0 = free)
@@ -81,6 +84,7 @@ interface Running {
   devices: Child[];
   env: NodeJS.ProcessEnv;
   httpEndpoint: string;
+  clock: DemoClock;
 }
 
 /** `pulsepet demo`: returns the exit code once stopped. */
@@ -111,9 +115,12 @@ export async function demo(argv: string[]): Promise<number> {
       : `pulsepet demo: ${pets.length} pets are alive — open ${displayUrl} (logs in ${logs}; Ctrl-C stops)\n`,
   );
   const ticker = flags.json ? undefined : statusTicker(running.env, pets);
+  const alive = setInterval(() => running.clock.alive(), CLOCK_TICK_MS);
+  alive.unref();
   const failed = Promise.race([running.up, ...running.devices].map((c) => c.exited.then(() => c.name)));
   const why = await Promise.race([stopRequested.then(() => undefined), failed]);
   if (ticker) clearInterval(ticker);
+  clearInterval(alive);
   return shutdown(running, why, flags.json);
 }
 
@@ -144,7 +151,8 @@ async function startDevices(
   core: { up: Child; httpEndpoint: string; halt: () => Promise<undefined> },
 ): Promise<Running | undefined> {
   const { halt } = core;
-  await seedOnce(flags, dir, env, logs);
+  const clock = openDemoClock(dir, flags.speedup, CLOCK_TICK_MS, Date.now(), (line) => process.stderr.write(`${line}\n`));
+  await seedOnce(flags, dir, env, logs, clock.scenarioStart);
   if (stopping()) return halt();
   for (const p of demoPets()) await runChild('persona', ['simulate', 'persona', '--thing', p.thing, p.persona], env, logs);
   const agentConfig = join(dir, 'devices', AGENT_THING, `${AGENT_THING}.config.json`);
@@ -156,27 +164,33 @@ async function startDevices(
     env,
     logs,
   );
-  const fleetArgs = ['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', 'mix', '--speedup', String(flags.speedup)];
-  const fleet = startChild('fleet', [...fleetArgs, '--duration', '24h', '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
-  return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint };
+  const fleetArgs = ['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', 'mix', '--speedup', String(flags.speedup), '--scenario-start', String(clock.scenarioStart)];
+  const fleet = startChild('fleet', [...fleetArgs, '--duration', `${DEMO_SPAN_MS / 3_600_000}h`, '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
+  return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint, clock };
 }
 
 /**
  * The `simulate seed-history` run of each pet: its history, and a seed of its own, as pets
- * of the same history would otherwise have the very same days.
+ * of the same history would otherwise have the very same days. A fleet pet's days end the
+ * day before its scenario time starts; the agent's pet lives in wall time, so its end yesterday.
  */
-export function seedCommands(days: number): { name: string; args: string[] }[] {
+export function seedCommands(days: number, scenarioStart: number): { name: string; args: string[] }[] {
+  const before = new Date(scenarioStart).toISOString().slice(0, 10);
   return demoPets().map((p, i) => ({
     name: `seed-${p.thing}`,
-    args: ['simulate', 'seed-history', '--thing', p.thing, '--days', String(days), '--scenario', p.history, '--seed', String(i + 1), '--sample-interval', '20s', '--json'],
+    args: [
+      ...['simulate', 'seed-history', '--thing', p.thing, '--days', String(days), '--scenario', p.history, '--seed', String(i + 1)],
+      ...(p.driver === 'fleet' ? ['--before', before] : []),
+      ...['--sample-interval', '20s', '--json'],
+    ],
   }));
 }
 
-/** Seeds each pet's past days once per data dir (a marker file records it). */
-async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs: string): Promise<void> {
+/** Seeds each pet's past days once per data dir (a marker file records it), ending the day before its scenario time starts. */
+async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs: string, scenarioStart: number): Promise<void> {
   const marker = join(dir, 'demo-seeded.json');
   if (flags['history-days'] === 0 || existsSync(marker)) return;
-  await Promise.all(seedCommands(flags['history-days']).map((c) => runChild(c.name, c.args, env, logs)));
+  await Promise.all(seedCommands(flags['history-days'], scenarioStart).map((c) => runChild(c.name, c.args, env, logs)));
   writeFileSync(marker, `${JSON.stringify({ seededAt: new Date().toISOString(), days: flags['history-days'] })}\n`);
 }
 
@@ -207,6 +221,8 @@ function statusTicker(env: NodeJS.ProcessEnv, pets: string[]): NodeJS.Timeout {
 /** Devices first (they flush their acknowledged batches), then the IoT Core. */
 async function shutdown(r: Running, failedChild: string | undefined, json: boolean): Promise<number> {
   const codes = await Promise.all(r.devices.map((c) => stopChild(c, 30_000)));
+  // the devices have stopped: the next run's scenario time goes on from here
+  r.clock.alive();
   const upCode = await stopChild(r.up, 60_000);
   const byChild = Object.fromEntries([...r.devices.map((c, i) => [c.name, codes[i]]), ['up', upCode]]);
   await Promise.all(r.devices.map((c) => c.flushed));

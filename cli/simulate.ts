@@ -10,9 +10,9 @@ import { simulateSeedHistory } from './simulate/seed-history';
 
 export const SIMULATE_USAGE = `usage: pulsepet simulate --devices N [--scenario ${SCENARIO_CHOICES.join('|')}] [--prefix sim-]
                          [--sample-interval 1s] [--batch-interval 30s] [--duration 10m] [--speedup K]
-                         [--connect-rate R] [--seed S] [--state-dir DIR] [--root-ca FILE] [--settle 30s] [--json]
+                         [--scenario-start T] [--connect-rate R] [--seed S] [--state-dir DIR] [--root-ca FILE] [--settle 30s] [--json]
        pulsepet simulate seed-history --thing T [--days 14] [--scenario burnout|illness|ordinary]
-                         [--persona office] [--seed S] [--sample-interval 10s] [--json]
+                         [--persona office] [--seed S] [--before DAY] [--sample-interval 10s] [--json]
        pulsepet simulate persona --thing T strict|encouraging [--json]
 
 Runs N simulated devices, each a real device: its own thing, certificate and mTLS
@@ -21,7 +21,8 @@ use and kept in --state-dir, default .pulsepet/simulate, for the next run). Each
 a labelled scenario (mix deals them across the fleet), publishes telemetry v1 batches
 at QoS 1, follows its config shadow and reports its pet shadow. --speedup K plays
 scenario time K times faster, starting (K-1) x duration in the past so no sample is in
-the future. A progress line a second goes to stderr (JSON with --json); the run ends
+the future; --scenario-start T (ISO 8601 or epoch ms, not in the future) starts it at T
+instead, to carry on an earlier run's timeline (it then runs at 1x once it reaches now). A progress line a second goes to stderr (JSON with --json); the run ends
 with one JSON summary on stdout, after checking every acknowledged sample against
 Timestream. Ctrl-C stops cleanly and still prints it.
 

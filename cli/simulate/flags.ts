@@ -20,6 +20,23 @@ const duration = (dflt: string, min: number, max: number) =>
       return ms;
     });
 
+/**
+ * A moment (ISO 8601 with its zone, or epoch milliseconds) not in the future, as epoch ms.
+ * @example scenarioStart.parse('2026-11-08T18:00:00Z') // 1794160800000
+ */
+const scenarioStart = z
+  .string()
+  .optional()
+  .transform((s, c) => {
+    if (s === undefined) return undefined;
+    const ms = /^\d+$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/.test(s) ? Date.parse(s) : Number.NaN;
+    if (!Number.isSafeInteger(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.now()) {
+      c.addIssue({ code: 'custom', message: `expected a time from 2000 up to now, in ISO 8601 with its zone (2026-11-08T18:00:00Z) or epoch ms, got '${s}'` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const common = { json: { type: 'boolean' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 export const RUN_FLAGS: FlagSpec = {
@@ -31,6 +48,7 @@ export const RUN_FLAGS: FlagSpec = {
   'batch-interval': { type: 'string' },
   duration: { type: 'string' },
   speedup: { type: 'string' },
+  'scenario-start': { type: 'string' },
   'connect-rate': { type: 'string' },
   seed: { type: 'string' },
   'state-dir': { type: 'string' },
@@ -53,6 +71,7 @@ export const RunFlags = z.object({
   'batch-interval': duration('30s', 1_000, 3_600_000),
   duration: duration('10m', 1_000, 7 * 86_400_000),
   speedup: z.coerce.number().min(1).max(100_000).default(1),
+  'scenario-start': scenarioStart,
   'connect-rate': z.coerce.number().min(0.1).max(100_000).default(100),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   'state-dir': z.string().min(1).default('.pulsepet/simulate'),
@@ -70,6 +89,7 @@ export const SEED_FLAGS: FlagSpec = {
   scenario: { type: 'string' },
   persona: { type: 'string' },
   seed: { type: 'string' },
+  before: { type: 'string' },
   'sample-interval': { type: 'string' },
 };
 
@@ -84,6 +104,12 @@ export const SeedFlags = z.object({
   scenario: z.enum(SEED_SCENARIOS).default('ordinary'),
   persona: z.enum(BODY_PERSONA_IDS as [string, ...string[]]).default('office'),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
+  /** the N days end the day before this UTC day (default today: they end yesterday) */
+  before: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day such as 2026-11-08')
+    .refine((d) => Number.isFinite(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day')
+    .optional(),
   /**
    * one stored sample per interval (its steps those of the whole interval); at most 20 s:
    * the daily summary reads a minute with fewer than 3 heart-rate samples as unknown

@@ -96,6 +96,7 @@ export async function simulateRun(argv: string[], io: SimulateIo): Promise<numbe
         batchIntervalMs: f['batch-interval'],
         durationMs: f.duration,
         speedup: f.speedup,
+        ...(f['scenario-start'] === undefined ? {} : { scenarioStartMs: f['scenario-start'] }),
         connectRate: f['connect-rate'],
         seed: f.seed,
         onTick: (t) => io.stderr.write(`${f.json ? JSON.stringify(t) : formatTick(t)}\n`),

@@ -1,6 +1,6 @@
 /**
  * `pulsepet simulate seed-history --thing T --days N --scenario burnout|illness|ordinary`:
- * writes N past UTC days (ending yesterday) of a labelled history (simulators/body:
+ * writes N past UTC days (ending yesterday, or the day before `--before DAY`) of a labelled history (simulators/body:
  * 60 ordinary days then a 14-day burnout or a 5-day illness; the last N of them) into
  * table `telemetry` through the ingest function's own code and the real
  * `client-timestream-write`, then runs the daily summary for each day, oldest first, so
@@ -71,6 +71,9 @@ export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = 
     if (pos.length > 0) throw new UsageError([`unexpected arguments: ${pos.join(' ')}`]);
     return v;
   });
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const before = f.before === undefined ? today : Date.parse(`${f.before}T00:00:00Z`);
+  if (before > today) throw new UsageError([`--before: ${f.before} is after today (${new Date(today).toISOString().slice(0, 10)}); seeded days lie in the past`]);
   const env = simulateEnv(io.env, f.region);
   const h = generateHistory(f.scenario === 'illness' ? 'illness' : 'burnout', persona(f.persona), f.seed);
   const rows = seededRows(h, f.scenario, f.days);
@@ -90,11 +93,11 @@ export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = 
     logger,
     now: () => Date.now(),
   };
-  const yesterday = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
+  const lastDay = before - DAY_MS;
   const out: Array<{ day: string; kind: string; samples: number; summary: DaySummary }> = [];
   try {
     for (const [k, row] of rows.entries()) {
-      const dayStart = yesterday - (rows.length - 1 - k) * DAY_MS;
+      const dayStart = lastDay - (rows.length - 1 - k) * DAY_MS;
       const samples = downsample(generateDay(h, row, dayStart, f.seed), f['sample-interval']);
       // versions above any earlier seeding of the same days: a rerun replaces them
       const n = await writeDay(f.thing, samples, now + k * 1_000, { client: write, logger });

@@ -259,6 +259,16 @@ describe('pulsepet simulate', () => {
     }
   }, 60_000);
 
+  it('seeds the days before the day given with --before', async () => {
+    const out = sink();
+    const err = sink();
+    const code = await runSimulate(['seed-history', '--thing', 'seeded-2', '--days', '2', '--scenario', 'ordinary', '--before', '2026-11-08', '--json'], { env, stdout: out, stderr: err });
+    expect(code, err.text()).toBe(0);
+    const r = JSON.parse(out.text()) as { days: Array<{ day: string; samples: number }> };
+    expect(r.days.map((d) => d.day)).toEqual(['2026-11-06', '2026-11-07']);
+    expect(r.days.every((d) => d.samples > 8_000)).toBe(true);
+  }, 60_000);
+
   it('refuses bad flags with every problem listed', async () => {
     await expect(runSimulate(['--devices', '0', '--scenario', 'party', '--speedup', '0.5'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
       problems: expect.arrayContaining([expect.stringMatching(/^--devices/), expect.stringMatching(/^--scenario/), expect.stringMatching(/^--speedup/)]),
@@ -268,6 +278,19 @@ describe('pulsepet simulate', () => {
     });
     await expect(runSimulate(['seed-history', '--thing', 'x', '--days', '70', '--scenario', 'ordinary'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
       problems: [expect.stringMatching(/--days: a ordinary history has 60 days/)],
+    });
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    for (const start of [future, '2026-11-08 18:00', '1999-12-31T23:00:00Z', 'yesterday']) {
+      await expect(runSimulate(['--devices', '1', '--scenario-start', start], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+        problems: [expect.stringMatching(/^--scenario-start: expected a time from 2000 up to now, in ISO 8601 with its zone/)],
+      });
+    }
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await expect(runSimulate(['seed-history', '--thing', 'x', '--before', tomorrow], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/^--before: .+ is after today/)],
+    });
+    await expect(runSimulate(['seed-history', '--thing', 'x', '--before', '2026-02-30'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/^--before: not a calendar day/)],
     });
   });
 });

@@ -18,6 +18,17 @@ describe('Function: scenarioClock', () => {
     expect(c.now()).toBe(wall);
   });
 
+  it('starts at a given scenario time to carry on a timeline, K times faster until it reaches the wall clock, then with it', () => {
+    let wall = 1_700_000_000_000;
+    const c = scenarioClock({ durationMs: 24 * 3_600_000, speedup: 30, scenarioStart: wall - 3_600_000, wallNow: () => wall });
+    expect(c.scenarioStart).toBe(wall - 3_600_000);
+    wall += 60_000;
+    expect(c.now()).toBe(c.scenarioStart + 30 * 60_000);
+    wall += 10 * 60_000; // 33 min of wall time would be 16.5 h of scenario time: held at the wall clock
+    expect(c.now()).toBe(wall);
+    expect(() => scenarioClock({ durationMs: 1_000, speedup: 2, scenarioStart: wall + 1, wallNow: () => wall })).toThrow(/must not be in the future/);
+  });
+
   it('keeps whole milliseconds at a fractional speedup', () => {
     let wall = 1_700_000_000_123;
     const c = scenarioClock({ durationMs: 333, speedup: 1.7, wallNow: () => wall });

@@ -33,6 +33,8 @@ export interface FleetRunOptions {
   durationMs?: number;
   /** scenario time runs this many times faster than wall time (default 1) */
   speedup?: number;
+  /** scenario time at the start (epoch ms, not in the future; default: (speedup − 1) × duration before now) */
+  scenarioStartMs?: number;
   /** connects per second, fleet-wide, reconnects included (default 100) */
   connectRate?: number;
   /** connects in progress at once, fleet-wide (default 128): a broker slower than `connectRate` slows the fleet's connects instead of timing them out */
@@ -74,7 +76,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export async function runFleet(opts: FleetRunOptions, signal?: AbortSignal): Promise<FleetSummary> {
   const durationMs = opts.durationMs ?? 600_000;
-  const clock = scenarioClock({ durationMs, speedup: opts.speedup ?? 1 });
+  const clock = scenarioClock({ durationMs, speedup: opts.speedup ?? 1, ...(opts.scenarioStartMs === undefined ? {} : { scenarioStart: opts.scenarioStartMs }) });
   const stats = new FleetStats(opts.devices.length);
   const ledger = new BatchLedger();
   const random = seededRandom(opts.seed ?? 1);
