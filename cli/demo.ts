@@ -16,7 +16,7 @@ import { parseFlags } from '../common/cli-config';
 import { EXIT_CODES } from '../common/exit-codes';
 import { DISPLAY_PATH } from '../protocol/display-config';
 import { type Child, firstLine, readEnvFile, runChild, startChild, stopChild } from './demo/children';
-import { CLOCK_TICK_MS, DEMO_SPAN_MS, type DemoClock, openDemoClock } from './demo/clock';
+import { CLOCK_TICK_MS, type DemoClock, openDemoClock } from './demo/clock';
 import { simThingNames } from './simulate/devices';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -165,7 +165,8 @@ async function startDevices(
     logs,
   );
   const fleetArgs = ['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', 'mix', '--speedup', String(flags.speedup), '--scenario-start', String(clock.scenarioStart)];
-  const fleet = startChild('fleet', [...fleetArgs, '--duration', `${DEMO_SPAN_MS / 3_600_000}h`, '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
+  // the longest run simulate takes: a demo left running goes on after its timeline reaches the present (at 1x)
+  const fleet = startChild('fleet', [...fleetArgs, '--duration', '168h', '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
   return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint, clock };
 }
 
