@@ -11,12 +11,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { parseFlags } from '../common/cli-config';
 import { EXIT_CODES } from '../common/exit-codes';
 import { DISPLAY_PATH } from '../protocol/display-config';
 import { type Child, firstLine, readEnvFile, runChild, startChild, stopChild } from './demo/children';
 import { CLOCK_TICK_MS, type DemoClock, openDemoClock } from './demo/clock';
+import { keepDailySummaries } from './demo/daily';
 import { simThingNames } from './simulate/devices';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -115,12 +117,21 @@ export async function demo(argv: string[]): Promise<number> {
       : `pulsepet demo: ${pets.length} pets are alive — open ${displayUrl} (logs in ${logs}; Ctrl-C stops)\n`,
   );
   const ticker = flags.json ? undefined : statusTicker(running.env, pets);
-  const alive = setInterval(() => running.clock.alive(), CLOCK_TICK_MS);
-  alive.unref();
+  const lambda = new LambdaClient(clientConfig(running.env));
+  const fleetPets = demoPets()
+    .filter((p) => p.driver === 'fleet')
+    .map((p) => p.thing);
+  const stopSummaries = keepDailySummaries(running.clock, lambda, fleetPets, CLOCK_TICK_MS, {
+    say: (line) => {
+      if (!flags.json) process.stdout.write(`${line}\n`);
+    },
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
   const failed = Promise.race([running.up, ...running.devices].map((c) => c.exited.then(() => c.name)));
   const why = await Promise.race([stopRequested.then(() => undefined), failed]);
   if (ticker) clearInterval(ticker);
-  clearInterval(alive);
+  stopSummaries();
+  lambda.destroy();
   return shutdown(running, why, flags.json);
 }
 
@@ -195,14 +206,19 @@ async function seedOnce(flags: Flags, dir: string, env: NodeJS.ProcessEnv, logs:
   writeFileSync(marker, `${JSON.stringify({ seededAt: new Date().toISOString(), days: flags['history-days'] })}\n`);
 }
 
-/** Every ten seconds, one line with each pet's mood (read with the real client-iot-data-plane). */
-function statusTicker(env: NodeJS.ProcessEnv, pets: string[]): NodeJS.Timeout {
-  const client = new IoTDataPlaneClient({
+/** The stack's endpoint and credentials (from the env file `up` wrote) for a real AWS client. */
+function clientConfig(env: NodeJS.ProcessEnv) {
+  return {
     region: env.AWS_REGION ?? 'us-east-1',
-    endpoint: env.AWS_ENDPOINT_URL,
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
     credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' },
     maxAttempts: 1,
-  });
+  };
+}
+
+/** Every ten seconds, one line with each pet's mood (read with the real client-iot-data-plane). */
+function statusTicker(env: NodeJS.ProcessEnv, pets: string[]): NodeJS.Timeout {
+  const client = new IoTDataPlaneClient(clientConfig(env));
   const mood = async (thing: string) => {
     try {
       const out = await client.send(new GetThingShadowCommand({ thingName: thing, shadowName: 'pet' }));

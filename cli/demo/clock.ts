@@ -3,15 +3,19 @@
  *
  * The fleet pets play scenario time K× faster, and no sample may be in the future, so
  * their time starts in the past: (K − 1) × 24 h back on the first run, so that 24 hours
- * of demo reach the present. A later run carries on where the last one stopped instead of
+ * of demo reach the present (at most 29 days back: fewer hours at a higher speedup). A later run carries on where the last one stopped instead of
  * starting that far back again: it would write over the times the last run wrote, and
  * each pet's state, judged at its newest data, would stand still until the new data
  * passed the old. The record is written at the start and on every status tick; a run
  * resumes one tick of scenario time after the last record, past anything its fleet wrote
  * before it stopped. Scenario time never passes the wall clock: once it reaches it, the
  * fleet runs at 1×.
+ *
+ * The clock also tells which of the fleet's scenario days are over, so the demo can run
+ * the daily summary for them as the schedule does for real days: the pet page's day then
+ * follows the pets' scenario time.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -20,6 +24,12 @@ export const CLOCK_TICK_MS = 10_000;
 
 /** Wall time the sped-up scenario takes to reach the present on a first run. */
 export const DEMO_SPAN_MS = 24 * 3_600_000;
+/**
+ * How far back a first run starts at most (the span is shorter at a speedup above 30): the
+ * reasoning function reads a wearer's baseline from their last 60 days, so the seeded
+ * history before the scenario (21 days by default) stays within them.
+ */
+export const MAX_BACK_MS = 29 * 86_400_000;
 
 const ClockRecord = z.object({
   /** wall time this record's run started (epoch ms) */
@@ -29,6 +39,8 @@ const ClockRecord = z.object({
   speedup: z.number().min(1),
   /** the latest wall time the run was known to be alive */
   lastWall: z.number().int(),
+  /** the last scenario day (UTC, YYYY-MM-DD) the daily summary was started for */
+  summarizedThrough: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
 });
 type ClockRecord = z.infer<typeof ClockRecord>;
 
@@ -39,7 +51,20 @@ export interface DemoClock {
   readonly resumed: boolean;
   /** records that this run is still alive at `wall` (called on each status tick) */
   alive(wall?: number): void;
+  /**
+   * The scenario days (UTC) the fleet has finished and the daily summary has not been
+   * started for, oldest first: a day is finished a quarter of an hour of scenario time
+   * after its end, as the `daily_summary` schedule waits for late batches.
+   */
+  dueDays(wall?: number): string[];
+  /** records that the daily summary was started for `day` */
+  summarized(day: string): void;
 }
+
+const DAY_MS = 86_400_000;
+/** how long after a day's end its summary waits (the daily_summary schedule's 00:15 UTC) */
+const SUMMARY_DELAY_MS = 15 * 60_000;
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 const scenarioAt = (r: ClockRecord, wall: number) => Math.min(wall, r.scenarioStart + r.speedup * (wall - r.wallStart));
 
@@ -49,10 +74,13 @@ const scenarioAt = (r: ClockRecord, wall: number) => Math.min(wall, r.scenarioSt
  * @example const clock = openDemoClock('.pulsepet-demo', 30, 10_000); clock.scenarioStart;
  */
 export function openDemoClock(dir: string, speedup: number, tickMs: number, now = Date.now(), warn: (line: string) => void = () => {}): DemoClock {
+  mkdirSync(dir, { recursive: true });
   const path = join(dir, 'demo-clock.json');
   const earlier = readRecord(path, warn);
-  const scenarioStart = earlier === undefined ? Math.round(now - (speedup - 1) * DEMO_SPAN_MS) : Math.min(now, Math.round(scenarioAt(earlier, earlier.lastWall + tickMs)));
-  const record: ClockRecord = { wallStart: now, scenarioStart, speedup, lastWall: now };
+  const scenarioStart = earlier === undefined ? Math.round(now - Math.min((speedup - 1) * DEMO_SPAN_MS, MAX_BACK_MS)) : Math.min(now, Math.round(scenarioAt(earlier, earlier.lastWall + tickMs)));
+  // a new timeline's earlier days are seeded (seed-history summarizes them); its first day is due when it ends
+  const summarizedThrough = earlier?.summarizedThrough ?? dayOf(Math.floor(scenarioStart / DAY_MS) * DAY_MS - DAY_MS);
+  const record: ClockRecord = { wallStart: now, scenarioStart, speedup, lastWall: now, summarizedThrough };
   const save = () => {
     writeFileSync(`${path}.tmp`, `${JSON.stringify(record)}\n`);
     renameSync(`${path}.tmp`, path);
@@ -63,6 +91,16 @@ export function openDemoClock(dir: string, speedup: number, tickMs: number, now 
     resumed: earlier !== undefined,
     alive(wall = Date.now()) {
       record.lastWall = Math.max(record.lastWall, wall);
+      save();
+    },
+    dueDays(wall = Date.now()) {
+      const finishedBefore = Math.floor((scenarioAt(record, wall) - SUMMARY_DELAY_MS) / DAY_MS) * DAY_MS;
+      const days: string[] = [];
+      for (let t = Date.parse(`${record.summarizedThrough}T00:00:00Z`) + DAY_MS; t < finishedBefore; t += DAY_MS) days.push(dayOf(t));
+      return days;
+    },
+    summarized(day) {
+      if (record.summarizedThrough === undefined || day > record.summarizedThrough) record.summarizedThrough = day;
       save();
     },
   };
