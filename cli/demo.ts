@@ -59,6 +59,8 @@ stopped; remove DIR for a new demo.
   --data-dir DIR       the demo's own state (default .pulsepet-demo; logs in DIR/logs)
   --http-port N        HTTP port of the IoT Core and the display (default 8080; 0 = free)
   --mqtt-port N        MQTT over TLS port (default 8883; 0 = free)
+  --speedup K          the fleet pets' scenario time K times faster (default 30; a new
+                       timeline starts (K-1) x 24 h back, at most 29 days)
   --history-days N     past days seeded per pet on the first run (default 21; a day's
                        summary is judged against 7 earlier days or more)
   --batch-interval D   how often each device publishes a batch (default 10s)
