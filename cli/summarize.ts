@@ -12,7 +12,7 @@ import { isPulsepetError } from '../protocol/errors';
 import { THING_NAME_RE } from '../protocol/topics';
 import { loadDailySummaryConfig } from '../functions/daily-summary/config';
 import { dailySummaryDeps } from '../functions/daily-summary/handler';
-import { type DaySummary, dayStartMs, previousUtcDay, summarizeDay } from '../functions/daily-summary/summarize-day';
+import { type DaySummary, isUtcDay, previousUtcDay, summarizeDay } from '../functions/daily-summary/summarize-day';
 
 export const SUMMARIZE_USAGE = `usage: pulsepet summarize THING [--date YYYY-MM-DD] [--json]
 
@@ -34,18 +34,10 @@ const Flags = z.object({
   date: z
     .string()
     .optional()
-    .refine((d) => d === undefined || isDay(d), 'must be a date YYYY-MM-DD'),
+    .refine((d) => d === undefined || isUtcDay(d), 'must be a date YYYY-MM-DD'),
   positionals: z.array(z.string()),
 });
 
-function isDay(d: string): boolean {
-  try {
-    dayStartMs(d);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const LABELS: Record<AnomalyMetric, [string, (v: number) => string]> = {
   restingHrBpm: ['resting HR', (v) => `${v.toFixed(1)} bpm`],

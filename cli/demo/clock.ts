@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { dayStartMs, previousUtcDay } from '../../functions/daily-summary/summarize-day';
 
 /** How often a running demo records that it is alive (its status tick). */
 export const CLOCK_TICK_MS = 10_000;
@@ -79,8 +80,8 @@ export function openDemoClock(dir: string, speedup: number, tickMs: number, now 
   const earlier = readRecord(path, warn);
   const scenarioStart = earlier === undefined ? Math.round(now - Math.min((speedup - 1) * DEMO_SPAN_MS, MAX_BACK_MS)) : Math.min(now, Math.round(scenarioAt(earlier, earlier.lastWall + tickMs)));
   // a new timeline's earlier days are seeded (seed-history summarizes them); its first day is due when it ends
-  const summarizedThrough = earlier?.summarizedThrough ?? dayOf(Math.floor(scenarioStart / DAY_MS) * DAY_MS - DAY_MS);
-  const record: ClockRecord = { wallStart: now, scenarioStart, speedup, lastWall: now, summarizedThrough };
+  const summarizedThrough = earlier?.summarizedThrough ?? previousUtcDay(scenarioStart);
+  const record: ClockRecord & { summarizedThrough: string } = { wallStart: now, scenarioStart, speedup, lastWall: now, summarizedThrough };
   const save = () => {
     writeFileSync(`${path}.tmp`, `${JSON.stringify(record)}\n`);
     renameSync(`${path}.tmp`, path);
@@ -96,11 +97,11 @@ export function openDemoClock(dir: string, speedup: number, tickMs: number, now 
     dueDays(wall = Date.now()) {
       const finishedBefore = Math.floor((scenarioAt(record, wall) - SUMMARY_DELAY_MS) / DAY_MS) * DAY_MS;
       const days: string[] = [];
-      for (let t = Date.parse(`${record.summarizedThrough}T00:00:00Z`) + DAY_MS; t < finishedBefore; t += DAY_MS) days.push(dayOf(t));
+      for (let t = dayStartMs(record.summarizedThrough) + DAY_MS; t < finishedBefore; t += DAY_MS) days.push(dayOf(t));
       return days;
     },
     summarized(day) {
-      if (record.summarizedThrough === undefined || day > record.summarizedThrough) record.summarizedThrough = day;
+      if (day > record.summarizedThrough) record.summarizedThrough = day;
       save();
     },
   };

@@ -5,6 +5,7 @@ import { PERSONAS } from '../../protocol/shadows';
 import { THING_NAME_RE } from '../../protocol/topics';
 import { BODY_PERSONA_IDS, SCENARIO_CHOICES } from '../../simulators/index';
 import { parseDuration } from '../fleet/flags';
+import { isUtcDay } from '../../functions/daily-summary/summarize-day';
 
 /** A duration flag (`30s`, `10m`, `500ms`; a bare number is seconds) within [min, max] ms. */
 const duration = (dflt: string, min: number, max: number) =>
@@ -108,7 +109,7 @@ export const SeedFlags = z.object({
   before: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day such as 2026-11-08')
-    .refine((d) => Number.isFinite(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day')
+    .refine(isUtcDay, 'not a calendar day')
     .optional(),
   /**
    * one stored sample per interval (its steps those of the whole interval); at most 20 s:

@@ -17,7 +17,7 @@ import { TIMESTREAM } from '../../protocol/resources';
 import { buildTelemetryBatch, MAX_SAMPLES_PER_BATCH, type Sample } from '../../protocol/telemetry';
 import { iotDailyShadow, iotPersona } from '../../functions/daily-summary/aws-adapters';
 import { DayExplainer } from '../../functions/daily-summary/explainer';
-import { type DaySummary, summarizeDay, type SummarizeDeps } from '../../functions/daily-summary/summarize-day';
+import { type DaySummary, dayStartMs, summarizeDay, type SummarizeDeps } from '../../functions/daily-summary/summarize-day';
 import { timestreamDaily, timestreamTelemetry } from '../../functions/daily-summary/timestream-adapters';
 import { ingest } from '../../functions/ingest/ingest';
 import { dayKind, downsample, generateDay } from '../../simulators/body/days';
@@ -72,7 +72,7 @@ export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = 
     return v;
   });
   const today = Math.floor(now / DAY_MS) * DAY_MS;
-  const before = f.before === undefined ? today : Date.parse(`${f.before}T00:00:00Z`);
+  const before = f.before === undefined ? today : dayStartMs(f.before);
   if (before > today) throw new UsageError([`--before: ${f.before} is after today (${new Date(today).toISOString().slice(0, 10)}); seeded days lie in the past`]);
   const env = simulateEnv(io.env, f.region);
   const h = generateHistory(f.scenario === 'illness' ? 'illness' : 'burnout', persona(f.persona), f.seed);

@@ -59,6 +59,16 @@ export function dayStartMs(day: string): number {
   return t;
 }
 
+/** Whether `day` is a YYYY-MM-DD naming a real UTC day (not 2026-02-30). */
+export function isUtcDay(day: string): boolean {
+  try {
+    dayStartMs(day);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The UTC day before the one `at` falls in: what a run just after midnight summarizes. */
 export function previousUtcDay(at: number): string {
   return new Date(Math.floor(at / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
