@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoPets, seedCommands } from './demo';
+import { bodyPersonaFor, scenarioFor } from '../simulators/index';
+import { AGENT_THING, demoPets, FLEET_SCENARIOS, seedCommands } from './demo';
 import { pulsepetBin, readEnvFile } from './demo/children';
 
 /**
@@ -63,6 +64,25 @@ describe('pulsepet demo', () => {
     }
     expect(byHistory.get('ordinary')?.length).toBeGreaterThan(1);
     for (const seeds of byHistory.values()) expect(new Set(seeds).size).toBe(seeds.length);
+  });
+
+  it('seeds each fleet pet with the history of the body the fleet simulator then plays for it, and goes on from its history', () => {
+    const pets = demoPets();
+    const commands = seedCommands(21, Date.UTC(2026, 10, 8, 18, 30));
+    const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
+    const fleet = pets.filter((p) => p.driver === 'fleet');
+    // simulate --seed 1 deals each device its body; a history of another body made a resting pet look stressed
+    for (const p of fleet) expect(flag(commands.find((c) => c.name === `seed-${p.thing}`)?.args ?? [], '--persona')).toBe(bodyPersonaFor(1, p.thing));
+    expect(new Set(fleet.map((p) => p.body)).size).toBeGreaterThan(1);
+    expect(flag(commands.find((c) => c.name === `seed-${AGENT_THING}`)?.args ?? [], '--persona')).toBe('office');
+    // the fleet deals FLEET_SCENARIOS in turn: the burnout and illness pets play on from their histories
+    expect(fleet.map((p, i) => [p.history, scenarioFor([...FLEET_SCENARIOS], i)])).toEqual([
+      ['burnout', 'burnout'],
+      ['illness', 'illness'],
+      ['ordinary', 'run'],
+      ['ordinary', 'stress'],
+      ['ordinary', 'hike'],
+    ]);
   });
 
   it('starts six pets that change with their simulated bodies, prints the display URL, and stops cleanly on SIGINT', async () => {

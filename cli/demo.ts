@@ -19,6 +19,7 @@ import { DISPLAY_PATH } from '../protocol/display-config';
 import { type Child, firstLine, readEnvFile, runChild, startChild, stopChild } from './demo/children';
 import { CLOCK_TICK_MS, type DemoClock, openDemoClock } from './demo/clock';
 import { keepDailySummaries } from './demo/daily';
+import { bodyPersonaFor, type LiveScenario } from '../simulators/index';
 import { simThingNames } from './simulate/devices';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -71,15 +72,42 @@ export const AGENT_THING = 'demo-agent';
 export const FLEET_PREFIX = 'demo-';
 export const FLEET_SIZE = 5;
 
-/** The six pets: who drives each, its persona and the history seeded before it. */
-export function demoPets(): { thing: string; driver: 'agent' | 'fleet'; persona: 'strict' | 'encouraging'; history: 'ordinary' | 'burnout' | 'illness' }[] {
-  const fleet = simThingNames(FLEET_PREFIX, FLEET_SIZE).map((thing, i) => ({
-    thing,
-    driver: 'fleet' as const,
-    persona: i % 2 === 0 ? ('strict' as const) : ('encouraging' as const),
-    history: i === 0 ? ('burnout' as const) : i === 1 ? ('illness' as const) : ('ordinary' as const),
-  }));
-  return [{ thing: AGENT_THING, driver: 'agent', persona: 'encouraging', history: 'ordinary' }, ...fleet];
+/**
+ * What the five fleet pets play, in turn: the burnout and illness pets go on from their
+ * seeded histories, the other three are ordinary wearers who run, get stressed and hike,
+ * so every pet changes within the demo's first minutes (a resting or sleeping body hardly
+ * changes its pet).
+ */
+export const FLEET_SCENARIOS = ['burnout', 'illness', 'run', 'stress', 'hike'] as const satisfies readonly LiveScenario[];
+/** the `--seed` the demo's fleet runs with (simulate's default): it deals each device its body */
+const FLEET_SEED = 1;
+/** The watch simulator's resting profile is closest to this body: the agent's pet is judged against its history. */
+const AGENT_BODY = 'office';
+
+export interface DemoPet {
+  thing: string;
+  driver: 'agent' | 'fleet';
+  /** the coach persona */
+  persona: 'strict' | 'encouraging';
+  /** the seeded history */
+  history: 'ordinary' | 'burnout' | 'illness';
+  /** the body persona its history is seeded for: the body it then plays */
+  body: string;
+}
+
+/** The six pets: who drives each, its coach persona, and the history (of its own body) seeded before it. */
+export function demoPets(): DemoPet[] {
+  const fleet = simThingNames(FLEET_PREFIX, FLEET_SIZE).map((thing, i) => {
+    const scenario = FLEET_SCENARIOS[i % FLEET_SCENARIOS.length];
+    return {
+      thing,
+      driver: 'fleet' as const,
+      persona: i % 2 === 0 ? ('strict' as const) : ('encouraging' as const),
+      history: scenario === 'burnout' || scenario === 'illness' ? scenario : ('ordinary' as const),
+      body: bodyPersonaFor(FLEET_SEED, thing),
+    };
+  });
+  return [{ thing: AGENT_THING, driver: 'agent', persona: 'encouraging', history: 'ordinary', body: AGENT_BODY }, ...fleet];
 }
 
 interface Running {
@@ -177,7 +205,10 @@ async function startDevices(
     env,
     logs,
   );
-  const fleetArgs = ['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', 'mix', '--speedup', String(flags.speedup), '--scenario-start', String(clock.scenarioStart)];
+  const fleetArgs = [
+    ...['simulate', '--devices', String(FLEET_SIZE), '--prefix', FLEET_PREFIX, '--scenario', FLEET_SCENARIOS.join(','), '--seed', String(FLEET_SEED)],
+    ...['--speedup', String(flags.speedup), '--scenario-start', String(clock.scenarioStart)],
+  ];
   // the longest run simulate takes: a demo left running goes on after its timeline reaches the present (at 1x)
   const fleet = startChild('fleet', [...fleetArgs, '--duration', '168h', '--batch-interval', flags['batch-interval'], '--state-dir', join(dir, 'simulate'), '--json'], env, logs);
   return { logs, up: core.up, devices: [agent, fleet], env, httpEndpoint: core.httpEndpoint, clock };
@@ -193,7 +224,7 @@ export function seedCommands(days: number, scenarioStart: number): { name: strin
   return demoPets().map((p, i) => ({
     name: `seed-${p.thing}`,
     args: [
-      ...['simulate', 'seed-history', '--thing', p.thing, '--days', String(days), '--scenario', p.history, '--seed', String(i + 1)],
+      ...['simulate', 'seed-history', '--thing', p.thing, '--days', String(days), '--scenario', p.history, '--persona', p.body, '--seed', String(i + 1)],
       ...(p.driver === 'fleet' ? ['--before', before] : []),
       ...['--sample-interval', '20s', '--json'],
     ],

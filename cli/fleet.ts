@@ -7,7 +7,7 @@ import { DEVICE_POLICY_NAME } from '../protocol/policies';
 import { caCommand } from './fleet/ca-command';
 import type { FleetContext } from './fleet/context';
 import { readRootCa } from './fleet/files';
-import { BaseFlags, FLAGS, noPositional, ProvisionFlags, RotateFlags, TargetFlags, withPositional } from './fleet/flags';
+import { BaseFlags, FLAGS, ProvisionFlags, RotateFlags, TargetFlags, withPositional } from './fleet/flags';
 import { describeThing, listFleet, revoke, rotate } from './fleet/manage';
 import { claimCommand } from './fleet/claim';
 import { bulkNames, pool, type ProvisionResult, provisionThing, readCsr } from './fleet/provision';
@@ -198,7 +198,7 @@ async function provisionCommand(argv: string[], spec: FlagSpec, io: FleetIo): Pr
 }
 
 async function listCommand(argv: string[], spec: FlagSpec, io: FleetIo): Promise<number> {
-  const f = parseFlags(argv, spec, BaseFlags, noPositional);
+  const f = parseFlags(argv, spec, BaseFlags);
   return withContext(io, f.region, async (ctx) => {
     io.stdout.write(listReport(await listFleet(ctx), f.json));
     return 0;

@@ -4,33 +4,41 @@
  * the daily summary) and `persona` (the coach persona in a thing's `config` shadow).
  */
 import { SCENARIO_CHOICES } from '../simulators/index';
-import { EXIT_LOSSES, type SimulateIo, simulateRun } from './simulate/run';
+import { EXIT_LOSSES, EXIT_NOT_CONNECTED, type SimulateIo, simulateRun } from './simulate/run';
 import { simulatePersona } from './simulate/persona';
 import { simulateSeedHistory } from './simulate/seed-history';
 
-export const SIMULATE_USAGE = `usage: pulsepet simulate --devices N [--scenario ${SCENARIO_CHOICES.join('|')}] [--prefix sim-]
+export const SIMULATE_USAGE = `usage: pulsepet simulate --devices N [--scenario ${SCENARIO_CHOICES.join('|')}|A,B,…] [--prefix sim-]
                          [--sample-interval 1s] [--batch-interval 30s] [--duration 10m] [--speedup K]
-                         [--scenario-start T] [--connect-rate R] [--seed S] [--state-dir DIR] [--root-ca FILE] [--settle 30s] [--json]
+                         [--scenario-start T] [--connect-rate R] [--seed S] [--state-dir DIR]
+                         [--root-ca FILE] [--settle 30s] [--json]
        pulsepet simulate seed-history --thing T [--days 14] [--scenario burnout|illness|ordinary]
-                         [--persona office] [--seed S] [--before DAY] [--sample-interval 10s] [--json]
+                         [--persona BODY] [--seed S] [--before DAY] [--sample-interval 10s] [--json]
        pulsepet simulate persona --thing T strict|encouraging [--json]
 
 Runs N simulated devices, each a real device: its own thing, certificate and mTLS
 connection under the pulsepet-device policy (provisioned through the IoT API on first
 use and kept in --state-dir, default .pulsepet/simulate, for the next run). Each plays
-a labelled scenario (mix deals them across the fleet), publishes telemetry v1 batches
+a labelled scenario (mix deals the seven across the fleet, a comma-separated list deals
+those in turn) on a body persona dealt by --seed, publishes telemetry v1 batches
 at QoS 1, follows its config shadow and reports its pet shadow. --speedup K plays
 scenario time K times faster, starting (K-1) x duration in the past so no sample is in
 the future; --scenario-start T (ISO 8601 or epoch ms, not in the future) starts it at T
-instead, to carry on an earlier run's timeline (it then runs at 1x once it reaches now). A progress line a second goes to stderr (JSON with --json); the run ends
-with one JSON summary on stdout, after checking every acknowledged sample against
+instead, to carry on an earlier run's timeline (it then runs at 1x once it reaches
+now). A progress line a second goes to stderr (JSON with --json); the run ends with
+one JSON summary on stdout, after checking every acknowledged sample against
 Timestream. Ctrl-C stops cleanly and still prints it.
+
+seed-history writes past days of a thing's history and summarizes each; by default for
+the body 'simulate --seed S' plays for that thing (--persona BODY: athlete, young,
+office, older, low-hrv), so the pet is judged against the history of its own body.
 
 Endpoint and credentials come from the standard AWS environment (source the env file
 'pulsepet up' wrote); PULSEPET_ROOT_CA and PULSEPET_MQTT_ENDPOINT from it as well.
 
 Exit codes: 0 ok, 2 bad flags or an AWS call that failed, ${EXIT_LOSSES} acknowledged samples
-missing from the store (losses > 0).
+missing from the store (losses > 0), ${EXIT_NOT_CONNECTED} no device ever connected (the broker's
+address or CA is wrong, or it is down).
 `;
 
 /** `pulsepet simulate …`: returns the exit code. */

@@ -12,15 +12,22 @@ export class UsageError extends PulsepetError {
   }
 }
 
+/** The default for a command that takes no positional argument: a stray word is refused, not ignored. */
+export function noPositional(values: Record<string, unknown>, positionals: string[]): Record<string, unknown> {
+  if (positionals.length > 0) throw new UsageError([`unexpected arguments: ${positionals.join(' ')}`]);
+  return values;
+}
+
 /**
  * Parses argv with node's parseArgs (strict), then validates the result with a zod
- * schema. Every problem is collected, so the user sees them all at once.
+ * schema. Every problem is collected, so the user sees them all at once. Positional
+ * arguments go to `extra`; without one, any positional argument is refused.
  */
 export function parseFlags<S extends z.ZodType>(
   argv: string[],
   flags: FlagSpec,
   schema: S,
-  extra: (values: Record<string, unknown>, positionals: string[]) => Record<string, unknown> = (v) => v,
+  extra: (values: Record<string, unknown>, positionals: string[]) => Record<string, unknown> = noPositional,
 ): z.infer<S> {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {

@@ -18,7 +18,18 @@ export { FleetConnection, type FleetConnectionOptions, type MessageHandler } fro
 export { isWatchScenario, seededRandom, WATCH_SCENARIOS, type WatchScenario, WatchSimulator, type WatchSimulatorOptions } from './watch';
 export { scenarioClock, type ScenarioClock } from './fleet/clock';
 export { connectFailureReason, type SimDeviceSpec } from './fleet/device';
-export { BODY_PERSONA_IDS, isScenarioChoice, LIVE_SCENARIOS, type LiveScenario, SCENARIO_CHOICES, type ScenarioChoice, scenarioFor } from './fleet/live-scenarios';
+export {
+  BODY_PERSONA_IDS,
+  bodyPersonaFor,
+  isScenarioChoice,
+  LIVE_SCENARIOS,
+  type LiveScenario,
+  parseScenarioDeal,
+  SCENARIO_CHOICES,
+  type ScenarioChoice,
+  type ScenarioDeal,
+  scenarioFor,
+} from './fleet/live-scenarios';
 export { DEFAULT_MAX_CONNECTING, type FleetRunOptions, runFleet } from './fleet/run-fleet';
 export { formatTick, type ProgressTick } from './fleet/stats';
 export { BatchLedger, type BatchEntry, sampleTimes, type ThingAcked } from './fleet/ledger';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../common/cli-config';
-import { noPositional, parseDuration, ProvisionFlags, RotateFlags, withPositional } from './flags';
+import { noPositional, UsageError } from '../../common/cli-config';
+import { parseDuration, ProvisionFlags, RotateFlags, withPositional } from './flags';
 
 describe('Function: parseDuration', () => {
   it.each([

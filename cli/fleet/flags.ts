@@ -83,8 +83,3 @@ export const withPositional =
     return { ...v, [key]: pos[0] };
   };
 
-/** Refuses any positional argument. */
-export const noPositional = (v: Record<string, unknown>, pos: string[]): Record<string, unknown> => {
-  if (pos.length > 0) throw new UsageError([`unexpected arguments: ${pos.join(' ')}`]);
-  return v;
-};

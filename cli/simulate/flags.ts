@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FlagSpec } from '../../common/cli-config';
 import { PERSONAS } from '../../protocol/shadows';
 import { THING_NAME_RE } from '../../protocol/topics';
-import { BODY_PERSONA_IDS, SCENARIO_CHOICES } from '../../simulators/index';
+import { BODY_PERSONA_IDS, LIVE_SCENARIOS, parseScenarioDeal, SCENARIO_CHOICES } from '../../simulators/index';
 import { parseDuration } from '../fleet/flags';
 import { isUtcDay } from '../../functions/daily-summary/summarize-day';
 
@@ -63,7 +63,14 @@ export const RunFlags = z.object({
   json: z.boolean().default(false),
   region: z.string().min(1).optional(),
   devices: z.coerce.number().int().min(1).max(50_000),
-  scenario: z.enum(SCENARIO_CHOICES).default('mix'),
+  scenario: z
+    .string()
+    .default('mix')
+    .transform((s, ctx) => {
+      const deal = parseScenarioDeal(s);
+      if (deal === undefined) ctx.addIssue({ code: 'custom', message: `expected ${SCENARIO_CHOICES.join('|')}, or a comma-separated list of ${LIVE_SCENARIOS.join('|')} (dealt across the fleet in turn); got '${s}'` });
+      return deal ?? 'mix';
+    }),
   prefix: z
     .string()
     .regex(/^[a-zA-Z0-9:_-]{1,100}$/, 'prefix must be 1-100 of [a-zA-Z0-9:_-]')
@@ -103,7 +110,8 @@ export const SeedFlags = z.object({
   thing: z.string().regex(THING_NAME_RE, 'thing names are [a-zA-Z0-9:_-], 1..128 chars'),
   days: z.coerce.number().int().min(1).max(74).default(14),
   scenario: z.enum(SEED_SCENARIOS).default('ordinary'),
-  persona: z.enum(BODY_PERSONA_IDS as [string, ...string[]]).default('office'),
+  /** the body persona; default: the one `pulsepet simulate --seed S` deals this thing (bodyPersonaFor) */
+  persona: z.enum(BODY_PERSONA_IDS as [string, ...string[]]).optional(),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   /** the N days end the day before this UTC day (default today: they end yesterday) */
   before: z

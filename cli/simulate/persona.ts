@@ -11,6 +11,7 @@ import { PERSONAS } from '../../protocol/shadows';
 import { CONFIG_SHADOW } from '../../protocol/topics';
 import { describeAwsError } from '../fleet/context';
 import { simulateEnv } from './env';
+import { unregisteredNote } from './registry-note';
 import { PERSONA_FLAGS, PersonaFlags } from './flags';
 import type { SimulateIo } from './run';
 
@@ -31,6 +32,8 @@ export async function simulatePersona(argv: string[], io: SimulateIo): Promise<n
       }),
     );
     const doc = JSON.parse(Buffer.from(out.payload ?? new Uint8Array()).toString('utf8')) as { version?: number };
+    const note = await unregisteredNote(env, f.thing, 'its config shadow was written');
+    if (note !== undefined) io.stderr.write(note);
     io.stdout.write(f.json ? `${JSON.stringify({ thing: f.thing, persona: f.persona, version: doc.version })}\n` : `${f.thing}: config persona desired ${f.persona} (shadow version ${doc.version})\n`);
     return 0;
   } catch (e) {

@@ -6,9 +6,10 @@
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { parseFlags, UsageError } from '../../common/cli-config';
-import { deriveSeedLabel } from './seeding';
+import { EXIT_CODES } from '../../common/exit-codes';
+import { isPulsepetError } from '../../protocol/errors';
 import { TIMESTREAM } from '../../protocol/resources';
-import { BODY_PERSONA_IDS, type FleetSummary, formatTick, runFleet, type SimDeviceSpec, scenarioFor, timestreamStoreCheck } from '../../simulators/index';
+import { bodyPersonaFor, type FleetSummary, formatTick, runFleet, type SimDeviceSpec, scenarioFor, timestreamStoreCheck } from '../../simulators/index';
 import { call, type FleetContext } from '../fleet/context';
 import { mqttsEndpoint, readRootCa } from '../fleet/files';
 import { type DeviceIdentity, prepareDevices, simThingNames } from './devices';
@@ -17,6 +18,8 @@ import { RUN_FLAGS, RunFlags } from './flags';
 
 /** Exit code when acknowledged samples are missing from the store (README, exit codes). */
 export const EXIT_LOSSES = 6;
+/** the exit code of a run in which no device ever connected (a wrong endpoint or CA, a broker down) */
+export const EXIT_NOT_CONNECTED = 7;
 
 export interface SimulateIo {
   env: Record<string, string | undefined>;
@@ -43,7 +46,7 @@ export function deviceSpecs(ids: readonly DeviceIdentity[], f: Pick<RunFlags, 's
   return ids.map((d, i) => ({
     ...d,
     scenario: scenarioFor(f.scenario, i),
-    bodyPersona: BODY_PERSONA_IDS[deriveSeedLabel(f.seed, d.thing) % BODY_PERSONA_IDS.length] ?? 'office',
+    bodyPersona: bodyPersonaFor(f.seed, d.thing),
   }));
 }
 
@@ -85,7 +88,7 @@ export async function simulateRun(argv: string[], io: SimulateIo): Promise<numbe
     const ids = await provision(ctx, f, rootCaPath, io);
     const broker = await brokerAddress(ctx, env);
     io.stderr.write(
-      `simulate: ${ids.length} devices, scenario ${f.scenario}, speedup ${f.speedup}, duration ${f.duration / 1000}s, batches every ${f['batch-interval'] / 1000}s → mqtts://${broker.host}:${broker.port}\n`,
+      `simulate: ${ids.length} devices, scenario ${String(f.scenario)}, speedup ${f.speedup}, duration ${f.duration / 1000}s, batches every ${f['batch-interval'] / 1000}s → mqtts://${broker.host}:${broker.port}\n`,
     );
     const summary = await runFleet(
       {
@@ -107,7 +110,13 @@ export async function simulateRun(argv: string[], io: SimulateIo): Promise<numbe
     io.stdout.write(`${JSON.stringify(summary)}\n`);
     const lost = summary.batches.lost ?? 0;
     if (lost > 0) io.stderr.write(lossHint(lost, summary.batches.acked));
+    if (summary.devices > 0 && summary.connect.peakConnected === 0) io.stderr.write(notConnectedHint(summary, broker));
     return exitCode(summary);
+  } catch (e) {
+    // an AWS call that failed (FleetError: one line naming the operation and the reason); a usage error is main's to print
+    if (!isPulsepetError(e) || e instanceof UsageError) throw e;
+    io.stderr.write(`pulsepet simulate: ${e.message}\n`);
+    return EXIT_CODES.usage;
   } finally {
     iot.destroy();
     query.destroy();
@@ -124,7 +133,18 @@ export function lossHint(lost: number, acked: number): string {
   ].join('\n');
 }
 
-/** 0, or EXIT_LOSSES when an acknowledged batch is not in the store. */
+/** What a run in which no device connected tells its user. */
+export function notConnectedHint(s: FleetSummary, broker: { host: string; port: number }): string {
+  const reasons = Object.entries(s.connect.failuresByReason).map(([r, n]) => `${r}=${n}`);
+  return [
+    `simulate: no device connected to mqtts://${broker.host}:${broker.port} (${s.connect.failures} connect failures${reasons.length > 0 ? `: ${reasons.join(' ')}` : ''}).`,
+    'Check that the broker is up (pulsepet up), PULSEPET_MQTT_ENDPOINT, and that PULSEPET_ROOT_CA (--root-ca) is the CA that signed its certificate.',
+    '',
+  ].join('\n');
+}
+
+/** 0; EXIT_LOSSES when an acknowledged batch is not in the store; EXIT_NOT_CONNECTED when no device ever connected. */
 export function exitCode(s: FleetSummary): number {
-  return (s.batches.lost ?? 0) > 0 ? EXIT_LOSSES : 0;
+  if ((s.batches.lost ?? 0) > 0) return EXIT_LOSSES;
+  return s.devices > 0 && s.connect.peakConnected === 0 ? EXIT_NOT_CONNECTED : 0;
 }

@@ -23,8 +23,10 @@ import { ingest } from '../../functions/ingest/ingest';
 import { dayKind, downsample, generateDay } from '../../simulators/body/days';
 import { generateHistory, type History, NORMAL_DAYS } from '../../simulators/body/history';
 import { persona } from '../../simulators/body/personas';
+import { bodyPersonaFor } from '../../simulators/index';
 import { pool } from '../fleet/provision';
 import { simulateEnv } from './env';
+import { unregisteredNote } from './registry-note';
 import { SEED_FLAGS, SeedFlags } from './flags';
 import type { SimulateIo } from './run';
 
@@ -33,7 +35,7 @@ const DAY_MS = 86_400_000;
 /** The history's rows the N days come from: the last N of its ordinary part, or of all of it. */
 export function seededRows(h: History, scenario: SeedFlags['scenario'], days: number): number[] {
   const last = scenario === 'ordinary' ? NORMAL_DAYS - 1 : h.rows.length - 1;
-  if (days > last + 1) throw new UsageError([`--days: a ${scenario} history has ${last + 1} days`]);
+  if (days > last + 1) throw new UsageError([`--days: ${historyName(scenario)} has ${last + 1} days`]);
   return Array.from({ length: days }, (_, k) => last - days + 1 + k);
 }
 
@@ -65,17 +67,21 @@ function dayLine(s: DaySummary, kind: string, samples: number): string {
   return parts.join(' · ');
 }
 
+/** "an ordinary history", "a burnout history" */
+function historyName(scenario: string): string {
+  return `${/^[aeiou]/.test(scenario) ? 'an' : 'a'} ${scenario} history`;
+}
+
 /** Runs `pulsepet simulate seed-history`; returns the exit code. */
 export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = Date.now()): Promise<number> {
-  const f = parseFlags(argv, SEED_FLAGS, SeedFlags, (v, pos) => {
-    if (pos.length > 0) throw new UsageError([`unexpected arguments: ${pos.join(' ')}`]);
-    return v;
-  });
+  const f = parseFlags(argv, SEED_FLAGS, SeedFlags);
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const before = f.before === undefined ? today : dayStartMs(f.before);
   if (before > today) throw new UsageError([`--before: ${f.before} is after today (${new Date(today).toISOString().slice(0, 10)}); seeded days lie in the past`]);
   const env = simulateEnv(io.env, f.region);
-  const h = generateHistory(f.scenario === 'illness' ? 'illness' : 'burnout', persona(f.persona), f.seed);
+  // by default the body the fleet simulator plays for this thing with the same --seed: its history is that body's
+  const body = f.persona ?? bodyPersonaFor(f.seed, f.thing);
+  const h = generateHistory(f.scenario === 'illness' ? 'illness' : 'burnout', persona(body), f.seed);
   const rows = seededRows(h, f.scenario, f.days);
   const logger = createLogger('simulate', { level: 'warn' });
   const write = createTimestreamWriteClient(env.client('timestreamWrite'), logger);
@@ -96,6 +102,10 @@ export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = 
   const lastDay = before - DAY_MS;
   const out: Array<{ day: string; kind: string; samples: number; summary: DaySummary }> = [];
   try {
+    const note = await unregisteredNote(env, f.thing, 'its days are written and summarized');
+    if (note !== undefined) io.stderr.write(note);
+    const whose = f.persona === undefined ? `, the body simulate --seed ${f.seed} plays for it` : '';
+    if (!f.json) io.stdout.write(`${f.thing}: ${rows.length} days of ${historyName(f.scenario)}, body persona ${body}${whose}\n`);
     for (const [k, row] of rows.entries()) {
       const dayStart = lastDay - (rows.length - 1 - k) * DAY_MS;
       const samples = downsample(generateDay(h, row, dayStart, f.seed), f['sample-interval']);
@@ -112,6 +122,6 @@ export async function simulateSeedHistory(argv: string[], io: SimulateIo, now = 
   } finally {
     for (const c of [write, query, iotData]) c.destroy();
   }
-  if (f.json) io.stdout.write(`${JSON.stringify({ thing: f.thing, scenario: f.scenario, persona: f.persona, days: out.map((d) => ({ day: d.day, kind: d.kind, samples: d.samples, metrics: d.summary.metrics, anomalies: d.summary.anomalies })) })}\n`);
+  if (f.json) io.stdout.write(`${JSON.stringify({ thing: f.thing, scenario: f.scenario, persona: body, days: out.map((d) => ({ day: d.day, kind: d.kind, samples: d.samples, metrics: d.summary.metrics, anomalies: d.summary.anomalies })) })}\n`);
   return 0;
 }

@@ -19,7 +19,7 @@ import { INGEST_RULE_NAME } from '../../cloud-rules/rules';
 import { previousUtcDay } from '../../functions/daily-summary/summarize-day';
 import { OPERATOR_POLICY_NAME, operatorPolicyDocument } from '../../protocol/policies';
 import type { FleetSummary } from '../../simulators/index';
-import { FleetConnection, timestreamStoreCheck } from '../../simulators/index';
+import { bodyPersonaFor, FleetConnection, timestreamStoreCheck } from '../../simulators/index';
 import { BatchLedger } from '../../simulators/fleet/ledger';
 import { awsClientConfig, connectMqtt, provisionTestDevice } from '../../test/support/local/stack';
 import { startPulsepetStack } from '../pulsepet-stack';
@@ -107,6 +107,7 @@ describe('pulsepet simulate', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     const persona = await simulate(['persona', '--thing', 'sim-00003', 'strict']);
     expect(persona.code, persona.stderr).toBe(0);
+    expect(persona.stderr).toBe('');
     const { code, stderr, summary: s } = await running;
     watch.client.end(true);
     expect(code, stderr).toBe(0);
@@ -186,6 +187,39 @@ describe('pulsepet simulate', () => {
     }
   }, 60_000);
 
+  it('sets a persona for a name the registry does not know, and says so', async () => {
+    const r = await simulate(['persona', '--thing', 'no-such-pet', 'encouraging', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ thing: 'no-such-pet', persona: 'encouraging', version: 1 });
+    expect(r.stderr).toBe('note: no thing named no-such-pet in the registry; its config shadow was written anyway (IoT Core keeps a shadow of any name), but no device of that name plays it yet\n');
+  });
+
+  it('exits 7 and says what to check when no device ever connects', async () => {
+    const out = sink();
+    const err = sink();
+    const args = ['--devices', '2', '--prefix', 'noconn-', '--duration', '3s', '--batch-interval', '1s', '--settle', '1s', '--state-dir', join(dir, 'state-noconn')];
+    const code = await runSimulate(args, { env: { ...env, PULSEPET_MQTT_ENDPOINT: 'mqtts://127.0.0.1:1' }, stdout: out, stderr: err });
+    const summary = JSON.parse(out.text().trim().split('\n').pop() ?? '{}') as FleetSummary;
+    expect(code, err.text()).toBe(7);
+    expect(summary.connect.peakConnected).toBe(0);
+    expect(summary.connect.failures).toBeGreaterThan(0);
+    expect(err.text()).toMatch(/simulate: no device connected to mqtts:\/\/127\.0\.0\.1:1 \(\d+ connect failures: econnrefused=\d+\)/);
+  }, 60_000);
+
+  it('exits 2 with one line, not a stack, when the IoT endpoint cannot be reached', async () => {
+    const out = sink();
+    const err = sink();
+    const code = await runSimulate(['--devices', '1', '--prefix', 'unreach-', '--duration', '2s', '--state-dir', join(dir, 'state-unreach')], {
+      env: { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' },
+      stdout: out,
+      stderr: err,
+    });
+    expect(code).toBe(2);
+    expect(err.text()).toMatch(/^pulsepet simulate: \w+ failed: cannot reach the IoT endpoint http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)$/m);
+    expect(err.text()).not.toMatch(/^\s+at /m);
+    expect(out.text()).toBe('');
+  }, 60_000);
+
   it('reports an acknowledged batch the store lacks as lost, by (thing, batchId), and rows of no batch as extra', async () => {
     // sample times the first run stored for sim-00001, read back from the store
     const q = new TimestreamQueryClient(awsClientConfig(stack));
@@ -249,8 +283,12 @@ describe('pulsepet simulate', () => {
     const before = yesterday();
     const code = await runSimulate(['seed-history', '--thing', 'seeded-1', '--days', '3', '--scenario', 'ordinary', '--json'], { env, stdout: out, stderr: err });
     expect(code, err.text()).toBe(0);
-    const r = JSON.parse(out.text()) as { days: Array<{ day: string; samples: number; metrics: { restingHrBpm?: number; sleepMin?: number; samples: number } }> };
+    // seeded-1 is no registered thing: seeded all the same, with a note
+    expect(err.text()).toContain('note: no thing named seeded-1 in the registry; its days are written and summarized anyway');
+    const r = JSON.parse(out.text()) as { persona: string; days: Array<{ day: string; samples: number; metrics: { restingHrBpm?: number; sleepMin?: number; samples: number } }> };
     expect(r.days).toHaveLength(3);
+    // without --persona, the body simulate (same --seed) plays for this thing
+    expect(r.persona).toBe(bodyPersonaFor(1, 'seeded-1'));
     expect([before, yesterday()]).toContain(r.days[2]?.day);
     for (const d of r.days) {
       expect(d.metrics.samples).toBe(d.samples);
@@ -277,7 +315,7 @@ describe('pulsepet simulate', () => {
       problems: [expect.stringMatching(/PERSONA: give one of strict, encouraging/)],
     });
     await expect(runSimulate(['seed-history', '--thing', 'x', '--days', '70', '--scenario', 'ordinary'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
-      problems: [expect.stringMatching(/--days: a ordinary history has 60 days/)],
+      problems: [expect.stringMatching(/--days: an ordinary history has 60 days/)],
     });
     const future = new Date(Date.now() + 3_600_000).toISOString();
     for (const start of [future, '2026-11-08 18:00', '1999-12-31T23:00:00Z', 'yesterday']) {
@@ -285,6 +323,12 @@ describe('pulsepet simulate', () => {
         problems: [expect.stringMatching(/^--scenario-start: expected a time from 2000 up to now, in ISO 8601 with its zone/)],
       });
     }
+    await expect(runSimulate(['--devices', '1', '--scenario', 'mix,run'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: [expect.stringMatching(/^--scenario: expected mix\|rest\|.+, or a comma-separated list of rest\|run\|.+; got 'mix,run'$/)],
+    });
+    await expect(runSimulate(['extra', '--devices', '1'], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
+      problems: ['unexpected arguments: extra'],
+    });
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     await expect(runSimulate(['seed-history', '--thing', 'x', '--before', tomorrow], { env, stdout: sink(), stderr: sink() })).rejects.toMatchObject({
       problems: [expect.stringMatching(/^--before: .+ is after today/)],

@@ -51,9 +51,24 @@ export interface Recording {
   altitudeByMinute: Float32Array;
 }
 
-/** The live scenario device `index` (0-based) plays under `choice`. */
-export function scenarioFor(choice: ScenarioChoice, index: number): LiveScenario {
-  return choice === 'mix' ? (LIVE_SCENARIOS[index % LIVE_SCENARIOS.length] as LiveScenario) : choice;
+/** What a fleet plays: `mix` (the seven in turn), one scenario, or a list of them dealt in turn. */
+export type ScenarioDeal = ScenarioChoice | readonly LiveScenario[];
+
+/** The live scenario device `index` (0-based) plays under `deal`. */
+export function scenarioFor(deal: ScenarioDeal, index: number): LiveScenario {
+  const deck: readonly LiveScenario[] = deal === 'mix' ? LIVE_SCENARIOS : typeof deal === 'string' ? [deal] : deal;
+  return deck[index % deck.length] ?? LIVE_SCENARIOS[0];
+}
+
+/**
+ * `--scenario` as given: `mix`, one live scenario, or a comma-separated list of live
+ * scenarios (dealt across the fleet in turn); undefined when it is none of these.
+ * @example parseScenarioDeal('run,stress') // ['run', 'stress']
+ */
+export function parseScenarioDeal(s: string): ScenarioDeal | undefined {
+  if (isScenarioChoice(s)) return s;
+  const list = s.split(',');
+  return list.length > 1 && list.every((x): x is LiveScenario => (LIVE_SCENARIOS as readonly string[]).includes(x)) ? list : undefined;
 }
 
 export function isScenarioChoice(s: string): s is ScenarioChoice {
@@ -62,6 +77,17 @@ export function isScenarioChoice(s: string): s is ScenarioChoice {
 
 /** The body persona ids, for a device spec. */
 export const BODY_PERSONA_IDS = PERSONAS.map((p) => p.id);
+
+/**
+ * The body persona `pulsepet simulate --seed S` deals the device of `thing`: stable across
+ * runs (FNV-1a of the seed and the name). `simulate seed-history` seeds the same body by
+ * default, so the history a pet is judged against is that of the body it then plays.
+ */
+export function bodyPersonaFor(seed: number, thing: string): string {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < thing.length; i++) h = Math.imul(h ^ thing.charCodeAt(i), 0x01000193) >>> 0;
+  return BODY_PERSONA_IDS[h % BODY_PERSONA_IDS.length] ?? 'office';
+}
 
 function personaById(id: string): Persona {
   const p = PERSONAS.find((x) => x.id === id);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTelemetryBatch, TelemetryV1Schema } from '../../protocol/telemetry';
-import { LIVE_SCENARIOS, RecordingLibrary, scenarioFor } from './live-scenarios';
+import { BODY_PERSONA_IDS, bodyPersonaFor, LIVE_SCENARIOS, parseScenarioDeal, RecordingLibrary, scenarioFor } from './live-scenarios';
 import { SampleStream } from './sample-stream';
 
 const lib = new RecordingLibrary(7);
@@ -22,6 +22,25 @@ describe('Class: RecordingLibrary', () => {
   it('deals the scenarios across the fleet under mix', () => {
     expect(LIVE_SCENARIOS.map((_, i) => scenarioFor('mix', i))).toEqual([...LIVE_SCENARIOS]);
     expect(scenarioFor('stress', 5)).toBe('stress');
+  });
+
+  it('deals a list of scenarios in turn, and reads one from --scenario', () => {
+    expect([0, 1, 2, 3].map((i) => scenarioFor(['run', 'stress', 'hike'], i))).toEqual(['run', 'stress', 'hike', 'run']);
+    expect(parseScenarioDeal('run,stress')).toEqual(['run', 'stress']);
+    expect(parseScenarioDeal('mix')).toBe('mix');
+    expect(parseScenarioDeal('sleep')).toBe('sleep');
+    for (const bad of ['mix,run', 'run,', 'run,party', '', 'party']) expect(parseScenarioDeal(bad)).toBeUndefined();
+  });
+
+  it('deals each thing a body that stays the same from run to run, and differs across things', () => {
+    const things = Array.from({ length: 50 }, (_, i) => `sim-${String(i + 1).padStart(5, '0')}`);
+    const bodies = things.map((t) => bodyPersonaFor(1, t));
+    expect(things.map((t) => bodyPersonaFor(1, t))).toEqual(bodies);
+    expect(new Set(bodies)).toEqual(new Set(BODY_PERSONA_IDS));
+    // the deal simulate has always made (FNV-1a of seed and name): kept devices keep their bodies
+    expect(bodyPersonaFor(1, 'demo-00001')).toBe('low-hrv');
+    expect(bodyPersonaFor(1, 'lv-00001')).toBe('older');
+    expect(things.some((t) => bodyPersonaFor(2, t) !== bodyPersonaFor(1, t))).toBe(true);
   });
 });
 

@@ -37,7 +37,7 @@ export class FleetStats {
   readonly petDelta = new LatencyRecorder();
   /** publish → pet delta for batches after each device's first of the run */
   readonly petDeltaAfterFirst = new LatencyRecorder();
-  private last = { t: 0, pubAcked: 0, petDeltas: 0 };
+  private last = { t: 0, pubAcked: 0, petDeltas: 0, elapsedS: 0 };
 
   constructor(
     readonly devices: number,
@@ -54,8 +54,10 @@ export class FleetStats {
   /** The figures since the previous tick. */
   tick(now = performance.now()): ProgressTick {
     const dt = Math.max(1e-3, (now - this.last.t) / 1000);
+    // a late tick must not repeat the last line's second: each line's second is later
+    const elapsedS = Math.max(Math.round((now - this.started) / 1000), this.last.elapsedS + 1);
     const t: ProgressTick = {
-      elapsedS: Math.round((now - this.started) / 1000),
+      elapsedS,
       devices: this.devices,
       connected: this.connected,
       connectFailures: this.connectFailures,
@@ -66,7 +68,7 @@ export class FleetStats {
       reconnects: this.reconnects,
       inFlight: this.inFlight,
     };
-    this.last = { t: now, pubAcked: this.pubAcked, petDeltas: this.petDeltas };
+    this.last = { t: now, pubAcked: this.pubAcked, petDeltas: this.petDeltas, elapsedS };
     return t;
   }
 }
