@@ -194,7 +194,10 @@ describe('The pet display in a browser', () => {
     expect(await page.textContent('.stress-state')).toBe('stressed');
     const why = await page.locator('.why li').allTextContents();
     expect(why.length).toBeGreaterThan(0);
-    expect(why.join(' ')).toContain(shadow?.readiness?.top[0]?.name ?? '?');
+    const named = await page.locator('.why li').evaluateAll((els) => els.map((e) => e.getAttribute('data-contributor')));
+    expect(named).toEqual(shadow?.readiness?.top.map((c) => c.name));
+    // in words, not the model's identifiers
+    expect(why.join(' ')).not.toMatch(/hrv7d|hrvNow|restingHr|skinTemp|fatigueTrend/);
     const label = (await page.getAttribute('svg.pet-figure', 'aria-label')) ?? '';
     expect(label).toContain('pet-b is stressed');
     expect(label).toContain(shadow?.message ?? '?');

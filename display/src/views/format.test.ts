@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DailyShadowState } from '../../../protocol/daily';
-import { anomalyLines, valuePair } from './format';
+import { anomalyLines, contributorText, valuePair } from './format';
 
 type Anomaly = DailyShadowState['anomalies'][number];
 const anomaly = (metric: Anomaly['metric'], windowDays: Anomaly['windowDays'], value: number, mean: number, direction: Anomaly['direction']): Anomaly => ({
@@ -47,5 +47,25 @@ describe('Function: anomalyLines', () => {
       'HRV at rest (ln RMSSD) higher than your 60-day usual (3.9 vs 3.6)',
     ]);
     expect(anomalyLines([])).toEqual([]);
+  });
+});
+
+describe('Function: contributorText', () => {
+  it('names each readiness contributor in words, with its figures against the usual', () => {
+    expect(contributorText({ name: 'sleep', value: 184, baseline: 450, unit: 'min' })).toBe('sleep, 7-day average — 184 min vs your usual 450 min');
+    expect(contributorText({ name: 'hrv7d', value: 3.31, baseline: 3.62, unit: 'ln(ms)' })).toBe('HRV, 7-day average — 3.3 ln(ms) vs your usual 3.6 ln(ms)');
+    expect(contributorText({ name: 'restingHr', value: 71, baseline: 64, unit: 'bpm' })).toBe('resting heart rate, 7-day average — 71 bpm vs your usual 64 bpm');
+    expect(contributorText({ name: 'hrvNow', value: null, baseline: 3.5, unit: 'ln(ms)' })).toBe('HRV now');
+  });
+
+  it('says the skin temperature as the difference from the usual it already is', () => {
+    expect(contributorText({ name: 'skinTemp', value: 0.6, baseline: 0, unit: '°C' })).toBe('skin temperature — 0.6 °C above your usual');
+    expect(contributorText({ name: 'skinTemp', value: -0.25, baseline: 0, unit: '°C' })).toBe('skin temperature — 0.3 °C below your usual');
+    expect(contributorText({ name: 'skinTemp', value: 0.01, baseline: 0, unit: '°C' })).toBe('skin temperature — as usual');
+  });
+
+  it('gives the fatigue cap its threshold, and an unknown contributor its own name', () => {
+    expect(contributorText({ name: 'fatigueTrend', value: 2.4, baseline: 2, unit: 'sd' })).toBe('HRV falling and resting heart rate rising together — 2.4 sd (readiness is capped from 2.0 sd)');
+    expect(contributorText({ name: 'vo2', value: 41, baseline: 40, unit: 'ml/kg/min' })).toBe('vo2 — 41 ml/kg/min vs your usual 40 ml/kg/min');
   });
 });

@@ -119,3 +119,45 @@ export function anomalyLines(anomalies: DailyShadowState['anomalies']): string[]
     return `${label} ${first.direction === 'high' ? 'higher' : 'lower'} than your ${windows} usual (${value} vs ${mean}${METRIC_UNITS[first.metric] ?? ''})`;
   });
 }
+
+/** Readiness contributors by the name the reasoning function gives them (functions/reasoning/models/readiness.ts). */
+const CONTRIBUTOR_LABELS: Record<string, string> = {
+  hrv7d: 'HRV, 7-day average',
+  hrvNow: 'HRV now',
+  hrv: 'HRV',
+  restingHr: 'resting heart rate, 7-day average',
+  sleep: 'sleep, 7-day average',
+  fatigueTrend: 'HRV falling and resting heart rate rising together',
+  skinTemp: 'skin temperature',
+};
+
+interface ContributorFigures {
+  name: string;
+  value: number | null;
+  baseline: number | null;
+  unit?: string | undefined;
+}
+
+/**
+ * One readiness contributor in words, after its signed effect: its label and its figures
+ * against the wearer's usual.
+ * @example contributorText({ name: 'sleep', value: 184, baseline: 450, unit: 'min' }) // "sleep, 7-day average — 184 min vs your usual 450 min"
+ * @example contributorText({ name: 'skinTemp', value: 0.6, baseline: 0, unit: '°C' }) // "skin temperature — 0.6 °C above your usual"
+ */
+export function contributorText(c: ContributorFigures): string {
+  const label = CONTRIBUTOR_LABELS[c.name] ?? c.name;
+  if (c.value === null) return label;
+  const unit = c.unit ? ` ${c.unit}` : '';
+  // the skin temperature contributor is already a difference from the wearer's usual (its baseline is 0)
+  if (c.name === 'skinTemp') {
+    const delta = Math.abs(c.value).toFixed(1);
+    return delta === '0.0' ? `${label} — as usual` : `${label} — ${delta}${unit} ${c.value > 0 ? 'above' : 'below'} your usual`;
+  }
+  if (c.name === 'fatigueTrend' && c.baseline !== null) {
+    const [value, limit] = valuePair(c.value, c.baseline);
+    return `${label} — ${value}${unit} (readiness is capped from ${limit}${unit})`;
+  }
+  if (c.baseline === null) return `${label} — ${valuePair(c.value, c.value)[0]}${unit}`;
+  const [value, usual] = valuePair(c.value, c.baseline);
+  return `${label} — ${value}${unit} vs your usual ${usual}${unit}`;
+}

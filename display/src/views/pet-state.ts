@@ -3,7 +3,7 @@ import type { PetEntry } from '../fleet-store';
 import type { DailyView, ShadowRead } from '../shadow-documents';
 import { h } from './dom';
 import { energyBlock } from './energy';
-import { ago, anomalyLines, clock, dayAndClock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed, stateTimes, valuePair } from './format';
+import { ago, anomalyLines, clock, contributorText, dayAndClock, petSentence, SOURCE_LABEL, STRESS_LABEL, signed, stateTimes } from './format';
 import { AvatarImages } from './pet-face';
 import { petFigure } from './pet-figure';
 
@@ -11,22 +11,13 @@ import { petFigure } from './pet-figure';
 
 function readiness(p: PetState): HTMLElement | undefined {
   if (!p.readiness) return undefined;
-  const why = p.readiness.top.map((c) => h('li', {}, h('span', { class: `effect ${c.effect >= 0 ? 'up' : 'down'}` }, signed(c.effect)), ` ${c.name}${figures(c)}`));
+  const why = p.readiness.top.map((c) => h('li', { 'data-contributor': c.name }, h('span', { class: `effect ${c.effect >= 0 ? 'up' : 'down'}` }, signed(c.effect)), ` ${contributorText(c)}`));
   return h(
     'section',
     { class: 'readiness', 'aria-labelledby': 'readiness-title' },
     h('h2', { id: 'readiness-title' }, 'Readiness ', h('span', { class: 'score' }, String(p.readiness.score)), h('span', { class: 'muted' }, ' / 100')),
     why.length > 0 ? h('div', {}, h('h3', {}, 'Why'), h('ul', { class: 'why' }, ...why)) : h('p', { class: 'muted' }, 'No contributor stood out.'),
   );
-}
-
-/** A contributor's value and, when it has one, the wearer's usual: " — 3.52 ln(ms) vs your usual 3.49 ln(ms)". */
-function figures(c: NonNullable<PetState['readiness']>['top'][number]): string {
-  if (c.value === null) return '';
-  const unit = c.unit ? ` ${c.unit}` : '';
-  if (c.baseline === null) return ` — ${valuePair(c.value, c.value)[0]}${unit}`;
-  const [value, usual] = valuePair(c.value, c.baseline);
-  return ` — ${value}${unit} vs your usual ${usual}${unit}`;
 }
 
 /** The face (avatar image or SVG pet), what the pet says (with who worded it), energy and spoons, stress and readiness. */
