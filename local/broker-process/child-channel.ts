@@ -13,6 +13,8 @@ interface Handlers {
   /** runs before any other message is handled (the replica catches up first) */
   beforeMessage(): void;
   close(): Promise<void>;
+  /** what the allocator trimmer did, for the stats */
+  allocatorTrims?: () => { trims: number; returnedBytes: number };
 }
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
@@ -65,7 +67,8 @@ export class ChildChannel {
     this.#handlers = handlers;
     this.#countTimer = setInterval(() => {
       const m = process.memoryUsage();
-      const stats = { connections: broker.connectionCount(), awaitingStack: this.#acks.size, rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+      const trims = handlers.allocatorTrims?.();
+      const stats = { connections: broker.connectionCount(), awaitingStack: this.#acks.size, rss: m.rss, heapUsed: m.heapUsed, external: m.external, ...(trims ? { allocatorTrims: { ...trims } } : {}) };
       this.send({ t: 'stats', stats });
     }, STATS_EVERY_MS);
     this.#countTimer.unref();

@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { Logger } from '../../common/logger';
 import { type BrokerHandle, startBroker } from '../broker/broker';
 import { createDurablePersistence } from '../broker/durable-persistence';
+import { type AllocatorTrimmer, loadMallocTrim, startAllocatorTrimmer } from './allocator-trim';
 import { RoleSessionStore, roleRights } from '../cognito/index';
 import type { PolicyEvaluator } from '../policy/evaluator';
 import { RegistryReplica } from '../registry/index';
@@ -40,6 +41,19 @@ function adoptSession(store: RoleSessionStore, s: SessionRecord, rights: Map<str
   store.adopt({ ...session, rights: evaluator });
 }
 
+/** Gives a departed fleet's memory back to the OS (allocator-trim.ts), when the addon is built. */
+function returnFreedMemory(broker: BrokerHandle, log: Logger): AllocatorTrimmer | undefined {
+  const native = loadMallocTrim();
+  if ('missing' in native) {
+    log.warn(`freed memory stays with the allocator after a fleet leaves: ${native.missing}`);
+    return undefined;
+  }
+  const mib = (b: number) => Math.round(b / 1_048_576);
+  return startAllocatorTrimmer(native.trim, () => broker.connectionCount(), (t) =>
+    log.info({ connectionsFrom: t.from, connectionsTo: t.to, rssBeforeMiB: mib(t.rssBefore), rssAfterMiB: mib(t.rssAfter), ms: Math.round(t.ms) }, 'connections closed: freed memory returned to the OS (malloc_trim)'),
+  );
+}
+
 async function start(init: ChildInit): Promise<void> {
   const log = childLogger(init.logLevel);
   const registry = new RegistryReplica(init.registry, { region: init.region, accountId: init.accountId, logger: log });
@@ -66,12 +80,15 @@ async function start(init: ChildInit): Promise<void> {
   broker.attachWebSocket(ws, '/mqtt');
   await new Promise<void>((resolve) => ws.listen(0, '127.0.0.1', resolve));
   const wsPort = (ws.address() as { port: number }).port;
+  const trimmer = returnFreedMemory(broker, log);
   const feed = new ReplicaFeed(registry);
   channel.serve(broker, {
+    ...(trimmer ? { allocatorTrims: () => trimmer.stats } : {}),
     registry: (m) => feed.receive(m.changes, m.events),
     beforeMessage: () => feed.applyPending(),
     session: (s) => adoptSession(sessions, s, rights),
     close: async () => {
+      trimmer?.stop();
       ws.close();
       await broker.close();
     },

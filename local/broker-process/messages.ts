@@ -51,6 +51,8 @@ export interface BrokerProcessStats {
   rss: number;
   heapUsed: number;
   external: number;
+  /** malloc_trim calls after fleets left (allocator-trim.ts), and the RSS they gave back, bytes; absent without the addon */
+  allocatorTrims?: { trims: number; returnedBytes: number };
 }
 
 /** parent → child */
