@@ -41,17 +41,19 @@ describe('Function: startAllocatorTrimmer', () => {
     vi.useRealTimers();
   });
 
-  it('calls trim once when the fleet has gone, and reports the connections and the RSS around it', () => {
+  it('collects garbage and then trims, once, when the fleet has gone, and reports the connections and the RSS around it', () => {
     vi.useFakeTimers();
     let connections = 2_000;
-    const trim = vi.fn(() => true);
+    const order: string[] = [];
+    const trim = vi.fn(() => order.push('trim') > 0);
+    const collect = () => order.push('gc');
     const reports: Array<{ from: number; to: number }> = [];
-    const trimmer = startAllocatorTrimmer(trim, () => connections, (t) => reports.push({ from: t.from, to: t.to }), { everyMs: 1_000, settleMs: 3_000 });
+    const trimmer = startAllocatorTrimmer(trim, () => connections, (t) => reports.push({ from: t.from, to: t.to }), { everyMs: 1_000, settleMs: 3_000, collect });
     vi.advanceTimersByTime(5_000);
     connections = 10;
     vi.advanceTimersByTime(10_000);
     trimmer.stop();
-    expect(trim).toHaveBeenCalledTimes(1);
+    expect(order).toEqual(['gc', 'trim']);
     expect(trim).toHaveBeenCalledWith(0);
     expect(reports).toEqual([{ from: 2_000, to: 10 }]);
     expect(trimmer.stats.trims).toBe(1);

@@ -76,6 +76,23 @@ export class TrimPolicy {
   }
 }
 
+/**
+ * A full garbage collection, when the process runs with --expose-gc (the broker process
+ * does). An idle process runs no major GC: after 3,000 devices left, 141 MB of the broker
+ * process's old space and 54 MB of array buffers were garbage still held, and their
+ * malloc'd memory with them (RSS 365 MiB after the trim alone, 170 MiB after a GC and the
+ * trim, 110 MiB before the fleet).
+ */
+export function fullGc(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return false;
+  // the second collection gives back the pages the first one emptied at once (measured:
+  // heap 204 → 35 MB and RSS 255 → 86 MiB right after two, RSS unchanged right after one)
+  gc();
+  gc();
+  return true;
+}
+
 export interface AllocatorTrimmer {
   stop(): void;
   /** trims done, and the RSS they gave back in all (bytes) */
@@ -83,15 +100,17 @@ export interface AllocatorTrimmer {
 }
 
 /**
- * Watches `connections()` every `everyMs` and trims when {@link TrimPolicy} says so,
- * reporting each trim (connections before and after, RSS before and after) to `onTrim`.
+ * Watches `connections()` every `everyMs` and, when {@link TrimPolicy} says so, runs a
+ * full GC (`collect`, default {@link fullGc}) and trims, reporting each trim (connections
+ * before and after, RSS before and after, its duration, GC included) to `onTrim`.
  */
 export function startAllocatorTrimmer(
   trim: MallocTrim,
   connections: () => number,
   onTrim: (t: { from: number; to: number; rssBefore: number; rssAfter: number; ms: number }) => void,
-  opts: TrimPolicyOptions & { everyMs?: number } = {},
+  opts: TrimPolicyOptions & { everyMs?: number; collect?: () => unknown } = {},
 ): AllocatorTrimmer {
+  const collect = opts.collect ?? fullGc;
   const policy = new TrimPolicy(opts);
   const stats = { trims: 0, returnedBytes: 0 };
   let most = 0;
@@ -101,6 +120,8 @@ export function startAllocatorTrimmer(
     if (!policy.observe(n, Date.now())) return;
     const rssBefore = process.memoryUsage.rss();
     const t0 = performance.now();
+    // garbage first: what the fleet's connections held is freed only then, and trim returns it
+    collect();
     trim(0);
     const ms = performance.now() - t0;
     const rssAfter = process.memoryUsage.rss();

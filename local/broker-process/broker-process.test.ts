@@ -42,6 +42,8 @@ describe('Function: startLocalStack with brokerProcess', () => {
     const environ = readFileSync(`/proc/${stack.brokerPid}/environ`, 'utf8').split('\0');
     const expected = brokerProcessEnv(process.env).MALLOC_MMAP_THRESHOLD_;
     expect(environ.find((e) => e.startsWith('MALLOC_MMAP_THRESHOLD_='))).toBe(expected === undefined ? undefined : `MALLOC_MMAP_THRESHOLD_=${expected}`);
+    // the allocator trimmer collects a departed fleet's garbage first (allocator-trim.ts)
+    expect(readFileSync(`/proc/${stack.brokerPid}/cmdline`, 'utf8').split('\0')).toContain('--expose-gc');
     const device = await provisionTestDevice(stack, 'pet-1');
     const client = await connectMqtt(stack, device);
     await client.subscribeAsync('$aws/things/pet-1/shadow/update/accepted', { qos: 1 });

@@ -74,8 +74,9 @@ function spawnChild(log: Logger): ChildProcess {
     serialization: 'advanced',
     env: brokerProcessEnv(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // the stack's own flags (e.g. --cpu-prof) are not the broker's
-    execArgv: process.execArgv.filter((a) => a.startsWith('--max-old-space-size') || a.startsWith('--expose-gc')),
+    // the stack's own flags (e.g. --cpu-prof) are not the broker's; --expose-gc lets the
+    // allocator trimmer collect a departed fleet's garbage before malloc_trim (allocator-trim.ts)
+    execArgv: [...process.execArgv.filter((a) => a.startsWith('--max-old-space-size')), '--expose-gc'],
   }).on('error', (err) => log.error({ err }, 'broker process error'));
 }
 
