@@ -24,8 +24,7 @@ function build() {
   try {
     execFileSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-DNAPI_VERSION=8', '-I', include, join(here, 'malloc-trim.c'), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    const reason = e.code === 'ENOENT' ? `no C compiler (${cc}); on Debian: apt-get install gcc libc6-dev` : `${cc} failed: ${String(e.stderr ?? e.message).trim().split('\n')[0]}`;
-    return reason;
+    return e.code === 'ENOENT' ? `no C compiler (${cc}); on Debian: apt-get install gcc libc6-dev` : `${cc} failed: ${String(e.stderr ?? e.message).trim().split('\n')[0]}`;
   }
   return undefined;
 }

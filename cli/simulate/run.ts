@@ -110,8 +110,9 @@ export async function simulateRun(argv: string[], io: SimulateIo): Promise<numbe
     io.stdout.write(`${JSON.stringify(summary)}\n`);
     const lost = summary.batches.lost ?? 0;
     if (lost > 0) io.stderr.write(lossHint(lost, summary.batches.acked));
-    if (summary.devices > 0 && summary.connect.peakConnected === 0) io.stderr.write(notConnectedHint(summary, broker));
-    return exitCode(summary);
+    const code = exitCode(summary);
+    if (code === EXIT_NOT_CONNECTED) io.stderr.write(notConnectedHint(summary, broker));
+    return code;
   } catch (e) {
     // an AWS call that failed (FleetError: one line naming the operation and the reason); a usage error is main's to print
     if (!isPulsepetError(e) || e instanceof UsageError) throw e;

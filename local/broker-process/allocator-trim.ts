@@ -53,6 +53,8 @@ export class TrimPolicy {
   readonly #settleMs: number;
   #most = 0;
   #lowSince: number | undefined;
+  /** the most connections seen before the fall that made the last trim due */
+  fellFrom = 0;
 
   constructor(opts: TrimPolicyOptions = {}) {
     this.#minDrop = opts.minDrop ?? 500;
@@ -70,6 +72,7 @@ export class TrimPolicy {
     }
     this.#lowSince ??= now;
     if (now - this.#lowSince < this.#settleMs) return false;
+    this.fellFrom = this.#most;
     this.#most = connections;
     this.#lowSince = undefined;
     return true;
@@ -113,10 +116,8 @@ export function startAllocatorTrimmer(
   const collect = opts.collect ?? fullGc;
   const policy = new TrimPolicy(opts);
   const stats = { trims: 0, returnedBytes: 0 };
-  let most = 0;
   const timer = setInterval(() => {
     const n = connections();
-    most = Math.max(most, n);
     if (!policy.observe(n, Date.now())) return;
     const rssBefore = process.memoryUsage.rss();
     const t0 = performance.now();
@@ -127,8 +128,7 @@ export function startAllocatorTrimmer(
     const rssAfter = process.memoryUsage.rss();
     stats.trims++;
     stats.returnedBytes += Math.max(0, rssBefore - rssAfter);
-    onTrim({ from: most, to: n, rssBefore, rssAfter, ms });
-    most = n;
+    onTrim({ from: policy.fellFrom, to: n, rssBefore, rssAfter, ms });
   }, opts.everyMs ?? 1_000);
   timer.unref();
   return { stop: () => clearInterval(timer), stats };
