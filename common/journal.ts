@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   truncateSync,
   unlinkSync,
   writeSync,
@@ -15,6 +16,7 @@ import {
 import { dirname, join } from 'node:path';
 import { PulsepetError } from '../protocol/errors';
 import type { FsyncPolicy } from './fsync-policy';
+import { CompactionPolicy } from './journal-compaction';
 import { applyJournalRecord, readSnapshotFile, replayJournalText } from './journal-read';
 import { removeStaleSnapshotTemps, syncDirOf, writeSnapshotInSlices, writeSnapshotSync } from './journal-snapshot';
 
@@ -36,8 +38,9 @@ interface Waiter {
  * unsynced, and `flush()` always waits for an fsync. On open the snapshot is
  * loaded and the journal replayed; a torn last line (crash mid-write) is ignored.
  *
- * Every `compactEvery` entries the snapshot is rewritten without stopping the
- * event loop: the journal is rotated (renamed to `.journal.old`, a fresh one takes
+ * Once the journal holds at least `compactEvery` entries and at least
+ * `compactGrowth` times the snapshot's bytes (journal-compaction.ts), the snapshot is
+ * rewritten without stopping the event loop: the journal is rotated (renamed to `.journal.old`, a fresh one takes
  * the new writes), the map is serialized in slices between other work, written to
  * a temp file on the thread pool, fsync'd and renamed over the snapshot; then the
  * old journal is removed. At every step the files on disk replay to the
@@ -49,6 +52,16 @@ interface Waiter {
  * const j = DurableMap.open<Thing>(join(dataDir, 'registry'), 'things');
  * await j.set('pet-1', thing); // resolves after the write is on disk
  */
+/** Options of {@link DurableMap.open}. */
+export interface DurableMapOptions {
+  /** journal entries before the snapshot may be rewritten (default 10,000) */
+  compactEvery?: number;
+  /** journal bytes per snapshot byte before it may be rewritten (default 1; 0: `compactEvery` alone) */
+  compactGrowth?: number;
+  /** when a change counts as durable (default `always`) */
+  fsync?: FsyncPolicy;
+}
+
 export class DurableMap<V> {
   private readonly map = new Map<string, V>();
   private fd: number;
@@ -69,7 +82,6 @@ export class DurableMap<V> {
   /** bumped when a synchronous drain supersedes the fsync in flight */
   private syncEpoch = 0;
   private scheduled = false;
-  private journalEntries = 0;
   private closed = false;
   /** a background compaction is writing the snapshot */
   private compacting = false;
@@ -80,7 +92,7 @@ export class DurableMap<V> {
   private constructor(
     private readonly snapshotPath: string,
     private readonly journalPath: string,
-    private readonly compactEvery: number,
+    private readonly compaction: CompactionPolicy,
     private readonly fsyncPolicy: FsyncPolicy,
   ) {
     mkdirSync(dirname(journalPath), { recursive: true });
@@ -101,13 +113,15 @@ export class DurableMap<V> {
 
   /**
    * Opens (or creates) `{dir}/{name}.snapshot.json` + `{dir}/{name}.journal`.
-   * `fsync` defaults to `always`.
+   * `fsync` defaults to `always`; `compactEvery` (default 10,000 entries) and
+   * `compactGrowth` (default 1, the journal's bytes per snapshot byte; 0: entries alone)
+   * say when the snapshot is rewritten.
    */
-  static open<V>(dir: string, name: string, options: { compactEvery?: number; fsync?: FsyncPolicy } = {}): DurableMap<V> {
+  static open<V>(dir: string, name: string, options: DurableMapOptions = {}): DurableMap<V> {
     return new DurableMap<V>(
       join(dir, `${name}.snapshot.json`),
       join(dir, `${name}.journal`),
-      options.compactEvery ?? 10_000,
+      new CompactionPolicy(options.compactEvery ?? 10_000, options.compactGrowth ?? 1),
       options.fsync ?? { kind: 'always' },
     );
   }
@@ -119,6 +133,11 @@ export class DurableMap<V> {
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** Snapshots written since open (compactions, explicit ones included) and their bytes in all. */
+  get compactions(): { readonly count: number; readonly snapshotBytes: number } {
+    return this.compaction.written;
   }
 
   get(key: string): V | undefined {
@@ -170,11 +189,12 @@ export class DurableMap<V> {
     this.drainSync();
     this.compactEpoch++;
     writeSnapshotSync(this.snapshotPath, this.map);
+    this.compaction.snapshotIs(statSync(this.snapshotPath).size, true);
     closeSync(this.fd);
     this.fd = openSync(this.journalPath, 'w', 0o600);
     fsyncSync(this.fd);
     rmSync(this.oldJournalPath, { force: true });
-    this.journalEntries = 0;
+    this.compaction.journalRestarted();
   }
 
   /** Makes everything durable (synchronously) and closes the journal; a background compaction is abandoned. */
@@ -204,7 +224,7 @@ export class DurableMap<V> {
       const rotated = this.fd;
       renameSync(this.journalPath, this.oldJournalPath);
       this.fd = openSync(this.journalPath, 'a', 0o600);
-      this.journalEntries = 0;
+      this.compaction.journalRestarted();
       if (this.dirty) {
         // `interval`/`never`: the rotated journal may hold unsynced lines; they
         // get their fsync on the thread pool (flush and close wait for it), then it closes
@@ -217,6 +237,7 @@ export class DurableMap<V> {
     writeSnapshotInSlices(this.snapshotPath, this.map, () => epoch === this.compactEpoch)
       .then(async (inPlace) => {
         if (!inPlace) return;
+        this.compaction.snapshotIs(statSync(this.snapshotPath).size, true);
         unlinkSync(this.oldJournalPath);
         await syncDirOf(this.snapshotPath);
       })
@@ -273,8 +294,9 @@ export class DurableMap<V> {
     this.pending = [];
     this.writeWaiters = [];
     if (lines.length > 0) {
+      let bytes: number;
       try {
-        writeSync(this.fd, `${lines.join('\n')}\n`);
+        bytes = writeSync(this.fd, `${lines.join('\n')}\n`);
       } catch (e) {
         // under `always` the lines' waiters are the fsync waiters
         const failed = always ? this.waiters : written;
@@ -282,7 +304,7 @@ export class DurableMap<V> {
         this.fail(failed, e);
         return;
       }
-      this.journalEntries += lines.length;
+      this.compaction.appended(lines.length, bytes);
       this.dirty = true;
     }
     for (const w of written) w.resolve();
@@ -291,7 +313,7 @@ export class DurableMap<V> {
     if (this.waiters.length > 0) {
       if (this.dirty) this.startSync();
       else this.resolveAll(); // the last fsync covered everything written
-    } else if (!always && this.journalEntries >= this.compactEvery) this.startCompaction();
+    } else if (!always && this.compaction.due()) this.startCompaction();
   }
 
   private resolveAll(): void {
@@ -318,7 +340,7 @@ export class DurableMap<V> {
         this.dirty = true;
         this.fail(done, err);
       } else for (const w of done) w.resolve();
-      if (this.journalEntries >= this.compactEvery) this.startCompaction();
+      if (this.compaction.due()) this.startCompaction();
       if (this.pending.length > 0 || this.waiters.length > 0) this.commit();
     });
   }
@@ -338,7 +360,7 @@ export class DurableMap<V> {
     this.waiters = [];
     this.writeWaiters = [];
     try {
-      if (lines.length > 0) writeSync(this.fd, `${lines.join('\n')}\n`);
+      if (lines.length > 0) this.compaction.appended(lines.length, writeSync(this.fd, `${lines.join('\n')}\n`));
       fsyncSync(this.fd);
       // its asynchronous fsync may still be in flight (the fd stays open until it completes)
       if (this.rotated) fsyncSync(this.rotated.fd);
@@ -346,7 +368,6 @@ export class DurableMap<V> {
       this.fail(waiters, e);
       return;
     }
-    this.journalEntries += lines.length;
     for (const w of waiters) w.resolve();
   }
 
@@ -358,6 +379,7 @@ export class DurableMap<V> {
   private load(): void {
     if (existsSync(this.snapshotPath)) {
       for (const [k, v] of Object.entries(readSnapshotFile<V>(this.snapshotPath))) this.map.set(k, v);
+      this.compaction.snapshotIs(statSync(this.snapshotPath).size, false);
     }
     // the journal a background compaction rotated away, then the current one
     if (existsSync(this.oldJournalPath)) this.replay(this.oldJournalPath);
@@ -365,10 +387,12 @@ export class DurableMap<V> {
   }
 
   private replay(path: string): void {
+    let entries = 0;
     const r = replayJournalText<V>(readFileSync(path, 'utf8'), path, (rec) => {
       applyJournalRecord(this.map, rec);
-      this.journalEntries++;
+      entries++;
     });
+    this.compaction.appended(entries, r.goodBytes);
     // Cut a torn last line off so later appends start on a clean line.
     if (r.torn) truncateSync(path, r.goodBytes);
   }
