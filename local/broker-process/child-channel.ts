@@ -44,8 +44,8 @@ export class ChildChannel {
     if (process.connected) this.#outbox.push(msg);
   }
 
-  /** Asks the stack and waits for its answer (`autoRegistered`). */
-  request(msg: Omit<Extract<ToParent, { t: 'autoRegister' }>, 'id'>): Promise<void> {
+  /** Asks the stack and waits for its answer (`autoRegistered`, `interestKnown`). */
+  request(msg: Omit<Extract<ToParent, { t: 'autoRegister' }>, 'id'> | Omit<Extract<ToParent, { t: 'interest' }>, 'id'>): Promise<void> {
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#requests.set(id, { resolve, reject });
@@ -108,6 +108,9 @@ export class ChildChannel {
         return;
       case 'autoRegistered':
         this.#settle(msg.id, msg.error);
+        return;
+      case 'interestKnown':
+        this.#settle(msg.id, undefined);
         return;
       case 'openIntake':
         broker.openIntake();

@@ -17,6 +17,7 @@ import { RoleSessionStore, roleRights } from '../cognito/index';
 import type { PolicyEvaluator } from '../policy/evaluator';
 import { RegistryReplica } from '../registry/index';
 import { ChildChannel } from './child-channel';
+import { InterestAnnouncer } from './interest';
 import { ReplicaFeed } from './replica-feed';
 import type { ChildInit, SessionRecord, ToChild } from './messages';
 
@@ -61,6 +62,7 @@ async function start(init: ChildInit): Promise<void> {
   const rights = new Map<string, PolicyEvaluator>();
   for (const s of init.sessions) adoptSession(sessions, s, rights);
   const persistence = await createDurablePersistence(join(init.dataDir, 'broker'), log);
+  const interest = new InterestAnnouncer((filters) => channel.request({ t: 'interest', filters }));
   const broker: BrokerHandle = await startBroker({
     host: init.host,
     port: init.port,
@@ -73,6 +75,7 @@ async function start(init: ChildInit): Promise<void> {
     holdIntake: true,
     sessions,
     autoRegister: (peer: X509Certificate) => channel.request({ t: 'autoRegister', der: peer.raw }),
+    announceSubscription: (filter) => interest.announce(filter),
     ...(init.limits ? { limits: init.limits } : {}),
   });
   // MQTT over WebSocket: the stack's gateway hands `/mqtt` upgrades to this loopback listener
@@ -93,6 +96,10 @@ async function start(init: ChildInit): Promise<void> {
       await broker.close();
     },
   });
+  // what restored sessions may receive on, before `ready`: the stack's mirror is then complete
+  const persisted = persistence.persistedFilters();
+  interest.told(persisted);
+  channel.send({ t: 'interest', filters: persisted });
   channel.send({ t: 'ready', port: broker.port, wsPort });
 }
 

@@ -67,6 +67,8 @@ export type ToChild =
   /** the parent's observers settled a before-ack message */
   | { t: 'ack'; id: number }
   | { t: 'autoRegistered'; id: number; error?: string }
+  /** the stack has the filters of `interest` `id` */
+  | { t: 'interestKnown'; id: number }
   | { t: 'openIntake' }
   | { t: 'close' };
 
@@ -78,6 +80,8 @@ export type ToParent =
   | { t: 'message'; observer: number; msg: BusMessage; ackId?: number }
   | { t: 'published'; id: number; error?: string }
   | { t: 'autoRegister'; id: number; der: Uint8Array }
+  /** topic filters someone in the broker may receive on (interest.ts); with `id` the child waits for `interestKnown` */
+  | { t: 'interest'; filters: string[]; id?: number }
   /** every half second: open connections, messages waiting for the stack, the process's memory */
   | { t: 'stats'; stats: BrokerProcessStats }
   | { t: 'log'; line: string }

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../../common/logger';
 import type { InternalPublishHandler, PublishOrigin } from '../ports';
 import { Outbox, SlicedInbox } from './framing';
+import { InterestMirror } from './interest';
 import type { BrokerProcessStats, BusMessage, ChildInit, ToChild, ToParent } from './messages';
 import type { RegistryFeed } from './registry-feed';
 
@@ -25,6 +26,8 @@ function toBuffer(u8: Uint8Array): Buffer {
 }
 
 export class ParentChannel {
+  /** the topic filters anyone in the broker process may receive on (interest.ts) */
+  readonly interest = new InterestMirror();
   #nextId = 1;
   readonly #published = new Map<number, Pending>();
   readonly #observers = new Map<number, Observer>();
@@ -87,7 +90,10 @@ export class ParentChannel {
     return new Promise((resolve, reject) => {
       const onMessage = (batch: ToParent[]) => {
         for (const m of batch) {
+          // the persisted sessions' filters come before `ready` (the inbox sees them again later)
+          if (m.t === 'interest') this.interest.add(m.filters);
           if (m.t === 'ready') {
+            this.interest.complete();
             done();
             resolve({ port: m.port, wsPort: m.wsPort });
           } else if (m.t === 'failed') {
@@ -123,6 +129,7 @@ export class ParentChannel {
   observe(filter: string, handler: InternalPublishHandler, beforeAck: boolean): () => void {
     const id = this.#nextId++;
     this.#observers.set(id, { handler, beforeAck });
+    this.interest.add([filter]);
     this.send({ t: 'observe', id, filter, beforeAck });
     return () => {
       if (!this.#observers.delete(id)) return;
@@ -157,6 +164,10 @@ export class ParentChannel {
       }
       case 'autoRegister':
         this.#runAutoRegister(m.id, toBuffer(m.der));
+        return;
+      case 'interest':
+        this.interest.add(m.filters);
+        if (m.id !== undefined) this.send({ t: 'interestKnown', id: m.id });
         return;
       case 'stats':
         this.#stats = m.stats;

@@ -128,8 +128,8 @@ export async function startBrokerProcess(opts: BrokerProcessOptions): Promise<Br
     port,
     limits,
     connectionCount: () => channel.connectionCount,
-    // the stack cannot see the broker's subscriptions synchronously: every message is sent
-    hasSubscribers: () => true,
+    // the filters the broker process announced (its SUBACKs wait for them: interest.ts)
+    hasSubscribers: (topic) => channel.interest.has(topic),
     publish: (topic, payload, options) => channel.publish(topic, payload, options),
     onPublish: (filter, handler, options) => channel.observe(filter, handler, options?.beforeAck === true),
     attachWebSocket: (http: HttpServer, path) => {

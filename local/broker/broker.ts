@@ -70,6 +70,11 @@ export interface BrokerOptions {
    * publish). Default 1,000; 0 holds whenever any publish waits.
    */
   holdReadsAbove?: number;
+  /**
+   * Called for each granted subscription's filter before its SUBACK, which waits for a
+   * returned promise (the broker process tells the stack: broker-process/interest.ts).
+   */
+  announceSubscription?: (filter: string) => Promise<void> | undefined;
 }
 
 export interface BrokerHandle extends BrokerBus {
@@ -175,6 +180,7 @@ export async function startBroker(opts: BrokerOptions): Promise<BrokerHandle> {
     routeNow: (packet, client) => routing.routeNow(packet, client),
     addresseeOf: (packet) => bus.addresseeOf(packet),
     subscriptionGranted: () => subscribers?.invalidate(),
+    ...(opts.announceSubscription ? { announceSubscription: opts.announceSubscription } : {}),
   });
   // aedes' default (memory) persistence, made here so that close() can destroy it
   const persistence = opts.persistence ?? aedesMemoryPersistence();

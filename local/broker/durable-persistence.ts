@@ -206,6 +206,13 @@ export class DurablePersistence {
     await this.#persistSubscriptions(client.id);
   }
 
+  /** Every topic filter of a stored session (each once): what a restored session may receive on without a SUBSCRIBE. */
+  persistedFilters(): string[] {
+    const filters = new Set<string>();
+    for (const rec of this.#journal.values()) if (rec.t === 's') for (const sub of decode(rec.s) as PersistedSubscription[]) filters.add(sub.topic);
+    return [...filters];
+  }
+
   subscriptionsByClient(client: PersistenceClient): Promise<PersistedSubscription[]> {
     return this.#mem.subscriptionsByClient(client);
   }

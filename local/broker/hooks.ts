@@ -27,6 +27,8 @@ export interface HookDeps {
   addresseeOf(packet: Pick<PublishPacket, 'payload'>): string | undefined;
   /** a subscription is about to be stored (cached "nobody subscribes" answers are stale) */
   subscriptionGranted(): void;
+  /** tells the stack a granted filter when the broker runs in a process of its own; the SUBACK waits for a promise */
+  announceSubscription?(filter: string): Promise<void> | undefined;
 }
 
 /** The aedes hooks this broker sets. */

@@ -51,7 +51,10 @@ export function createSubscribeHook(deps: HookDeps): Pick<AedesOptions, 'authori
     }
     s.subscriptions.add(sub.topic);
     deps.subscriptionGranted();
-    callback(null, sub);
+    // the stack in another process learns the filter before the SUBACK (broker-process/interest.ts)
+    const told = deps.announceSubscription?.(sub.topic);
+    if (told === undefined) callback(null, sub);
+    else void told.then(() => callback(null, sub));
   }
 
   return {
