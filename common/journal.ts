@@ -20,6 +20,16 @@ import { CompactionPolicy } from './journal-compaction';
 import { applyJournalRecord, readSnapshotFile, replayJournalText } from './journal-read';
 import { removeStaleSnapshotTemps, syncDirOf, writeSnapshotInSlices, writeSnapshotSync } from './journal-snapshot';
 
+/** Options of {@link DurableMap.open}. */
+export interface DurableMapOptions {
+  /** journal entries before the snapshot may be rewritten (default 10,000) */
+  compactEvery?: number;
+  /** journal bytes per snapshot byte before it may be rewritten (default 1; 0: `compactEvery` alone) */
+  compactGrowth?: number;
+  /** when a change counts as durable (default `always`) */
+  fsync?: FsyncPolicy;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -39,9 +49,9 @@ interface Waiter {
  * loaded and the journal replayed; a torn last line (crash mid-write) is ignored.
  *
  * Once the journal holds at least `compactEvery` entries and at least
- * `compactGrowth` times the snapshot's bytes (journal-compaction.ts), the snapshot is
- * rewritten without stopping the event loop: the journal is rotated (renamed to `.journal.old`, a fresh one takes
- * the new writes), the map is serialized in slices between other work, written to
+ * `compactGrowth` times the snapshot's bytes (journal-compaction.ts), the snapshot
+ * is rewritten without stopping the event loop: the journal is rotated (renamed to
+ * `.journal.old`, a fresh one takes the new writes), the map is serialized in slices between other work, written to
  * a temp file on the thread pool, fsync'd and renamed over the snapshot; then the
  * old journal is removed. At every step the files on disk replay to the
  * acknowledged state: snapshot + old journal + journal, where replaying a journal
@@ -52,16 +62,6 @@ interface Waiter {
  * const j = DurableMap.open<Thing>(join(dataDir, 'registry'), 'things');
  * await j.set('pet-1', thing); // resolves after the write is on disk
  */
-/** Options of {@link DurableMap.open}. */
-export interface DurableMapOptions {
-  /** journal entries before the snapshot may be rewritten (default 10,000) */
-  compactEvery?: number;
-  /** journal bytes per snapshot byte before it may be rewritten (default 1; 0: `compactEvery` alone) */
-  compactGrowth?: number;
-  /** when a change counts as durable (default `always`) */
-  fsync?: FsyncPolicy;
-}
-
 export class DurableMap<V> {
   private readonly map = new Map<string, V>();
   private fd: number;
@@ -183,7 +183,7 @@ export class DurableMap<V> {
 
   /**
    * Rewrites the snapshot and truncates the journal, synchronously (the automatic
-   * compaction every `compactEvery` entries runs in the background instead).
+   * compaction (see the class comment) runs in the background instead).
    */
   compact(): void {
     this.drainSync();
