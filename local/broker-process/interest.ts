@@ -20,16 +20,15 @@
  * before (a publish to nobody), and nothing has to be ordered with UNSUBSCRIBE or a
  * disconnect. The set grows with the distinct filters granted (a few per device).
  */
+import { cachedTopicCheck } from '../broker/subscribers';
 import { TopicTrie } from '../broker/topic-trie';
-
-/** Cached answers kept before the cache starts over (topics are per thing). */
-const MAX_CACHED_TOPICS = 20_000;
 
 /** The stack's copy of the filters anyone in the broker process subscribes to. */
 export class InterestMirror {
   readonly #trie = new TopicTrie<true>();
   readonly #filters = new Set<string>();
-  #cache = new Map<string, boolean>();
+  // a leading wildcard matches `$` topics too, as aedes' matcher does: the conservative answer
+  readonly #answers = cachedTopicCheck((topic) => this.#trie.has(topic, { wildcardsMatchDollar: true }));
   #complete = false;
 
   /** Adds filters (granted subscriptions, persisted sessions, the stack's observers). */
@@ -42,7 +41,7 @@ export class InterestMirror {
       added = true;
     }
     // a cached false may now be true
-    if (added && this.#cache.size > 0) this.#cache = new Map();
+    if (added) this.#answers.invalidate();
   }
 
   /** The broker process announced its persisted sessions' filters: answers may now be false. */
@@ -56,14 +55,7 @@ export class InterestMirror {
 
   /** false only when no filter the broker process was told of matches `topic`. */
   has(topic: string): boolean {
-    if (!this.#complete) return true;
-    const known = this.#cache.get(topic);
-    if (known !== undefined) return known;
-    // a leading wildcard matches `$` topics too, as aedes' matcher does: the conservative answer
-    const answer = this.#trie.has(topic, { wildcardsMatchDollar: true });
-    if (this.#cache.size >= MAX_CACHED_TOPICS) this.#cache = new Map();
-    this.#cache.set(topic, answer);
-    return answer;
+    return !this.#complete || this.#answers.has(topic);
   }
 }
 

@@ -43,12 +43,21 @@ export function createSubscriberCheck(
   observers: TopicTrie<unknown>,
 ): SubscriberCheck {
   if (!isQueueAware(persistence)) return { has: () => true, invalidate: () => {} };
+  return cachedTopicCheck((topic) => observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || online(topic));
+}
+
+/**
+ * `check`'s answers cached per topic (at most {@link MAX_CACHED_TOPICS}, then the cache
+ * starts over) until `invalidate()`, for a check that only turns from false to true when
+ * its owner says so.
+ */
+export function cachedTopicCheck(check: (topic: string) => boolean): SubscriberCheck {
   let cache = new Map<string, boolean>();
   return {
     has(topic) {
       const known = cache.get(topic);
       if (known !== undefined) return known;
-      const answer = observers.has(topic) || persistence.hasQueuedSubscriptionFor(topic) || online(topic);
+      const answer = check(topic);
       if (cache.size >= MAX_CACHED_TOPICS) cache = new Map();
       cache.set(topic, answer);
       return answer;
